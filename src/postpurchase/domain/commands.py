@@ -1,0 +1,82 @@
+"""Commands: requests to change something. One handler each; errors propagate to the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from postpurchase.domain.addresses import Address
+from postpurchase.domain.orders import OrderLineInput, Promise
+from postpurchase.domain.money import Money
+from postpurchase.domain.tracking import TrackingEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    merchant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder(Command):
+    external_id: str
+    number: str
+    email: str | None
+    phone: str | None
+    customer_name: str | None
+    locale: str
+    currency: str
+    lines: tuple[OrderLineInput, ...]
+    shipping_address: Address
+    shipping_fee: Money
+    placed_at: datetime
+    promise: Promise | None = None
+    source: str = "api"
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder(Command):
+    order_id: str
+    reason: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentLineInput:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class CreateShipment(Command):
+    order_id: str
+    tracking_number: str
+    carrier: str | None = None
+    service: str | None = None
+    lines: tuple[ShipmentLineInput, ...] = ()
+    origin: Address | None = None
+    external_id: str | None = None
+    created_at: datetime | None = None
+    events: tuple[TrackingEvent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingUpdate:
+    """Events for one tracking number as a source reported them."""
+
+    tracking_number: str
+    carrier: str | None
+    events: tuple[TrackingEvent, ...]
+    ref: str = ""  # the caller's item reference, echoed in per-item results
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTracking(Command):
+    """A batch from one source; the handler returns one result per update."""
+
+    updates: tuple[TrackingUpdate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SweepStaleShipments(Command):
+    now: datetime

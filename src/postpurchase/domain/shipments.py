@@ -1,0 +1,149 @@
+"""Shipments: a parcel on its way, and how tracking events move it through the status model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from postpurchase.domain import events
+from postpurchase.domain.addresses import Address
+from postpurchase.domain.errors import InvalidInput
+from postpurchase.domain.orders import ShipmentView
+from postpurchase.domain.status import ShipmentStatus, Substatus
+from postpurchase.domain.tracking import TrackingEvent, TrackingState, fold
+
+SYSTEM_SOURCE = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentLine:
+    line_id: str
+    sku: str
+    quantity: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.quantity, bool) or self.quantity < 1:
+            raise InvalidInput("quantity must be a positive integer", field="quantity")
+
+
+@dataclass(slots=True)
+class Shipment:
+    id: str
+    merchant_id: str
+    order_id: str
+    tracking_number: str
+    carrier: str | None
+    tracking_valid: bool
+    created_at: datetime
+    service: str | None = None
+    lines: list[ShipmentLine] = field(default_factory=list)
+    origin: Address | None = None
+    destination: Address | None = None
+    external_id: str | None = None
+    state: TrackingState = field(default_factory=TrackingState)
+    events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def status(self) -> ShipmentStatus:
+        return self.state.status
+
+    @property
+    def substatus(self) -> str | None:
+        return self.state.substatus
+
+    def view(self) -> ShipmentView:
+        return ShipmentView(self.status, {line.line_id: line.quantity for line in self.lines})
+
+    def record(
+        self,
+        new_events: Sequence[TrackingEvent],
+        history: Callable[[], Iterable[TrackingEvent]],
+    ) -> None:
+        """Apply events not seen before (the caller deduplicates against storage).
+
+        In-order events are folded incrementally; one that sorts before what we have already
+        folded forces a re-fold of the full ``history`` (which must include ``new_events``),
+        so the result is always ``fold(all events)``.
+        """
+        if not new_events:
+            return
+        before = self.state
+        ordered = sorted(new_events, key=lambda e: e.sort_key)
+        if all(before.follows(e) for e in ordered[:1]):
+            state = before
+            for e in ordered:
+                state = state.step(e)
+        else:
+            state = fold(history())
+        self.state = state
+        for e in ordered:
+            if not e.recognised:
+                self.events.append(
+                    events.UnrecognisedCarrierCode(
+                        self.merchant_id, e.source, self.carrier, e.carrier_code, self.id
+                    )
+                )
+        self._announce(before, state)
+
+    def _announce(self, before: TrackingState, after: TrackingState) -> None:
+        m, sid, oid = self.merchant_id, self.id, self.order_id
+        if (before.status, before.substatus) != (after.status, after.substatus):
+            at = after.status_at or after.last_event_at
+            assert at is not None
+            self.events.append(
+                events.ShipmentStatusChanged(
+                    m, sid, oid, before.status, after.status, before.substatus, after.substatus, at
+                )
+            )
+            if after.status is ShipmentStatus.DELIVERED and before.status is not after.status:
+                assert after.delivered_at is not None
+                self.events.append(events.ShipmentDelivered(m, sid, oid, after.delivered_at))
+            elif after.status is ShipmentStatus.EXCEPTION:
+                self.events.append(events.ShipmentException(m, sid, oid, after.substatus, at))
+                if after.substatus in (Substatus.DELAYED, Substatus.WEATHER, Substatus.NO_SCAN):
+                    reason = after.substatus or Substatus.DELAYED
+                    self.events.append(events.ShipmentDelayed(m, sid, oid, reason, at))
+        if after.carrier_estimate and after.carrier_estimate != before.carrier_estimate:
+            self.events.append(
+                events.CarrierEstimateChanged(
+                    m, sid, oid, before.carrier_estimate, after.carrier_estimate
+                )
+            )
+
+    def stale_event(
+        self, now: datetime, *, no_scan_after: timedelta, expire_after: timedelta
+    ) -> TrackingEvent | None:
+        """The system event a periodic sweep should record, if the shipment went quiet.
+
+        Quiet means no event (by event time) since ``no_scan_after``: it becomes
+        exception/delayed. With no information at all for ``expire_after`` it expires.
+        """
+        if self.status in (ShipmentStatus.DELIVERED, ShipmentStatus.EXPIRED):
+            return None
+        last = self.state.last_event_at or self.created_at
+        quiet = now - last
+        if quiet >= expire_after:
+            return TrackingEvent(
+                occurred_at=now,
+                status=ShipmentStatus.EXPIRED,
+                substatus=Substatus.NO_SCAN,
+                description=f"No tracking information for {quiet.days} days",
+                source=SYSTEM_SOURCE,
+            )
+        already_flagged = (
+            self.status is ShipmentStatus.EXCEPTION and self.substatus == Substatus.DELAYED
+        )
+        if (
+            quiet >= no_scan_after
+            and not already_flagged
+            and self.state.handed_over_at is not None
+        ):
+            return TrackingEvent(
+                occurred_at=now,
+                status=ShipmentStatus.EXCEPTION,
+                substatus=Substatus.DELAYED,
+                description=f"No carrier scan for {quiet.days} days",
+                source=SYSTEM_SOURCE,
+            )
+        return None
