@@ -8,6 +8,7 @@ from postpurchase.adapters.tracking_sources.normalised import (
     normalise_tracking_number,
     parse_batch,
 )
+from postpurchase.domain.carrier_detection import normalise
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.status import ShipmentStatus, Substatus
 from postpurchase.domain.tracking import Location
@@ -256,7 +257,11 @@ def test_same_event_twice_in_two_batches_has_the_same_fingerprint():
     assert a.fingerprint == b.fingerprint
 
 
-def test_normalise_tracking_number():
+@pytest.mark.parametrize(
+    "raw", [" 1z 999-aa1\n", "9400 1118 9922 3817 5761 23", "1z\u2013999\u00a0aa1", "ab\x1fc"]
+)
+def test_normalise_tracking_number_agrees_with_carrier_detection(raw):
+    assert normalise_tracking_number(raw) == normalise(raw)
     assert normalise_tracking_number(" 1z 999-aa1\n") == "1Z999AA1"
 
 

@@ -17,6 +17,7 @@ from postpurchase.adapters.tracking_sources.status_maps import (
     map_shopify_shipment_status,
     normalise_carrier,
 )
+from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.status import EXCEPTION_SUBSTATUSES, ShipmentStatus, Substatus
 
 S = ShipmentStatus
@@ -272,8 +273,12 @@ class TestCarrierNames:
         assert normalise_carrier(name) == slug
 
     def test_our_slugs_map_onto_themselves(self):
-        for slug in set(CARRIER_ALIASES.values()):
+        for slug in set(CARRIER_ALIASES.values()) | set(CARRIERS):
             assert normalise_carrier(slug) == slug
+
+    def test_detection_display_names_are_understood(self):
+        assert normalise_carrier("DHL Paket (Germany)") == "dhl_paket"
+        assert normalise_carrier("Hongkong Post") == "hongkong_post"
 
     @pytest.mark.parametrize("name", [None, "", "Bob's Van Service", "Other"])
     def test_unknown_names(self, name):

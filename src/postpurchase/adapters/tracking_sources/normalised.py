@@ -42,6 +42,7 @@ from typing import Any, Final, TypedDict
 import orjson
 
 from postpurchase.adapters.tracking_sources.status_maps import map_carrier_code
+from postpurchase.domain.carrier_detection import normalise
 from postpurchase.domain.commands import TrackingUpdate
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.status import ShipmentStatus
@@ -110,12 +111,18 @@ class FieldInvalid(Exception):
         self.error = error
 
 
-_SEPARATORS: Final = str.maketrans("", "", " -\t\r\n")
+_ASCII_SEPARATORS: Final = str.maketrans("", "", " -\t\n\r\v\f\x1c\x1d\x1e\x1f")
 
 
 def normalise_tracking_number(value: str) -> str:
-    """Tracking numbers compare without spaces, dashes or case ("1z 999-aa1" = "1Z999AA1")."""
-    return value.translate(_SEPARATORS).upper()
+    """Tracking numbers compare without spaces, dashes or case ("1z 999-aa1" = "1Z999AA1").
+
+    Same result as ``domain.carrier_detection.normalise`` (which shipments are stored with),
+    with a fast path for the ASCII numbers nearly every source sends.
+    """
+    if value.isascii():
+        return value.translate(_ASCII_SEPARATORS).upper()
+    return normalise(value)
 
 
 def load_json(body: bytes | str | Mapping[str, Any], *, field: str = "body") -> Any:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.status import ShipmentStatus, Substatus
 
 S = ShipmentStatus
@@ -430,7 +431,8 @@ CARRIER_ALIASES: Final = MappingProxyType(
         "dhlecommerceasia": "dhl_ecommerce",
         "dhlecommercesolutions": "dhl_ecommerce",
         "dhlglobalmail": "dhl_ecommerce",
-        "dhlparcel": "dhl_ecommerce",
+        "dhlpaket": "dhl_paket",
+        "dhlparcelde": "dhl_paket",
         "deutschepost": "deutsche_post",
         "canadapost": "canada_post",
         "postescanada": "canada_post",
@@ -483,6 +485,15 @@ CARRIER_ALIASES: Final = MappingProxyType(
         "4px": "4px",
         "asendia": "asendia",
         "sendle": "sendle",
+        "indiapost": "india_post",
+        "singpost": "singapore_post",
+        "hongkongpost": "hongkong_post",
+        "koreapost": "korea_post",
+        "postennorge": "posten_norge",
+        "bring": "posten_norge",
+        "posti": "posti",
+        "ctt": "ctt",
+        "correosdemexico": "correos_de_mexico",
         "veho": "veho",
         "uniuni": "uniuni",
     }
@@ -491,10 +502,30 @@ CARRIER_ALIASES: Final = MappingProxyType(
 _SQUASH: Final = re.compile(r"[^a-z0-9]+")
 
 
+def _squash(name: str) -> str:
+    return _SQUASH.sub("", name.lower())
+
+
+def _build_lookup() -> dict[str, str]:
+    """Every slug carrier detection knows, by slug and by display name, then our aliases."""
+    lookup: dict[str, str] = {}
+    for slug, display in CARRIERS.items():
+        lookup.setdefault(_squash(slug), slug)
+        if not slug.startswith("postal_"):
+            lookup.setdefault(_squash(display), slug)
+    lookup.update(CARRIER_ALIASES)
+    return lookup
+
+
+_CARRIER_LOOKUP: Final = MappingProxyType(_build_lookup())
+
+
 def normalise_carrier(name: str | None) -> str | None:
     """Our slug for a carrier name or another system's slug, or ``None`` when unknown
-    (the caller keeps the raw name; carrier detection from the number can fill in)."""
+    (the caller keeps the raw name; carrier detection from the number can fill in).
+
+    Slugs are those of ``domain.carrier_detection.CARRIERS`` plus a few carriers that have
+    no number format there (Evri, Yodel, GLS...)."""
     if not name:
         return None
-    key = _SQUASH.sub("", name.lower())
-    return CARRIER_ALIASES.get(key)
+    return _CARRIER_LOOKUP.get(_squash(name))
