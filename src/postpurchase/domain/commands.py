@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from postpurchase.domain.addresses import Address
-from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.domain.money import Money
+from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.domain.tracking import TrackingEvent
 
 

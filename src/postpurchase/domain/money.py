@@ -32,7 +32,7 @@ def parse_currency(value: str, *, field: str = "currency") -> str:
 
 def parse_amount(value: object, *, field: str = "amount") -> Decimal:
     """Exact Decimal from a str/int/Decimal; floats are refused because they are inexact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidInput("money amounts must be given as strings or integers", field=field)
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value

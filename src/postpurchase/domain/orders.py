@@ -101,7 +101,9 @@ class Order:
                     field="lines",
                 )
         if self.shipping_fee.currency != self.currency:
-            raise InvalidInput("shipping fee currency differs from the order's", field="shipping_fee")
+            raise InvalidInput(
+                "shipping fee currency differs from the order's", field="shipping_fee"
+            )
 
     @property
     def subtotal(self) -> Money:

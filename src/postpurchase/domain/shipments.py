@@ -11,9 +11,7 @@ from postpurchase.domain.addresses import Address
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.orders import ShipmentView
 from postpurchase.domain.status import ShipmentStatus, Substatus
-from postpurchase.domain.tracking import TrackingEvent, TrackingState, fold
-
-SYSTEM_SOURCE = "system"
+from postpurchase.domain.tracking import SYSTEM_SOURCE, TrackingEvent, TrackingState, fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +119,7 @@ class Shipment:
         """
         if self.status in (ShipmentStatus.DELIVERED, ShipmentStatus.EXPIRED):
             return None
-        last = self.state.last_event_at or self.created_at
+        last = self.state.last_scan_at or self.created_at
         quiet = now - last
         if quiet >= expire_after:
             return TrackingEvent(
@@ -134,11 +132,7 @@ class Shipment:
         already_flagged = (
             self.status is ShipmentStatus.EXCEPTION and self.substatus == Substatus.DELAYED
         )
-        if (
-            quiet >= no_scan_after
-            and not already_flagged
-            and self.state.handed_over_at is not None
-        ):
+        if quiet >= no_scan_after and not already_flagged and self.state.handed_over_at is not None:
             return TrackingEvent(
                 occurred_at=now,
                 status=ShipmentStatus.EXCEPTION,

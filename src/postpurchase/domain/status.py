@@ -74,9 +74,9 @@ PRE_TRANSIT: frozenset[ShipmentStatus] = frozenset(
 )
 
 # Statuses in which the carrier has the parcel (hand-over happened).
-HANDED_OVER: frozenset[ShipmentStatus] = frozenset(ShipmentStatus) - PRE_TRANSIT - {
-    ShipmentStatus.EXPIRED
-}
+HANDED_OVER: frozenset[ShipmentStatus] = (
+    frozenset(ShipmentStatus) - PRE_TRANSIT - {ShipmentStatus.EXPIRED}
+)
 
 # A shipment in one of these needs a human or a message.
 NEEDS_ATTENTION: frozenset[ShipmentStatus] = frozenset(
@@ -101,4 +101,6 @@ def parse_status(value: str, *, field: str = "status") -> ShipmentStatus:
         return ShipmentStatus(value)
     except ValueError:
         allowed = ", ".join(s.value for s in ShipmentStatus)
-        raise InvalidInput(f"{value!r} is not a status; expected one of {allowed}", field=field) from None
+        raise InvalidInput(
+            f"{value!r} is not a status; expected one of {allowed}", field=field
+        ) from None

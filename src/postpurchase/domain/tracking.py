@@ -22,6 +22,8 @@ from postpurchase.domain.status import (
     Substatus,
 )
 
+SYSTEM_SOURCE = "system"  # events our own sweeps write, as opposed to carrier scans
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -64,7 +66,8 @@ class TrackingEvent:
             object.__setattr__(self, "fingerprint", self._fingerprint())
 
     def _fingerprint(self) -> str:
-        """Identity of a scan: the source's own event id when it has one, else its content."""
+        """Identity of a scan: the source's own event id when it has one (first write wins),
+        else everything in it that can change state (the description's wording cannot)."""
         if self.source_event_id:
             raw = f"id|{self.source}|{self.source_event_id}"
         else:
@@ -79,6 +82,8 @@ class TrackingEvent:
                     (loc.city or "").lower() if loc else "",
                     (loc.postal_code or "") if loc else "",
                     "1" if self.correction else "0",
+                    "1" if self.recognised else "0",
+                    self.estimated_delivery.isoformat() if self.estimated_delivery else "",
                 )
             )
         return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
@@ -97,6 +102,7 @@ class TrackingState:
     status_at: datetime | None = None
     last_key: tuple[datetime, int, str] | None = None
     last_event_at: datetime | None = None
+    last_scan_at: datetime | None = None  # last information from outside (not our sweeps)
     handed_over_at: datetime | None = None
     delivered_at: datetime | None = None
     carrier_estimate: date | None = None
@@ -109,9 +115,7 @@ class TrackingState:
         delivered_at = self.delivered_at
         if event.correction:
             status, substatus, status_at = event.status, event.substatus, event.occurred_at
-            delivered_at = (
-                event.occurred_at if event.status is ShipmentStatus.DELIVERED else None
-            )
+            delivered_at = event.occurred_at if event.status is ShipmentStatus.DELIVERED else None
         elif self.status is ShipmentStatus.DELIVERED:
             pass  # delivered is final unless explicitly corrected
         elif not event.recognised:
@@ -125,9 +129,9 @@ class TrackingState:
             if status is ShipmentStatus.DELIVERED:
                 delivered_at = event.occurred_at
         handed_over_at = self.handed_over_at
-        if handed_over_at is None and event.recognised and event.status in HANDED_OVER:
-            handed_over_at = event.occurred_at
-        elif handed_over_at is None and not event.recognised:
+        if (handed_over_at is None and event.recognised and event.status in HANDED_OVER) or (
+            handed_over_at is None and not event.recognised
+        ):
             handed_over_at = event.occurred_at
         return replace(
             self,
@@ -136,6 +140,7 @@ class TrackingState:
             status_at=status_at,
             last_key=event.sort_key,
             last_event_at=event.occurred_at,
+            last_scan_at=self.last_scan_at if event.source == SYSTEM_SOURCE else event.occurred_at,
             handed_over_at=handed_over_at,
             delivered_at=delivered_at,
             carrier_estimate=event.estimated_delivery or self.carrier_estimate,

@@ -1,0 +1,631 @@
+"""Repositories: SQL Core in, domain objects out.
+
+Explicit mapping (not ORM instrumentation) keeps the domain free of SQLAlchemy and the hot
+path lean: a batch of 1,000 scans costs a handful of set-based statements. Aggregates that
+are loaded or added are remembered (``seen``) and written back on flush if they changed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from postpurchase.adapters.db import tables as t
+from postpurchase.domain.addresses import Address
+from postpurchase.domain.events import Event
+from postpurchase.domain.ids import new_id
+from postpurchase.domain.merchants import Merchant
+from postpurchase.domain.money import Money
+from postpurchase.domain.orders import Order, OrderLine, Promise
+from postpurchase.domain.shipments import Shipment, ShipmentLine
+from postpurchase.domain.status import OrderStatus, ShipmentStatus
+from postpurchase.domain.tracking import Location, TrackingEvent, TrackingState
+
+CHUNK = 900  # stays under SQLite's bound-parameter limits for IN lists
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def upsert_insert(conn: Connection, table: Any) -> Any:
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+# --------------------------------------------------------------------------- merchants
+
+
+class SqlMerchantRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, m: Merchant) -> None:
+        self.conn.execute(insert(t.merchants).values(**_merchant_row(m)))
+
+    def _one(self, where: Any) -> Merchant | None:
+        row = self.conn.execute(select(t.merchants).where(where)).mappings().first()
+        return _merchant(row) if row else None
+
+    def get(self, merchant_id: str) -> Merchant | None:
+        return self._one(t.merchants.c.id == merchant_id)
+
+    def get_by_slug(self, slug: str) -> Merchant | None:
+        return self._one(t.merchants.c.slug == slug)
+
+    def get_by_api_key_hash(self, key_hash: str) -> Merchant | None:
+        row = (
+            self.conn.execute(
+                select(t.merchants)
+                .join(t.api_keys, t.api_keys.c.merchant_id == t.merchants.c.id)
+                .where(t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None))
+            )
+            .mappings()
+            .first()
+        )
+        return _merchant(row) if row else None
+
+    def add_api_key(self, merchant_id: str, key_hash: str, label: str, at: datetime) -> None:
+        self.conn.execute(
+            insert(t.api_keys).values(
+                key_hash=key_hash, merchant_id=merchant_id, label=label, created_at=at
+            )
+        )
+
+    def update(self, m: Merchant) -> None:
+        row = _merchant_row(m)
+        row.pop("id")
+        self.conn.execute(update(t.merchants).where(t.merchants.c.id == m.id).values(**row))
+
+
+def _merchant_row(m: Merchant) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "name": m.name,
+        "slug": m.slug,
+        "timezone": m.timezone,
+        "locale": m.locale,
+        "shopify_secret": m.shopify_secret,
+        "tracking_secret": m.tracking_secret,
+        "aftership_secret": m.aftership_secret,
+        "easypost_secret": m.easypost_secret,
+        "settings": m.settings,
+        "created_at": m.created_at,
+    }
+
+
+def _merchant(r: Any) -> Merchant:
+    return Merchant(
+        id=r["id"],
+        name=r["name"],
+        slug=r["slug"],
+        created_at=r["created_at"],
+        timezone=r["timezone"],
+        locale=r["locale"],
+        shopify_secret=r["shopify_secret"],
+        tracking_secret=r["tracking_secret"],
+        aftership_secret=r["aftership_secret"],
+        easypost_secret=r["easypost_secret"],
+        settings=dict(r["settings"] or {}),
+    )
+
+
+# --------------------------------------------------------------------------- customers
+
+
+class SqlCustomerRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def find_or_create(
+        self,
+        merchant_id: str,
+        *,
+        email: str | None,
+        phone: str | None,
+        name: str | None,
+        locale: str,
+        at: datetime,
+    ) -> str | None:
+        email = email.strip().lower() if email else None
+        if not email and not phone:
+            return None
+        c = t.customers.c
+        where = c.email == email if email else c.phone == phone
+        found = self.conn.execute(
+            select(c.id).where(c.merchant_id == merchant_id, where).limit(1)
+        ).scalar()
+        if found:
+            return str(found)
+        cid = new_id()
+        self.conn.execute(
+            insert(t.customers).values(
+                id=cid, merchant_id=merchant_id, email=email, phone=phone, name=name,
+                locale=locale, created_at=at,
+            )
+        )  # fmt: skip
+        return cid
+
+
+# --------------------------------------------------------------------------- orders
+
+
+class SqlOrderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.seen: dict[str, tuple[Order, dict[str, Any]]] = {}
+
+    def add(self, order: Order) -> None:
+        row = _order_row(order)
+        self.conn.execute(insert(t.orders).values(**row))
+        self.conn.execute(
+            insert(t.order_lines),
+            [
+                {
+                    "id": line.id,
+                    "order_id": order.id,
+                    "position": i,
+                    "sku": line.sku,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price.amount,
+                    "weight_grams": line.weight_grams,
+                }
+                for i, line in enumerate(order.lines)
+            ],
+        )
+        self.seen[order.id] = (order, row)
+
+    def _load(self, where: Any) -> list[Order]:
+        rows = self.conn.execute(select(t.orders).where(where)).mappings().all()
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        lines: dict[str, list[OrderLine]] = defaultdict(list)
+        currency = {r["id"]: r["currency"] for r in rows}
+        for chunk in _chunks(ids):
+            q = (
+                select(t.order_lines)
+                .where(t.order_lines.c.order_id.in_(chunk))
+                .order_by(t.order_lines.c.order_id, t.order_lines.c.position)
+            )
+            for lr in self.conn.execute(q).mappings():
+                lines[lr["order_id"]].append(
+                    OrderLine(
+                        lr["id"], lr["sku"], lr["name"], lr["quantity"],
+                        Money(lr["unit_price"], currency[lr["order_id"]]), lr["weight_grams"],
+                    )
+                )  # fmt: skip
+        out = []
+        for r in rows:
+            if r["id"] in self.seen:
+                out.append(self.seen[r["id"]][0])
+                continue
+            order = _order(r, lines[r["id"]])
+            self.seen[order.id] = (order, _order_row(order))
+            out.append(order)
+        return out
+
+    def get(self, merchant_id: str, order_id: str) -> Order | None:
+        found = self._load(and_(t.orders.c.merchant_id == merchant_id, t.orders.c.id == order_id))
+        return found[0] if found else None
+
+    def get_by_external_id(self, merchant_id: str, external_id: str) -> Order | None:
+        c = t.orders.c
+        found = self._load(and_(c.merchant_id == merchant_id, c.external_id == external_id))
+        return found[0] if found else None
+
+    def get_many(self, merchant_id: str, order_ids: Iterable[str]) -> list[Order]:
+        ids = list(order_ids)
+        out: list[Order] = []
+        for chunk in _chunks(ids):
+            out.extend(
+                self._load(and_(t.orders.c.merchant_id == merchant_id, t.orders.c.id.in_(chunk)))
+            )
+        return out
+
+    def flush(self) -> None:
+        changed = []
+        for order, snapshot in self.seen.values():
+            row = _order_row(order)
+            if row != snapshot:
+                changed.append(row)
+        if changed:
+            cols = [k for k in changed[0] if k != "id"]
+            stmt = (
+                update(t.orders)
+                .where(t.orders.c.id == bindparam("_id"))
+                .values({k: bindparam(k) for k in cols})
+            )
+            self.conn.execute(stmt, [{**r, "_id": r["id"]} for r in changed])
+            for r in changed:
+                order = self.seen[r["id"]][0]
+                self.seen[r["id"]] = (order, r)
+
+    def aggregates(self) -> Iterator[Order]:
+        for order, _ in self.seen.values():
+            yield order
+
+
+def _order_row(o: Order) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "merchant_id": o.merchant_id,
+        "external_id": o.external_id,
+        "number": o.number,
+        "customer_id": o.customer_id,
+        "email": o.email,
+        "phone": o.phone,
+        "locale": o.locale,
+        "timezone": o.timezone,
+        "currency": o.currency,
+        "shipping_address": o.shipping_address.as_dict(),
+        "shipping_fee": o.shipping_fee.amount,
+        "placed_at": o.placed_at,
+        "promise_earliest": o.promise.earliest if o.promise else None,
+        "promise_latest": o.promise.latest if o.promise else None,
+        "source": o.source,
+        "status": o.status.value,
+        "tracking_token": o.tracking_token,
+        "cancelled_at": o.cancelled_at,
+        "cancel_reason": o.cancel_reason,
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+    }
+
+
+def _order(r: Any, lines: list[OrderLine]) -> Order:
+    promise = (
+        Promise(latest=r["promise_latest"], earliest=r["promise_earliest"])
+        if r["promise_latest"]
+        else None
+    )
+    return Order(
+        id=r["id"],
+        merchant_id=r["merchant_id"],
+        external_id=r["external_id"],
+        number=r["number"],
+        customer_id=r["customer_id"],
+        email=r["email"],
+        phone=r["phone"],
+        locale=r["locale"],
+        currency=r["currency"],
+        lines=lines,
+        shipping_address=Address.from_dict(r["shipping_address"]),
+        shipping_fee=Money(Decimal(r["shipping_fee"]), r["currency"]),
+        placed_at=r["placed_at"],
+        tracking_token=r["tracking_token"],
+        promise=promise,
+        source=r["source"],
+        timezone=r["timezone"],
+        status=OrderStatus(r["status"]),
+        cancelled_at=r["cancelled_at"],
+        cancel_reason=r["cancel_reason"],
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+    )
+
+
+# --------------------------------------------------------------------------- shipments
+
+
+class SqlShipmentRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.seen: dict[str, tuple[Shipment, dict[str, Any]]] = {}
+
+    def add(self, s: Shipment) -> None:
+        row = _shipment_row(s)
+        self.conn.execute(insert(t.shipments).values(**row))
+        self.seen[s.id] = (s, row)
+
+    def _load(self, where: Any, *extra: Any) -> list[Shipment]:
+        out = []
+        for r in self.conn.execute(select(t.shipments).where(where, *extra)).mappings():
+            if r["id"] in self.seen:
+                out.append(self.seen[r["id"]][0])
+                continue
+            s = _shipment(r)
+            self.seen[s.id] = (s, _shipment_row(s))
+            out.append(s)
+        return out
+
+    def get(self, merchant_id: str, shipment_id: str) -> Shipment | None:
+        c = t.shipments.c
+        found = self._load(and_(c.merchant_id == merchant_id, c.id == shipment_id))
+        return found[0] if found else None
+
+    def get_by_external_id(self, merchant_id: str, external_id: str) -> Shipment | None:
+        c = t.shipments.c
+        found = self._load(and_(c.merchant_id == merchant_id, c.external_id == external_id))
+        return found[0] if found else None
+
+    def by_tracking_numbers(self, merchant_id: str, numbers: Iterable[str]) -> list[Shipment]:
+        c = t.shipments.c
+        out: list[Shipment] = []
+        for chunk in _chunks(sorted(set(numbers))):
+            out.extend(self._load(and_(c.merchant_id == merchant_id, c.tracking_number.in_(chunk))))
+        return out
+
+    def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]:
+        c = t.shipments.c
+        out: list[Shipment] = []
+        for chunk in _chunks(sorted(set(order_ids))):
+            out.extend(self._load(and_(c.merchant_id == merchant_id, c.order_id.in_(chunk))))
+        return out
+
+    def quiet_since(self, before: datetime, limit: int) -> list[Shipment]:
+        c = t.shipments.c
+        last = func.coalesce(c.last_scan_at, c.created_at)
+        q = (
+            select(t.shipments)
+            .where(
+                c.status.notin_([ShipmentStatus.DELIVERED.value, ShipmentStatus.EXPIRED.value]),
+                last < before,
+            )
+            .order_by(last)
+            .limit(limit)
+        )
+        out = []
+        for r in self.conn.execute(q).mappings():
+            s = self.seen[r["id"]][0] if r["id"] in self.seen else _shipment(r)
+            self.seen.setdefault(s.id, (s, _shipment_row(s)))
+            out.append(s)
+        return out
+
+    def flush(self) -> None:
+        changed = []
+        for s, snapshot in self.seen.values():
+            row = _shipment_row(s)
+            if row != snapshot:
+                changed.append(row)
+        if not changed:
+            return
+        cols = list(_MUTABLE_SHIPMENT_COLUMNS)
+        stmt = (
+            update(t.shipments)
+            .where(t.shipments.c.id == bindparam("_id"))
+            .values({k: bindparam(k) for k in cols})
+        )
+        self.conn.execute(stmt, [{**{k: r[k] for k in cols}, "_id": r["id"]} for r in changed])
+        for r in changed:
+            self.seen[r["id"]] = (self.seen[r["id"]][0], r)
+
+    def aggregates(self) -> Iterator[Shipment]:
+        for s, _ in self.seen.values():
+            yield s
+
+
+_MUTABLE_SHIPMENT_COLUMNS = (
+    "carrier",
+    "service",
+    "tracking_valid",
+    "status",
+    "substatus",
+    "status_at",
+    "last_event_at",
+    "last_scan_at",
+    "last_rank",
+    "last_fingerprint",
+    "handed_over_at",
+    "delivered_at",
+    "carrier_estimate",
+    "last_location",
+    "event_count",
+)
+
+
+def _location_dict(loc: Location | None) -> dict[str, str | None] | None:
+    if loc is None:
+        return None
+    return {"city": loc.city, "region": loc.region, "postal_code": loc.postal_code,
+            "country": loc.country}  # fmt: skip
+
+
+def _shipment_row(s: Shipment) -> dict[str, Any]:
+    st = s.state
+    return {
+        "id": s.id,
+        "merchant_id": s.merchant_id,
+        "order_id": s.order_id,
+        "tracking_number": s.tracking_number,
+        "carrier": s.carrier,
+        "service": s.service,
+        "tracking_valid": s.tracking_valid,
+        "external_id": s.external_id,
+        "origin": s.origin.as_dict() if s.origin else None,
+        "destination": s.destination.as_dict() if s.destination else None,
+        "lines": [[sl.line_id, sl.sku, sl.quantity] for sl in s.lines],
+        "created_at": s.created_at,
+        "status": st.status.value,
+        "substatus": st.substatus,
+        "status_at": st.status_at,
+        "last_event_at": st.last_key[0] if st.last_key else None,
+        "last_scan_at": st.last_scan_at,
+        "last_rank": st.last_key[1] if st.last_key else None,
+        "last_fingerprint": st.last_key[2] if st.last_key else None,
+        "handed_over_at": st.handed_over_at,
+        "delivered_at": st.delivered_at,
+        "carrier_estimate": st.carrier_estimate,
+        "last_location": _location_dict(st.last_location),
+        "event_count": st.event_count,
+    }
+
+
+def _shipment(r: Any) -> Shipment:
+    last_key = (
+        (r["last_event_at"], r["last_rank"], r["last_fingerprint"])
+        if r["last_fingerprint"]
+        else None
+    )
+    loc = r["last_location"]
+    state = TrackingState(
+        status=ShipmentStatus(r["status"]),
+        substatus=r["substatus"],
+        status_at=r["status_at"],
+        last_key=last_key,
+        last_event_at=r["last_event_at"],
+        last_scan_at=r["last_scan_at"],
+        handed_over_at=r["handed_over_at"],
+        delivered_at=r["delivered_at"],
+        carrier_estimate=r["carrier_estimate"],
+        last_location=Location(**loc) if loc else None,
+        event_count=r["event_count"],
+    )
+    return Shipment(
+        id=r["id"],
+        merchant_id=r["merchant_id"],
+        order_id=r["order_id"],
+        tracking_number=r["tracking_number"],
+        carrier=r["carrier"],
+        tracking_valid=r["tracking_valid"],
+        created_at=r["created_at"],
+        service=r["service"],
+        lines=[ShipmentLine(a, b, c) for a, b, c in r["lines"]],
+        origin=Address.from_dict(r["origin"]) if r["origin"] else None,
+        destination=Address.from_dict(r["destination"]) if r["destination"] else None,
+        external_id=r["external_id"],
+        state=state,
+    )
+
+
+# --------------------------------------------------------------------------- tracking events
+
+
+class SqlTrackingEventStore:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_new(
+        self, merchant_id: str, items: Sequence[tuple[str, TrackingEvent]], received_at: datetime
+    ) -> set[tuple[str, str]]:
+        if not items:
+            return set()
+        c = t.tracking_events.c
+        rows = [event_row(merchant_id, sid, e, received_at) for sid, e in items]
+        stmt = (
+            upsert_insert(self.conn, t.tracking_events)
+            .on_conflict_do_nothing(index_elements=["shipment_id", "fingerprint"])
+            .returning(c.shipment_id, c.fingerprint)
+        )
+        inserted: set[tuple[str, str]] = set()
+        for chunk in _chunks(rows, 1000):
+            inserted.update((r[0], r[1]) for r in self.conn.execute(stmt, list(chunk)))
+        return inserted
+
+    def history(self, shipment_ids: Iterable[str]) -> dict[str, list[TrackingEvent]]:
+        ids = sorted(set(shipment_ids))
+        out: dict[str, list[TrackingEvent]] = {sid: [] for sid in ids}
+        for chunk in _chunks(ids):
+            q = select(t.tracking_events).where(t.tracking_events.c.shipment_id.in_(chunk))
+            for r in self.conn.execute(q).mappings():
+                out[r["shipment_id"]].append(tracking_event(r))
+        return out
+
+
+def event_row(
+    merchant_id: str, shipment_id: str, e: TrackingEvent, received_at: datetime
+) -> dict[str, Any]:
+    loc = e.location
+    return {
+        "merchant_id": merchant_id,
+        "shipment_id": shipment_id,
+        "fingerprint": e.fingerprint,
+        "occurred_at": e.occurred_at,
+        "status": e.status.value,
+        "substatus": e.substatus,
+        "carrier_code": e.carrier_code,
+        "description": e.description,
+        "city": loc.city if loc else None,
+        "region": loc.region if loc else None,
+        "postal_code": loc.postal_code if loc else None,
+        "country": loc.country if loc else None,
+        "source": e.source,
+        "source_event_id": e.source_event_id,
+        "recognised": e.recognised,
+        "correction": e.correction,
+        "estimated_delivery": e.estimated_delivery,
+        "received_at": received_at,
+    }
+
+
+def tracking_event(r: Any) -> TrackingEvent:
+    has_loc = any(r[k] for k in ("city", "region", "postal_code", "country"))
+    return TrackingEvent(
+        occurred_at=r["occurred_at"],
+        status=ShipmentStatus(r["status"]),
+        substatus=r["substatus"],
+        carrier_code=r["carrier_code"],
+        description=r["description"],
+        location=Location(r["city"], r["region"], r["postal_code"], r["country"])
+        if has_loc
+        else None,
+        source=r["source"],
+        source_event_id=r["source_event_id"],
+        recognised=r["recognised"],
+        correction=r["correction"],
+        estimated_delivery=r["estimated_delivery"],
+        fingerprint=r["fingerprint"],
+    )
+
+
+# --------------------------------------------------------------------------- receipts, counters
+
+
+class SqlWebhookReceipts:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def first_time(self, merchant_id: str, source: str, delivery_id: str, at: datetime) -> bool:
+        stmt = (
+            upsert_insert(self.conn, t.webhook_receipts)
+            .values(merchant_id=merchant_id, source=source, delivery_id=delivery_id, received_at=at)
+            .on_conflict_do_nothing()
+            .returning(t.webhook_receipts.c.delivery_id)
+        )
+        return self.conn.execute(stmt).first() is not None
+
+
+class SqlCounters:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def increment_unrecognised(
+        self, merchant_id: str, source: str, carrier: str | None, code: str | None, at: datetime
+    ) -> None:
+        u = t.unrecognised_codes
+        stmt = upsert_insert(self.conn, u).values(
+            merchant_id=merchant_id, source=source, carrier=carrier or "", code=code or "",
+            count=1, first_seen=at, last_seen=at,
+        )  # fmt: skip
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["merchant_id", "source", "carrier", "code"],
+            set_={"count": u.c.count + 1, "last_seen": at},
+        )
+        self.conn.execute(stmt)
+
+
+# --------------------------------------------------------------------------- outbox
+
+
+def outbox_rows(events: Sequence[Event], at: datetime) -> list[dict[str, Any]]:
+    from postpurchase.adapters.db.serialise import to_jsonable
+
+    return [
+        {
+            "merchant_id": e.merchant_id,
+            "topic": type(e).__name__,
+            "payload": to_jsonable(e),
+            "created_at": at,
+            "attempts": 0,
+            "next_attempt_at": at,
+        }
+        for e in events
+    ]

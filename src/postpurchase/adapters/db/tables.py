@@ -1,0 +1,210 @@
+"""The schema. Every tenant-owned row carries ``merchant_id``; every query filters on it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from postpurchase.adapters.db.types import BigIntPK, ExactDecimal, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Id = String(32)
+
+merchants = Table(
+    "merchants",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("timezone", String(64), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("shopify_secret", String(128)),
+    Column("tracking_secret", String(128)),
+    Column("aftership_secret", String(128)),
+    Column("easypost_secret", String(128)),
+    Column("settings", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False, index=True),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("email", String(320)),
+    Column("phone", String(40)),
+    Column("name", String(200)),
+    Column("locale", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_customers_merchant_email", "merchant_id", "email"),
+    Index("ix_customers_merchant_phone", "merchant_id", "phone"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("number", String(64), nullable=False),
+    Column("customer_id", Id, ForeignKey("customers.id")),
+    Column("email", String(320)),
+    Column("phone", String(40)),
+    Column("locale", String(16), nullable=False),
+    Column("timezone", String(64)),
+    Column("currency", String(3), nullable=False),
+    Column("shipping_address", Json, nullable=False),
+    Column("shipping_fee", ExactDecimal, nullable=False),
+    Column("placed_at", UTCDateTime, nullable=False),
+    Column("promise_earliest", Date),
+    Column("promise_latest", Date),
+    Column("source", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("tracking_token", String(64), nullable=False, unique=True),
+    Column("cancelled_at", UTCDateTime),
+    Column("cancel_reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("merchant_id", "external_id", name="uq_orders_merchant_external"),
+    Index("ix_orders_merchant_placed", "merchant_id", "placed_at", "id"),
+    Index("ix_orders_merchant_status", "merchant_id", "status"),
+    Index("ix_orders_merchant_customer", "merchant_id", "customer_id"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("sku", String(128), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", ExactDecimal, nullable=False),
+    Column("weight_grams", Integer),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("tracking_number", String(64), nullable=False),
+    Column("carrier", String(48)),
+    Column("service", String(48)),
+    Column("tracking_valid", Boolean, nullable=False),
+    Column("external_id", String(128)),
+    Column("origin", Json),
+    Column("destination", Json),
+    Column("lines", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("substatus", String(48)),
+    Column("status_at", UTCDateTime),
+    Column("last_event_at", UTCDateTime),
+    Column("last_scan_at", UTCDateTime),
+    Column("last_rank", Integer),
+    Column("last_fingerprint", String(32)),
+    Column("handed_over_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Column("carrier_estimate", Date),
+    Column("last_location", Json),
+    Column("event_count", Integer, nullable=False),
+    Index("ix_shipments_merchant_number", "merchant_id", "tracking_number"),
+    Index("ix_shipments_status_last_scan", "status", "last_scan_at"),
+)
+
+tracking_events = Table(
+    "tracking_events",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("merchant_id", Id, nullable=False),
+    Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=False),
+    Column("fingerprint", String(32), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("substatus", String(48)),
+    Column("carrier_code", String(64)),
+    Column("description", Text),
+    Column("city", String(120)),
+    Column("region", String(120)),
+    Column("postal_code", String(20)),
+    Column("country", String(2)),
+    Column("source", String(32), nullable=False),
+    Column("source_event_id", String(128)),
+    Column("recognised", Boolean, nullable=False),
+    Column("correction", Boolean, nullable=False),
+    Column("estimated_delivery", Date),
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shipment_id", "fingerprint", name="uq_tracking_events_shipment_fp"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("merchant_id", Id, nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("processed_at", UTCDateTime),
+    Column("last_error", Text),
+    Index("ix_outbox_pending", "processed_at", "next_attempt_at"),
+)
+
+webhook_receipts = Table(
+    "webhook_receipts",
+    metadata,
+    Column("merchant_id", Id, primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("delivery_id", String(128), primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+unrecognised_codes = Table(
+    "unrecognised_codes",
+    metadata,
+    Column("merchant_id", Id, primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("carrier", String(48), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,71 @@
+"""The SQLAlchemy unit of work: one connection, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from sqlalchemy import Connection, Engine, insert
+
+from postpurchase.adapters.db import repositories as r
+from postpurchase.adapters.db import tables as t
+from postpurchase.domain.events import Event
+from postpurchase.domain.orders import Order
+from postpurchase.domain.shipments import Shipment
+from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
+
+
+class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
+    orders: r.SqlOrderRepository
+    shipments: r.SqlShipmentRepository
+
+    def __init__(self, engine: Engine, now: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.now = now or (lambda: datetime.now(UTC))
+        self.conn: Connection | None = None
+        self._depth = 0
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        # Autobegin on first statement; "write" makes SQLite take its lock up front.
+        self.conn = self.engine.connect().execution_options(write=True)
+        self.merchants = r.SqlMerchantRepository(self.conn)
+        self.customers = r.SqlCustomerRepository(self.conn)
+        self.orders = r.SqlOrderRepository(self.conn)
+        self.shipments = r.SqlShipmentRepository(self.conn)
+        self.tracking = r.SqlTrackingEventStore(self.conn)
+        self.receipts = r.SqlWebhookReceipts(self.conn)
+        self.counters = r.SqlCounters(self.conn)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        super().__exit__(*exc)
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def _drain_aggregate_events(self) -> Iterator[Event]:
+        aggregates: list[Order | Shipment] = [
+            *self.orders.aggregates(),
+            *self.shipments.aggregates(),
+        ]
+        for agg in aggregates:
+            while agg.events:
+                yield agg.events.pop(0)
+
+    def _write_outbox(self, events: list[Event]) -> None:
+        assert self.conn is not None
+        self.orders.flush()
+        self.shipments.flush()
+        if events:
+            self.conn.execute(insert(t.outbox), r.outbox_rows(events, self.now()))
+
+    def _commit(self) -> None:
+        assert self.conn is not None
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        if self.conn is not None and self.conn.in_transaction():
+            self.conn.rollback()

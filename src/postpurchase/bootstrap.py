@@ -1,0 +1,82 @@
+"""The composition root: the only place that picks adapters and wires them together."""
+
+from __future__ import annotations
+
+import inspect
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Engine
+
+from postpurchase.adapters.db.engine import make_engine
+from postpurchase.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from postpurchase.adapters.outbox import Subscriber
+from postpurchase.adapters.queue import NullTaskQueue
+from postpurchase.config import Settings
+from postpurchase.service_layer import handlers
+from postpurchase.service_layer.messagebus import MessageBus
+from postpurchase.service_layer.ports import Clock, SystemClock, TaskQueue
+
+
+@dataclass
+class Platform:
+    """Everything an entrypoint needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    queue: TaskQueue
+    policy: handlers.SweepPolicy
+    subscribers: dict[str, list[Subscriber]] = field(default_factory=lambda: defaultdict(list))
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine, self.clock.now)
+
+    def bus(self) -> MessageBus:
+        """A fresh bus per request or job: a unit of work is never shared between threads."""
+        uow = self.uow()
+        deps: dict[str, Any] = {"uow": uow, "clock": self.clock, "policy": self.policy}
+        command_handlers = {
+            kind: _inject(handler, deps) for kind, handler in handlers.COMMAND_HANDLERS.items()
+        }
+        event_handlers = {
+            kind: [_inject(h, deps) for h in hs] for kind, hs in handlers.EVENT_HANDLERS.items()
+        }
+        return MessageBus(uow, event_handlers, command_handlers, self.queue.nudge_outbox)
+
+    def subscribe(self, topic: str, subscriber: Subscriber) -> None:
+        """Register an asynchronous subscriber for outbox events of ``topic`` (event class name)."""
+        self.subscribers[topic].append(subscriber)
+
+
+def _inject(handler: Callable[..., Any], deps: dict[str, Any]) -> Callable[..., Any]:
+    wanted = inspect.signature(handler).parameters
+    return partial(handler, **{name: dep for name, dep in deps.items() if name in wanted})
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    queue: TaskQueue | None = None,
+) -> Platform:
+    settings = settings or Settings()
+    if settings.database_url is None:
+        settings.ensure_data_dir()
+    engine = engine or make_engine(settings.db_url, pool_size=settings.db_pool_size)
+    policy = handlers.SweepPolicy(
+        no_scan_days=dict(settings.no_scan_days_by_carrier),
+        default_no_scan_days=settings.no_scan_days,
+        expire_days=settings.expire_days,
+    )
+    return Platform(
+        settings=settings,
+        engine=engine,
+        clock=clock or SystemClock(),
+        queue=queue or NullTaskQueue(),
+        policy=policy,
+    )

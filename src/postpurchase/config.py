@@ -1,0 +1,78 @@
+"""Settings, validated once at start-up. Every one has an env var ``POSTPURCHASE_<NAME>``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POSTPURCHASE_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./data"),
+        description="Where the embedded SQLite database, task queue and model files live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; unset means SQLite in the data dir. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the task queue (scale-out); unset means SQLite storage in the "
+        "data dir.",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Public URL used in links we send."
+    )
+    environment: str = Field(
+        default="development", description="development or production (stricter checks)."
+    )
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per process.")
+    worker_threads: int = Field(default=2, ge=1, description="Threads per worker process.")
+    sweep_interval_seconds: int = Field(
+        default=60, ge=1, description="How often the worker drains the outbox and sweeps."
+    )
+    no_scan_days: int = Field(
+        default=5, ge=1, description="Days without a scan before a shipment is flagged delayed."
+    )
+    no_scan_days_by_carrier: dict[str, int] = Field(
+        default_factory=lambda: {"usps": 6, "dhl_ecommerce": 7, "ups": 4, "fedex": 4},
+        description='Per-carrier override of no_scan_days, JSON: {"ups": 3}.',
+    )
+    expire_days: int = Field(
+        default=30, ge=1, description="Days without any information before a shipment expires."
+    )
+    max_batch_events: int = Field(
+        default=1000, ge=1, le=10000, description="Most events accepted in one tracking webhook."
+    )
+    webhook_tolerance_seconds: int = Field(
+        default=300, ge=1, description="How old a signed webhook timestamp may be (replays)."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_db_url(cls, v: str | None) -> str | None:
+        if v and v.startswith("postgres://"):
+            v = "postgresql+psycopg://" + v[len("postgres://") :]
+        elif v and v.startswith("postgresql://"):
+            v = "postgresql+psycopg://" + v[len("postgresql://") :]
+        return v or None
+
+    @field_validator("environment")
+    @classmethod
+    def _env(cls, v: str) -> str:
+        if v not in ("development", "production", "test"):
+            raise ValueError("environment must be development, production or test")
+        return v
+
+    @property
+    def db_url(self) -> str:
+        default = f"sqlite:///{(self.data_dir / 'postpurchase.sqlite3').resolve()}"
+        return self.database_url or default
+
+    def ensure_data_dir(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,169 @@
+"""Orders and their shipments: /api/v1/orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from postpurchase.adapters.db import read_models
+from postpurchase.domain import commands
+from postpurchase.domain.addresses import Address
+from postpurchase.domain.errors import NotFound
+from postpurchase.domain.money import Money
+from postpurchase.domain.orders import OrderLineInput, Promise
+from postpurchase.domain.status import OrderStatus
+from postpurchase.entrypoints.api import presenters, schemas
+from postpurchase.entrypoints.api.deps import BusDep, MerchantDep, PlatformDep, ReadConn
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+
+
+def address(a: schemas.AddressIn) -> Address:
+    return Address(**a.model_dump())
+
+
+def place_order_command(
+    merchant_id: str, body: schemas.OrderCreate, source: str
+) -> commands.PlaceOrder:
+    currency = body.currency.upper()
+    return commands.PlaceOrder(
+        merchant_id=merchant_id,
+        external_id=body.external_id,
+        number=body.number or body.external_id,
+        email=body.email.lower() if body.email else None,
+        phone=body.phone,
+        customer_name=body.customer_name,
+        locale=body.locale,
+        currency=currency,
+        lines=tuple(
+            OrderLineInput(
+                li.sku, li.name, li.quantity, Money(li.unit_price, currency), li.weight_grams
+            )
+            for li in body.lines
+        ),
+        shipping_address=address(body.shipping_address),
+        shipping_fee=Money(body.shipping_fee, currency),
+        placed_at=body.placed_at,
+        promise=Promise(body.promise.latest, body.promise.earliest) if body.promise else None,
+        source=source,
+        timezone=body.timezone,
+    )
+
+
+@router.post("/orders", response_model=schemas.OrderOut, status_code=201)
+def create_order(
+    body: schemas.OrderCreate,
+    merchant: MerchantDep,
+    bus: BusDep,
+    conn: ReadConn,
+    platform: PlatformDep,
+    response: Response,
+) -> schemas.OrderOut:
+    """Create an order. Idempotent by `external_id`: a repeat returns the stored order (200)."""
+    result = bus.handle(place_order_command(merchant.id, body, "api"))
+    if not result.created:
+        response.status_code = 200
+    conn.rollback()  # see the committed row, not a snapshot taken before the command
+    return _order_or_404(conn, merchant.id, result.id, platform.settings.base_url)
+
+
+@router.get("/orders", response_model=schemas.OrderList)
+def list_orders(
+    merchant: MerchantDep,
+    conn: ReadConn,
+    platform: PlatformDep,
+    status: OrderStatus | None = None,
+    placed_from: Annotated[datetime | None, Query(description="inclusive, ISO 8601")] = None,
+    placed_to: Annotated[datetime | None, Query(description="exclusive, ISO 8601")] = None,
+    customer_id: str | None = None,
+    email: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> schemas.OrderList:
+    """Newest first. Pass `next_cursor` back as `cursor` for the next page."""
+    from postpurchase.domain.tracking import require_aware
+
+    flt = read_models.OrderFilter(
+        status=status.value if status else None,
+        placed_from=require_aware(placed_from, field="placed_from") if placed_from else None,
+        placed_to=require_aware(placed_to, field="placed_to") if placed_to else None,
+        customer_id=customer_id,
+        email=email.lower() if email else None,
+    )
+    rows, next_cursor = read_models.list_orders(conn, merchant.id, flt, limit=limit, cursor=cursor)
+    base = platform.settings.base_url
+    return schemas.OrderList(
+        data=[presenters.order(r, base) for r in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/orders/{order_id}", response_model=schemas.OrderOut)
+def get_order(
+    order_id: str, merchant: MerchantDep, conn: ReadConn, platform: PlatformDep
+) -> schemas.OrderOut:
+    return _order_or_404(conn, merchant.id, order_id, platform.settings.base_url)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=schemas.OrderOut)
+def cancel_order(
+    order_id: str,
+    merchant: MerchantDep,
+    bus: BusDep,
+    conn: ReadConn,
+    platform: PlatformDep,
+    body: schemas.CancelIn | None = None,
+) -> schemas.OrderOut:
+    """Cancel an order not yet delivered. Cancelling twice is the same as once."""
+    bus.handle(commands.CancelOrder(merchant.id, order_id, body.reason if body else None))
+    conn.rollback()
+    return _order_or_404(conn, merchant.id, order_id, platform.settings.base_url)
+
+
+@router.post("/orders/{order_id}/shipments", response_model=schemas.ShipmentOut, status_code=201)
+def create_shipment(
+    order_id: str,
+    body: schemas.ShipmentCreate,
+    merchant: MerchantDep,
+    bus: BusDep,
+    conn: ReadConn,
+    response: Response,
+) -> schemas.ShipmentOut:
+    """Add a shipment. Idempotent by tracking number (and `external_id`) within the order."""
+    result = bus.handle(
+        commands.CreateShipment(
+            merchant_id=merchant.id,
+            order_id=order_id,
+            tracking_number=body.tracking_number,
+            carrier=body.carrier,
+            service=body.service,
+            lines=tuple(commands.ShipmentLineInput(li.sku, li.quantity) for li in body.lines),
+            origin=address(body.origin) if body.origin else None,
+            external_id=body.external_id,
+        )
+    )
+    if not result.created:
+        response.status_code = 200
+    conn.rollback()
+    return _shipment_or_404(conn, merchant.id, result.id)
+
+
+@router.get("/shipments/{shipment_id}", response_model=schemas.ShipmentOut, tags=["shipments"])
+def get_shipment(shipment_id: str, merchant: MerchantDep, conn: ReadConn) -> schemas.ShipmentOut:
+    """A shipment with its scan timeline, newest first."""
+    return _shipment_or_404(conn, merchant.id, shipment_id)
+
+
+def _order_or_404(conn: ReadConn, merchant_id: str, order_id: str, base: str) -> schemas.OrderOut:
+    row = read_models.get_order(conn, merchant_id, order_id)
+    if row is None:
+        raise NotFound("no such order", field="order_id")
+    return presenters.order(row, base)
+
+
+def _shipment_or_404(conn: ReadConn, merchant_id: str, shipment_id: str) -> schemas.ShipmentOut:
+    row = read_models.get_shipment(conn, merchant_id, shipment_id)
+    if row is None:
+        raise NotFound("no such shipment", field="shipment_id")
+    return presenters.shipment(row)

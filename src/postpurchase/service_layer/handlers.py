@@ -1,0 +1,359 @@
+"""One small function per command. Dependencies arrive as named parameters (see bootstrap)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from postpurchase.domain import commands, events
+from postpurchase.domain.carrier_detection import detect, normalise
+from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
+from postpurchase.domain.ids import new_id, new_token
+from postpurchase.domain.merchants import API_KEY_PREFIX, Merchant, hash_api_key, slugify
+from postpurchase.domain.orders import Order, OrderLine
+from postpurchase.domain.shipments import Shipment, ShipmentLine
+from postpurchase.domain.status import OrderStatus
+from postpurchase.domain.tracking import TrackingEvent
+from postpurchase.service_layer.ports import Clock
+from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """Result of an idempotent create: the id, and whether this call created it."""
+
+    id: str
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPolicy:
+    """How long a shipment may stay quiet before we say so (per carrier, in days)."""
+
+    no_scan_days: dict[str, int]
+    default_no_scan_days: int = 5
+    expire_days: int = 30
+
+    def no_scan_after(self, carrier: str | None) -> timedelta:
+        days = self.no_scan_days.get(carrier or "", self.default_no_scan_days)
+        return timedelta(days=days)
+
+
+def create_merchant(
+    uow: AbstractUnitOfWork, clock: Clock, name: str, *, slug: str | None = None
+) -> tuple[Merchant, str]:
+    """Create a tenant and its first API key. The key is returned once; only its hash is kept."""
+    import secrets
+
+    with uow:
+        slug = slugify(slug or name)
+        if uow.merchants.get_by_slug(slug) is not None:
+            raise Conflict(f"a merchant with slug {slug!r} already exists", field="name")
+        now = clock.now()
+        merchant = Merchant(
+            id=new_id(),
+            name=name.strip(),
+            slug=slug,
+            created_at=now,
+            shopify_secret=secrets.token_hex(16),
+            tracking_secret=secrets.token_hex(16),
+            aftership_secret=secrets.token_hex(16),
+            easypost_secret=secrets.token_hex(16),
+        )
+        uow.merchants.add(merchant)
+        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        uow.merchants.add_api_key(merchant.id, hash_api_key(key), "default", now)
+        uow.commit()
+    return merchant, key
+
+
+def add_api_key(uow: AbstractUnitOfWork, clock: Clock, merchant_id: str, label: str) -> str:
+    import secrets
+
+    with uow:
+        if uow.merchants.get(merchant_id) is None:
+            raise NotFound("no such merchant", field="merchant")
+        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        uow.merchants.add_api_key(merchant_id, hash_api_key(key), label, clock.now())
+        uow.commit()
+    return key
+
+
+def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock) -> Created:
+    """Idempotent by the store's order id: the same order sent twice is stored once."""
+    with uow:
+        existing = uow.orders.get_by_external_id(cmd.merchant_id, cmd.external_id)
+        if existing is not None:
+            return Created(existing.id, created=False)
+        skus = [line.sku for line in cmd.lines]
+        if len(set(skus)) != len(skus):
+            raise InvalidInput("each sku may appear on one line only", field="lines")
+        now = clock.now()
+        customer_id = uow.customers.find_or_create(
+            cmd.merchant_id, email=cmd.email, phone=cmd.phone, name=cmd.customer_name,
+            locale=cmd.locale, at=now,
+        )  # fmt: skip
+        order = Order(
+            id=new_id(),
+            merchant_id=cmd.merchant_id,
+            external_id=cmd.external_id,
+            number=cmd.number or cmd.external_id,
+            customer_id=customer_id,
+            email=cmd.email,
+            phone=cmd.phone,
+            locale=cmd.locale,
+            currency=cmd.currency,
+            lines=[
+                OrderLine(new_id(), li.sku, li.name, li.quantity, li.unit_price, li.weight_grams)
+                for li in cmd.lines
+            ],
+            shipping_address=cmd.shipping_address,
+            shipping_fee=cmd.shipping_fee,
+            placed_at=cmd.placed_at,
+            tracking_token=new_token(),
+            promise=cmd.promise,
+            source=cmd.source,
+            timezone=cmd.timezone,
+            created_at=now,
+            updated_at=now,
+        )
+        order.events.append(events.OrderPlaced(cmd.merchant_id, order.id, cmd.placed_at))
+        uow.orders.add(order)
+        uow.commit()
+        return Created(order.id, created=True)
+
+
+def cancel_order(cmd: commands.CancelOrder, uow: AbstractUnitOfWork, clock: Clock) -> None:
+    with uow:
+        order = uow.orders.get(cmd.merchant_id, cmd.order_id)
+        if order is None:
+            raise NotFound("no such order", field="order_id")
+        order.cancel(cmd.at or clock.now(), cmd.reason)
+        order.updated_at = clock.now()
+        uow.commit()
+
+
+def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock: Clock) -> Created:
+    """Idempotent by (order, tracking number) and by the store's fulfilment id."""
+    number = normalise(cmd.tracking_number)
+    if not number:
+        raise InvalidInput("tracking number must not be empty", field="tracking_number")
+    with uow:
+        order = uow.orders.get(cmd.merchant_id, cmd.order_id)
+        if order is None:
+            raise NotFound("no such order", field="order_id")
+        if order.status is OrderStatus.CANCELLED:
+            raise Conflict("the order is cancelled", field="order_id")
+        siblings = uow.shipments.for_orders(cmd.merchant_id, [order.id])
+        for s in siblings:
+            if s.tracking_number == number or (
+                cmd.external_id is not None and s.external_id == cmd.external_id
+            ):
+                return Created(s.id, created=False)
+        lines = _shipment_lines(order, cmd.lines, siblings)
+        detection = detect(number, cmd.carrier)
+        now = clock.now()
+        shipment = Shipment(
+            id=new_id(),
+            merchant_id=cmd.merchant_id,
+            order_id=order.id,
+            tracking_number=number,
+            carrier=detection.carrier or cmd.carrier,
+            tracking_valid=detection.valid,
+            created_at=cmd.created_at or now,
+            service=cmd.service,
+            lines=lines,
+            origin=cmd.origin,
+            destination=order.shipping_address,
+            external_id=cmd.external_id,
+        )
+        shipment.events.append(
+            events.ShipmentCreated(
+                cmd.merchant_id, shipment.id, order.id, shipment.carrier, shipment.tracking_number
+            )
+        )
+        if not detection.valid:
+            shipment.events.append(
+                events.TrackingNumberInvalid(
+                    cmd.merchant_id, shipment.id, order.id, number, shipment.carrier
+                )
+            )
+        uow.shipments.add(shipment)
+        if cmd.events:
+            _record(uow, cmd.merchant_id, shipment, list(cmd.events), now)
+        order.refresh_status([s.view() for s in [*siblings, shipment]])
+        uow.commit()
+        return Created(shipment.id, created=True)
+
+
+def _shipment_lines(
+    order: Order, wanted: Iterable[commands.ShipmentLineInput], siblings: list[Shipment]
+) -> list[ShipmentLine]:
+    already: dict[str, int] = defaultdict(int)
+    for s in siblings:
+        for sl in s.lines:
+            already[sl.line_id] += sl.quantity
+    lines: list[ShipmentLine] = []
+    for i, w in enumerate(wanted):
+        line = order.line_for_sku(w.sku)
+        if line is None:
+            raise InvalidInput(f"sku {w.sku!r} is not on the order", field=f"lines[{i}].sku")
+        if w.quantity < 1 or already[line.id] + w.quantity > line.quantity:
+            left = line.quantity - already[line.id]
+            raise InvalidInput(
+                f"quantity {w.quantity} of {w.sku!r} exceeds the {left} left to ship",
+                field=f"lines[{i}].quantity",
+            )
+        already[line.id] += w.quantity
+        lines.append(ShipmentLine(line.id, line.sku, w.quantity))
+    return lines
+
+
+def _record(
+    uow: AbstractUnitOfWork,
+    merchant_id: str,
+    shipment: Shipment,
+    candidates: list[TrackingEvent],
+    now: datetime,
+) -> int:
+    new = uow.tracking.add_new(merchant_id, [(shipment.id, e) for e in candidates], now)
+    fresh = [e for e in candidates if (shipment.id, e.fingerprint) in new]
+    shipment.record(fresh, lambda: uow.tracking.history([shipment.id])[shipment.id])
+    return len(fresh)
+
+
+def record_tracking(
+    cmd: commands.RecordTracking, uow: AbstractUnitOfWork, clock: Clock
+) -> list[dict[str, Any]]:
+    """Apply a batch of scans in one transaction; one result per update, in order.
+
+    Costs a fixed number of queries per batch (not per event): shipments by number, one
+    idempotent insert of all events, history only for shipments that received an
+    out-of-order event, then the affected orders.
+    """
+    now = clock.now()
+    results: list[dict[str, Any]] = []
+    with uow:
+        numbers = {normalise(u.tracking_number) for u in cmd.updates}
+        by_number: dict[str, list[Shipment]] = defaultdict(list)
+        for s in uow.shipments.by_tracking_numbers(cmd.merchant_id, numbers):
+            by_number[s.tracking_number].append(s)
+        pairs: list[tuple[str, TrackingEvent]] = []
+        targets: list[tuple[commands.TrackingUpdate, Shipment | None]] = []
+        for u in cmd.updates:
+            shipment = _pick(by_number.get(normalise(u.tracking_number), []), u.carrier)
+            targets.append((u, shipment))
+            if shipment is not None:
+                pairs.extend((shipment.id, e) for e in u.events)
+        new = uow.tracking.add_new(cmd.merchant_id, pairs, now) if pairs else set()
+        fresh_by_shipment: dict[str, list[TrackingEvent]] = defaultdict(list)
+        shipments: dict[str, Shipment] = {}
+        for u, shipment in targets:
+            if shipment is None:
+                results.append(_result(u, "unknown_tracking_number", 0, len(u.events)))
+                continue
+            fresh = [e for e in u.events if (shipment.id, e.fingerprint) in new]
+            new -= {(shipment.id, e.fingerprint) for e in fresh}
+            fresh_by_shipment[shipment.id].extend(fresh)
+            shipments[shipment.id] = shipment
+            results.append(_result(u, "accepted", len(fresh), len(u.events) - len(fresh)))
+        late = [
+            sid
+            for sid, fresh in fresh_by_shipment.items()
+            if fresh and not shipments[sid].state.follows(min(fresh, key=lambda e: e.sort_key))
+        ]
+        histories = uow.tracking.history(late) if late else {}
+        changed_orders: set[str] = set()
+        for sid, fresh in fresh_by_shipment.items():
+            s = shipments[sid]
+            before = s.state.status
+            s.record(fresh, lambda sid=sid: histories[sid])  # type: ignore[misc]
+            for e in fresh:
+                if not e.recognised:
+                    uow.counters.increment_unrecognised(
+                        cmd.merchant_id, e.source, s.carrier, e.carrier_code, now
+                    )
+            if s.state.status is not before:
+                changed_orders.add(s.order_id)
+        _refresh_orders(uow, cmd.merchant_id, changed_orders, now)
+        uow.commit()
+    return results
+
+
+def _pick(candidates: list[Shipment], carrier: str | None) -> Shipment | None:
+    """The same number can (rarely) exist at two carriers; the source's carrier decides."""
+    if not candidates:
+        return None
+    if carrier:
+        for s in candidates:
+            if s.carrier == carrier:
+                return s
+    return max(candidates, key=lambda s: s.created_at)
+
+
+def _result(u: commands.TrackingUpdate, status: str, new: int, dup: int) -> dict[str, Any]:
+    return {
+        "ref": u.ref,
+        "tracking_number": u.tracking_number,
+        "result": status,
+        "new_events": new,
+        "duplicates": dup,
+    }
+
+
+def _refresh_orders(
+    uow: AbstractUnitOfWork, merchant_id: str, order_ids: set[str], now: datetime
+) -> None:
+    if not order_ids:
+        return
+    by_order: dict[str, list[Shipment]] = defaultdict(list)
+    for s in uow.shipments.for_orders(merchant_id, order_ids):
+        by_order[s.order_id].append(s)
+    for order in uow.orders.get_many(merchant_id, order_ids):
+        before = order.status
+        order.refresh_status([s.view() for s in by_order[order.id]])
+        if order.status is not before:
+            order.updated_at = now
+
+
+def sweep_stale_shipments(
+    cmd: commands.SweepStaleShipments, uow: AbstractUnitOfWork, policy: SweepPolicy
+) -> int:
+    """Flag shipments that went quiet (exception/delayed) or silent for good (expired).
+
+    Runs across merchants (a system job); every write stays inside the shipment's tenant.
+    """
+    shortest = min([policy.default_no_scan_days, *policy.no_scan_days.values()])
+    flagged = 0
+    with uow:
+        quiet = uow.shipments.quiet_since(cmd.now - timedelta(days=shortest), limit=5000)
+        touched: dict[str, set[str]] = defaultdict(set)
+        for s in quiet:
+            event = s.stale_event(
+                cmd.now,
+                no_scan_after=policy.no_scan_after(s.carrier),
+                expire_after=timedelta(days=policy.expire_days),
+            )
+            if event is None:
+                continue
+            _record(uow, s.merchant_id, s, [event], cmd.now)
+            touched[s.merchant_id].add(s.order_id)
+            flagged += 1
+        for merchant_id, order_ids in touched.items():
+            _refresh_orders(uow, merchant_id, order_ids, cmd.now)
+        uow.commit()
+    return flagged
+
+
+COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
+    commands.PlaceOrder: place_order,
+    commands.CancelOrder: cancel_order,
+    commands.CreateShipment: create_shipment,
+    commands.RecordTracking: record_tracking,
+    commands.SweepStaleShipments: sweep_stale_shipments,
+}
+
+EVENT_HANDLERS: dict[type[events.Event], list[Callable[..., Any]]] = {}

@@ -1,0 +1,96 @@
+"""Ports: what the service layer needs from the outside world, as Protocols.
+
+Adapters implement them (SQLAlchemy, Huey, SMTP...); tests implement them with in-memory
+fakes. Nothing here knows about a database or a network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from postpurchase.domain.merchants import Merchant
+from postpurchase.domain.orders import Order
+from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.tracking import TrackingEvent
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class MerchantRepository(Protocol):
+    def add(self, merchant: Merchant) -> None: ...
+    def get(self, merchant_id: str) -> Merchant | None: ...
+    def get_by_slug(self, slug: str) -> Merchant | None: ...
+    def get_by_api_key_hash(self, key_hash: str) -> Merchant | None: ...
+    def add_api_key(self, merchant_id: str, key_hash: str, label: str, at: datetime) -> None: ...
+
+
+class CustomerRepository(Protocol):
+    def find_or_create(
+        self,
+        merchant_id: str,
+        *,
+        email: str | None,
+        phone: str | None,
+        name: str | None,
+        locale: str,
+        at: datetime,
+    ) -> str | None:
+        """The customer id for this email (else phone); None when neither is known."""
+        ...
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order) -> None: ...
+    def get(self, merchant_id: str, order_id: str) -> Order | None: ...
+    def get_by_external_id(self, merchant_id: str, external_id: str) -> Order | None: ...
+    def get_many(self, merchant_id: str, order_ids: Iterable[str]) -> list[Order]: ...
+
+
+class ShipmentRepository(Protocol):
+    def add(self, shipment: Shipment) -> None: ...
+    def get(self, merchant_id: str, shipment_id: str) -> Shipment | None: ...
+    def get_by_external_id(self, merchant_id: str, external_id: str) -> Shipment | None: ...
+    def by_tracking_numbers(self, merchant_id: str, numbers: Iterable[str]) -> list[Shipment]: ...
+    def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]: ...
+    def quiet_since(self, before: datetime, limit: int) -> list[Shipment]:
+        """Shipments of every merchant, not delivered or expired, with no event since ``before``."""
+        ...
+
+
+class TrackingEventStore(Protocol):
+    def add_new(
+        self, merchant_id: str, items: Sequence[tuple[str, TrackingEvent]], received_at: datetime
+    ) -> set[tuple[str, str]]:
+        """Store (shipment_id, event) pairs not stored before; return (shipment_id, fingerprint)
+        of those that were new. The database's unique key makes this idempotent under races."""
+        ...
+
+    def history(self, shipment_ids: Iterable[str]) -> dict[str, list[TrackingEvent]]: ...
+
+
+class WebhookReceipts(Protocol):
+    def first_time(self, merchant_id: str, source: str, delivery_id: str, at: datetime) -> bool:
+        """Record a delivery id; False when it was recorded before (a replay or a retry)."""
+        ...
+
+
+class Counters(Protocol):
+    def increment_unrecognised(
+        self, merchant_id: str, source: str, carrier: str | None, code: str | None, at: datetime
+    ) -> None: ...
+
+
+class TaskQueue(Protocol):
+    def nudge_outbox(self) -> None:
+        """Ask a worker to drain the outbox soon. Losing a nudge is harmless: a periodic sweep
+        drains anything left."""
+        ...

@@ -1,0 +1,64 @@
+"""The unit of work: one transaction, its repositories, and the events it produced.
+
+Rolls back unless committed. ``commit`` writes every new domain event to the outbox in the
+same transaction as the change that raised it, so nothing downstream can be lost.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Self
+
+from postpurchase.domain.events import Event
+from postpurchase.service_layer import ports
+
+
+class AbstractUnitOfWork(abc.ABC):
+    merchants: ports.MerchantRepository
+    customers: ports.CustomerRepository
+    orders: ports.OrderRepository
+    shipments: ports.ShipmentRepository
+    tracking: ports.TrackingEventStore
+    receipts: ports.WebhookReceipts
+    counters: ports.Counters
+
+    def __init__(self) -> None:
+        self._published: list[Event] = []
+
+    def __enter__(self) -> Self:
+        self._published = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        fresh = list(self._drain_aggregate_events())
+        self._write_outbox(fresh)
+        self._commit()
+        self._published.extend(fresh)
+
+    def collect_new_events(self) -> Iterator[Event]:
+        """Events committed by this unit of work, for in-process handlers."""
+        while self._published:
+            yield self._published.pop(0)
+
+    @abc.abstractmethod
+    def _drain_aggregate_events(self) -> Iterator[Event]:
+        """Pop events from every aggregate this unit of work added or loaded."""
+
+    @abc.abstractmethod
+    def _write_outbox(self, events: list[Event]) -> None: ...
+
+    @abc.abstractmethod
+    def _commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...

@@ -1,0 +1,197 @@
+"""In-memory twins of the ports: unit tests assert on outcomes, not on calls."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+
+from postpurchase.domain.events import Event
+from postpurchase.domain.ids import new_id
+from postpurchase.domain.merchants import Merchant
+from postpurchase.domain.orders import Order
+from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.status import ShipmentStatus
+from postpurchase.domain.tracking import TrackingEvent
+from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **kw: float) -> None:
+        self.current += timedelta(**kw)
+
+
+class FakeMerchants:
+    def __init__(self) -> None:
+        self.items: dict[str, Merchant] = {}
+        self.keys: dict[str, str] = {}
+
+    def add(self, m: Merchant) -> None:
+        self.items[m.id] = m
+
+    def get(self, merchant_id: str) -> Merchant | None:
+        return self.items.get(merchant_id)
+
+    def get_by_slug(self, slug: str) -> Merchant | None:
+        return next((m for m in self.items.values() if m.slug == slug), None)
+
+    def get_by_api_key_hash(self, key_hash: str) -> Merchant | None:
+        mid = self.keys.get(key_hash)
+        return self.items.get(mid) if mid else None
+
+    def add_api_key(self, merchant_id: str, key_hash: str, label: str, at: datetime) -> None:
+        self.keys[key_hash] = merchant_id
+
+
+class FakeCustomers:
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, str], str] = {}
+
+    def find_or_create(self, merchant_id: str, *, email: str | None, phone: str | None,
+                       name: str | None, locale: str, at: datetime) -> str | None:  # fmt: skip
+        key = email or phone
+        if not key:
+            return None
+        return self.by_key.setdefault((merchant_id, key), new_id())
+
+
+class FakeOrders:
+    def __init__(self) -> None:
+        self.items: dict[str, Order] = {}
+
+    def add(self, order: Order) -> None:
+        self.items[order.id] = order
+
+    def get(self, merchant_id: str, order_id: str) -> Order | None:
+        o = self.items.get(order_id)
+        return o if o and o.merchant_id == merchant_id else None
+
+    def get_by_external_id(self, merchant_id: str, external_id: str) -> Order | None:
+        return next(
+            (
+                o
+                for o in self.items.values()
+                if o.merchant_id == merchant_id and o.external_id == external_id
+            ),
+            None,
+        )
+
+    def get_many(self, merchant_id: str, order_ids: Iterable[str]) -> list[Order]:
+        return [o for i in order_ids if (o := self.get(merchant_id, i))]
+
+
+class FakeShipments:
+    def __init__(self) -> None:
+        self.items: dict[str, Shipment] = {}
+
+    def add(self, s: Shipment) -> None:
+        self.items[s.id] = s
+
+    def get(self, merchant_id: str, shipment_id: str) -> Shipment | None:
+        s = self.items.get(shipment_id)
+        return s if s and s.merchant_id == merchant_id else None
+
+    def get_by_external_id(self, merchant_id: str, external_id: str) -> Shipment | None:
+        return next(
+            (
+                s
+                for s in self.items.values()
+                if s.merchant_id == merchant_id and s.external_id == external_id
+            ),
+            None,
+        )
+
+    def by_tracking_numbers(self, merchant_id: str, numbers: Iterable[str]) -> list[Shipment]:
+        wanted = set(numbers)
+        return [
+            s
+            for s in self.items.values()
+            if s.merchant_id == merchant_id and s.tracking_number in wanted
+        ]
+
+    def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]:
+        wanted = set(order_ids)
+        return [
+            s for s in self.items.values() if s.merchant_id == merchant_id and s.order_id in wanted
+        ]
+
+    def quiet_since(self, before: datetime, limit: int) -> list[Shipment]:
+        done = (ShipmentStatus.DELIVERED, ShipmentStatus.EXPIRED)
+        return [
+            s
+            for s in self.items.values()
+            if s.status not in done and (s.state.last_event_at or s.created_at) < before
+        ][:limit]
+
+
+class FakeTracking:
+    def __init__(self) -> None:
+        self.events: dict[str, dict[str, TrackingEvent]] = defaultdict(dict)
+
+    def add_new(
+        self, merchant_id: str, items: Sequence[tuple[str, TrackingEvent]], received_at: datetime
+    ) -> set[tuple[str, str]]:
+        new = set()
+        for sid, e in items:
+            if e.fingerprint not in self.events[sid]:
+                self.events[sid][e.fingerprint] = e
+                new.add((sid, e.fingerprint))
+        return new
+
+    def history(self, shipment_ids: Iterable[str]) -> dict[str, list[TrackingEvent]]:
+        return {sid: list(self.events[sid].values()) for sid in shipment_ids}
+
+
+class FakeReceipts:
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def first_time(self, merchant_id: str, source: str, delivery_id: str, at: datetime) -> bool:
+        key = (merchant_id, source, delivery_id)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+class FakeCounters:
+    def __init__(self) -> None:
+        self.unrecognised: dict[tuple[str, str, str | None, str | None], int] = defaultdict(int)
+
+    def increment_unrecognised(self, merchant_id: str, source: str, carrier: str | None,
+                               code: str | None, at: datetime) -> None:  # fmt: skip
+        self.unrecognised[(merchant_id, source, carrier, code)] += 1
+
+
+class FakeUnitOfWork(AbstractUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__()
+        self.merchants = FakeMerchants()
+        self.customers = FakeCustomers()
+        self.orders = FakeOrders()
+        self.shipments = FakeShipments()
+        self.tracking = FakeTracking()
+        self.receipts = FakeReceipts()
+        self.counters = FakeCounters()
+        self.outbox: list[Event] = []
+        self.committed = 0
+
+    def _drain_aggregate_events(self) -> Iterator[Event]:
+        for agg in [*self.orders.items.values(), *self.shipments.items.values()]:
+            while agg.events:
+                yield agg.events.pop(0)
+
+    def _write_outbox(self, events: list[Event]) -> None:
+        self.outbox.extend(events)
+
+    def _commit(self) -> None:
+        self.committed += 1
+
+    def rollback(self) -> None:
+        pass
