@@ -101,6 +101,22 @@ class BatchResult:
     unrecognised: int
 
 
+@dataclass(frozen=True, slots=True)
+class SourceWebhook:
+    """A tracking webhook of another source (AfterShip, EasyPost), translated.
+
+    ``delivery_id`` is the source's own id of this delivery (for replay/retry dedup);
+    ``kind`` its event name; ``errors`` the checkpoints that could not be read (the rest of
+    the payload is still used).
+    """
+
+    source: str
+    delivery_id: str | None
+    kind: str
+    updates: tuple[TrackingUpdate, ...]
+    errors: tuple[ItemError, ...] = ()
+
+
 class FieldInvalid(Exception):
     """One field of one item is wrong; collected as an ``ItemError``, never propagated."""
 
@@ -146,6 +162,15 @@ def parse_datetime(value: object, field: str) -> datetime:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise FieldInvalid(field, "timestamp must include a time zone offset (e.g. Z, -05:00)")
     return parsed.astimezone(UTC)
+
+
+def check_event_time(value: datetime, now: datetime, field: str) -> datetime:
+    """Refuse scan times before 2000-01-01 or more than a day after ``now``."""
+    if value < EARLIEST:
+        raise FieldInvalid(field, "is before 2000-01-01")
+    if value > now + MAX_FUTURE:
+        raise FieldInvalid(field, "is more than one day in the future")
+    return value
 
 
 def parse_date(value: object, field: str) -> date:
@@ -228,11 +253,9 @@ def _event(
 
     if "occurred_at" not in item:
         raise FieldInvalid(f"{prefix}.occurred_at", "required")
-    occurred_at = parse_datetime(item["occurred_at"], f"{prefix}.occurred_at")
-    if occurred_at < EARLIEST:
-        raise FieldInvalid(f"{prefix}.occurred_at", "is before 2000-01-01")
-    if occurred_at > now + MAX_FUTURE:
-        raise FieldInvalid(f"{prefix}.occurred_at", "is more than one day in the future")
+    occurred_at = check_event_time(
+        parse_datetime(item["occurred_at"], f"{prefix}.occurred_at"), now, f"{prefix}.occurred_at"
+    )
 
     code = _opt_str(item, "code", prefix, MAX_SHORT)
     substatus = _opt_str(item, "substatus", prefix, MAX_SHORT)
