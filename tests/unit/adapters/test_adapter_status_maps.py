@@ -161,8 +161,8 @@ class TestEasyPost:
             assert map_easypost("in_transit", detail).recognised
 
     def test_delivered_is_never_overridden_by_a_detail(self):
-        assert map_easypost("delivered", "damaged") == Mapped(S.DELIVERED, Substatus.DAMAGED)
-        assert map_easypost("delivered", "arrived_at_facility").status is S.DELIVERED
+        assert map_easypost("delivered", "damaged") == Mapped(S.DELIVERED)
+        assert map_easypost("delivered", "arrived_at_destination") == Mapped(S.DELIVERED)
 
     def test_detail_refines_pre_transit(self):
         assert map_easypost("pre_transit", "label_created") == Mapped(

@@ -203,13 +203,13 @@ _EASYPOST_FINAL: Final = frozenset({S.DELIVERED})
 def map_easypost(status: str | None, status_detail: str | None = None) -> Mapped:
     """``status`` gives the stage; a known ``status_detail`` adds detail and, for the
     trouble details (lost, damaged, weather...), turns the stage into an exception. A
-    ``delivered`` status is never overridden by a detail."""
+    ``delivered`` status is taken as it is, whatever its detail."""
     base = EASYPOST_STATUSES.get(status or "", UNRECOGNISED)
     detail = EASYPOST_STATUS_DETAILS.get(status_detail or "")
-    if detail is None:
-        return base
+    if detail is None or base.status in _EASYPOST_FINAL:
+        return base  # a delivered scan's detail ("arrived_at_destination") adds nothing
     override, substatus = detail
-    if override is not None and base.status not in _EASYPOST_FINAL:
+    if override is not None:
         return Mapped(override, substatus)
     if not base.recognised:
         return base
