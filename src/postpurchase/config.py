@@ -33,8 +33,8 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per process.")
     worker_threads: int = Field(default=2, ge=1, description="Threads per worker process.")
-    sweep_interval_seconds: int = Field(
-        default=60, ge=1, description="How often the worker drains the outbox and sweeps."
+    sweep_interval_minutes: int = Field(
+        default=15, ge=1, le=59, description="How often the worker looks for quiet shipments."
     )
     no_scan_days: int = Field(
         default=5, ge=1, description="Days without a scan before a shipment is flagged delayed."

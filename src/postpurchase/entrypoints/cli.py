@@ -1,0 +1,227 @@
+"""The `postpurchase` command. Bad input exits 2 with one line on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from postpurchase.config import Settings
+
+app = typer.Typer(
+    name="postpurchase",
+    help="Self-hosted post-purchase platform: orders, tracking, delivery dates, notifications.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+merchant_app = typer.Typer(help="Merchants (tenants) and their API keys.", no_args_is_help=True)
+import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
+carriers_app = typer.Typer(help="Carriers and tracking numbers.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(merchant_app, name="merchant")
+app.add_typer(import_app, name="import")
+app.add_typer(carriers_app, name="carriers")
+
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Overrides POSTPURCHASE_DATA_DIR.", show_default=False),
+]
+
+
+def fail(message: str) -> NoReturn:
+    """One line, exit code 2: the contract for bad input."""
+    err.print(f"error: {message}", highlight=False, markup=False)
+    raise typer.Exit(2)
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    try:
+        settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    except Exception as exc:  # pydantic ValidationError: name the setting
+        fail(str(exc).splitlines()[0] if str(exc) else "invalid settings")
+    return settings
+
+
+def _platform(data_dir: Path | None, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+    from postpurchase.adapters.db.migrate import upgrade
+    from postpurchase.bootstrap import bootstrap
+
+    platform = bootstrap(settings_for(data_dir))
+    if migrate:
+        upgrade(platform.engine)
+    return platform
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from postpurchase.adapters.db.migrate import upgrade
+    from postpurchase.bootstrap import bootstrap
+
+    platform = bootstrap(settings_for(data_dir))
+    upgrade(platform.engine, revision)
+    err.print(
+        f"database at {platform.engine.url.render_as_string(hide_password=True)} is up to date"
+    )
+
+
+@merchant_app.command("create")
+def merchant_create(name: str, data_dir: DataDir = None, slug: str | None = None) -> None:
+    """Create a merchant and print its API key (shown once; only a hash is stored)."""
+    from postpurchase.domain.errors import DomainError
+    from postpurchase.service_layer.handlers import create_merchant
+
+    platform = _platform(data_dir)
+    try:
+        merchant, key = create_merchant(platform.uow(), platform.clock, name, slug=slug)
+    except DomainError as exc:
+        fail(exc.message)
+    typer.echo(f"merchant: {merchant.slug} ({merchant.id})")
+    typer.echo(f"API key: {key}")
+    typer.echo(f"Shopify webhook secret: {merchant.shopify_secret}")
+    typer.echo(f"Tracking webhook secret: {merchant.tracking_secret}")
+
+
+@merchant_app.command("list")
+def merchant_list(data_dir: DataDir = None) -> None:
+    """Every merchant, one JSON object per line."""
+    from sqlalchemy import select
+
+    from postpurchase.adapters.db import tables as t
+
+    platform = _platform(data_dir)
+    with platform.engine.connect() as conn:
+        rows = conn.execute(select(t.merchants.c.id, t.merchants.c.slug, t.merchants.c.name))
+        for row in rows:
+            typer.echo(json.dumps({"id": row.id, "slug": row.slug, "name": row.name}))
+
+
+@import_app.command("orders")
+def import_orders(
+    file: Annotated[Path, typer.Argument(help="CSV file, one row per order line.")],
+    merchant: Annotated[str, typer.Option(help="Merchant slug.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Import orders from CSV. Invalid rows are reported with their line number; valid rows
+    are kept; importing the same file again changes nothing."""
+    from postpurchase.entrypoints.importer import run_import
+
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    platform = _platform(data_dir)
+    with platform.uow() as uow:
+        m = uow.merchants.get_by_slug(merchant)
+    if m is None:
+        fail(f"no merchant with slug {merchant!r}")
+    report = run_import(platform, m.id, file, err)
+    typer.echo(json.dumps(report))
+    if report["rejected"] and not report["created"] and not report["unchanged"]:
+        raise typer.Exit(2)
+
+
+@carriers_app.command("detect")
+def carriers_detect() -> None:
+    """Read tracking numbers (one per line) on stdin; print one JSON object per line."""
+    from postpurchase.domain.carrier_detection import detect
+
+    for raw in sys.stdin:
+        number = raw.strip()
+        if not number:
+            continue
+        d = detect(number)
+        typer.echo(json.dumps({"number": number, "carrier": d.carrier, "valid": d.valid}))
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    data_dir: DataDir = None,
+    workers: Annotated[int, typer.Option(help="API processes (uvicorn workers).")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Run migrations before serving.")] = True,
+) -> None:
+    """Run the HTTP API and pages."""
+    import os
+
+    import uvicorn
+
+    settings = settings_for(data_dir)
+    if migrate:
+        _platform(data_dir)
+    if data_dir:
+        os.environ["POSTPURCHASE_DATA_DIR"] = str(data_dir)
+    uvicorn.run(
+        "postpurchase.entrypoints.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+    del settings
+
+
+@app.command()
+def worker(
+    data_dir: DataDir = None,
+    threads: Annotated[int, typer.Option(help="Worker threads.")] = 0,
+) -> None:
+    """Run the background worker (outbox delivery, periodic sweeps)."""
+    from postpurchase.entrypoints.worker import build
+
+    platform = _platform(data_dir)
+    w = build(platform=platform)
+    consumer = w.consumer(threads or platform.settings.worker_threads)
+    consumer.run()
+
+
+@app.command()
+def demo(
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    data_dir: Annotated[Path, typer.Option(help="Demo data directory (recreated).")] = Path(
+        "demo-data"
+    ),
+    orders: Annotated[int, typer.Option(min=1, max=20000)] = 500,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 120.0,
+    seed: int = 7,
+) -> None:
+    """Run the whole product on SQLite with simulated carriers, and print where to look."""
+    from postpurchase.entrypoints.demo import run_demo
+
+    run_demo(host=host, port=port, data_dir=data_dir, orders=orders, speed=speed, seed=seed)
+
+
+def _mount_optional() -> None:
+    """Sub-commands contributed by other modules (delivery dates, notifications)."""
+    import importlib
+
+    for module, name in (
+        ("postpurchase.entrypoints.cli_edd", "edd"),
+        ("postpurchase.entrypoints.cli_notify", "notify"),
+    ):
+        try:
+            sub = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue
+            raise
+        app.add_typer(sub.app, name=name)
+
+
+_mount_optional()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

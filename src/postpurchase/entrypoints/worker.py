@@ -1,0 +1,71 @@
+"""The background worker: Huey tasks that drain the outbox and run the periodic sweeps.
+
+Tasks are thin: load the platform, call the service, return. The same registration runs in
+the API process (so it can enqueue) and in the worker process (so it can execute).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from huey import Huey, crontab
+
+from postpurchase.adapters import outbox
+from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_huey
+from postpurchase.bootstrap import Platform, bootstrap
+from postpurchase.config import Settings
+from postpurchase.domain import commands
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Worker:
+    huey: Huey
+    platform: Platform
+    drain_task: Any
+
+    def consumer(self, threads: int, *, embedded: bool = False) -> Any:
+        cls = EmbeddedConsumer if embedded else self.huey.create_consumer
+        kwargs = {"workers": threads, "worker_type": "thread", "periodic": True}
+        if embedded:
+            return cls(self.huey, check_worker_health=False, **kwargs)
+        return cls(**kwargs)
+
+
+def drain_outbox(platform: Platform) -> int:
+    return outbox.drain(platform.engine, platform.subscribers, now=platform.clock.now)
+
+
+def sweep(platform: Platform) -> int:
+    flagged = platform.bus().handle(commands.SweepStaleShipments("*", platform.clock.now()))
+    return int(flagged)
+
+
+def build(settings: Settings | None = None, platform: Platform | None = None) -> Worker:
+    """Wire Huey to a platform; the platform's queue becomes this Huey's publisher."""
+    platform = platform or bootstrap(settings)
+    huey = make_huey(platform.settings)
+
+    @huey.task(name="drain_outbox", retries=3, retry_delay=5)
+    def drain_task() -> int:
+        return drain_outbox(platform)
+
+    @huey.periodic_task(crontab(minute="*"), name="drain_outbox_sweep")
+    def drain_sweep() -> int:
+        # Safety net: a nudge lost between commit and enqueue is picked up within a minute.
+        return drain_outbox(platform)
+
+    every = platform.settings.sweep_interval_minutes
+
+    @huey.periodic_task(crontab(minute=f"*/{every}"), name="stale_shipments_sweep")
+    def stale_sweep() -> int:
+        flagged = sweep(platform)
+        if flagged:
+            logger.info("flagged %d quiet shipments", flagged)
+        return flagged
+
+    platform.queue = HueyTaskQueue(drain_task)
+    return Worker(huey, platform, drain_task)
