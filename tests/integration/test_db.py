@@ -78,9 +78,9 @@ def test_events_reach_the_outbox_in_the_same_transaction(platform, merchant, eng
     def count() -> int:
         with engine.connect() as c:
             return c.execute(
-                select(func.count()).select_from(t.outbox).where(
-                    t.outbox.c.merchant_id == merchant.id
-                )
+                select(func.count())
+                .select_from(t.outbox)
+                .where(t.outbox.c.merchant_id == merchant.id)
             ).scalar_one()
 
     before = count()
