@@ -217,7 +217,7 @@ def map_easypost(status: str | None, status_detail: str | None = None) -> Mapped
 
 
 # --------------------------------------------------------------------------------------
-# Shopify Fulfillment.shipment_status (REST) and FulfillmentEvent statuses.
+# Shopify Fulfillment.shipment_status (REST) and FulfillmentEvent / display statuses.
 # --------------------------------------------------------------------------------------
 
 SHOPIFY_SHIPMENT_STATUSES: Final = MappingProxyType(
@@ -226,8 +226,10 @@ SHOPIFY_SHIPMENT_STATUSES: Final = MappingProxyType(
         "label_purchased": Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),
         "confirmed": Mapped(S.INFO_RECEIVED),
         "ready_for_pickup": Mapped(S.AVAILABLE_FOR_PICKUP),
-        "picked_up": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),
+        "label_voided": Mapped(S.EXCEPTION, EXTRA_CANCELLED),
         "carrier_picked_up": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),
+        # "picked_up" is the shopper collecting it (local pickup), not the carrier
+        "picked_up": Mapped(S.DELIVERED, Substatus.PICKED_UP_BY_CUSTOMER),
         "in_transit": Mapped(S.IN_TRANSIT),
         "out_for_delivery": Mapped(S.OUT_FOR_DELIVERY),
         "attempted_delivery": Mapped(S.ATTEMPT_FAILED),
