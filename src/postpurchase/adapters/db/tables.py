@@ -316,3 +316,23 @@ ops_alerts = Table(
     UniqueConstraint("merchant_id", "dedupe_key", name="uq_ops_alerts_dedupe"),
     Index("ix_ops_alerts_pending", "merchant_id", "digest_sent_at"),
 )
+
+# ---- tracking page (issue 4) -----------------------------------------------------------------
+
+# The /track lookup finds orders by the number printed on the receipt, across tenants when
+# the request names no shop (number first, then merchant: serves both query shapes).
+Index("ix_orders_number_merchant", orders.c.number, orders.c.merchant_id)
+
+# The shopper's one-tap delivery rating on the tracking page: one per order, re-tapping
+# replaces it. The survey work can widen this; KPIs read it by merchant and time.
+tracking_ratings = Table(
+    "tracking_ratings",
+    metadata,
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_tracking_ratings_merchant_created", "merchant_id", "created_at"),
+)
