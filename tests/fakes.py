@@ -68,7 +68,7 @@ class FakeOrders:
     def add(self, order: Order) -> None:
         self.items[order.id] = order
 
-    def get(self, merchant_id: str, order_id: str) -> Order | None:
+    def get(self, merchant_id: str, order_id: str, *, lock: bool = False) -> Order | None:
         o = self.items.get(order_id)
         return o if o and o.merchant_id == merchant_id else None
 
@@ -82,7 +82,9 @@ class FakeOrders:
             None,
         )
 
-    def get_many(self, merchant_id: str, order_ids: Iterable[str]) -> list[Order]:
+    def get_many(
+        self, merchant_id: str, order_ids: Iterable[str], *, lock: bool = False
+    ) -> list[Order]:
         return [o for i in order_ids if (o := self.get(merchant_id, i))]
 
 
@@ -107,7 +109,9 @@ class FakeShipments:
             None,
         )
 
-    def by_tracking_numbers(self, merchant_id: str, numbers: Iterable[str]) -> list[Shipment]:
+    def by_tracking_numbers(
+        self, merchant_id: str, numbers: Iterable[str], *, lock: bool = False
+    ) -> list[Shipment]:
         wanted = set(numbers)
         return [
             s
@@ -150,13 +154,16 @@ class FakeTracking:
 
 class FakeReceipts:
     def __init__(self) -> None:
-        self.seen: set[tuple[str, str, str]] = set()
+        self.seen_ids: set[tuple[str, str, str]] = set()
+
+    def seen(self, merchant_id: str, source: str, delivery_id: str) -> bool:
+        return (merchant_id, source, delivery_id) in self.seen_ids
 
     def first_time(self, merchant_id: str, source: str, delivery_id: str, at: datetime) -> bool:
         key = (merchant_id, source, delivery_id)
-        if key in self.seen:
+        if key in self.seen_ids:
             return False
-        self.seen.add(key)
+        self.seen_ids.add(key)
         return True
 
 

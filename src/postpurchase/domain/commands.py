@@ -42,6 +42,15 @@ class CancelOrder(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class CancelOrderByExternalId(Command):
+    """A store says it cancelled its order ``external_id``."""
+
+    external_id: str
+    reason: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ShipmentLineInput:
     sku: str
     quantity: int
@@ -80,3 +89,22 @@ class RecordTracking(Command):
 @dataclass(frozen=True, slots=True)
 class SweepStaleShipments(Command):
     now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFulfillment(Command):
+    """A store's fulfilment (one or more parcels of one order), created or updated.
+
+    Each tracking number becomes a shipment, keyed by ``{fulfillment_id}`` (or
+    ``{fulfillment_id}:{n}`` for the n-th number) so that updates find it again.
+    """
+
+    order_external_id: str
+    fulfillment_id: str
+    tracking_numbers: tuple[str, ...]
+    carrier: str | None
+    service: str | None
+    lines: tuple[ShipmentLineInput, ...]
+    created_at: datetime
+    events: tuple[TrackingEvent, ...] = ()
+    cancelled: bool = False

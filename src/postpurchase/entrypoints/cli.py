@@ -37,7 +37,7 @@ DataDir = Annotated[
 
 def fail(message: str) -> NoReturn:
     """One line, exit code 2: the contract for bad input."""
-    err.print(f"error: {message}", highlight=False, markup=False)
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
     raise typer.Exit(2)
 
 

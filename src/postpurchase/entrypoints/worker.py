@@ -49,18 +49,18 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
     platform = platform or bootstrap(settings)
     huey = make_huey(platform.settings)
 
-    @huey.task(name="drain_outbox", retries=3, retry_delay=5)
+    @huey.task(name="drain_outbox", retries=3, retry_delay=5)  # type: ignore[untyped-decorator]
     def drain_task() -> int:
         return drain_outbox(platform)
 
-    @huey.periodic_task(crontab(minute="*"), name="drain_outbox_sweep")
+    @huey.periodic_task(crontab(minute="*"), name="drain_outbox_sweep")  # type: ignore[untyped-decorator]
     def drain_sweep() -> int:
         # Safety net: a nudge lost between commit and enqueue is picked up within a minute.
         return drain_outbox(platform)
 
     every = platform.settings.sweep_interval_minutes
 
-    @huey.periodic_task(crontab(minute=f"*/{every}"), name="stale_shipments_sweep")
+    @huey.periodic_task(crontab(minute=f"*/{every}"), name="stale_shipments_sweep")  # type: ignore[untyped-decorator]
     def stale_sweep() -> int:
         flagged = sweep(platform)
         if flagged:

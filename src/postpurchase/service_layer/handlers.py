@@ -128,12 +128,68 @@ def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock)
 
 def cancel_order(cmd: commands.CancelOrder, uow: AbstractUnitOfWork, clock: Clock) -> None:
     with uow:
-        order = uow.orders.get(cmd.merchant_id, cmd.order_id)
+        order = uow.orders.get(cmd.merchant_id, cmd.order_id, lock=True)
         if order is None:
             raise NotFound("no such order", field="order_id")
         order.cancel(cmd.at or clock.now(), cmd.reason)
         order.updated_at = clock.now()
         uow.commit()
+
+
+def cancel_order_by_external_id(
+    cmd: commands.CancelOrderByExternalId, uow: AbstractUnitOfWork, clock: Clock
+) -> bool:
+    """False when the store's order is unknown here (e.g. placed before the store was
+    connected): nothing to cancel, and nothing for the store to retry."""
+    with uow:
+        order = uow.orders.get_by_external_id(cmd.merchant_id, cmd.external_id)
+    if order is None:
+        return False
+    cancel_order(commands.CancelOrder(cmd.merchant_id, order.id, cmd.reason, cmd.at), uow, clock)
+    return True
+
+
+def record_fulfillment(
+    cmd: commands.RecordFulfillment, uow: AbstractUnitOfWork, clock: Clock
+) -> list[Created]:
+    """Create the fulfilment's shipments once, then apply the status the store reports."""
+    with uow:
+        order = uow.orders.get_by_external_id(cmd.merchant_id, cmd.order_external_id)
+    if order is None:
+        raise NotFound(
+            f"order {cmd.order_external_id!r} is not known yet; retry later", field="order_id"
+        )
+    if cmd.cancelled or not cmd.tracking_numbers:
+        return []
+    single = len(cmd.tracking_numbers) == 1
+    created: list[Created] = []
+    for n, number in enumerate(cmd.tracking_numbers):
+        external = cmd.fulfillment_id if single else f"{cmd.fulfillment_id}:{n}"
+        created.append(
+            create_shipment(
+                commands.CreateShipment(
+                    merchant_id=cmd.merchant_id,
+                    order_id=order.id,
+                    tracking_number=number,
+                    carrier=cmd.carrier,
+                    service=cmd.service,
+                    # several parcels under one fulfilment: the store does not say which
+                    # lines went in which, so each covers the fulfilment as a whole
+                    lines=cmd.lines if single else (),
+                    external_id=external,
+                    created_at=cmd.created_at,
+                ),
+                uow,
+                clock,
+            )
+        )
+    if cmd.events:
+        updates = tuple(
+            commands.TrackingUpdate(number, cmd.carrier, cmd.events, ref=number)
+            for number in cmd.tracking_numbers
+        )
+        record_tracking(commands.RecordTracking(cmd.merchant_id, updates), uow, clock)
+    return created
 
 
 def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock: Clock) -> Created:
@@ -142,7 +198,7 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
     if not number:
         raise InvalidInput("tracking number must not be empty", field="tracking_number")
     with uow:
-        order = uow.orders.get(cmd.merchant_id, cmd.order_id)
+        order = uow.orders.get(cmd.merchant_id, cmd.order_id, lock=True)
         if order is None:
             raise NotFound("no such order", field="order_id")
         if order.status is OrderStatus.CANCELLED:
@@ -239,7 +295,7 @@ def record_tracking(
     with uow:
         numbers = {normalise(u.tracking_number) for u in cmd.updates}
         by_number: dict[str, list[Shipment]] = defaultdict(list)
-        for s in uow.shipments.by_tracking_numbers(cmd.merchant_id, numbers):
+        for s in uow.shipments.by_tracking_numbers(cmd.merchant_id, numbers, lock=True):
             by_number[s.tracking_number].append(s)
         pairs: list[tuple[str, TrackingEvent]] = []
         targets: list[tuple[commands.TrackingUpdate, Shipment | None]] = []
@@ -312,7 +368,7 @@ def _refresh_orders(
     by_order: dict[str, list[Shipment]] = defaultdict(list)
     for s in uow.shipments.for_orders(merchant_id, order_ids):
         by_order[s.order_id].append(s)
-    for order in uow.orders.get_many(merchant_id, order_ids):
+    for order in uow.orders.get_many(merchant_id, order_ids, lock=True):
         before = order.status
         order.refresh_status([s.view() for s in by_order[order.id]])
         if order.status is not before:
@@ -351,6 +407,8 @@ def sweep_stale_shipments(
 COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
     commands.PlaceOrder: place_order,
     commands.CancelOrder: cancel_order,
+    commands.CancelOrderByExternalId: cancel_order_by_external_id,
+    commands.RecordFulfillment: record_fulfillment,
     commands.CreateShipment: create_shipment,
     commands.RecordTracking: record_tracking,
     commands.SweepStaleShipments: sweep_stale_shipments,

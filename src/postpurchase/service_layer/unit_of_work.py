@@ -28,8 +28,7 @@ class AbstractUnitOfWork(abc.ABC):
         self._published: list[Event] = []
 
     def __enter__(self) -> Self:
-        self._published = []
-        return self
+        return self  # events committed earlier stay queued until collect_new_events()
 
     def __exit__(
         self,

@@ -183,8 +183,11 @@ class SqlOrderRepository:
         )
         self.seen[order.id] = (order, row)
 
-    def _load(self, where: Any) -> list[Order]:
-        rows = self.conn.execute(select(t.orders).where(where)).mappings().all()
+    def _load(self, where: Any, *, lock: bool = False) -> list[Order]:
+        q = select(t.orders).where(where)
+        if lock:
+            q = q.order_by(t.orders.c.id).with_for_update()
+        rows = self.conn.execute(q).mappings().all()
         if not rows:
             return []
         ids = [r["id"] for r in rows]
@@ -213,8 +216,10 @@ class SqlOrderRepository:
             out.append(order)
         return out
 
-    def get(self, merchant_id: str, order_id: str) -> Order | None:
-        found = self._load(and_(t.orders.c.merchant_id == merchant_id, t.orders.c.id == order_id))
+    def get(self, merchant_id: str, order_id: str, *, lock: bool = False) -> Order | None:
+        found = self._load(
+            and_(t.orders.c.merchant_id == merchant_id, t.orders.c.id == order_id), lock=lock
+        )
         return found[0] if found else None
 
     def get_by_external_id(self, merchant_id: str, external_id: str) -> Order | None:
@@ -222,8 +227,13 @@ class SqlOrderRepository:
         found = self._load(and_(c.merchant_id == merchant_id, c.external_id == external_id))
         return found[0] if found else None
 
-    def get_many(self, merchant_id: str, order_ids: Iterable[str]) -> list[Order]:
-        ids = list(order_ids)
+    def get_many(
+        self, merchant_id: str, order_ids: Iterable[str], *, lock: bool = False
+    ) -> list[Order]:
+        ids = sorted(set(order_ids))
+        where = and_(t.orders.c.merchant_id == merchant_id, t.orders.c.id.in_(ids))
+        if lock or len(ids) <= CHUNK:
+            return self._load(where, lock=lock) if ids else []
         out: list[Order] = []
         for chunk in _chunks(ids):
             out.extend(
@@ -326,9 +336,14 @@ class SqlShipmentRepository:
         self.conn.execute(insert(t.shipments).values(**row))
         self.seen[s.id] = (s, row)
 
-    def _load(self, where: Any, *extra: Any) -> list[Shipment]:
+    def _load(self, where: Any, *, lock: bool = False) -> list[Shipment]:
+        q = select(t.shipments).where(where)
+        if lock:
+            # Row locks in id order: concurrent batches touching the same parcels queue up
+            # instead of overwriting each other's state, and never deadlock.
+            q = q.order_by(t.shipments.c.id).with_for_update()
         out = []
-        for r in self.conn.execute(select(t.shipments).where(where, *extra)).mappings():
+        for r in self.conn.execute(q).mappings():
             if r["id"] in self.seen:
                 out.append(self.seen[r["id"]][0])
                 continue
@@ -347,11 +362,19 @@ class SqlShipmentRepository:
         found = self._load(and_(c.merchant_id == merchant_id, c.external_id == external_id))
         return found[0] if found else None
 
-    def by_tracking_numbers(self, merchant_id: str, numbers: Iterable[str]) -> list[Shipment]:
+    def by_tracking_numbers(
+        self, merchant_id: str, numbers: Iterable[str], *, lock: bool = False
+    ) -> list[Shipment]:
         c = t.shipments.c
+        wanted = sorted(set(numbers))
+        if lock and len(wanted) > CHUNK:
+            # One statement, so the locks are taken in a single id order.
+            where = and_(c.merchant_id == merchant_id, c.tracking_number.in_(wanted))
+            return self._load(where, lock=True)
         out: list[Shipment] = []
-        for chunk in _chunks(sorted(set(numbers))):
-            out.extend(self._load(and_(c.merchant_id == merchant_id, c.tracking_number.in_(chunk))))
+        for chunk in _chunks(wanted):
+            where = and_(c.merchant_id == merchant_id, c.tracking_number.in_(chunk))
+            out.extend(self._load(where, lock=lock))
         return out
 
     def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]:
@@ -372,6 +395,7 @@ class SqlShipmentRepository:
             )
             .order_by(last)
             .limit(limit)
+            .with_for_update(skip_locked=True)  # a parcel being updated right now is not quiet
         )
         out = []
         for r in self.conn.execute(q).mappings():
@@ -582,6 +606,13 @@ def tracking_event(r: Any) -> TrackingEvent:
 class SqlWebhookReceipts:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def seen(self, merchant_id: str, source: str, delivery_id: str) -> bool:
+        r = t.webhook_receipts.c
+        q = select(r.delivery_id).where(
+            r.merchant_id == merchant_id, r.source == source, r.delivery_id == delivery_id
+        )
+        return self.conn.execute(q).first() is not None
 
     def first_time(self, merchant_id: str, source: str, delivery_id: str, at: datetime) -> bool:
         stmt = (

@@ -275,6 +275,7 @@ webhook_endpoints = Table(
     Column("description", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("deleted_at", UTCDateTime),  # soft delete: its deliveries stay listable
 )
 
 webhook_deliveries = Table(

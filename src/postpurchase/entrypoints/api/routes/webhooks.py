@@ -13,11 +13,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from starlette.concurrency import run_in_threadpool
+
 from postpurchase.adapters import signatures
-from postpurchase.adapters.tracking_sources import normalised
+from postpurchase.adapters.storefronts import shopify
+from postpurchase.adapters.tracking_sources import aftership, easypost, normalised
 from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
-from postpurchase.domain.errors import InvalidInput
+from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.merchants import Merchant
 from postpurchase.entrypoints.api.deps import PlatformDep, bearer_key
 from postpurchase.entrypoints.api.problems import Problem
@@ -76,40 +79,59 @@ def _authenticate(
 
 @router.post("/tracking/{source}")
 async def tracking_webhook(source: str, request: Request, platform: PlatformDep) -> JSONResponse:
-    """Batches of scans. `source` is `postpurchase` (our format), `aftership` or `easypost`."""
+    """Batches of scans. `source` is `postpurchase` (our format), `aftership` or `easypost`.
+
+    Authenticate with `Authorization: Bearer <API key>`, or name the merchant with
+    `?merchant=<slug>` and sign the raw body with the merchant's secret for that source.
+    """
     body = await _body(request)
     now = platform.clock.now()
+    delivery_id: str | None = None
     if source == "postpurchase":
         tolerance = timedelta(seconds=platform.settings.webhook_tolerance_seconds)
         merchant = _authenticate(
             request,
             platform,
             body,
-            "X-Postpurchase-Signature",
+            signatures.POSTPURCHASE_HEADER,
             lambda m: m.tracking_secret,
             lambda b, h, s: signatures.verify_postpurchase(b, h, s, now, tolerance),
         )
-        batch = normalised.parse_batch(body, now=now, max_events=platform.settings.max_batch_events)
+        batch = normalised.parse_batch(
+            body, now=now, max_events=platform.settings.max_batch_events, known_carriers=CARRIERS
+        )
         updates, errors = batch.updates, list(batch.errors)
-    elif source in _EXTERNAL_SOURCES:
-        header, secret_of, verify, parse = _EXTERNAL_SOURCES[source]
-        merchant = _authenticate(request, platform, body, header, secret_of, verify)
-        updates, errors = parse(body, now), []
+    elif source == "aftership":
+        merchant = _authenticate(
+            request, platform, body, signatures.AFTERSHIP_HEADER,
+            lambda m: m.aftership_secret, signatures.verify_aftership,
+        )  # fmt: skip
+        parsed = aftership.parse_webhook(body, now=now)
+        updates, errors, delivery_id = parsed.updates, list(parsed.errors), parsed.delivery_id
+    elif source == "easypost":
+        merchant = _authenticate(
+            request, platform, body, signatures.EASYPOST_HEADER,
+            lambda m: m.easypost_secret, signatures.verify_easypost,
+        )  # fmt: skip
+        parsed = easypost.parse_webhook(body, now=now)
+        updates, errors, delivery_id = parsed.updates, list(parsed.errors), parsed.delivery_id
     else:
         raise Problem(404, "Not found", f"unknown tracking source {source!r}", field="source")
+    if delivery_id and await _seen(platform, merchant.id, source, delivery_id):
+        return JSONResponse({"duplicate": True, "accepted": 0, "results": [], "errors": []})
     results: list[dict[str, Any]] = []
     if updates:
         results = await _run(platform, commands.RecordTracking(merchant.id, tuple(updates)))
+    if delivery_id:
+        await _remember(platform, merchant.id, source, delivery_id)
     accepted = sum(r["new_events"] + r["duplicates"] for r in results if r["result"] == "accepted")
-    status = 200 if results or not errors else 422
-    payload = {
+    payload: dict[str, Any] = {
         "accepted": accepted,
-        "rejected": len(errors)
-        + sum(r["new_events"] + r["duplicates"] for r in results if r["result"] != "accepted"),
+        "rejected": len(errors),
         "results": results,
         "errors": errors,
     }
-    if status == 422:
+    if errors and not results:
         first = errors[0]
         payload.update(
             type="https://postpurchase.dev/problems/invalid-request",
@@ -122,38 +144,85 @@ async def tracking_webhook(source: str, request: Request, platform: PlatformDep)
     return JSONResponse(payload)
 
 
-async def _run(platform: Platform, command: commands.Command) -> Any:
-    from starlette.concurrency import run_in_threadpool
+@router.post("/shopify/{merchant_slug}")
+async def shopify_webhook(
+    merchant_slug: str, request: Request, platform: PlatformDep
+) -> JSONResponse:
+    """Shopify topics orders/create, orders/cancelled, fulfillments/create and
+    fulfillments/update, verified with `X-Shopify-Hmac-Sha256` and deduplicated by
+    `X-Shopify-Webhook-Id` (Shopify retries, and a replayed delivery changes nothing)."""
+    body = await _body(request)
+    merchant = _merchant_by_slug(platform, merchant_slug)
+    header = request.headers.get(signatures.SHOPIFY_HEADER)
+    if not merchant.shopify_secret or not signatures.verify_shopify(
+        body, header, merchant.shopify_secret
+    ):
+        raise Problem(
+            401, "Unauthorized", "signature does not match", field=signatures.SHOPIFY_HEADER
+        )
+    webhook_id = request.headers.get(shopify.WEBHOOK_ID_HEADER)
+    if not webhook_id:
+        raise Problem(
+            400, "Bad request", "missing webhook id header", field=shopify.WEBHOOK_ID_HEADER
+        )
+    if await _seen(platform, merchant.id, "shopify", webhook_id):
+        return JSONResponse({"duplicate": True})
+    topic = request.headers.get(shopify.TOPIC_HEADER)
+    parsed = shopify.parse_webhook(topic, body, merchant_id=merchant.id)
+    outcome: dict[str, Any]
+    if isinstance(parsed, commands.PlaceOrder):
+        created = await _run(platform, parsed)
+        outcome = {"order_id": created.id, "created": created.created}
+    elif isinstance(parsed, shopify.CancelByExternalId):
+        known = await _run(
+            platform,
+            commands.CancelOrderByExternalId(
+                merchant.id, parsed.external_id, parsed.reason, parsed.at
+            ),
+        )
+        outcome = {"cancelled": known}
+    else:
+        shipments = await _run(
+            platform,
+            commands.RecordFulfillment(
+                merchant_id=merchant.id,
+                order_external_id=parsed.order_external_id,
+                fulfillment_id=parsed.fulfillment_id,
+                tracking_numbers=parsed.tracking_numbers,
+                carrier=parsed.carrier,
+                service=parsed.service,
+                lines=tuple(commands.ShipmentLineInput(sku, q) for sku, q in parsed.line_items),
+                created_at=parsed.created_at,
+                events=parsed.tracking_events(),
+                cancelled=parsed.cancelled,
+            ),
+        )
+        outcome = {"shipment_ids": [c.id for c in shipments]}
+    await _remember(platform, merchant.id, "shopify", webhook_id)
+    return JSONResponse({"topic": topic, **outcome})
 
+
+async def _run(platform: Platform, command: commands.Command) -> Any:
     return await run_in_threadpool(platform.bus().handle, command)
 
 
-def _parse_external(kind: str) -> Callable[[bytes, Any], list[commands.TrackingUpdate]]:
-    def parse(body: bytes, now: Any) -> list[commands.TrackingUpdate]:
-        if kind == "aftership":
-            from postpurchase.adapters.tracking_sources import aftership
+def _receipt(
+    platform: Platform, merchant_id: str, source: str, delivery_id: str, *, record: bool
+) -> bool:
+    """Receipts are written after the work succeeded, so a failed delivery can be retried."""
+    with platform.uow() as uow:
+        if not record:
+            return uow.receipts.seen(merchant_id, source, delivery_id)
+        first = uow.receipts.first_time(merchant_id, source, delivery_id, platform.clock.now())
+        uow.commit()
+        return first
 
-            return list(aftership.parse_webhook(body))
-        from postpurchase.adapters.tracking_sources import easypost
 
-        return list(easypost.parse_webhook(body))
+async def _seen(platform: Platform, merchant_id: str, source: str, delivery_id: str) -> bool:
+    return await run_in_threadpool(
+        _receipt, platform, merchant_id, source, delivery_id, record=False
+    )
 
-    return parse
 
-
-_EXTERNAL_SOURCES: dict[str, tuple[str, Any, Any, Any]] = {
-    "aftership": (
-        "aftership-hmac-sha256",
-        lambda m: m.aftership_secret,
-        signatures.verify_aftership,
-        _parse_external("aftership"),
-    ),
-    "easypost": (
-        "X-Hmac-Signature",
-        lambda m: m.easypost_secret,
-        signatures.verify_easypost,
-        _parse_external("easypost"),
-    ),
-}
-
-__all__ = ["InvalidInput", "router"]
+async def _remember(platform: Platform, merchant_id: str, source: str, delivery_id: str) -> None:
+    await run_in_threadpool(_receipt, platform, merchant_id, source, delivery_id, record=True)

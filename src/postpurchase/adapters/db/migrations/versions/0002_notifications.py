@@ -136,6 +136,7 @@ def upgrade() -> None:
         sa.Column("description", sa.String(length=200), nullable=True),
         sa.Column("created_at", UTC_DT(timezone=True), nullable=False),
         sa.Column("updated_at", UTC_DT(timezone=True), nullable=False),
+        sa.Column("deleted_at", UTC_DT(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["merchant_id"],
             ["merchants.id"],

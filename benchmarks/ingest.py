@@ -1,0 +1,259 @@
+"""Tracking-event ingestion throughput, against the database's own bulk-INSERT ceiling.
+
+For each backend (SQLite file; PostgreSQL when POSTPURCHASE_BENCH_POSTGRES_URL or the local
+server is reachable) three phases insert the same number of scan rows into the same table:
+
+  ceiling   raw bulk INSERT (SQLAlchemy Core executemany) of the rows, nothing else
+  service   MessageBus.handle(RecordTracking) in-process, 1,000 events a command
+  http      POST /webhooks/tracking/postpurchase to one uvicorn process on loopback, from
+            this (separate) process with 4 concurrent clients, 1,000 events a request
+
+Run:  .venv/bin/python benchmarks/ingest.py [--events 30000] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import create_engine, insert, text
+
+from postpurchase.adapters.db import tables
+from postpurchase.adapters.db.engine import make_engine
+from postpurchase.adapters.db.migrate import upgrade
+from postpurchase.adapters.db.repositories import event_row
+from postpurchase.adapters.tracking_sources.normalised import parse_batch
+from postpurchase.bootstrap import bootstrap
+from postpurchase.config import Settings
+from postpurchase.domain import commands
+from postpurchase.domain.addresses import Address
+from postpurchase.domain.carrier_detection import example_number
+from postpurchase.domain.money import Money
+from postpurchase.domain.orders import OrderLineInput
+from postpurchase.service_layer.handlers import create_merchant
+
+console = Console()
+STATUSES = ["info_received", "in_transit", "in_transit", "in_transit", "out_for_delivery"]
+BATCH = 1000
+
+
+def make_shipments(platform: Any, merchant_id: str, n: int, rng: random.Random) -> list[str]:
+    numbers = []
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"creating {n} shipments", total=n)
+        for i in range(n):
+            order = platform.bus().handle(
+                commands.PlaceOrder(
+                    merchant_id=merchant_id, external_id=uuid.uuid4().hex, number=str(i),
+                    email=None, phone=None, customer_name=None, locale="en", currency="USD",
+                    lines=(OrderLineInput("SKU", "Thing", 1, Money(Decimal(5), "USD")),),
+                    shipping_address=Address("US", "10001"), shipping_fee=Money.zero("USD"),
+                    placed_at=datetime(2026, 11, 1, tzinfo=UTC),
+                )
+            )  # fmt: skip
+            number = example_number("ups", rng)
+            platform.bus().handle(commands.CreateShipment(merchant_id, order.id, number, "ups"))
+            numbers.append(number)
+            progress.advance(task)
+    return numbers
+
+
+def feed(numbers: list[str], per_shipment: int, rng: random.Random) -> list[dict[str, Any]]:
+    """Scans as a carrier feed sends them: interleaved across parcels in time order, ~3%
+    re-sent (duplicates) and ~3% late (out of order)."""
+    t0 = datetime(2026, 11, 2, 6, tzinfo=UTC)
+    events = []
+    for number in numbers:
+        for k in range(per_shipment):
+            at = t0 + timedelta(minutes=37 * k + rng.randint(0, 30))
+            status = "delivered" if k == per_shipment - 1 else STATUSES[min(k, len(STATUSES) - 1)]
+            events.append(
+                {"id": uuid.uuid4().hex, "tracking_number": number, "carrier": "ups",
+                 "occurred_at": at.isoformat(), "status": status, "code": "AR",
+                 "description": "Arrived at facility",
+                 "location": {"city": "Louisville", "region": "KY", "country": "US"}}
+            )  # fmt: skip
+    events.sort(key=lambda e: e["occurred_at"])
+    for i in range(0, len(events) - 50, 33):  # late arrivals
+        events[i], events[i + 40] = events[i + 40], events[i]
+    dups = [dict(e) for e in rng.sample(events, len(events) // 33)]
+    for d in dups:
+        events.insert(rng.randrange(len(events)), d)
+    return events
+
+
+def batches(events: list[dict[str, Any]]) -> list[bytes]:
+    out = []
+    for i in range(0, len(events), BATCH):
+        chunk, seen, unique = events[i : i + BATCH], set(), []
+        for e in chunk:  # one batch may not repeat an id; repeats go across batches
+            if e["id"] not in seen:
+                seen.add(e["id"])
+                unique.append(e)
+        out.append(orjson.dumps({"events": unique}))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def phase_ceiling(engine: Any, shipment_ids: dict[str, str], bodies: list[bytes], merchant_id: str) -> tuple[int, float]:
+    now = datetime.now(UTC)
+    rows = []
+    for body in bodies:
+        for u in parse_batch(body, now=now).updates:
+            for e in u.events:
+                rows.append(event_row(merchant_id, shipment_ids[u.tracking_number], e, now))
+    seen, unique = set(), []
+    for r in rows:
+        key = (r["shipment_id"], r["fingerprint"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    start = time.perf_counter()
+    for i in range(0, len(unique), BATCH):
+        with engine.begin() as conn:
+            conn.execute(insert(tables.tracking_events), unique[i : i + BATCH])
+    return len(unique), time.perf_counter() - start
+
+
+def phase_service(platform: Any, merchant_id: str, bodies: list[bytes]) -> tuple[int, float]:
+    now = datetime.now(UTC)
+    cmds = [commands.RecordTracking(merchant_id, parse_batch(b, now=now).updates) for b in bodies]
+    total = sum(len(u.events) for c in cmds for u in c.updates)
+    start = time.perf_counter()
+    for c in cmds:
+        platform.bus().handle(c)
+    return total, time.perf_counter() - start
+
+
+def phase_http(db_url: str, data_dir: Path, key: str, bodies: list[bytes]) -> tuple[int, float]:
+    port = free_port()
+    env = {**os.environ, "POSTPURCHASE_DATABASE_URL": db_url, "POSTPURCHASE_DATA_DIR": str(data_dir)}
+    env.pop("POSTPURCHASE_REDIS_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "postpurchase.entrypoints.asgi:app", "--host",
+         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        total = sum(len(orjson.loads(b)["events"]) for b in bodies)
+        with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+            client.post("/webhooks/tracking/postpurchase", content=b'{"events": []}')
+
+            def post(body: bytes) -> None:
+                r = client.post("/webhooks/tracking/postpurchase", content=body)
+                r.raise_for_status()
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(post, bodies))
+            return total, time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def pg_database(base_url: str) -> tuple[str, Any]:
+    name = f"pp_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base_url.rpartition("/")[0] + "/" + name, drop
+
+
+def run_backend(name: str, db_url: str, data_dir: Path, n_events: int, per: int) -> list[tuple[str, int, float]]:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    platform = bootstrap(Settings(database_url=db_url, data_dir=data_dir), engine=engine)
+    merchant, key = create_merchant(platform.uow(), platform.clock, f"Bench {uuid.uuid4().hex[:6]}")
+    rng = random.Random(42)
+    n_ship = max(1, n_events // per)
+    results = []
+    for phase in ("ceiling", "service", "http"):
+        numbers = make_shipments(platform, merchant.id, n_ship, rng)
+        bodies = batches(feed(numbers, per, rng))
+        console.print(f"[{name}] {phase}: {len(bodies)} batches")
+        if phase == "ceiling":
+            with engine.connect() as c:
+                ids = dict(c.execute(text(
+                    "SELECT tracking_number, id FROM shipments WHERE merchant_id = :m"
+                ), {"m": merchant.id}).all())  # fmt: skip
+            count, secs = phase_ceiling(engine, ids, bodies, merchant.id)
+        elif phase == "service":
+            count, secs = phase_service(platform, merchant.id, bodies)
+        else:
+            count, secs = phase_http(db_url, data_dir, key, bodies)
+        results.append((phase, count, secs))
+    engine.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=30000)
+    parser.add_argument("--per-shipment", type=int, default=20)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    pg = os.environ.get(
+        "POSTPURCHASE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    table = Table(title=f"Tracking ingestion, {args.events} events per phase, batches of {BATCH}")
+    for col in ("backend", "path", "events", "seconds", "events/s", "vs ceiling"):
+        table.add_column(col, justify="right" if col not in ("backend", "path") else "left")
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            data_dir = Path(tmp)
+            drop = None
+            if backend == "sqlite":
+                url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
+            else:
+                url, drop = pg_database(pg)
+            try:
+                results = run_backend(backend, url, data_dir, args.events, args.per_shipment)
+            finally:
+                if drop:
+                    drop()
+        ceiling = results[0][1] / results[0][2]
+        for phase, count, secs in results:
+            rate = count / secs
+            table.add_row(backend, phase, f"{count:,}", f"{secs:.2f}", f"{rate:,.0f}", f"{rate / ceiling:.0%}")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

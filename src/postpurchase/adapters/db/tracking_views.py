@@ -1,0 +1,144 @@
+"""Read (and one tiny write) for the shopper's tracking page and order lookup.
+
+The page is public: the tracking token or an order number plus a matching email or postal
+code is the only credential, so these functions never take a merchant from the request
+without one of those to go with it. ``read_models.get_order_by_token`` loads the order; what
+is here is the rest the page needs: the merchant's public profile, custom domains, lookup
+candidates and the shopper's one-tap rating.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from postpurchase.adapters.db import tables as t
+
+MAX_LOOKUP_CANDIDATES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantProfile:
+    """What a shopper-facing page may know of a merchant (no secrets, no keys)."""
+
+    id: str
+    name: str
+    slug: str
+    timezone: str
+    locale: str
+    settings: dict[str, Any]
+
+
+def _profile(row: Any) -> MerchantProfile:
+    settings = row["settings"] if isinstance(row["settings"], dict) else {}
+    return MerchantProfile(
+        row["id"], row["name"], row["slug"], row["timezone"], row["locale"], settings
+    )
+
+
+_PROFILE_COLUMNS = (
+    t.merchants.c.id,
+    t.merchants.c.name,
+    t.merchants.c.slug,
+    t.merchants.c.timezone,
+    t.merchants.c.locale,
+    t.merchants.c.settings,
+)
+
+
+def merchant_profile(conn: Connection, merchant_id: str) -> MerchantProfile | None:
+    row = (
+        conn.execute(select(*_PROFILE_COLUMNS).where(t.merchants.c.id == merchant_id))
+        .mappings()
+        .first()
+    )
+    return _profile(row) if row else None
+
+
+def merchant_by_slug(conn: Connection, slug: str) -> MerchantProfile | None:
+    row = (
+        conn.execute(select(*_PROFILE_COLUMNS).where(t.merchants.c.slug == slug))
+        .mappings()
+        .first()
+    )
+    return _profile(row) if row else None
+
+
+def sole_merchant(conn: Connection) -> MerchantProfile | None:
+    """The merchant of a single-shop install, so its lookup form needs no shop name."""
+    rows = conn.execute(select(*_PROFILE_COLUMNS).limit(2)).mappings().all()
+    return _profile(rows[0]) if len(rows) == 1 else None
+
+
+def merchant_settings(conn: Connection) -> list[tuple[str, dict[str, Any]]]:
+    """Every merchant's settings, for the in-process custom-domain map (refreshed on a timer).
+
+    Custom domains are few and change rarely; a scan of the merchants table every minute is
+    cheaper than an index table that must be kept in step with the settings JSON.
+    """
+    out = []
+    for row in conn.execute(select(t.merchants.c.id, t.merchants.c.settings)).mappings():
+        settings = row["settings"] if isinstance(row["settings"], dict) else {}
+        out.append((row["id"], settings))
+    return out
+
+
+def lookup_candidates(
+    conn: Connection, numbers: list[str], merchant_id: str | None
+) -> list[dict[str, Any]]:
+    """Orders whose number is one of ``numbers`` (with and without ``#``), newest first.
+
+    Returns the fields the caller compares against the shopper's input; the comparison is
+    the caller's, so it can do the same work whether zero or many rows come back.
+    """
+    o = t.orders.c
+    q = select(o.id, o.merchant_id, o.tracking_token, o.email, o.shipping_address, o.placed_at)
+    q = q.where(o.number.in_(numbers))
+    if merchant_id is not None:
+        q = q.where(o.merchant_id == merchant_id)
+    q = q.order_by(o.placed_at.desc()).limit(MAX_LOOKUP_CANDIDATES)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def get_rating(conn: Connection, order_id: str) -> int | None:
+    r = t.tracking_ratings.c
+    score = conn.execute(select(r.score).where(r.order_id == order_id)).scalar()
+    return int(score) if score is not None else None
+
+
+def save_rating(
+    conn: Connection, *, merchant_id: str, order_id: str, score: int, locale: str, at: datetime
+) -> None:
+    """Insert or replace the order's rating (one per order: tapping again changes it)."""
+    r = t.tracking_ratings
+    values = {
+        "order_id": order_id,
+        "merchant_id": merchant_id,
+        "score": score,
+        "locale": locale,
+        "created_at": at,
+        "updated_at": at,
+    }
+    changes = {"score": score, "locale": locale, "updated_at": at}
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        pg = postgresql.insert(r).values(**values)
+        conn.execute(pg.on_conflict_do_update(index_elements=[r.c.order_id], set_=changes))
+    elif dialect == "sqlite":
+        lite = sqlite.insert(r).values(**values)
+        conn.execute(lite.on_conflict_do_update(index_elements=[r.c.order_id], set_=changes))
+    else:  # pragma: no cover - the two supported backends are handled above
+        done = conn.execute(update(r).where(r.c.order_id == order_id).values(**changes))
+        if not done.rowcount:
+            conn.execute(r.insert().values(**values))
+
+
+def rating_counts(conn: Connection, merchant_id: str) -> dict[int, int]:
+    """Ratings by score for one merchant (for KPIs and tests)."""
+    r = t.tracking_ratings.c
+    q = select(r.score, func.count()).where(r.merchant_id == merchant_id).group_by(r.score)
+    return {int(score): int(n) for score, n in conn.execute(q).all()}
