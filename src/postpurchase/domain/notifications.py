@@ -139,7 +139,7 @@ def _exception_kind(delay: bool) -> Matcher:
 
 
 def _estimate_moved(topic: str, p: Mapping[str, Any], prefs: Preferences) -> bool:
-    previous, estimate = _as_date(p.get("previous")), _as_date(p.get("estimate"))
+    previous, estimate = as_date(p.get("previous")), as_date(p.get("estimate"))
     if previous is None or estimate is None:
         return False  # the first estimate is news for the "shipped" message, not a change
     return abs((estimate - previous).days) >= prefs.estimate_change_min_days
@@ -154,7 +154,8 @@ _TIME_CRITICAL = frozenset({Channel.EMAIL, Channel.SMS})
 
 for _flow in (
     Flow("order_confirmed", SubjectKind.ORDER, frozenset({"OrderPlaced"}), _always,
-         "Order confirmed: what was bought, the total, what happens next.", progress=False),
+         "Order confirmed: what was bought, the total, what happens next. Sent at once (the "
+         "shopper just acted and is waiting for it).", urgent=True, progress=False),
     Flow("shipped", SubjectKind.SHIPMENT, frozenset({"ShipmentCreated"}), _always,
          "Shipped: carrier, tracking link and the estimated delivery when known."),
     Flow("out_for_delivery", SubjectKind.SHIPMENT, frozenset({_SSC}),
@@ -180,7 +181,8 @@ for _flow in (
     register_flow(_flow)
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A date from a date, datetime or ISO string (outbox payloads are JSON); else None."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -257,7 +257,8 @@ class NotificationStore(Protocol):
 
 
 class NotificationUnitOfWork(Protocol):
-    store: NotificationStore
+    @property
+    def store(self) -> NotificationStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

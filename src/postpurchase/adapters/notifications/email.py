@@ -1,0 +1,155 @@
+"""Email over SMTP (stdlib ``smtplib``): STARTTLS or implicit TLS, AUTH, HTML + text.
+
+``POSTPURCHASE_SMTP_URL`` forms::
+
+    smtp://localhost:1025                      plain (local relay, demo server)
+    smtp+starttls://user:pass@mail.example:587 upgrade with STARTTLS, then AUTH
+    smtps://user:pass@mail.example:465         implicit TLS
+    ...?verify=false&timeout=10                skip certificate checks (tests only), timeout
+
+Every message carries ``List-Unsubscribe`` (+ ``List-Unsubscribe-Post`` for RFC 8058
+one-click), and a ``Message-ID`` derived from our message id, so a retry after a lost reply
+is recognisable as the same message by the receiving side.
+
+Errors are classified for the retry policy: a 5xx reply for the recipient or the content is
+permanent; 4xx replies, refused connections and timeouts are transient, and connection-level
+ones open the channel's circuit breaker.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from postpurchase.service_layer.notification_ports import DeliveryError, OutgoingEmail
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str
+    port: int
+    mode: str  # "plain" | "starttls" | "tls"
+    username: str | None
+    password: str | None
+    verify: bool
+    timeout: float
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpConfig:
+        parts = urlsplit(url)
+        mode = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}.get(parts.scheme)
+        if mode is None:
+            raise ValueError(f"unsupported SMTP URL scheme {parts.scheme!r}")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if mode == "plain" and query.get("starttls", "").lower() in ("1", "true", "yes"):
+            mode = "starttls"
+        default_port = {"plain": 25, "starttls": 587, "tls": 465}[mode]
+        return cls(
+            host=parts.hostname or "localhost",
+            port=parts.port or default_port,
+            mode=mode,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            verify=query.get("verify", "true").lower() not in ("0", "false", "no"),
+            timeout=float(query.get("timeout", "10")),
+        )
+
+
+class SmtpEmailChannel:
+    """Sends one message per connection: simple, and a broken connection never poisons the
+    next message. (Local relays accept thousands of connections a second.)"""
+
+    name = "smtp"
+
+    def __init__(self, url: str, sender: str, *, ca_file: str | None = None) -> None:
+        self.config = SmtpConfig.from_url(url)
+        self.sender = sender
+        self.domain = sender.rpartition("@")[2] or "localhost"
+        self.ca_file = ca_file
+
+    def _tls(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(cafile=self.ca_file)
+        if not self.config.verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+
+    def build(self, email: OutgoingEmail) -> EmailMessage:
+        """The MIME message exactly as it will be sent (also used by previews)."""
+        msg = EmailMessage()
+        from_addr = email.from_email or self.sender
+        msg["From"] = formataddr((email.from_name, from_addr))
+        if from_addr != self.sender:
+            msg["Sender"] = self.sender
+        msg["To"] = email.to
+        if email.reply_to:
+            msg["Reply-To"] = email.reply_to
+        msg["Subject"] = email.subject
+        msg["Date"] = formatdate(localtime=False, usegmt=True)
+        msg["Message-ID"] = f"<{email.message_id}@{self.domain}>"
+        msg["Auto-Submitted"] = "auto-generated"
+        if email.unsubscribe_url:
+            msg["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        for key, value in email.headers.items():
+            msg[key] = value
+        msg.set_content(email.text, subtype="plain", charset="utf-8")
+        if email.html:
+            msg.add_alternative(email.html, subtype="html", charset="utf-8")
+        return msg
+
+    def send(self, email: OutgoingEmail) -> str | None:
+        try:
+            Address(addr_spec=email.to)
+        except (ValueError, IndexError) as exc:
+            raise DeliveryError(f"invalid recipient {email.to!r}: {exc}", permanent=True) from exc
+        msg = self.build(email)
+        c = self.config
+        try:
+            client: smtplib.SMTP
+            if c.mode == "tls":
+                client = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._tls())
+            else:
+                client = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+            with client:
+                client.ehlo()
+                if c.mode == "starttls":
+                    client.starttls(context=self._tls())
+                    client.ehlo()
+                if c.username:
+                    client.login(c.username, c.password or "")
+                refused = client.send_message(msg, from_addr=self.sender, to_addrs=[email.to])
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()), (550, b""))
+            raise _reply_error("recipient refused", code, reply) from exc
+        except smtplib.SMTPSenderRefused as exc:
+            raise _reply_error("sender refused", exc.smtp_code, exc.smtp_error) from exc
+        except smtplib.SMTPDataError as exc:
+            raise _reply_error("message refused", exc.smtp_code, exc.smtp_error) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            # our configuration is wrong, not the message: retry (and let ops see it)
+            raise DeliveryError(
+                f"SMTP authentication failed ({exc.smtp_code})", permanent=False, connection=True
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise DeliveryError(f"SMTP server lacks a feature: {exc}", permanent=False) from exc
+        except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:  # incl. timeouts
+            raise DeliveryError(
+                f"SMTP unavailable: {type(exc).__name__}: {exc}", permanent=False, connection=True
+            ) from exc
+        if refused:
+            code, reply = next(iter(refused.values()))
+            raise _reply_error("recipient refused", code, reply)
+        return str(msg["Message-ID"])
+
+
+def _reply_error(what: str, code: int, reply: bytes | str) -> DeliveryError:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return DeliveryError(
+        f"{what}: {code} {text}".strip(), permanent=500 <= code < 600, status_code=code
+    )

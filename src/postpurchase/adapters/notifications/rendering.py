@@ -1,0 +1,211 @@
+"""Jinja2 + Babel rendering of messages, in the shopper's language and time zone.
+
+Layout: ``templates/flows/<flow>/{email.html,email.txt,sms.txt,strings.json}`` -- a flow's
+templates and its sentences in every locale sit together, so adding a flow is one folder.
+Shared sentences live in ``templates/i18n/common.json``. Sentences are looked up with
+``t("key", name=value)``; a key missing in the shopper's locale is an error, not a silent
+fall-back to English (a test checks every locale has every key).
+
+Dates, times and money are formatted by Babel for the locale (``24 de novembro de 2026``,
+``R$ 45,10``); times are shown in the shopper's zone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    select_autoescape,
+)
+
+from postpurchase.domain.money import Money
+from postpurchase.domain.notifications import FLOWS, SUPPORTED_LOCALES, Channel, MessageContext
+from postpurchase.service_layer.notification_ports import Rendered, RenderError
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+CARRIER_NAMES: dict[str, str] = {
+    "ups": "UPS", "usps": "USPS", "fedex": "FedEx", "dhl_express": "DHL Express",
+    "dhl_ecommerce": "DHL eCommerce", "dhl": "DHL", "amazon": "Amazon", "ontrac": "OnTrac",
+    "lasership": "LaserShip", "canada_post": "Canada Post", "purolator": "Purolator",
+    "dpd": "DPD", "royal_mail": "Royal Mail", "correios": "Correios", "gls": "GLS",
+    "colissimo": "Colissimo", "la_poste": "La Poste", "correos": "Correos",
+    "deutsche_post": "Deutsche Post", "hermes": "Hermes", "evri": "Evri",
+}  # fmt: skip
+
+SMS_MAX = 480  # three concatenated GSM segments: longer texts are cut, never split oddly
+
+
+def babel_locale(locale: str) -> Locale:
+    return Locale.parse(locale.replace("-", "_"))
+
+
+def carrier_name(code: str | None, fallback: str) -> str:
+    if not code:
+        return fallback
+    return CARRIER_NAMES.get(code, code.replace("_", " ").title())
+
+
+@cache
+def _json(path: Path) -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+class JinjaRenderer:
+    """Renders a :class:`MessageContext` into subject + text (+ HTML for email)."""
+
+    def __init__(self, templates: Path = TEMPLATES) -> None:
+        self.templates = templates
+        loader = FileSystemLoader(str(templates))
+        self.html_env = Environment(
+            loader=loader,
+            autoescape=select_autoescape(["html"], default_for_string=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.text_env = Environment(
+            loader=loader,
+            autoescape=False,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+
+    # ---------------------------------------------------------------- strings
+
+    def strings(self, flow: str) -> dict[str, dict[str, str]]:
+        return _json(self.templates / "flows" / flow / "strings.json")
+
+    def common(self) -> dict[str, dict[str, str]]:
+        return _json(self.templates / "i18n" / "common.json")
+
+    def _translator(self, flow: str, locale: str) -> Any:
+        own = self.strings(flow).get(locale, {})
+        shared = self.common().get(locale, {})
+
+        def t(key: str, **values: Any) -> str:
+            text = own.get(key, shared.get(key))
+            if text is None:
+                raise RenderError(f"no {locale!r} text for {key!r} (flow {flow})")
+            try:
+                return text.format(**values)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise RenderError(f"text {key!r} ({locale}) needs {exc}") from None
+
+        return t
+
+    # ---------------------------------------------------------------- render
+
+    def variables(self, ctx: MessageContext) -> dict[str, Any]:
+        loc = babel_locale(ctx.locale)
+        tz = ZoneInfo(ctx.timezone)
+        t = self._translator(ctx.flow, ctx.locale)
+
+        def money(value: Money) -> str:
+            return str(format_currency(value.amount, value.currency, locale=loc))
+
+        def day(value: date | None) -> str:
+            return "" if value is None else str(format_date(value, format="full", locale=loc))
+
+        def local_date(value: datetime | None) -> date | None:
+            return None if value is None else value.astimezone(tz).date()
+
+        def moment(value: datetime | None) -> str:
+            if value is None:
+                return ""
+            return str(format_datetime(value, format="medium", tzinfo=tz, locale=loc))
+
+        reason_key = f"reason_{ctx.substatus}" if ctx.substatus else "reason_other"
+        has_reason = reason_key in self.common().get(ctx.locale, {})
+        return {
+            "ctx": ctx,
+            "brand": ctx.branding,
+            "t": t,
+            "money": money,
+            "day": day,
+            "moment": moment,
+            "local_date": local_date,
+            "carrier": carrier_name(ctx.carrier, t("carrier_unknown")),
+            "reason": t(reason_key if has_reason else "reason_other"),
+            "name": ctx.customer_name,
+            "order": ctx.order_number,
+            "merchant": ctx.merchant_name,
+            "lang": ctx.locale,
+        }
+
+    def render(self, ctx: MessageContext) -> Rendered:
+        if ctx.flow not in FLOWS:
+            raise RenderError(f"unknown flow {ctx.flow!r}")
+        if ctx.locale not in SUPPORTED_LOCALES:
+            raise RenderError(f"unsupported locale {ctx.locale!r}")
+        try:
+            v = self.variables(ctx)
+            subject = _one_line(
+                v["t"]("subject", order=ctx.order_number, merchant=ctx.merchant_name)
+            )
+            folder = f"flows/{ctx.flow}"
+            if ctx.channel is Channel.SMS:
+                body = self.text_env.get_template(f"{folder}/sms.txt").render(v)
+                return Rendered(subject=subject, text=_sms(body))
+            text = self.text_env.get_template(f"{folder}/email.txt").render(v)
+            html = self.html_env.get_template(f"{folder}/email.html").render(v)
+            return Rendered(subject=subject, text=_tidy(text), html=html)
+        except RenderError:
+            raise
+        except (TemplateError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise RenderError(f"{type(exc).__name__}: {exc}") from exc
+
+    def page(self, name: str, **values: Any) -> str:
+        """Server-rendered pages of the notification engine (unsubscribe, sent list)."""
+        return self.html_env.get_template(f"pages/{name}").render(**values)
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _sms(text: str) -> str:
+    body = re.sub(r"[ \t]+", " ", re.sub(r"\n{2,}", "\n", text.strip()))
+    return body if len(body) <= SMS_MAX else body[: SMS_MAX - 1].rstrip() + "…"
+
+
+def missing_strings(templates: Path = TEMPLATES) -> Mapping[str, list[str]]:
+    """Per ``flow/locale``, the keys English has and that locale lacks (for tests and CI)."""
+    out: dict[str, list[str]] = {}
+    files = {"common": templates / "i18n" / "common.json"} | {
+        name: templates / "flows" / name / "strings.json" for name in FLOWS
+    }
+    for name, path in files.items():
+        data = _json(path)
+        english = set(data.get("en", {}))
+        for locale in SUPPORTED_LOCALES:
+            lacking = sorted(english - set(data.get(locale, {})))
+            if lacking:
+                out[f"{name}/{locale}"] = lacking
+    return out

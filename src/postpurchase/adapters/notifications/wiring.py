@@ -1,0 +1,143 @@
+"""Plugging the notification engine into a platform: ``register(platform)``.
+
+Called once per process from the composition root. It builds the service from
+``NotifySettings`` (which channels exist is configuration), subscribes it to every outbox
+topic it needs, and remembers it on the platform so HTTP routes reach the same instance.
+
+The platform is described by a Protocol rather than imported: adapters sit below the
+composition root and must not import it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+
+from postpurchase.adapters.notifications.email import SmtpEmailChannel
+from postpurchase.adapters.notifications.ops import AppriseOpsNotifier
+from postpurchase.adapters.notifications.rendering import JinjaRenderer
+from postpurchase.adapters.notifications.settings import NotifySettings
+from postpurchase.adapters.notifications.sms import TwilioSmsChannel
+from postpurchase.adapters.notifications.store import AmbientWrites, SqlNotificationUnitOfWork
+from postpurchase.adapters.notifications.webhooks import HttpWebhookPoster
+from postpurchase.service_layer.notifications import Channels, NotificationService, ServiceConfig
+from postpurchase.service_layer.ports import Clock
+
+logger = logging.getLogger(__name__)
+
+_ATTR = "_postpurchase_notifications"
+
+Subscriber = Callable[[int, str, dict[str, Any]], None]
+
+
+class _Queue(Protocol):
+    def nudge_outbox(self) -> None: ...
+
+
+class _CoreSettings(Protocol):
+    base_url: str
+
+
+class PlatformLike(Protocol):
+    engine: Engine
+    clock: Clock
+    queue: _Queue
+    settings: _CoreSettings
+
+    def subscribe(self, topic: str, subscriber: Subscriber) -> None: ...
+
+
+def channels_from(settings: NotifySettings) -> Channels:
+    """The channels this configuration enables (email needs an SMTP URL, SMS Twilio keys)."""
+    email = (
+        SmtpEmailChannel(settings.smtp_url, settings.smtp_from, ca_file=settings.smtp_ca_file)
+        if settings.smtp_url
+        else None
+    )
+    sms = None
+    if settings.sms_configured:
+        assert settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from
+        sms = TwilioSmsChannel(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from,
+            base_url=settings.twilio_base_url,
+        )
+    webhooks = (
+        HttpWebhookPoster(timeout=settings.webhook_timeout_seconds)
+        if settings.webhooks_enabled
+        else None
+    )
+    return Channels(email=email, sms=sms, webhooks=webhooks, ops=AppriseOpsNotifier())
+
+
+def build_service(
+    platform: PlatformLike,
+    settings: NotifySettings | None = None,
+    *,
+    channels: Channels | None = None,
+) -> NotificationService:
+    settings = settings or NotifySettings()
+    ambient = AmbientWrites.for_engine(platform.engine)
+    config = ServiceConfig(
+        base_url=platform.settings.base_url,
+        defaults=settings.default_preferences(),
+        give_up_after=timedelta(hours=settings.notify_give_up_hours),
+        retry_base_seconds=settings.notify_retry_base_seconds,
+        digest_minutes=settings.ops_digest_minutes,
+        ops_urls=settings.ops_urls,
+    )
+
+    def uow() -> SqlNotificationUnitOfWork:
+        return SqlNotificationUnitOfWork(platform.engine, platform.clock.now, ambient)
+
+    def nudge() -> None:
+        platform.queue.nudge_outbox()  # read at call time: the worker swaps the queue in
+
+    return NotificationService(
+        uow=uow,
+        clock=platform.clock,
+        renderer=JinjaRenderer(),
+        channels=channels if channels is not None else channels_from(settings),
+        config=config,
+        nudge=nudge,
+    )
+
+
+def register(
+    platform: PlatformLike,
+    settings: NotifySettings | None = None,
+    *,
+    channels: Channels | None = None,
+) -> NotificationService:
+    """Subscribe the notification engine to the platform's outbox. Idempotent per platform."""
+    existing: NotificationService | None = getattr(platform, _ATTR, None)
+    if existing is not None and getattr(platform, _ATTR + "_subscribed", False):
+        return existing
+    service = build_service(platform, settings, channels=channels)
+    ambient = AmbientWrites.for_engine(platform.engine)
+
+    def subscriber(row_id: int, topic: str, payload: dict[str, Any]) -> None:
+        with ambient.lending():
+            service.handle(row_id, topic, payload)
+
+    for topic in sorted(service.topics()):
+        platform.subscribe(topic, subscriber)
+    setattr(platform, _ATTR, service)
+    setattr(platform, _ATTR + "_subscribed", True)
+    enabled = [c.value for c in service.channels.for_messages()]
+    logger.info("notifications: channels %s", ", ".join(enabled) or "none (set SMTP URL)")
+    return service
+
+
+def service_for(platform: PlatformLike) -> NotificationService:
+    """The platform's service (for routes): the registered one, else built on first use."""
+    found: NotificationService | None = getattr(platform, _ATTR, None)
+    if found is None:
+        found = build_service(platform)
+        setattr(platform, _ATTR, found)
+    return found
