@@ -192,6 +192,14 @@ class NotificationService:
             logger.warning("merchant %s: bad notification settings (%s)", merchant.id, exc)
             return self.config.defaults
 
+    def preferences_of(self, merchant_id: str) -> Preferences:
+        """Preferences read fresh from storage (callers may hold a cached merchant)."""
+        with self.uow() as uow:
+            merchant = uow.store.merchant(merchant_id)
+        if merchant is None:
+            raise NotFound("no such merchant", field="merchant")
+        return self.preferences(merchant)
+
     # ------------------------------------------------------------------ plan
 
     def plan(self, event_id: int, topic: str, payload: Mapping[str, Any]) -> None:

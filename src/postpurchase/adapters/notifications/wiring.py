@@ -39,14 +39,19 @@ class _Queue(Protocol):
 
 
 class _CoreSettings(Protocol):
-    base_url: str
+    @property
+    def base_url(self) -> str: ...
 
 
 class PlatformLike(Protocol):
-    engine: Engine
-    clock: Clock
-    queue: _Queue
-    settings: _CoreSettings
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def queue(self) -> _Queue: ...
+    @property
+    def settings(self) -> _CoreSettings: ...
 
     def subscribe(self, topic: str, subscriber: Subscriber) -> None: ...
 
