@@ -61,9 +61,7 @@ def merchant_profile(conn: Connection, merchant_id: str) -> MerchantProfile | No
 
 def merchant_by_slug(conn: Connection, slug: str) -> MerchantProfile | None:
     row = (
-        conn.execute(select(*_PROFILE_COLUMNS).where(t.merchants.c.slug == slug))
-        .mappings()
-        .first()
+        conn.execute(select(*_PROFILE_COLUMNS).where(t.merchants.c.slug == slug)).mappings().first()
     )
     return _profile(row) if row else None
 

@@ -1,0 +1,81 @@
+"""``GET /api/v1/public/track/{token}``: the tracking page as JSON, for headless storefronts.
+
+No API key: like the page, the token is the credential, so the answer holds nothing the
+page does not show (no email, no street address, no prices). Browsers may call it from the
+merchant's own storefront: the merchant lists its origins in
+``settings.tracking_page.cors_origins`` and only those get CORS headers. The preflight
+answers the same way, so an unlisted origin learns nothing, not even whether the token
+exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from postpurchase.entrypoints.api.deps import PlatformDep
+from postpurchase.entrypoints.api.problems import problem_response
+from postpurchase.entrypoints.web.branding import Branding
+from postpurchase.entrypoints.web.loader import load_page, valid_token
+from postpurchase.entrypoints.web.page import page_json
+
+router = APIRouter(prefix="/api/v1/public", tags=["public tracking"])
+
+ALLOWED_HEADERS = "Accept, Accept-Language, Content-Type"
+
+
+def _cors(branding: Branding | None, origin: str | None) -> dict[str, str]:
+    headers = {"Vary": "Origin"}
+    if branding is not None and origin and branding.allows_origin(origin):
+        headers["Access-Control-Allow-Origin"] = "*" if "*" in branding.cors_origins else origin
+    return headers
+
+
+def _not_found() -> JSONResponse:
+    return problem_response(404, "Not found", "no order has this tracking token", field="token")
+
+
+@router.get(
+    "/track/{token}",
+    summary="Tracking page data for a headless storefront",
+    responses={404: {"description": "Unknown or malformed token"}},
+)
+def public_track(
+    token: str,
+    request: Request,
+    platform: PlatformDep,
+    lang: str | None = Query(
+        default=None, max_length=35, description="en, es, pt-BR, fr or de (else negotiated)"
+    ),
+) -> Response:
+    """Status, dates, shipments and scans of one order, in the shopper's language and zone."""
+    loaded = load_page(request, platform, token, prefer_explicit=lang, check_host=False)
+    if loaded is None:
+        return _not_found()
+    body: dict[str, Any] = page_json(loaded.page)
+    headers = _cors(loaded.page.branding, request.headers.get("origin"))
+    headers["Cache-Control"] = "private, max-age=15"
+    headers["Referrer-Policy"] = "no-referrer"
+    return JSONResponse(body, headers=headers)
+
+
+@router.options("/track/{token}", include_in_schema=False)
+def public_track_preflight(token: str, request: Request, platform: PlatformDep) -> Response:
+    """CORS preflight: allowed only for origins the token's merchant listed."""
+    origin = request.headers.get("origin")
+    branding = None
+    if valid_token(token) and origin:
+        loaded = load_page(request, platform, token, prefer_explicit="en", check_host=False)
+        branding = loaded.page.branding if loaded else None
+    headers = _cors(branding, origin)
+    if "Access-Control-Allow-Origin" in headers:
+        headers.update(
+            {
+                "Access-Control-Allow-Methods": "GET, OPTIONS",
+                "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                "Access-Control-Max-Age": "600",
+            }
+        )
+    return Response(status_code=204, headers=headers)

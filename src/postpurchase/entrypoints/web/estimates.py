@@ -1,0 +1,159 @@
+"""Which delivery date the shopper sees, and where it came from.
+
+Sources, best first: the delivery-date engine when it is confident (a learned model, no
+fallback reason), the carrier's own estimate from its scans, the promise made at checkout,
+and last the engine's rough answer (the rules layer alone is a generic transit table, so a
+carrier's date or the shop's promise beats it; it is shown as a window and called rough).
+A parcel that is lost, damaged, refused, returned or silent for weeks gets no date at all:
+an honest "we don't know" beats a date we know to be wrong.
+
+The engine is reached through :data:`Estimator`, a plain callable, so the delivery-date work
+can plug its learned model in (``app.state.delivery_estimator``) without this module knowing
+how it is built. The default glues the engine's public rules and live layers together and is
+imported lazily: a missing or failing engine costs the page its best date, never the page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from postpurchase.domain.addresses import Address
+from postpurchase.domain.errors import DomainError
+from postpurchase.domain.status import ShipmentStatus, Substatus
+from postpurchase.domain.tracking import Location, TrackingState
+
+log = logging.getLogger(__name__)
+
+NO_DATE_SUBSTATUSES = frozenset(
+    {Substatus.LOST, Substatus.DAMAGED, Substatus.RETURNED_TO_SENDER, Substatus.REFUSED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineEstimate:
+    """What the page needs of the engine's ``Estimate``: a likely date, a latest date, and
+    whether it is confident (learned and calibrated) or rough (rules or a fallback)."""
+
+    likely: date
+    latest: date
+    confident: bool
+    model: str
+
+
+# (order row, shipment row or None, now in the shopper's zone) -> estimate or None
+Estimator = Callable[[Mapping[str, Any], Mapping[str, Any] | None, datetime], EngineEstimate | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """The date (or window) to show and its source: engine, carrier, promise or rough."""
+
+    start: date
+    end: date
+    source: str
+
+
+def tracking_state(row: Mapping[str, Any]) -> TrackingState:
+    """The domain's view of a stored shipment, for the live estimate."""
+    loc = row.get("last_location")
+    return TrackingState(
+        status=ShipmentStatus(row["status"]),
+        substatus=row.get("substatus"),
+        status_at=row.get("status_at"),
+        last_event_at=row.get("last_event_at"),
+        last_scan_at=row.get("last_scan_at"),
+        handed_over_at=row.get("handed_over_at"),
+        delivered_at=row.get("delivered_at"),
+        carrier_estimate=row.get("carrier_estimate"),
+        last_location=Location(**loc) if isinstance(loc, dict) else None,
+        event_count=row.get("event_count") or 0,
+    )
+
+
+def engine_estimator(
+    order: Mapping[str, Any], shipment: Mapping[str, Any] | None, now: datetime
+) -> EngineEstimate | None:
+    """Rules layer at purchase, re-estimated by the live layer from the shipment's scans."""
+    try:
+        from postpurchase.adapters.edd.calendars import business_calendar
+        from postpurchase.domain import edd
+        from postpurchase.domain.edd.rules import hand_over_date
+    except ImportError:  # pragma: no cover - the engine is part of the package today
+        return None
+    try:
+        destination = Address.from_dict(order["shipping_address"])
+        origin_raw = shipment.get("origin") if shipment else None
+        origin = Address.from_dict(origin_raw) if isinstance(origin_raw, dict) else None
+        origin_cal = business_calendar((origin or destination).country, None)
+        dest_cal = business_calendar(destination.country, destination.region)
+        request = edd.EstimateRequest(
+            destination=destination,
+            ordered_at=order["placed_at"].astimezone(now.tzinfo),
+            origin=origin,
+            carrier=shipment.get("carrier") if shipment else None,
+            service=shipment.get("service") if shipment else None,
+        )
+        purchase = edd.rules_estimate(
+            request, origin_calendar=origin_cal, destination_calendar=dest_cal
+        )
+        if shipment is None:
+            return EngineEstimate(purchase.p50, purchase.promise, False, purchase.model)
+        handover, _ = hand_over_date(request.ordered_at, request, origin_cal)
+        points = (
+            (0.1, (purchase.p10 - handover).days),
+            (0.5, (purchase.p50 - handover).days),
+            (0.9, (purchase.p90 - handover).days),
+            (purchase.confidence, (purchase.promise - handover).days),
+        )
+        transit = edd.TransitQuantiles.from_values(
+            [p for p, _ in points], [max(0, d) for _, d in points], purchase.model
+        )
+        inputs = edd.LiveInputs(
+            transit=transit,
+            confidence=purchase.confidence,
+            calendar=dest_cal,
+            destination_region=destination.region,
+        )
+        live = edd.live_estimate(tracking_state(shipment), now, inputs, purchase)
+        # Built on the rules table, so never "confident", however clean the lane.
+        return EngineEstimate(live.p50, live.promise, False, live.model)
+    except (DomainError, KeyError, TypeError, ValueError):
+        log.warning("delivery-date engine could not estimate", exc_info=True)
+        return None
+
+
+def choose(
+    order: Mapping[str, Any],
+    shipment: Mapping[str, Any] | None,
+    now: datetime,
+    estimator: Estimator | None,
+) -> Chosen | None:
+    """The best honest date for a parcel (or for an order with no parcel yet)."""
+    if shipment is not None:
+        status = shipment["status"]
+        if status == ShipmentStatus.DELIVERED or status == ShipmentStatus.EXPIRED:
+            return None
+        if status == ShipmentStatus.EXCEPTION and shipment.get("substatus") in NO_DATE_SUBSTATUSES:
+            return None
+    engine = None
+    if estimator is not None:
+        try:
+            engine = estimator(order, shipment, now)
+        except Exception:  # a plugged-in engine must never take the page down
+            log.exception("delivery estimator failed")
+            engine = None
+    if engine is not None and engine.confident:
+        return Chosen(engine.likely, engine.latest, "engine")
+    carrier = shipment.get("carrier_estimate") if shipment else None
+    if carrier is not None:
+        return Chosen(carrier, carrier, "carrier")
+    latest = order.get("promise_latest")
+    if latest is not None:
+        return Chosen(order.get("promise_earliest") or latest, latest, "promise")
+    if engine is not None:
+        return Chosen(engine.likely, engine.latest, "rough")
+    return None

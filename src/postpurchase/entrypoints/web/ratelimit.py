@@ -1,0 +1,100 @@
+"""In-process token buckets that slow down guessing on the order lookup form.
+
+Two buckets guard each attempt: one per (client IP, order number), small, so nobody can try
+email after email against one order; one per client IP, larger, so nobody can walk order
+numbers with one email. Both must have a token. In-process is enough for one API process and
+degrades gracefully with N of them (each allows its own quota; the attacker gains N times,
+not unlimited); a shared Redis limiter is the step after that.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class TokenBucketLimiter:
+    """``capacity`` attempts at once, refilled at ``per_second``; bounded memory (LRU)."""
+
+    def __init__(
+        self,
+        capacity: float,
+        per_second: float,
+        *,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity = capacity
+        self.per_second = per_second
+        self.max_keys = max_keys
+        self._clock = clock
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _bucket(self, key: str, now: float) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = _Bucket(self.capacity, now)
+            self._buckets[key] = bucket
+            if len(self._buckets) > self.max_keys:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)
+            bucket.tokens = min(
+                self.capacity, bucket.tokens + (now - bucket.stamp) * self.per_second
+            )
+            bucket.stamp = now
+        return bucket
+
+    def peek(self, key: str) -> bool:
+        """Whether an attempt would be allowed, without spending a token."""
+        with self._lock:
+            return self._bucket(key, self._clock()).tokens >= 1.0
+
+    def spend(self, key: str) -> None:
+        with self._lock:
+            bucket = self._bucket(key, self._clock())
+            bucket.tokens = max(0.0, bucket.tokens - 1.0)
+
+    def retry_after(self, key: str) -> int:
+        """Seconds until the next token, rounded up (for the ``Retry-After`` header)."""
+        with self._lock:
+            bucket = self._bucket(key, self._clock())
+            missing = max(0.0, 1.0 - bucket.tokens)
+            return max(1, int(missing / self.per_second + 0.999))
+
+
+class LookupLimiter:
+    """Both buckets for the lookup form; an attempt spends from both or from neither."""
+
+    def __init__(
+        self,
+        *,
+        per_order: tuple[float, float] = (5, 5 / 900),  # 5 at once, then 1 per 3 minutes
+        per_ip: tuple[float, float] = (30, 30 / 3600),  # 30 at once, then 1 per 2 minutes
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_order = TokenBucketLimiter(*per_order, clock=clock)
+        self.per_ip = TokenBucketLimiter(*per_ip, clock=clock)
+        self._lock = threading.Lock()
+
+    def attempt(self, ip: str, order_number: str) -> int | None:
+        """Spend one attempt; None when allowed, else the seconds to wait."""
+        order_key = f"{ip}|{order_number.strip().lstrip('#').lower()}"
+        with self._lock:
+            if not self.per_order.peek(order_key):
+                return self.per_order.retry_after(order_key)
+            if not self.per_ip.peek(ip):
+                return self.per_ip.retry_after(ip)
+            self.per_order.spend(order_key)
+            self.per_ip.spend(ip)
+            return None

@@ -1,0 +1,132 @@
+"""A real server with every tracking-page scenario, and Debian's chromium driven by Playwright.
+
+The server runs uvicorn in a thread of the test process on loopback (so the fake clock and
+the seeded orders are shared), on SQLite. The browser is ``/usr/bin/chromium`` from Debian
+(``make system-deps`` installs it); Playwright never downloads one. axe-core comes from the
+npm registry into a cache directory the first time (``POSTPURCHASE_AXE_DIR`` overrides it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from postpurchase.adapters.db.engine import make_engine
+from postpurchase.adapters.db.migrate import upgrade
+from postpurchase.bootstrap import bootstrap
+from postpurchase.config import Settings
+from postpurchase.entrypoints.api.app import create_app
+from postpurchase.entrypoints.api.routes import public_track
+from postpurchase.entrypoints.web import views
+from tests import tracking_scenarios as sc
+from tests.fakes import FakeClock
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_VERSION = "4"
+AXE_DIR = Path(
+    os.environ.get("POSTPURCHASE_AXE_DIR", Path.home() / ".cache" / "postpurchase" / "axe-core")
+)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class TrackingSite:
+    url: str
+    seeded: dict[str, sc.Seeded]
+    portuguese: sc.Seeded
+    merchant_slug: str
+    platform: Any
+
+
+@pytest.fixture(scope="session")
+def tracking_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrackingSite]:
+    db = tmp_path_factory.mktemp("browser-db") / "site.sqlite3"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    platform = bootstrap(Settings(), engine=engine, clock=FakeClock(sc.NOW))
+    merchant = sc.merchant(platform, timezone="America/New_York")
+    seeded = sc.all_kinds(platform, merchant.id)
+    portuguese = sc.order(platform, merchant.id, "in_transit", locale="pt-BR")
+    app = create_app(platform)
+    app.include_router(views.router)
+    app.include_router(public_track.router)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("tracking site did not start")
+        time.sleep(0.05)
+    yield TrackingSite(url, seeded, portuguese, merchant.slug, platform)
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: run `make system-deps` (apt-get chromium)")
+    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's browser bundle, installed from the npm registry on first use."""
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm is needed once to fetch axe-core (apt-get install npm)")
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund",
+             "--silent", f"axe-core@{AXE_VERSION}"],
+            check=True,
+            timeout=300,
+        )  # fmt: skip
+    return script.read_text(encoding="utf-8")
