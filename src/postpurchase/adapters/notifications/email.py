@@ -128,7 +128,14 @@ class SmtpEmailChannel:
             code, reply = next(iter(exc.recipients.values()), (550, b""))
             raise _reply_error("recipient refused", code, reply) from exc
         except smtplib.SMTPSenderRefused as exc:
-            raise _reply_error("sender refused", exc.smtp_code, exc.smtp_error) from exc
+            # our sender or session is refused (e.g. 530 STARTTLS/AUTH required): our
+            # configuration, not this message -- retry, and hold the rest of the channel
+            raise DeliveryError(
+                f"sender refused: {exc.smtp_code} {exc.smtp_error!r}",
+                permanent=False,
+                connection=True,
+                status_code=exc.smtp_code,
+            ) from exc
         except smtplib.SMTPDataError as exc:
             raise _reply_error("message refused", exc.smtp_code, exc.smtp_error) from exc
         except smtplib.SMTPAuthenticationError as exc:
