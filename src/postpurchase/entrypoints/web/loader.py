@@ -25,7 +25,13 @@ from postpurchase.bootstrap import Platform
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.entrypoints.web.branding import Branding, branding_from, request_host
 from postpurchase.entrypoints.web.estimates import Estimator, engine_estimator
-from postpurchase.entrypoints.web.i18n import Translator, choose_language, shopper_zone, translator
+from postpurchase.entrypoints.web.i18n import (
+    Translator,
+    choose_language,
+    normalise_language,
+    shopper_zone,
+    translator,
+)
 from postpurchase.entrypoints.web.page import TrackingPage, build_page
 from postpurchase.entrypoints.web.ratelimit import LookupLimiter
 
@@ -118,7 +124,10 @@ def host_merchant(request: Request, conn: Connection, state: PageState) -> str |
 
 
 def explicit_language(request: Request) -> str | None:
-    return request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    """The shopper's own choice: a valid ``?lang=`` now, else the one remembered in a cookie."""
+    return normalise_language(request.query_params.get("lang")) or normalise_language(
+        request.cookies.get(LANG_COOKIE)
+    )
 
 
 @dataclass(frozen=True, slots=True)
