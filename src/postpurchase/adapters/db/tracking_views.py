@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from postpurchase.adapters.db import tables as t
@@ -100,6 +100,65 @@ def lookup_candidates(
         q = q.where(o.merchant_id == merchant_id)
     q = q.order_by(o.placed_at.desc()).limit(MAX_LOOKUP_CANDIDATES)
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+@dataclass(frozen=True, slots=True)
+class PageVersion:
+    """Everything that changes when the tracking page of an order must change.
+
+    One indexed row: a new scan bumps ``events``, a new parcel ``shipments``, a cancellation
+    ``status``/``updated_at``, a tap on the rating ``rating``. Equal versions mean an equal
+    page (for the same language and clock), which is what the page cache relies on.
+    """
+
+    order_id: str
+    merchant_id: str
+    locale: str
+    status: str
+    updated_at: datetime
+    shipments: int
+    events: int
+    last_event_at: datetime | None
+    rating: int | None
+
+
+def _page_version_query() -> Any:
+    o, s, r = t.orders.c, t.shipments.c, t.tracking_ratings.c
+    return (
+        select(
+            o.id,
+            o.merchant_id,
+            o.locale,
+            o.status,
+            o.updated_at,
+            func.count(s.id),
+            func.coalesce(func.sum(s.event_count), 0),
+            func.max(s.last_event_at),
+            r.score,
+        )
+        .select_from(
+            t.orders.outerjoin(t.shipments, s.order_id == o.id).outerjoin(
+                t.tracking_ratings, r.order_id == o.id
+            )
+        )
+        .where(o.tracking_token == bindparam("token"))
+        .group_by(o.id, o.merchant_id, o.locale, o.status, o.updated_at, r.score)
+    )
+
+
+# Built once: this runs on every page view, and building a select costs more than running it.
+_PAGE_VERSION = _page_version_query()
+
+
+def page_version(conn: Connection, token: str) -> PageVersion | None:
+    q = _PAGE_VERSION
+    row = conn.execute(q, {"token": token}).first()
+    if row is None:
+        return None
+    return PageVersion(
+        row[0], row[1], row[2], row[3], row[4], int(row[5]), int(row[6]), row[7],
+        int(row[8]) if row[8] is not None else None,
+    )  # fmt: skip
 
 
 def get_rating(conn: Connection, order_id: str) -> int | None:

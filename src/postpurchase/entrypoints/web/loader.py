@@ -1,9 +1,16 @@
-"""Loading a tracking page for a request: token, merchant, host, language, clock, estimate.
+"""Serving a tracking page for a request: token, merchant, host, language, clock, estimate.
 
 Shared by the HTML page and its JSON twin so both answer the same question the same way.
-Merchant profiles and the custom-domain map are cached in the process for a few seconds:
-they change rarely, and the tracking page is the most visited page a merchant has, so it
-should cost the database the order and nothing else.
+
+The tracking page is the most visited page a merchant has, and shoppers reload it, so the
+rendered answer is cached in the process, keyed by token, language and format, and checked
+on every request against a one-row *version* of the order (its status and update time, its
+shipments' scan counts and last scan, the rating): any new scan, parcel, cancellation or
+rating changes the version, so a cached page is never staler than the database. Entries
+also expire after :data:`PAGE_TTL` seconds because "today", "tomorrow" and the live
+estimate move with the clock, and they are dropped when the merchant's settings change.
+Merchant profiles and the custom-domain map are cached for a few seconds: they change
+rarely.
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,9 +28,8 @@ from fastapi import Request
 from sqlalchemy import Connection
 
 from postpurchase.adapters.db import read_models, tracking_views
-from postpurchase.adapters.db.tracking_views import MerchantProfile
+from postpurchase.adapters.db.tracking_views import MerchantProfile, PageVersion
 from postpurchase.bootstrap import Platform
-from postpurchase.domain.status import ShipmentStatus
 from postpurchase.entrypoints.web.branding import Branding, branding_from, request_host
 from postpurchase.entrypoints.web.estimates import Estimator, engine_estimator
 from postpurchase.entrypoints.web.i18n import (
@@ -39,16 +46,87 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LANG_COOKIE = "pp_lang"
 PROFILE_TTL = 30.0
 DOMAINS_TTL = 60.0
+PAGE_TTL = 60.0
+PAGE_CACHE_ENTRIES = 2048  # ~20 KB of HTML each: about 40 MB at most
 
 
 def valid_token(token: str) -> bool:
     return bool(TOKEN_RE.match(token))
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A finished response body with the headers that belong to it (cacheable as a whole),
+    and the merchant's branding for what is decided per request (CORS)."""
+
+    body: bytes
+    media_type: str
+    headers: Mapping[str, str]
+    branding: Branding
+
+
+@dataclass(slots=True)
 class _Cached:
     at: float
     value: Any
+
+
+@dataclass(slots=True)
+class _Page:
+    at: float
+    version: PageVersion
+    settings: dict[str, Any]
+    rendered: Rendered
+
+
+class PageCache:
+    """LRU of rendered pages, each valid for one order version and :data:`PAGE_TTL`."""
+
+    def __init__(
+        self, entries: int = PAGE_CACHE_ENTRIES, clock: Callable[[], float] = time.monotonic
+    ):
+        self.entries = entries
+        self.clock = clock
+        self._items: OrderedDict[tuple[str, ...], _Page] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(
+        self, key: tuple[str, ...], version: PageVersion, settings: dict[str, Any]
+    ) -> Rendered | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if (
+                hit is None
+                or hit.version != version
+                or self.clock() - hit.at >= PAGE_TTL
+                or hit.settings != settings
+            ):
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return hit.rendered
+
+    def put(
+        self,
+        key: tuple[str, ...],
+        version: PageVersion,
+        settings: dict[str, Any],
+        rendered: Rendered,
+    ) -> None:
+        if self.entries <= 0:
+            return
+        with self._lock:
+            self._items[key] = _Page(self.clock(), version, settings, rendered)
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
 @dataclass
@@ -58,9 +136,10 @@ class PageState:
     clock: Callable[[], float] = time.monotonic
     limiter: LookupLimiter = field(default_factory=LookupLimiter)
     estimator: Estimator | None = engine_estimator
+    pages: PageCache = field(default_factory=PageCache)
     _profiles: dict[str, _Cached] = field(default_factory=dict)
+    _brandings: dict[str, tuple[MerchantProfile, Branding]] = field(default_factory=dict)
     _domains: _Cached | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def profile(self, conn: Connection, merchant_id: str) -> MerchantProfile | None:
         now = self.clock()
@@ -71,8 +150,18 @@ class PageState:
         profile = tracking_views.merchant_profile(conn, merchant_id)
         if len(self._profiles) > 10_000:
             self._profiles.clear()
+            self._brandings.clear()
         self._profiles[merchant_id] = _Cached(now, profile)
         return profile
+
+    def branding(self, profile: MerchantProfile) -> Branding:
+        """The merchant's validated branding, rebuilt only when its settings change."""
+        found = self._brandings.get(profile.id)
+        if found is not None and found[0] == profile:
+            return found[1]
+        built = branding_from(profile.name, profile.settings)
+        self._brandings[profile.id] = (profile, built)
+        return built
 
     def domains(self, conn: Connection) -> dict[str, str]:
         """Custom host name -> merchant id, from every merchant's tracking-page settings."""
@@ -89,10 +178,11 @@ class PageState:
         return mapping
 
     def forget(self) -> None:
-        """Drop cached profiles and domains (tests, and after a merchant edits settings)."""
-        with self._lock:
-            self._profiles.clear()
-            self._domains = None
+        """Drop every cache (tests, and after a merchant edits settings)."""
+        self._profiles.clear()
+        self._brandings.clear()
+        self._domains = None
+        self.pages.clear()
 
 
 _STATE_LOCK = threading.Lock()
@@ -138,15 +228,18 @@ class Loaded:
     order: dict[str, Any]
 
 
-def load_page(
+def serve_page(
     request: Request,
     platform: Platform,
     token: str,
     *,
+    fmt: str,
     prefer_explicit: str | None,
     check_host: bool,
-) -> Loaded | None:
-    """The page for ``token``, or None when it must look like it does not exist.
+    render: Callable[[Loaded], Rendered],
+) -> Rendered | None:
+    """The rendered page for ``token`` (cached), or None when it must look like it does not
+    exist.
 
     On a merchant's custom domain only that merchant's orders exist: a token of another
     merchant opened on it is a 404, so one shop's domain never shows another's orders.
@@ -155,39 +248,45 @@ def load_page(
         return None
     state = state_of(request)
     with platform.engine.connect() as conn:
-        order = read_models.get_order_by_token(conn, token)
-        if order is None:
+        version = tracking_views.page_version(conn, token)
+        if version is None:
             return None
         if check_host:
             owner = host_merchant(request, conn, state)
-            if owner is not None and owner != order["merchant_id"]:
+            if owner is not None and owner != version.merchant_id:
                 return None
-        merchant = state.profile(conn, order["merchant_id"])
+        merchant = state.profile(conn, version.merchant_id)
         if merchant is None:
             return None
-        delivered = any(s["status"] == ShipmentStatus.DELIVERED for s in order["shipments"])
-        score = tracking_views.get_rating(conn, order["id"]) if delivered else None
-    lang = choose_language(
-        prefer_explicit,
-        order.get("locale"),
-        merchant.locale,
-        accept_language=request.headers.get("accept-language"),
-    )
+        lang = choose_language(
+            prefer_explicit,
+            version.locale,
+            merchant.locale,
+            accept_language=request.headers.get("accept-language"),
+        )
+        key = (token, lang, fmt)
+        cached = state.pages.get(key, version, merchant.settings)
+        if cached is not None:
+            return cached
+        order = read_models.get_order_by_token(conn, token)
+        if order is None:  # deleted between the two reads
+            return None
     t = translator(lang)
     address = order.get("shipping_address") or {}
     tz = shopper_zone(
         order.get("timezone"), merchant.timezone, address.get("country"), address.get("region")
     )
     now: datetime = platform.clock.now()
-    branding: Branding = branding_from(merchant.name, merchant.settings)
     page = build_page(
         order=order,
         token=token,
-        branding=branding,
+        branding=state.branding(merchant),
         t=t,
         tz=tz,
         now=now,
-        rating_score=score,
+        rating_score=version.rating,
         estimator=state.estimator,
     )
-    return Loaded(page, t, merchant, order)
+    rendered = render(Loaded(page, t, merchant, order))
+    state.pages.put(key, version, merchant.settings, rendered)
+    return rendered

@@ -10,13 +10,14 @@ carrier's or merchant's sites through the ``Referer`` header.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
-import secrets
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -39,9 +40,11 @@ from postpurchase.entrypoints.web.i18n import (
 )
 from postpurchase.entrypoints.web.loader import (
     LANG_COOKIE,
+    Loaded,
+    Rendered,
     explicit_language,
     host_merchant,
-    load_page,
+    serve_page,
     state_of,
     valid_token,
 )
@@ -50,6 +53,7 @@ HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 LOOKUP_FLOOR_SECONDS = 0.35  # every lookup answer takes at least this long (timing-safe)
 MAX_FORM_BYTES = 4096
+HTML = "text/html; charset=utf-8"
 
 router = APIRouter(include_in_schema=False, tags=["tracking page"])
 
@@ -83,16 +87,22 @@ def asset_url(name: str) -> str:
 env.globals["asset_url"] = asset_url
 
 
-def _security_headers(nonce: str, branding: Branding | None) -> dict[str, str]:
-    font_css = ""
-    if branding is not None and branding.font_url:
-        from urllib.parse import urlsplit
+@lru_cache(maxsize=4096)
+def _style_hash(css: str) -> str:
+    """CSP source for the brand ``<style>`` block: a hash, not a nonce, so a rendered page
+    can be cached and served again byte for byte."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
 
-        parts = urlsplit(branding.font_url)
-        font_css = f" {parts.scheme}://{parts.netloc}"
+
+def _security_headers(branding: Branding | None) -> dict[str, str]:
+    style = "'self'"
+    if branding is not None:
+        style += " " + _style_hash(branding.css_variables())
+        if branding.font_url:
+            parts = urlsplit(branding.font_url)
+            style += f" {parts.scheme}://{parts.netloc}"
     csp = (
-        "default-src 'none'; "
-        f"style-src 'self' 'nonce-{nonce}'{font_css}; "
+        f"default-src 'none'; style-src {style}; "
         "img-src 'self' https: data:; font-src 'self' https:; script-src 'self'; "
         "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
@@ -106,6 +116,20 @@ def _security_headers(nonce: str, branding: Branding | None) -> dict[str, str]:
     }
 
 
+def _html(
+    template: str,
+    *,
+    t: Translator,
+    branding: Branding | None,
+    lang_links: Mapping[str, str],
+    **context: Any,
+) -> tuple[bytes, dict[str, str]]:
+    html = env.get_template(template).render(
+        t=t, branding=branding, lang_links=lang_links, languages=LANGUAGES, **context
+    )
+    return html.encode(), _security_headers(branding)
+
+
 def _render(
     template: str,
     status_code: int,
@@ -115,15 +139,11 @@ def _render(
     lang_links: Mapping[str, str],
     headers: Mapping[str, str] | None = None,
     **context: Any,
-) -> HTMLResponse:
-    nonce = secrets.token_urlsafe(12)
-    html = env.get_template(template).render(
-        t=t, branding=branding, nonce=nonce, lang_links=lang_links, languages=LANGUAGES, **context
-    )
-    all_headers = _security_headers(nonce, branding)
+) -> Response:
+    body, all_headers = _html(template, t=t, branding=branding, lang_links=lang_links, **context)
     if headers:
         all_headers.update(headers)
-    return HTMLResponse(html, status_code=status_code, headers=all_headers)
+    return Response(body, status_code=status_code, media_type=HTML, headers=all_headers)
 
 
 def _lang_links(request: Request, **keep: str | None) -> dict[str, str]:
@@ -149,7 +169,7 @@ def _fallback_translator(request: Request) -> Translator:
     )
 
 
-def not_found(request: Request) -> HTMLResponse:
+def not_found(request: Request) -> Response:
     """The friendly 404: says what may have happened and offers the lookup form."""
     t = _fallback_translator(request)
     response = _render("not_found.html", 404, t=t, branding=None, lang_links=_lang_links(request))
@@ -162,20 +182,32 @@ def not_found(request: Request) -> HTMLResponse:
 
 @router.get("/t/{token}", response_class=HTMLResponse)
 def tracking_page(token: str, request: Request, platform: PlatformDep) -> Response:
-    loaded = load_page(
-        request, platform, token, prefer_explicit=explicit_language(request), check_host=True
+    thanks = request.query_params.get("rated") == "1"
+    links = _lang_links(request)
+
+    def render(loaded: Loaded) -> Rendered:
+        body, headers = _html(
+            "tracking.html",
+            t=loaded.t,
+            branding=loaded.page.branding,
+            lang_links=links,
+            page=loaded.page,
+            thanks=thanks,
+        )
+        return Rendered(body, HTML, headers, loaded.page.branding)
+
+    rendered = serve_page(
+        request,
+        platform,
+        token,
+        fmt="html+thanks" if thanks else "html",
+        prefer_explicit=explicit_language(request),
+        check_host=True,
+        render=render,
     )
-    if loaded is None:
+    if rendered is None:
         return not_found(request)
-    response = _render(
-        "tracking.html",
-        200,
-        t=loaded.t,
-        branding=loaded.page.branding,
-        lang_links=_lang_links(request),
-        page=loaded.page,
-        thanks=request.query_params.get("rated") == "1",
-    )
+    response = Response(rendered.body, media_type=rendered.media_type, headers=rendered.headers)
     _remember_language(request, response)
     return response
 
@@ -243,8 +275,6 @@ async def _small_form(request: Request) -> dict[str, str] | None:
         body += chunk
         if len(body) > MAX_FORM_BYTES:
             return None
-    from urllib.parse import parse_qsl
-
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
     except (UnicodeDecodeError, ValueError):
@@ -277,7 +307,7 @@ def _lookup_response(
     failed: bool = False,
     limited: bool = False,
     headers: Mapping[str, str] | None = None,
-) -> HTMLResponse:
+) -> Response:
     t = translator(
         choose_language(
             explicit_language(request),
@@ -367,7 +397,7 @@ async def lookup_submit(request: Request, platform: PlatformDep) -> Response:
 
 
 @router.get("/static/tracking/{name}")
-def static_asset(name: str, request: Request) -> Response:
+async def static_asset(name: str, request: Request) -> Response:
     """CSS and JS from memory; versioned URLs (``?v=hash``) are cached for a year."""
     found = STATIC.get(name)
     if found is None:

@@ -10,15 +10,16 @@ exists.
 
 from __future__ import annotations
 
-from typing import Any
-
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from postpurchase.bootstrap import Platform
 from postpurchase.entrypoints.api.deps import PlatformDep
 from postpurchase.entrypoints.api.problems import problem_response
 from postpurchase.entrypoints.web.branding import Branding
-from postpurchase.entrypoints.web.loader import load_page, valid_token
+from postpurchase.entrypoints.web.i18n import normalise_language
+from postpurchase.entrypoints.web.loader import Loaded, Rendered, serve_page, valid_token
 from postpurchase.entrypoints.web.page import page_json
 
 router = APIRouter(prefix="/api/v1/public", tags=["public tracking"])
@@ -51,25 +52,36 @@ def public_track(
     ),
 ) -> Response:
     """Status, dates, shipments and scans of one order, in the shopper's language and zone."""
-    loaded = load_page(request, platform, token, prefer_explicit=lang, check_host=False)
-    if loaded is None:
+    rendered = _serve(request, platform, token, lang)
+    if rendered is None:
         return _not_found()
-    body: dict[str, Any] = page_json(loaded.page)
-    headers = _cors(loaded.page.branding, request.headers.get("origin"))
-    headers["Cache-Control"] = "private, max-age=15"
-    headers["Referrer-Policy"] = "no-referrer"
-    return JSONResponse(body, headers=headers)
+    headers = {**rendered.headers, **_cors(rendered.branding, request.headers.get("origin"))}
+    return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+def _serve(request: Request, platform: Platform, token: str, lang: str | None) -> Rendered | None:
+    def render(loaded: Loaded) -> Rendered:
+        body = orjson.dumps(page_json(loaded.page))
+        headers = {"Cache-Control": "private, max-age=15", "Referrer-Policy": "no-referrer"}
+        return Rendered(body, "application/json", headers, loaded.page.branding)
+
+    return serve_page(
+        request,
+        platform,
+        token,
+        fmt="json",
+        prefer_explicit=normalise_language(lang),
+        check_host=False,
+        render=render,
+    )
 
 
 @router.options("/track/{token}", include_in_schema=False)
 def public_track_preflight(token: str, request: Request, platform: PlatformDep) -> Response:
     """CORS preflight: allowed only for origins the token's merchant listed."""
     origin = request.headers.get("origin")
-    branding = None
-    if valid_token(token) and origin:
-        loaded = load_page(request, platform, token, prefer_explicit="en", check_host=False)
-        branding = loaded.page.branding if loaded else None
-    headers = _cors(branding, origin)
+    rendered = _serve(request, platform, token, None) if origin and valid_token(token) else None
+    headers = _cors(rendered.branding if rendered else None, origin)
     if "Access-Control-Allow-Origin" in headers:
         headers.update(
             {
