@@ -226,7 +226,7 @@ def run_backend(name: str, db_url: str, data_dir: Path, n_events: int, per: int)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=30000)
-    parser.add_argument("--per-shipment", type=int, default=20)
+    parser.add_argument("--per-shipment", type=int, default=4)
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     pg = os.environ.get(

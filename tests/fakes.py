@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from postpurchase.domain.events import Event
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.merchants import Merchant
-from postpurchase.domain.orders import Order
+from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
 from postpurchase.domain.shipments import Shipment
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.domain.tracking import TrackingEvent
@@ -64,6 +64,7 @@ class FakeCustomers:
 class FakeOrders:
     def __init__(self) -> None:
         self.items: dict[str, Order] = {}
+        self.pending: list[tuple[Order, OrderProgress]] = []
 
     def add(self, order: Order) -> None:
         self.items[order.id] = order
@@ -86,6 +87,15 @@ class FakeOrders:
         self, merchant_id: str, order_ids: Iterable[str], *, lock: bool = False
     ) -> list[Order]:
         return [o for i in order_ids if (o := self.get(merchant_id, i))]
+
+    def progress_many(self, merchant_id: str, order_ids: Iterable[str]) -> list[OrderProgress]:
+        """Writes through to the stored order, as the SQL version does at flush."""
+        out = []
+        for o in self.get_many(merchant_id, order_ids):
+            p = OrderProgress(o.id, o.merchant_id, o.status, {li.id: li.quantity for li in o.lines})
+            self.pending.append((o, p))
+            out.append(p)
+        return out
 
 
 class FakeShipments:
@@ -124,6 +134,14 @@ class FakeShipments:
         return [
             s for s in self.items.values() if s.merchant_id == merchant_id and s.order_id in wanted
         ]
+
+    def views_for_orders(
+        self, merchant_id: str, order_ids: Iterable[str]
+    ) -> dict[str, list[ShipmentView]]:
+        out: dict[str, list[ShipmentView]] = defaultdict(list)
+        for s in self.for_orders(merchant_id, order_ids):
+            out[s.order_id].append(s.view())
+        return out
 
     def quiet_since(self, before: datetime, limit: int) -> list[Shipment]:
         done = (ShipmentStatus.DELIVERED, ShipmentStatus.EXPIRED)
@@ -190,6 +208,11 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.committed = 0
 
     def _drain_aggregate_events(self) -> Iterator[Event]:
+        for order, progress in self.orders.pending:
+            order.status = progress.status
+            order.events.extend(progress.events)
+            progress.events.clear()
+        self.orders.pending.clear()
         for agg in [*self.orders.items.values(), *self.shipments.items.values()]:
             while agg.events:
                 yield agg.events.pop(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,7 +29,8 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="Public URL used in links we send."
     )
     environment: str = Field(
-        default="development", description="development or production (stricter checks)."
+        default="development",
+        description="development, test or production (production requires an https base_url).",
     )
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per process.")
     worker_threads: int = Field(default=2, ge=1, description="Threads per worker process.")
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
         if v not in ("development", "production", "test"):
             raise ValueError("environment must be development, production or test")
         return v
+
+    @model_validator(mode="after")
+    def _production_is_public(self) -> Settings:
+        if self.environment == "production" and not self.base_url.startswith("https://"):
+            raise ValueError("in production base_url must be https:// (links go to shoppers)")
+        return self
 
     @property
     def db_url(self) -> str:

@@ -138,16 +138,43 @@ class Order:
             self.events.append(events.OrderStatusChanged(self.merchant_id, self.id, previous, new))
 
 
+@dataclass(slots=True)
+class OrderProgress:
+    """The slice of an order that its shipments move: enough to derive its status.
+
+    Tracking ingestion refreshes hundreds of orders per batch; loading this instead of the
+    whole ``Order`` (prices, addresses) keeps that cheap. It raises the same event.
+    """
+
+    id: str
+    merchant_id: str
+    status: OrderStatus
+    quantities: dict[str, int]  # order line id -> quantity ordered
+    updated_at: datetime | None = None
+    events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
+
+    def refresh(self, shipments: Sequence[ShipmentView], at: datetime) -> None:
+        new = derive_status(self.status, self.quantities, shipments)
+        if new is not self.status:
+            previous, self.status, self.updated_at = self.status, new, at
+            self.events.append(events.OrderStatusChanged(self.merchant_id, self.id, previous, new))
+
+
 def derive_order_status(order: Order, shipments: Sequence[ShipmentView]) -> OrderStatus:
     """An order's status is a summary of its shipments; it is never set by hand."""
-    if order.status is OrderStatus.CANCELLED:
+    return derive_status(order.status, {line.id: line.quantity for line in order.lines}, shipments)
+
+
+def derive_status(
+    current: OrderStatus, ordered: dict[str, int], shipments: Sequence[ShipmentView]
+) -> OrderStatus:
+    if current is OrderStatus.CANCELLED:
         return OrderStatus.CANCELLED
     live = list(shipments)
     if not live:
         return OrderStatus.UNFULFILLED
     if any(s.status in NEEDS_ATTENTION for s in live):
         return OrderStatus.EXCEPTION
-    ordered = {line.id: line.quantity for line in order.lines}
     shipped: dict[str, int] = dict.fromkeys(ordered, 0)
     delivered: dict[str, int] = dict.fromkeys(ordered, 0)
     untyped = False  # a shipment that does not say which lines it carries covers all

@@ -365,14 +365,10 @@ def _refresh_orders(
 ) -> None:
     if not order_ids:
         return
-    by_order: dict[str, list[Shipment]] = defaultdict(list)
-    for s in uow.shipments.for_orders(merchant_id, order_ids):
-        by_order[s.order_id].append(s)
-    for order in uow.orders.get_many(merchant_id, order_ids, lock=True):
-        before = order.status
-        order.refresh_status([s.view() for s in by_order[order.id]])
-        if order.status is not before:
-            order.updated_at = now
+    progress = uow.orders.progress_many(merchant_id, order_ids)
+    views = uow.shipments.views_for_orders(merchant_id, order_ids)
+    for order in progress:
+        order.refresh(views.get(order.id, []), now)
 
 
 def sweep_stale_shipments(

@@ -175,6 +175,14 @@ class Alert:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    topic: str
+    merchant_id: str
+    payload: dict[str, Any]
+    at: datetime
+
+
 class NotificationStore(Protocol):
     """Reads and writes inside one transaction (see :class:`NotificationUnitOfWork`)."""
 
@@ -189,12 +197,12 @@ class NotificationStore(Protocol):
         ...
 
     # messages
-    def message_exists(self, merchant_id: str, dedupe_key: str) -> bool: ...
-    def progress_messages(
-        self, merchant_id: str, shipment_id: str, channel: Channel
-    ) -> list[MessageRef]: ...
-    def add_message(self, message: Message) -> bool:
-        """Insert; False (and nothing written) when the dedupe key already exists."""
+    def messages_about(self, merchant_id: str, subject_id: str) -> list[MessageRef]:
+        """Every message about one order or shipment (all flows and channels)."""
+        ...
+
+    def add_messages(self, messages: Sequence[Message]) -> None:
+        """Insert; a row whose dedupe key exists already (a concurrent worker) is skipped."""
         ...
 
     def supersede(self, merchant_id: str, ids: Sequence[str], reason: str, at: datetime) -> int:
@@ -213,6 +221,11 @@ class NotificationStore(Protocol):
 
     # opt-outs
     def opted_out(self, merchant_id: str, channel: Channel, address: str) -> bool: ...
+    def opted_out_any(
+        self, merchant_id: str, wanted: Sequence[tuple[Channel, str]]
+    ) -> set[tuple[Channel, str]]:
+        """Which of the (channel, address) pairs opted out, in one query."""
+        ...
     def set_opt_out(
         self, merchant_id: str, channel: Channel, address: str, source: str, at: datetime
     ) -> None: ...
@@ -254,6 +267,8 @@ class NotificationStore(Protocol):
     def schedule(self, topic: str, merchant_id: str, payload: dict[str, Any], at: datetime) -> None:
         """Write an outbox row due at ``at``: the worker's drain delivers it then."""
         ...
+
+    def schedule_many(self, rows: Sequence[Scheduled]) -> None: ...
 
 
 class NotificationUnitOfWork(Protocol):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,7 @@ from postpurchase.domain.notifications import (
     LineItem,
     Message,
     MessageContext,
+    MessageRef,
     MessageStatus,
     Preferences,
     SubjectKind,
@@ -76,6 +78,7 @@ from postpurchase.service_layer.notification_ports import (
     OutgoingEmail,
     OutgoingSms,
     Renderer,
+    Scheduled,
     SmsChannel,
     WebhookPoster,
     WebhookRequest,
@@ -99,6 +102,7 @@ class ServiceConfig:
     digest_minutes: int = 15
     digest_max_alerts: int = 50
     ops_urls: tuple[str, ...] = ()
+    merchant_cache_seconds: float = 5.0  # settings changed elsewhere apply within this
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,21 @@ class UnsubscribeInfo:
     channel: Channel
     address: str
     opted_out: bool
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What one event decided, written at the end in a handful of statements."""
+
+    known: dict[str, list[MessageRef]] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    supersede: list[tuple[Sequence[str], str]] = field(default_factory=list)
+    scheduled: list[Scheduled] = field(default_factory=list)
+
+
+def _is_progress(flow: str) -> bool:
+    found = FLOWS.get(flow)
+    return found is not None and found.progress
 
 
 def mask(address: str) -> str:
@@ -158,6 +177,19 @@ class NotificationService:
         self.config = config
         self.nudge = nudge
         self._down_until: dict[str, datetime] = {}  # circuit breaker per channel
+        self._merchants: dict[str, tuple[float, Merchant | None]] = {}
+
+    def _merchant(self, s: NotificationStore, merchant_id: str) -> Merchant | None:
+        """Merchants (settings, branding) cached briefly: every event needs them."""
+        now = time.monotonic()
+        hit = self._merchants.get(merchant_id)
+        if hit is not None and now - hit[0] < self.config.merchant_cache_seconds:
+            return hit[1]
+        merchant = s.merchant(merchant_id)
+        if len(self._merchants) > 10_000:
+            self._merchants.clear()
+        self._merchants[merchant_id] = (now, merchant)
+        return merchant
 
     # ------------------------------------------------------------------ entry point
 
@@ -211,7 +243,7 @@ class NotificationService:
         due_soon = False
         with self.uow() as uow:
             s = uow.store
-            merchant = s.merchant(merchant_id)
+            merchant = self._merchant(s, merchant_id)
             if merchant is None:
                 return
             prefs = self.preferences(merchant)
@@ -239,6 +271,7 @@ class NotificationService:
         payload: Mapping[str, Any],
         now: datetime,
     ) -> bool:
+        """Decide every message this event causes, then write them in a few statements."""
         order_id = payload.get("order_id")
         if not isinstance(order_id, str):
             return False
@@ -248,21 +281,39 @@ class NotificationService:
         sid = payload.get("shipment_id")
         shipment = s.shipment(merchant.id, sid) if isinstance(sid, str) else None
         fallback = shipment.created_at if shipment is not None else order.placed_at
-        due_soon = False
-        for trig in triggers_for(topic, payload, prefs, fallback_time=fallback):
-            if trig.subject_kind is SubjectKind.SHIPMENT:
-                if shipment is None:
-                    continue
-                s.lock_subject(merchant.id, shipment.id)
-            for channel in self.channels.for_messages():
-                due_soon |= self._plan_one(
-                    s, merchant, prefs, order, shipment, trig, channel, event_id, topic, now
-                )
-        return due_soon
+        triggers = [
+            trig
+            for trig in triggers_for(topic, payload, prefs, fallback_time=fallback)
+            if trig.subject_kind is not SubjectKind.SHIPMENT or shipment is not None
+        ]
+        channels = self.channels.for_messages()
+        if not triggers or not channels:
+            return False
+        recipients = {ch: self._recipient(order, ch) for ch in channels}
+        opted = s.opted_out_any(
+            merchant.id, [(ch, addr) for ch, (addr, _) in recipients.items() if addr]
+        )
+        plan = _Plan()
+        for trig in triggers:
+            if trig.subject_id not in plan.known:
+                if trig.subject_kind is SubjectKind.SHIPMENT:
+                    s.lock_subject(merchant.id, trig.subject_id)
+                plan.known[trig.subject_id] = s.messages_about(merchant.id, trig.subject_id)
+            for channel in channels:
+                recipient, problem = recipients[channel]
+                self._plan_one(
+                    plan, merchant, prefs, order, shipment, trig, channel, event_id, topic, now,
+                    recipient, problem, (channel, recipient or "") in opted,
+                )  # fmt: skip
+        s.add_messages(plan.messages)
+        for ids, reason in plan.supersede:
+            s.supersede(merchant.id, ids, reason, now)
+        s.schedule_many(plan.scheduled)
+        return any(row.at <= now + timedelta(seconds=1) for row in plan.scheduled)
 
     def _plan_one(
         self,
-        s: NotificationStore,
+        plan: _Plan,
         merchant: Merchant,
         prefs: Preferences,
         order: Order,
@@ -272,13 +323,16 @@ class NotificationService:
         event_id: int,
         topic: str,
         now: datetime,
-    ) -> bool:
+        recipient: str | None,
+        problem: str,
+        opted_out: bool,
+    ) -> None:
         key = dedupe_key(trig.flow, trig.subject_id, channel)
-        if s.message_exists(merchant.id, key):
-            return False  # never twice: the first row already says what happened
+        known = plan.known[trig.subject_id]
+        if any(ref.dedupe_key == key for ref in known):
+            return  # never twice: the first row already says what happened
         flow = FLOWS[trig.flow]
         tz = zone(order.timezone, merchant.timezone)
-        recipient, problem = self._recipient(order, channel)
         msg = Message(
             id=new_id(), merchant_id=merchant.id, dedupe_key=key, flow=flow.name,
             channel=channel, status=MessageStatus.QUEUED, reason="queued",
@@ -301,14 +355,12 @@ class NotificationService:
             )
         elif recipient is None:
             (msg.fail if problem.startswith("invalid") else msg.suppress)(problem, now)
-        elif s.opted_out(merchant.id, channel, recipient):
+        elif opted_out:
             msg.suppress(f"recipient opted out of {channel}", now)
         else:
-            if flow.progress and trig.shipment_id is not None:
-                decision = collapse(
-                    s.progress_messages(merchant.id, trig.shipment_id, channel),
-                    Candidate(flow.name, trig.event_at),
-                )
+            if flow.progress and trig.subject_kind is SubjectKind.SHIPMENT:
+                stream = [r for r in known if r.channel is channel and _is_progress(r.flow)]
+                decision = collapse(stream, Candidate(flow.name, trig.event_at))
                 if not decision.queue:
                     msg.suppress(decision.reason, now)
                 supersede = decision.supersede
@@ -321,16 +373,16 @@ class NotificationService:
             )  # fmt: skip
             msg.send_after = msg.next_attempt_at = at
             msg.reason = f"queued: {why}"
-        if not s.add_message(msg):
-            return False  # a concurrent worker planned the same message first
-        if msg.status is not MessageStatus.QUEUED:
-            return False
-        if supersede:
-            s.supersede(
-                merchant.id, supersede, f"superseded by the newer '{flow.name}' update", now
-            )
-        s.schedule(MESSAGE_DUE, merchant.id, {"message_id": msg.id}, msg.send_after)
-        return msg.send_after <= now + timedelta(seconds=1)
+            plan.scheduled.append(Scheduled(MESSAGE_DUE, merchant.id, {"message_id": msg.id}, at))
+            if supersede:
+                plan.supersede.append((supersede, f"superseded by the newer '{flow.name}' update"))
+                gone = set(supersede)
+                plan.known[trig.subject_id] = known = [
+                    replace(r, status=MessageStatus.SUPPRESSED) if r.id in gone else r
+                    for r in known
+                ]
+        plan.messages.append(msg)
+        known.append(msg.ref())
 
     @staticmethod
     def _recipient(order: Order, channel: Channel) -> tuple[str | None, str]:
@@ -445,7 +497,7 @@ class NotificationService:
 
     def _deliver(self, s: NotificationStore, msg: Message, now: datetime) -> None:
         channel = msg.channel
-        merchant = s.merchant(msg.merchant_id)
+        merchant = self._merchant(s, msg.merchant_id)
         if merchant is None or msg.recipient is None:
             msg.fail("merchant or recipient no longer exists", now)
             return
@@ -837,6 +889,7 @@ class NotificationService:
             if branding is not None:
                 s.set_merchant_setting(merchant_id, "branding", branding)
             uow.commit()
+        self._merchants.pop(merchant_id, None)
         return prefs
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from postpurchase.domain.merchants import Merchant
-from postpurchase.domain.orders import Order
+from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
 from postpurchase.domain.shipments import Shipment
 from postpurchase.domain.tracking import TrackingEvent
 
@@ -55,6 +55,10 @@ class OrderRepository(Protocol):
         ...
 
     def get_by_external_id(self, merchant_id: str, external_id: str) -> Order | None: ...
+    def progress_many(self, merchant_id: str, order_ids: Iterable[str]) -> list[OrderProgress]:
+        """Locked (like ``get(lock=True)``) slim views for status derivation."""
+        ...
+
     def get_many(
         self, merchant_id: str, order_ids: Iterable[str], *, lock: bool = False
     ) -> list[Order]: ...
@@ -71,6 +75,13 @@ class ShipmentRepository(Protocol):
         ...
 
     def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]: ...
+    def views_for_orders(
+        self, merchant_id: str, order_ids: Iterable[str]
+    ) -> dict[str, list[ShipmentView]]:
+        """Per order, what status derivation needs of each shipment, including changes made
+        in this unit of work and not yet written."""
+        ...
+
     def quiet_since(self, before: datetime, limit: int) -> list[Shipment]:
         """Shipments of every merchant, not delivered or expired, with no event since ``before``."""
         ...

@@ -13,17 +13,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import tables as t
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.events import Event
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.money import Money
-from postpurchase.domain.orders import Order, OrderLine, Promise
+from postpurchase.domain.orders import Order, OrderLine, OrderProgress, Promise, ShipmentView
 from postpurchase.domain.shipments import Shipment, ShipmentLine
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
 from postpurchase.domain.tracking import Location, TrackingEvent, TrackingState
@@ -160,7 +161,8 @@ class SqlCustomerRepository:
 class SqlOrderRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.seen: dict[str, tuple[Order, dict[str, Any]]] = {}
+        self.seen: dict[str, tuple[Order, tuple[Any, ...]]] = {}
+        self.progress: dict[str, tuple[OrderProgress, OrderStatus]] = {}
 
     def add(self, order: Order) -> None:
         row = _order_row(order)
@@ -181,7 +183,7 @@ class SqlOrderRepository:
                 for i, line in enumerate(order.lines)
             ],
         )
-        self.seen[order.id] = (order, row)
+        self.seen[order.id] = (order, _order_state(order))
 
     def _load(self, where: Any, *, lock: bool = False) -> list[Order]:
         q = select(t.orders).where(where)
@@ -212,7 +214,7 @@ class SqlOrderRepository:
                 out.append(self.seen[r["id"]][0])
                 continue
             order = _order(r, lines[r["id"]])
-            self.seen[order.id] = (order, _order_row(order))
+            self.seen[order.id] = (order, _order_state(order))
             out.append(order)
         return out
 
@@ -242,26 +244,62 @@ class SqlOrderRepository:
         return out
 
     def flush(self) -> None:
-        changed = []
-        for order, snapshot in self.seen.values():
-            row = _order_row(order)
-            if row != snapshot:
-                changed.append(row)
+        changed = [o for o, snapshot in self.seen.values() if _order_state(o) != snapshot]
         if changed:
-            cols = [k for k in changed[0] if k != "id"]
-            stmt = (
-                update(t.orders)
-                .where(t.orders.c.id == bindparam("_id"))
-                .values({k: bindparam(k) for k in cols})
+            rows = [
+                {"id": o.id, "status": o.status.value, "updated_at": o.updated_at,
+                 "cancelled_at": o.cancelled_at, "cancel_reason": o.cancel_reason}
+                for o in sorted(changed, key=lambda o: o.id)
+            ]  # fmt: skip
+            bulk.update_rows(self.conn, t.orders, rows)
+            for o in changed:
+                self.seen[o.id] = (o, _order_state(o))
+        moved = sorted(
+            (p for p, before in self.progress.values() if p.status is not before),
+            key=lambda p: p.id,
+        )
+        if moved:
+            bulk.update_rows(
+                self.conn,
+                t.orders,
+                [{"id": p.id, "status": p.status.value, "updated_at": p.updated_at} for p in moved],
             )
-            self.conn.execute(stmt, [{**r, "_id": r["id"]} for r in changed])
-            for r in changed:
-                order = self.seen[r["id"]][0]
-                self.seen[r["id"]] = (order, r)
+            for p in moved:
+                self.progress[p.id] = (p, p.status)
 
-    def aggregates(self) -> Iterator[Order]:
+    def progress_many(self, merchant_id: str, order_ids: Iterable[str]) -> list[OrderProgress]:
+        ids = sorted(set(order_ids) - set(self.progress))
+        o, li = t.orders.c, t.order_lines.c
+        for chunk in _chunks(ids):
+            q = (
+                select(o.id, o.status, o.updated_at)
+                .where(o.merchant_id == merchant_id, o.id.in_(chunk))
+                .order_by(o.id)
+                .with_for_update()
+            )
+            found = {r.id: r for r in self.conn.execute(q)}
+            quantities: dict[str, dict[str, int]] = defaultdict(dict)
+            lq = select(li.order_id, li.id, li.quantity).where(li.order_id.in_(list(found)))
+            for order_id, line_id, qty in self.conn.execute(lq):
+                quantities[order_id][line_id] = qty
+            for oid, r in found.items():
+                p = OrderProgress(
+                    oid, merchant_id, OrderStatus(r.status), quantities[oid], r.updated_at
+                )
+                self.progress[oid] = (p, p.status)
+        wanted = set(order_ids)
+        return [p for oid, (p, _) in self.progress.items() if oid in wanted]
+
+    def aggregates(self) -> Iterator[Order | OrderProgress]:
         for order, _ in self.seen.values():
             yield order
+        for p, _ in self.progress.values():
+            yield p
+
+
+def _order_state(o: Order) -> tuple[Any, ...]:
+    """The parts of an order that change after it is placed (its lines never do)."""
+    return (o.status, o.updated_at, o.cancelled_at, o.cancel_reason)
 
 
 def _order_row(o: Order) -> dict[str, Any]:
@@ -329,12 +367,11 @@ def _order(r: Any, lines: list[OrderLine]) -> Order:
 class SqlShipmentRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.seen: dict[str, tuple[Shipment, dict[str, Any]]] = {}
+        self.seen: dict[str, tuple[Shipment, tuple[Any, ...]]] = {}
 
     def add(self, s: Shipment) -> None:
-        row = _shipment_row(s)
-        self.conn.execute(insert(t.shipments).values(**row))
-        self.seen[s.id] = (s, row)
+        self.conn.execute(insert(t.shipments).values(**_shipment_row(s)))
+        self.seen[s.id] = (s, _mutable(s))
 
     def _load(self, where: Any, *, lock: bool = False) -> list[Shipment]:
         q = select(t.shipments).where(where)
@@ -348,7 +385,7 @@ class SqlShipmentRepository:
                 out.append(self.seen[r["id"]][0])
                 continue
             s = _shipment(r)
-            self.seen[s.id] = (s, _shipment_row(s))
+            self.seen[s.id] = (s, _mutable(s))
             out.append(s)
         return out
 
@@ -384,6 +421,25 @@ class SqlShipmentRepository:
             out.extend(self._load(and_(c.merchant_id == merchant_id, c.order_id.in_(chunk))))
         return out
 
+    def views_for_orders(
+        self, merchant_id: str, order_ids: Iterable[str]
+    ) -> dict[str, list[ShipmentView]]:
+        c = t.shipments.c
+        out: dict[str, list[ShipmentView]] = defaultdict(list)
+        for chunk in _chunks(sorted(set(order_ids))):
+            q = select(c.id, c.order_id, c.status, c.lines).where(
+                c.merchant_id == merchant_id, c.order_id.in_(chunk)
+            )
+            for sid, order_id, status, lines in self.conn.execute(q):
+                loaded = self.seen.get(sid)
+                if loaded is not None:  # this unit of work may have moved it: trust memory
+                    out[order_id].append(loaded[0].view())
+                else:
+                    out[order_id].append(
+                        ShipmentView(ShipmentStatus(status), {li: q for li, _, q in lines})
+                    )
+        return out
+
     def quiet_since(self, before: datetime, limit: int) -> list[Shipment]:
         c = t.shipments.c
         last = func.coalesce(c.last_scan_at, c.created_at)
@@ -400,27 +456,19 @@ class SqlShipmentRepository:
         out = []
         for r in self.conn.execute(q).mappings():
             s = self.seen[r["id"]][0] if r["id"] in self.seen else _shipment(r)
-            self.seen.setdefault(s.id, (s, _shipment_row(s)))
+            self.seen.setdefault(s.id, (s, _mutable(s)))
             out.append(s)
         return out
 
     def flush(self) -> None:
-        changed = []
-        for s, snapshot in self.seen.values():
-            row = _shipment_row(s)
-            if row != snapshot:
-                changed.append(row)
+        changed = [s for s, snapshot in self.seen.values() if _mutable(s) != snapshot]
         if not changed:
             return
-        cols = list(_MUTABLE_SHIPMENT_COLUMNS)
-        stmt = (
-            update(t.shipments)
-            .where(t.shipments.c.id == bindparam("_id"))
-            .values({k: bindparam(k) for k in cols})
-        )
-        self.conn.execute(stmt, [{**{k: r[k] for k in cols}, "_id": r["id"]} for r in changed])
-        for r in changed:
-            self.seen[r["id"]] = (self.seen[r["id"]][0], r)
+        cols = ("id", *_MUTABLE_SHIPMENT_COLUMNS)
+        rows = [_shipment_row(s) for s in sorted(changed, key=lambda s: s.id)]
+        bulk.update_rows(self.conn, t.shipments, [{k: r[k] for k in cols} for r in rows])
+        for s in changed:
+            self.seen[s.id] = (s, _mutable(s))
 
     def aggregates(self) -> Iterator[Shipment]:
         for s, _ in self.seen.values():
@@ -444,6 +492,11 @@ _MUTABLE_SHIPMENT_COLUMNS = (
     "last_location",
     "event_count",
 )
+
+
+def _mutable(s: Shipment) -> tuple[Any, ...]:
+    """What can change on a loaded shipment; compared at flush to find the dirty ones."""
+    return (s.state, s.carrier, s.service, s.tracking_valid)
 
 
 def _location_dict(loc: Location | None) -> dict[str, str | None] | None:
@@ -532,16 +585,17 @@ class SqlTrackingEventStore:
     ) -> set[tuple[str, str]]:
         if not items:
             return set()
-        c = t.tracking_events.c
         rows = [event_row(merchant_id, sid, e, received_at) for sid, e in items]
-        stmt = (
-            upsert_insert(self.conn, t.tracking_events)
-            .on_conflict_do_nothing(index_elements=["shipment_id", "fingerprint"])
-            .returning(c.shipment_id, c.fingerprint)
-        )
         inserted: set[tuple[str, str]] = set()
         for chunk in _chunks(rows, 1000):
-            inserted.update((r[0], r[1]) for r in self.conn.execute(stmt, list(chunk)))
+            returned = bulk.insert_rows(
+                self.conn,
+                t.tracking_events,
+                chunk,
+                on_conflict=("shipment_id", "fingerprint"),
+                returning=("shipment_id", "fingerprint"),
+            )
+            inserted.update((r[0], r[1]) for r in returned)
         return inserted
 
     def history(self, shipment_ids: Iterable[str]) -> dict[str, list[TrackingEvent]]:

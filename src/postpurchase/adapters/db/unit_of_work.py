@@ -6,12 +6,13 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, Engine
 
+from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import repositories as r
 from postpurchase.adapters.db import tables as t
 from postpurchase.domain.events import Event
-from postpurchase.domain.orders import Order
+from postpurchase.domain.orders import Order, OrderProgress
 from postpurchase.domain.shipments import Shipment
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -47,7 +48,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self.conn = None
 
     def _drain_aggregate_events(self) -> Iterator[Event]:
-        aggregates: list[Order | Shipment] = [
+        aggregates: list[Order | OrderProgress | Shipment] = [
             *self.orders.aggregates(),
             *self.shipments.aggregates(),
         ]
@@ -60,7 +61,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.orders.flush()
         self.shipments.flush()
         if events:
-            self.conn.execute(insert(t.outbox), r.outbox_rows(events, self.now()))
+            bulk.insert_rows(self.conn, t.outbox, r.outbox_rows(events, self.now()))
 
     def _commit(self) -> None:
         assert self.conn is not None
