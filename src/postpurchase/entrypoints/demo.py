@@ -214,6 +214,8 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
     threading.Thread(target=_announce, args=(server, base, key, platform), daemon=True).start()
     try:
         server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled; the shutdown already happened
     finally:
         stop.set()
         consumer.stop(graceful=True)
