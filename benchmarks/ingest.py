@@ -117,7 +117,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def phase_ceiling(engine: Any, shipment_ids: dict[str, str], bodies: list[bytes], merchant_id: str) -> tuple[int, float]:
+def phase_ceiling(
+    engine: Any, shipment_ids: dict[str, str], bodies: list[bytes], merchant_id: str
+) -> tuple[int, float]:
     now = datetime.now(UTC)
     rows = []
     for body in bodies:
@@ -149,7 +151,11 @@ def phase_service(platform: Any, merchant_id: str, bodies: list[bytes]) -> tuple
 
 def phase_http(db_url: str, data_dir: Path, key: str, bodies: list[bytes]) -> tuple[int, float]:
     port = free_port()
-    env = {**os.environ, "POSTPURCHASE_DATABASE_URL": db_url, "POSTPURCHASE_DATA_DIR": str(data_dir)}
+    env = {
+        **os.environ,
+        "POSTPURCHASE_DATABASE_URL": db_url,
+        "POSTPURCHASE_DATA_DIR": str(data_dir),
+    }
     env.pop("POSTPURCHASE_REDIS_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "postpurchase.entrypoints.asgi:app", "--host",
@@ -196,7 +202,9 @@ def pg_database(base_url: str) -> tuple[str, Any]:
     return base_url.rpartition("/")[0] + "/" + name, drop
 
 
-def run_backend(name: str, db_url: str, data_dir: Path, n_events: int, per: int) -> list[tuple[str, int, float]]:
+def run_backend(
+    name: str, db_url: str, data_dir: Path, n_events: int, per: int
+) -> list[tuple[str, int, float]]:
     engine = make_engine(db_url)
     upgrade(engine)
     platform = bootstrap(Settings(database_url=db_url, data_dir=data_dir), engine=engine)
@@ -224,7 +232,9 @@ def run_backend(name: str, db_url: str, data_dir: Path, n_events: int, per: int)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=30000)
     parser.add_argument("--per-shipment", type=int, default=4)
     parser.add_argument("--backends", default="sqlite,postgresql")
@@ -251,7 +261,9 @@ def main() -> None:
         ceiling = results[0][1] / results[0][2]
         for phase, count, secs in results:
             rate = count / secs
-            table.add_row(backend, phase, f"{count:,}", f"{secs:.2f}", f"{rate:,.0f}", f"{rate / ceiling:.0%}")
+            table.add_row(
+                backend, phase, f"{count:,}", f"{secs:.2f}", f"{rate:,.0f}", f"{rate / ceiling:.0%}"
+            )
     console.print(table)
 
 

@@ -61,9 +61,9 @@ def test_lost_nudge_is_caught_by_the_sweep(worker) -> None:
     got: list[int] = []
     platform.subscribe(
         "OrderPlaced",
-        lambda row_id, topic, payload: got.append(row_id)
-        if payload["merchant_id"] == merchant.id
-        else None,
+        lambda row_id, topic, payload: (
+            got.append(row_id) if payload["merchant_id"] == merchant.id else None
+        ),
     )
 
     class Broken:
