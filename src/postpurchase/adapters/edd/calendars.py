@@ -1,0 +1,52 @@
+"""Holiday calendars from the ``holidays`` package, handed to the pure domain as predicates.
+
+Brazil's Carnival is not a national public holiday but closes carriers and sorting centres
+for two to three days, so the "optional" category is included by default; state holidays
+come from the region (``subdiv``) when the package knows it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+import holidays
+
+from postpurchase.domain.edd.calendar import BusinessCalendar, HolidayPredicate, no_holidays
+
+YEARS = range(2010, 2036)
+
+
+@lru_cache(maxsize=256)
+def holiday_dates(country: str, region: str | None = None) -> frozenset[date]:
+    """Public (and optional, e.g. Carnival) holidays; unknown country or region: fewer, not none."""
+    country = country.upper()
+    subdiv = region.upper() if region else None
+    try:
+        known = holidays.list_supported_countries().get(country, [])
+    except Exception:  # pragma: no cover - very old holidays versions
+        known = []
+    if subdiv not in known:
+        subdiv = None
+    try:
+        cal = holidays.country_holidays(
+            country, subdiv=subdiv, years=YEARS, categories=("public", "optional")
+        )
+    except (NotImplementedError, KeyError, ValueError):
+        try:
+            cal = holidays.country_holidays(country, subdiv=subdiv, years=YEARS)
+        except (NotImplementedError, KeyError, ValueError):
+            return frozenset()
+    return frozenset(cal.keys())
+
+
+def holiday_predicate(country: str | None, region: str | None = None) -> HolidayPredicate:
+    if not country:
+        return no_holidays
+    return holiday_dates(country, region).__contains__
+
+
+@lru_cache(maxsize=256)
+def business_calendar(country: str | None, region: str | None = None) -> BusinessCalendar:
+    """The domain calendar for a country/region (cached: calendars are immutable)."""
+    return BusinessCalendar(holiday_predicate(country, region))
