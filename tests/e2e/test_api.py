@@ -81,6 +81,13 @@ def test_order_lifecycle(server, make_tenant) -> None:
 
         r = c.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "too late"})
         assert_problem(r, 409, "status")
+        r = c.post(
+            f"/api/v1/orders/{order['id']}/shipments",
+            json={"tracking_number": "1Z999AA10123456784", "carrier": "pigeon_post"},
+        )
+        assert_problem(r, 422, "carrier")
+        before = c.get(f"/api/v1/orders/{order['id']}").json()
+        assert len(before["shipments"]) == 1  # nothing stored by the refused request
 
 
 def test_list_filters_and_cursor_pagination(server, make_tenant) -> None:
@@ -126,6 +133,9 @@ def test_list_filters_and_cursor_pagination(server, make_tenant) -> None:
         (lambda b: b["shipping_address"].update(country="Germany"), "shipping_address.country"),
         (lambda b: b.update(email="not-an-email"), "email"),
         (lambda b: b.update(unknown_field=1), "unknown_field"),
+        (lambda b: b.update(placed_at="2099-01-01T00:00:00Z"), "placed_at"),
+        (lambda b: b.update(placed_at="1990-01-01T00:00:00Z"), "placed_at"),
+        (lambda b: b.update(shipping_fee=-1), "shipping_fee"),
     ],
 )
 def test_bad_order_input_names_the_field(server, make_tenant, mutate, field) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from postpurchase.domain import commands, events
-from postpurchase.domain.carrier_detection import detect, normalise
+from postpurchase.domain.carrier_detection import CARRIERS, detect, normalise
 from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import API_KEY_PREFIX, Merchant, hash_api_key, slugify
@@ -19,6 +19,9 @@ from postpurchase.domain.status import OrderStatus
 from postpurchase.domain.tracking import TrackingEvent
 from postpurchase.service_layer.ports import Clock
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
+
+
+MAX_CLOCK_SKEW = timedelta(days=1)  # a store clock may run ahead; a week ahead is a bug
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,9 @@ def add_api_key(uow: AbstractUnitOfWork, clock: Clock, merchant_id: str, label: 
 
 def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock) -> Created:
     """Idempotent by the store's order id: the same order sent twice is stored once."""
+    now = clock.now()
+    if cmd.placed_at > now + MAX_CLOCK_SKEW or cmd.placed_at.year < 2000:
+        raise InvalidInput("placed_at is in the future or implausibly old", field="placed_at")
     with uow:
         existing = uow.orders.get_by_external_id(cmd.merchant_id, cmd.external_id)
         if existing is not None:
@@ -91,7 +97,6 @@ def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock)
         skus = [line.sku for line in cmd.lines]
         if len(set(skus)) != len(skus):
             raise InvalidInput("each sku may appear on one line only", field="lines")
-        now = clock.now()
         customer_id = uow.customers.find_or_create(
             cmd.merchant_id, email=cmd.email, phone=cmd.phone, name=cmd.customer_name,
             locale=cmd.locale, at=now,
@@ -197,6 +202,8 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
     number = normalise(cmd.tracking_number)
     if not number:
         raise InvalidInput("tracking number must not be empty", field="tracking_number")
+    if cmd.carrier is not None and cmd.carrier not in CARRIERS:
+        raise InvalidInput(f"unknown carrier {cmd.carrier!r}", field="carrier")
     with uow:
         order = uow.orders.get(cmd.merchant_id, cmd.order_id, lock=True)
         if order is None:
