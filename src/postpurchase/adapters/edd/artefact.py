@@ -177,6 +177,9 @@ def save_engine(engine: EddEngine, path: Path | str) -> str:
     try:
         with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
             gz.write(json.dumps(document, separators=(",", ":")).encode())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the model from the service
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

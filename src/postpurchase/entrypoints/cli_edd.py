@@ -1,0 +1,179 @@
+"""``postpurchase edd``: train the delivery-date engine and evaluate it on real orders.
+
+``train`` replays Olist-format history into a model artefact; ``evaluate`` continues the
+same walk-forward over a later period and prints one JSON line (the contract in issue 5).
+Progress goes to stderr so that stdout stays machine-readable; bad input exits with code 2
+and one line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from postpurchase.adapters.edd.artefact import ArtefactError, load_engine, save_engine
+from postpurchase.adapters.edd.engine import EngineConfig, ProgressFn, replay, train_from_records
+from postpurchase.adapters.edd.evaluation import CONTRACT_FIELDS, contract_metrics
+from postpurchase.adapters.edd.olist import OlistData, OlistInputError, load_olist
+from postpurchase.adapters.edd.records import SAO_PAULO
+
+app = typer.Typer(
+    help="Estimated delivery dates: train on delivered orders, evaluate on a later period.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+
+OlistDir = Annotated[
+    Path, typer.Option("--olist", help="Directory of Olist-format CSVs (plain or .csv.gz).")
+]
+ModelPath = Annotated[Path, typer.Option("--model", help="Model artefact file.")]
+
+
+def fail(message: str) -> typer.Exit:
+    """One line on stderr, exit code 2: the contract for bad input."""
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    return typer.Exit(code=2)
+
+
+def note(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def parse_moment(value: str | None, option: str) -> datetime | None:
+    """A date or date-time in São Paulo time (where Olist's clocks are)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+    return parsed.replace(tzinfo=SAO_PAULO) if parsed.tzinfo is None else parsed
+
+
+def load(olist: Path) -> OlistData:
+    try:
+        return load_olist(olist)
+    except OlistInputError as exc:
+        raise fail(str(exc)) from None
+
+
+def report_rows(data: OlistData) -> None:
+    """Say which rows were skipped and why (after input checks, so errors stay one line)."""
+    report = data.report
+    if report.skipped_total or report.missing_files:
+        note(f"olist: {report.summary()}")
+        for example in report.examples:
+            note(f"  skipped {example}")
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressFn]:
+    """A Rich bar on stderr; the replay reports (done, total) days."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.command()
+def train(
+    olist: OlistDir,
+    model: ModelPath,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Learn only from what was known before this date (YYYY-MM-DD)."),
+    ] = None,
+    confidence: Annotated[
+        float, typer.Option(min=0.5, max=0.999, help="Confidence of the promise date.")
+    ] = 0.95,
+) -> None:
+    """Train the engine on the delivered orders in OLIST and save a versioned artefact."""
+    cut = parse_moment(until, "--until")
+    data = load(olist)
+    records = [r for r in data.records if cut is None or r.ordered_at < cut]
+    if not records:
+        raise fail(f"no delivered orders to learn from in {olist}")
+    report_rows(data)
+    started = time.perf_counter()
+    with progress_bar("training") as update:
+        engine = train_from_records(
+            records,
+            EngineConfig(confidence=confidence),
+            until=cut,
+            centroids=data.centroids,
+            progress=update,
+        )
+    try:
+        version = save_engine(engine, model)
+    except OSError as exc:
+        raise fail(f"cannot write {model}: {exc.strerror or exc}") from None
+    delivered = sum(1 for s in engine.orders.values() if s.outcome is not None)
+    layer = "learned" if engine.purchase.fitted else "rules only (too little history)"
+    note(
+        f"trained {version} on {delivered} delivered orders in "
+        f"{time.perf_counter() - started:.1f}s: {layer}"
+    )
+    typer.echo(json.dumps({"model": str(model), "model_version": version, "orders": delivered}))
+
+
+@app.command()
+def evaluate(
+    olist: OlistDir,
+    model: ModelPath,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Score orders placed from this date (default: the model's cut-off)."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Score orders placed before this date (default: all).")
+    ] = None,
+) -> None:
+    """Replay the later orders in OLIST as production would and print one JSON line of scores."""
+    start = parse_moment(since, "--since")
+    end = parse_moment(until, "--until")
+    try:
+        engine, _ = load_engine(model)
+    except ArtefactError as exc:
+        raise fail(str(exc)) from None
+    start = start or engine.trained_until
+    data = load(olist)
+    window = [
+        r
+        for r in data.records
+        if (start is None or r.ordered_at >= start) and (end is None or r.ordered_at < end)
+    ]
+    if not window:
+        since_text = f"from {start:%Y-%m-%d %H:%M}" if start else "at all"
+        raise fail(f"no delivered orders placed {since_text} in {olist} to evaluate")
+    with progress_bar("replaying") as update:
+        scored = replay(engine, data.records, score_from=start, score_until=end, progress=update)
+    if not scored:  # every order in the window was already part of the model's training
+        raise fail(f"the orders placed after {start} in {olist} were already used for training")
+    report_rows(data)
+    metrics = contract_metrics(scored)
+    typer.echo(json.dumps({k: metrics[k] for k in CONTRACT_FIELDS}))
+
+
+if __name__ == "__main__":
+    app()
