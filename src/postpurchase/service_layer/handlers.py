@@ -20,7 +20,6 @@ from postpurchase.domain.tracking import TrackingEvent
 from postpurchase.service_layer.ports import Clock
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
-
 MAX_CLOCK_SKEW = timedelta(days=1)  # a store clock may run ahead; a week ahead is a bug
 
 
