@@ -14,6 +14,7 @@ from postpurchase.adapters.outbox import drain
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
+from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.money import Money
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
 from postpurchase.service_layer import handlers
@@ -88,7 +89,7 @@ def test_events_reach_the_outbox_in_the_same_transaction(platform, merchant, eng
     assert count() == before + 1
     # a failing command leaves neither the change nor its events behind
     bad = place_order(merchant.id, lines=place_order(merchant.id).lines * 2)  # duplicate skus
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput):
         platform.bus().handle(bad)
     assert count() == before + 1
 

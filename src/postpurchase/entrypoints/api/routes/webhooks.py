@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-
 from starlette.concurrency import run_in_threadpool
 
 from postpurchase.adapters import signatures
