@@ -73,6 +73,8 @@ def normalise(raw: str) -> str:
     """
     if not isinstance(raw, str):
         return ""
+    if raw.isalnum() and raw.isascii():  # the common case: already clean, no per-char walk
+        return raw.upper()
     return "".join(ch for ch in raw.upper() if not ch.isspace() and ch not in _DASHES)
 
 

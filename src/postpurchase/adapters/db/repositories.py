@@ -13,7 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, any_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -35,6 +36,15 @@ CHUNK = 900  # stays under SQLite's bound-parameter limits for IN lists
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def one_of(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values``. On PostgreSQL as ``= ANY(array)``: one parameter, so the
+    statement text is the same for every batch (an expanded IN of 1,000 placeholders is
+    re-parsed by the driver on each call)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def upsert_insert(conn: Connection, table: Any) -> Any:
@@ -273,13 +283,15 @@ class SqlOrderRepository:
         for chunk in _chunks(ids):
             q = (
                 select(o.id, o.status, o.updated_at)
-                .where(o.merchant_id == merchant_id, o.id.in_(chunk))
+                .where(o.merchant_id == merchant_id, one_of(self.conn, o.id, chunk))
                 .order_by(o.id)
                 .with_for_update()
             )
             found = {r.id: r for r in self.conn.execute(q)}
             quantities: dict[str, dict[str, int]] = defaultdict(dict)
-            lq = select(li.order_id, li.id, li.quantity).where(li.order_id.in_(list(found)))
+            lq = select(li.order_id, li.id, li.quantity).where(
+                one_of(self.conn, li.order_id, list(found))
+            )
             for order_id, line_id, qty in self.conn.execute(lq):
                 quantities[order_id][line_id] = qty
             for oid, r in found.items():
@@ -406,11 +418,11 @@ class SqlShipmentRepository:
         wanted = sorted(set(numbers))
         if lock and len(wanted) > CHUNK:
             # One statement, so the locks are taken in a single id order.
-            where = and_(c.merchant_id == merchant_id, c.tracking_number.in_(wanted))
+            where = and_(c.merchant_id == merchant_id, one_of(self.conn, c.tracking_number, wanted))
             return self._load(where, lock=True)
         out: list[Shipment] = []
         for chunk in _chunks(wanted):
-            where = and_(c.merchant_id == merchant_id, c.tracking_number.in_(chunk))
+            where = and_(c.merchant_id == merchant_id, one_of(self.conn, c.tracking_number, chunk))
             out.extend(self._load(where, lock=lock))
         return out
 
@@ -428,7 +440,7 @@ class SqlShipmentRepository:
         out: dict[str, list[ShipmentView]] = defaultdict(list)
         for chunk in _chunks(sorted(set(order_ids))):
             q = select(c.id, c.order_id, c.status, c.lines).where(
-                c.merchant_id == merchant_id, c.order_id.in_(chunk)
+                c.merchant_id == merchant_id, one_of(self.conn, c.order_id, chunk)
             )
             for sid, order_id, status, lines in self.conn.execute(q):
                 loaded = self.seen.get(sid)
@@ -464,34 +476,14 @@ class SqlShipmentRepository:
         changed = [s for s, snapshot in self.seen.values() if _mutable(s) != snapshot]
         if not changed:
             return
-        cols = ("id", *_MUTABLE_SHIPMENT_COLUMNS)
-        rows = [_shipment_row(s) for s in sorted(changed, key=lambda s: s.id)]
-        bulk.update_rows(self.conn, t.shipments, [{k: r[k] for k in cols} for r in rows])
+        rows = [_state_row(s) for s in sorted(changed, key=lambda s: s.id)]
+        bulk.update_rows(self.conn, t.shipments, rows)
         for s in changed:
             self.seen[s.id] = (s, _mutable(s))
 
     def aggregates(self) -> Iterator[Shipment]:
         for s, _ in self.seen.values():
             yield s
-
-
-_MUTABLE_SHIPMENT_COLUMNS = (
-    "carrier",
-    "service",
-    "tracking_valid",
-    "status",
-    "substatus",
-    "status_at",
-    "last_event_at",
-    "last_scan_at",
-    "last_rank",
-    "last_fingerprint",
-    "handed_over_at",
-    "delivered_at",
-    "carrier_estimate",
-    "last_location",
-    "event_count",
-)
 
 
 def _mutable(s: Shipment) -> tuple[Any, ...]:
@@ -506,33 +498,40 @@ def _location_dict(loc: Location | None) -> dict[str, str | None] | None:
             "country": loc.country}  # fmt: skip
 
 
-def _shipment_row(s: Shipment) -> dict[str, Any]:
-    st = s.state
+def _state_row(s: Shipment) -> dict[str, Any]:
+    """The columns that change after creation (what a flush writes)."""
+    st, key = s.state, s.state.last_key
     return {
         "id": s.id,
-        "merchant_id": s.merchant_id,
-        "order_id": s.order_id,
-        "tracking_number": s.tracking_number,
         "carrier": s.carrier,
         "service": s.service,
         "tracking_valid": s.tracking_valid,
-        "external_id": s.external_id,
-        "origin": s.origin.as_dict() if s.origin else None,
-        "destination": s.destination.as_dict() if s.destination else None,
-        "lines": [[sl.line_id, sl.sku, sl.quantity] for sl in s.lines],
-        "created_at": s.created_at,
         "status": st.status.value,
         "substatus": st.substatus,
         "status_at": st.status_at,
-        "last_event_at": st.last_key[0] if st.last_key else None,
+        "last_event_at": key[0] if key else None,
         "last_scan_at": st.last_scan_at,
-        "last_rank": st.last_key[1] if st.last_key else None,
-        "last_fingerprint": st.last_key[2] if st.last_key else None,
+        "last_rank": key[1] if key else None,
+        "last_fingerprint": key[2] if key else None,
         "handed_over_at": st.handed_over_at,
         "delivered_at": st.delivered_at,
         "carrier_estimate": st.carrier_estimate,
         "last_location": _location_dict(st.last_location),
         "event_count": st.event_count,
+    }
+
+
+def _shipment_row(s: Shipment) -> dict[str, Any]:
+    return {
+        "merchant_id": s.merchant_id,
+        "order_id": s.order_id,
+        "tracking_number": s.tracking_number,
+        "external_id": s.external_id,
+        "origin": s.origin.as_dict() if s.origin else None,
+        "destination": s.destination.as_dict() if s.destination else None,
+        "lines": [[sl.line_id, sl.sku, sl.quantity] for sl in s.lines],
+        "created_at": s.created_at,
+        **_state_row(s),
     }
 
 
@@ -602,7 +601,9 @@ class SqlTrackingEventStore:
         ids = sorted(set(shipment_ids))
         out: dict[str, list[TrackingEvent]] = {sid: [] for sid in ids}
         for chunk in _chunks(ids):
-            q = select(t.tracking_events).where(t.tracking_events.c.shipment_id.in_(chunk))
+            q = select(t.tracking_events).where(
+                one_of(self.conn, t.tracking_events.c.shipment_id, chunk)
+            )
             for r in self.conn.execute(q).mappings():
                 out[r["shipment_id"]].append(tracking_event(r))
         return out
@@ -701,13 +702,13 @@ class SqlCounters:
 
 
 def outbox_rows(events: Sequence[Event], at: datetime) -> list[dict[str, Any]]:
-    from postpurchase.adapters.db.serialise import to_jsonable
-
+    """The payload is the event itself: the JSON serialiser (orjson) writes dataclasses,
+    enums and datetimes natively, in C."""
     return [
         {
             "merchant_id": e.merchant_id,
             "topic": type(e).__name__,
-            "payload": to_jsonable(e),
+            "payload": e,
             "created_at": at,
             "attempts": 0,
             "next_attempt_at": at,
