@@ -88,3 +88,22 @@ def test_round_trip_and_pruning() -> None:
     assert copy.days((0.5, 0.95), 5.0, 8.0, 9.5) == cal.days((0.5, 0.95), 5.0, 8.0, 9.5)
     cal.prune(9.5)
     assert min(cal.times) >= 4.5
+
+
+def test_per_region_calibration_widens_only_the_slipping_region() -> None:
+    rng = random.Random(8)
+    pooled = Calibrator(window_days=30, tau_days=0, min_scores=50)
+    split = Calibrator(window_days=30, tau_days=0, min_scores=50, other_weight=0.05)
+    for day in range(30):
+        for _ in range(30):
+            q50 = rng.uniform(5, 20)
+            region = "RJ" if rng.random() < 0.2 else "SP"
+            slow = 2.0 if region == "RJ" else 1.0
+            actual = q50 * slow * math.exp(rng.gauss(0, 0.3))
+            for cal in (pooled, split):
+                cal.add(day + 0.5, actual, q50, q50 * 1.5, region)
+    sp, rj = split.days((0.95,), 10, 15, 30.0, "SP"), split.days((0.95,), 10, 15, 30.0, "RJ")
+    both = pooled.days((0.95,), 10, 15, 30.0, "SP")
+    assert sp is not None and rj is not None and both is not None
+    assert rj[0] > both[0] > sp[0]
+    assert pooled.days((0.95,), 10, 15, 30.0, "RJ") == both  # pooled ignores the group

@@ -70,6 +70,7 @@ class EngineConfig:
     calibration_window_days: float = 90.0
     calibration_tau_days: float = 0.0
     min_calibration_scores: int = 60
+    group_other_weight: float = 1.0  # < 1: calibrate per destination region (soft Mondrian)
     calibrate_median: bool = False
     gbm: GbmParams = field(default_factory=GbmParams)
 
@@ -152,6 +153,7 @@ class LearnedTarget:
             config.calibration_window_days,
             config.calibration_tau_days,
             config.min_calibration_scores,
+            config.group_other_weight,
         )
 
     @property
@@ -233,10 +235,15 @@ class EddEngine:
         return (0.1, 0.5, 0.9, self.config.confidence)
 
     def promise_curve(
-        self, raw: Sequence[float], target: LearnedTarget, now: float, levels: Sequence[float]
+        self,
+        raw: Sequence[float],
+        target: LearnedTarget,
+        now: float,
+        levels: Sequence[float],
+        group: str = "",
     ) -> list[int] | None:
         """Promise days at several confidence levels (for the stated-vs-observed plot)."""
-        days = target.calibrator.days(levels, raw[0], raw[1], now)
+        days = target.calibrator.days(levels, raw[0], raw[1], now, group)
         if days is None:
             return None
         return [max(round(raw[0]), math.ceil(d - 1e-9)) for d in days]
@@ -257,10 +264,16 @@ class EddEngine:
             return
         at = local_day_number(delivered_at)
         if state.raw is not None:
-            self.purchase.calibrator.add(at, outcome.total_days, state.raw[0], state.raw[1])
+            self.purchase.calibrator.add(
+                at, outcome.total_days, state.raw[0], state.raw[1], state.facts.dest_region or ""
+            )
         if state.raw_live is not None and not math.isnan(outcome.transit_days):
             self.transit.calibrator.add(
-                at, outcome.transit_days, state.raw_live[0], state.raw_live[1]
+                at,
+                outcome.transit_days,
+                state.raw_live[0],
+                state.raw_live[1],
+                state.facts.dest_region or "",
             )
 
     def _score(self, states: Sequence[OrderState]) -> None:
@@ -285,7 +298,9 @@ class EddEngine:
             for s, (q50, q90) in zip(chosen, q, strict=True):
                 assert s.outcome is not None and s.delivered_at is not None
                 actual = s.outcome.transit_days if live else s.outcome.total_days
-                target.calibrator.add(local_day_number(s.delivered_at), actual, q50, q90)
+                target.calibrator.add(
+                    local_day_number(s.delivered_at), actual, q50, q90, s.facts.dest_region or ""
+                )
 
     def flush_scores(self) -> None:
         """Score deliveries observed since the last call (batched: one model call per day)."""
@@ -361,11 +376,14 @@ class EddEngine:
         )
 
     def calibrated_days(
-        self, raw: Sequence[float], target: LearnedTarget, now: float
+        self, raw: Sequence[float], target: LearnedTarget, now: float, group: str = ""
     ) -> tuple[list[float], str | None]:
-        """Days for (p10, p50, p90, promise) from raw (q50, q90), calibrated when possible."""
+        """Days for (p10, p50, p90, promise) from raw (q50, q90), calibrated when possible.
+
+        ``group`` is the destination region (used when per-region calibration is on).
+        """
         q50, q90 = raw[0], raw[1]
-        days = target.calibrator.days(self.levels, q50, q90, now)
+        days = target.calibrator.days(self.levels, q50, q90, now, group)
         if days is None:
             # Not enough recent deliveries to vouch for the level: widen the raw quantiles
             # the way the plain model needed on Olist, and say so.
@@ -382,7 +400,7 @@ class EddEngine:
         self, facts: OrderFacts, raw: Sequence[float], now: float, confidence: float
     ) -> Estimate:
         """Dates from the order's local date and calibrated days."""
-        days, reason = self.calibrated_days(raw, self.purchase, now)
+        days, reason = self.calibrated_days(raw, self.purchase, now, facts.dest_region or "")
         p10 = max(0, math.floor(days[0]))
         p50 = max(p10, round(days[1]))
         p90 = max(p50, math.ceil(days[2] - 1e-9))
@@ -436,7 +454,7 @@ class EddEngine:
         ]
 
     def transit_quantiles(
-        self, raw: Sequence[float] | None, now: float, lane_days: float
+        self, raw: Sequence[float] | None, now: float, lane_days: float, group: str = ""
     ) -> TransitQuantiles:
         """Transit distribution for the live layer: calibrated model, else rules (calendar days)."""
         probs = [0.0, 0.1, 0.5, 0.9, self.config.confidence, 1.0]
@@ -446,7 +464,7 @@ class EddEngine:
             return TransitQuantiles.from_values(
                 probs, [0.0, low, typical, high, conf, conf * 1.5 + 3], "rules"
             )
-        days, _ = self.calibrated_days(raw, self.transit, now)
+        days, _ = self.calibrated_days(raw, self.transit, now, group)
         top = max(days[3] * 1.5, days[3] + 7.0)
         return TransitQuantiles.from_values(
             probs,
@@ -485,7 +503,9 @@ class EddEngine:
         t = local_day_number(now)
         lane = lane_of(request.origin, request.destination, self.centroids)
         typical = self.table.lookup(request.carrier, request.service, lane.zone).typical
-        transit = self.transit_quantiles(raw, t, typical * BUSINESS_TO_CALENDAR)
+        transit = self.transit_quantiles(
+            raw, t, typical * BUSINESS_TO_CALENDAR, facts.dest_region or ""
+        )
         dest = request.destination
         inputs = LiveInputs(
             transit,
@@ -638,7 +658,9 @@ def _purchases(
         if _in_window(r.ordered_at, score_from, score_until):
             curve = None
             if state.raw is not None:
-                curve = engine.promise_curve(state.raw, engine.purchase, now, CURVE_LEVELS)
+                curve = engine.promise_curve(
+                    state.raw, engine.purchase, now, CURVE_LEVELS, state.facts.dest_region or ""
+                )
             scored[r.record_id] = Scored(r, est, curve=curve)
 
 
@@ -666,7 +688,7 @@ def _handovers(
         q = None if raw is None else (float(raw[i][0]), float(raw[i][1]))
         state.raw_live = q
         if q is not None:
-            days, _ = engine.calibrated_days(q, engine.transit, now)
+            days, _ = engine.calibrated_days(q, engine.transit, now, state.facts.dest_region or "")
             state.live_promise_days = math.ceil(days[3] - 1e-9)
         if r.record_id not in scored or r.handed_over_at is None:
             continue
@@ -682,7 +704,7 @@ def _handovers(
         )
         if q is not None:
             scored[r.record_id].live_curve = engine.promise_curve(
-                q, engine.transit, now, CURVE_LEVELS
+                q, engine.transit, now, CURVE_LEVELS, state.facts.dest_region or ""
             )
 
 

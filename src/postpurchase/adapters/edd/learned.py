@@ -167,37 +167,47 @@ class Calibrator:
     things slow down. A slowdown shows up in the ratios of the orders being delivered now,
     so the promise widens within days instead of after the next refit.
 
-    Scores can be *logged* (each order scored with the prediction it was given) or
-    *re-scored* by the current model at each refit (the engine's default, see
-    ``LearnedTarget``): re-scoring keeps the calibration about the model in use, so a refit
-    that has already learned a slowdown is not widened a second time for it.
+    Each score carries a group (the destination region). With ``other_weight`` < 1 the
+    quantile for an order weighs scores of its own group fully and the others by
+    ``other_weight`` (a soft Mondrian split): a region whose deliveries are slipping gets
+    wider promises without widening everyone else's, and a region with few deliveries
+    still borrows from the pool.
+
+    Scores can be *logged* (each order scored with the prediction it was given, the
+    default) or *re-scored* by the current model at each refit (see ``LearnedTarget``).
     """
 
     window_days: float = 90.0
     tau_days: float = 0.0
     min_scores: int = 60
+    other_weight: float = 1.0
     times: list[float] = field(default_factory=list)
     median_scores: list[float] = field(default_factory=list)
     upper_scores: list[float] = field(default_factory=list)
-    _cache: dict[tuple[float, tuple[float, ...]], list[float] | None] = field(
+    groups: list[str] = field(default_factory=list)
+    _cache: dict[tuple[float, tuple[float, ...], str], list[float] | None] = field(
         default_factory=dict, repr=False
     )
 
-    def add(self, at: float, actual: float, q50: float, q90: float) -> None:
+    def add(self, at: float, actual: float, q50: float, q90: float, group: str = "") -> None:
         self._cache.clear()
         self.times.append(at)
         self.median_scores.append((actual + 1.0) / (max(q50, 0.0) + 1.0))
         self.upper_scores.append((actual + 1.0) / upper_base(q50, q90))
+        self.groups.append(group)
 
     def reset(self) -> None:
         self._cache.clear()
-        self.times, self.median_scores, self.upper_scores = [], [], []
+        self.times, self.median_scores, self.upper_scores, self.groups = [], [], [], []
 
-    def _recent(self, now: float) -> tuple[Array, Array, Array]:
+    def _recent(self, now: float, group: str) -> tuple[Array, Array, Array]:
         t = np.asarray(self.times, dtype=np.float64)
         keep = (t < now) & (t >= now - self.window_days)
         age = now - t[keep]
         weights = np.exp(-age / self.tau_days) if self.tau_days > 0 else np.ones(len(age))
+        if self.other_weight < 1.0:
+            same = np.asarray(self.groups, dtype=object)[keep] == group
+            weights = weights * np.where(same, 1.0, self.other_weight)
         return (
             np.asarray(self.median_scores, dtype=np.float64)[keep],
             np.asarray(self.upper_scores, dtype=np.float64)[keep],
@@ -205,10 +215,10 @@ class Calibrator:
         )
 
     def days(
-        self, levels: Sequence[float], q50: float, q90: float, now: float
+        self, levels: Sequence[float], q50: float, q90: float, now: float, group: str = ""
     ) -> list[float] | None:
         """Calibrated days at each level for one order, or None without enough recent scores."""
-        found = self.factors(levels, now)
+        found = self.factors(levels, now, group)
         if found is None:
             return None
         lower, upper = q50 + 1.0, upper_base(q50, q90)
@@ -217,19 +227,19 @@ class Calibrator:
             for level, f in zip(levels, found, strict=True)
         ]
 
-    def factors(self, levels: Sequence[float], now: float) -> list[float] | None:
+    def factors(self, levels: Sequence[float], now: float, group: str = "") -> list[float] | None:
         """Multipliers per level (on q50 + 1 up to 0.5, on ``upper_base`` above)."""
-        key = (now, tuple(levels))
+        key = (now, tuple(levels), group if self.other_weight < 1.0 else "")
         if key in self._cache:
             return self._cache[key]
-        found = self._factors(levels, now)
-        if len(self._cache) > 64:
+        found = self._factors(levels, now, group)
+        if len(self._cache) > 256:
             self._cache.clear()
         self._cache[key] = found
         return found
 
-    def _factors(self, levels: Sequence[float], now: float) -> list[float] | None:
-        med, up, w = self._recent(now)
+    def _factors(self, levels: Sequence[float], now: float, group: str) -> list[float] | None:
+        med, up, w = self._recent(now, group)
         if len(w) < self.min_scores:
             return None
         n_eff = float(w.sum() ** 2 / (w**2).sum())
@@ -251,21 +261,27 @@ class Calibrator:
             self.times = [self.times[i] for i in keep]
             self.median_scores = [self.median_scores[i] for i in keep]
             self.upper_scores = [self.upper_scores[i] for i in keep]
+            self.groups = [self.groups[i] for i in keep]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "window_days": self.window_days,
             "tau_days": self.tau_days,
             "min_scores": self.min_scores,
+            "other_weight": self.other_weight,
             "times": self.times,
             "median_scores": self.median_scores,
             "upper_scores": self.upper_scores,
+            "groups": self.groups,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Calibrator:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "_cache"}
-        return cls(**known)
+        cal = cls(**known)
+        if len(cal.groups) != len(cal.times):  # written before scores carried a group
+            cal.groups = [""] * len(cal.times)
+        return cal
 
 
 def ceil_days(value: float) -> int:
