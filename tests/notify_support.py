@@ -22,17 +22,10 @@ from postpurchase.domain.addresses import Address
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.money import Money
-from postpurchase.domain.notifications import (
-    FLOWS,
-    Channel,
-    Message,
-    MessageRef,
-    MessageStatus,
-    SubjectKind,
-)
+from postpurchase.domain.notifications import Channel, Message, MessageRef, MessageStatus
 from postpurchase.domain.orders import Order, OrderLine
 from postpurchase.domain.shipments import Shipment
-from postpurchase.service_layer.notification_ports import Alert, Delivery, Endpoint
+from postpurchase.service_layer.notification_ports import Alert, Delivery, Endpoint, Scheduled
 
 # --------------------------------------------------------------------------- domain builders
 
@@ -119,9 +112,6 @@ class State:
     event_times: dict[int, datetime] = field(default_factory=dict)
 
 
-_PROGRESS = {f.name for f in FLOWS.values() if f.progress and f.subject is SubjectKind.SHIPMENT}
-
-
 class InMemoryStore:
     def __init__(self, state: State) -> None:
         self.s = state
@@ -143,29 +133,21 @@ class InMemoryStore:
     def lock_subject(self, merchant_id: str, shipment_id: str) -> None:
         return None
 
-    def message_exists(self, merchant_id: str, dedupe_key: str) -> bool:
-        return any(
-            m.merchant_id == merchant_id and m.dedupe_key == dedupe_key
-            for m in self.s.messages.values()
-        )
-
-    def progress_messages(
-        self, merchant_id: str, shipment_id: str, channel: Channel
-    ) -> list[MessageRef]:
+    def messages_about(self, merchant_id: str, subject_id: str) -> list[MessageRef]:
         return [
             m.ref()
-            for m in self.s.messages.values()
-            if m.merchant_id == merchant_id
-            and m.subject_id == shipment_id
-            and m.channel is channel
-            and m.flow in _PROGRESS
+            for m in sorted(self.s.messages.values(), key=lambda m: m.created_at)
+            if m.merchant_id == merchant_id and m.subject_id == subject_id
         ]
 
-    def add_message(self, message: Message) -> bool:
-        if self.message_exists(message.merchant_id, message.dedupe_key):
-            return False
-        self.s.messages[message.id] = copy.copy(message)
-        return True
+    def add_messages(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            taken = any(
+                m.merchant_id == message.merchant_id and m.dedupe_key == message.dedupe_key
+                for m in self.s.messages.values()
+            )
+            if not taken:
+                self.s.messages[message.id] = copy.copy(message)
 
     def supersede(self, merchant_id: str, ids: Sequence[str], reason: str, at: datetime) -> int:
         n = 0
@@ -191,6 +173,11 @@ class InMemoryStore:
 
     def message_by_token(self, token: str) -> Message | None:
         return next((m for m in self.s.messages.values() if m.unsubscribe_token == token), None)
+
+    def opted_out_any(
+        self, merchant_id: str, wanted: Sequence[tuple[Channel, str]]
+    ) -> set[tuple[Channel, str]]:
+        return {(c, a) for c, a in wanted if self.opted_out(merchant_id, c, a)}
 
     def opted_out(self, merchant_id: str, channel: Channel, address: str) -> bool:
         return (merchant_id, channel.value, address) in self.s.optouts
@@ -281,6 +268,10 @@ class InMemoryStore:
 
     def schedule(self, topic: str, merchant_id: str, payload: dict[str, Any], at: datetime) -> None:
         self.s.scheduled.append((topic, merchant_id, payload, at))
+
+    def schedule_many(self, rows: Sequence[Scheduled]) -> None:
+        for r in rows:
+            self.schedule(r.topic, r.merchant_id, r.payload, r.at)
 
 
 class InMemoryUoW:

@@ -555,12 +555,14 @@ def send_time(
 
 @dataclass(frozen=True, slots=True)
 class MessageRef:
-    """What the collapse rule needs to know about an existing message."""
+    """What the dedupe and collapse rules need to know about an existing message."""
 
     id: str
     flow: str
     status: MessageStatus
     event_at: datetime | None
+    channel: Channel | None = None
+    dedupe_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -715,7 +717,9 @@ class Message:
     body_html: str | None = None
 
     def ref(self) -> MessageRef:
-        return MessageRef(self.id, self.flow, self.status, self.event_at)
+        return MessageRef(
+            self.id, self.flow, self.status, self.event_at, self.channel, self.dedupe_key
+        )
 
     def suppress(self, reason: str, at: datetime) -> None:
         self.status, self.reason, self.updated_at, self.next_attempt_at = (

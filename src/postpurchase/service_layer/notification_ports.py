@@ -226,6 +226,7 @@ class NotificationStore(Protocol):
     ) -> set[tuple[Channel, str]]:
         """Which of the (channel, address) pairs opted out, in one query."""
         ...
+
     def set_opt_out(
         self, merchant_id: str, channel: Channel, address: str, source: str, at: datetime
     ) -> None: ...

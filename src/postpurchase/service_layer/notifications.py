@@ -235,12 +235,19 @@ class NotificationService:
     # ------------------------------------------------------------------ plan
 
     def plan(self, event_id: int, topic: str, payload: Mapping[str, Any]) -> None:
+        """Decide and record (one transaction); then send what is due right now.
+
+        Sending straight after the commit saves a trip through the queue for urgent
+        messages; should it fail, the message is already a queued row with a due entry in
+        the outbox, so the ordinary retry path takes over.
+        """
         merchant_id = payload.get("merchant_id")
         if not isinstance(merchant_id, str):
             logger.warning("outbox %s (%s) has no merchant_id; ignored", event_id, topic)
             return
         now = self.clock.now()
-        due_soon = False
+        due_now: list[str] = []
+        hooks_due = False
         with self.uow() as uow:
             s = uow.store
             merchant = self._merchant(s, merchant_id)
@@ -252,13 +259,15 @@ class NotificationService:
                     merchant_id, payload["order_id"], "order was cancelled", now
                 )
             if topic in flow_topics():
-                due_soon |= self._plan_messages(s, merchant, prefs, event_id, topic, payload, now)
+                due_now = self._plan_messages(s, merchant, prefs, event_id, topic, payload, now)
             if topic in WEBHOOK_TOPICS and self.channels.webhooks is not None:
-                due_soon |= self._fan_out_webhooks(s, merchant_id, event_id, topic, payload, now)
+                hooks_due = self._fan_out_webhooks(s, merchant_id, event_id, topic, payload, now)
             if topic in OPS_TOPICS:
                 self._record_alert(s, merchant_id, prefs, event_id, topic, payload, now)
             uow.commit()
-        if due_soon:
+        for message_id in due_now:
+            self.deliver_message(message_id)
+        if hooks_due:
             self.nudge()
 
     def _plan_messages(
@@ -270,14 +279,15 @@ class NotificationService:
         topic: str,
         payload: Mapping[str, Any],
         now: datetime,
-    ) -> bool:
-        """Decide every message this event causes, then write them in a few statements."""
+    ) -> list[str]:
+        """Decide every message this event causes, then write them in a few statements.
+        Returns the ids of messages due right now."""
         order_id = payload.get("order_id")
         if not isinstance(order_id, str):
-            return False
+            return []
         order = s.order(merchant.id, order_id)
         if order is None:
-            return False
+            return []
         sid = payload.get("shipment_id")
         shipment = s.shipment(merchant.id, sid) if isinstance(sid, str) else None
         fallback = shipment.created_at if shipment is not None else order.placed_at
@@ -288,7 +298,7 @@ class NotificationService:
         ]
         channels = self.channels.for_messages()
         if not triggers or not channels:
-            return False
+            return []
         recipients = {ch: self._recipient(order, ch) for ch in channels}
         opted = s.opted_out_any(
             merchant.id, [(ch, addr) for ch, (addr, _) in recipients.items() if addr]
@@ -309,7 +319,7 @@ class NotificationService:
         for ids, reason in plan.supersede:
             s.supersede(merchant.id, ids, reason, now)
         s.schedule_many(plan.scheduled)
-        return any(row.at <= now + timedelta(seconds=1) for row in plan.scheduled)
+        return [str(row.payload["message_id"]) for row in plan.scheduled if row.at <= now]
 
     def _plan_one(
         self,

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, delete, event, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, event, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from postpurchase.adapters.db import tables as t
@@ -31,17 +31,10 @@ from postpurchase.adapters.db.repositories import (
     upsert_insert,
 )
 from postpurchase.domain.merchants import Merchant
-from postpurchase.domain.notifications import (
-    FLOWS,
-    Channel,
-    Message,
-    MessageRef,
-    MessageStatus,
-    SubjectKind,
-)
+from postpurchase.domain.notifications import Channel, Message, MessageRef, MessageStatus
 from postpurchase.domain.orders import Order
 from postpurchase.domain.shipments import Shipment
-from postpurchase.service_layer.notification_ports import Alert, Delivery, Endpoint
+from postpurchase.service_layer.notification_ports import Alert, Delivery, Endpoint, Scheduled
 
 M = t.notification_messages
 D = t.webhook_deliveries
@@ -161,9 +154,23 @@ class SqlNotificationUnitOfWork:
             self._savepoint.rollback()
 
 
-_PROGRESS_FLOWS = tuple(
-    f.name for f in FLOWS.values() if f.progress and f.subject is SubjectKind.SHIPMENT
+# Statements built once: building SQL expressions per call costs more than running them.
+_ABOUT = select(M.c.id, M.c.flow, M.c.status, M.c.event_at, M.c.channel, M.c.dedupe_key).where(
+    M.c.merchant_id == bindparam("m"), M.c.subject_id == bindparam("s")
 )
+_OPTED = select(t.notification_optouts.c.channel, t.notification_optouts.c.address).where(
+    t.notification_optouts.c.merchant_id == bindparam("m"),
+    t.notification_optouts.c.address.in_(bindparam("addresses", expanding=True)),
+)
+_SCHEDULE = insert(t.outbox)
+_GET = select(M).where(M.c.id == bindparam("id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+# what delivery changes on a message (never its identity, key, subject or content)
+_SAVED = (
+    "status", "reason", "attempts", "next_attempt_at", "last_error", "sent_at", "updated_at",
+    "provider_id", "send_after",
+)  # fmt: skip
+_SAVE = update(M).where(M.c.id == bindparam("_id")).values({k: bindparam(k) for k in _SAVED})
 
 
 class SqlNotificationStore:
@@ -201,36 +208,22 @@ class SqlNotificationStore:
 
     # ---------------------------------------------------------------- messages
 
-    def message_exists(self, merchant_id: str, dedupe_key: str) -> bool:
-        q = select(M.c.id).where(M.c.merchant_id == merchant_id, M.c.dedupe_key == dedupe_key)
-        return self.conn.execute(q).first() is not None
-
-    def progress_messages(
-        self, merchant_id: str, shipment_id: str, channel: Channel
-    ) -> list[MessageRef]:
-        q = (
-            select(M.c.id, M.c.flow, M.c.status, M.c.event_at)
-            .where(
-                M.c.merchant_id == merchant_id,
-                M.c.subject_id == shipment_id,
-                M.c.channel == channel.value,
-                M.c.flow.in_(_PROGRESS_FLOWS),
-            )
-            .order_by(M.c.created_at, M.c.id)
-        )
+    def messages_about(self, merchant_id: str, subject_id: str) -> list[MessageRef]:
+        rows = self.conn.execute(_ABOUT, {"m": merchant_id, "s": subject_id})
         return [
-            MessageRef(r.id, r.flow, MessageStatus(r.status), r.event_at)
-            for r in self.conn.execute(q)
-        ]
+            MessageRef(r.id, r.flow, MessageStatus(r.status), r.event_at, Channel(r.channel),
+                       r.dedupe_key)
+            for r in rows
+        ]  # fmt: skip
 
-    def add_message(self, message: Message) -> bool:
-        stmt = (
-            upsert_insert(self.conn, M)
-            .values(**_message_row(message))
-            .on_conflict_do_nothing(index_elements=["merchant_id", "dedupe_key"])
-            .returning(M.c.id)
+    def add_messages(self, messages: Sequence[Message]) -> None:
+        if messages:
+            self.conn.execute(self._insert_messages(), [_message_row(m) for m in messages])
+
+    def _insert_messages(self) -> Any:
+        return upsert_insert(self.conn, M).on_conflict_do_nothing(
+            index_elements=["merchant_id", "dedupe_key"]
         )
-        return self.conn.execute(stmt).first() is not None
 
     def supersede(self, merchant_id: str, ids: Sequence[str], reason: str, at: datetime) -> int:
         if not ids:
@@ -271,20 +264,13 @@ class SqlNotificationStore:
         return int(res.rowcount or 0)
 
     def get_message(self, message_id: str) -> Message | None:
-        q = select(M).where(M.c.id == message_id)
-        if self._pg:
-            q = q.with_for_update()
-        row = self.conn.execute(q).mappings().first()
+        q = _GET_FOR_UPDATE if self._pg else _GET
+        row = self.conn.execute(q, {"id": message_id}).mappings().first()
         return _message(row) if row else None
 
     def save_message(self, message: Message) -> None:
         row = _message_row(message)
-        keep = {"id", "merchant_id", "dedupe_key", "created_at"}
-        self.conn.execute(
-            update(M)
-            .where(M.c.id == message.id)
-            .values({k: v for k, v in row.items() if k not in keep})
-        )
+        self.conn.execute(_SAVE, {**{k: row[k] for k in _SAVED}, "_id": message.id})
 
     def message_by_token(self, token: str) -> Message | None:
         if not token or len(token) > 64:
@@ -294,12 +280,19 @@ class SqlNotificationStore:
 
     # ---------------------------------------------------------------- opt-outs
 
-    def opted_out(self, merchant_id: str, channel: Channel, address: str) -> bool:
-        o = t.notification_optouts.c
-        q = select(o.address).where(
-            o.merchant_id == merchant_id, o.channel == channel.value, o.address == address
+    def opted_out_any(
+        self, merchant_id: str, wanted: Sequence[tuple[Channel, str]]
+    ) -> set[tuple[Channel, str]]:
+        if not wanted:
+            return set()
+        rows = self.conn.execute(
+            _OPTED, {"m": merchant_id, "addresses": sorted({a for _, a in wanted})}
         )
-        return self.conn.execute(q).first() is not None
+        found = {(Channel(r.channel), r.address) for r in rows}
+        return found & set(wanted)
+
+    def opted_out(self, merchant_id: str, channel: Channel, address: str) -> bool:
+        return (channel, address) in self.opted_out_any(merchant_id, [(channel, address)])
 
     def set_opt_out(
         self, merchant_id: str, channel: Channel, address: str, source: str, at: datetime
@@ -462,16 +455,20 @@ class SqlNotificationStore:
     # ---------------------------------------------------------------- scheduling
 
     def schedule(self, topic: str, merchant_id: str, payload: dict[str, Any], at: datetime) -> None:
+        self.schedule_many([Scheduled(topic, merchant_id, payload, at)])
+
+    def schedule_many(self, rows: Sequence[Scheduled]) -> None:
+        if not rows:
+            return
+        created = self.now()
         self.conn.execute(
-            insert(t.outbox).values(
-                merchant_id=merchant_id,
-                topic=topic,
-                payload=payload,
-                created_at=self.now(),
-                attempts=0,
-                next_attempt_at=at,
-            )
-        )
+            _SCHEDULE,
+            [
+                {"merchant_id": r.merchant_id, "topic": r.topic, "payload": r.payload,
+                 "created_at": created, "attempts": 0, "next_attempt_at": r.at}
+                for r in rows
+            ],
+        )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- row mapping
