@@ -353,3 +353,28 @@ def test_milestones(
     if status == "available_for_pickup":
         assert steps[3].label == "Ready for pickup"
     assert steps_for(i18n.translator("en"), status, handed, cancelled=True) == ()
+
+
+def test_a_rough_estimator_is_asked_only_when_nothing_better_exists() -> None:
+    calls: list[str] = []
+
+    class Rough:
+        may_be_confident = False
+
+        def __call__(self, *_: Any) -> EngineEstimate:
+            calls.append("asked")
+            return EngineEstimate(date(2026, 11, 21), date(2026, 11, 24), False, "rules")
+
+    carrier = _ship("in_transit", carrier=date(2026, 11, 23))
+    chosen = choose(ORDER, carrier, NOW, Rough())
+    assert chosen is not None and chosen.source == "carrier" and calls == []
+    no_promise = {"promise_latest": None, "promise_earliest": None}
+    chosen = choose(no_promise, _ship("in_transit"), NOW, Rough())
+    assert chosen is not None and chosen.source == "rough" and calls == ["asked"]
+
+
+def test_times_and_days_are_formatted_on_the_shoppers_clock() -> None:
+    at = datetime(2026, 11, 19, 18, 18, tzinfo=UTC)
+    assert i18n.translator("en").time(at, i18n.zone("America/New_York")) == "1:18\u202fPM"
+    assert i18n.translator("de").time(at, i18n.zone("Europe/Berlin")) == "19:18"
+    assert i18n.translator("pt-BR").time(at, i18n.zone("America/Sao_Paulo")) == "15:18"

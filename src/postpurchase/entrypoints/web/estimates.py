@@ -74,10 +74,27 @@ def tracking_state(row: Mapping[str, Any]) -> TrackingState:
     )
 
 
-def engine_estimator(
+class RulesEstimator:
+    """The default: the engine's rules layer at purchase, re-estimated by its live layer.
+
+    Built on generic transit tables, it is never confident (``may_be_confident``), so
+    :func:`choose` asks it only when neither the carrier nor the checkout promise has a date.
+    """
+
+    may_be_confident = False
+
+    def __call__(
+        self, order: Mapping[str, Any], shipment: Mapping[str, Any] | None, now: datetime
+    ) -> EngineEstimate | None:
+        return _rules_and_live(order, shipment, now)
+
+
+engine_estimator = RulesEstimator()
+
+
+def _rules_and_live(
     order: Mapping[str, Any], shipment: Mapping[str, Any] | None, now: datetime
 ) -> EngineEstimate | None:
-    """Rules layer at purchase, re-estimated by the live layer from the shipment's scans."""
     try:
         from postpurchase.adapters.edd.calendars import business_calendar
         from postpurchase.domain import edd
@@ -139,21 +156,29 @@ def choose(
             return None
         if status == ShipmentStatus.EXCEPTION and shipment.get("substatus") in NO_DATE_SUBSTATUSES:
             return None
-    engine = None
-    if estimator is not None:
+
+    def ask() -> EngineEstimate | None:
+        if estimator is None:
+            return None
         try:
-            engine = estimator(order, shipment, now)
+            return estimator(order, shipment, now)
         except Exception:  # a plugged-in engine must never take the page down
             log.exception("delivery estimator failed")
-            engine = None
-    if engine is not None and engine.confident:
-        return Chosen(engine.likely, engine.latest, "engine")
+            return None
+
+    engine = None
+    if getattr(estimator, "may_be_confident", True):
+        engine = ask()
+        if engine is not None and engine.confident:
+            return Chosen(engine.likely, engine.latest, "engine")
     carrier = shipment.get("carrier_estimate") if shipment else None
     if carrier is not None:
         return Chosen(carrier, carrier, "carrier")
     latest = order.get("promise_latest")
     if latest is not None:
         return Chosen(order.get("promise_earliest") or latest, latest, "promise")
+    if engine is None and not getattr(estimator, "may_be_confident", True):
+        engine = ask()
     if engine is not None:
         return Chosen(engine.likely, engine.latest, "rough")
     return None

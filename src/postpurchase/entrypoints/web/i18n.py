@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -872,7 +872,7 @@ class Translator:
 
     def day(self, value: date) -> str:
         """A delivery day as people say it: "Thursday, November 26" in the shopper's locale."""
-        return str(format_date(value, _day_pattern(self.babel_locale), locale=self.babel_locale))
+        return _day(self.babel_locale, value)
 
     def short_day(self, value: date) -> str:
         return str(format_skeleton("MMMEd", value, locale=self.babel_locale))
@@ -887,7 +887,9 @@ class Translator:
         return str(format_skeleton("yMMMd", value, locale=self.babel_locale))
 
     def time(self, value: datetime, tz: ZoneInfo) -> str:
-        return str(format_time(value, "short", tzinfo=tz, locale=self.babel_locale))
+        """Clock time on the shopper's clock ("1:18 PM", "13:18")."""
+        local = value.astimezone(tz)
+        return _clock(self.babel_locale, local.hour, local.minute)
 
     def zone_name(self, tz: ZoneInfo) -> str:
         return str(get_timezone_name(tz, "long", locale=self.babel_locale))
@@ -909,6 +911,19 @@ class Translator:
 @lru_cache(maxsize=8)
 def _locale(babel_id: str) -> Locale:
     return Locale.parse(babel_id)
+
+
+@lru_cache(maxsize=4096)
+def _day(babel_id: str, value: date) -> str:
+    # Cached: a page formats the same few days many times, and Babel parses its pattern anew
+    # on every call.
+    return str(format_date(value, _day_pattern(babel_id), locale=babel_id))
+
+
+@lru_cache(maxsize=8 * 24 * 60)
+def _clock(babel_id: str, hour: int, minute: int) -> str:
+    """A time of day depends only on the locale, the hour and the minute: cache all of them."""
+    return str(format_time(time(hour, minute), "short", locale=babel_id))
 
 
 @lru_cache(maxsize=8)
