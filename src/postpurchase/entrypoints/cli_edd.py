@@ -158,6 +158,8 @@ def evaluate(
         raise fail(str(exc)) from None
     start = start or engine.trained_until
     data = load(olist)
+    if data.centroids is not None:  # finer distances when the directory ships geolocation
+        engine.centroids = data.centroids
     window = [
         r
         for r in data.records

@@ -81,3 +81,24 @@ def test_records_refuse_naive_times() -> None:
 
     with pytest.raises(ValueError):
         DeliveredShipmentRecord("x", datetime(2018, 1, 1), datetime(2018, 1, 2), "BR")
+
+
+def test_geolocation_file_gives_postal_centroids(olist_dir: Path, tmp_path: Path) -> None:
+    from postpurchase.domain.edd.geo import Precision, locate
+
+    d = tmp_path / "geo"
+    shutil.copytree(olist_dir, d)
+    (d / "olist_geolocation_dataset.csv").write_text(
+        "geolocation_zip_code_prefix,geolocation_lat,geolocation_lng,geolocation_city,geolocation_state\n"
+        "13023,-22.90,-47.06,campinas,SP\n"
+        "13023,-22.92,-47.08,campinas,SP\n"
+        "13023,45.0,2.0,paris,SP\n"  # outside Brazil: a known data error, ignored
+        "20231,bad,-43.1,rio,RJ\n"
+    )
+    data = load_olist(d)
+    assert data.centroids is not None
+    point = locate("BR", "13023-000", "SP", data.centroids)
+    assert point is not None and point.precision is Precision.POSTAL
+    assert abs(point.lat + 22.91) < 1e-9
+    fallback = locate("BR", "20231", "RJ", data.centroids)
+    assert fallback is not None and fallback.precision is Precision.REGION
