@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import lightgbm as lgb
 import numpy as np
@@ -46,6 +47,7 @@ from postpurchase.adapters.edd.synthetic import SyntheticConfig, make_records
 from postpurchase.domain.edd.geo import BR_STATE_CAPITALS, Point, Precision, haversine_km
 from postpurchase.domain.edd.types import EstimateRequest
 
+T = TypeVar("T")
 DEFAULT_OLIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "olist"
 STATES = sorted(BR_STATE_CAPITALS)
 console = Console()
@@ -303,7 +305,7 @@ def per_second(fn: Callable[[], int], min_seconds: float = 1.0) -> float:
     return statistics.median(rates)
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
     out = fn()
     return time.perf_counter() - start, out
@@ -322,7 +324,7 @@ def main() -> None:
     if args.olist.is_dir():
         source = f"Olist CSVs in {args.olist}"
         load_s, data = timed(lambda: load_olist(args.olist))
-        records = data.records  # type: ignore[attr-defined]
+        records = data.records
     else:
         source = "simulated marketplace (no Olist directory found)"
         load_s, records = timed(lambda: make_records(SyntheticConfig(days=420, shock_day=360)))
@@ -382,7 +384,7 @@ def main() -> None:
     console.print(table)
 
     if later:
-        metrics = contract_metrics(scored)  # type: ignore[arg-type]
+        metrics = contract_metrics(scored)
         q = plain.predict([r.request() for r in later])
         delivered = [(local_date(r.delivered_at) - local_date(r.ordered_at)).days for r in later]
         p50 = np.round(q[:, 0])
@@ -416,7 +418,7 @@ def main() -> None:
         console.print(quality)
         if args.figure:
             plain_curve = plain_frontier(history, later)
-            draw(args.figure, scored, plain_curve, metrics)  # type: ignore[arg-type]
+            draw(args.figure, scored, plain_curve, metrics)
 
 
 if __name__ == "__main__":

@@ -99,25 +99,16 @@ def test_live_layer_re_estimates_from_scans(trained: EddEngine) -> None:
 
 
 def test_replay_never_uses_a_delivery_before_it_happened(
-    market: list[DeliveredShipmentRecord], fast_config: EngineConfig
+    trained: EddEngine, market: list[DeliveredShipmentRecord]
 ) -> None:
     """Changing when a late order is delivered cannot change any earlier prediction."""
     window_end = CUT + timedelta(days=30)
-    base = replay(
-        train_from_records(market, fast_config, until=CUT),
-        market,
-        score_from=CUT,
-        score_until=window_end,
-    )
+    base = replay(load_engine_copy(trained)[0], market, score_from=CUT, score_until=window_end)
     victim = next(r for r in market if r.ordered_at >= CUT + timedelta(days=10))
     moved = replace(victim, delivered_at=victim.delivered_at + timedelta(days=40))
     altered = [moved if r.record_id == victim.record_id else r for r in market]
-    again = replay(
-        train_from_records(altered, fast_config, until=CUT),
-        altered,
-        score_from=CUT,
-        score_until=window_end,
-    )
+    # Training only saw deliveries before CUT, so the same trained engine starts both runs.
+    again = replay(load_engine_copy(trained)[0], altered, score_from=CUT, score_until=window_end)
     before = {s.record.record_id: s.purchase for s in base}
     after = {s.record.record_id: s.purchase for s in again}
     first_delivery = local_date(victim.delivered_at)
