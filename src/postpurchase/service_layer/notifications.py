@@ -129,6 +129,7 @@ class UnsubscribeInfo:
     channel: Channel
     address: str
     opted_out: bool
+    locale: str = "en"
 
 
 @dataclass(slots=True)
@@ -844,7 +845,7 @@ class NotificationService:
             merchant = s.merchant(msg.merchant_id)
             opted = s.opted_out(msg.merchant_id, msg.channel, msg.recipient)
         name = merchant.name if merchant else ""
-        return UnsubscribeInfo(name, msg.channel, mask(msg.recipient), opted)
+        return UnsubscribeInfo(name, msg.channel, mask(msg.recipient), opted, msg.locale)
 
     def set_subscription(self, token: str, *, subscribed: bool) -> UnsubscribeInfo:
         """The unsubscribe link's action: the token is the only credential (no login)."""
@@ -861,8 +862,9 @@ class NotificationService:
             merchant = s.merchant(msg.merchant_id)
             uow.commit()
         return UnsubscribeInfo(
-            merchant.name if merchant else "", msg.channel, mask(msg.recipient), not subscribed
-        )
+            merchant.name if merchant else "", msg.channel, mask(msg.recipient), not subscribed,
+            msg.locale,
+        )  # fmt: skip
 
     def set_opt_out(self, merchant_id: str, channel: Channel, address: str, opted_out: bool) -> str:
         """Merchant-side opt-out management (support agents, imports). Returns the address

@@ -8,10 +8,21 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from postpurchase.adapters.notifications import start_demo_smtp
+from postpurchase.adapters.notifications import (
+    demo_settings,
+    register,
+    service_for,
+    start_demo_smtp,
+)
+from postpurchase.adapters.notifications.demo_smtp import DemoSmtp
+from postpurchase.bootstrap import bootstrap
+from postpurchase.config import Settings
 from postpurchase.entrypoints.cli_notify import app
+from tests.fakes import FakeClock
+from tests.integration.notifications.conftest import make_notify, quiet_settings
 
 
 def test_preview_renders_email_sms_and_mime(tmp_path: Path) -> None:
@@ -55,3 +66,36 @@ def test_demo_smtp_server_stores_messages(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+
+
+def test_register_is_idempotent_and_the_demo_can_swap_its_configuration(
+    engine: Engine, smtp: DemoSmtp
+) -> None:
+    platform = bootstrap(Settings(), engine=engine, clock=FakeClock())
+    first = register(platform, quiet_settings(smtp_url=smtp.url))
+    count = sum(len(fns) for fns in platform.subscribers.values())
+    assert register(platform) is first and service_for(platform) is first
+    assert sum(len(fns) for fns in platform.subscribers.values()) == count
+    demo = register(platform, demo_settings(smtp.url), replace=True)
+    assert demo is not first and service_for(platform) is demo
+    assert sum(len(fns) for fns in platform.subscribers.values()) == count
+    assert demo.config.defaults.quiet_hours is None and demo.channels.email is not None
+
+
+def test_the_unsubscribe_page_speaks_the_shoppers_language(engine: Engine, smtp: DemoSmtp) -> None:
+    from fastapi.testclient import TestClient
+
+    from postpurchase.entrypoints.api.app import create_app
+    from postpurchase.entrypoints.api.routes.notifications import router
+    from tests.factories import place_order
+
+    notify = make_notify(engine, quiet_settings(smtp_url=smtp.url))
+    notify.platform.bus().handle(place_order(notify.merchant.id, locale="pt-BR", currency="BRL"))
+    notify.drain()
+    [row] = notify.messages(flow="order_confirmed")
+    app = create_app(notify.platform)
+    app.include_router(router)
+    with TestClient(app) as client:
+        page = client.get(f"/notifications/unsubscribe/{row['unsubscribe_token']}")
+        assert page.status_code == 200 and "Cancelar inscrição" in page.text
+        assert '<html lang="pt-BR">' in page.text

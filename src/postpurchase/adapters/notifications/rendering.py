@@ -172,9 +172,15 @@ class JinjaRenderer:
         except (TemplateError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
 
-    def page(self, name: str, **values: Any) -> str:
-        """Server-rendered pages of the notification engine (unsubscribe, sent list)."""
-        return self.html_env.get_template(f"pages/{name}").render(**values)
+    def page(self, name: str, *, locale: str = "en", **values: Any) -> str:
+        """Server-rendered pages of the notification engine (unsubscribe, sent list), with
+        the shared sentences of ``locale`` available as ``t``."""
+        shared = self.common().get(locale) or self.common()["en"]
+
+        def t(key: str, **kw: Any) -> str:
+            return shared[key].format(**kw)
+
+        return self.html_env.get_template(f"pages/{name}").render(t=t, lang=locale, **values)
 
 
 def _one_line(text: str) -> str:

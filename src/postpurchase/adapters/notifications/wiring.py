@@ -118,11 +118,19 @@ def register(
     settings: NotifySettings | None = None,
     *,
     channels: Channels | None = None,
+    replace: bool = False,
 ) -> NotificationService:
-    """Subscribe the notification engine to the platform's outbox. Idempotent per platform."""
+    """Subscribe the notification engine to the platform's outbox. Idempotent per platform;
+    ``replace=True`` swaps in a new configuration (the demo points email at its own server)."""
     existing: NotificationService | None = getattr(platform, _ATTR, None)
-    if existing is not None and getattr(platform, _ATTR + "_subscribed", False):
+    previous: Subscriber | None = getattr(platform, _ATTR + "_subscriber", None)
+    if existing is not None and previous is not None and not replace:
         return existing
+    subscribers = getattr(platform, "subscribers", None)
+    if previous is not None and isinstance(subscribers, dict):
+        for fns in subscribers.values():
+            while previous in fns:
+                fns.remove(previous)
     service = build_service(platform, settings, channels=channels)
     ambient = AmbientWrites.for_engine(platform.engine)
 
@@ -133,10 +141,23 @@ def register(
     for topic in sorted(service.topics()):
         platform.subscribe(topic, subscriber)
     setattr(platform, _ATTR, service)
-    setattr(platform, _ATTR + "_subscribed", True)
+    setattr(platform, _ATTR + "_subscriber", subscriber)
     enabled = [c.value for c in service.channels.for_messages()]
     logger.info("notifications: channels %s", ", ".join(enabled) or "none (set SMTP URL)")
     return service
+
+
+def demo_settings(smtp_url: str) -> NotifySettings:
+    """What the demo wants: its own SMTP server (unless POSTPURCHASE_SMTP_URL is set), no
+    quiet hours (a newcomer at 23:00 should still see mail), a short burst hold."""
+    env = NotifySettings()
+    return env.model_copy(
+        update={
+            "smtp_url": env.smtp_url or smtp_url,
+            "notify_quiet_hours": "off",
+            "notify_collapse_seconds": min(env.notify_collapse_seconds, 20),
+        }
+    )
 
 
 def service_for(platform: PlatformLike) -> NotificationService:

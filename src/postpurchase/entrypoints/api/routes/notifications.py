@@ -338,15 +338,13 @@ def replay_delivery(delivery_id: str, merchant: MerchantDep, platform: PlatformD
 
 
 _PAGES = JinjaRenderer()
-_CHANNEL_LABEL = {Channel.EMAIL: "email", Channel.SMS: "text message"}
 
 
 def _unsubscribe_page(token: str, info: UnsubscribeInfo) -> HTMLResponse:
     html = _PAGES.page(
         "unsubscribe.html",
+        locale=info.locale,
         info=info,
-        merchant_name=info.merchant_name,
-        channel_label=_CHANNEL_LABEL.get(info.channel, str(info.channel)),
         action=f"/notifications/unsubscribe/{token}",
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
