@@ -59,6 +59,8 @@ def test_trained_engine_gives_ordered_learned_dates(trained: EddEngine) -> None:
     assert est.reason is None
     far = trained.estimate(order(destination=Address("BR", "69005", "AM")))
     assert far.p50 > est.p50  # Manaus is further from São Paulo than Rio
+    looser = trained.estimate(order(confidence=0.8))
+    assert looser.confidence == 0.8 and looser.promise < est.promise  # the level is honoured
     batch = trained.estimate_many([order(), order(destination=Address("BR", "69005", "AM"))])
     assert [b.promise for b in batch] == [est.promise, far.promise]
 

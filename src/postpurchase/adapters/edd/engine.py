@@ -230,10 +230,6 @@ class EddEngine:
         self.trained_until: datetime | None = None
         self.fit_count = 0
 
-    @property
-    def levels(self) -> tuple[float, float, float, float]:
-        return (0.1, 0.5, 0.9, self.config.confidence)
-
     def promise_curve(
         self,
         raw: Sequence[float],
@@ -376,14 +372,21 @@ class EddEngine:
         )
 
     def calibrated_days(
-        self, raw: Sequence[float], target: LearnedTarget, now: float, group: str = ""
+        self,
+        raw: Sequence[float],
+        target: LearnedTarget,
+        now: float,
+        group: str = "",
+        confidence: float | None = None,
     ) -> tuple[list[float], str | None]:
         """Days for (p10, p50, p90, promise) from raw (q50, q90), calibrated when possible.
 
-        ``group`` is the destination region (used when per-region calibration is on).
+        ``group`` is the destination region (used when per-region calibration is on);
+        ``confidence`` is the request's (default: the engine's).
         """
         q50, q90 = raw[0], raw[1]
-        days = target.calibrator.days(self.levels, q50, q90, now, group)
+        levels = (0.1, 0.5, 0.9, confidence or self.config.confidence)
+        days = target.calibrator.days(levels, q50, q90, now, group)
         if days is None:
             # Not enough recent deliveries to vouch for the level: widen the raw quantiles
             # the way the plain model needed on Olist, and say so.
@@ -400,7 +403,9 @@ class EddEngine:
         self, facts: OrderFacts, raw: Sequence[float], now: float, confidence: float
     ) -> Estimate:
         """Dates from the order's local date and calibrated days."""
-        days, reason = self.calibrated_days(raw, self.purchase, now, facts.dest_region or "")
+        days, reason = self.calibrated_days(
+            raw, self.purchase, now, facts.dest_region or "", confidence
+        )
         p10 = max(0, math.floor(days[0]))
         p50 = max(p10, round(days[1]))
         p90 = max(p50, math.ceil(days[2] - 1e-9))
@@ -454,17 +459,23 @@ class EddEngine:
         ]
 
     def transit_quantiles(
-        self, raw: Sequence[float] | None, now: float, lane_days: float, group: str = ""
+        self,
+        raw: Sequence[float] | None,
+        now: float,
+        lane_days: float,
+        group: str = "",
+        confidence: float | None = None,
     ) -> TransitQuantiles:
         """Transit distribution for the live layer: calibrated model, else rules (calendar days)."""
-        probs = [0.0, 0.1, 0.5, 0.9, self.config.confidence, 1.0]
+        confidence = confidence or self.config.confidence
+        probs = [0.0, 0.1, 0.5, 0.9, confidence, 1.0]
         if raw is None:
             low, typical, high = (lane_days * k for k in (0.5, 1.0, 2.0))
             conf = high * 1.3
             return TransitQuantiles.from_values(
                 probs, [0.0, low, typical, high, conf, conf * 1.5 + 3], "rules"
             )
-        days, _ = self.calibrated_days(raw, self.transit, now, group)
+        days, _ = self.calibrated_days(raw, self.transit, now, group, confidence)
         top = max(days[3] * 1.5, days[3] + 7.0)
         return TransitQuantiles.from_values(
             probs,
@@ -504,7 +515,7 @@ class EddEngine:
         lane = lane_of(request.origin, request.destination, self.centroids)
         typical = self.table.lookup(request.carrier, request.service, lane.zone).typical
         transit = self.transit_quantiles(
-            raw, t, typical * BUSINESS_TO_CALENDAR, facts.dest_region or ""
+            raw, t, typical * BUSINESS_TO_CALENDAR, facts.dest_region or "", request.confidence
         )
         dest = request.destination
         inputs = LiveInputs(
