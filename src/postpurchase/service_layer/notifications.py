@@ -103,6 +103,7 @@ class ServiceConfig:
     digest_max_alerts: int = 50
     ops_urls: tuple[str, ...] = ()
     merchant_cache_seconds: float = 5.0  # settings changed elsewhere apply within this
+    sent_page: bool = False  # the demo's page listing every message (no auth): opt-in
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +268,10 @@ class NotificationService:
                 self._record_alert(s, merchant_id, prefs, event_id, topic, payload, now)
             uow.commit()
         for message_id in due_now:
-            self.deliver_message(message_id)
+            try:
+                self.deliver_message(message_id)
+            except Exception:  # its due row retries it; the event itself is done
+                logger.exception("sending message %s right after planning failed", message_id)
         if hooks_due:
             self.nudge()
 

@@ -79,7 +79,11 @@ def make_notify(
 
 def quiet_settings(**kw: Any) -> NotifySettings:
     """No quiet hours and no burst hold: integration tests assert on delivery, not timing."""
-    base: dict[str, Any] = {"notify_quiet_hours": "off", "notify_collapse_seconds": 0}
+    base: dict[str, Any] = {
+        "notify_quiet_hours": "off",
+        "notify_collapse_seconds": 0,
+        "notify_sent_page": True,
+    }
     base.update(kw)
     return NotifySettings(**base)
 

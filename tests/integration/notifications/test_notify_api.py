@@ -5,6 +5,7 @@ the demo's sent page, and tenant isolation on every route."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -190,4 +191,7 @@ def test_the_demo_page_lists_what_was_sent(
     one = client.get(f"/notifications/sent/{row['id']}")
     assert one.status_code == 200 and "srcdoc=" in one.text and "sandbox" in one.text
     notify.platform.settings.environment = "production"
+    assert client.get("/notifications/sent").status_code == 404
+    notify.platform.settings.environment = "development"
+    notify.service.config = replace(notify.service.config, sent_page=False)  # not opted in
     assert client.get("/notifications/sent").status_code == 404

@@ -77,6 +77,12 @@ class NotifySettings(BaseSettings):
         default=30, gt=0, description="First retry delay; doubles per attempt (max 1 h)."
     )
 
+    notify_sent_page: bool = Field(
+        default=False,
+        description="Serve /notifications/sent, every message without login (demo only; "
+        "never in production).",
+    )
+
     @field_validator("smtp_url")
     @classmethod
     def _smtp(cls, v: str | None) -> str | None:

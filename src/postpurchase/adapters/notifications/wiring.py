@@ -95,6 +95,7 @@ def build_service(
         retry_base_seconds=settings.notify_retry_base_seconds,
         digest_minutes=settings.ops_digest_minutes,
         ops_urls=settings.ops_urls,
+        sent_page=settings.notify_sent_page,
     )
 
     def uow() -> SqlNotificationUnitOfWork:
@@ -149,13 +150,15 @@ def register(
 
 def demo_settings(smtp_url: str) -> NotifySettings:
     """What the demo wants: its own SMTP server (unless POSTPURCHASE_SMTP_URL is set), no
-    quiet hours (a newcomer at 23:00 should still see mail), a short burst hold."""
+    quiet hours (a newcomer at 23:00 should still see mail), a short burst hold, and the
+    page listing what was sent."""
     env = NotifySettings()
     return env.model_copy(
         update={
             "smtp_url": env.smtp_url or smtp_url,
             "notify_quiet_hours": "off",
             "notify_collapse_seconds": min(env.notify_collapse_seconds, 20),
+            "notify_sent_page": True,
         }
     )
 

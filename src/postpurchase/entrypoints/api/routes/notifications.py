@@ -8,7 +8,7 @@
   token in the link is the credential. GET shows a confirmation (mail scanners prefetch GET
   links, so GET never changes anything); POST unsubscribes, which is also what RFC 8058
   one-click (``List-Unsubscribe-Post``) sends.
-* ``/notifications/sent``: every message decided, for the demo. Off in production.
+* ``/notifications/sent``: every message decided, for the demo. Opt-in, never in production.
 """
 
 from __future__ import annotations
@@ -372,8 +372,10 @@ def _is_form(request: Request) -> bool:
 
 
 def _demo_only(platform: Any) -> None:
-    if platform.settings.environment == "production":
-        raise Problem(404, "Not found", "the sent-messages page is off in production")
+    """The page shows every tenant's messages without login: only when switched on
+    (``POSTPURCHASE_NOTIFY_SENT_PAGE``, the demo does) and never in production."""
+    if platform.settings.environment == "production" or not service_for(platform).config.sent_page:
+        raise Problem(404, "Not found", "the sent-messages page is not enabled")
 
 
 @router.get("/notifications/sent", response_class=HTMLResponse, include_in_schema=False)
