@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from postpurchase.config import Settings
+from postpurchase.entrypoints import cli_edd, cli_notify
 
 app = typer.Typer(
     name="postpurchase",
@@ -199,24 +200,8 @@ def demo(
     run_demo(host=host, port=port, data_dir=data_dir, orders=orders, speed=speed, seed=seed)
 
 
-def _mount_optional() -> None:
-    """Sub-commands contributed by other modules (delivery dates, notifications)."""
-    import importlib
-
-    for module, name in (
-        ("postpurchase.entrypoints.cli_edd", "edd"),
-        ("postpurchase.entrypoints.cli_notify", "notify"),
-    ):
-        try:
-            sub = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
-        app.add_typer(sub.app, name=name)
-
-
-_mount_optional()
+app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and evaluate.")
+app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 
 
 def main() -> None:

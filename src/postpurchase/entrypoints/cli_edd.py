@@ -14,17 +14,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from postpurchase.adapters.edd.artefact import ArtefactError, load_engine, save_engine
-from postpurchase.adapters.edd.engine import EngineConfig, ProgressFn, replay, train_from_records
-from postpurchase.adapters.edd.evaluation import CONTRACT_FIELDS, contract_metrics
-from postpurchase.adapters.edd.olist import OlistData, OlistInputError, load_olist
-from postpurchase.adapters.edd.records import SAO_PAULO
+# The package __init__ of adapters.edd loads the model stack, so even constants are not
+# imported from it here: `postpurchase --help` and every other command stay fast.
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+if TYPE_CHECKING:  # the model stack (LightGBM, scikit-learn) loads only when a command runs
+    from postpurchase.adapters.edd.engine import EngineConfig, ProgressFn
+    from postpurchase.adapters.edd.olist import OlistData
 
 app = typer.Typer(
     help="Estimated delivery dates: train on delivered orders, evaluate on a later period.",
@@ -60,7 +63,16 @@ def parse_moment(value: str | None, option: str) -> datetime | None:
     return parsed.replace(tzinfo=SAO_PAULO) if parsed.tzinfo is None else parsed
 
 
+def engine_config(confidence: float) -> EngineConfig:
+    """The training configuration; a seam tests use to train small, fast models."""
+    from postpurchase.adapters.edd.engine import EngineConfig
+
+    return EngineConfig(confidence=confidence)
+
+
 def load(olist: Path) -> OlistData:
+    from postpurchase.adapters.edd.olist import OlistInputError, load_olist
+
     try:
         return load_olist(olist)
     except OlistInputError as exc:
@@ -109,6 +121,9 @@ def train(
     ] = 0.95,
 ) -> None:
     """Train the engine on the delivered orders in OLIST and save a versioned artefact."""
+    from postpurchase.adapters.edd.artefact import save_engine
+    from postpurchase.adapters.edd.engine import train_from_records
+
     cut = parse_moment(until, "--until")
     data = load(olist)
     records = [r for r in data.records if cut is None or r.ordered_at < cut]
@@ -119,7 +134,7 @@ def train(
     with progress_bar("training") as update:
         engine = train_from_records(
             records,
-            EngineConfig(confidence=confidence),
+            engine_config(confidence),
             until=cut,
             centroids=data.centroids,
             progress=update,
@@ -150,6 +165,10 @@ def evaluate(
     ] = None,
 ) -> None:
     """Replay the later orders in OLIST as production would and print one JSON line of scores."""
+    from postpurchase.adapters.edd.artefact import ArtefactError, load_engine
+    from postpurchase.adapters.edd.engine import replay
+    from postpurchase.adapters.edd.evaluation import CONTRACT_FIELDS, contract_metrics
+
     start = parse_moment(since, "--since")
     end = parse_moment(until, "--until")
     try:

@@ -18,15 +18,13 @@ from postpurchase.entrypoints.cli_edd import app
 @pytest.fixture(autouse=True)
 def fast_engine(monkeypatch: pytest.MonkeyPatch, fast_config: engine_module.EngineConfig) -> None:
     """The CLI builds its own config; keep the contract, shrink the trees for CI."""
-    real = cli_edd.EngineConfig
 
     def fast(confidence: float = 0.95) -> engine_module.EngineConfig:
         return engine_module.EngineConfig.from_dict(
             {**fast_config.to_dict(), "confidence": confidence}
         )
 
-    assert real is engine_module.EngineConfig
-    monkeypatch.setattr(cli_edd, "EngineConfig", fast)
+    monkeypatch.setattr(cli_edd, "engine_config", fast)
 
 
 def run(*args: str) -> tuple[int, str, str]:
