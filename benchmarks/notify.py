@@ -107,7 +107,9 @@ def out_for_delivery(number: str) -> commands.TrackingUpdate:
 def throughput(name: str, db_url: str, n: int) -> list[tuple[str, str, int, float]]:
     engine = make_engine(db_url)
     upgrade(engine)
-    platform = bootstrap(Settings(base_url="https://shop.example"), engine=engine)
+    platform = bootstrap(
+        Settings(base_url="https://shop.example"), engine=engine, notifications=False
+    )
     email, sms = FakeEmailChannel(), FakeSmsChannel()
     register(platform, NotifySettings(**NOTIFY), channels=Channels(email=email, sms=sms))
     merchant, _ = create_merchant(platform.uow(), platform.clock, "Bench " + uuid.uuid4().hex[:6])
@@ -220,7 +222,7 @@ def latency(
     controller.start()
     data_dir = Path(tempfile.mkdtemp(prefix=f"pp-notify-{queue}-"))
     settings = Settings(data_dir=data_dir, base_url="https://shop.example", redis_url=redis_url)
-    platform = bootstrap(settings)
+    platform = bootstrap(settings, notifications=False)
     upgrade(platform.engine)
     register(platform, NotifySettings(smtp_url=f"smtp://127.0.0.1:{port}", **NOTIFY))
     worker = build(settings, platform)

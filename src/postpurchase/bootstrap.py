@@ -63,6 +63,7 @@ def bootstrap(
     engine: Engine | None = None,
     clock: Clock | None = None,
     queue: TaskQueue | None = None,
+    notifications: bool = True,
 ) -> Platform:
     settings = settings or Settings()
     if settings.database_url is None:
@@ -73,10 +74,16 @@ def bootstrap(
         default_no_scan_days=settings.no_scan_days,
         expire_days=settings.expire_days,
     )
-    return Platform(
+    platform = Platform(
         settings=settings,
         engine=engine,
         clock=clock or SystemClock(),
         queue=queue or NullTaskQueue(),
         policy=policy,
     )
+    if notifications:
+        # Built-in subscribers plug in through the same outbox API a third party would use.
+        from postpurchase.adapters.notifications import register
+
+        register(platform)
+    return platform

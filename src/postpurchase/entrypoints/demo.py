@@ -22,6 +22,7 @@ from rich.progress import Progress
 
 from postpurchase.adapters.carriers import simulated
 from postpurchase.adapters.db.migrate import upgrade
+from postpurchase.adapters.notifications import demo_settings, register, start_demo_smtp
 from postpurchase.config import Settings
 from postpurchase.domain import commands
 from postpurchase.domain.addresses import Address
@@ -73,6 +74,9 @@ LAST = ["Lovelace", "Hopper", "Turing", "Okafor", "Silva", "Nakamura", "Novak", 
 def _fresh(data_dir: Path) -> None:
     """Remove only the files the demo itself creates, never anything else in the folder."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    import shutil
+
+    shutil.rmtree(data_dir / "mail", ignore_errors=True)
     for pattern in ("postpurchase.sqlite3*", "queue.sqlite3*"):
         for path in data_dir.glob(pattern):
             path.unlink()
@@ -185,6 +189,8 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
     worker = build(settings)
     platform = worker.platform
     upgrade(platform.engine)
+    smtp = start_demo_smtp("127.0.0.1", 0, data_dir / "mail")
+    register(platform, demo_settings(smtp.url), replace=True)
     merchant, key = create_merchant(platform.uow(), platform.clock, "Demo Store", slug="demo")
     now = datetime.now(UTC)
     scans = seed_orders(platform, merchant.id, orders, now, seed)
@@ -219,6 +225,7 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
     finally:
         stop.set()
         consumer.stop(graceful=True)
+        smtp.stop()
         platform.engine.dispose()
         console.print("demo stopped; data kept in", str(data_dir))
 
@@ -240,6 +247,8 @@ def _announce(server: uvicorn.Server, base: str, key: str, platform: Any) -> Non
         f"  API docs:       {base}/docs",
         f"  Orders (API):   curl -H 'Authorization: Bearer {key}' {base}/api/v1/orders",
         f"  Tracking page:  {base}/t/{token}",
+        f"  Order lookup:   {base}/track",
+        f"  Emails sent:    {base}/notifications/sent",
         f"  Health:         {base}/healthz",
         f"API key: {key}",
         "",

@@ -71,7 +71,9 @@ def make_notify(
     engine: Engine, settings: NotifySettings, channels: Channels | None = None
 ) -> Notify:
     clock = FakeClock(T0 + timedelta(hours=1))
-    platform = bootstrap(Settings(base_url=BASE_URL), engine=engine, clock=clock)
+    platform = bootstrap(
+        Settings(base_url=BASE_URL), engine=engine, clock=clock, notifications=False
+    )
     service = register(platform, settings, channels=channels or channels_from(settings))
     merchant, key = handlers.create_merchant(platform.uow(), clock, "Shop " + ref())
     return Notify(platform, service, merchant, key, clock, engine)

@@ -71,7 +71,7 @@ def test_demo_smtp_server_stores_messages(tmp_path: Path) -> None:
 def test_register_is_idempotent_and_the_demo_can_swap_its_configuration(
     engine: Engine, smtp: DemoSmtp
 ) -> None:
-    platform = bootstrap(Settings(), engine=engine, clock=FakeClock())
+    platform = bootstrap(Settings(), engine=engine, clock=FakeClock(), notifications=False)
     first = register(platform, quiet_settings(smtp_url=smtp.url))
     count = sum(len(fns) for fns in platform.subscribers.values())
     assert register(platform) is first and service_for(platform) is first

@@ -8,7 +8,14 @@ from postpurchase import __version__
 from postpurchase.bootstrap import Platform
 from postpurchase.entrypoints.api import problems
 from postpurchase.entrypoints.api.deps import KeyCache
-from postpurchase.entrypoints.api.routes import health, orders, webhooks
+from postpurchase.entrypoints.api.routes import (
+    health,
+    notifications,
+    orders,
+    public_track,
+    webhooks,
+)
+from postpurchase.entrypoints.web import views
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -25,4 +32,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(health.router)
     app.include_router(orders.router)
     app.include_router(webhooks.router)
+    app.include_router(notifications.router)
+    app.include_router(public_track.router)
+    app.include_router(views.router)  # shopper pages: /t/{token}, /track
     return app
