@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from postpurchase.adapters.notifications.settings import NotifySettings
 from postpurchase.config import Settings
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 
 
 def test_every_setting_is_documented() -> None:
-    for name in Settings.model_fields:
+    for name in [*Settings.model_fields, *NotifySettings.model_fields]:
         assert f"`POSTPURCHASE_{name.upper()}`" in README, name
 
 
