@@ -22,13 +22,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.concurrency import run_in_threadpool
 
 from postpurchase.adapters.db import read_models, tracking_views
 from postpurchase.adapters.db.tracking_views import MerchantProfile
 from postpurchase.bootstrap import Platform
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
-from postpurchase.entrypoints.api.deps import PlatformDep
 from postpurchase.entrypoints.web import lookup
 from postpurchase.entrypoints.web.branding import Branding, branding_from
 from postpurchase.entrypoints.web.i18n import (
@@ -42,8 +40,10 @@ from postpurchase.entrypoints.web.loader import (
     LANG_COOKIE,
     Loaded,
     Rendered,
+    WebPlatform,
     explicit_language,
     host_merchant,
+    in_thread,
     serve_page,
     state_of,
     valid_token,
@@ -181,7 +181,8 @@ def not_found(request: Request) -> Response:
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
-def tracking_page(token: str, request: Request, platform: PlatformDep) -> Response:
+async def tracking_page(token: str, request: Request, platform: WebPlatform) -> Response:
+    """The page; database work and rendering run in one thread-pool call."""
     thanks = request.query_params.get("rated") == "1"
     links = _lang_links(request)
 
@@ -196,7 +197,8 @@ def tracking_page(token: str, request: Request, platform: PlatformDep) -> Respon
         )
         return Rendered(body, HTML, headers, loaded.page.branding)
 
-    rendered = serve_page(
+    rendered = await in_thread(
+        serve_page,
         request,
         platform,
         token,
@@ -213,7 +215,7 @@ def tracking_page(token: str, request: Request, platform: PlatformDep) -> Respon
 
 
 @router.post("/t/{token}/rating")
-async def rate_delivery(token: str, request: Request, platform: PlatformDep) -> Response:
+async def rate_delivery(token: str, request: Request, platform: WebPlatform) -> Response:
     """One tap: five submit buttons post ``score``; JS posts the same form and takes JSON."""
     if not valid_token(token):
         return not_found(request)
@@ -246,7 +248,7 @@ async def rate_delivery(token: str, request: Request, platform: PlatformDep) -> 
             conn.commit()
         return True
 
-    saved = await run_in_threadpool(save)
+    saved = await in_thread(save)
     if not saved:
         if wants_json:
             return JSONResponse({"error": "this order cannot be rated yet"}, status_code=404)
@@ -257,7 +259,7 @@ async def rate_delivery(token: str, request: Request, platform: PlatformDep) -> 
 
 
 @router.get("/t/{rest:path}", response_class=HTMLResponse)
-def tracking_not_found(rest: str, request: Request) -> Response:
+async def tracking_not_found(rest: str, request: Request) -> Response:
     """Anything else under /t/ (empty, extra path segments): the same friendly 404."""
     return not_found(request)
 
@@ -337,8 +339,9 @@ def _lookup_response(
 
 
 @router.get("/track", response_class=HTMLResponse)
-def lookup_form(request: Request, platform: PlatformDep) -> Response:
-    merchant = _lookup_merchant(request, platform, request.query_params.get("shop"))
+async def lookup_form(request: Request, platform: WebPlatform) -> Response:
+    shop = request.query_params.get("shop")
+    merchant = await in_thread(_lookup_merchant, request, platform, shop)
     number = (request.query_params.get("number") or "")[: lookup.MAX_NUMBER]
     return _lookup_response(request, merchant, 200, number=number)
 
@@ -349,7 +352,7 @@ def client_ip(request: Request) -> str:
 
 
 @router.post("/track", response_class=HTMLResponse)
-async def lookup_submit(request: Request, platform: PlatformDep) -> Response:
+async def lookup_submit(request: Request, platform: WebPlatform) -> Response:
     """Find an order; every outcome takes at least ``LOOKUP_FLOOR_SECONDS``.
 
     A wrong email and an unknown number produce the same status, the same bytes and
@@ -360,7 +363,7 @@ async def lookup_submit(request: Request, platform: PlatformDep) -> Response:
     raw_number = form.get("number", "")[:200]
     raw_contact = form.get("contact", "")[:400]
     shop = form.get("shop") or request.query_params.get("shop")
-    merchant = await run_in_threadpool(_lookup_merchant, request, platform, shop)
+    merchant = await in_thread(_lookup_merchant, request, platform, shop)
     wanted, errors = lookup.parse(raw_number, raw_contact)
 
     async def floor() -> None:
@@ -386,7 +389,7 @@ async def lookup_submit(request: Request, platform: PlatformDep) -> Response:
             )
         return lookup.match(rows, wanted)
 
-    token = await run_in_threadpool(find)
+    token = await in_thread(find)
     await floor()
     if token is None:
         return _lookup_response(request, merchant, 404, failed=True, number=echo)

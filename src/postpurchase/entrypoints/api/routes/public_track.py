@@ -15,11 +15,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from postpurchase.bootstrap import Platform
-from postpurchase.entrypoints.api.deps import PlatformDep
 from postpurchase.entrypoints.api.problems import problem_response
 from postpurchase.entrypoints.web.branding import Branding
 from postpurchase.entrypoints.web.i18n import normalise_language
-from postpurchase.entrypoints.web.loader import Loaded, Rendered, serve_page, valid_token
+from postpurchase.entrypoints.web.loader import (
+    Loaded,
+    Rendered,
+    WebPlatform,
+    in_thread,
+    serve_page,
+    valid_token,
+)
 from postpurchase.entrypoints.web.page import page_json
 
 router = APIRouter(prefix="/api/v1/public", tags=["public tracking"])
@@ -43,16 +49,16 @@ def _not_found() -> JSONResponse:
     summary="Tracking page data for a headless storefront",
     responses={404: {"description": "Unknown or malformed token"}},
 )
-def public_track(
+async def public_track(
     token: str,
     request: Request,
-    platform: PlatformDep,
+    platform: WebPlatform,
     lang: str | None = Query(
         default=None, max_length=35, description="en, es, pt-BR, fr or de (else negotiated)"
     ),
 ) -> Response:
     """Status, dates, shipments and scans of one order, in the shopper's language and zone."""
-    rendered = _serve(request, platform, token, lang)
+    rendered = await in_thread(_serve, request, platform, token, lang)
     if rendered is None:
         return _not_found()
     headers = {**rendered.headers, **_cors(rendered.branding, request.headers.get("origin"))}
@@ -77,10 +83,12 @@ def _serve(request: Request, platform: Platform, token: str, lang: str | None) -
 
 
 @router.options("/track/{token}", include_in_schema=False)
-def public_track_preflight(token: str, request: Request, platform: PlatformDep) -> Response:
+async def public_track_preflight(token: str, request: Request, platform: WebPlatform) -> Response:
     """CORS preflight: allowed only for origins the token's merchant listed."""
     origin = request.headers.get("origin")
-    rendered = _serve(request, platform, token, None) if origin and valid_token(token) else None
+    rendered = None
+    if origin and valid_token(token):
+        rendered = await in_thread(_serve, request, platform, token, None)
     headers = _cors(rendered.branding if rendered else None, origin)
     if "Access-Control-Allow-Origin" in headers:
         headers.update(
