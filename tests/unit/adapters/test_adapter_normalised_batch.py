@@ -265,16 +265,11 @@ def test_normalise_tracking_number_agrees_with_carrier_detection(raw):
     assert normalise_tracking_number(" 1z 999-aa1\n") == "1Z999AA1"
 
 
-def test_thousand_events_parse_quickly():
-    import time
-
+def test_a_full_batch_groups_per_parcel():
+    """A full batch of 1,000 (its speed is measured in benchmarks/ingest.py, not here)."""
     events = [
         event(id=f"e{i}", tracking_number=f"1Z{i % 50:04d}", occurred_at="2026-11-20T10:15:00Z")
         for i in range(MAX_EVENTS)
     ]
-    raw = body(*events)
-    started = time.perf_counter()
-    result = parse_batch(raw, now=NOW)
-    elapsed = time.perf_counter() - started
+    result = parse_batch(body(*events), now=NOW)
     assert result.accepted == MAX_EVENTS and len(result.updates) == 50
-    assert elapsed < 0.1  # ~10 µs/event budget, generous for slow CI

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -30,6 +29,7 @@ from postpurchase.adapters.tracking_sources.normalised import (
     ItemError,
     SourceWebhook,
     check_event_time,
+    finish_update,
     load_json,
     normalise_tracking_number,
 )
@@ -155,19 +155,14 @@ def parse_tracker(
                 recognised=mapped.recognised,
             )
         )
-    if not events:
-        return None, tuple(errors)
-    estimate = carrier_estimate(tracker)
-    if estimate is not None:
-        latest = max(range(len(events)), key=lambda k: events[k].sort_key)
-        events[latest] = replace(events[latest], estimated_delivery=estimate)
-    update = TrackingUpdate(
-        tracking_number=number,
-        carrier=normalise_carrier(carrier_name),
-        events=tuple(events),
-        ref=str(tracker.get("id") or number),
+    return finish_update(
+        number,
+        normalise_carrier(carrier_name),
+        events,
+        errors,
+        carrier_estimate(tracker),
+        str(tracker.get("id") or number),
     )
-    return update, tuple(errors)
 
 
 def parse_webhook(body: bytes | str | Mapping[str, Any], *, now: datetime) -> SourceWebhook:

@@ -35,7 +35,7 @@ and no per-event allocation beyond the domain ``TrackingEvent``.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, TypedDict
 
@@ -128,6 +128,24 @@ class FieldInvalid(Exception):
 
 
 _ASCII_SEPARATORS: Final = str.maketrans("", "", " -\t\n\r\v\f\x1c\x1d\x1e\x1f")
+
+
+def finish_update(
+    number: str,
+    carrier: str | None,
+    events: list[TrackingEvent],
+    errors: list[ItemError],
+    estimate: date | None,
+    ref: str,
+) -> tuple[TrackingUpdate | None, tuple[ItemError, ...]]:
+    """One tracking object's update from an aggregator: the carrier's current estimate rides
+    on its latest event (where the fold reads estimates from)."""
+    if not events:
+        return None, tuple(errors)
+    if estimate is not None:
+        latest = max(range(len(events)), key=lambda k: events[k].sort_key)
+        events[latest] = replace(events[latest], estimated_delivery=estimate)
+    return TrackingUpdate(number, carrier, tuple(events), ref), tuple(errors)
 
 
 def normalise_tracking_number(value: str) -> str:
