@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -48,8 +49,6 @@ def create_merchant(
     uow: AbstractUnitOfWork, clock: Clock, name: str, *, slug: str | None = None
 ) -> tuple[Merchant, str]:
     """Create a tenant and its first API key. The key is returned once; only its hash is kept."""
-    import secrets
-
     with uow:
         slug = slugify(slug or name)
         if uow.merchants.get_by_slug(slug) is not None:
@@ -70,18 +69,6 @@ def create_merchant(
         uow.merchants.add_api_key(merchant.id, hash_api_key(key), "default", now)
         uow.commit()
     return merchant, key
-
-
-def add_api_key(uow: AbstractUnitOfWork, clock: Clock, merchant_id: str, label: str) -> str:
-    import secrets
-
-    with uow:
-        if uow.merchants.get(merchant_id) is None:
-            raise NotFound("no such merchant", field="merchant")
-        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-        uow.merchants.add_api_key(merchant_id, hash_api_key(key), label, clock.now())
-        uow.commit()
-    return key
 
 
 def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock) -> Created:
