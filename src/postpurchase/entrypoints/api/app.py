@@ -15,7 +15,7 @@ from postpurchase.entrypoints.api.routes import (
     public_track,
     webhooks,
 )
-from postpurchase.entrypoints.web import views
+from postpurchase.entrypoints.web import survey, views
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -34,5 +34,6 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
     app.include_router(public_track.router)
+    app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
     return app
