@@ -203,6 +203,7 @@ def order(
     """An order in the state ``kind`` (one of :data:`KINDS`)."""
     number = kw.pop("number", f"#NW{ref()[:6].upper()}")
     email = kw.pop("email", f"{ref()}@example.com")
+    seed = kw.pop("seed", None)  # fixed tracking numbers (for screenshots that stay put)
     cmd = commands.PlaceOrder(
         merchant_id=merchant_id,
         external_id=ref("ext-"),
@@ -225,7 +226,8 @@ def order(
     if kind == "cancelled":
         platform.bus().handle(commands.CancelOrder(merchant_id, order_id, "customer request"))
     elif kind == "split":
-        first, second = ups_number(), ups_number()
+        first = ups_number(seed)
+        second = ups_number(None if seed is None else seed + 1)
         platform.bus().handle(
             commands.CreateShipment(
                 merchant_id, order_id, first, carrier="ups", service="ground",
@@ -241,7 +243,7 @@ def order(
         _record(platform, merchant_id, first, _events("delivered"))
         _record(platform, merchant_id, second, _events("in_transit"))
     elif kind != "unfulfilled":
-        number_ = ups_number()
+        number_ = ups_number(seed)
         platform.bus().handle(
             commands.CreateShipment(merchant_id, order_id, number_, carrier="ups", service="ground")
         )
@@ -260,8 +262,16 @@ def _record(
     platform.bus().handle(commands.RecordTracking(merchant_id, (update_,)))
 
 
-def all_kinds(platform: Platform, merchant_id: str, **kw: Any) -> dict[str, Seeded]:
-    return {kind: order(platform, merchant_id, kind, **kw) for kind in KINDS}
+def all_kinds(
+    platform: Platform, merchant_id: str, *, fixed: bool = False, **kw: Any
+) -> dict[str, Seeded]:
+    """One order per kind; ``fixed`` gives stable order and tracking numbers (screenshots)."""
+    out = {}
+    for i, kind in enumerate(KINDS):
+        if fixed:
+            kw = {**kw, "number": f"#NW{1041 + i}", "seed": 100 + 10 * i}
+        out[kind] = order(platform, merchant_id, kind, **kw)
+    return out
 
 
 def now_utc() -> datetime:

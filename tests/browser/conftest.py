@@ -29,8 +29,6 @@ from postpurchase.adapters.db.migrate import upgrade
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
 from postpurchase.entrypoints.api.app import create_app
-from postpurchase.entrypoints.api.routes import public_track
-from postpurchase.entrypoints.web import views
 from tests import tracking_scenarios as sc
 from tests.fakes import FakeClock
 
@@ -60,6 +58,7 @@ def _free_port() -> int:
 class TrackingSite:
     url: str
     seeded: dict[str, sc.Seeded]
+    shots: dict[str, sc.Seeded]  # untouched by the tests, stable numbers: for screenshots
     portuguese: sc.Seeded
     merchant_slug: str
     platform: Any
@@ -70,13 +69,12 @@ def tracking_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracking
     db = tmp_path_factory.mktemp("browser-db") / "site.sqlite3"
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
-    platform = bootstrap(Settings(), engine=engine, clock=FakeClock(sc.NOW))
+    platform = bootstrap(Settings(), engine=engine, clock=FakeClock(sc.NOW), notifications=False)
     merchant = sc.merchant(platform, timezone="America/New_York")
     seeded = sc.all_kinds(platform, merchant.id)
+    shots = sc.all_kinds(platform, merchant.id, fixed=True)
     portuguese = sc.order(platform, merchant.id, "in_transit", locale="pt-BR")
     app = create_app(platform)
-    app.include_router(views.router)
-    app.include_router(public_track.router)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
@@ -93,7 +91,7 @@ def tracking_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracking
         if time.monotonic() > deadline:
             raise RuntimeError("tracking site did not start")
         time.sleep(0.05)
-    yield TrackingSite(url, seeded, portuguese, merchant.slug, platform)
+    yield TrackingSite(url, seeded, shots, portuguese, merchant.slug, platform)
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()

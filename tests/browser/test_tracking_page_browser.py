@@ -194,12 +194,12 @@ def test_screenshots(browser: Browser, tracking_site: TrackingSite, size: str) -
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=viewport, locale="en-US", device_scale_factor=1)
     p = context.new_page()
-    pages = {f"tracking-{k}": f"/t/{tracking_site.seeded[k].token}" for k in SHOTS}
+    pages = {f"tracking-{k}": f"/t/{tracking_site.shots[k].token}" for k in SHOTS}
     pages["lookup"] = "/track"
     pages["not-found"] = "/t/unknown-token-0000000"
     # last: ?lang= sets the language cookie for the rest of the context
     pages["tracking-attempt_failed-pt-BR"] = (
-        f"/t/{tracking_site.seeded['attempt_failed'].token}?lang=pt-BR"
+        f"/t/{tracking_site.shots['attempt_failed'].token}?lang=pt-BR"
     )
     for name, path in pages.items():
         p.goto(tracking_site.url + path)

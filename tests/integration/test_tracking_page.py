@@ -27,7 +27,6 @@ from postpurchase.adapters.db.migrate import pending_diff
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.entrypoints.api.app import create_app
-from postpurchase.entrypoints.api.routes import public_track
 from postpurchase.entrypoints.web import views
 from tests import tracking_scenarios as sc
 from tests.factories import ref
@@ -38,15 +37,13 @@ MAX_PAGE_BYTES = 50 * 1024
 
 @pytest.fixture
 def platform(engine: Engine) -> Platform:
-    return bootstrap(Settings(), engine=engine, clock=FakeClock(sc.NOW))
+    return bootstrap(Settings(), engine=engine, clock=FakeClock(sc.NOW), notifications=False)
 
 
 @pytest.fixture
 def client(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setattr(views, "LOOKUP_FLOOR_SECONDS", 0.0)  # one test measures the real floor
-    app = create_app(platform)
-    app.include_router(views.router)
-    app.include_router(public_track.router)
+    app = create_app(platform)  # includes the tracking page and public tracking routers
     with TestClient(app, follow_redirects=False) as c:
         yield c
 
@@ -625,3 +622,21 @@ def test_cached_page_follows_every_new_scan(
     assert json_before["shipments"][0]["status"] == "out_for_delivery"
     # another language is another entry; the first one stays valid
     assert text(soup(client.get(f"/t/{seeded.token}?lang=de").text).h1) == "In Zustellung"
+
+
+def test_email_survey_link_preselects_the_score_but_only_a_tap_records_it(
+    client: TestClient, platform: Platform, shop: Any, engine: Engine
+) -> None:
+    seeded = sc.order(platform, shop.id, "delivered")
+    r = client.get(f"/t/{seeded.token}/survey", params={"rating": 4})
+    assert r.status_code == 303
+    page = soup(client.get(r.headers["location"].split("#")[0]).text)
+    assert text(page.select_one(".rating-status")) == "Tap “Good” to send your rating."
+    assert page.select_one(".stars button[autofocus]")["value"] == "4"
+    assert [b["value"] for b in page.select(".stars button.on")] == ["1", "2", "3", "4"]
+    assert page.select_one(".stars [aria-pressed=true]") is None
+    with engine.connect() as conn:
+        assert tracking_views.get_rating(conn, seeded.order_id) is None
+    client.post(f"/t/{seeded.token}/rating", data={"score": "4"})
+    with engine.connect() as conn:
+        assert tracking_views.get_rating(conn, seeded.order_id) == 4

@@ -173,6 +173,7 @@ EN: dict[str, str] = {
     "rating.score": "{n} out of 5: {label}",
     "rating.thanks": "Thanks for your feedback!",
     "rating.change": "You can change your answer at any time.",
+    "rating.confirm": "Tap “{label}” to send your rating.",
     "lookup.title": "Track your order",
     "lookup.intro": "Enter your order number and the email address or postal code you used "
     "when ordering.",
@@ -319,6 +320,7 @@ ES: dict[str, str] = {
     "rating.score": "{n} de 5: {label}",
     "rating.thanks": "¡Gracias por tu opinión!",
     "rating.change": "Puedes cambiar tu respuesta cuando quieras.",
+    "rating.confirm": "Toca «{label}» para enviar tu valoración.",
     "lookup.title": "Sigue tu pedido",
     "lookup.intro": "Introduce tu número de pedido y el correo electrónico o código postal "
     "que usaste al comprar.",
@@ -465,6 +467,7 @@ PT_BR: dict[str, str] = {
     "rating.score": "{n} de 5: {label}",
     "rating.thanks": "Obrigado pela sua avaliação!",
     "rating.change": "Você pode mudar sua resposta quando quiser.",
+    "rating.confirm": "Toque em “{label}” para enviar sua avaliação.",
     "lookup.title": "Rastreie seu pedido",
     "lookup.intro": "Informe o número do pedido e o e-mail ou CEP usado na compra.",
     "lookup.number": "Número do pedido",
@@ -611,6 +614,7 @@ FR: dict[str, str] = {
     "rating.score": "{n} sur 5 : {label}",
     "rating.thanks": "Merci pour votre avis !",
     "rating.change": "Vous pouvez modifier votre réponse à tout moment.",
+    "rating.confirm": "Touchez « {label} » pour envoyer votre note.",
     "lookup.title": "Suivre votre commande",
     "lookup.intro": "Saisissez votre numéro de commande et l’adresse e-mail ou le code postal "
     "utilisés lors de l’achat.",
@@ -758,6 +762,7 @@ DE: dict[str, str] = {
     "rating.score": "{n} von 5: {label}",
     "rating.thanks": "Danke für Ihre Bewertung!",
     "rating.change": "Sie können Ihre Antwort jederzeit ändern.",
+    "rating.confirm": "Tippen Sie auf „{label}“, um Ihre Bewertung zu senden.",
     "lookup.title": "Bestellung verfolgen",
     "lookup.intro": "Geben Sie Ihre Bestellnummer und die E-Mail-Adresse oder Postleitzahl "
     "aus der Bestellung ein.",

@@ -184,6 +184,10 @@ def not_found(request: Request) -> Response:
 async def tracking_page(token: str, request: Request, platform: WebPlatform) -> Response:
     """The page; database work and rendering run in one thread-pool call."""
     thanks = request.query_params.get("rated") == "1"
+    # ?rate=N: the score a shopper clicked in the delivered email (via /t/{token}/survey);
+    # shown as picked, recorded only by the form's POST (a GET never rates).
+    raw_pick = request.query_params.get("rate", "")
+    picked = int(raw_pick) if raw_pick in ("1", "2", "3", "4", "5") else None
     links = _lang_links(request)
 
     def render(loaded: Loaded) -> Rendered:
@@ -194,6 +198,7 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
             lang_links=links,
             page=loaded.page,
             thanks=thanks,
+            picked=picked,
         )
         return Rendered(body, HTML, headers, loaded.page.branding)
 
@@ -202,7 +207,7 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
         request,
         platform,
         token,
-        fmt="html+thanks" if thanks else "html",
+        fmt=f"html+{'thanks' if thanks else ''}+{picked or ''}",
         prefer_explicit=explicit_language(request),
         check_host=True,
         render=render,
