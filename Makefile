@@ -18,11 +18,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Debian packages the browser tests need; installed only when missing (apt-get runs as root here).
+# Debian packages the browser tests need (chromium; npm fetches axe-core from the npm
+# registry); installed only when missing (apt-get runs as root here).
 system-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; \
+	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 demo: install
@@ -53,6 +56,9 @@ test: install system-deps lint typecheck
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/notify.py
+	$(BIN)/python benchmarks/tracking_page.py
+	$(BIN)/python benchmarks/edd.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
