@@ -24,7 +24,7 @@ def ref(prefix: str = "") -> str:
 
 
 def ups_number(seed: int | None = None) -> str:
-    return example_number("ups", random.Random(seed))
+    return example_number("ups", random.Random(seed), fmt="ups_1z")
 
 
 def place_order(merchant_id: str, **kw: Any) -> commands.PlaceOrder:
