@@ -19,10 +19,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 # Debian packages the browser tests need (chromium; npm fetches axe-core from the npm
-# registry); installed only when missing (apt-get runs as root here).
+# registry) and the tracking-page benchmark's load generator (wrk); installed only when
+# missing (apt-get runs as root here).
 system-deps:
 	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
