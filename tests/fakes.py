@@ -10,7 +10,7 @@ from postpurchase.domain.events import Event
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
-from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.shipments import Shipment, ShipmentRef
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.domain.tracking import TrackingEvent
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
@@ -129,6 +129,16 @@ class FakeShipments:
             if s.merchant_id == merchant_id and s.tracking_number in wanted
         ]
 
+    def locate(self, merchant_id: str, numbers: Iterable[str]) -> list[ShipmentRef]:
+        return [
+            ShipmentRef(s.id, s.tracking_number, s.carrier, s.created_at)
+            for s in self.by_tracking_numbers(merchant_id, numbers)
+        ]
+
+    def get_many(self, merchant_id: str, shipment_ids: Iterable[str]) -> list[Shipment]:
+        found = (self.get(merchant_id, sid) for sid in sorted(set(shipment_ids)))
+        return [s for s in found if s is not None]
+
     def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]:
         wanted = set(order_ids)
         return [
@@ -155,6 +165,7 @@ class FakeShipments:
 class FakeTracking:
     def __init__(self) -> None:
         self.events: dict[str, dict[str, TrackingEvent]] = defaultdict(dict)
+        self.pending: list[tuple[str, str, TrackingEvent]] = []
 
     def add_new(
         self, merchant_id: str, items: Sequence[tuple[str, TrackingEvent]], received_at: datetime
@@ -165,6 +176,19 @@ class FakeTracking:
                 self.events[sid][e.fingerprint] = e
                 new.add((sid, e.fingerprint))
         return new
+
+    def append(
+        self, merchant_id: str, items: Sequence[tuple[str, TrackingEvent]], received_at: datetime
+    ) -> set[tuple[str, str]]:
+        new = self.add_new(merchant_id, items, received_at)
+        for sid, e in items:
+            if (sid, e.fingerprint) in new:
+                self.pending.append((merchant_id, sid, e))
+        return new
+
+    def claim_pending(self, limit: int) -> list[tuple[str, str, TrackingEvent]]:
+        claimed, self.pending = self.pending[:limit], self.pending[limit:]
+        return claimed
 
     def history(self, shipment_ids: Iterable[str]) -> dict[str, list[TrackingEvent]]:
         return {sid: list(self.events[sid].values()) for sid in shipment_ids}

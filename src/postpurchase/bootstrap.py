@@ -16,6 +16,7 @@ from postpurchase.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from postpurchase.adapters.outbox import Subscriber
 from postpurchase.adapters.queue import NullTaskQueue
 from postpurchase.config import Settings
+from postpurchase.domain import commands
 from postpurchase.service_layer import handlers
 from postpurchase.service_layer.messagebus import MessageBus
 from postpurchase.service_layer.ports import Clock, SystemClock, TaskQueue
@@ -39,9 +40,10 @@ class Platform:
         """A fresh bus per request or job: a unit of work is never shared between threads."""
         uow = self.uow()
         deps: dict[str, Any] = {"uow": uow, "clock": self.clock, "policy": self.policy}
-        command_handlers = {
-            kind: _inject(handler, deps) for kind, handler in handlers.COMMAND_HANDLERS.items()
-        }
+        chosen = dict(handlers.COMMAND_HANDLERS)
+        if self.settings.tracking_ingest == "deferred":
+            chosen[commands.RecordTracking] = handlers.accept_tracking
+        command_handlers = {kind: _inject(handler, deps) for kind, handler in chosen.items()}
         event_handlers = {
             kind: [_inject(h, deps) for h in hs] for kind, hs in handlers.EVENT_HANDLERS.items()
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
     )
     max_batch_events: int = Field(
         default=1000, ge=1, le=10000, description="Most events accepted in one tracking webhook."
+    )
+    tracking_ingest: Literal["inline", "deferred"] = Field(
+        default="inline",
+        description="inline: a tracking webhook answers after statuses moved; deferred: it "
+        "answers once the scans are stored and a worker folds them (high volume, ADR 0005).",
     )
     webhook_tolerance_seconds: int = Field(
         default=300, ge=1, description="How old a signed webhook timestamp may be (replays)."

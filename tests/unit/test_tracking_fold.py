@@ -167,3 +167,53 @@ def test_stale_shipment_is_flagged_then_expires() -> None:
     late = T0 + timedelta(days=31)
     gone = s.stale_event(late, no_scan_after=timedelta(days=5), expire_after=timedelta(days=30))
     assert gone is not None and gone.status is ShipmentStatus.EXPIRED
+
+
+@given(with_corrections, st.randoms(), st.lists(st.sampled_from("aif"), max_size=12))
+@settings(max_examples=300)
+def test_deferred_folds_mixed_with_inline_count_every_event_once(events, rnd, plan) -> None:
+    """ADR 0005: scans accepted now and folded later in arbitrary claims, interleaved with
+    inline ingestion (which may re-fold history that still holds unfolded scans), end in
+    exactly ``fold(all)``: no scan is stepped twice, none is lost."""
+    feed = list(events) + [e for e in events if rnd.random() < 0.3]
+    rnd.shuffle(feed)
+    s = Shipment("s", "m", "o", "1Z", "ups", True, T0)
+    stored: dict[str, TrackingEvent] = {}
+    pending: list[TrackingEvent] = []
+
+    def store(batch: list[TrackingEvent]) -> list[TrackingEvent]:
+        return [stored.setdefault(e.fingerprint, e) for e in batch if e.fingerprint not in stored]
+
+    for step in plan:
+        if step == "f":  # a folder claims the oldest few queued scans
+            k = rnd.randint(1, 4)
+            claimed, pending[:] = pending[:k], pending[k:]
+            s.record(claimed, lambda: list(stored.values()))
+            continue
+        n = rnd.randint(0, 4)
+        batch, feed[:] = feed[:n], feed[n:]
+        fresh = store(batch)
+        if step == "a":  # deferred: stored and queued
+            pending.extend(fresh)
+        else:  # inline: stored and folded at once
+            s.record(fresh, lambda: list(stored.values()))
+    pending.extend(store(feed))
+    s.record(pending, lambda: list(stored.values()))
+    assert s.state == fold(stored.values())
+
+
+def test_a_queued_scan_already_counted_by_an_inline_refold_is_not_stepped_again() -> None:
+    s = Shipment("s", "m", "o", "1Z", "ups", True, T0)
+    first, queued, late = (
+        ev(1, ShipmentStatus.IN_TRANSIT),
+        ev(10, ShipmentStatus.OUT_FOR_DELIVERY),
+        ev(0, ShipmentStatus.INFO_RECEIVED),
+    )
+    s.record([first], lambda: [first])
+    # ``queued`` is stored and waits for a folder; an inline batch brings a late scan, whose
+    # re-fold reads every stored scan, ``queued`` included.
+    s.record([late], lambda: [first, queued, late])
+    assert s.state == fold([first, queued, late])
+    s.record([queued], lambda: [first, queued, late])  # the folder's claim comes later
+    assert s.state == fold([first, queued, late])
+    assert s.state.event_count == 3

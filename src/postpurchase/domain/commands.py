@@ -87,6 +87,13 @@ class RecordTracking(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class FoldTracking(Command):
+    """Fold up to ``limit`` scans accepted in deferred mode (a system job: merchant "*")."""
+
+    limit: int = 5000
+
+
+@dataclass(frozen=True, slots=True)
 class SweepStaleShipments(Command):
     now: datetime
 

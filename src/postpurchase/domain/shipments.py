@@ -25,6 +25,16 @@ class ShipmentLine:
             raise InvalidInput("quantity must be a positive integer", field="quantity")
 
 
+@dataclass(frozen=True, slots=True)
+class ShipmentRef:
+    """Enough of a shipment to route a scan to it, without loading or locking it."""
+
+    id: str
+    tracking_number: str
+    carrier: str | None
+    created_at: datetime
+
+
 @dataclass(slots=True)
 class Shipment:
     id: str

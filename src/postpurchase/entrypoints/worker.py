@@ -20,6 +20,8 @@ from postpurchase.domain import commands
 
 logger = logging.getLogger(__name__)
 
+FOLD_BATCH = 5000  # scans per fold transaction: big enough to batch a parcel's scans
+
 
 @dataclass
 class Worker:
@@ -45,7 +47,20 @@ class Worker:
 
 
 def drain_outbox(platform: Platform) -> int:
+    """Fold queued scans first (deferred ingestion), so the events they raise go out in
+    the same run, then deliver the outbox."""
+    fold_tracking(platform)
     return outbox.drain(platform.engine, platform.subscribers, now=platform.clock.now)
+
+
+def fold_tracking(platform: Platform, limit: int = FOLD_BATCH) -> int:
+    """Fold until the queue is empty; returns the number of scans folded."""
+    total = 0
+    while True:
+        n = int(platform.bus().handle(commands.FoldTracking("*", limit)))
+        total += n
+        if n < limit:
+            return total
 
 
 def sweep(platform: Platform) -> int:

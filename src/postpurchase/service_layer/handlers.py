@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from postpurchase.domain import commands, events
 from postpurchase.domain.carrier_detection import CARRIERS, detect, normalise
@@ -15,7 +15,7 @@ from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import API_KEY_PREFIX, Merchant, hash_api_key, slugify
 from postpurchase.domain.orders import Order, OrderLine
-from postpurchase.domain.shipments import Shipment, ShipmentLine
+from postpurchase.domain.shipments import Shipment, ShipmentLine, ShipmentRef
 from postpurchase.domain.status import OrderStatus
 from postpurchase.domain.tracking import TrackingEvent
 from postpurchase.service_layer.ports import Clock
@@ -277,62 +277,144 @@ def _record(
 def record_tracking(
     cmd: commands.RecordTracking, uow: AbstractUnitOfWork, clock: Clock
 ) -> list[dict[str, Any]]:
-    """Apply a batch of scans in one transaction; one result per update, in order.
+    """Inline ingestion: store and fold a batch of scans in one transaction; one result per
+    update, in order.
 
     Costs a fixed number of queries per batch (not per event): shipments by number, one
     idempotent insert of all events, history only for shipments that received an
     out-of-order event, then the affected orders.
     """
     now = clock.now()
-    results: list[dict[str, Any]] = []
     with uow:
         numbers = {normalise(u.tracking_number) for u in cmd.updates}
-        by_number: dict[str, list[Shipment]] = defaultdict(list)
-        for s in uow.shipments.by_tracking_numbers(cmd.merchant_id, numbers, lock=True):
-            by_number[s.tracking_number].append(s)
-        pairs: list[tuple[str, TrackingEvent]] = []
-        targets: list[tuple[commands.TrackingUpdate, Shipment | None]] = []
-        for u in cmd.updates:
-            shipment = _pick(by_number.get(normalise(u.tracking_number), []), u.carrier)
-            targets.append((u, shipment))
-            if shipment is not None:
-                pairs.extend((shipment.id, e) for e in u.events)
+        found = uow.shipments.by_tracking_numbers(cmd.merchant_id, numbers, lock=True)
+        targets, pairs = _route(cmd.updates, found)
         new = uow.tracking.add_new(cmd.merchant_id, pairs, now) if pairs else set()
-        fresh_by_shipment: dict[str, list[TrackingEvent]] = defaultdict(list)
-        shipments: dict[str, Shipment] = {}
-        for u, shipment in targets:
-            if shipment is None:
-                results.append(_result(u, "unknown_tracking_number", 0, len(u.events)))
-                continue
-            fresh = [e for e in u.events if (shipment.id, e.fingerprint) in new]
-            new -= {(shipment.id, e.fingerprint) for e in fresh}
-            fresh_by_shipment[shipment.id].extend(fresh)
-            shipments[shipment.id] = shipment
-            results.append(_result(u, "accepted", len(fresh), len(u.events) - len(fresh)))
-        late = [
-            sid
-            for sid, fresh in fresh_by_shipment.items()
-            if fresh and not shipments[sid].state.follows(min(fresh, key=lambda e: e.sort_key))
-        ]
-        histories = uow.tracking.history(late) if late else {}
-        changed_orders: set[str] = set()
-        for sid, fresh in fresh_by_shipment.items():
-            s = shipments[sid]
-            before = s.state.status
-            s.record(fresh, lambda sid=sid: histories[sid])  # type: ignore[misc]
-            for e in fresh:
-                if not e.recognised:
-                    uow.counters.increment_unrecognised(
-                        cmd.merchant_id, e.source, s.carrier, e.carrier_code, now
-                    )
-            if s.state.status is not before:
-                changed_orders.add(s.order_id)
-        _refresh_orders(uow, cmd.merchant_id, changed_orders, now)
+        results, fresh = _tally(targets, new)
+        shipments = {s.id: s for _, s in targets if s is not None}
+        _fold(uow, cmd.merchant_id, shipments, fresh, now)
         uow.commit()
     return results
 
 
-def _pick(candidates: list[Shipment], carrier: str | None) -> Shipment | None:
+def accept_tracking(
+    cmd: commands.RecordTracking, uow: AbstractUnitOfWork, clock: Clock
+) -> list[dict[str, Any]]:
+    """Deferred ingestion (ADR 0005): store the new scans and queue them for the folder.
+
+    The answer is the same as inline (new and duplicate counts are exact: the unique key
+    decides), but statuses move when the worker runs :func:`fold_tracking`. No shipment or
+    order is locked or written here, which is what lets one process accept a feed several
+    times faster than it can fold it one request at a time.
+    """
+    now = clock.now()
+    with uow:
+        numbers = {normalise(u.tracking_number) for u in cmd.updates}
+        targets, pairs = _route(cmd.updates, uow.shipments.locate(cmd.merchant_id, numbers))
+        new = uow.tracking.append(cmd.merchant_id, pairs, now) if pairs else set()
+        results, _ = _tally(targets, new)
+        uow.commit()
+    if new:
+        uow.worker_needed = True
+    return results
+
+
+def fold_tracking(cmd: commands.FoldTracking, uow: AbstractUnitOfWork, clock: Clock) -> int:
+    """Fold queued scans into their shipments and orders; returns how many were claimed.
+
+    Any number of folders may run beside each other and beside inline ingestion: a claim is
+    exclusive, shipments are locked in id order, and a scan that a concurrent re-fold
+    already counted can never take the incremental path again (it does not sort after the
+    state), so each scan counts exactly once.
+    """
+    now = clock.now()
+    with uow:
+        claimed = uow.tracking.claim_pending(cmd.limit)
+        if not claimed:
+            return 0
+        grouped: dict[str, dict[str, list[TrackingEvent]]] = defaultdict(lambda: defaultdict(list))
+        for merchant_id, shipment_id, event in claimed:
+            grouped[merchant_id][shipment_id].append(event)
+        for merchant_id in sorted(grouped):  # one global lock order: (merchant, shipment id)
+            fresh = grouped[merchant_id]
+            shipments = {s.id: s for s in uow.shipments.get_many(merchant_id, fresh)}
+            _fold(uow, merchant_id, shipments, fresh, now)
+        uow.commit()
+    return len(claimed)
+
+
+_Target = TypeVar("_Target", Shipment, ShipmentRef)
+
+
+def _route(
+    updates: Iterable[commands.TrackingUpdate], found: Iterable[_Target]
+) -> tuple[list[tuple[commands.TrackingUpdate, _Target | None]], list[tuple[str, TrackingEvent]]]:
+    """Which shipment each update is for, and the (shipment id, event) pairs to store."""
+    by_number: dict[str, list[_Target]] = defaultdict(list)
+    for s in found:
+        by_number[s.tracking_number].append(s)
+    targets: list[tuple[commands.TrackingUpdate, _Target | None]] = []
+    pairs: list[tuple[str, TrackingEvent]] = []
+    for u in updates:
+        shipment = _pick(by_number.get(normalise(u.tracking_number), []), u.carrier)
+        targets.append((u, shipment))
+        if shipment is not None:
+            pairs.extend((shipment.id, e) for e in u.events)
+    return targets, pairs
+
+
+def _tally(
+    targets: list[tuple[commands.TrackingUpdate, _Target | None]], new: set[tuple[str, str]]
+) -> tuple[list[dict[str, Any]], dict[str, list[TrackingEvent]]]:
+    """One result per update, and the events stored for the first time, per shipment."""
+    new = set(new)
+    results: list[dict[str, Any]] = []
+    fresh_by_shipment: dict[str, list[TrackingEvent]] = defaultdict(list)
+    for u, shipment in targets:
+        if shipment is None:
+            results.append(_result(u, "unknown_tracking_number", 0, len(u.events)))
+            continue
+        fresh = [e for e in u.events if (shipment.id, e.fingerprint) in new]
+        new -= {(shipment.id, e.fingerprint) for e in fresh}
+        fresh_by_shipment[shipment.id].extend(fresh)
+        results.append(_result(u, "accepted", len(fresh), len(u.events) - len(fresh)))
+    return results, fresh_by_shipment
+
+
+def _fold(
+    uow: AbstractUnitOfWork,
+    merchant_id: str,
+    shipments: dict[str, Shipment],
+    fresh_by_shipment: dict[str, list[TrackingEvent]],
+    now: datetime,
+) -> None:
+    """Apply each shipment's new events (re-folding the ones that got a late event), count
+    unrecognised codes, and re-derive the orders whose shipments changed status."""
+    fresh_by_shipment = {
+        sid: fresh for sid, fresh in fresh_by_shipment.items() if fresh and sid in shipments
+    }
+    late = [
+        sid
+        for sid, fresh in fresh_by_shipment.items()
+        if not shipments[sid].state.follows(min(fresh, key=lambda e: e.sort_key))
+    ]
+    histories = uow.tracking.history(late) if late else {}
+    changed_orders: set[str] = set()
+    for sid, fresh in fresh_by_shipment.items():
+        s = shipments[sid]
+        before = s.state.status
+        s.record(fresh, lambda sid=sid: histories[sid])  # type: ignore[misc]
+        for e in fresh:
+            if not e.recognised:
+                uow.counters.increment_unrecognised(
+                    merchant_id, e.source, s.carrier, e.carrier_code, now
+                )
+        if s.state.status is not before:
+            changed_orders.add(s.order_id)
+    _refresh_orders(uow, merchant_id, changed_orders, now)
+
+
+def _pick(candidates: list[_Target], carrier: str | None) -> _Target | None:
     """The same number can (rarely) exist at two carriers; the source's carrier decides."""
     if not candidates:
         return None
@@ -400,6 +482,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
     commands.RecordFulfillment: record_fulfillment,
     commands.CreateShipment: create_shipment,
     commands.RecordTracking: record_tracking,
+    commands.FoldTracking: fold_tracking,
     commands.SweepStaleShipments: sweep_stale_shipments,
 }
 

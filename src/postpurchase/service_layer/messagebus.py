@@ -41,7 +41,8 @@ class MessageBus:
             raise LookupError(f"no handler for {type(command).__name__}")
         result = handler(command)
         events = list(self.uow.collect_new_events())
-        if events and self.after_commit is not None:
+        wake, self.uow.worker_needed = bool(events) or self.uow.worker_needed, False
+        if wake and self.after_commit is not None:
             self.after_commit()
         self._dispatch(events)
         return result

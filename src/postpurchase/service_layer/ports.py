@@ -12,7 +12,7 @@ from typing import Protocol
 
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
-from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.shipments import Shipment, ShipmentRef
 from postpurchase.domain.tracking import TrackingEvent
 
 
@@ -74,6 +74,14 @@ class ShipmentRepository(Protocol):
         """``lock`` holds the rows until commit, taken in id order (no deadlocks)."""
         ...
 
+    def locate(self, merchant_id: str, numbers: Iterable[str]) -> list[ShipmentRef]:
+        """Shipments by tracking number, without loading or locking them."""
+        ...
+
+    def get_many(self, merchant_id: str, shipment_ids: Iterable[str]) -> list[Shipment]:
+        """Load and lock (in id order) the given shipments of one merchant."""
+        ...
+
     def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]: ...
     def views_for_orders(
         self, merchant_id: str, order_ids: Iterable[str]
@@ -93,6 +101,18 @@ class TrackingEventStore(Protocol):
     ) -> set[tuple[str, str]]:
         """Store (shipment_id, event) pairs not stored before; return (shipment_id, fingerprint)
         of those that were new. The database's unique key makes this idempotent under races."""
+        ...
+
+    def append(
+        self, merchant_id: str, items: Sequence[tuple[str, TrackingEvent]], received_at: datetime
+    ) -> set[tuple[str, str]]:
+        """``add_new``, and queue each new event for the folder (deferred ingestion)."""
+        ...
+
+    def claim_pending(self, limit: int) -> list[tuple[str, str, TrackingEvent]]:
+        """Take up to ``limit`` queued events, oldest first, as (merchant_id, shipment_id,
+        event). Exclusive: concurrent folders never get the same event, and the claim is
+        undone if the transaction rolls back."""
         ...
 
     def history(self, shipment_ids: Iterable[str]) -> dict[str, list[TrackingEvent]]: ...

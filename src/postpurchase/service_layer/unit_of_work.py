@@ -26,6 +26,9 @@ class AbstractUnitOfWork(abc.ABC):
 
     def __init__(self) -> None:
         self._published: list[Event] = []
+        # Set by a handler that committed work for the worker other than outbox events
+        # (deferred tracking scans); the bus then nudges the worker, and resets it.
+        self.worker_needed = False
 
     def __enter__(self) -> Self:
         return self  # events committed earlier stay queued until collect_new_events()

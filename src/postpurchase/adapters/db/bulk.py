@@ -63,12 +63,19 @@ def insert_rows(
     *,
     on_conflict: Sequence[str] | None = None,
     returning: Sequence[str] | None = None,
+    queue_into: Table | None = None,
 ) -> list[tuple[Any, ...]]:
     """Insert ``rows``; with ``on_conflict`` skip duplicates of that unique key; with
-    ``returning`` give back those columns of the rows actually inserted."""
+    ``returning`` give back those columns of the rows actually inserted.
+
+    ``queue_into`` (PostgreSQL only) also records each inserted row's ``id`` (as
+    ``event_id``), ``merchant_id`` and ``shipment_id`` in that queue table, in the same
+    statement."""
     if not rows:
         return []
     if conn.dialect.name != "postgresql":
+        if queue_into is not None:
+            raise NotImplementedError("queue_into needs PostgreSQL's data-modifying CTEs")
         from postpurchase.adapters.db.repositories import upsert_insert
 
         stmt: Any = upsert_insert(conn, table) if on_conflict else insert(table)
@@ -87,6 +94,15 @@ def insert_rows(
     )
     if on_conflict:
         sql += f" ON CONFLICT ({', '.join(on_conflict)}) DO NOTHING"
+    if queue_into is not None:
+        wanted = ", ".join(returning or ("id",))
+        kept = ", ".join(dict.fromkeys(["id", "merchant_id", "shipment_id", *(returning or ())]))
+        sql = (
+            f"WITH ins AS ({sql} RETURNING {kept}), "
+            f"queued AS (INSERT INTO {queue_into.name} (event_id, merchant_id, shipment_id) "
+            f"SELECT id, merchant_id, shipment_id FROM ins) SELECT {wanted} FROM ins"
+        )
+        return [tuple(r) for r in conn.exec_driver_sql(sql, params)]
     if returning:
         sql += f" RETURNING {', '.join(returning)}"
         return [tuple(r) for r in conn.exec_driver_sql(sql, params)]

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, any_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, any_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -26,7 +26,7 @@ from postpurchase.domain.ids import new_id
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.money import Money
 from postpurchase.domain.orders import Order, OrderLine, OrderProgress, Promise, ShipmentView
-from postpurchase.domain.shipments import Shipment, ShipmentLine
+from postpurchase.domain.shipments import Shipment, ShipmentLine, ShipmentRef
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
 from postpurchase.domain.tracking import Location, TrackingEvent, TrackingState
 
@@ -198,7 +198,7 @@ class SqlOrderRepository:
     def _load(self, where: Any, *, lock: bool = False) -> list[Order]:
         q = select(t.orders).where(where)
         if lock:
-            q = q.order_by(t.orders.c.id).with_for_update()
+            q = q.order_by(t.orders.c.id).with_for_update(key_share=True)
         rows = self.conn.execute(q).mappings().all()
         if not rows:
             return []
@@ -285,7 +285,7 @@ class SqlOrderRepository:
                 select(o.id, o.status, o.updated_at)
                 .where(o.merchant_id == merchant_id, one_of(self.conn, o.id, chunk))
                 .order_by(o.id)
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
             found = {r.id: r for r in self.conn.execute(q)}
             quantities: dict[str, dict[str, int]] = defaultdict(dict)
@@ -389,8 +389,10 @@ class SqlShipmentRepository:
         q = select(t.shipments).where(where)
         if lock:
             # Row locks in id order: concurrent batches touching the same parcels queue up
-            # instead of overwriting each other's state, and never deadlock.
-            q = q.order_by(t.shipments.c.id).with_for_update()
+            # instead of overwriting each other's state, and never deadlock. NO KEY UPDATE
+            # (we never change a key) leaves the KEY SHARE locks that inserting a scan takes
+            # for its foreign key free: deferred acceptance never waits for a fold.
+            q = q.order_by(t.shipments.c.id).with_for_update(key_share=True)
         out = []
         for r in self.conn.execute(q).mappings():
             if r["id"] in self.seen:
@@ -424,6 +426,29 @@ class SqlShipmentRepository:
         for chunk in _chunks(wanted):
             where = and_(c.merchant_id == merchant_id, one_of(self.conn, c.tracking_number, chunk))
             out.extend(self._load(where, lock=lock))
+        return out
+
+    def locate(self, merchant_id: str, numbers: Iterable[str]) -> list[ShipmentRef]:
+        c = t.shipments.c
+        out: list[ShipmentRef] = []
+        for chunk in _chunks(sorted(set(numbers))):
+            q = select(c.id, c.tracking_number, c.carrier, c.created_at).where(
+                c.merchant_id == merchant_id, one_of(self.conn, c.tracking_number, chunk)
+            )
+            out.extend(ShipmentRef(*row) for row in self.conn.execute(q))
+        return out
+
+    def get_many(self, merchant_id: str, shipment_ids: Iterable[str]) -> list[Shipment]:
+        c = t.shipments.c
+        wanted = sorted(set(shipment_ids))
+        if self.conn.dialect.name == "postgresql":
+            # One statement, so the locks are taken in a single id order.
+            return self._load(
+                and_(c.merchant_id == merchant_id, one_of(self.conn, c.id, wanted)), lock=True
+            )
+        out: list[Shipment] = []
+        for chunk in _chunks(wanted):
+            out.extend(self._load(and_(c.merchant_id == merchant_id, c.id.in_(chunk)), lock=True))
         return out
 
     def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]:
@@ -463,7 +488,7 @@ class SqlShipmentRepository:
             )
             .order_by(last)
             .limit(limit)
-            .with_for_update(skip_locked=True)  # a parcel being updated right now is not quiet
+            .with_for_update(skip_locked=True, key_share=True)  # one being updated is not quiet
         )
         out = []
         for r in self.conn.execute(q).mappings():
@@ -596,6 +621,60 @@ class SqlTrackingEventStore:
             )
             inserted.update((r[0], r[1]) for r in returned)
         return inserted
+
+    def append(
+        self, merchant_id: str, items: Sequence[tuple[str, TrackingEvent]], received_at: datetime
+    ) -> set[tuple[str, str]]:
+        if not items:
+            return set()
+        rows = [event_row(merchant_id, sid, e, received_at) for sid, e in items]
+        inserted: set[tuple[str, str]] = set()
+        for chunk in _chunks(rows, 1000):
+            if self.conn.dialect.name == "postgresql":
+                # One round trip: the events insert feeds the queue insert (a DML CTE).
+                returned = bulk.insert_rows(
+                    self.conn, t.tracking_events, chunk,
+                    on_conflict=("shipment_id", "fingerprint"),
+                    returning=("shipment_id", "fingerprint"),
+                    queue_into=t.tracking_pending,
+                )  # fmt: skip
+                inserted.update((r[0], r[1]) for r in returned)
+                continue
+            returned = bulk.insert_rows(
+                self.conn, t.tracking_events, chunk,
+                on_conflict=("shipment_id", "fingerprint"),
+                returning=("id", "shipment_id", "fingerprint"),
+            )  # fmt: skip
+            if returned:
+                self.conn.execute(
+                    insert(t.tracking_pending),
+                    [{"event_id": i, "merchant_id": merchant_id, "shipment_id": sid}
+                     for i, sid, _ in returned],
+                )  # fmt: skip
+            inserted.update((r[1], r[2]) for r in returned)
+        return inserted
+
+    def claim_pending(self, limit: int) -> list[tuple[str, str, TrackingEvent]]:
+        p = t.tracking_pending.c
+        oldest = (
+            select(p.event_id)
+            .order_by(p.event_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # another folder's claim is not ours to take
+        )
+        claim = (
+            delete(t.tracking_pending)
+            .where(p.event_id.in_(oldest.scalar_subquery()))
+            .returning(p.event_id)
+        )
+        ids = sorted(row[0] for row in self.conn.execute(claim))
+        out: list[tuple[str, str, TrackingEvent]] = []
+        e = t.tracking_events.c
+        for chunk in _chunks(ids):
+            q = select(t.tracking_events).where(one_of(self.conn, e.id, chunk)).order_by(e.id)
+            for r in self.conn.execute(q).mappings():
+                out.append((r["merchant_id"], r["shipment_id"], tracking_event(r)))
+        return out
 
     def history(self, shipment_ids: Iterable[str]) -> dict[str, list[TrackingEvent]]:
         ids = sorted(set(shipment_ids))

@@ -173,6 +173,16 @@ tracking_events = Table(
     UniqueConstraint("shipment_id", "fingerprint", name="uq_tracking_events_shipment_fp"),
 )
 
+# Scans accepted in deferred mode (ADR 0005), not yet folded into their shipments. A queue:
+# the folder deletes what it folds. No foreign keys, so an insert costs one index entry.
+tracking_pending = Table(
+    "tracking_pending",
+    metadata,
+    Column("event_id", BigIntPK, primary_key=True, autoincrement=False),
+    Column("merchant_id", Id, nullable=False),
+    Column("shipment_id", Id, nullable=False),
+)
+
 outbox = Table(
     "outbox",
     metadata,
