@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(
         default=300, ge=1, description="How old a signed webhook timestamp may be (replays)."
     )
+    tracking_page_max_stale_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long a tracking page may be answered from memory without reading the "
+        "database: a new scan, rating or branding change shows within this many seconds "
+        "(0: read on every view).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -21,13 +21,15 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
+from postpurchase.adapters.db import read_models, tracking_views
 from postpurchase.adapters.db import tables as t
-from postpurchase.adapters.db import tracking_views
 from postpurchase.adapters.db.migrate import pending_diff
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.entrypoints.api.app import create_app
 from postpurchase.entrypoints.web import views
+from postpurchase.entrypoints.web.fastpath import ResponseCache
+from postpurchase.entrypoints.web.loader import PageState
 from tests import tracking_scenarios as sc
 from tests.factories import ref
 from tests.fakes import FakeClock
@@ -590,38 +592,197 @@ def test_confident_engine_estimate_wins_over_the_carrier(
     assert text(page.select_one(".hero .eta-note")) == "Our estimate, updated with every scan"
 
 
-def test_cached_page_follows_every_new_scan(
-    client: TestClient, platform: Platform, shop: Any
+@pytest.mark.parametrize("kind", ["unfulfilled", "in_transit", "split", "delivered"])
+def test_the_pages_two_reads_return_the_order_as_the_api_reads_it(
+    kind: str, platform: Platform, shop: Any, engine: Engine
 ) -> None:
+    seeded = sc.order(platform, shop.id, kind)
+    with engine.connect() as conn:
+        expected = read_models.get_order(conn, shop.id, seeded.order_id)
+        assert expected is not None
+        for shipment in expected["shipments"]:
+            full = read_models.get_shipment(conn, shop.id, shipment["id"])
+            assert full is not None
+            shipment["events"] = full["events"]
+        assert read_models.get_order_by_token(conn, seeded.token) == expected
+        assert read_models.get_order_by_token(conn, "no-such-token-at-all") is None
+    if kind == "split":
+        assert len(expected["shipments"]) == 2 and len(expected["lines"]) == 3
+    if kind != "unfulfilled":
+        assert expected["shipments"][0]["events"]
+
+
+class Ticks:
+    """A monotonic clock the test moves by hand (the page caches' time base)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticks(client: TestClient) -> Ticks:
+    """The app's page state on a hand-moved clock, 1 s staleness bound, sweeps run by hand."""
+    clock = Ticks()
+    client.app.state.tracking_page = PageState(  # type: ignore[attr-defined]
+        clock=clock, max_stale=1.0, background_sweep=False
+    )
+    return clock
+
+
+def page_state(client: TestClient) -> PageState:
+    state: PageState = client.app.state.tracking_page  # type: ignore[attr-defined]
+    return state
+
+
+def new_scan(platform: Platform, shop: Any, order_id: str) -> None:
     from postpurchase.domain import commands
     from postpurchase.domain.status import ShipmentStatus
     from postpurchase.domain.tracking import TrackingEvent
 
-    seeded = sc.order(platform, shop.id, "in_transit")
-    first = client.get(f"/t/{seeded.token}")
-    assert client.get(f"/t/{seeded.token}").content == first.content  # served from the cache
-    pages = client.app.state.tracking_page.pages  # type: ignore[attr-defined]
-    assert pages.hits >= 1
     with platform.engine.connect() as conn:
-        number = conn.execute(
-            t.shipments.select().where(t.shipments.c.order_id == seeded.order_id)
+        shipment = conn.execute(
+            t.shipments.select().where(t.shipments.c.order_id == order_id)
         ).first()
-    assert number is not None
+    assert shipment is not None
     scan = TrackingEvent(
         occurred_at=sc.NOW - timedelta(minutes=30),
         status=ShipmentStatus.OUT_FOR_DELIVERY,
         description="Out For Delivery Today",
     )
-    platform.bus().handle(
-        commands.RecordTracking(
-            shop.id, (commands.TrackingUpdate(number.tracking_number, "ups", (scan,)),)
-        )
+    update_ = commands.TrackingUpdate(shipment.tracking_number, "ups", (scan,))
+    platform.bus().handle(commands.RecordTracking(shop.id, (update_,)))
+
+
+def test_a_new_scan_shows_within_the_staleness_bound(
+    client: TestClient, platform: Platform, shop: Any, ticks: Ticks
+) -> None:
+    seeded = sc.order(platform, shop.id, "in_transit")
+    url = f"/t/{seeded.token}"
+    first = client.get(url)
+    state = page_state(client)
+    assert client.get(url).content == first.content
+    assert state.responses.hits == 1  # the repeat view never reached the route
+    new_scan(platform, shop, seeded.order_id)
+    ticks.now += 0.9  # within the bound the page may still be the one read 0.9 s ago ...
+    assert client.get(url).content == first.content
+    ticks.now += 0.1  # ... but not once the bound is reached
+    assert text(soup(client.get(url).text).h1) == "Out for delivery"
+    json_now = client.get(f"/api/v1/public/track/{seeded.token}").json()
+    assert json_now["shipments"][0]["status"] == "out_for_delivery"
+    # another language is another entry
+    assert text(soup(client.get(f"{url}?lang=de").text).h1) == "In Zustellung"
+
+
+def test_the_sweep_keeps_unchanged_pages_fresh_and_drops_changed_ones(
+    client: TestClient, platform: Platform, shop: Any, ticks: Ticks
+) -> None:
+    calm = sc.order(platform, shop.id, "in_transit")
+    moving = sc.order(platform, shop.id, "in_transit")
+    for seeded in (calm, moving):
+        client.get(f"/t/{seeded.token}")
+        client.get(f"/t/{seeded.token}")  # a view since the last sweep: the sweep checks it
+    new_scan(platform, shop, moving.order_id)
+    ticks.now += 0.6
+    page_state(client).sweep(platform.engine)
+    ticks.now += 0.9  # 1.5 s after the first read, 0.9 s after the sweep's
+    hits = page_state(client).responses.hits
+    assert text(soup(client.get(f"/t/{calm.token}").text).h1) == "On its way"
+    assert page_state(client).responses.hits == hits + 1  # extended by the sweep
+    assert text(soup(client.get(f"/t/{moving.token}").text).h1) == "Out for delivery"
+    assert page_state(client).responses.hits == hits + 1  # dropped by the sweep: rendered
+
+
+def test_a_branding_change_shows_within_the_bound(
+    client: TestClient, platform: Platform, ticks: Ticks
+) -> None:
+    m = sc.merchant(platform, settings={"branding": {"primary_color": "#14532d"}})
+    url = f"/t/{sc.order(platform, m.id, 'in_transit').token}"
+    assert "--brand:#14532d" in client.get(url).text
+    sc.set_settings(platform.engine, m.id, {"branding": {"primary_color": "#7c3aed"}})
+    ticks.now += 1.0
+    assert "--brand:#7c3aed" in client.get(url).text
+
+
+def test_a_rating_shows_at_once(
+    client: TestClient, platform: Platform, shop: Any, ticks: Ticks
+) -> None:
+    seeded = sc.order(platform, shop.id, "delivered")
+    url = f"/t/{seeded.token}"
+    assert soup(client.get(url).text).select_one(".stars [aria-pressed=true]") is None
+    client.post(f"{url}/rating", data={"score": "4"})
+    assert soup(client.get(url).text).select_one(".stars [aria-pressed=true]")["value"] == "4"
+
+
+def test_if_none_match_gets_a_304_from_the_route_and_from_the_cache(
+    client: TestClient, platform: Platform, shop: Any, ticks: Ticks
+) -> None:
+    seeded = sc.order(platform, shop.id, "in_transit")
+    for url in (f"/t/{seeded.token}", f"/api/v1/public/track/{seeded.token}"):
+        full = client.get(url)
+        etag = full.headers["etag"]
+        cached = client.get(url, headers={"if-none-match": etag})  # the fast path
+        assert cached.status_code == 304 and cached.content == b""
+        assert cached.headers["etag"] == etag
+        assert cached.headers["cache-control"] == full.headers["cache-control"]
+        page_state(client).responses.clear()
+        routed = client.get(url, headers={"if-none-match": f'W/{etag}, "other"'})  # the route
+        assert routed.status_code == 304 and routed.content == b""
+        assert routed.headers["etag"] == etag
+        assert "content-type" not in routed.headers
+        assert client.get(url, headers={"if-none-match": '"stale"'}).status_code == 200
+        if url.startswith("/t/"):
+            assert (
+                cached.headers["content-security-policy"] == full.headers["content-security-policy"]
+            )
+
+
+def test_the_cache_never_mixes_hosts_tenants_or_languages(
+    client: TestClient, platform: Platform, ticks: Ticks
+) -> None:
+    domain = f"track-{ref()}.example.com"
+    own = sc.merchant(platform, settings={"tracking_page": {"custom_domains": [domain]}})
+    other = sc.merchant(platform, settings={"branding": {"display_name": "Other Shop"}})
+    mine = sc.order(platform, own.id, "in_transit")
+    theirs = sc.order(platform, other.id, "in_transit")
+    # cached on the default host, another shop's page is still a 404 on the custom domain
+    for _ in range(2):
+        assert client.get(f"/t/{theirs.token}").status_code == 200
+        assert client.get(f"/t/{theirs.token}", headers={"host": domain}).status_code == 404
+        assert client.get(f"/t/{mine.token}", headers={"host": domain}).status_code == 200
+    # each token is its own page: never another order's, whatever was cached first
+    a = client.get(f"/t/{mine.token}", headers={"host": domain}).text
+    b = client.get(f"/t/{theirs.token}").text
+    assert mine.number in a and theirs.number not in a
+    assert theirs.number in b and "Other Shop" in b and mine.number not in b
+    # the language cookie is part of the key (so is Accept-Language: see the unit tests)
+    fr = client.get(f"/t/{theirs.token}", headers={"cookie": "pp_lang=fr"})
+    assert soup(fr.text).html["lang"] == "fr"
+    assert soup(client.get(f"/t/{theirs.token}").text).html["lang"] == "en"
+    # a ?lang= switch is cached with its cookie
+    for _ in range(2):
+        es = client.get(f"/t/{theirs.token}?lang=es")
+        assert soup(es.text).html["lang"] == "es" and "pp_lang=es" in es.headers["set-cookie"]
+        client.cookies.clear()
+
+
+def test_the_cache_is_bounded_and_can_be_turned_off(
+    client: TestClient, platform: Platform, shop: Any
+) -> None:
+    client.app.state.tracking_page = PageState(  # type: ignore[attr-defined]
+        responses=ResponseCache(entries=2), background_sweep=False
     )
-    assert text(soup(client.get(f"/t/{seeded.token}").text).h1) == "Out for delivery"
-    json_before = client.get(f"/api/v1/public/track/{seeded.token}").json()
-    assert json_before["shipments"][0]["status"] == "out_for_delivery"
-    # another language is another entry; the first one stays valid
-    assert text(soup(client.get(f"/t/{seeded.token}?lang=de").text).h1) == "In Zustellung"
+    orders = [sc.order(platform, shop.id, "in_transit") for _ in range(3)]
+    for seeded in orders:
+        client.get(f"/t/{seeded.token}")
+    assert len(page_state(client).responses) == 2
+    client.app.state.tracking_page = PageState(max_stale=0)  # type: ignore[attr-defined]
+    for _ in range(2):
+        client.get(f"/t/{orders[0].token}")
+    assert len(page_state(client).responses) == 0
+    assert page_state(client).pages.hits == 1  # every view checked the version
 
 
 def test_email_survey_link_preselects_the_score_but_only_a_tap_records_it(

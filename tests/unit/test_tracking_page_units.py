@@ -1,5 +1,5 @@
 """The tracking page's pure parts: catalogue, language and zone choice, branding safety,
-lookup matching, rate limiting, estimate choice and milestones. No I/O."""
+lookup matching, rate limiting, estimate choice, milestones and the response cache. No I/O."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from postpurchase.adapters.db.tracking_views import PageVersion
 from postpurchase.entrypoints.web import branding as b
+from postpurchase.entrypoints.web import fastpath as fp
 from postpurchase.entrypoints.web import i18n, lookup
 from postpurchase.entrypoints.web.estimates import EngineEstimate, choose
 from postpurchase.entrypoints.web.page import steps_for
@@ -378,3 +380,110 @@ def test_times_and_days_are_formatted_on_the_shoppers_clock() -> None:
     assert i18n.translator("en").time(at, i18n.zone("America/New_York")) == "1:18\u202fPM"
     assert i18n.translator("de").time(at, i18n.zone("Europe/Berlin")) == "19:18"
     assert i18n.translator("pt-BR").time(at, i18n.zone("America/Sao_Paulo")) == "15:18"
+
+
+# ---- response cache ---------------------------------------------------------------------------
+
+TOKEN = "tok_" + "a" * 20
+
+
+def _scope(path: str = f"/t/{TOKEN}", query: bytes = b"", **headers: str) -> dict[str, Any]:
+    raw = [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
+    return {"type": "http", "method": "GET", "path": path, "query_string": query, "headers": raw}
+
+
+def _key(path: str = f"/t/{TOKEN}", query: bytes = b"", **headers: str) -> fp.Key | None:
+    found = fp.request_key(_scope(path, query, **headers), lambda tok: len(tok) >= 16)
+    return found.key if found else None
+
+
+def test_the_key_holds_everything_the_answer_depends_on() -> None:
+    base = _key(host="shop.example", accept_language="en")
+    assert base is not None
+    others = [
+        _key(host="track.other.example", accept_language="en"),  # another host
+        _key(host="shop.example", accept_language="de"),
+        _key(host="shop.example", accept_language="en", cookie="pp_lang=fr"),
+        _key(query=b"lang=es", host="shop.example", accept_language="en"),
+        _key(query=b"rated=1", host="shop.example", accept_language="en"),
+        _key(f"/t/{TOKEN[:-1]}b", host="shop.example", accept_language="en"),  # another order
+    ]
+    assert len({base, *others}) == 1 + len(others)
+    # what it does not depend on: other cookies, the host's case; the JSON twin's host
+    assert _key(host="Shop.Example", accept_language="en", cookie="_ga=1") == base
+    api = f"/api/v1/public/track/{TOKEN}"
+    assert _key(api, host="a.example") == _key(api, host="b.example")
+    assert _key(api, origin="https://a.example") != _key(api, origin="https://b.example")
+    assert _key(api) != _key()  # HTML and JSON never share an entry
+
+
+def test_the_key_reads_the_first_header_like_starlette() -> None:
+    scope = _scope(host="shop.example")
+    scope["headers"].append((b"host", b"evil.example"))
+    found = fp.request_key(scope, lambda tok: True)
+    assert found is not None and found.key[3] == b"shop.example"
+
+
+@pytest.mark.parametrize(
+    "path", [f"/t/{TOKEN}/survey", f"/t/{TOKEN}/rating", "/t/", "/track", "/static/x.css", "/t/x"]
+)
+def test_only_pages_have_a_key(path: str) -> None:
+    assert _key(path) is None
+
+
+def test_etag_matching() -> None:
+    tag = fp.etag_of(b"page")
+    assert fp.etag_matches(tag, tag) and fp.etag_matches(f'"x", W/{tag}'.encode(), tag.encode())
+    assert fp.etag_matches(b"*", tag)
+    assert not fp.etag_matches(b'"x"', tag) and not fp.etag_matches(b"", tag)
+    assert fp.etag_of(b"page") != fp.etag_of(b"page!")
+
+
+def _entry(token: str = TOKEN, fresh_until: float = 10.0, expires: float = 60.0) -> fp.Entry:
+    version = PageVersion("o", "m", "en", "shipped", datetime(2026, 1, 1), 1, 3, None, None)
+    return fp.make_entry(
+        token=token, version=version, settings={}, host=None,
+        raw_headers=[(b"content-type", b"text/html"), (b"content-length", b"4"), (b"etag", b"x")],
+        body=b"page", etag='"x"', expires=expires, fresh_until=fresh_until,
+    )  # fmt: skip
+
+
+def test_entries_are_served_until_fresh_until_and_never_past_the_render() -> None:
+    cache = fp.ResponseCache()
+    key = _key()
+    assert key is not None
+    entry = _entry()
+    cache.store(key, entry)
+    assert cache.lookup(key, 9.99) is entry and entry.used
+    assert cache.lookup(key, 10.0) is None
+    assert entry.headers_304 == [(b"etag", b"x")]  # no body headers on a 304
+    cache.renew(key, entry, 200.0)
+    assert entry.fresh_until == 60.0  # the render's own limit
+    capped = _entry(fresh_until=100.0, expires=30.0)
+    assert capped.fresh_until == 30.0
+
+
+def test_the_sweep_only_touches_the_entry_it_checked() -> None:
+    cache = fp.ResponseCache()
+    key = _key()
+    assert key is not None
+    old, new = _entry(), _entry()
+    cache.store(key, old)
+    cache.lookup(key, 1.0)
+    assert cache.take_used() == [(key, old)] and cache.take_used() == []
+    cache.store(key, new)  # a fresher render replaced it meanwhile
+    cache.drop(key, old)
+    cache.renew(key, old, 50.0)
+    assert cache.lookup(key, 1.0) is new and new.fresh_until == 10.0
+
+
+def test_the_cache_is_an_lru_with_a_bound_and_forgets_orders() -> None:
+    cache = fp.ResponseCache(entries=2)
+    keys = [_key(f"/t/{c * 20}") for c in "abc"]
+    for key, c in zip(keys, "abc", strict=True):
+        assert key is not None
+        cache.store(key, _entry(token=c * 20))
+    assert len(cache) == 2 and cache.lookup(keys[0], 1.0) is None  # type: ignore[arg-type]
+    cache.drop_token("b" * 20)
+    assert len(cache) == 1 and cache.lookup(keys[2], 1.0) is not None  # type: ignore[arg-type]
+    assert fp.ResponseCache(entries=0).entries == 0

@@ -59,6 +59,14 @@ def merchant_profile(conn: Connection, merchant_id: str) -> MerchantProfile | No
     return _profile(row) if row else None
 
 
+def merchant_profiles(conn: Connection, merchant_ids: list[str]) -> dict[str, MerchantProfile]:
+    """Several merchants' profiles in one query (the page cache's freshness sweep)."""
+    if not merchant_ids:
+        return {}
+    rows = conn.execute(select(*_PROFILE_COLUMNS).where(t.merchants.c.id.in_(merchant_ids)))
+    return {row["id"]: _profile(row) for row in rows.mappings()}
+
+
 def merchant_by_slug(conn: Connection, slug: str) -> MerchantProfile | None:
     row = (
         conn.execute(select(*_PROFILE_COLUMNS).where(t.merchants.c.slug == slug)).mappings().first()
@@ -122,8 +130,13 @@ class PageVersion:
     rating: int | None
 
 
-def _page_version_query() -> Any:
+def _page_version_query(*, many: bool) -> Any:
     o, s, r = t.orders.c, t.shipments.c, t.tracking_ratings.c
+    which = (
+        o.tracking_token.in_(bindparam("tokens", expanding=True))
+        if many
+        else o.tracking_token == bindparam("token")
+    )
     return (
         select(
             o.id,
@@ -135,30 +148,44 @@ def _page_version_query() -> Any:
             func.coalesce(func.sum(s.event_count), 0),
             func.max(s.last_event_at),
             r.score,
+            o.tracking_token,
         )
         .select_from(
             t.orders.outerjoin(t.shipments, s.order_id == o.id).outerjoin(
                 t.tracking_ratings, r.order_id == o.id
             )
         )
-        .where(o.tracking_token == bindparam("token"))
-        .group_by(o.id, o.merchant_id, o.locale, o.status, o.updated_at, r.score)
+        .where(which)
+        .group_by(o.id, o.merchant_id, o.locale, o.status, o.updated_at, r.score, o.tracking_token)
     )
 
 
 # Built once: this runs on every page view, and building a select costs more than running it.
-_PAGE_VERSION = _page_version_query()
+_PAGE_VERSION = _page_version_query(many=False)
+_PAGE_VERSIONS = _page_version_query(many=True)
+VERSIONS_PER_QUERY = 500
 
 
-def page_version(conn: Connection, token: str) -> PageVersion | None:
-    q = _PAGE_VERSION
-    row = conn.execute(q, {"token": token}).first()
-    if row is None:
-        return None
+def _version(row: Any) -> PageVersion:
     return PageVersion(
         row[0], row[1], row[2], row[3], row[4], int(row[5]), int(row[6]), row[7],
         int(row[8]) if row[8] is not None else None,
     )  # fmt: skip
+
+
+def page_version(conn: Connection, token: str) -> PageVersion | None:
+    row = conn.execute(_PAGE_VERSION, {"token": token}).first()
+    return _version(row) if row is not None else None
+
+
+def page_versions(conn: Connection, tokens: list[str]) -> dict[str, PageVersion]:
+    """The versions of many orders' pages (a few queries, whatever their number)."""
+    out: dict[str, PageVersion] = {}
+    for i in range(0, len(tokens), VERSIONS_PER_QUERY):
+        chunk = tokens[i : i + VERSIONS_PER_QUERY]
+        for row in conn.execute(_PAGE_VERSIONS, {"tokens": chunk}):
+            out[row[9]] = _version(row)
+    return out
 
 
 def get_rating(conn: Connection, order_id: str) -> int | None:

@@ -2,27 +2,35 @@
 
 Shared by the HTML page and its JSON twin so both answer the same question the same way.
 
-The tracking page is the most visited page a merchant has, and shoppers reload it, so the
-rendered answer is cached in the process, keyed by token, language and format, and checked
-on every request against a one-row *version* of the order (its status and update time, its
-shipments' scan counts and last scan, the rating): any new scan, parcel, cancellation or
-rating changes the version, so a cached page is never staler than the database. Entries
-also expire after :data:`PAGE_TTL` seconds because "today", "tomorrow" and the live
-estimate move with the clock, and they are dropped when the merchant's settings change.
-Merchant profiles and the custom-domain map are cached for a few seconds: they change
-rarely.
+The tracking page is the most visited page a merchant has, and shoppers reload it, so it is
+cached in the process at two levels:
+
+- finished responses (:mod:`.fastpath`), replayed by :class:`TrackingPageFastPath` before
+  routing for at most ``max_stale`` seconds after the database was last read for them (a
+  background sweep re-reads the versions of the pages being viewed and extends the ones that
+  have not changed);
+- rendered pages (:class:`PageCache`), keyed by token, language and format and checked on
+  every request that reaches the route against a one-row *version* of the order (its status
+  and update time, its shipments' scan counts and last scan, the rating): any new scan,
+  parcel, cancellation or rating changes the version.
+
+So a page is never staler than ``max_stale`` seconds. Rendered pages also expire after
+:data:`PAGE_TTL` seconds because "today", "tomorrow" and the live estimate move with the
+clock, and both levels drop a page when the merchant's settings change. Merchant profiles
+are re-read every ``max_stale`` seconds, the custom-domain map every minute.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -30,13 +38,22 @@ from typing import Annotated, Any, TypeVar
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
-from sqlalchemy import Connection
+from fastapi.responses import Response
+from sqlalchemy import Connection, Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from postpurchase.adapters.db import read_models, tracking_views
 from postpurchase.adapters.db.tracking_views import MerchantProfile, PageVersion
 from postpurchase.bootstrap import Platform
 from postpurchase.entrypoints.web.branding import Branding, branding_from, request_host
 from postpurchase.entrypoints.web.estimates import Estimator, engine_estimator
+from postpurchase.entrypoints.web.fastpath import (
+    ResponseCache,
+    etag_matches,
+    etag_of,
+    make_entry,
+    request_key,
+)
 from postpurchase.entrypoints.web.i18n import (
     Translator,
     choose_language,
@@ -48,9 +65,10 @@ from postpurchase.entrypoints.web.page import TrackingPage, build_page
 from postpurchase.entrypoints.web.ratelimit import LookupLimiter
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LANG_COOKIE = "pp_lang"
-PROFILE_TTL = 30.0
+MAX_STALE = 1.0  # default of Settings.tracking_page_max_stale_seconds
 DOMAINS_TTL = 60.0
 PAGE_TTL = 60.0
 PAGE_CACHE_ENTRIES = 2048  # ~20 KB of HTML each: about 40 MB at most
@@ -78,11 +96,21 @@ class _Cached:
 
 
 @dataclass(slots=True)
-class _Page:
+class CachedPage:
     at: float
     version: PageVersion
     settings: dict[str, Any]
     rendered: Rendered
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A page for a request, with what it was made from (for the response cache)."""
+
+    rendered: Rendered
+    version: PageVersion
+    settings: dict[str, Any]
+    expires: float  # when the render itself is too old (PAGE_TTL), on the state's clock
 
 
 class PageCache:
@@ -93,14 +121,14 @@ class PageCache:
     ):
         self.entries = entries
         self.clock = clock
-        self._items: OrderedDict[tuple[str, ...], _Page] = OrderedDict()
+        self._items: OrderedDict[tuple[str, ...], CachedPage] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(
         self, key: tuple[str, ...], version: PageVersion, settings: dict[str, Any]
-    ) -> Rendered | None:
+    ) -> CachedPage | None:
         with self._lock:
             hit = self._items.get(key)
             if (
@@ -113,7 +141,7 @@ class PageCache:
                 return None
             self._items.move_to_end(key)
             self.hits += 1
-            return hit.rendered
+            return hit
 
     def put(
         self,
@@ -121,14 +149,16 @@ class PageCache:
         version: PageVersion,
         settings: dict[str, Any],
         rendered: Rendered,
-    ) -> None:
+    ) -> CachedPage:
+        page = CachedPage(self.clock(), version, settings, rendered)
         if self.entries <= 0:
-            return
+            return page
         with self._lock:
-            self._items[key] = _Page(self.clock(), version, settings, rendered)
+            self._items[key] = page
             self._items.move_to_end(key)
             while len(self._items) > self.entries:
                 self._items.popitem(last=False)
+        return page
 
     def clear(self) -> None:
         with self._lock:
@@ -137,28 +167,43 @@ class PageCache:
 
 @dataclass
 class PageState:
-    """Per-app caches and the lookup limiter, created on first use (see :func:`state_of`)."""
+    """Per-app caches and the lookup limiter, created on first use (see :func:`state_for`).
+
+    ``max_stale`` bounds how old a page may be (seconds since the database was last read for
+    it); 0 turns the response cache off, so every view checks the order's version.
+    """
 
     clock: Callable[[], float] = time.monotonic
     limiter: LookupLimiter = field(default_factory=LookupLimiter)
     estimator: Estimator | None = engine_estimator
     pages: PageCache = field(default_factory=PageCache)
+    responses: ResponseCache = field(default_factory=ResponseCache)
+    max_stale: float = MAX_STALE
+    background_sweep: bool = True  # tests call sweep() themselves
     _profiles: dict[str, _Cached] = field(default_factory=dict)
     _brandings: dict[str, tuple[MerchantProfile, Branding]] = field(default_factory=dict)
     _domains: _Cached | None = None
 
+    def __post_init__(self) -> None:
+        self.pages.clock = self.clock  # one time base for every expiry
+
     def profile(self, conn: Connection, merchant_id: str) -> MerchantProfile | None:
         now = self.clock()
         hit = self._profiles.get(merchant_id)
-        if hit is not None and now - hit.at < PROFILE_TTL:
+        if hit is not None and now - hit.at < self.max_stale:
             value: MerchantProfile | None = hit.value
             return value
         profile = tracking_views.merchant_profile(conn, merchant_id)
+        self._remember_profile(merchant_id, profile, now)
+        return profile
+
+    def _remember_profile(
+        self, merchant_id: str, profile: MerchantProfile | None, at: float
+    ) -> None:
         if len(self._profiles) > 10_000:
             self._profiles.clear()
             self._brandings.clear()
-        self._profiles[merchant_id] = _Cached(now, profile)
-        return profile
+        self._profiles[merchant_id] = _Cached(at, profile)
 
     def branding(self, profile: MerchantProfile) -> Branding:
         """The merchant's validated branding, rebuilt only when its settings change."""
@@ -189,6 +234,80 @@ class PageState:
         self._brandings.clear()
         self._domains = None
         self.pages.clear()
+        self.responses.clear()
+
+    # ---- response cache ----
+
+    def remember(
+        self, request: Request, response: Response, served: Served, read_at: float
+    ) -> None:
+        """Keep a 200 answer for the fast path, fresh until ``read_at + max_stale`` (``read_at``
+        is a time before the order's version was read for it)."""
+        if self.max_stale <= 0 or response.status_code != 200:
+            return
+        found = request_key(request.scope, valid_token)
+        if found is None:
+            return
+        check_host = found.key[0] == "html"
+        entry = make_entry(
+            token=found.token,
+            version=served.version,
+            settings=served.settings,
+            host=request_host(request.headers.get("host")) if check_host else None,
+            raw_headers=response.raw_headers,
+            body=bytes(response.body),
+            etag=served.rendered.headers["ETag"],
+            expires=served.expires,
+            fresh_until=read_at + self.max_stale,
+        )
+        self.responses.store(found.key, entry)
+
+    def maybe_sweep(self, app: Any, now: float) -> None:
+        """Start a sweep in a background thread when one is due (called on cache hits)."""
+        cache = self.responses
+        due = now - cache.last_sweep >= self.max_stale / 2
+        if not self.background_sweep or cache.sweeping or not due:
+            return
+        cache.sweeping = True
+        cache.last_sweep = now
+        engine = app.state.platform.engine
+        threading.Thread(target=self._sweep_in_background, args=(engine,), daemon=True).start()
+
+    def _sweep_in_background(self, engine: Engine) -> None:
+        try:
+            self.sweep(engine)
+        except Exception:  # a failed sweep only means entries expire and render again
+            log.exception("tracking page cache sweep failed")
+        finally:
+            self.responses.sweeping = False
+
+    def sweep(self, engine: Engine) -> None:
+        """Re-read, in a few queries, the versions and merchant settings of the pages served
+        since the last sweep; extend those that have not changed, drop the others."""
+        started = self.clock()
+        used = self.responses.take_used()
+        if not used:
+            return
+        tokens = sorted({e.token for _, e in used})
+        merchant_ids = sorted({e.version.merchant_id for _, e in used})
+        with engine.connect() as conn:
+            versions = tracking_views.page_versions(conn, tokens)
+            profiles = tracking_views.merchant_profiles(conn, merchant_ids)
+            domains = self.domains(conn) if any(e.host for _, e in used) else {}
+        for merchant_id in merchant_ids:
+            self._remember_profile(merchant_id, profiles.get(merchant_id), started)
+        for key, entry in used:
+            profile = profiles.get(entry.version.merchant_id)
+            owner = domains.get(entry.host) if entry.host else None
+            if (
+                versions.get(entry.token) == entry.version
+                and profile is not None
+                and profile.settings == entry.settings
+                and owner in (None, entry.version.merchant_id)
+            ):
+                self.responses.renew(key, entry, started + self.max_stale)
+            else:
+                self.responses.drop(key, entry)
 
 
 _STATE_LOCK = threading.Lock()
@@ -222,21 +341,65 @@ async def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(partial(func, *args, **kwargs), limiter=limiter)
 
 
-def state_of(request: Request) -> PageState:
+def state_for(app: Any) -> PageState:
     """The app's :class:`PageState`; an app may pre-set one (or a delivery estimator)."""
-    app_state = request.app.state
+    app_state = app.state
     found = getattr(app_state, "tracking_page", None)
     if found is None:
         with _STATE_LOCK:
             found = getattr(app_state, "tracking_page", None)
             if found is None:
-                found = PageState()
+                platform = getattr(app_state, "platform", None)
+                settings = getattr(platform, "settings", None)
+                found = PageState(
+                    max_stale=getattr(settings, "tracking_page_max_stale_seconds", MAX_STALE)
+                )
                 custom = getattr(app_state, "delivery_estimator", None)
                 if custom is not None:
                     found.estimator = custom
                 app_state.tracking_page = found
     state: PageState = found
     return state
+
+
+def state_of(request: Request) -> PageState:
+    return state_for(request.app)
+
+
+class TrackingPageFastPath:
+    """Pure ASGI middleware: replays a fresh cached tracking page (or JSON twin) answer.
+
+    Consulted before routing, so a repeat view costs about what a static file does. Every
+    other request, and every miss, goes on to the app unchanged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and "app" in scope:
+            found = request_key(scope, valid_token)
+            if found is not None:
+                state = state_for(scope["app"])
+                now = state.clock()
+                entry = state.responses.lookup(found.key, now)
+                if entry is not None:
+                    if found.if_none_match and etag_matches(found.if_none_match, entry.etag):
+                        status, headers, body = 304, entry.headers_304, b""
+                    else:
+                        status, headers, body = 200, entry.headers, entry.body
+                    start = {"type": "http.response.start", "status": status, "headers": headers}
+                    await send(start)
+                    await send({"type": "http.response.body", "body": body})
+                    state.maybe_sweep(scope["app"], now)
+                    return
+        await self.app(scope, receive, send)
+
+
+def not_modified(request: Request, rendered: Rendered) -> bool:
+    """Whether the request's ``If-None-Match`` names this answer's ETag."""
+    inm = request.headers.get("if-none-match")
+    return inm is not None and etag_matches(inm, rendered.headers["ETag"])
 
 
 def host_merchant(request: Request, conn: Connection, state: PageState) -> str | None:
@@ -271,7 +434,7 @@ def serve_page(
     prefer_explicit: str | None,
     check_host: bool,
     render: Callable[[Loaded], Rendered],
-) -> Rendered | None:
+) -> Served | None:
     """The rendered page for ``token`` (cached), or None when it must look like it does not
     exist.
 
@@ -301,7 +464,7 @@ def serve_page(
         key = (token, lang, fmt)
         cached = state.pages.get(key, version, merchant.settings)
         if cached is not None:
-            return cached
+            return Served(cached.rendered, version, merchant.settings, cached.at + PAGE_TTL)
         order = read_models.get_order_by_token(conn, token)
         if order is None:  # deleted between the two reads
             return None
@@ -322,5 +485,6 @@ def serve_page(
         estimator=state.estimator,
     )
     rendered = render(Loaded(page, t, merchant, order))
-    state.pages.put(key, version, merchant.settings, rendered)
-    return rendered
+    rendered = replace(rendered, headers={**rendered.headers, "ETag": etag_of(rendered.body)})
+    kept = state.pages.put(key, version, merchant.settings, rendered)
+    return Served(rendered, version, merchant.settings, kept.at + PAGE_TTL)

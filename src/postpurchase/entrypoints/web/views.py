@@ -44,6 +44,7 @@ from postpurchase.entrypoints.web.loader import (
     explicit_language,
     host_merchant,
     in_thread,
+    not_modified,
     serve_page,
     state_of,
     valid_token,
@@ -202,7 +203,9 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
         )
         return Rendered(body, HTML, headers, loaded.page.branding)
 
-    rendered = await in_thread(
+    state = state_of(request)
+    read_at = state.clock()  # before the order is read: the cached answer's age counts from here
+    served = await in_thread(
         serve_page,
         request,
         platform,
@@ -212,11 +215,24 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
         check_host=True,
         render=render,
     )
-    if rendered is None:
+    if served is None:
         return not_found(request)
+    rendered = served.rendered
     response = Response(rendered.body, media_type=rendered.media_type, headers=rendered.headers)
     _remember_language(request, response)
+    state.remember(request, response, served, read_at)
+    if not_modified(request, rendered):
+        return _not_modified(response)
     return response
+
+
+def _not_modified(response: Response) -> Response:
+    """The 304 twin of a 200: the same headers but the body's."""
+    out = Response(status_code=304)
+    out.raw_headers = [
+        (k, v) for k, v in response.raw_headers if k not in (b"content-length", b"content-type")
+    ]
+    return out
 
 
 @router.post("/t/{token}/rating")
@@ -254,6 +270,7 @@ async def rate_delivery(token: str, request: Request, platform: WebPlatform) -> 
         return True
 
     saved = await in_thread(save)
+    state_of(request).responses.drop_token(token)  # the next view shows the rating at once
     if not saved:
         if wants_json:
             return JSONResponse({"error": "this order cannot be rated yet"}, status_code=404)

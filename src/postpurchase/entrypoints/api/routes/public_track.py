@@ -21,9 +21,12 @@ from postpurchase.entrypoints.web.i18n import normalise_language
 from postpurchase.entrypoints.web.loader import (
     Loaded,
     Rendered,
+    Served,
     WebPlatform,
     in_thread,
+    not_modified,
     serve_page,
+    state_of,
     valid_token,
 )
 from postpurchase.entrypoints.web.page import page_json
@@ -58,14 +61,21 @@ async def public_track(
     ),
 ) -> Response:
     """Status, dates, shipments and scans of one order, in the shopper's language and zone."""
-    rendered = await in_thread(_serve, request, platform, token, lang)
-    if rendered is None:
+    state = state_of(request)
+    read_at = state.clock()
+    served = await in_thread(_serve, request, platform, token, lang)
+    if served is None:
         return _not_found()
+    rendered = served.rendered
     headers = {**rendered.headers, **_cors(rendered.branding, request.headers.get("origin"))}
-    return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+    response = Response(rendered.body, media_type=rendered.media_type, headers=headers)
+    state.remember(request, response, served, read_at)
+    if not_modified(request, rendered):
+        return Response(status_code=304, headers=headers)
+    return response
 
 
-def _serve(request: Request, platform: Platform, token: str, lang: str | None) -> Rendered | None:
+def _serve(request: Request, platform: Platform, token: str, lang: str | None) -> Served | None:
     def render(loaded: Loaded) -> Rendered:
         body = orjson.dumps(page_json(loaded.page))
         headers = {"Cache-Control": "private, max-age=15", "Referrer-Policy": "no-referrer"}
@@ -86,10 +96,10 @@ def _serve(request: Request, platform: Platform, token: str, lang: str | None) -
 async def public_track_preflight(token: str, request: Request, platform: WebPlatform) -> Response:
     """CORS preflight: allowed only for origins the token's merchant listed."""
     origin = request.headers.get("origin")
-    rendered = None
+    served = None
     if origin and valid_token(token):
-        rendered = await in_thread(_serve, request, platform, token, None)
-    headers = _cors(rendered.branding if rendered else None, origin)
+        served = await in_thread(_serve, request, platform, token, None)
+    headers = _cors(served.rendered.branding if served else None, origin)
     if "Access-Control-Allow-Origin" in headers:
         headers.update(
             {
