@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.domain.errors import InvalidInput
@@ -89,17 +89,73 @@ def get_order(conn: Connection, merchant_id: str, order_id: str) -> dict[str, An
     return rows[0]
 
 
-def get_order_by_token(conn: Connection, token: str) -> dict[str, Any] | None:
-    """For the shopper's tracking page: the token is the only credential."""
-    row = (
-        conn.execute(select(t.orders).where(t.orders.c.tracking_token == token)).mappings().first()
+def _prefixed(table: Any, prefix: str) -> list[Any]:
+    return [c.label(prefix + c.name) for c in table.c]
+
+
+# The tracking page's two reads, built once (building a select costs more than running it):
+# the order with its lines, then its shipments with their scans, each a LEFT JOIN.
+_ORDER_COLUMNS = [c.name for c in t.orders.c]
+_LINE_COLUMNS = [c.name for c in t.order_lines.c]
+_SHIPMENT_COLUMNS = [c.name for c in t.shipments.c]
+_EVENT_COLUMNS = [c.name for c in t.tracking_events.c]
+_LINE_ID, _SHIPMENT_ID, _EVENT_ID = (
+    cols.index("id") for cols in (_LINE_COLUMNS, _SHIPMENT_COLUMNS, _EVENT_COLUMNS)
+)
+_ORDER_WITH_LINES = (
+    select(t.orders, *_prefixed(t.order_lines, "line_"))
+    .select_from(t.orders.outerjoin(t.order_lines, t.order_lines.c.order_id == t.orders.c.id))
+    .where(t.orders.c.tracking_token == bindparam("token"))
+    .order_by(t.order_lines.c.position)
+)
+_SHIPMENTS_WITH_EVENTS = (
+    select(t.shipments, *_prefixed(t.tracking_events, "event_"))
+    .select_from(
+        t.shipments.outerjoin(
+            t.tracking_events, t.tracking_events.c.shipment_id == t.shipments.c.id
+        )
     )
-    if row is None:
+    .where(
+        t.shipments.c.merchant_id == bindparam("merchant_id"),
+        t.shipments.c.order_id == bindparam("order_id"),
+    )
+    .order_by(
+        t.shipments.c.created_at,
+        t.shipments.c.id,
+        t.tracking_events.c.occurred_at.desc(),
+        t.tracking_events.c.id.desc(),
+    )
+)
+
+
+def get_order_by_token(conn: Connection, token: str) -> dict[str, Any] | None:
+    """For the shopper's tracking page: the token is the only credential.
+
+    Two queries (the order with its lines; its shipments with their scans, newest first),
+    the same shape as :func:`get_order` plus ``events`` on each shipment.
+    """
+    rows = conn.execute(_ORDER_WITH_LINES, {"token": token}).all()
+    if not rows:
         return None
-    rows = [dict(row)]
-    _attach_lines(conn, rows)
-    _attach_shipments(conn, row["merchant_id"], rows, with_events=True)
-    return rows[0]
+    n = len(_ORDER_COLUMNS)
+    order = dict(zip(_ORDER_COLUMNS, rows[0][:n], strict=True))
+    order["lines"] = [
+        dict(zip(_LINE_COLUMNS, row[n:], strict=True))
+        for row in rows
+        if row[n + _LINE_ID] is not None
+    ]
+    params = {"merchant_id": order["merchant_id"], "order_id": order["id"]}
+    shipments: list[dict[str, Any]] = []
+    m = len(_SHIPMENT_COLUMNS)
+    for row in conn.execute(_SHIPMENTS_WITH_EVENTS, params):
+        if not shipments or shipments[-1]["id"] != row[_SHIPMENT_ID]:
+            shipment = dict(zip(_SHIPMENT_COLUMNS, row[:m], strict=True))
+            shipment["events"] = []
+            shipments.append(shipment)
+        if row[m + _EVENT_ID] is not None:
+            shipments[-1]["events"].append(dict(zip(_EVENT_COLUMNS, row[m:], strict=True)))
+    order["shipments"] = shipments
+    return order
 
 
 def get_shipment(conn: Connection, merchant_id: str, shipment_id: str) -> dict[str, Any] | None:
