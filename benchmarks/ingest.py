@@ -1,13 +1,21 @@
 """Tracking-event ingestion throughput, against the database's own bulk-INSERT ceiling.
 
 For each backend (SQLite file; PostgreSQL when POSTPURCHASE_BENCH_POSTGRES_URL or the local
-server is reachable) three phases insert the same number of scan rows into the same table:
+server is reachable) every phase stores the same number of scan rows in the same table:
 
-  ceiling   raw bulk INSERT of the rows, nothing else (one INSERT ... SELECT FROM
-            json_to_recordset per batch on PostgreSQL, executemany on SQLite)
-  service   MessageBus.handle(RecordTracking) in-process, 1,000 events a command
-  http      POST /webhooks/tracking/postpurchase to one uvicorn process on loopback, from
-            this (separate) process with 4 concurrent clients, 1,000 events a request
+  ceiling         raw bulk INSERT of the rows, nothing else (one INSERT ... SELECT FROM
+                  json_to_recordset per batch on PostgreSQL, executemany on SQLite)
+  service         MessageBus.handle(RecordTracking) in-process, inline mode, 1,000 a command
+  http inline     POST /webhooks/tracking/postpurchase to one uvicorn process on loopback,
+                  from this (separate) process with 4 concurrent clients, 1,000 a request;
+                  the answer comes after statuses moved
+  http deferred   the same with POSTPURCHASE_TRACKING_INGEST=deferred (ADR 0005): the answer
+                  comes once the scans are stored and queued; no worker runs
+  fold backlog    the queue the previous phase left, folded by one folder in this process
+                  (the worker's code path): how fast statuses catch up
+  deferred + worker  http deferred with a `postpurchase worker` process folding (and
+                  delivering the outbox) alongside; the clock stops when the queue is empty,
+                  so this is the sustained end-to-end rate of one API and one worker process
 
 Run:  .venv/bin/python benchmarks/ingest.py [--events 30000] [--backends sqlite,postgresql]
 """
@@ -34,13 +42,14 @@ import orjson
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text, update
 
 from postpurchase.adapters.db import tables
 from postpurchase.adapters.db.bulk import insert_rows
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import upgrade
 from postpurchase.adapters.db.repositories import event_row
+from postpurchase.adapters.queue import make_huey
 from postpurchase.adapters.tracking_sources.normalised import parse_batch
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
@@ -49,11 +58,15 @@ from postpurchase.domain.addresses import Address
 from postpurchase.domain.carrier_detection import example_number
 from postpurchase.domain.money import Money
 from postpurchase.domain.orders import OrderLineInput
+from postpurchase.entrypoints.worker import fold_tracking
 from postpurchase.service_layer.handlers import create_merchant
 
 console = Console()
 STATUSES = ["info_received", "in_transit", "in_transit", "in_transit", "out_for_delivery"]
 BATCH = 1000
+PHASES = os.environ.get(
+    "BENCH_PHASES", "ceiling,service,http inline,http deferred,deferred + worker"
+).split(",")
 
 
 def make_shipments(platform: Any, merchant_id: str, n: int, rng: random.Random) -> list[str]:
@@ -151,12 +164,21 @@ def phase_service(platform: Any, merchant_id: str, bodies: list[bytes]) -> tuple
     return total, time.perf_counter() - start
 
 
-def phase_http(db_url: str, data_dir: Path, key: str, bodies: list[bytes]) -> tuple[int, float]:
+def queued(engine: Any) -> int:
+    with engine.connect() as c:
+        return int(c.execute(text("SELECT count(*) FROM tracking_pending")).scalar_one())
+
+
+def phase_http(
+    db_url: str, data_dir: Path, key: str, bodies: list[bytes], mode: str = "inline",
+    *, engine: Any = None, worker: bool = False,
+) -> tuple[int, float]:  # fmt: skip
     port = free_port()
     env = {
         **os.environ,
         "POSTPURCHASE_DATABASE_URL": db_url,
         "POSTPURCHASE_DATA_DIR": str(data_dir),
+        "POSTPURCHASE_TRACKING_INGEST": mode,
     }
     env.pop("POSTPURCHASE_REDIS_URL", None)
     proc = subprocess.Popen(
@@ -164,6 +186,13 @@ def phase_http(db_url: str, data_dir: Path, key: str, bodies: list[bytes]) -> tu
          "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
         env=env,
     )  # fmt: skip
+    worker_proc = None
+    if worker:
+        worker_proc = subprocess.Popen(
+            [sys.executable, "-m", "postpurchase.entrypoints.cli", "worker", "--threads", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,  # its warnings and errors still show, on stderr
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -181,13 +210,38 @@ def phase_http(db_url: str, data_dir: Path, key: str, bodies: list[bytes]) -> tu
                 r = client.post("/webhooks/tracking/postpurchase", content=body)
                 r.raise_for_status()
 
-            start = time.perf_counter()
+            if worker:
+                time.sleep(2)  # let the worker start before the clock does
+            start, started = time.perf_counter(), datetime.now(UTC)
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(post, bodies))
-            return total, time.perf_counter() - start
+            while worker and queued(engine):
+                time.sleep(0.02)
+            secs = time.perf_counter() - start
+            if worker:
+                o = tables.outbox
+                waiting = func.count().filter(o.c.processed_at.is_(None))
+                with engine.connect() as c:
+                    left, total_rows = c.execute(
+                        select(waiting, func.count()).where(o.c.created_at >= started)
+                    ).one()
+                console.print(
+                    f"  when the fold caught up, {left:,} of the {total_rows:,} events it raised"
+                    " were still waiting for delivery (notifications, webhooks)"
+                )
+            return total, secs
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        for p in (proc, worker_proc):
+            if p is not None:
+                p.terminate()
+                p.wait(timeout=30)
+
+
+def phase_fold(platform: Any, engine: Any) -> tuple[int, float]:
+    backlog = queued(engine)
+    start = time.perf_counter()
+    fold_tracking(platform)
+    return backlog, time.perf_counter() - start
 
 
 def pg_database(base_url: str) -> tuple[str, Any]:
@@ -214,7 +268,7 @@ def run_backend(
     rng = random.Random(42)
     n_ship = max(1, n_events // per)
     results = []
-    for phase in ("ceiling", "service", "http"):
+    for phase in PHASES:
         numbers = make_shipments(platform, merchant.id, n_ship, rng)
         bodies = batches(feed(numbers, per, rng))
         console.print(f"[{name}] {phase}: {len(bodies)} batches")
@@ -226,9 +280,28 @@ def run_backend(
             count, secs = phase_ceiling(engine, ids, bodies, merchant.id)
         elif phase == "service":
             count, secs = phase_service(platform, merchant.id, bodies)
-        else:
+        elif phase == "http inline":
             count, secs = phase_http(db_url, data_dir, key, bodies)
+        elif phase == "http deferred":
+            count, secs = phase_http(db_url, data_dir, key, bodies, "deferred")
+            results.append((phase, count, secs))
+            phase, (count, secs) = "fold backlog", phase_fold(platform, engine)
+        else:
+            # Start from an idle worker: the earlier phases' outbox rows (orders and
+            # shipments created for the benchmark) and queued nudges are not this phase's.
+            o = tables.outbox
+            with engine.begin() as c:
+                c.execute(
+                    update(o)
+                    .where(o.c.processed_at.is_(None))
+                    .values(processed_at=datetime.now(UTC))
+                )
+            make_huey(platform.settings).flush()
+            count, secs = phase_http(
+                db_url, data_dir, key, bodies, "deferred", engine=engine, worker=True
+            )
         results.append((phase, count, secs))
+        fold_tracking(platform)  # never leave a backlog to the next phase
     engine.dispose()
     return results
 

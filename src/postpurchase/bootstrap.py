@@ -47,7 +47,13 @@ class Platform:
         event_handlers = {
             kind: [_inject(h, deps) for h in hs] for kind, hs in handlers.EVENT_HANDLERS.items()
         }
-        return MessageBus(uow, event_handlers, command_handlers, self.queue.nudge_outbox)
+        return MessageBus(
+            uow,
+            event_handlers,
+            command_handlers,
+            after_commit=self.queue.nudge_outbox,
+            after_accept=self.queue.nudge_tracking,
+        )
 
     def subscribe(self, topic: str, subscriber: Subscriber) -> None:
         """Register an asynchronous subscriber for outbox events of ``topic`` (event class name)."""

@@ -11,10 +11,12 @@ import pytest
 
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
+from postpurchase.domain import commands
+from postpurchase.domain.status import ShipmentStatus
 from postpurchase.entrypoints.worker import build, drain_outbox
 from postpurchase.service_layer.handlers import create_merchant
 from tests.conftest import REDIS_URL
-from tests.factories import place_order
+from tests.factories import place_order, scan, ups_number
 
 
 @pytest.fixture
@@ -70,9 +72,52 @@ def test_lost_nudge_is_caught_by_the_sweep(worker) -> None:
         def nudge_outbox(self) -> None:
             raise ConnectionError("queue down")
 
+        def nudge_tracking(self) -> None:
+            raise ConnectionError("queue down")
+
     platform.queue = Broken()  # the commit happens, the enqueue is lost
     with pytest.raises(ConnectionError):
         platform.bus().handle(place_order(merchant.id))
     assert got == []
     drain_outbox(platform)  # what the periodic sweep runs
     assert len(got) == 1
+
+
+def test_nudged_worker_folds_deferred_scans(queue_backend, engine, tmp_path) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        redis_url=REDIS_URL if queue_backend == "redis" else None,
+        tracking_ingest="deferred",
+    )
+    w = build(platform=bootstrap(settings, engine=engine, notifications=False))
+    w.huey.flush()
+    platform = w.platform
+    merchant, _ = create_merchant(platform.uow(), platform.clock, "F " + uuid.uuid4().hex[:8])
+    order = platform.bus().handle(place_order(merchant.id))
+    number = ups_number()
+    sid = platform.bus().handle(commands.CreateShipment(merchant.id, order.id, number)).id
+    update = commands.TrackingUpdate(number, "ups", (scan(3, ShipmentStatus.IN_TRANSIT),))
+    consumer = w.consumer(2, embedded=True)
+    consumer.start()
+    try:
+        platform.bus().handle(commands.RecordTracking(merchant.id, (update,)))
+        deadline = time.monotonic() + 20
+        status = ShipmentStatus.PENDING
+        while status is ShipmentStatus.PENDING and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with platform.uow() as uow:
+                s = uow.shipments.get(merchant.id, sid)
+                status = s.status if s else status
+    finally:
+        consumer.stop(graceful=True)
+    assert status is ShipmentStatus.IN_TRANSIT
+
+
+def test_a_fold_goes_before_queued_deliveries(worker) -> None:
+    worker.huey.flush()
+    for _ in range(3):
+        worker.platform.queue.nudge_outbox()
+    worker.platform.queue.nudge_tracking()
+    first = worker.huey.dequeue()
+    assert first is not None and first.name == "fold_tracking"
+    worker.huey.flush()

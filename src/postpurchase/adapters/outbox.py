@@ -78,10 +78,12 @@ def drain(
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     batch: int = 500,
+    limit: int | None = None,
 ) -> int:
-    """Process due rows; returns how many were marked processed."""
+    """Process due rows; returns how many were marked processed. With ``limit``, stop after
+    about that many, so a long backlog does not hold a worker thread for minutes."""
     done_total = 0
-    while True:
+    while limit is None or done_total < limit:
         rows = _claim(engine, now(), batch)
         if not rows:
             return done_total
@@ -106,6 +108,7 @@ def drain(
         done_total += len(done)
         if len(rows) < batch:
             return done_total
+    return done_total
 
 
 def pending_count(engine: Engine) -> int:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, PriorityRedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
 from postpurchase.config import Settings
@@ -15,8 +15,9 @@ logger = logging.getLogger(__name__)
 
 
 def make_huey(settings: Settings, *, name: str = "postpurchase") -> Huey:
+    """Both storages honour task priorities (folding scans goes before delivering events)."""
     if settings.redis_url:
-        return RedisHuey(name, url=settings.redis_url, utc=True)
+        return PriorityRedisHuey(name, url=settings.redis_url, utc=True)
     settings.ensure_data_dir()
     return SqliteHuey(name, filename=str(settings.data_dir / "queue.sqlite3"), utc=True)
 
@@ -25,8 +26,9 @@ class HueyTaskQueue:
     """Publishes nudges to the worker; a failed publish is logged, never raised, because the
     outbox row is already committed and the periodic sweep will pick it up."""
 
-    def __init__(self, nudge: Callable[[], Any]) -> None:
+    def __init__(self, nudge: Callable[[], Any], fold: Callable[[], Any] | None = None) -> None:
         self._nudge = nudge
+        self._fold = fold
 
     def nudge_outbox(self) -> None:
         try:
@@ -34,11 +36,22 @@ class HueyTaskQueue:
         except Exception:
             logger.warning("could not enqueue an outbox drain; the sweep will catch up")
 
+    def nudge_tracking(self) -> None:
+        if self._fold is None:
+            return
+        try:
+            self._fold()
+        except Exception:
+            logger.warning("could not enqueue a tracking fold; the sweep will catch up")
+
 
 class NullTaskQueue:
     """For one-shot CLI work: nothing to nudge, the next worker sweep drains the outbox."""
 
     def nudge_outbox(self) -> None:
+        return None
+
+    def nudge_tracking(self) -> None:
         return None
 
 

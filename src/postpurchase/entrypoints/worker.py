@@ -21,6 +21,7 @@ from postpurchase.domain import commands
 logger = logging.getLogger(__name__)
 
 FOLD_BATCH = 5000  # scans per fold transaction: big enough to batch a parcel's scans
+DRAIN_SLICE = 1000  # outbox rows per drain task before it re-queues itself
 
 
 @dataclass
@@ -46,11 +47,8 @@ class Worker:
         return cls(**kwargs)
 
 
-def drain_outbox(platform: Platform) -> int:
-    """Fold queued scans first (deferred ingestion), so the events they raise go out in
-    the same run, then deliver the outbox."""
-    fold_tracking(platform)
-    return outbox.drain(platform.engine, platform.subscribers, now=platform.clock.now)
+def drain_outbox(platform: Platform, limit: int | None = None) -> int:
+    return outbox.drain(platform.engine, platform.subscribers, now=platform.clock.now, limit=limit)
 
 
 def fold_tracking(platform: Platform, limit: int = FOLD_BATCH) -> int:
@@ -75,11 +73,23 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
 
     @huey.task(name="drain_outbox", retries=3, retry_delay=5)  # type: ignore[untyped-decorator]
     def drain_task() -> int:
-        return drain_outbox(platform)
+        # A slice at a time: a thread comes back to the queue often enough for a fold
+        # (higher priority) never to wait behind a backlog of deliveries.
+        done = drain_outbox(platform, limit=DRAIN_SLICE)
+        if done >= DRAIN_SLICE:
+            platform.queue.nudge_outbox()
+        return done
+
+    @huey.task(name="fold_tracking", retries=3, retry_delay=5, priority=10)  # type: ignore[untyped-decorator]
+    def fold_task() -> int:
+        # Its own task, not a step of the drain: folding must not wait behind a slow
+        # delivery (the events it raises wake the drain through the bus).
+        return fold_tracking(platform)
 
     @huey.periodic_task(crontab(minute="*"), name="drain_outbox_sweep")  # type: ignore[untyped-decorator]
     def drain_sweep() -> int:
         # Safety net: a nudge lost between commit and enqueue is picked up within a minute.
+        fold_tracking(platform)
         return drain_outbox(platform)
 
     every = platform.settings.sweep_interval_minutes
@@ -91,5 +101,5 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
             logger.info("flagged %d quiet shipments", flagged)
         return flagged
 
-    platform.queue = HueyTaskQueue(drain_task)
+    platform.queue = HueyTaskQueue(drain_task, fold_task)
     return Worker(huey, platform, drain_task)

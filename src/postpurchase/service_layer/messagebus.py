@@ -28,11 +28,13 @@ class MessageBus:
         event_handlers: dict[type[Event], list[EventHandler]],
         command_handlers: dict[type[Command], CommandHandler],
         after_commit: Callable[[], None] | None = None,
+        after_accept: Callable[[], None] | None = None,
     ) -> None:
         self.uow = uow
         self.event_handlers = event_handlers
         self.command_handlers = command_handlers
-        self.after_commit = after_commit
+        self.after_commit = after_commit  # events are in the outbox: wake its drain
+        self.after_accept = after_accept  # scans are queued (deferred): wake a folder
 
     def handle(self, command: Command) -> Any:
         """Run the command's handler, then in-process event handlers; return the handler result."""
@@ -41,9 +43,11 @@ class MessageBus:
             raise LookupError(f"no handler for {type(command).__name__}")
         result = handler(command)
         events = list(self.uow.collect_new_events())
-        wake, self.uow.worker_needed = bool(events) or self.uow.worker_needed, False
-        if wake and self.after_commit is not None:
+        if events and self.after_commit is not None:
             self.after_commit()
+        queued, self.uow.worker_needed = self.uow.worker_needed, False
+        if queued and self.after_accept is not None:
+            self.after_accept()
         self._dispatch(events)
         return result
 

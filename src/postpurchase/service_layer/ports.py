@@ -137,3 +137,7 @@ class TaskQueue(Protocol):
         """Ask a worker to drain the outbox soon. Losing a nudge is harmless: a periodic sweep
         drains anything left."""
         ...
+
+    def nudge_tracking(self) -> None:
+        """Ask a worker to fold queued scans soon (deferred ingestion); as harmless to lose."""
+        ...

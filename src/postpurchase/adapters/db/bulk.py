@@ -53,6 +53,8 @@ def _recordset(table: str, cols: Sequence[str]) -> str:
 
 
 def _payload(cols: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    if len(rows[0]) == len(cols):  # every key is a column: no need to copy ~1,000 dicts
+        return {"rows": orjson.dumps(rows).decode()}
     return {"rows": orjson.dumps([{c: r[c] for c in cols} for r in rows]).decode()}
 
 

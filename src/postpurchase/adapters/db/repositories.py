@@ -627,7 +627,12 @@ class SqlTrackingEventStore:
     ) -> set[tuple[str, str]]:
         if not items:
             return set()
-        rows = [event_row(merchant_id, sid, e, received_at) for sid, e in items]
+        # In key order: two unlocked batches that share re-sent scans then wait on each
+        # other's unique-key entries in one order, and cannot deadlock.
+        rows = sorted(
+            (event_row(merchant_id, sid, e, received_at) for sid, e in items),
+            key=lambda r: (r["shipment_id"], r["fingerprint"]),
+        )
         inserted: set[tuple[str, str]] = set()
         for chunk in _chunks(rows, 1000):
             if self.conn.dialect.name == "postgresql":
