@@ -82,6 +82,11 @@ async def tracking_webhook(source: str, request: Request, platform: PlatformDep)
 
     Authenticate with `Authorization: Bearer <API key>`, or name the merchant with
     `?merchant=<slug>` and sign the raw body with the merchant's secret for that source.
+
+    The answer gives, per tracking number, how many scans were new and how many were
+    duplicates. With `POSTPURCHASE_TRACKING_INGEST=deferred` it comes as soon as the scans
+    are stored, and statuses, order statuses and notifications follow when the worker
+    folds them, usually within a second.
     """
     body = await _body(request)
     now = platform.clock.now()
