@@ -86,7 +86,8 @@ async def tracking_webhook(source: str, request: Request, platform: PlatformDep)
     The answer gives, per tracking number, how many scans were new and how many were
     duplicates. With `POSTPURCHASE_TRACKING_INGEST=deferred` it comes as soon as the scans
     are stored, and statuses, order statuses and notifications follow when the worker
-    folds them, usually within a second.
+    folds them: within the worker's polling interval when it is idle; a burst queues and
+    drains at the fold rate (docs/benchmarks.md).
     """
     body = await _body(request)
     now = platform.clock.now()
