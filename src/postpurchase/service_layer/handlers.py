@@ -335,10 +335,11 @@ def fold_tracking(cmd: commands.FoldTracking, uow: AbstractUnitOfWork, clock: Cl
         grouped: dict[str, dict[str, list[TrackingEvent]]] = defaultdict(lambda: defaultdict(list))
         for merchant_id, shipment_id, event in claimed:
             grouped[merchant_id][shipment_id].append(event)
-        for merchant_id in sorted(grouped):  # one global lock order: (merchant, shipment id)
-            fresh = grouped[merchant_id]
-            shipments = {s.id: s for s in uow.shipments.get_many(merchant_id, fresh)}
-            _fold(uow, merchant_id, shipments, fresh, now)
+        # Every shipment lock before any order lock, in one global order (merchant, id), as
+        # inline ingestion does: the stale sweep holds shipments while it waits for orders.
+        locked = {m: uow.shipments.get_many(m, grouped[m]) for m in sorted(grouped)}
+        for merchant_id, shipments in locked.items():
+            _fold(uow, merchant_id, {s.id: s for s in shipments}, grouped[merchant_id], now)
         uow.commit()
     return len(claimed)
 
