@@ -203,7 +203,9 @@ class SqlNotificationStore:
             self.conn.execute(
                 select(s.id)
                 .where(s.merchant_id == merchant_id, s.id == shipment_id)
-                .with_for_update()
+                # NO KEY UPDATE: serialises planners per parcel without blocking the
+                # foreign-key checks of scans being inserted for it
+                .with_for_update(key_share=True)
             )
 
     # ---------------------------------------------------------------- messages
