@@ -322,10 +322,12 @@ async def _platform(request: Request) -> Platform:
 
 WebPlatform = Annotated[Platform, Depends(_platform)]
 
-# Page work runs in at most this many threads. A few threads keep the cores busy (database
-# waits release the GIL); forty (anyio's default) mostly fight over the GIL: measured on
-# 2 CPUs, 8 threads served twice the cached pages per second of 40, at half the CPU each.
-PAGE_THREADS = 8
+# Page work (a view the response cache could not answer) runs in at most this many threads.
+# Cached views never leave the event loop, and every page thread competes with it for the
+# GIL. In short runs of shoppers' mixed traffic on 2 CPUs, 2 threads served 1.2-1.7 times
+# the views per second of 8 on SQLite and about as many on PostgreSQL (noisy), where 1 was
+# clearly slower: the second thread runs while the first waits for the database.
+PAGE_THREADS = 2
 _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
 )
