@@ -25,13 +25,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +42,7 @@ import orjson
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from postpurchase.adapters.db import tables
 from postpurchase.adapters.db.bulk import insert_rows
@@ -60,6 +60,7 @@ from postpurchase.domain.money import Money
 from postpurchase.domain.orders import OrderLineInput
 from postpurchase.entrypoints.worker import fold_tracking
 from postpurchase.service_layer.handlers import create_merchant
+from postpurchase.testing import api_server, scratch_pg_database
 
 console = Console()
 STATUSES = ["info_received", "in_transit", "in_transit", "in_transit", "out_for_delivery"]
@@ -126,12 +127,6 @@ def batches(events: list[dict[str, Any]]) -> list[bytes]:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def phase_ceiling(
     engine: Any, shipment_ids: dict[str, str], bodies: list[bytes], merchant_id: str
 ) -> tuple[int, float]:
@@ -173,7 +168,6 @@ def phase_http(
     db_url: str, data_dir: Path, key: str, bodies: list[bytes], mode: str = "inline",
     *, engine: Any = None, worker: bool = False,
 ) -> tuple[int, float]:  # fmt: skip
-    port = free_port()
     env = {
         **os.environ,
         "POSTPURCHASE_DATABASE_URL": db_url,
@@ -181,11 +175,6 @@ def phase_http(
         "POSTPURCHASE_TRACKING_INGEST": mode,
     }
     env.pop("POSTPURCHASE_REDIS_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "postpurchase.entrypoints.asgi:app", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env=env,
-    )  # fmt: skip
     worker_proc = None
     if worker:
         worker_proc = subprocess.Popen(
@@ -193,48 +182,47 @@ def phase_http(
             env=env,
             stdout=subprocess.DEVNULL,  # its warnings and errors still show, on stderr
         )
-    url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-        total = sum(len(orjson.loads(b)["events"]) for b in bodies)
-        with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
-            client.post("/webhooks/tracking/postpurchase", content=b'{"events": []}')
-
-            def post(body: bytes) -> None:
-                r = client.post("/webhooks/tracking/postpurchase", content=body)
-                r.raise_for_status()
-
-            if worker:
-                time.sleep(2)  # let the worker start before the clock does
-            start, started = time.perf_counter(), datetime.now(UTC)
-            with ThreadPoolExecutor(4) as pool:
-                list(pool.map(post, bodies))
-            while worker and queued(engine):
-                time.sleep(0.02)
-            secs = time.perf_counter() - start
-            if worker:
-                o = tables.outbox
-                waiting = func.count().filter(o.c.processed_at.is_(None))
-                with engine.connect() as c:
-                    left, total_rows = c.execute(
-                        select(waiting, func.count()).where(o.c.created_at >= started)
-                    ).one()
-                console.print(
-                    f"  when the fold caught up, {left:,} of the {total_rows:,} events it raised"
-                    " were still waiting for delivery (notifications, webhooks)"
-                )
-            return total, secs
+        with api_server(env) as url:
+            return _post_all(url, key, bodies, engine if worker else None)
     finally:
-        for p in (proc, worker_proc):
-            if p is not None:
-                p.terminate()
-                p.wait(timeout=30)
+        if worker_proc is not None:
+            worker_proc.terminate()
+            worker_proc.wait(timeout=30)
+
+
+def _post_all(url: str, key: str, bodies: list[bytes], fold_engine: Any) -> tuple[int, float]:
+    """POST every batch with 4 clients; with ``fold_engine``, also wait until a worker has
+    folded every queued scan."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    total = sum(len(orjson.loads(b)["events"]) for b in bodies)
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+        client.post("/webhooks/tracking/postpurchase", content=b'{"events": []}')
+
+        def post(body: bytes) -> None:
+            r = client.post("/webhooks/tracking/postpurchase", content=body)
+            r.raise_for_status()
+
+        if fold_engine is not None:
+            time.sleep(2)  # let the worker start before the clock does
+        start, started = time.perf_counter(), datetime.now(UTC)
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(post, bodies))
+        while fold_engine is not None and queued(fold_engine):
+            time.sleep(0.02)
+        secs = time.perf_counter() - start
+    if fold_engine is not None:
+        o = tables.outbox
+        waiting = func.count().filter(o.c.processed_at.is_(None))
+        with fold_engine.connect() as c:
+            left, total_rows = c.execute(
+                select(waiting, func.count()).where(o.c.created_at >= started)
+            ).one()
+        console.print(
+            f"  when the fold caught up, {left:,} of the {total_rows:,} events it raised"
+            " were still waiting for delivery (notifications, webhooks)"
+        )
+    return total, secs
 
 
 def phase_fold(platform: Any, engine: Any) -> tuple[int, float]:
@@ -242,20 +230,6 @@ def phase_fold(platform: Any, engine: Any) -> tuple[int, float]:
     start = time.perf_counter()
     fold_tracking(platform)
     return backlog, time.perf_counter() - start
-
-
-def pg_database(base_url: str) -> tuple[str, Any]:
-    name = f"pp_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base_url.rpartition("/")[0] + "/" + name, drop
 
 
 def run_backend(
@@ -321,18 +295,13 @@ def main() -> None:
     for col in ("backend", "path", "events", "seconds", "events/s", "vs ceiling"):
         table.add_column(col, justify="right" if col not in ("backend", "path") else "left")
     for backend in args.backends.split(","):
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             data_dir = Path(tmp)
-            drop = None
             if backend == "sqlite":
                 url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
             else:
-                url, drop = pg_database(pg)
-            try:
-                results = run_backend(backend, url, data_dir, args.events, args.per_shipment)
-            finally:
-                if drop:
-                    drop()
+                url = stack.enter_context(scratch_pg_database(pg, prefix="pp_bench"))
+            results = run_backend(backend, url, data_dir, args.events, args.per_shipment)
         ceiling = results[0][1] / results[0][2]
         for phase, count, secs in results:
             rate = count / secs

@@ -4,15 +4,15 @@ POSTPURCHASE_TEST_POSTGRES_URL is set (CI sets it; each session gets its own dat
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import upgrade
+from postpurchase.testing import scratch_pg_database
 
 PG_URL = os.environ.get("POSTPURCHASE_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("POSTPURCHASE_TEST_REDIS_URL")
@@ -23,25 +23,6 @@ QUEUES = ["sqlite"] + (["redis"] if REDIS_URL else [])
 
 if REQUIRE and not (PG_URL and REDIS_URL):
     raise RuntimeError("CI requires POSTPURCHASE_TEST_POSTGRES_URL and POSTPURCHASE_TEST_REDIS_URL")
-
-
-def _fresh_pg_database() -> tuple[str, str]:
-    assert PG_URL
-    name = f"pp_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    base, _, _ = PG_URL.rpartition("/")
-    return f"{base}/{name}", name
-
-
-def _drop_pg_database(name: str) -> None:
-    assert PG_URL
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -57,12 +38,12 @@ def backend_url(
         engine.dispose()
         yield url
         return
-    url, name = _fresh_pg_database()
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    _drop_pg_database(name)
+    assert PG_URL
+    with scratch_pg_database(PG_URL, prefix="pp_test") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +14,8 @@ from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain.merchants import Merchant
 from postpurchase.service_layer.handlers import create_merchant
+from postpurchase.testing import api_server, free_port
 from tests.factories import ref
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -48,26 +39,8 @@ def server(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "POSTPURCHASE_BASE_URL": f"http://127.0.0.1:{port}",
     }
     env.pop("POSTPURCHASE_REDIS_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "postpurchase.entrypoints.asgi:app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError("server did not start")
-        time.sleep(0.1)
-    yield Server(url, backend_url)
-    proc.terminate()
-    proc.wait(timeout=10)
+    with api_server(env, port=port, extra_args=()) as url:
+        yield Server(url, backend_url)
 
 
 @dataclass

@@ -1,0 +1,78 @@
+"""Support for the test suite and the benchmarks: a scratch PostgreSQL database, and the API
+as a real server process on loopback. The product never imports this module.
+
+Both exist so that tests and benchmarks measure the same thing the same way (one database
+of their own, one uvicorn process reached over HTTP) without each writing its own.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from postpurchase.adapters.notifications.demo_smtp import free_port
+
+__all__ = ["api_server", "free_port", "scratch_pg_database"]
+
+ASGI_APP = "postpurchase.entrypoints.asgi:app"
+
+
+@contextmanager
+def scratch_pg_database(server_url: str, prefix: str = "pp") -> Iterator[str]:
+    """A new, empty database on the server of ``server_url`` (any database URL of it);
+    yields its URL and drops it afterwards, even with sessions still connected."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield server_url.rpartition("/")[0] + "/" + name
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def api_server(
+    env: Mapping[str, str],
+    *,
+    port: int | None = None,
+    extra_args: Sequence[str] = ("--no-access-log",),
+    timeout: float = 30,
+) -> Iterator[str]:
+    """One uvicorn process serving the app with ``env``; yields its base URL once
+    ``/healthz`` answers, and stops it on exit."""
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", ASGI_APP, "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning", *extra_args],
+        env=dict(env),
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"the API server did not start on port {port}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
