@@ -38,7 +38,7 @@ from postpurchase.adapters.tracking_sources.normalised import (
     SourceWebhook,
     check_event_time,
     finish_update,
-    load_json,
+    load_envelope,
     normalise_tracking_number,
 )
 from postpurchase.adapters.tracking_sources.status_maps import map_aftership, normalise_carrier
@@ -238,14 +238,7 @@ def parse_tracking(
 
 def parse_webhook(body: bytes | str | Mapping[str, Any], *, now: datetime) -> SourceWebhook:
     """Translate an AfterShip tracking webhook body (verify its signature first)."""
-    data = load_json(body)
-    if not isinstance(data, Mapping):
-        raise InvalidInput("body must be a JSON object", field="body")
-    kind = data.get("event")
-    kind = kind if type(kind) is str else ""
-    delivery_id = data.get("event_id")
-    delivery_id = str(delivery_id) if delivery_id not in (None, "") else None
-
+    data, kind, delivery_id = load_envelope(body, kind_key="event", id_key="event_id")
     tracking: Any = data.get("msg")
     field = "msg"
     if tracking is None and isinstance(data.get("data"), Mapping):

@@ -30,7 +30,7 @@ from postpurchase.adapters.tracking_sources.normalised import (
     SourceWebhook,
     check_event_time,
     finish_update,
-    load_json,
+    load_envelope,
     normalise_tracking_number,
 )
 from postpurchase.adapters.tracking_sources.status_maps import map_easypost, normalise_carrier
@@ -167,14 +167,7 @@ def parse_tracker(
 
 def parse_webhook(body: bytes | str | Mapping[str, Any], *, now: datetime) -> SourceWebhook:
     """Translate an EasyPost webhook Event body (verify its signature first)."""
-    data = load_json(body)
-    if not isinstance(data, Mapping):
-        raise InvalidInput("body must be a JSON object", field="body")
-    kind = data.get("description")
-    kind = kind if type(kind) is str else ""
-    delivery_id = data.get("id")
-    delivery_id = str(delivery_id) if delivery_id not in (None, "") else None
-
+    data, kind, delivery_id = load_envelope(body, kind_key="description", id_key="id")
     if data.get("object") == "Tracker":  # a bare Tracker (polling, or a replayed result)
         tracker: Any = data
         field = "body"

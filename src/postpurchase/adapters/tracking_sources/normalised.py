@@ -169,6 +169,23 @@ def load_json(body: bytes | str | Mapping[str, Any], *, field: str = "body") -> 
         raise InvalidInput(f"malformed JSON: {exc}", field=field) from None
 
 
+def load_envelope(
+    body: bytes | str | Mapping[str, Any], *, kind_key: str, id_key: str
+) -> tuple[Mapping[str, Any], str, str | None]:
+    """An aggregator's webhook body: the object, its event name and its delivery id (the
+    id the source repeats when it retries, which is what replays are recognised by)."""
+    data = load_json(body)
+    if not isinstance(data, Mapping):
+        raise InvalidInput("body must be a JSON object", field="body")
+    kind = data.get(kind_key)
+    delivery_id = data.get(id_key)
+    return (
+        data,
+        kind if type(kind) is str else "",
+        str(delivery_id) if delivery_id not in (None, "") else None,
+    )
+
+
 def parse_datetime(value: object, field: str) -> datetime:
     """An ISO 8601 timestamp with an offset, as aware UTC. Naive times are refused."""
     if type(value) is not str:
