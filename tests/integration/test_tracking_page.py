@@ -695,6 +695,27 @@ def test_the_sweep_keeps_unchanged_pages_fresh_and_drops_changed_ones(
     assert page_state(client).responses.hits == hits + 1  # dropped by the sweep: rendered
 
 
+def test_cached_views_start_the_sweep_on_the_event_loop(
+    client: TestClient, platform: Platform, shop: Any
+) -> None:
+    clock = Ticks()
+    state = PageState(clock=clock, max_stale=1.0)
+    client.app.state.tracking_page = state  # type: ignore[attr-defined]
+    url = f"/t/{sc.order(platform, shop.id, 'in_transit').token}"
+    client.get(url)  # read at 1000.0: fresh until 1001.0
+    clock.now += 0.6
+    client.get(url)  # a cached view; a sweep is due, reads at 1000.6: fresh until 1001.6
+    for _ in range(200):
+        if not state.responses.sweeping:
+            break
+        time.sleep(0.01)
+    assert state.responses.last_sweep == 1000.6 and not state.responses.sweeping
+    clock.now += 0.6
+    hits = state.responses.hits
+    client.get(url)
+    assert state.responses.hits == hits + 1
+
+
 def test_a_branding_change_shows_within_the_bound(
     client: TestClient, platform: Platform, ticks: Ticks
 ) -> None:
