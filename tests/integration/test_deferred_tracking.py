@@ -224,3 +224,22 @@ def test_webhook_in_deferred_mode_answers_then_the_worker_folds(engine) -> None:
 
 def ref() -> str:
     return ups_number()[-8:]
+
+
+def test_backlog_endpoint_reports_scans_waiting_for_the_worker(engine) -> None:
+    platform = _platform(engine, "deferred")
+    merchant, _ = handlers.create_merchant(platform.uow(), platform.clock, "Lag " + ref())
+    _, _, number = _shipment(platform, merchant.id)
+    with TestClient(create_app(platform)) as client:
+        fold_tracking(platform)  # other tests' leftovers
+        before = client.get("/healthz/backlog").json()
+        assert before["tracking_scans_to_fold"] == 0
+        assert before["oldest_scan_to_fold_seconds"] is None
+        _send(platform, merchant.id, number, SCANS[:2])
+        platform.clock.advance(minutes=2)
+        lagging = client.get("/healthz/backlog").json()
+        assert lagging["tracking_scans_to_fold"] == 2
+        assert lagging["oldest_scan_to_fold_seconds"] == 120.0
+        assert lagging["outbox_events_to_deliver"] >= 0
+        fold_tracking(platform)
+        assert client.get("/healthz/backlog").json()["tracking_scans_to_fold"] == 0
