@@ -695,9 +695,7 @@ def test_the_sweep_keeps_unchanged_pages_fresh_and_drops_changed_ones(
     assert page_state(client).responses.hits == hits + 1  # dropped by the sweep: rendered
 
 
-def test_cached_views_start_the_sweep_on_the_event_loop(
-    client: TestClient, platform: Platform, shop: Any
-) -> None:
+def test_cached_views_start_the_sweep(client: TestClient, platform: Platform, shop: Any) -> None:
     clock = Ticks()
     state = PageState(clock=clock, max_stale=1.0)
     client.app.state.tracking_page = state  # type: ignore[attr-defined]

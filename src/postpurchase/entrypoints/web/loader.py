@@ -7,8 +7,8 @@ cached in the process at two levels:
 
 - finished responses (:mod:`.fastpath`), replayed by :class:`TrackingPageFastPath` before
   routing for at most ``max_stale`` seconds after the database was last read for them (a
-  sweep on the event loop re-reads the versions of the pages being viewed, a few hundred per
-  step, and extends the ones that have not changed);
+  background sweep re-reads the versions of the pages being viewed and extends the ones that
+  have not changed);
 - rendered pages (:class:`PageCache`), keyed by token, language and format and checked on
   every request that reaches the route against a one-row *version* of the order (its status
   and update time, its shipments' scan counts and last scan, the rating): any new scan,
@@ -29,7 +29,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -72,7 +72,6 @@ MAX_STALE = 1.0  # default of Settings.tracking_page_max_stale_seconds
 DOMAINS_TTL = 60.0
 PAGE_TTL = 60.0
 PAGE_CACHE_ENTRIES = 2048  # ~20 KB of HTML each: about 40 MB at most
-SWEEP_STEP = 200  # versions read per step of a sweep (~2-3 ms of the event loop's time)
 
 
 def valid_token(token: str) -> bool:
@@ -181,7 +180,6 @@ class PageState:
     responses: ResponseCache = field(default_factory=ResponseCache)
     max_stale: float = MAX_STALE
     background_sweep: bool = True  # tests call sweep() themselves
-    _sweeps: set[asyncio.Task[None]] = field(default_factory=set)
     _profiles: dict[str, _Cached] = field(default_factory=dict)
     _brandings: dict[str, tuple[MerchantProfile, Branding]] = field(default_factory=dict)
     _domains: _Cached | None = None
@@ -265,65 +263,51 @@ class PageState:
         self.responses.store(found.key, entry)
 
     def maybe_sweep(self, app: Any, now: float) -> None:
-        """Start a sweep on the event loop when one is due (called on cache hits).
-
-        On the loop, in small steps, not in a thread: a thread reading hundreds of rows
-        takes and gives back the GIL at every row, and each time the loop waits for it
-        (measured: 2,000 entries swept from a thread put a 100-300 ms tail on cached views).
-        """
+        """Start a sweep in a background thread when one is due (called on cache hits)."""
         cache = self.responses
         due = now - cache.last_sweep >= self.max_stale / 2
         if not self.background_sweep or cache.sweeping or not due:
             return
         cache.sweeping = True
         cache.last_sweep = now
-        task = asyncio.get_running_loop().create_task(self._sweep_on_loop(app.state.platform))
-        self._sweeps.add(task)
-        task.add_done_callback(self._sweeps.discard)
+        engine = app.state.platform.engine
+        threading.Thread(target=self._sweep_in_background, args=(engine,), daemon=True).start()
 
-    async def _sweep_on_loop(self, platform: Platform) -> None:
+    def _sweep_in_background(self, engine: Engine) -> None:
         try:
-            for _ in self._sweep_steps(platform.engine):
-                await asyncio.sleep(0)  # let the requests waiting meanwhile through
+            self.sweep(engine)
         except Exception:  # a failed sweep only means entries expire and render again
             log.exception("tracking page cache sweep failed")
         finally:
             self.responses.sweeping = False
 
     def sweep(self, engine: Engine) -> None:
-        """Re-read, a few queries at a time, the versions and merchant settings of the pages
-        served since the last sweep; extend those that have not changed, drop the others."""
-        for _ in self._sweep_steps(engine):
-            pass
-
-    def _sweep_steps(self, engine: Engine) -> Iterator[None]:
-        started = self.clock()  # before anything is read: extensions count from here
+        """Re-read, in a few queries, the versions and merchant settings of the pages served
+        since the last sweep; extend those that have not changed, drop the others."""
+        started = self.clock()
         used = self.responses.take_used()
         if not used:
             return
+        tokens = sorted({e.token for _, e in used})
         merchant_ids = sorted({e.version.merchant_id for _, e in used})
         with engine.connect() as conn:
+            versions = tracking_views.page_versions(conn, tokens)
             profiles = tracking_views.merchant_profiles(conn, merchant_ids)
             domains = self.domains(conn) if any(e.host for _, e in used) else {}
         for merchant_id in merchant_ids:
             self._remember_profile(merchant_id, profiles.get(merchant_id), started)
-        for i in range(0, len(used), SWEEP_STEP):
-            yield
-            step = used[i : i + SWEEP_STEP]
-            with engine.connect() as conn:
-                versions = tracking_views.page_versions(conn, sorted({e.token for _, e in step}))
-            for key, entry in step:
-                profile = profiles.get(entry.version.merchant_id)
-                owner = domains.get(entry.host) if entry.host else None
-                if (
-                    versions.get(entry.token) == entry.version
-                    and profile is not None
-                    and profile.settings == entry.settings
-                    and owner in (None, entry.version.merchant_id)
-                ):
-                    self.responses.renew(key, entry, started + self.max_stale)
-                else:
-                    self.responses.drop(key, entry)
+        for key, entry in used:
+            profile = profiles.get(entry.version.merchant_id)
+            owner = domains.get(entry.host) if entry.host else None
+            if (
+                versions.get(entry.token) == entry.version
+                and profile is not None
+                and profile.settings == entry.settings
+                and owner in (None, entry.version.merchant_id)
+            ):
+                self.responses.renew(key, entry, started + self.max_stale)
+            else:
+                self.responses.drop(key, entry)
 
 
 _STATE_LOCK = threading.Lock()
