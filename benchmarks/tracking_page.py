@@ -23,13 +23,14 @@ process sending a fixed total rate (shares of the first view's saturation throug
 measuring latency from the scheduled send time. "paced N/s" is wrk with a random think time
 after each answer (mean 100 connections / N), for the mixed traffic at shares of its
 saturation throughput. The target is p99 <= 50 ms. The server's CPU time per request is
-reported too: unlike latency, it barely moves when other work shares the machine, and so is
+reported too (unlike latency, it barely moves when other work shares the machine), and so is
 the CPU that other processes used meanwhile ("others' CPU", in cores).
 
 Needs wrk (`make system-deps`).
 
-Run:  .venv/bin/python benchmarks/tracking_page.py [--orders 2000] [--seconds 10]
+Run:  .venv/bin/python benchmarks/tracking_page.py [--orders 6000] [--seconds 10]
       [--backends sqlite,postgresql] [--open-rates 0.5,0.8] [--views-per-order 5]
+      [--loop auto|asyncio|uvloop]
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 100
 HOT_ORDERS = 2000  # under the page caches' 2,048 entries
 WARM_ORDERS = 100  # viewed to warm a server up, kept out of the mixed traffic
+LOOP = "auto"  # uvicorn's event loop: auto (uvloop, as `postpurchase serve` runs) or asyncio
 TARGET_P99_MS = 50.0
 
 CITIES = [
@@ -483,7 +485,7 @@ class Server:
         env.pop("POSTPURCHASE_REDIS_URL", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "benchmarks.tracking_page:server_app",
-             "--factory", "--host", "127.0.0.1", "--port", str(self.port),
+             "--factory", "--host", "127.0.0.1", "--port", str(self.port), "--loop", LOOP,
              "--log-level", "warning", "--no-access-log"],
             env=env, cwd=ROOT,
         )  # fmt: skip
@@ -665,7 +667,15 @@ def main() -> None:
         default=5.0,
         help="mixed row: views per order on average (1 in N views is a first view)",
     )
+    parser.add_argument(
+        "--loop",
+        default="auto",
+        choices=["auto", "asyncio", "uvloop"],
+        help="the server's event loop (auto: uvloop when installed, as `postpurchase serve`)",
+    )
     args = parser.parse_args()
+    global LOOP
+    LOOP = args.loop
     pg = os.environ.get(
         "POSTPURCHASE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
@@ -705,6 +715,7 @@ def main() -> None:
     table.title = (
         f"Tracking page, {CONCURRENCY} concurrent clients, one uvicorn process, "
         f"{args.orders} orders, wrk -t{WRK_THREADS} -c{CONCURRENCY} for closed loops, "
+        f"--loop {args.loop}, "
         f"{os.cpu_count()} CPUs (load average {load_before:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after), {args.seconds:.0f} s per row; "
         f"target p99 <= {TARGET_P99_MS:.0f} ms"
