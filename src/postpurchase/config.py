@@ -60,7 +60,7 @@ class Settings(BaseSettings):
         default=300, ge=1, description="How old a signed webhook timestamp may be (replays)."
     )
     tracking_page_max_stale_seconds: float = Field(
-        default=1.0,
+        default=2.0,
         ge=0,
         le=60,
         description="How long a tracking page may be answered from memory without reading the "

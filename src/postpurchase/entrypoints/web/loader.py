@@ -68,7 +68,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LANG_COOKIE = "pp_lang"
-MAX_STALE = 1.0  # default of Settings.tracking_page_max_stale_seconds
+MAX_STALE = 2.0  # default of Settings.tracking_page_max_stale_seconds
+SWEEP_BATCH = 250  # page versions read per query by a sweep
 DOMAINS_TTL = 60.0
 PAGE_TTL = 60.0
 PAGE_CACHE_ENTRIES = 2048  # ~20 KB of HTML each: about 40 MB at most
@@ -282,32 +283,35 @@ class PageState:
             self.responses.sweeping = False
 
     def sweep(self, engine: Engine) -> None:
-        """Re-read, in a few queries, the versions and merchant settings of the pages served
-        since the last sweep; extend those that have not changed, drop the others."""
-        started = self.clock()
-        used = self.responses.take_used()
+        """Re-read the versions and merchant settings of the pages served since the last
+        sweep; extend those that have not changed, drop the others. The pages closest to
+        expiring go first, a few hundred per query, each batch extended as soon as it is read:
+        a sweep slowed down by a busy process still extends most pages in time."""
+        started = self.clock()  # before anything is read: extensions count from here
+        used = sorted(self.responses.take_used(), key=lambda item: item[1].fresh_until)
         if not used:
             return
-        tokens = sorted({e.token for _, e in used})
         merchant_ids = sorted({e.version.merchant_id for _, e in used})
         with engine.connect() as conn:
-            versions = tracking_views.page_versions(conn, tokens)
             profiles = tracking_views.merchant_profiles(conn, merchant_ids)
             domains = self.domains(conn) if any(e.host for _, e in used) else {}
-        for merchant_id in merchant_ids:
-            self._remember_profile(merchant_id, profiles.get(merchant_id), started)
-        for key, entry in used:
-            profile = profiles.get(entry.version.merchant_id)
-            owner = domains.get(entry.host) if entry.host else None
-            if (
-                versions.get(entry.token) == entry.version
-                and profile is not None
-                and profile.settings == entry.settings
-                and owner in (None, entry.version.merchant_id)
-            ):
-                self.responses.renew(key, entry, started + self.max_stale)
-            else:
-                self.responses.drop(key, entry)
+            for merchant_id in merchant_ids:
+                self._remember_profile(merchant_id, profiles.get(merchant_id), started)
+            for i in range(0, len(used), SWEEP_BATCH):
+                batch = used[i : i + SWEEP_BATCH]
+                versions = tracking_views.page_versions(conn, [e.token for _, e in batch])
+                for key, entry in batch:
+                    profile = profiles.get(entry.version.merchant_id)
+                    owner = domains.get(entry.host) if entry.host else None
+                    if (
+                        versions.get(entry.token) == entry.version
+                        and profile is not None
+                        and profile.settings == entry.settings
+                        and owner in (None, entry.version.merchant_id)
+                    ):
+                        self.responses.renew(key, entry, started + self.max_stale)
+                    else:
+                        self.responses.drop(key, entry)
 
 
 _STATE_LOCK = threading.Lock()
