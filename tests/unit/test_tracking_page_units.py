@@ -483,7 +483,7 @@ def test_the_cache_is_an_lru_with_a_bound_and_forgets_orders() -> None:
     for key, c in zip(keys, "abc", strict=True):
         assert key is not None
         cache.store(key, _entry(token=c * 20))
-    assert len(cache) == 2 and cache.lookup(keys[0], 1.0) is None  # type: ignore[arg-type]
+    assert len(cache) == 2 and cache.lookup(keys[0], 1.0) is None
     cache.drop_token("b" * 20)
-    assert len(cache) == 1 and cache.lookup(keys[2], 1.0) is not None  # type: ignore[arg-type]
+    assert len(cache) == 1 and cache.lookup(keys[2], 1.0) is not None
     assert fp.ResponseCache(entries=0).entries == 0
