@@ -43,13 +43,13 @@ import random
 import re
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import deque
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -60,7 +60,7 @@ import httpx
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, update
 
 from postpurchase.adapters.db import tables
 from postpurchase.adapters.db.engine import make_engine
@@ -75,6 +75,7 @@ from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.domain.status import ShipmentStatus as S
 from postpurchase.domain.tracking import Location, TrackingEvent
 from postpurchase.service_layer.handlers import create_merchant
+from postpurchase.testing import free_port, scratch_pg_database
 
 console = Console(width=160)
 ROOT = Path(__file__).resolve().parents[1]
@@ -464,12 +465,6 @@ def children_seconds() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     """One uvicorn process on loopback serving the app (page caches on or off)."""
 
@@ -630,20 +625,6 @@ def run_backend(
     return run.results
 
 
-def pg_database(base_url: str) -> tuple[str, Any]:
-    name = f"pp_bench_tp_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base_url.rpartition("/")[0] + "/" + name, drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -687,21 +668,16 @@ def main() -> None:
         table.add_column(col, justify="left" if col in ("backend", "target", "load") else "right")
     rows: list[list[str]] = []
     for backend in args.backends.split(","):
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             data_dir = Path(tmp)
-            drop = None
             if backend == "sqlite":
                 url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
             else:
-                url, drop = pg_database(pg)
-            try:
-                shares = [float(x) for x in args.open_rates.split(",") if x]
-                results = run_backend(
-                    backend, url, data_dir, args.orders, args.seconds, shares, args.views_per_order
-                )
-            finally:
-                if drop:
-                    drop()
+                url = stack.enter_context(scratch_pg_database(pg, prefix="pp_bench_tp"))
+            shares = [float(x) for x in args.open_rates.split(",") if x]
+            results = run_backend(
+                backend, url, data_dir, args.orders, args.seconds, shares, args.views_per_order
+            )
         for r in results:
             base = next(b.load for b in results if b.target == "static" and b.shape == r.shape)
             x = r.load
