@@ -75,7 +75,7 @@ from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.domain.status import ShipmentStatus as S
 from postpurchase.domain.tracking import Location, TrackingEvent
 from postpurchase.service_layer.handlers import create_merchant
-from postpurchase.testing import free_port, scratch_pg_database
+from postpurchase.testing import free_port, scratch_pg_database, wait_until_healthy
 
 console = Console(width=160)
 ROOT = Path(__file__).resolve().parents[1]
@@ -484,13 +484,9 @@ class Server:
              "--log-level", "warning", "--no-access-log"],
             env=env, cwd=ROOT,
         )  # fmt: skip
-        url = f"http://127.0.0.1:{self.port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_until_healthy(
+            f"http://127.0.0.1:{self.port}", running=lambda: self.proc.poll() is None
+        )
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process so far (Linux /proc)."""

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import httpx
@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from postpurchase.adapters.notifications.demo_smtp import free_port
 
-__all__ = ["api_server", "free_port", "scratch_pg_database"]
+__all__ = ["api_server", "free_port", "scratch_pg_database", "wait_until_healthy"]
 
 ASGI_APP = "postpurchase.entrypoints.asgi:app"
 
@@ -40,6 +40,23 @@ def scratch_pg_database(server_url: str, prefix: str = "pp") -> Iterator[str]:
         admin.dispose()
 
 
+def wait_until_healthy(
+    url: str, *, timeout: float = 30, running: Callable[[], bool] = lambda: True
+) -> None:
+    """Poll ``/healthz`` until it answers 200; fail once ``timeout`` passes or the server
+    stops ``running``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or not running():
+            raise RuntimeError(f"the server at {url} did not start")
+        time.sleep(0.05)
+
+
 @contextmanager
 def api_server(
     env: Mapping[str, str],
@@ -58,16 +75,7 @@ def api_server(
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"the API server did not start on port {port}")
-            time.sleep(0.1)
+        wait_until_healthy(url, timeout=timeout, running=lambda: proc.poll() is None)
         yield url
     finally:
         proc.terminate()

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Playwright, sync_playwright
@@ -29,6 +26,7 @@ from postpurchase.adapters.db.migrate import upgrade
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
 from postpurchase.entrypoints.api.app import create_app
+from postpurchase.testing import free_port, wait_until_healthy
 from tests import tracking_scenarios as sc
 from tests.fakes import FakeClock
 
@@ -46,12 +44,6 @@ AXE_DIR = Path(
     os.environ.get("POSTPURCHASE_AXE_DIR", Path.home() / ".cache" / "postpurchase" / "axe-core")
 )
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -75,22 +67,13 @@ def tracking_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracking
     shots = sc.all_kinds(platform, merchant.id, fixed=True)
     portuguese = sc.order(platform, merchant.id, "in_transit", locale="pt-BR")
     app = create_app(platform)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("tracking site did not start")
-        time.sleep(0.05)
+    wait_until_healthy(url, timeout=20, running=thread.is_alive)
     yield TrackingSite(url, seeded, shots, portuguese, merchant.slug, platform)
     server.should_exit = True
     thread.join(timeout=10)
