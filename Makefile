@@ -56,7 +56,7 @@ browser: install system-deps
 test: install system-deps lint typecheck
 	$(BIN)/pytest tests $(PYTEST_ARGS)
 
-bench: install
+bench: install system-deps
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/notify.py
 	$(BIN)/python benchmarks/tracking_page.py
