@@ -607,24 +607,23 @@ class SqlTrackingEventStore:
     def add_new(
         self, merchant_id: str, items: Sequence[tuple[str, TrackingEvent]], received_at: datetime
     ) -> set[tuple[str, str]]:
-        if not items:
-            return set()
-        rows = [event_row(merchant_id, sid, e, received_at) for sid, e in items]
-        inserted: set[tuple[str, str]] = set()
-        for chunk in _chunks(rows, 1000):
-            returned = bulk.insert_rows(
-                self.conn,
-                t.tracking_events,
-                chunk,
-                on_conflict=("shipment_id", "fingerprint"),
-                returning=("shipment_id", "fingerprint"),
-            )
-            inserted.update((r[0], r[1]) for r in returned)
-        return inserted
+        return self._store(merchant_id, items, received_at, queue=False)
 
     def append(
         self, merchant_id: str, items: Sequence[tuple[str, TrackingEvent]], received_at: datetime
     ) -> set[tuple[str, str]]:
+        return self._store(merchant_id, items, received_at, queue=True)
+
+    def _store(
+        self,
+        merchant_id: str,
+        items: Sequence[tuple[str, TrackingEvent]],
+        received_at: datetime,
+        *,
+        queue: bool,
+    ) -> set[tuple[str, str]]:
+        """Insert the events not stored before; with ``queue`` also record each new one in
+        ``tracking_pending`` for the folder. Returns (shipment_id, fingerprint) of the new."""
         if not items:
             return set()
         # In key order: two unlocked batches that share re-sent scans then wait on each
@@ -633,22 +632,21 @@ class SqlTrackingEventStore:
             (event_row(merchant_id, sid, e, received_at) for sid, e in items),
             key=lambda r: (r["shipment_id"], r["fingerprint"]),
         )
+        key = ("shipment_id", "fingerprint")
+        pg = self.conn.dialect.name == "postgresql"
         inserted: set[tuple[str, str]] = set()
         for chunk in _chunks(rows, 1000):
-            if self.conn.dialect.name == "postgresql":
-                # One round trip: the events insert feeds the queue insert (a DML CTE).
+            if not queue or pg:
+                # On PostgreSQL the queue rows come in the same round trip (a DML CTE).
                 returned = bulk.insert_rows(
-                    self.conn, t.tracking_events, chunk,
-                    on_conflict=("shipment_id", "fingerprint"),
-                    returning=("shipment_id", "fingerprint"),
-                    queue_into=t.tracking_pending,
+                    self.conn, t.tracking_events, chunk, on_conflict=key, returning=key,
+                    queue_into=t.tracking_pending if queue else None,
                 )  # fmt: skip
                 inserted.update((r[0], r[1]) for r in returned)
                 continue
             returned = bulk.insert_rows(
-                self.conn, t.tracking_events, chunk,
-                on_conflict=("shipment_id", "fingerprint"),
-                returning=("id", "shipment_id", "fingerprint"),
+                self.conn, t.tracking_events, chunk, on_conflict=key,
+                returning=("id", *key),
             )  # fmt: skip
             if returned:
                 self.conn.execute(
