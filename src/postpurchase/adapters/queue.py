@@ -26,7 +26,7 @@ class HueyTaskQueue:
     """Publishes nudges to the worker; a failed publish is logged, never raised, because the
     outbox row is already committed and the periodic sweep will pick it up."""
 
-    def __init__(self, nudge: Callable[[], Any], fold: Callable[[], Any] | None = None) -> None:
+    def __init__(self, nudge: Callable[[], Any], fold: Callable[[], Any]) -> None:
         self._nudge = nudge
         self._fold = fold
 
@@ -37,8 +37,6 @@ class HueyTaskQueue:
             logger.warning("could not enqueue an outbox drain; the sweep will catch up")
 
     def nudge_tracking(self) -> None:
-        if self._fold is None:
-            return
         try:
             self._fold()
         except Exception:
