@@ -64,6 +64,11 @@ def etag_matches(if_none_match: bytes | str, etag: bytes | str) -> bool:
     return False
 
 
+def headers_for_304(raw_headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A 200's headers for its 304 twin: all but those that describe the body."""
+    return [(k, v) for k, v in raw_headers if k not in (b"content-length", b"content-type")]
+
+
 @dataclass(frozen=True, slots=True)
 class Lookup:
     key: Key
@@ -143,14 +148,13 @@ def make_entry(
     fresh_until: float,
 ) -> Entry:
     headers = list(raw_headers)
-    bare = [(k, v) for k, v in headers if k not in (b"content-length", b"content-type")]
     return Entry(
         token=token,
         version=version,
         settings=settings,
         host=host,
         headers=headers,
-        headers_304=bare,
+        headers_304=headers_for_304(headers),
         body=body,
         etag=etag.encode("latin-1"),
         expires=expires,

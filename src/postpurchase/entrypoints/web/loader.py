@@ -48,9 +48,11 @@ from postpurchase.bootstrap import Platform
 from postpurchase.entrypoints.web.branding import Branding, branding_from, request_host
 from postpurchase.entrypoints.web.estimates import Estimator, engine_estimator
 from postpurchase.entrypoints.web.fastpath import (
+    LANG_COOKIE,
     ResponseCache,
     etag_matches,
     etag_of,
+    headers_for_304,
     make_entry,
     request_key,
 )
@@ -67,7 +69,6 @@ from postpurchase.entrypoints.web.ratelimit import LookupLimiter
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-LANG_COOKIE = "pp_lang"
 MAX_STALE = 2.0  # default of Settings.tracking_page_max_stale_seconds
 SWEEP_BATCH = 250  # page versions read per query by a sweep
 DOMAINS_TTL = 60.0
@@ -406,6 +407,13 @@ def not_modified(request: Request, rendered: Rendered) -> bool:
     """Whether the request's ``If-None-Match`` names this answer's ETag."""
     inm = request.headers.get("if-none-match")
     return inm is not None and etag_matches(inm, rendered.headers["ETag"])
+
+
+def not_modified_response(response: Response) -> Response:
+    """The 304 twin of a 200: the same headers but the body's."""
+    out = Response(status_code=304)
+    out.raw_headers = headers_for_304(response.raw_headers)
+    return out
 
 
 def host_merchant(request: Request, conn: Connection, state: PageState) -> str | None:

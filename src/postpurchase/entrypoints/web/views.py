@@ -29,6 +29,7 @@ from postpurchase.bootstrap import Platform
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
 from postpurchase.entrypoints.web import lookup
 from postpurchase.entrypoints.web.branding import Branding, branding_from
+from postpurchase.entrypoints.web.fastpath import LANG_COOKIE
 from postpurchase.entrypoints.web.i18n import (
     LANGUAGES,
     Translator,
@@ -37,7 +38,6 @@ from postpurchase.entrypoints.web.i18n import (
     translator,
 )
 from postpurchase.entrypoints.web.loader import (
-    LANG_COOKIE,
     Loaded,
     Rendered,
     WebPlatform,
@@ -45,6 +45,7 @@ from postpurchase.entrypoints.web.loader import (
     host_merchant,
     in_thread,
     not_modified,
+    not_modified_response,
     serve_page,
     state_of,
     valid_token,
@@ -222,17 +223,8 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
     _remember_language(request, response)
     state.remember(request, response, served, read_at)
     if not_modified(request, rendered):
-        return _not_modified(response)
+        return not_modified_response(response)
     return response
-
-
-def _not_modified(response: Response) -> Response:
-    """The 304 twin of a 200: the same headers but the body's."""
-    out = Response(status_code=304)
-    out.raw_headers = [
-        (k, v) for k, v in response.raw_headers if k not in (b"content-length", b"content-type")
-    ]
-    return out
 
 
 @router.post("/t/{token}/rating")

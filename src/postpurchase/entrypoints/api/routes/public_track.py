@@ -25,6 +25,7 @@ from postpurchase.entrypoints.web.loader import (
     WebPlatform,
     in_thread,
     not_modified,
+    not_modified_response,
     serve_page,
     state_of,
     valid_token,
@@ -71,7 +72,7 @@ async def public_track(
     response = Response(rendered.body, media_type=rendered.media_type, headers=headers)
     state.remember(request, response, served, read_at)
     if not_modified(request, rendered):
-        return Response(status_code=304, headers=headers)
+        return not_modified_response(response)
     return response
 
 
