@@ -30,7 +30,7 @@ Needs wrk (`make system-deps`).
 
 Run:  .venv/bin/python benchmarks/tracking_page.py [--orders 6000] [--seconds 10]
       [--backends sqlite,postgresql] [--open-rates 0.5,0.8] [--views-per-order 5]
-      [--loop auto|asyncio|uvloop]
+      [--loop serve|asyncio|uvloop]
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ from postpurchase.domain.money import Money
 from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.domain.status import ShipmentStatus as S
 from postpurchase.domain.tracking import Location, TrackingEvent
+from postpurchase.entrypoints.api.app import EVENT_LOOP
 from postpurchase.service_layer.handlers import create_merchant
 from postpurchase.testing import free_port, scratch_pg_database, wait_until_healthy
 
@@ -82,7 +83,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 100
 HOT_ORDERS = 2000  # under the page caches' 2,048 entries
 WARM_ORDERS = 100  # viewed to warm a server up, kept out of the mixed traffic
-LOOP = "auto"  # uvicorn's event loop: auto (uvloop, as `postpurchase serve` runs) or asyncio
+LOOP = "serve"  # the server's event loop: "serve" (as `postpurchase serve`), asyncio or uvloop
 TARGET_P99_MS = 50.0
 
 CITIES = [
@@ -478,9 +479,10 @@ class Server:
             "BENCH_TRACKING_PAGE_CACHE": "1" if cache else "0",
         }
         env.pop("POSTPURCHASE_REDIS_URL", None)
+        loop = EVENT_LOOP if LOOP == "serve" else LOOP
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "benchmarks.tracking_page:server_app",
-             "--factory", "--host", "127.0.0.1", "--port", str(self.port), "--loop", LOOP,
+             "--factory", "--host", "127.0.0.1", "--port", str(self.port), "--loop", loop,
              "--log-level", "warning", "--no-access-log"],
             env=env, cwd=ROOT,
         )  # fmt: skip
@@ -646,9 +648,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--loop",
-        default="auto",
-        choices=["auto", "asyncio", "uvloop"],
-        help="the server's event loop (auto: uvloop when installed, as `postpurchase serve`)",
+        default="serve",
+        choices=["serve", "asyncio", "uvloop"],
+        help="the server's event loop (serve: the one `postpurchase serve` uses)",
     )
     args = parser.parse_args()
     global LOOP

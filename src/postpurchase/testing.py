@@ -67,10 +67,12 @@ def api_server(
 ) -> Iterator[str]:
     """One uvicorn process serving the app with ``env``; yields its base URL once
     ``/healthz`` answers, and stops it on exit."""
+    from postpurchase.entrypoints.api.app import EVENT_LOOP
+
     port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", ASGI_APP, "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", *extra_args],
+         "--loop", EVENT_LOOP, "--log-level", "warning", *extra_args],
         env=dict(env),
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -695,6 +695,26 @@ def test_the_sweep_keeps_unchanged_pages_fresh_and_drops_changed_ones(
     assert page_state(client).responses.hits == hits + 1  # dropped by the sweep: rendered
 
 
+def test_an_expired_answer_is_checked_again_before_routing(
+    client: TestClient, platform: Platform, shop: Any, ticks: Ticks
+) -> None:
+    seeded = sc.order(platform, shop.id, "in_transit")
+    url = f"/t/{seeded.token}"
+    first = client.get(url)
+    state = page_state(client)
+    routed = state.pages.hits + state.pages.misses
+    ticks.now += 1.0  # past the bound: the middleware reads the version, nothing changed
+    again = client.get(url, headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304 and again.headers["etag"] == first.headers["etag"]
+    assert state.pages.hits + state.pages.misses == routed  # answered before routing
+    ticks.now += 0.9  # extended from the check's read: still fresh, no read at all
+    assert client.get(url).content == first.content
+    new_scan(platform, shop, seeded.order_id)
+    ticks.now += 0.1  # past the extension: the check sees the new scan and the route renders
+    assert text(soup(client.get(url).text).h1) == "Out for delivery"
+    assert state.pages.misses > 0 and state.pages.hits + state.pages.misses == routed + 1
+
+
 def test_cached_views_start_the_sweep(client: TestClient, platform: Platform, shop: Any) -> None:
     clock = Ticks()
     state = PageState(clock=clock, max_stale=1.0)

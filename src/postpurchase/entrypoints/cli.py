@@ -153,6 +153,8 @@ def serve(
 
     import uvicorn
 
+    from postpurchase.entrypoints.api.app import EVENT_LOOP
+
     settings = settings_for(data_dir)
     if migrate:
         _platform(data_dir)
@@ -163,6 +165,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        loop=EVENT_LOOP,
         log_level="info",
         access_log=False,
     )

@@ -29,7 +29,7 @@ from postpurchase.domain.addresses import Address
 from postpurchase.domain.errors import DomainError
 from postpurchase.domain.money import Money
 from postpurchase.domain.orders import OrderLineInput, Promise
-from postpurchase.entrypoints.api.app import create_app
+from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
 from postpurchase.entrypoints.worker import build
 from postpurchase.service_layer.handlers import create_merchant
 
@@ -208,7 +208,9 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
     consumer.start()
     stop = threading.Event()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(platform), host=host, port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(platform), host=host, port=port, loop=EVENT_LOOP, log_level="warning"
+        )
     )
 
     def play() -> None:

@@ -187,6 +187,14 @@ class ResponseCache:
             self.hits += 1
             return entry
 
+    def expired(self, key: Key, now: float) -> Entry | None:
+        """The entry past its freshness but not its render's own limit (worth re-checking)."""
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None or now < entry.fresh_until or now >= entry.expires:
+                return None
+            return entry
+
     def store(self, key: Key, entry: Entry) -> None:
         if self.entries <= 0:
             return

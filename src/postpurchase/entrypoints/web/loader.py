@@ -49,6 +49,8 @@ from postpurchase.entrypoints.web.branding import Branding, branding_from, reque
 from postpurchase.entrypoints.web.estimates import Estimator, engine_estimator
 from postpurchase.entrypoints.web.fastpath import (
     LANG_COOKIE,
+    Entry,
+    Key,
     ResponseCache,
     etag_matches,
     etag_of,
@@ -64,13 +66,14 @@ from postpurchase.entrypoints.web.i18n import (
     translator,
 )
 from postpurchase.entrypoints.web.page import TrackingPage, build_page
+from postpurchase.entrypoints.web.page_reads import PageReads
 from postpurchase.entrypoints.web.ratelimit import LookupLimiter
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_STALE = 2.0  # default of Settings.tracking_page_max_stale_seconds
-SWEEP_BATCH = 250  # page versions read per query by a sweep
+SWEEP_BATCH = 200  # page versions read per query by a sweep (on SQLite: per block of the loop)
 DOMAINS_TTL = 60.0
 PAGE_TTL = 60.0
 PAGE_CACHE_ENTRIES = 2048  # ~20 KB of HTML each: about 40 MB at most
@@ -185,6 +188,8 @@ class PageState:
     _profiles: dict[str, _Cached] = field(default_factory=dict)
     _brandings: dict[str, tuple[MerchantProfile, Branding]] = field(default_factory=dict)
     _domains: _Cached | None = None
+    _checks: dict[Key, asyncio.Event] = field(default_factory=dict)
+    _sweep_task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
         self.pages.clock = self.clock  # one time base for every expiry
@@ -265,54 +270,139 @@ class PageState:
         self.responses.store(found.key, entry)
 
     def maybe_sweep(self, app: Any, now: float) -> None:
-        """Start a sweep in a background thread when one is due (called on cache hits)."""
+        """Start a sweep on the event loop when one is due (called on cache hits)."""
         cache = self.responses
         due = now - cache.last_sweep >= self.max_stale / 2
         if not self.background_sweep or cache.sweeping or not due:
             return
         cache.sweeping = True
         cache.last_sweep = now
-        engine = app.state.platform.engine
-        threading.Thread(target=self._sweep_in_background, args=(engine,), daemon=True).start()
+        self._sweep_task = asyncio.get_running_loop().create_task(self._sweep_on_loop(app))
 
-    def _sweep_in_background(self, engine: Engine) -> None:
+    async def _sweep_on_loop(self, app: Any) -> None:
         try:
-            self.sweep(engine)
-        except Exception:  # a failed sweep only means entries expire and render again
+            await self.sweep_async(page_reads(app))
+        except Exception:  # a failed sweep only means entries expire and are checked again
             log.exception("tracking page cache sweep failed")
         finally:
             self.responses.sweeping = False
 
     def sweep(self, engine: Engine) -> None:
-        """Re-read the versions and merchant settings of the pages served since the last
-        sweep; extend those that have not changed, drop the others. The pages closest to
-        expiring go first, a few hundred per query, each batch extended as soon as it is read:
-        a sweep slowed down by a busy process still extends most pages in time."""
-        started = self.clock()  # before anything is read: extensions count from here
-        used = sorted(self.responses.take_used(), key=lambda item: item[1].fresh_until)
+        """:meth:`sweep_async`, all at once on one connection (tests, scripts)."""
+        started, used, merchant_ids = self._sweep_plan()
         if not used:
             return
-        merchant_ids = sorted({e.version.merchant_id for _, e in used})
         with engine.connect() as conn:
-            profiles = tracking_views.merchant_profiles(conn, merchant_ids)
-            domains = self.domains(conn) if any(e.host for _, e in used) else {}
-            for merchant_id in merchant_ids:
-                self._remember_profile(merchant_id, profiles.get(merchant_id), started)
+            known = self._sweep_context(conn, merchant_ids, any(e.host for _, e in used), started)
             for i in range(0, len(used), SWEEP_BATCH):
-                batch = used[i : i + SWEEP_BATCH]
-                versions = tracking_views.page_versions(conn, [e.token for _, e in batch])
-                for key, entry in batch:
-                    profile = profiles.get(entry.version.merchant_id)
-                    owner = domains.get(entry.host) if entry.host else None
-                    if (
-                        versions.get(entry.token) == entry.version
-                        and profile is not None
-                        and profile.settings == entry.settings
-                        and owner in (None, entry.version.merchant_id)
-                    ):
-                        self.responses.renew(key, entry, started + self.max_stale)
-                    else:
-                        self.responses.drop(key, entry)
+                self._sweep_batch(conn, used[i : i + SWEEP_BATCH], known, started)
+
+    async def sweep_async(self, reads: PageReads) -> None:
+        """Re-read the versions and merchant settings of the pages served since the last
+        sweep; extend those that have not changed, drop the others. The pages closest to
+        expiring go first, a few hundred per query, each batch extended as soon as it is read,
+        with other requests served between batches (on SQLite a batch blocks the loop)."""
+        started, used, merchant_ids = self._sweep_plan()
+        if not used:
+            return
+        has_hosts = any(e.host for _, e in used)
+        known = await reads.run(self._sweep_context, merchant_ids, has_hosts, started)
+        for i in range(0, len(used), SWEEP_BATCH):
+            await asyncio.sleep(0)
+            await reads.run(self._sweep_batch, used[i : i + SWEEP_BATCH], known, started)
+
+    def _sweep_plan(self) -> tuple[float, list[tuple[Key, Entry]], list[str]]:
+        started = self.clock()  # before anything is read: extensions count from here
+        used = sorted(self.responses.take_used(), key=lambda item: item[1].fresh_until)
+        return started, used, sorted({e.version.merchant_id for _, e in used})
+
+    def _sweep_context(
+        self, conn: Connection, merchant_ids: list[str], has_hosts: bool, started: float
+    ) -> _Known:
+        profiles = tracking_views.merchant_profiles(conn, merchant_ids)
+        for merchant_id in merchant_ids:
+            self._remember_profile(merchant_id, profiles.get(merchant_id), started)
+        return _Known(profiles, self.domains(conn) if has_hosts else {})
+
+    def _sweep_batch(
+        self, conn: Connection, batch: list[tuple[Key, Entry]], known: _Known, started: float
+    ) -> None:
+        versions = tracking_views.page_versions(conn, [e.token for _, e in batch])
+        for key, entry in batch:
+            version = versions.get(entry.token)
+            if unchanged(entry, version, known.profiles.get(entry.version.merchant_id), known):
+                self.responses.renew(key, entry, started + self.max_stale)
+            else:
+                self.responses.drop(key, entry)
+
+    async def revalidate(self, app: Any, key: Key, now: float) -> Entry | None:
+        """An answer past its freshness, checked against the database right here (one
+        version read; the merchant's profile and domains come from their caches): extended and
+        returned when nothing it was made from changed, else dropped (None: render again).
+        Concurrent requests for the same answer wait for one check."""
+        entry = self.responses.expired(key, now)
+        if entry is None:
+            return None
+        running = self._checks.get(key)
+        if running is not None:
+            await running.wait()
+            return self.responses.lookup(key, self.clock())
+        done = self._checks[key] = asyncio.Event()
+        try:
+            read_at = self.clock()
+            valid_until = await page_reads(app).run(self._check, entry, read_at)
+            if valid_until is None:
+                self.responses.drop(key, entry)
+                return None
+            self.responses.renew(key, entry, valid_until)
+            return self.responses.lookup(key, read_at)
+        finally:
+            del self._checks[key]
+            done.set()
+
+    def _check(self, conn: Connection, entry: Entry, read_at: float) -> float | None:
+        """Until when ``entry`` may be served, or None when it is out of date."""
+        version = tracking_views.page_version(conn, entry.token)
+        merchant_id = entry.version.merchant_id
+        profile = self.profile(conn, merchant_id)
+        domains = self.domains(conn) if entry.host else {}
+        if not unchanged(entry, version, profile, _Known({}, domains)):
+            return None
+        profile_at = self._profiles[merchant_id].at
+        return min(read_at, profile_at) + self.max_stale
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What a sweep read once for all its batches."""
+
+    profiles: dict[str, MerchantProfile]
+    domains: dict[str, str]
+
+
+def unchanged(
+    entry: Entry, version: PageVersion | None, profile: MerchantProfile | None, known: _Known
+) -> bool:
+    """Whether a cached answer still shows what the database holds: the same order version,
+    the same merchant settings, and (on a custom domain) the same owner of the host."""
+    owner = known.domains.get(entry.host) if entry.host else None
+    return (
+        version == entry.version
+        and profile is not None
+        and profile.settings == entry.settings
+        and owner in (None, entry.version.merchant_id)
+    )
+
+
+def page_reads(app: Any) -> PageReads:
+    """The app's :class:`PageReads` (on its platform's engine), made on first use."""
+    found: PageReads | None = getattr(app.state, "page_reads", None)
+    if found is None:
+        with _STATE_LOCK:
+            found = getattr(app.state, "page_reads", None)
+            if found is None:
+                found = app.state.page_reads = PageReads(app.state.platform.engine)
+    return found
 
 
 _STATE_LOCK = threading.Lock()
@@ -327,11 +417,8 @@ async def _platform(request: Request) -> Platform:
 
 WebPlatform = Annotated[Platform, Depends(_platform)]
 
-# Page work (a view the response cache could not answer) runs in at most this many threads.
-# Cached views never leave the event loop, and every page thread competes with it for the
-# GIL. In short runs of shoppers' mixed traffic on 2 CPUs, 2 threads served 1.2-1.7 times
-# the views per second of 8 on SQLite and about as many on PostgreSQL (noisy), where 1 was
-# clearly slower: the second thread runs while the first waits for the database.
+# Lookups and writes (the /track form, a rating) run in at most this many threads; page
+# reads do not use them (see page_reads). Every thread competes with the event loop for the GIL.
 PAGE_THREADS = 2
 _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
@@ -339,8 +426,8 @@ _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLi
 
 
 async def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run blocking page work (database, rendering) off the event loop, in the page pool
-    (one limiter per event loop: a limiter must not outlive the loop it was used in)."""
+    """Run blocking work (a lookup, a write) off the event loop, in the page pool (one
+    limiter per event loop: a limiter must not outlive the loop it was used in)."""
     loop = asyncio.get_running_loop()
     limiter = _limiters.get(loop)
     if limiter is None:
@@ -390,6 +477,8 @@ class TrackingPageFastPath:
                 state = state_for(scope["app"])
                 now = state.clock()
                 entry = state.responses.lookup(found.key, now)
+                if entry is None and state.max_stale > 0:
+                    entry = await state.revalidate(scope["app"], found.key, now)
                 if entry is not None:
                     if found.if_none_match and etag_matches(found.if_none_match, entry.etag):
                         status, headers, body = 304, entry.headers_304, b""
@@ -440,6 +529,7 @@ class Loaded:
 
 
 def serve_page(
+    conn: Connection,
     request: Request,
     platform: Platform,
     token: str,
@@ -450,7 +540,7 @@ def serve_page(
     render: Callable[[Loaded], Rendered],
 ) -> Served | None:
     """The rendered page for ``token`` (cached), or None when it must look like it does not
-    exist.
+    exist. Runs through :class:`PageReads` (``conn`` is its read connection).
 
     On a merchant's custom domain only that merchant's orders exist: a token of another
     merchant opened on it is a 404, so one shop's domain never shows another's orders.
@@ -458,30 +548,29 @@ def serve_page(
     if not valid_token(token):
         return None
     state = state_of(request)
-    with platform.engine.connect() as conn:
-        version = tracking_views.page_version(conn, token)
-        if version is None:
+    version = tracking_views.page_version(conn, token)
+    if version is None:
+        return None
+    if check_host:
+        owner = host_merchant(request, conn, state)
+        if owner is not None and owner != version.merchant_id:
             return None
-        if check_host:
-            owner = host_merchant(request, conn, state)
-            if owner is not None and owner != version.merchant_id:
-                return None
-        merchant = state.profile(conn, version.merchant_id)
-        if merchant is None:
-            return None
-        lang = choose_language(
-            prefer_explicit,
-            version.locale,
-            merchant.locale,
-            accept_language=request.headers.get("accept-language"),
-        )
-        key = (token, lang, fmt)
-        cached = state.pages.get(key, version, merchant.settings)
-        if cached is not None:
-            return Served(cached.rendered, version, merchant.settings, cached.at + PAGE_TTL)
-        order = read_models.get_order_by_token(conn, token)
-        if order is None:  # deleted between the two reads
-            return None
+    merchant = state.profile(conn, version.merchant_id)
+    if merchant is None:
+        return None
+    lang = choose_language(
+        prefer_explicit,
+        version.locale,
+        merchant.locale,
+        accept_language=request.headers.get("accept-language"),
+    )
+    key = (token, lang, fmt)
+    cached = state.pages.get(key, version, merchant.settings)
+    if cached is not None:
+        return Served(cached.rendered, version, merchant.settings, cached.at + PAGE_TTL)
+    order = read_models.get_order_by_token(conn, token)
+    if order is None:  # deleted between the two reads
+        return None
     t = translator(lang)
     address = order.get("shipping_address") or {}
     tz = shopper_zone(

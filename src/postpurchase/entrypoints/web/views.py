@@ -46,6 +46,7 @@ from postpurchase.entrypoints.web.loader import (
     in_thread,
     not_modified,
     not_modified_response,
+    page_reads,
     serve_page,
     state_of,
     valid_token,
@@ -184,7 +185,7 @@ def not_found(request: Request) -> Response:
 
 @router.get("/t/{token}", response_class=HTMLResponse)
 async def tracking_page(token: str, request: Request, platform: WebPlatform) -> Response:
-    """The page; database work and rendering run in one thread-pool call."""
+    """The page; its database reads and rendering run on the event loop (see page_reads)."""
     thanks = request.query_params.get("rated") == "1"
     # ?rate=N: the score a shopper clicked in the delivered email (via /t/{token}/survey);
     # shown as picked, recorded only by the form's POST (a GET never rates).
@@ -206,7 +207,7 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
 
     state = state_of(request)
     read_at = state.clock()  # before the order is read: the cached answer's age counts from here
-    served = await in_thread(
+    served = await page_reads(request.app).run(
         serve_page,
         request,
         platform,
