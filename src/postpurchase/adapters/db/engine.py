@@ -5,22 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import URL, Engine, create_engine, event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-# psycopg prepares a statement on its fifth run, and PostgreSQL may then switch to a generic
-# plan that cannot see the batch array (= ANY(:numbers)): the scan lookup of a tracking batch
-# went from 10 to 58 ms. Planning each run costs ~0.1 ms.
-PG_CONNECT_ARGS = {"options": "-c plan_cache_mode=force_custom_plan"}
+from sqlalchemy import Engine, create_engine, event
 
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, statement_timeout_ms: int = 0
+) -> Engine:
     """SQLite gets WAL (readers never block the writer), a busy timeout instead of instant
-    'database is locked', and foreign keys on; PostgreSQL gets a pre-pinged pool."""
+    'database is locked', and foreign keys on; PostgreSQL gets a pre-pinged pool and, when
+    ``statement_timeout_ms`` is set, a limit on every statement (for reads that must never
+    hold up a process for long)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -53,28 +51,19 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
+    # psycopg prepares a statement on its fifth run, and PostgreSQL may then switch to a
+    # generic plan that cannot see the batch array (= ANY(:numbers)): the scan lookup of a
+    # tracking batch went from 10 to 58 ms. Planning each run costs ~0.1 ms.
+    options = "-c plan_cache_mode=force_custom_plan"
+    if statement_timeout_ms:
+        options += f" -c statement_timeout={statement_timeout_ms}"
     return create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        connect_args=PG_CONNECT_ARGS,
-        json_serializer=_dumps,
-        json_deserializer=orjson.loads,
-    )
-
-
-def make_async_engine(url: str | URL, *, pool_size: int = 4) -> AsyncEngine:
-    """PostgreSQL through psycopg's asyncio mode, set up like :func:`make_engine`'s, for
-    reads that must not leave the event loop (``AsyncConnection.run_sync`` runs the same
-    synchronous read code in a greenlet that yields on every round trip)."""
-    return create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        connect_args=PG_CONNECT_ARGS,
+        connect_args={"options": options},
         json_serializer=_dumps,
         json_deserializer=orjson.loads,
     )

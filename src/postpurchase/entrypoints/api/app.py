@@ -42,7 +42,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.collect()
         gc.freeze()
     yield
-    await page_reads(app).close()
+    page_reads(app).close()
 
 
 def create_app(platform: Platform) -> FastAPI:

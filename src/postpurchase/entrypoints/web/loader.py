@@ -188,7 +188,6 @@ class PageState:
     _profiles: dict[str, _Cached] = field(default_factory=dict)
     _brandings: dict[str, tuple[MerchantProfile, Branding]] = field(default_factory=dict)
     _domains: _Cached | None = None
-    _checks: dict[Key, asyncio.Event] = field(default_factory=dict)
     _sweep_task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
@@ -270,46 +269,69 @@ class PageState:
         self.responses.store(found.key, entry)
 
     def maybe_sweep(self, app: Any, now: float) -> None:
-        """Start a sweep on the event loop when one is due (called on cache hits)."""
+        """Start a sweep when one is due (called on cache hits).
+
+        Where it runs depends on the database. On SQLite it runs on the event loop in
+        batches, because a thread would wait for the GIL on every row pysqlite steps. On
+        PostgreSQL it runs in a thread: psycopg gives the GIL up once a round trip, and each
+        batch is one round trip. On the loop, each of a query's awaits would wait behind the
+        whole queue of requests; a sweep of 2,000 pages then took 0.4-1 s with 100 busy
+        connections.
+        """
         cache = self.responses
         due = now - cache.last_sweep >= self.max_stale / 2
         if not self.background_sweep or cache.sweeping or not due:
             return
         cache.sweeping = True
         cache.last_sweep = now
-        self._sweep_task = asyncio.get_running_loop().create_task(self._sweep_on_loop(app))
+        reads = page_reads(app)
+        if reads.on_sqlite:
+            self._sweep_task = asyncio.get_running_loop().create_task(self._sweep_on_loop(reads))
+        else:
+            threading.Thread(
+                target=self._sweep_in_thread, args=(reads.engine,), daemon=True
+            ).start()
 
-    async def _sweep_on_loop(self, app: Any) -> None:
+    async def _sweep_on_loop(self, reads: PageReads) -> None:
         try:
-            await self.sweep_async(page_reads(app))
+            await self.sweep_async(reads)
         except Exception:  # a failed sweep only means entries expire and are checked again
             log.exception("tracking page cache sweep failed")
         finally:
             self.responses.sweeping = False
 
-    def sweep(self, engine: Engine) -> None:
-        """:meth:`sweep_async`, all at once on one connection (tests, scripts)."""
+    def _sweep_in_thread(self, engine: Engine) -> None:
+        try:
+            self.sweep(engine, batch=tracking_views.VERSIONS_PER_QUERY)
+        except Exception:  # a failed sweep only means entries expire and are checked again
+            log.exception("tracking page cache sweep failed")
+        finally:
+            self.responses.sweeping = False
+
+    def sweep(self, engine: Engine, batch: int = SWEEP_BATCH) -> None:
+        """Re-read the versions and merchant settings of the pages served since the last
+        sweep; extend those that have not changed, drop the others. The pages closest to
+        expiring go first, ``batch`` per query, each batch extended as soon as it is read:
+        a sweep slowed down by a busy process still extends most pages in time."""
         started, used, merchant_ids = self._sweep_plan()
         if not used:
             return
         with engine.connect() as conn:
             known = self._sweep_context(conn, merchant_ids, any(e.host for _, e in used), started)
-            for i in range(0, len(used), SWEEP_BATCH):
-                self._sweep_batch(conn, used[i : i + SWEEP_BATCH], known, started)
+            for i in range(0, len(used), batch):
+                self._sweep_batch(conn, used[i : i + batch], known, started)
 
     async def sweep_async(self, reads: PageReads) -> None:
-        """Re-read the versions and merchant settings of the pages served since the last
-        sweep; extend those that have not changed, drop the others. The pages closest to
-        expiring go first, a few hundred per query, each batch extended as soon as it is read,
-        with other requests served between batches (on SQLite a batch blocks the loop)."""
+        """:meth:`sweep` through ``reads``, with other requests served between batches (on
+        SQLite a batch blocks the loop)."""
         started, used, merchant_ids = self._sweep_plan()
         if not used:
             return
         has_hosts = any(e.host for _, e in used)
-        known = await reads.run(self._sweep_context, merchant_ids, has_hosts, started)
+        known = reads.run(self._sweep_context, merchant_ids, has_hosts, started)
         for i in range(0, len(used), SWEEP_BATCH):
             await asyncio.sleep(0)
-            await reads.run(self._sweep_batch, used[i : i + SWEEP_BATCH], known, started)
+            reads.run(self._sweep_batch, used[i : i + SWEEP_BATCH], known, started)
 
     def _sweep_plan(self) -> tuple[float, list[tuple[Key, Entry]], list[str]]:
         started = self.clock()  # before anything is read: extensions count from here
@@ -335,30 +357,20 @@ class PageState:
             else:
                 self.responses.drop(key, entry)
 
-    async def revalidate(self, app: Any, key: Key, now: float) -> Entry | None:
+    def revalidate(self, app: Any, key: Key, now: float) -> Entry | None:
         """An answer past its freshness, checked against the database right here (one
         version read; the merchant's profile and domains come from their caches): extended and
-        returned when nothing it was made from changed, else dropped (None: render again).
-        Concurrent requests for the same answer wait for one check."""
+        returned when nothing it was made from changed, else dropped (None: render again)."""
         entry = self.responses.expired(key, now)
         if entry is None:
             return None
-        running = self._checks.get(key)
-        if running is not None:
-            await running.wait()
-            return self.responses.lookup(key, self.clock())
-        done = self._checks[key] = asyncio.Event()
-        try:
-            read_at = self.clock()
-            valid_until = await page_reads(app).run(self._check, entry, read_at)
-            if valid_until is None:
-                self.responses.drop(key, entry)
-                return None
-            self.responses.renew(key, entry, valid_until)
-            return self.responses.lookup(key, read_at)
-        finally:
-            del self._checks[key]
-            done.set()
+        read_at = self.clock()
+        valid_until = page_reads(app).run(self._check, entry, read_at)
+        if valid_until is None:
+            self.responses.drop(key, entry)
+            return None
+        self.responses.renew(key, entry, valid_until)
+        return self.responses.lookup(key, read_at)
 
     def _check(self, conn: Connection, entry: Entry, read_at: float) -> float | None:
         """Until when ``entry`` may be served, or None when it is out of date."""
@@ -478,7 +490,7 @@ class TrackingPageFastPath:
                 now = state.clock()
                 entry = state.responses.lookup(found.key, now)
                 if entry is None and state.max_stale > 0:
-                    entry = await state.revalidate(scope["app"], found.key, now)
+                    entry = state.revalidate(scope["app"], found.key, now)
                 if entry is not None:
                     if found.if_none_match and etag_matches(found.if_none_match, entry.etag):
                         status, headers, body = 304, entry.headers_304, b""

@@ -207,7 +207,7 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
 
     state = state_of(request)
     read_at = state.clock()  # before the order is read: the cached answer's age counts from here
-    served = await page_reads(request.app).run(
+    served = page_reads(request.app).run(
         serve_page,
         request,
         platform,

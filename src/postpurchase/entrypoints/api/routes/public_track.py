@@ -65,7 +65,7 @@ async def public_track(
     """Status, dates, shipments and scans of one order, in the shopper's language and zone."""
     state = state_of(request)
     read_at = state.clock()
-    served = await page_reads(request.app).run(_serve, request, platform, token, lang)
+    served = page_reads(request.app).run(_serve, request, platform, token, lang)
     if served is None:
         return _not_found()
     rendered = served.rendered
@@ -103,7 +103,7 @@ async def public_track_preflight(token: str, request: Request, platform: WebPlat
     origin = request.headers.get("origin")
     served = None
     if origin and valid_token(token):
-        served = await page_reads(request.app).run(_serve, request, platform, token, None)
+        served = page_reads(request.app).run(_serve, request, platform, token, None)
     headers = _cors(served.rendered.branding if served else None, origin)
     if "Access-Control-Allow-Origin" in headers:
         headers.update(
