@@ -10,11 +10,12 @@ a pure ASGI middleware, before FastAPI routes it: no dependency, no thread, no d
 ``If-None-Match`` with the entry's ETag gets a 304.
 
 Freshness is bounded, not exact. An entry is served for at most ``max_stale`` seconds after
-the database was last read for it. While its page is being viewed, a *sweep* in a background
-thread (at most every ``max_stale / 2`` seconds, and only while views come in) re-reads the
-versions of every entry served since the previous sweep (a few hundred per query) and their
-merchants' settings, and extends those that have not changed from the time it started
-reading; the others are dropped, so the next view renders again. A new scan, a parcel, a
+the database was last read for it. While its page is being viewed, a *sweep* (at most every
+``max_stale / 2`` seconds, and only while views come in) re-reads the versions of every entry
+served since the previous sweep (a few hundred per query) and their merchants' settings, and
+extends those that have not changed from the time it started reading; the others are
+dropped, so the next view renders again. An entry past its freshness is checked again by the
+middleware itself (one version read) before it is replayed. A new scan, a parcel, a
 cancellation, a rating or a settings change therefore shows within ``max_stale`` seconds (a
 rating posted to this process shows at once), and no entry outlives its render's
 ``PAGE_TTL``. Memory is bounded: an LRU of :data:`RESPONSE_CACHE_ENTRIES` entries.

@@ -7,8 +7,8 @@ cached in the process at two levels:
 
 - finished responses (:mod:`.fastpath`), replayed by :class:`TrackingPageFastPath` before
   routing for at most ``max_stale`` seconds after the database was last read for them (a
-  background sweep re-reads the versions of the pages being viewed and extends the ones that
-  have not changed);
+  sweep re-reads the versions of the pages being viewed and extends the ones that have not
+  changed; an answer past its freshness is checked again before it is replayed);
 - rendered pages (:class:`PageCache`), keyed by token, language and format and checked on
   every request that reaches the route against a one-row *version* of the order (its status
   and update time, its shipments' scan counts and last scan, the rating): any new scan,
@@ -17,7 +17,8 @@ cached in the process at two levels:
 So a page is never staler than ``max_stale`` seconds. Rendered pages also expire after
 :data:`PAGE_TTL` seconds because "today", "tomorrow" and the live estimate move with the
 clock, and both levels drop a page when the merchant's settings change. Merchant profiles
-are re-read every ``max_stale`` seconds, the custom-domain map every minute.
+are re-read every ``max_stale`` seconds, the custom-domain map every minute. Page reads run
+on the event loop (:mod:`.page_reads`, ADR 0006).
 """
 
 from __future__ import annotations
@@ -272,11 +273,11 @@ class PageState:
         """Start a sweep when one is due (called on cache hits).
 
         Where it runs depends on the database. On SQLite it runs on the event loop in
-        batches, because a thread would wait for the GIL on every row pysqlite steps. On
-        PostgreSQL it runs in a thread: psycopg gives the GIL up once a round trip, and each
-        batch is one round trip. On the loop, each of a query's awaits would wait behind the
-        whole queue of requests; a sweep of 2,000 pages then took 0.4-1 s with 100 busy
-        connections.
+        batches: a thread would wait for the GIL on every row pysqlite steps (a sweep of
+        2,000 pages took 0.2-1.3 s in a thread with 100 busy connections, 4-80 ms on the
+        loop). On PostgreSQL it runs in a thread: psycopg gives the GIL up once per round
+        trip, each batch of 500 is one round trip (70-180 ms for 2,000 pages), and on the
+        loop the database's time for each batch would block every request.
         """
         cache = self.responses
         due = now - cache.last_sweep >= self.max_stale / 2
