@@ -46,7 +46,6 @@ from postpurchase.entrypoints.web.loader import (
     in_thread,
     not_modified,
     not_modified_response,
-    page_reads,
     serve_page,
     state_of,
     valid_token,
@@ -207,8 +206,7 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
 
     state = state_of(request)
     read_at = state.clock()  # before the order is read: the cached answer's age counts from here
-    served = page_reads(request.app).run(
-        serve_page,
+    served = await serve_page(
         request,
         platform,
         token,
