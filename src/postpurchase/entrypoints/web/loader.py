@@ -541,26 +541,8 @@ class Loaded:
     order: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class ToRender:
-    """What a first view read, to be rendered once the loop has answered the others."""
-
-    token: str
-    key: tuple[str, ...]
-    lang: str
-    version: PageVersion
-    merchant: MerchantProfile
-    order: dict[str, Any]
-
-
-# How many times a first view lets the loop run between its reads and its rendering. One
-# yield only lets callbacks already queued run; the requests that arrived while the reads
-# held the loop are read from their sockets on the next turn and start their tasks on the
-# one after, so three turns let a cached view that came in meanwhile finish first.
-YIELDS_BEFORE_RENDER = 3
-
-
-async def serve_page(
+def serve_page(
+    conn: Connection,
     request: Request,
     platform: Platform,
     token: str,
@@ -571,35 +553,7 @@ async def serve_page(
     render: Callable[[Loaded], Rendered],
 ) -> Served | None:
     """The rendered page for ``token`` (cached), or None when it must look like it does not
-    exist. The reads run on the loop (:class:`PageReads`); before a page is rendered, the
-    views that queued up behind them go first, so a first view holds the loop in two short
-    turns rather than one long one."""
-    found = page_reads(request.app).run(
-        read_page,
-        request,
-        token,
-        fmt=fmt,
-        prefer_explicit=prefer_explicit,
-        check_host=check_host,
-    )
-    if not isinstance(found, ToRender):
-        return found
-    for _ in range(YIELDS_BEFORE_RENDER):
-        await asyncio.sleep(0)
-    return render_page(request, platform, found, render)
-
-
-def read_page(
-    conn: Connection,
-    request: Request,
-    token: str,
-    *,
-    fmt: str,
-    prefer_explicit: str | None,
-    check_host: bool,
-) -> Served | ToRender | None:
-    """A cached render of ``token``'s page, what it takes to render one, or None when the
-    page must look like it does not exist.
+    exist. Runs through :class:`PageReads` (``conn`` is its read connection).
 
     On a merchant's custom domain only that merchant's orders exist: a token of another
     merchant opened on it is a 404, so one shop's domain never shows another's orders.
@@ -630,15 +584,7 @@ def read_page(
     order = read_models.get_order_by_token(conn, token)
     if order is None:  # deleted between the two reads
         return None
-    return ToRender(token, key, lang, version, merchant, order)
-
-
-def render_page(
-    request: Request, platform: Platform, todo: ToRender, render: Callable[[Loaded], Rendered]
-) -> Served:
-    state = state_of(request)
-    merchant, order = todo.merchant, todo.order
-    t = translator(todo.lang)
+    t = translator(lang)
     address = order.get("shipping_address") or {}
     tz = shopper_zone(
         order.get("timezone"), merchant.timezone, address.get("country"), address.get("region")
@@ -646,15 +592,15 @@ def render_page(
     now: datetime = platform.clock.now()
     page = build_page(
         order=order,
-        token=todo.token,
+        token=token,
         branding=state.branding(merchant),
         t=t,
         tz=tz,
         now=now,
-        rating_score=todo.version.rating,
+        rating_score=version.rating,
         estimator=state.estimator,
     )
     rendered = render(Loaded(page, t, merchant, order))
     rendered = replace(rendered, headers={**rendered.headers, "ETag": etag_of(rendered.body)})
-    kept = state.pages.put(todo.key, todo.version, merchant.settings, rendered)
-    return Served(rendered, todo.version, merchant.settings, kept.at + PAGE_TTL)
+    kept = state.pages.put(key, version, merchant.settings, rendered)
+    return Served(rendered, version, merchant.settings, kept.at + PAGE_TTL)

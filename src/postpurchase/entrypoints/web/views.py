@@ -46,6 +46,7 @@ from postpurchase.entrypoints.web.loader import (
     in_thread,
     not_modified,
     not_modified_response,
+    page_reads,
     serve_page,
     state_of,
     valid_token,
@@ -206,7 +207,8 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
 
     state = state_of(request)
     read_at = state.clock()  # before the order is read: the cached answer's age counts from here
-    served = await serve_page(
+    served = page_reads(request.app).run(
+        serve_page,
         request,
         platform,
         token,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Connection
 
 from postpurchase.bootstrap import Platform
 from postpurchase.entrypoints.api.problems import problem_response
@@ -25,6 +26,7 @@ from postpurchase.entrypoints.web.loader import (
     WebPlatform,
     not_modified,
     not_modified_response,
+    page_reads,
     serve_page,
     state_of,
     valid_token,
@@ -63,7 +65,7 @@ async def public_track(
     """Status, dates, shipments and scans of one order, in the shopper's language and zone."""
     state = state_of(request)
     read_at = state.clock()
-    served = await _serve(request, platform, token, lang)
+    served = page_reads(request.app).run(_serve, request, platform, token, lang)
     if served is None:
         return _not_found()
     rendered = served.rendered
@@ -75,15 +77,16 @@ async def public_track(
     return response
 
 
-async def _serve(
-    request: Request, platform: Platform, token: str, lang: str | None
+def _serve(
+    conn: Connection, request: Request, platform: Platform, token: str, lang: str | None
 ) -> Served | None:
     def render(loaded: Loaded) -> Rendered:
         body = orjson.dumps(page_json(loaded.page))
         headers = {"Cache-Control": "private, max-age=15", "Referrer-Policy": "no-referrer"}
         return Rendered(body, "application/json", headers, loaded.page.branding)
 
-    return await serve_page(
+    return serve_page(
+        conn,
         request,
         platform,
         token,
@@ -100,7 +103,7 @@ async def public_track_preflight(token: str, request: Request, platform: WebPlat
     origin = request.headers.get("origin")
     served = None
     if origin and valid_token(token):
-        served = await _serve(request, platform, token, None)
+        served = page_reads(request.app).run(_serve, request, platform, token, None)
     headers = _cors(served.rendered.branding if served else None, origin)
     if "Access-Control-Allow-Origin" in headers:
         headers.update(
