@@ -13,12 +13,18 @@ def _dumps(value: Any) -> str:
 
 
 def make_engine(
-    url: str, *, pool_size: int = 10, echo: bool = False, statement_timeout_ms: int = 0
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    statement_timeout_ms: int = 0,
+    pre_ping: bool = True,
 ) -> Engine:
     """SQLite gets WAL (readers never block the writer), a busy timeout instead of instant
-    'database is locked', and foreign keys on; PostgreSQL gets a pre-pinged pool and, when
-    ``statement_timeout_ms`` is set, a limit on every statement (for reads that must never
-    hold up a process for long)."""
+        'database is locked', and foreign keys on; PostgreSQL gets a pre-pinged pool and, when
+        ``statement_timeout_ms`` is set, a limit on every statement (for reads that must never
+        hold up a process for long). Without ``pre_ping`` a connection that died with its server
+    fails the one request that uses it, and the pool then starts afresh."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -62,7 +68,7 @@ def make_engine(
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         connect_args={"options": options},
         json_serializer=_dumps,
         json_deserializer=orjson.loads,

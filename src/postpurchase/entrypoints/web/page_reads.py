@@ -46,6 +46,9 @@ class PageReads:
             platform_engine.url.render_as_string(hide_password=False),
             pool_size=POOL_SIZE,
             statement_timeout_ms=STATEMENT_TIMEOUT_MS,
+            # A ping is one more round trip holding the loop on every read (a re-check is one
+            # query); after a database restart one view per pooled connection fails instead.
+            pre_ping=False,
         )
         self.on_sqlite = self.engine.dialect.name == "sqlite"
         if not self.on_sqlite:
