@@ -21,9 +21,9 @@ def make_engine(
     pre_ping: bool = True,
 ) -> Engine:
     """SQLite gets WAL (readers never block the writer), a busy timeout instead of instant
-        'database is locked', and foreign keys on; PostgreSQL gets a pre-pinged pool and, when
-        ``statement_timeout_ms`` is set, a limit on every statement (for reads that must never
-        hold up a process for long). Without ``pre_ping`` a connection that died with its server
+    'database is locked', and foreign keys on; PostgreSQL gets a pre-pinged pool and, when
+    ``statement_timeout_ms`` is set, a limit on every statement (for reads that must never
+    hold up a process for long). Without ``pre_ping`` a connection that died with its server
     fails the one request that uses it, and the pool then starts afresh."""
     if url.startswith("sqlite"):
         engine = create_engine(
