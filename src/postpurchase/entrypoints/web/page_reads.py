@@ -13,9 +13,9 @@ was measured too and lost on both counts (1.00 ms a view, p99 0.9 s): under a fu
 each of a query's awaits waits behind every request queued meanwhile, so one version check
 took 100 ms instead of 1. A page read is a few indexed lookups, so it is cheaper to let it
 block the loop for its round trips. A statement limit (:data:`STATEMENT_TIMEOUT_MS`) keeps a
-stuck database from holding the process for longer. The price, on PostgreSQL at partial
-load: cached views queue behind a first view's round trips (paced p99 59-69 ms against 25 ms
-with threads). ADR 0006 has the whole decision and what is still open.
+stuck database from holding the process for longer. Cached views queue behind a first
+view's round trips, so those are kept few: no BEGIN, ROLLBACK or pre-ping (paced shoppers'
+traffic went from p99 59-69 ms to 26 ms). ADR 0006 has the whole decision.
 
 The reads get a small pool of their own: they run one at a time on the loop, and must never
 wait for a connection that the API's threads hold. Writes (a rating) stay in threads: a
