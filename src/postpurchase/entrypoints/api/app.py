@@ -20,7 +20,7 @@ from postpurchase.entrypoints.api.routes import (
     webhooks,
 )
 from postpurchase.entrypoints.web import survey, views
-from postpurchase.entrypoints.web.loader import TrackingPageFastPath, page_reads
+from postpurchase.entrypoints.web.loader import TrackingPageFastPath
 
 _frozen = False
 WARM_UP_FREEZES = 5  # full collections after start-up whose survivors are frozen too
@@ -57,7 +57,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
         gc.callbacks.append(_freeze_survivors)
     yield
-    page_reads(app).close()
+    reads = getattr(app.state, "page_reads", None)  # made on a page's first read
+    if reads is not None:
+        reads.close()
 
 
 def create_app(platform: Platform) -> FastAPI:

@@ -189,7 +189,7 @@ class PageState:
     _profiles: dict[str, _Cached] = field(default_factory=dict)
     _brandings: dict[str, tuple[MerchantProfile, Branding]] = field(default_factory=dict)
     _domains: _Cached | None = None
-    _sweep_task: asyncio.Task[None] | None = None
+    _sweep_task: asyncio.Task[None] | None = None  # held: the loop keeps only weak refs
 
     def __post_init__(self) -> None:
         self.pages.clock = self.clock  # one time base for every expiry
