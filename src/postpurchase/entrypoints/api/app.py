@@ -23,6 +23,7 @@ from postpurchase.entrypoints.web import survey, views
 from postpurchase.entrypoints.web.loader import TrackingPageFastPath
 
 _frozen = False
+_warm_up_freezes = 0
 WARM_UP_FREEZES = 5  # full collections after start-up whose survivors are frozen too
 
 
@@ -35,8 +36,6 @@ def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
         _warm_up_freezes += 1
         gc.freeze()
 
-
-_warm_up_freezes = 0
 
 # The event loop every server of ours runs on (`postpurchase serve`, the demo, tests):
 # asyncio's, not uvloop's. With 100 back-to-back clients on one process uvloop answered a few

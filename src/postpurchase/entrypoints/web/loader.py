@@ -30,7 +30,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -314,30 +314,28 @@ class PageState:
         sweep; extend those that have not changed, drop the others. The pages closest to
         expiring go first, ``batch`` per query, each batch extended as soon as it is read:
         a sweep slowed down by a busy process still extends most pages in time."""
-        started, used, merchant_ids = self._sweep_plan()
-        if not used:
-            return
-        with engine.connect() as conn:
-            known = self._sweep_context(conn, merchant_ids, any(e.host for _, e in used), started)
-            for i in range(0, len(used), batch):
-                self._sweep_batch(conn, used[i : i + batch], known, started)
+        for _ in self._sweep_steps(partial(_on_connection, engine), batch):
+            pass
 
     async def sweep_async(self, reads: PageReads) -> None:
         """:meth:`sweep` through ``reads``, with other requests served between batches (on
         SQLite a batch blocks the loop)."""
-        started, used, merchant_ids = self._sweep_plan()
-        if not used:
-            return
-        has_hosts = any(e.host for _, e in used)
-        known = reads.run(self._sweep_context, merchant_ids, has_hosts, started)
-        for i in range(0, len(used), SWEEP_BATCH):
+        for _ in self._sweep_steps(reads.run, SWEEP_BATCH):
             await asyncio.sleep(0)
-            reads.run(self._sweep_batch, used[i : i + SWEEP_BATCH], known, started)
 
-    def _sweep_plan(self) -> tuple[float, list[tuple[Key, Entry]], list[str]]:
+    def _sweep_steps(self, run: Callable[..., Any], batch: int) -> Iterator[None]:
+        """The sweep, pausing before each batch; ``run(func, *args)`` calls ``func`` with a
+        read connection first."""
         started = self.clock()  # before anything is read: extensions count from here
         used = sorted(self.responses.take_used(), key=lambda item: item[1].fresh_until)
-        return started, used, sorted({e.version.merchant_id for _, e in used})
+        if not used:
+            return
+        merchant_ids = sorted({e.version.merchant_id for _, e in used})
+        has_hosts = any(e.host for _, e in used)
+        known = run(self._sweep_context, merchant_ids, has_hosts, started)
+        for i in range(0, len(used), batch):
+            yield
+            run(self._sweep_batch, used[i : i + batch], known, started)
 
     def _sweep_context(
         self, conn: Connection, merchant_ids: list[str], has_hosts: bool, started: float
@@ -405,6 +403,11 @@ def unchanged(
         and profile.settings == entry.settings
         and owner in (None, entry.version.merchant_id)
     )
+
+
+def _on_connection(engine: Engine, func: Callable[..., T], *args: Any) -> T:
+    with engine.connect() as conn:
+        return func(conn, *args)
 
 
 def page_reads(app: Any) -> PageReads:
