@@ -25,7 +25,7 @@ from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import upgrade
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
-from postpurchase.entrypoints.api.app import create_app
+from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
 from postpurchase.testing import free_port, wait_until_healthy
 from tests import tracking_scenarios as sc
 from tests.fakes import FakeClock
@@ -68,7 +68,7 @@ def tracking_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracking
     portuguese = sc.order(platform, merchant.id, "in_transit", locale="pt-BR")
     app = create_app(platform)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, loop=EVENT_LOOP, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
