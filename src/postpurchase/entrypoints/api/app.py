@@ -13,6 +13,7 @@ from postpurchase.bootstrap import Platform
 from postpurchase.entrypoints.api import problems
 from postpurchase.entrypoints.api.deps import KeyCache
 from postpurchase.entrypoints.api.routes import (
+    docs,
     health,
     notifications,
     orders,
@@ -66,13 +67,15 @@ def create_app(platform: Platform) -> FastAPI:
         title="postpurchase",
         version=__version__,
         description="Orders, shipments and unified tracking for the post-purchase experience.",
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc without a CDN: routes/docs.py
+        redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=_lifespan,
     )
     app.state.platform = platform
     app.state.key_cache = KeyCache()
     problems.install(app)
+    app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(orders.router)
     app.include_router(webhooks.router)
