@@ -1,0 +1,43 @@
+"""Carrier slugs and display names: every slug detection can return.
+
+Why this exists: other layers (status mappings, tracking links, webhooks) validate a carrier
+against one list, and that list is the couriers of the format table plus every postal operator
+an S10 country suffix can name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from postpurchase.domain.carrier_detection.posts import ISO_COUNTRIES, S10_POSTS
+
+__all__ = ["CARRIERS", "COURIERS"]
+
+COURIERS: dict[str, str] = {
+    "ups": "UPS",
+    "usps": "USPS",
+    "fedex": "FedEx",
+    "dhl": "DHL Express",
+    "dhl_ecommerce": "DHL eCommerce",
+    "dhl_paket": "DHL Paket (Germany)",
+    "amazon": "Amazon Logistics",
+    "ontrac": "OnTrac",
+    "lasership": "LaserShip",
+    "canada_post": "Canada Post",
+    "purolator": "Purolator",
+    "dpd": "DPD",
+}
+
+
+def _build_carriers() -> dict[str, str]:
+    carriers = dict(COURIERS)
+    for slug, name in S10_POSTS.values():
+        carriers.setdefault(slug, name)
+    for country in sorted(ISO_COUNTRIES - S10_POSTS.keys()):
+        carriers[f"postal_{country.lower()}"] = f"National post ({country})"
+    return carriers
+
+
+CARRIERS: Mapping[str, str] = MappingProxyType(_build_carriers())
+"""Carrier slug -> display name, for every slug `detect` can return (besides a caller's hint)."""
