@@ -12,7 +12,12 @@ from sqlalchemy import Engine
 
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import upgrade
+from postpurchase.adapters.secrets import new_key
 from postpurchase.testing import scratch_pg_database
+
+# Tests run with an explicit key, as production does (servers they start inherit it); the
+# development fallback (a key file in the data directory) has tests of its own.
+os.environ.setdefault("POSTPURCHASE_ENCRYPTION_KEYS", new_key())
 
 PG_URL = os.environ.get("POSTPURCHASE_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("POSTPURCHASE_TEST_REDIS_URL")

@@ -10,9 +10,11 @@ from postpurchase.domain.events import Event
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
+from postpurchase.domain.secrets import MerchantSecret, SecretKind
 from postpurchase.domain.shipments import Shipment, ShipmentRef
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.domain.tracking import TrackingEvent
+from postpurchase.service_layer.ports import SecretSummary
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 
@@ -47,6 +49,29 @@ class FakeMerchants:
 
     def add_api_key(self, merchant_id: str, key_hash: str, label: str, at: datetime) -> None:
         self.keys[key_hash] = merchant_id
+
+
+class FakeSecrets:
+    """Keeps secrets in memory, as the repository hands them back: open."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, SecretKind], MerchantSecret] = {}
+
+    def get(self, merchant_id: str, kind: SecretKind) -> MerchantSecret | None:
+        return self.rows.get((merchant_id, kind))
+
+    def summaries(self, merchant_id: str) -> list[SecretSummary]:
+        return [
+            SecretSummary(s.kind, s.last4, s.updated_at, s.rotated_at, s.previous is not None)
+            for (m, _), s in sorted(self.rows.items())
+            if m == merchant_id
+        ]
+
+    def put(self, secret: MerchantSecret) -> None:
+        self.rows[(secret.merchant_id, secret.kind)] = secret
+
+    def remove(self, merchant_id: str, kind: SecretKind) -> bool:
+        return self.rows.pop((merchant_id, kind), None) is not None
 
 
 class FakeCustomers:
@@ -222,6 +247,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.merchants = FakeMerchants()
+        self.secrets = FakeSecrets()
         self.customers = FakeCustomers()
         self.orders = FakeOrders()
         self.shipments = FakeShipments()

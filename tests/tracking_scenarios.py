@@ -88,7 +88,9 @@ class Seeded:
 
 def merchant(platform: Platform, settings: dict[str, Any] | None = None, **kw: Any) -> Merchant:
     """A merchant with (by default) full branding settings."""
-    m, _ = handlers.create_merchant(platform.uow(), platform.clock, kw.pop("name", "Shop " + ref()))
+    m, _, *_ = handlers.create_merchant(
+        platform.uow(), platform.clock, kw.pop("name", "Shop " + ref())
+    )
     set_settings(platform.engine, m.id, BRANDING if settings is None else settings, **kw)
     return m
 

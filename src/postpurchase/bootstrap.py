@@ -15,11 +15,12 @@ from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from postpurchase.adapters.outbox import Subscriber
 from postpurchase.adapters.queue import NullTaskQueue
+from postpurchase.adapters.secrets import load_keyring
 from postpurchase.config import Settings
 from postpurchase.domain import commands
 from postpurchase.service_layer import handlers
 from postpurchase.service_layer.messagebus import MessageBus
-from postpurchase.service_layer.ports import Clock, SystemClock, TaskQueue
+from postpurchase.service_layer.ports import Clock, SecretBox, SystemClock, TaskQueue
 
 
 @dataclass
@@ -31,10 +32,11 @@ class Platform:
     clock: Clock
     queue: TaskQueue
     policy: handlers.SweepPolicy
+    keyring: SecretBox
     subscribers: dict[str, list[Subscriber]] = field(default_factory=lambda: defaultdict(list))
 
     def uow(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self.engine, self.clock.now)
+        return SqlAlchemyUnitOfWork(self.engine, self.clock.now, box=self.keyring)
 
     def bus(self) -> MessageBus:
         """A fresh bus per request or job: a unit of work is never shared between threads."""
@@ -82,12 +84,18 @@ def bootstrap(
         default_no_scan_days=settings.no_scan_days,
         expire_days=settings.expire_days,
     )
+    keyring = load_keyring(
+        settings.encryption_keys,
+        settings.data_dir,
+        allow_generate=settings.environment != "production",
+    )
     platform = Platform(
         settings=settings,
         engine=engine,
         clock=clock or SystemClock(),
         queue=queue or NullTaskQueue(),
         policy=policy,
+        keyring=keyring,
     )
     if notifications:
         # Built-in subscribers plug in through the same outbox API a third party would use.

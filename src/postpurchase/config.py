@@ -56,6 +56,21 @@ class Settings(BaseSettings):
         description="inline: a tracking webhook answers after statuses moved; deferred: it "
         "answers once the scans are stored and a worker folds them (high volume, ADR 0005).",
     )
+    encryption_keys: str = Field(
+        default="",
+        repr=False,
+        description="Fernet keys that seal integration secrets at rest, comma-separated; the "
+        "first seals, all open (key rotation). Required in production; in development a key "
+        "is generated into <data_dir>/encryption.key. Make one with `postpurchase secrets "
+        "new-key`.",
+    )
+    secret_grace_hours: float = Field(
+        default=24,
+        ge=0,
+        le=24 * 30,
+        description="After a webhook secret is replaced, how long the previous one is still "
+        "accepted, so deliveries signed while the platform switches over are not lost.",
+    )
     webhook_tolerance_seconds: int = Field(
         default=300, ge=1, description="How old a signed webhook timestamp may be (replays)."
     )
@@ -88,6 +103,11 @@ class Settings(BaseSettings):
     def _production_is_public(self) -> Settings:
         if self.environment == "production" and not self.base_url.startswith("https://"):
             raise ValueError("in production base_url must be https:// (links go to shoppers)")
+        if self.environment == "production" and not self.encryption_keys.strip():
+            raise ValueError(
+                "in production encryption_keys is required (POSTPURCHASE_ENCRYPTION_KEYS; "
+                "make one with `postpurchase secrets new-key`)"
+            )
         return self
 
     @property

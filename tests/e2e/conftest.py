@@ -47,6 +47,15 @@ def server(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 class Tenant:
     merchant: Merchant
     key: str
+    tracking_secret: str  # ours, issued at creation
+    server: Server
+
+    def set_secrets(self, **fields: str | None) -> dict[str, object]:
+        """Set platform-issued secrets the way a merchant does: PUT /api/v1/merchant/secrets."""
+        with self.server.client(self.key) as api:
+            r = api.put("/api/v1/merchant/secrets", json=fields)
+            assert r.status_code == 200, r.text
+            return dict(r.json())
 
 
 @pytest.fixture
@@ -54,7 +63,7 @@ def make_tenant(server: Server, engine):  # type: ignore[no-untyped-def]
     platform = bootstrap(Settings(database_url=server.db_url), engine=engine)
 
     def make() -> Tenant:
-        merchant, key = create_merchant(platform.uow(), platform.clock, "Shop " + ref())
-        return Tenant(merchant, key)
+        merchant, key, tracking = create_merchant(platform.uow(), platform.clock, "Shop " + ref())
+        return Tenant(merchant, key, tracking, server)
 
     return make

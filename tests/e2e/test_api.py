@@ -198,12 +198,12 @@ def test_signed_tracking_webhook(server, make_tenant) -> None:
     now = datetime.now(UTC)
     with server.client() as anon:
         good = {
-            "X-Postpurchase-Signature": sign_postpurchase(body, t.merchant.tracking_secret, now)
+            "X-Postpurchase-Signature": sign_postpurchase(body, t.tracking_secret, now)
         }
         assert anon.post(url, content=body, headers=good).status_code == 200
         replay = anon.post(url, content=body, headers=good).json()
         assert replay["results"][0]["duplicates"] == 1  # idempotent
-        stale = sign_postpurchase(body, t.merchant.tracking_secret, now - timedelta(hours=1))
+        stale = sign_postpurchase(body, t.tracking_secret, now - timedelta(hours=1))
         r = anon.post(url, content=body, headers={"X-Postpurchase-Signature": stale})
         assert_problem(r, 401, "X-Postpurchase-Signature")
         wrong = sign_postpurchase(body, "not-the-secret", now)

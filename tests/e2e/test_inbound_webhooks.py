@@ -24,9 +24,18 @@ def shopify_headers(body: bytes, secret: str, topic: str, webhook_id: str) -> di
     }
 
 
+# Shapes of real platform-issued secrets: Shopify's shop webhook key is 64 hex characters,
+# an app's client secret "shpss_" + 32 hex; AfterShip's is 32 alphanumerics; EasyPost's is
+# whatever the merchant typed when creating the webhook ("A1B2C3" in EasyPost's own guide).
+SHOPIFY_KEY = "7c1c8d3b2f6a4e0b9d5f1a2c3e4b5d6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"
+AFTERSHIP_KEY = "Xq4mJ9vP2sT7wZ1bN6cR8dF3gH5kL0aE"
+EASYPOST_KEY = "A1B2C3"
+
+
 def test_shopify_order_fulfillment_and_cancel(server, make_tenant) -> None:
     t = make_tenant()
-    secret, slug = t.merchant.shopify_secret, t.merchant.slug
+    t.set_secrets(shopify_webhook_secret=SHOPIFY_KEY)
+    secret, slug = SHOPIFY_KEY, t.merchant.slug
     order_raw = (PAYLOADS / "shopify_order.json").read_bytes()
     url = f"/webhooks/shopify/{slug}"
     with server.client() as c:
@@ -80,13 +89,14 @@ def test_shopify_order_fulfillment_and_cancel(server, make_tenant) -> None:
 
 def test_shopify_fulfillment_before_its_order_is_retried_later(server, make_tenant) -> None:
     t = make_tenant()
+    t.set_secrets(shopify_webhook_secret=SHOPIFY_KEY)
     raw = (PAYLOADS / "shopify_fulfillment.json").read_bytes()
-    h = shopify_headers(raw, t.merchant.shopify_secret, "fulfillments/create", "x1")
+    h = shopify_headers(raw, SHOPIFY_KEY, "fulfillments/create", "x1")
     with server.client() as c:
         assert_problem(c.post(f"/webhooks/shopify/{t.merchant.slug}", content=raw, headers=h), 404)
         # not recorded as received: Shopify's retry is processed once the order exists
         order_raw = (PAYLOADS / "shopify_order.json").read_bytes()
-        oh = shopify_headers(order_raw, t.merchant.shopify_secret, "orders/create", "x0")
+        oh = shopify_headers(order_raw, SHOPIFY_KEY, "orders/create", "x0")
         c.post(f"/webhooks/shopify/{t.merchant.slug}", content=order_raw, headers=oh)
         r = c.post(f"/webhooks/shopify/{t.merchant.slug}", content=raw, headers=h)
         assert r.status_code == 200 and r.json()["shipment_ids"]
@@ -104,11 +114,12 @@ def _tracked_order(server, key: str, number: str, carrier: str) -> str:
 
 def test_aftership_webhook(server, make_tenant) -> None:
     t = make_tenant()
+    t.set_secrets(aftership_webhook_secret=AFTERSHIP_KEY)
     raw = (PAYLOADS / "aftership_tracking_update_2025.json").read_bytes()
     msg = json.loads(raw)["msg"]
     sid = _tracked_order(server, t.key, msg["tracking_number"], "usps")
     sig = base64.b64encode(
-        hmac.new(t.merchant.aftership_secret.encode(), raw, hashlib.sha256).digest()
+        hmac.new(AFTERSHIP_KEY.encode(), raw, hashlib.sha256).digest()
     )
     url = f"/webhooks/tracking/aftership?merchant={t.merchant.slug}"
     with server.client() as c:
@@ -124,12 +135,13 @@ def test_aftership_webhook(server, make_tenant) -> None:
 
 def test_easypost_webhook(server, make_tenant) -> None:
     t = make_tenant()
+    t.set_secrets(easypost_webhook_secret=EASYPOST_KEY)
     raw = (PAYLOADS / "easypost_tracker_updated.json").read_bytes()
     tracker = json.loads(raw)["result"]
     sid = _tracked_order(server, t.key, tracker["tracking_code"], "fedex")
     url = f"/webhooks/tracking/easypost?merchant={t.merchant.slug}"
     with server.client() as c:
-        headers = {"X-Hmac-Signature": sign_easypost(raw, t.merchant.easypost_secret)}
+        headers = {"X-Hmac-Signature": sign_easypost(raw, EASYPOST_KEY)}
         r = c.post(url, content=raw, headers=headers)
         assert r.status_code == 200, r.text
         assert c.post(url, content=raw, headers=headers).json()["duplicate"] is True

@@ -29,7 +29,7 @@ def platform(engine):
 
 @pytest.fixture
 def merchant(platform):
-    m, _ = handlers.create_merchant(platform.uow(), platform.clock, "Shop " + ups_number()[-8:])
+    m, _, *_ = handlers.create_merchant(platform.uow(), platform.clock, "Shop " + ups_number()[-8:])
     return m
 
 

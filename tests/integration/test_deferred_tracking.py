@@ -75,7 +75,7 @@ SCANS = [
 
 
 def test_accept_answers_like_inline_and_the_fold_moves_the_status(deferred, engine) -> None:
-    merchant, _ = handlers.create_merchant(deferred.uow(), deferred.clock, "Deferred " + ref())
+    merchant, _, *_ = handlers.create_merchant(deferred.uow(), deferred.clock, "Deferred " + ref())
     order_id, sid, number = _shipment(deferred, merchant.id)
     outbox_before = _topics(engine, merchant.id)
 
@@ -105,7 +105,7 @@ def test_accept_answers_like_inline_and_the_fold_moves_the_status(deferred, engi
 
 
 def test_late_scans_across_folds_give_the_fold_of_all(deferred, engine) -> None:
-    merchant, _ = handlers.create_merchant(deferred.uow(), deferred.clock, "Late " + ref())
+    merchant, _, *_ = handlers.create_merchant(deferred.uow(), deferred.clock, "Late " + ref())
     _, sid, number = _shipment(deferred, merchant.id)
     # delivered first and folded, then older scans arrive late and twice
     for batch, fold_after in (([SCANS[3]], True), ([SCANS[1], SCANS[0]], False), (SCANS, True)):
@@ -119,7 +119,7 @@ def test_late_scans_across_folds_give_the_fold_of_all(deferred, engine) -> None:
 
 
 def test_unrecognised_codes_are_counted_once_when_folded(deferred, engine) -> None:
-    merchant, _ = handlers.create_merchant(deferred.uow(), deferred.clock, "Odd " + ref())
+    merchant, _, *_ = handlers.create_merchant(deferred.uow(), deferred.clock, "Odd " + ref())
     _, _, number = _shipment(deferred, merchant.id)
     odd = [scan(h, ShipmentStatus.IN_TRANSIT, recognised=False, carrier_code="Q7") for h in (1, 2)]
     _send(deferred, merchant.id, number, odd)
@@ -137,7 +137,7 @@ def test_concurrent_acceptors_folders_and_inline_count_each_scan_once(
 ) -> None:
     """Four threads accept, two fold, one ingests inline, all on the same parcels; at the
     end every parcel's stored state is exactly the fold of its stored events."""
-    merchant, _ = handlers.create_merchant(deferred.uow(), deferred.clock, "Race " + ref())
+    merchant, _, *_ = handlers.create_merchant(deferred.uow(), deferred.clock, "Race " + ref())
     parcels = [_shipment(deferred, merchant.id) for _ in range(12)]
     rng = random.Random(7)
     statuses = [ShipmentStatus.IN_TRANSIT] * 6 + [ShipmentStatus.OUT_FOR_DELIVERY]
@@ -199,7 +199,7 @@ def test_concurrent_acceptors_folders_and_inline_count_each_scan_once(
 
 def test_webhook_in_deferred_mode_answers_then_the_worker_folds(engine) -> None:
     platform = _platform(engine, "deferred")
-    merchant, key = handlers.create_merchant(platform.uow(), platform.clock, "Hook " + ref())
+    merchant, key, *_ = handlers.create_merchant(platform.uow(), platform.clock, "Hook " + ref())
     _, sid, number = _shipment(platform, merchant.id)
     body = {
         "events": [
@@ -228,7 +228,7 @@ def ref() -> str:
 
 def test_backlog_endpoint_reports_scans_waiting_for_the_worker(engine) -> None:
     platform = _platform(engine, "deferred")
-    merchant, _ = handlers.create_merchant(platform.uow(), platform.clock, "Lag " + ref())
+    merchant, _, *_ = handlers.create_merchant(platform.uow(), platform.clock, "Lag " + ref())
     _, _, number = _shipment(platform, merchant.id)
     with TestClient(create_app(platform)) as client:
         fold_tracking(platform)  # other tests' leftovers

@@ -493,7 +493,7 @@ def test_api_order_carries_a_tracking_url_that_opens_the_page(
 ) -> None:
     from postpurchase.service_layer import handlers
 
-    merchant, key = handlers.create_merchant(platform.uow(), platform.clock, "Shop " + ref())
+    merchant, key, *_ = handlers.create_merchant(platform.uow(), platform.clock, "Shop " + ref())
     seeded = sc.order(platform, merchant.id, "in_transit")
     r = client.get(f"/api/v1/orders/{seeded.order_id}", headers={"authorization": f"Bearer {key}"})
     url = r.json()["tracking_url"]

@@ -33,7 +33,7 @@ def worker(queue_backend, engine, tmp_path):
 
 def test_nudged_worker_delivers_each_event_once(worker) -> None:
     platform = worker.platform
-    merchant, _ = create_merchant(platform.uow(), platform.clock, "Q " + uuid.uuid4().hex[:8])
+    merchant, _, *_ = create_merchant(platform.uow(), platform.clock, "Q " + uuid.uuid4().hex[:8])
     received: list[str] = []
     lock = threading.Lock()
 
@@ -59,7 +59,7 @@ def test_nudged_worker_delivers_each_event_once(worker) -> None:
 
 def test_lost_nudge_is_caught_by_the_sweep(worker) -> None:
     platform = worker.platform
-    merchant, _ = create_merchant(platform.uow(), platform.clock, "Q " + uuid.uuid4().hex[:8])
+    merchant, _, *_ = create_merchant(platform.uow(), platform.clock, "Q " + uuid.uuid4().hex[:8])
     got: list[int] = []
     platform.subscribe(
         "OrderPlaced",
@@ -92,7 +92,7 @@ def test_nudged_worker_folds_deferred_scans(queue_backend, engine, tmp_path) -> 
     w = build(platform=bootstrap(settings, engine=engine, notifications=False))
     w.huey.flush()
     platform = w.platform
-    merchant, _ = create_merchant(platform.uow(), platform.clock, "F " + uuid.uuid4().hex[:8])
+    merchant, _, *_ = create_merchant(platform.uow(), platform.clock, "F " + uuid.uuid4().hex[:8])
     order = platform.bus().handle(place_order(merchant.id))
     number = ups_number()
     sid = platform.bus().handle(commands.CreateShipment(merchant.id, order.id, number)).id

@@ -26,7 +26,7 @@ def env():
         {},
         {k: _inject(h, deps) for k, h in handlers.COMMAND_HANDLERS.items()},
     )
-    merchant, _key = handlers.create_merchant(uow, clock, "Acme Mugs")
+    merchant, _key, *_ = handlers.create_merchant(uow, clock, "Acme Mugs")
     return bus, uow, clock, merchant.id
 
 
@@ -117,7 +117,7 @@ def test_invalid_tracking_number_is_stored_and_flagged(env) -> None:
 
 def test_tenants_are_isolated(env) -> None:
     bus, uow, clock, m = env
-    other, _ = handlers.create_merchant(uow, clock, "Other Shop")
+    other, _, *_ = handlers.create_merchant(uow, clock, "Other Shop")
     order = bus.handle(place_order(m))
     with pytest.raises(NotFound):
         bus.handle(commands.CancelOrder(other.id, order.id))

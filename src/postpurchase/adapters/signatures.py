@@ -9,6 +9,7 @@ Formats:
 
 * Shopify: ``X-Shopify-Hmac-Sha256`` = base64(HMAC-SHA256(secret, body)).
 * AfterShip tracking: ``aftership-hmac-sha256`` = base64(HMAC-SHA256(secret, body)).
+* WooCommerce: ``X-WC-Webhook-Signature`` = base64(HMAC-SHA256(secret, body)).
 * EasyPost: ``X-Hmac-Signature`` = ``"hmac-sha256-hex=" + hex(HMAC-SHA256(key, body))`` where
   the key is the webhook secret NFKD-normalised and UTF-8 encoded (as EasyPost's own client
   libraries do).
@@ -31,6 +32,7 @@ from datetime import datetime, timedelta
 SHOPIFY_HEADER = "X-Shopify-Hmac-Sha256"
 AFTERSHIP_HEADER = "aftership-hmac-sha256"
 EASYPOST_HEADER = "X-Hmac-Signature"
+WOOCOMMERCE_HEADER = "X-WC-Webhook-Signature"
 POSTPURCHASE_HEADER = "X-Postpurchase-Signature"
 
 DEFAULT_TOLERANCE = timedelta(seconds=300)
@@ -60,6 +62,11 @@ def verify_shopify(body: bytes, header: str | None, secret: str) -> bool:
 
 def verify_aftership(body: bytes, header: str | None, secret: str) -> bool:
     """True when ``aftership-hmac-sha256`` is the base64 HMAC-SHA256 of ``body``."""
+    return _verify_base64(body, header, secret)
+
+
+def verify_woocommerce(body: bytes, header: str | None, secret: str) -> bool:
+    """True when ``X-WC-Webhook-Signature`` is the base64 HMAC-SHA256 of ``body``."""
     return _verify_base64(body, header, secret)
 
 

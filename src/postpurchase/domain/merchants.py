@@ -18,10 +18,6 @@ class Merchant:
     created_at: datetime
     timezone: str = "UTC"
     locale: str = "en"
-    shopify_secret: str | None = None
-    tracking_secret: str | None = None  # shared secret for our own tracking webhook
-    aftership_secret: str | None = None
-    easypost_secret: str | None = None
     settings: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

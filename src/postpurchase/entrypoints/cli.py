@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 
 from postpurchase.config import Settings
+from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
 from postpurchase.entrypoints import cli_edd, cli_notify
+from postpurchase.service_layer.ports import SecretSummary
 
 app = typer.Typer(
     name="postpurchase",
@@ -23,10 +25,15 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 merchant_app = typer.Typer(help="Merchants (tenants) and their API keys.", no_args_is_help=True)
 import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
 carriers_app = typer.Typer(help="Carriers and tracking numbers.", no_args_is_help=True)
+secrets_app = typer.Typer(
+    help="The keys that seal integration secrets at rest (POSTPURCHASE_ENCRYPTION_KEYS).",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(merchant_app, name="merchant")
 app.add_typer(import_app, name="import")
 app.add_typer(carriers_app, name="carriers")
+app.add_typer(secrets_app, name="secrets")
 
 err = Console(stderr=True)
 
@@ -71,23 +78,184 @@ def db_upgrade(data_dir: DataDir = None, revision: str = "head") -> None:
     err.print(
         f"database at {platform.engine.url.render_as_string(hide_password=True)} is up to date"
     )
+    if revision == "head":
+        _reseal(platform)
 
 
-@merchant_app.command("create")
-def merchant_create(name: str, data_dir: DataDir = None, slug: str | None = None) -> None:
-    """Create a merchant and print its API key (shown once; only a hash is stored)."""
-    from postpurchase.domain.errors import DomainError
-    from postpurchase.service_layer.handlers import create_merchant
+def _reseal(platform) -> int:  # type: ignore[no-untyped-def]
+    from postpurchase.adapters.db.secret_store import reseal_all
+
+    with platform.engine.begin() as conn:
+        changed = reseal_all(conn, platform.keyring)
+    if changed:
+        err.print(f"re-sealed {changed} stored secrets with the first encryption key")
+    return changed
+
+
+@secrets_app.command("new-key")
+def secrets_new_key() -> None:
+    """Print a new key for POSTPURCHASE_ENCRYPTION_KEYS. To rotate: put it first, keep the old
+    keys after it, run `postpurchase secrets reencrypt`, then remove the old keys."""
+    from postpurchase.adapters.secrets import new_key
+
+    typer.echo(new_key())
+
+
+@secrets_app.command("reencrypt")
+def secrets_reencrypt(data_dir: DataDir = None) -> None:
+    """Re-seal every stored secret with the first key of POSTPURCHASE_ENCRYPTION_KEYS (after a
+    key rotation; also seals rows an upgrade moved over in the clear)."""
+    from postpurchase.adapters.secrets import SecretsUnavailable
 
     platform = _platform(data_dir)
     try:
-        merchant, key = create_merchant(platform.uow(), platform.clock, name, slug=slug)
+        changed = _reseal(platform)
+    except SecretsUnavailable as exc:
+        fail(str(exc))
+    typer.echo(json.dumps({"resealed": changed}))
+
+
+ShopifySecret = Annotated[
+    str | None,
+    typer.Option(
+        "--shopify-secret",
+        help="Shopify's webhook key (app client secret, or the key under Settings -> "
+        "Notifications -> Webhooks). '-' reads it from stdin.",
+        show_default=False,
+    ),
+]
+EasyPostSecret = Annotated[
+    str | None,
+    typer.Option(
+        "--easypost-secret",
+        help="The webhook_secret of your EasyPost webhook. '-' reads stdin.",
+        show_default=False,
+    ),
+]
+AfterShipSecret = Annotated[
+    str | None,
+    typer.Option(
+        "--aftership-secret",
+        help="AfterShip's webhook secret (Settings -> Webhooks). '-' reads stdin.",
+        show_default=False,
+    ),
+]
+WooCommerceSecret = Annotated[
+    str | None,
+    typer.Option(
+        "--woocommerce-secret",
+        help="The Secret of your WooCommerce webhook. '-' reads stdin.",
+        show_default=False,
+    ),
+]
+
+
+def _platform_secrets(
+    shopify: str | None, easypost: str | None, aftership: str | None, woocommerce: str | None
+) -> dict[SecretKind, str | None]:
+    """The secrets given on the command line; '-' reads one line of stdin for it (keeps it
+    out of shell history and the process list)."""
+    given = {
+        SecretKind.SHOPIFY_WEBHOOK: shopify,
+        SecretKind.EASYPOST_WEBHOOK: easypost,
+        SecretKind.AFTERSHIP_WEBHOOK: aftership,
+        SecretKind.WOOCOMMERCE_WEBHOOK: woocommerce,
+    }
+    out: dict[SecretKind, str | None] = {}
+    for kind, value in given.items():
+        if value is None:
+            continue
+        out[kind] = sys.stdin.readline().strip() if value == "-" else value
+    return out
+
+
+def _print_secrets(summaries: list[SecretSummary]) -> None:
+    for s in summaries:
+        typer.echo(f"{s.kind.field}_last4: {s.last4}")
+
+
+@merchant_app.command("create")
+def merchant_create(
+    name: str,
+    data_dir: DataDir = None,
+    slug: str | None = None,
+    shopify_secret: ShopifySecret = None,
+    easypost_secret: EasyPostSecret = None,
+    aftership_secret: AfterShipSecret = None,
+    woocommerce_secret: WooCommerceSecret = None,
+) -> None:
+    """Create a merchant; print its API key and our tracking-webhook secret (each shown once:
+    only a hash of the key and a sealed copy of the secret are stored). Platform-issued
+    webhook secrets may be set here or later with `merchant secrets`."""
+    from postpurchase.domain.errors import DomainError
+    from postpurchase.service_layer.handlers import create_merchant
+    from postpurchase.service_layer.merchant_secrets import secret_summaries
+
+    given = _platform_secrets(shopify_secret, easypost_secret, aftership_secret, woocommerce_secret)
+    platform = _platform(data_dir)
+    try:
+        merchant, key, tracking = create_merchant(
+            platform.uow(), platform.clock, name, slug=slug, secrets=given
+        )
     except DomainError as exc:
-        fail(exc.message)
+        fail(f"{exc.field}: {exc.message}" if exc.field else exc.message)
     typer.echo(f"merchant: {merchant.slug} ({merchant.id})")
     typer.echo(f"API key: {key}")
-    typer.echo(f"Shopify webhook secret: {merchant.shopify_secret}")
-    typer.echo(f"Tracking webhook secret: {merchant.tracking_secret}")
+    typer.echo(f"Tracking webhook secret: {tracking}")
+    _print_secrets(
+        [
+            s
+            for s in secret_summaries(platform.uow(), merchant.id)
+            if s.kind is not SecretKind.TRACKING_WEBHOOK
+        ]
+    )
+
+
+@merchant_app.command("secrets")
+def merchant_secrets(
+    slug: str,
+    data_dir: DataDir = None,
+    shopify_secret: ShopifySecret = None,
+    easypost_secret: EasyPostSecret = None,
+    aftership_secret: AfterShipSecret = None,
+    woocommerce_secret: WooCommerceSecret = None,
+    remove: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Remove a secret: shopify, easypost, aftership or woocommerce (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    rotate_tracking_secret: Annotated[
+        bool, typer.Option(help="Issue a new tracking-webhook secret (printed once).")
+    ] = False,
+) -> None:
+    """Set the webhook secrets the platforms issued to a merchant (sealed at rest; only the
+    last four characters are ever shown). A replaced secret stays valid for
+    POSTPURCHASE_SECRET_GRACE_HOURS. With no option, list what is set."""
+    from postpurchase.domain.errors import DomainError
+    from postpurchase.service_layer import merchant_secrets as ms
+
+    given = _platform_secrets(shopify_secret, easypost_secret, aftership_secret, woocommerce_secret)
+    for name in remove or []:
+        choices = {k.value.removesuffix("_webhook"): k for k in PLATFORM_ISSUED}
+        if name.strip().lower() not in choices:
+            fail(f"--remove: {name!r} is not one of {', '.join(choices)}")
+        given[choices[name.strip().lower()]] = None
+    platform = _platform(data_dir)
+    with platform.uow() as uow:
+        merchant = uow.merchants.get_by_slug(slug)
+    if merchant is None:
+        fail(f"no merchant with slug {slug!r}")
+    try:
+        summaries = ms.set_secrets(platform.uow(), platform.clock, merchant.id, given)
+        if rotate_tracking_secret:
+            secret = ms.rotate_tracking_secret(platform.uow(), platform.clock, merchant.id)
+            typer.echo(f"Tracking webhook secret: {secret}")
+            summaries = ms.secret_summaries(platform.uow(), merchant.id)
+    except DomainError as exc:
+        fail(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+    _print_secrets(summaries)
 
 
 @merchant_app.command("list")

@@ -191,14 +191,15 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
     upgrade(platform.engine)
     smtp = start_demo_smtp("127.0.0.1", 0, data_dir / "mail")
     register(platform, demo_settings(smtp.url), replace=True)
-    merchant, key = create_merchant(platform.uow(), platform.clock, "Demo Store", slug="demo")
+    merchant, key, tracking_secret = create_merchant(
+        platform.uow(), platform.clock, "Demo Store", slug="demo"
+    )
     now = datetime.now(UTC)
     scans = seed_orders(platform, merchant.id, orders, now, seed)
 
-    assert merchant.tracking_secret
     sink = simulated.http_sink(
         f"{base}/webhooks/tracking/postpurchase?merchant={merchant.slug}",
-        secret=merchant.tracking_secret,
+        secret=tracking_secret,
     )
     start = now - timedelta(days=2)
     player = simulated.Player(sink, speed=speed, start=start, clock=catch_up_clock(start, speed))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
+import secrets as random
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from postpurchase.domain import commands, events
 from postpurchase.domain.carrier_detection import CARRIERS, detect, normalise
@@ -15,9 +15,11 @@ from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import API_KEY_PREFIX, Merchant, hash_api_key, slugify
 from postpurchase.domain.orders import Order, OrderLine
+from postpurchase.domain.secrets import SecretKind, validate_secret
 from postpurchase.domain.shipments import Shipment, ShipmentLine, ShipmentRef
 from postpurchase.domain.status import OrderStatus
 from postpurchase.domain.tracking import TrackingEvent
+from postpurchase.service_layer.merchant_secrets import new_tracking_secret, store_secrets
 from postpurchase.service_layer.ports import Clock
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -45,30 +47,44 @@ class SweepPolicy:
         return timedelta(days=days)
 
 
+class NewMerchant(NamedTuple):
+    """What creating a merchant hands back once: its API key and our tracking-webhook
+    secret (only a hash of the key and a sealed copy of the secret are kept)."""
+
+    merchant: Merchant
+    api_key: str
+    tracking_secret: str
+
+
 def create_merchant(
-    uow: AbstractUnitOfWork, clock: Clock, name: str, *, slug: str | None = None
-) -> tuple[Merchant, str]:
-    """Create a tenant and its first API key. The key is returned once; only its hash is kept."""
+    uow: AbstractUnitOfWork,
+    clock: Clock,
+    name: str,
+    *,
+    slug: str | None = None,
+    secrets: Mapping[SecretKind, str | None] | None = None,
+) -> NewMerchant:
+    """Create a tenant, its first API key and our tracking-webhook secret; platform-issued
+    secrets given in ``secrets`` are stored too (sealed)."""
+    for kind, value in (secrets or {}).items():
+        if value is not None:
+            validate_secret(value, field=kind.field)
     with uow:
         slug = slugify(slug or name)
         if uow.merchants.get_by_slug(slug) is not None:
             raise Conflict(f"a merchant with slug {slug!r} already exists", field="name")
         now = clock.now()
-        merchant = Merchant(
-            id=new_id(),
-            name=name.strip(),
-            slug=slug,
-            created_at=now,
-            shopify_secret=secrets.token_hex(16),
-            tracking_secret=secrets.token_hex(16),
-            aftership_secret=secrets.token_hex(16),
-            easypost_secret=secrets.token_hex(16),
-        )
+        merchant = Merchant(id=new_id(), name=name.strip(), slug=slug, created_at=now)
         uow.merchants.add(merchant)
-        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        key = API_KEY_PREFIX + random.token_urlsafe(32)
         uow.merchants.add_api_key(merchant.id, hash_api_key(key), "default", now)
+        tracking_secret = new_tracking_secret()
+        store_secrets(
+            uow, clock, merchant.id,
+            {SecretKind.TRACKING_WEBHOOK: tracking_secret, **(secrets or {})},
+        )  # fmt: skip
         uow.commit()
-    return merchant, key
+    return NewMerchant(merchant, key, tracking_secret)
 
 
 def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock) -> Created:

@@ -7,11 +7,13 @@ fakes. Nothing here knows about a database or a network.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
+from postpurchase.domain.secrets import MerchantSecret, SecretKind
 from postpurchase.domain.shipments import Shipment, ShipmentRef
 from postpurchase.domain.tracking import TrackingEvent
 
@@ -23,6 +25,33 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class SecretBox(Protocol):
+    """Seals secrets before they are stored and opens them when read (the keyring)."""
+
+    def seal(self, secret: str) -> str: ...
+    def open(self, stored: str) -> str: ...
+    def needs_reseal(self, stored: str) -> bool: ...
+    def reseal(self, stored: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SecretSummary:
+    """What may be shown of a stored secret."""
+
+    kind: SecretKind
+    last4: str
+    updated_at: datetime
+    rotated_at: datetime | None
+    previous_honoured: bool  # a previous value is stored (honoured within the grace period)
+
+
+class SecretRepository(Protocol):
+    def get(self, merchant_id: str, kind: SecretKind) -> MerchantSecret | None: ...
+    def summaries(self, merchant_id: str) -> list[SecretSummary]: ...
+    def put(self, secret: MerchantSecret) -> None: ...
+    def remove(self, merchant_id: str, kind: SecretKind) -> bool: ...
 
 
 class MerchantRepository(Protocol):

@@ -17,6 +17,7 @@ from postpurchase.service_layer import ports
 
 class AbstractUnitOfWork(abc.ABC):
     merchants: ports.MerchantRepository
+    secrets: ports.SecretRepository
     customers: ports.CustomerRepository
     orders: ports.OrderRepository
     shipments: ports.ShipmentRepository

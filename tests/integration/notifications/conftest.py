@@ -75,7 +75,7 @@ def make_notify(
         Settings(base_url=BASE_URL), engine=engine, clock=clock, notifications=False
     )
     service = register(platform, settings, channels=channels or channels_from(settings))
-    merchant, key = handlers.create_merchant(platform.uow(), clock, "Shop " + ref())
+    merchant, key, *_ = handlers.create_merchant(platform.uow(), clock, "Shop " + ref())
     return Notify(platform, service, merchant, key, clock, engine)
 
 

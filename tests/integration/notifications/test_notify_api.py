@@ -160,7 +160,9 @@ def test_another_merchant_sees_none_of_it(
         headers=h,
         json={"url": "http://127.0.0.1:9/h", "topics": ["*"]},
     ).json()
-    _, other_key = handlers.create_merchant(notify.platform.uow(), notify.clock, "Other " + ref())
+    _, other_key, *_ = handlers.create_merchant(
+        notify.platform.uow(), notify.clock, "Other " + ref()
+    )
     o = auth(other_key)
     assert client.get(f"/api/v1/notifications/messages/{msg['id']}", headers=o).status_code == 404
     listed = client.get("/api/v1/notifications/messages", params={"order_id": order.id}, headers=o)

@@ -103,10 +103,6 @@ def _merchant_row(m: Merchant) -> dict[str, Any]:
         "slug": m.slug,
         "timezone": m.timezone,
         "locale": m.locale,
-        "shopify_secret": m.shopify_secret,
-        "tracking_secret": m.tracking_secret,
-        "aftership_secret": m.aftership_secret,
-        "easypost_secret": m.easypost_secret,
         "settings": m.settings,
         "created_at": m.created_at,
     }
@@ -120,10 +116,6 @@ def _merchant(r: Any) -> Merchant:
         created_at=r["created_at"],
         timezone=r["timezone"],
         locale=r["locale"],
-        shopify_secret=r["shopify_secret"],
-        tracking_secret=r["tracking_secret"],
-        aftership_secret=r["aftership_secret"],
-        easypost_secret=r["easypost_secret"],
         settings=dict(r["settings"] or {}),
     )
 

@@ -41,12 +41,20 @@ merchants = Table(
     Column("slug", String(64), nullable=False, unique=True),
     Column("timezone", String(64), nullable=False),
     Column("locale", String(16), nullable=False),
-    Column("shopify_secret", String(128)),
-    Column("tracking_secret", String(128)),
-    Column("aftership_secret", String(128)),
-    Column("easypost_secret", String(128)),
     Column("settings", Json, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+merchant_secrets = Table(
+    "merchant_secrets",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("sealed", Text, nullable=False),  # Keyring.seal(secret): never the secret itself
+    Column("last4", String(4), nullable=False),
+    Column("sealed_previous", Text),  # honoured until rotated_at + the grace period
+    Column("rotated_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 api_keys = Table(

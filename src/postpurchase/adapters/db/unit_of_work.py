@@ -11,9 +11,11 @@ from sqlalchemy import Connection, Engine
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import repositories as r
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.secret_store import SqlSecretRepository
 from postpurchase.domain.events import Event
 from postpurchase.domain.orders import Order, OrderProgress
 from postpurchase.domain.shipments import Shipment
+from postpurchase.service_layer.ports import SecretBox
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 
@@ -21,9 +23,16 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     orders: r.SqlOrderRepository
     shipments: r.SqlShipmentRepository
 
-    def __init__(self, engine: Engine, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        now: Callable[[], datetime] | None = None,
+        *,
+        box: SecretBox,
+    ) -> None:
         super().__init__()
         self.engine = engine
+        self.box = box
         self.now = now or (lambda: datetime.now(UTC))
         self.conn: Connection | None = None
         self._depth = 0
@@ -33,6 +42,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         # Autobegin on first statement; "write" makes SQLite take its lock up front.
         self.conn = self.engine.connect().execution_options(write=True)
         self.merchants = r.SqlMerchantRepository(self.conn)
+        self.secrets = SqlSecretRepository(self.conn, self.box)
         self.customers = r.SqlCustomerRepository(self.conn)
         self.orders = r.SqlOrderRepository(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)

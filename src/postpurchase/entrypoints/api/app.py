@@ -15,6 +15,7 @@ from postpurchase.entrypoints.api.deps import KeyCache
 from postpurchase.entrypoints.api.routes import (
     docs,
     health,
+    merchant,
     notifications,
     orders,
     public_track,
@@ -78,6 +79,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(orders.router)
+    app.include_router(merchant.router)
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
     app.include_router(public_track.router)

@@ -21,8 +21,10 @@ from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
 from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.merchants import Merchant
+from postpurchase.domain.secrets import SecretKind
 from postpurchase.entrypoints.api.deps import PlatformDep, bearer_key
 from postpurchase.entrypoints.api.problems import Problem
+from postpurchase.service_layer import merchant_secrets
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -55,12 +57,28 @@ def _merchant_by_slug(platform: Platform, slug: str | None) -> Merchant:
     return merchant
 
 
+def _signed_by_merchant(
+    platform: Platform,
+    merchant: Merchant,
+    kind: SecretKind,
+    verify: Callable[[str], bool],
+) -> bool:
+    """True when ``verify`` accepts one of the merchant's current secrets of ``kind`` (the
+    previous one too, within the grace period after a rotation)."""
+    grace = timedelta(hours=platform.settings.secret_grace_hours)
+    accepted = merchant_secrets.accepted_secrets(
+        platform.uow(), merchant.id, kind, platform.clock, grace
+    )
+    results = [verify(secret) for secret in accepted]  # every one is tried, no early exit
+    return any(results)
+
+
 def _authenticate(
     request: Request,
     platform: Platform,
     body: bytes,
     header: str,
-    secret_of: Callable[[Merchant], str | None],
+    kind: SecretKind,
     verify: Callable[[bytes, str | None, str], bool],
 ) -> Merchant:
     key = bearer_key(request)
@@ -70,8 +88,8 @@ def _authenticate(
             raise Problem(401, "Unauthorized", "the API key is not valid", field="Authorization")
         return merchant
     merchant = _merchant_by_slug(platform, request.query_params.get("merchant"))
-    secret = secret_of(merchant)
-    if not secret or not verify(body, request.headers.get(header), secret):
+    signature = request.headers.get(header)
+    if not _signed_by_merchant(platform, merchant, kind, lambda s: verify(body, signature, s)):
         raise Problem(401, "Unauthorized", "signature does not match", field=header)
     return merchant
 
@@ -99,7 +117,7 @@ async def tracking_webhook(source: str, request: Request, platform: PlatformDep)
             platform,
             body,
             signatures.POSTPURCHASE_HEADER,
-            lambda m: m.tracking_secret,
+            SecretKind.TRACKING_WEBHOOK,
             lambda b, h, s: signatures.verify_postpurchase(b, h, s, now, tolerance),
         )
         batch = normalised.parse_batch(
@@ -109,14 +127,14 @@ async def tracking_webhook(source: str, request: Request, platform: PlatformDep)
     elif source == "aftership":
         merchant = _authenticate(
             request, platform, body, signatures.AFTERSHIP_HEADER,
-            lambda m: m.aftership_secret, signatures.verify_aftership,
+            SecretKind.AFTERSHIP_WEBHOOK, signatures.verify_aftership,
         )  # fmt: skip
         parsed = aftership.parse_webhook(body, now=now)
         updates, errors, delivery_id = parsed.updates, list(parsed.errors), parsed.delivery_id
     elif source == "easypost":
         merchant = _authenticate(
             request, platform, body, signatures.EASYPOST_HEADER,
-            lambda m: m.easypost_secret, signatures.verify_easypost,
+            SecretKind.EASYPOST_WEBHOOK, signatures.verify_easypost,
         )  # fmt: skip
         parsed = easypost.parse_webhook(body, now=now)
         updates, errors, delivery_id = parsed.updates, list(parsed.errors), parsed.delivery_id
@@ -159,8 +177,11 @@ async def shopify_webhook(
     body = await _body(request)
     merchant = _merchant_by_slug(platform, merchant_slug)
     header = request.headers.get(signatures.SHOPIFY_HEADER)
-    if not merchant.shopify_secret or not signatures.verify_shopify(
-        body, header, merchant.shopify_secret
+    if not _signed_by_merchant(
+        platform,
+        merchant,
+        SecretKind.SHOPIFY_WEBHOOK,
+        lambda secret: signatures.verify_shopify(body, header, secret),
     ):
         raise Problem(
             401, "Unauthorized", "signature does not match", field=signatures.SHOPIFY_HEADER
