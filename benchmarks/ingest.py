@@ -238,7 +238,9 @@ def run_backend(
     engine = make_engine(db_url)
     upgrade(engine)
     platform = bootstrap(Settings(database_url=db_url, data_dir=data_dir), engine=engine)
-    merchant, key, *_ = create_merchant(platform.uow(), platform.clock, f"Bench {uuid.uuid4().hex[:6]}")
+    merchant, key, *_ = create_merchant(
+        platform.uow(), platform.clock, f"Bench {uuid.uuid4().hex[:6]}"
+    )
     rng = random.Random(42)
     n_ship = max(1, n_events // per)
     results = []

@@ -112,7 +112,9 @@ def throughput(name: str, db_url: str, n: int) -> list[tuple[str, str, int, floa
     )
     email, sms = FakeEmailChannel(), FakeSmsChannel()
     register(platform, NotifySettings(**NOTIFY), channels=Channels(email=email, sms=sms))
-    merchant, _, *_ = create_merchant(platform.uow(), platform.clock, "Bench " + uuid.uuid4().hex[:6])
+    merchant, _, *_ = create_merchant(
+        platform.uow(), platform.clock, "Bench " + uuid.uuid4().hex[:6]
+    )
     numbers = [place(platform, merchant.id, i, 7)[1] for i in range(n)]
     drain(engine, platform.subscribers)  # confirmations and "shipped": not what we time
     drain(engine, platform.subscribers)

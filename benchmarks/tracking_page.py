@@ -143,7 +143,9 @@ def seed(db_url: str, data_dir: Path, n_orders: int) -> list[str]:
     engine = make_engine(db_url)
     upgrade(engine)
     platform = bootstrap(Settings(database_url=db_url, data_dir=data_dir), engine=engine)
-    merchant, _, *_ = create_merchant(platform.uow(), platform.clock, f"Bench {uuid.uuid4().hex[:6]}")
+    merchant, _, *_ = create_merchant(
+        platform.uow(), platform.clock, f"Bench {uuid.uuid4().hex[:6]}"
+    )
     with engine.begin() as conn:
         conn.execute(
             update(tables.merchants)

@@ -197,9 +197,7 @@ def test_signed_tracking_webhook(server, make_tenant) -> None:
     url = f"/webhooks/tracking/postpurchase?merchant={t.merchant.slug}"
     now = datetime.now(UTC)
     with server.client() as anon:
-        good = {
-            "X-Postpurchase-Signature": sign_postpurchase(body, t.tracking_secret, now)
-        }
+        good = {"X-Postpurchase-Signature": sign_postpurchase(body, t.tracking_secret, now)}
         assert anon.post(url, content=body, headers=good).status_code == 200
         replay = anon.post(url, content=body, headers=good).json()
         assert replay["results"][0]["duplicates"] == 1  # idempotent

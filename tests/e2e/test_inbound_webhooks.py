@@ -118,9 +118,7 @@ def test_aftership_webhook(server, make_tenant) -> None:
     raw = (PAYLOADS / "aftership_tracking_update_2025.json").read_bytes()
     msg = json.loads(raw)["msg"]
     sid = _tracked_order(server, t.key, msg["tracking_number"], "usps")
-    sig = base64.b64encode(
-        hmac.new(AFTERSHIP_KEY.encode(), raw, hashlib.sha256).digest()
-    )
+    sig = base64.b64encode(hmac.new(AFTERSHIP_KEY.encode(), raw, hashlib.sha256).digest())
     url = f"/webhooks/tracking/aftership?merchant={t.merchant.slug}"
     with server.client() as c:
         assert_problem(c.post(url, content=raw), 401, "aftership-hmac-sha256")
