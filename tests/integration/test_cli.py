@@ -54,11 +54,12 @@ def test_import_orders_reports_bad_rows_and_is_idempotent(data_dir, tmp_path) ->
     csv.write_text("\n".join(lines) + "\n")
     args = ["import", "orders", str(csv), "--merchant", slug, "--data-dir", str(data_dir)]
     first = runner.invoke(app, args)
-    assert first.exit_code == 0, first.output
+    assert first.exit_code == 2, first.output  # a row was rejected; the valid ones are kept
     report = json.loads(first.stdout.strip().splitlines()[-1])
     assert report["rejected"] >= 1 and report["created"] >= 1
     assert "line 4" in first.stderr and "quantity" in first.stderr
     second = runner.invoke(app, args)
+    assert second.exit_code == 2
     again = json.loads(second.stdout.strip().splitlines()[-1])
     assert again["created"] == 0 and again["unchanged"] == report["created"]
 

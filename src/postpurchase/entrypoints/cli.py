@@ -278,8 +278,14 @@ def import_orders(
     merchant: Annotated[str, typer.Option(help="Merchant slug.")],
     data_dir: DataDir = None,
 ) -> None:
-    """Import orders from CSV. Invalid rows are reported with their line number; valid rows
-    are kept; importing the same file again changes nothing."""
+    """Import orders from CSV (examples/orders.csv shows the columns).
+
+    Valid orders are stored; each rejected row is listed on stderr with its line number; a
+    JSON summary goes to stdout. Importing the same file again changes nothing.
+
+    Exit code 0 only when every row was accepted. Exit code 2 when any row was rejected (the
+    valid ones are still stored: fix the listed lines and import the file again), when the
+    file is empty or has only a header, or when the file or merchant does not exist."""
     from postpurchase.entrypoints.importer import run_import
 
     if not file.is_file():
@@ -291,7 +297,7 @@ def import_orders(
         fail(f"no merchant with slug {merchant!r}")
     report = run_import(platform, m.id, file, err)
     typer.echo(json.dumps(report))
-    if report["rejected"] and not report["created"] and not report["unchanged"]:
+    if report["rejected"] or report.get("error"):
         raise typer.Exit(2)
 
 

@@ -13,11 +13,42 @@ from postpurchase.bootstrap import Platform
 from postpurchase.domain.errors import DomainError
 
 
+def _say(out: Console, text: str) -> None:
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _unusable(out: Console, path: Path, message: str) -> dict[str, Any]:
+    """The file as a whole cannot be imported: one ``error:`` line, nothing stored."""
+    error = f"{path.name}: {message}"
+    _say(out, f"error: {error}")
+    return {"created": 0, "unchanged": 0, "rejected": 0, "error": error}
+
+
+def _no_rows(path: Path, merchant_id: str) -> str:
+    """Why a file with no data rows imports nothing: a bad header first, else no orders."""
+    try:
+        for _ in read_orders(path, merchant_id=merchant_id):
+            pass  # nothing to read past the header; this only checks it
+    except DomainError as exc:
+        return exc.message
+    return "only a header row, no orders under it: nothing to import"
+
+
 def run_import(platform: Platform, merchant_id: str, path: Path, out: Console) -> dict[str, Any]:
     """Valid orders are stored (each in its own transaction, so one bad order never loses the
-    good ones); re-importing a file changes nothing because orders are keyed by external id."""
+    good ones); re-importing a file changes nothing because orders are keyed by external id.
+
+    The report counts orders: ``created``, ``unchanged`` (already stored) and ``rejected``
+    (each listed on ``out`` with its line number). A file that cannot be imported at all
+    (empty, only a header, a bad header, not UTF-8) prints one ``error:`` line and the
+    report carries ``error``."""
     created = unchanged = rejected = 0
-    total = count_rows(path)
+    try:
+        total = count_rows(path)
+        if total == 0:
+            return _unusable(out, path, _no_rows(path, merchant_id))
+    except UnicodeDecodeError:  # count_rows reads it all: this is the only place it shows
+        return _unusable(out, path, "not UTF-8 text: save it as CSV UTF-8")
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -34,28 +65,29 @@ def run_import(platform: Platform, merchant_id: str, path: Path, out: Console) -
             for line, item in read_orders(path, merchant_id=merchant_id, progress=advance):
                 if isinstance(item, str):
                     rejected += 1
-                    out.print(f"line {line}: {item}", markup=False, highlight=False, soft_wrap=True)
+                    _say(out, f"line {line}: {item}")
                     continue
                 try:
                     result = platform.bus().handle(item)
                 except DomainError as exc:
                     rejected += 1
                     where = f" ({exc.field})" if exc.field else ""
-                    out.print(
-                        f"line {line}: {exc.message}{where}",
-                        markup=False,
-                        highlight=False,
-                        soft_wrap=True,
-                    )
+                    _say(out, f"line {line}: {exc.message}{where}")
                     continue
                 if result.created:
                     created += 1
                 else:
                     unchanged += 1
         except DomainError as exc:  # the file as a whole is unusable
-            out.print(f"error: {exc.message}", markup=False, highlight=False)
-            return {"created": 0, "unchanged": 0, "rejected": 0, "error": exc.message}
+            return _unusable(out, path, exc.message)
         progress.update(task, completed=total)
+    if rejected:
+        stored = created + unchanged
+        _say(
+            out,
+            f"error: {rejected} order(s) rejected (lines above), {stored} stored; fix those "
+            "lines and import the file again: orders already stored stay unchanged",
+        )
     return {"created": created, "unchanged": unchanged, "rejected": rejected}
 
 
