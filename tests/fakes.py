@@ -94,6 +94,9 @@ class FakeOrders:
     def add(self, order: Order) -> None:
         self.items[order.id] = order
 
+    def revise(self, order: Order) -> None:
+        self.add(order)
+
     def get(self, merchant_id: str, order_id: str, *, lock: bool = False) -> Order | None:
         o = self.items.get(order_id)
         return o if o and o.merchant_id == merchant_id else None

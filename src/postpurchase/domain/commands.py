@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.money import Money
+from postpurchase.domain.order_details import OrderDetails, OrderTotals
 from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.domain.tracking import TrackingEvent
 
@@ -32,6 +33,36 @@ class PlaceOrder(Command):
     promise: Promise | None = None
     source: str = "api"
     timezone: str | None = None
+    totals: OrderTotals | None = None  # None: derived from the lines
+    details: OrderDetails = field(default_factory=OrderDetails)
+    # The store's updated_at of this snapshot. With it, a known order is revised when this
+    # is newer than what we hold (orders/updated); without it, a known order is left as is.
+    source_updated_at: datetime | None = None
+    cancelled_at: datetime | None = None  # a snapshot of an order already cancelled
+    cancel_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundLineInput:
+    sku: str
+    quantity: int
+    amount: Money  # refunded for this line (its subtotal, as the store reports it)
+    line_external_id: str | None = None  # the store's line id, when it gives one
+    restock: str | None = None  # the store's restock type: return, cancel, no_restock...
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRefund(Command):
+    """Money the store gave back: per line and for shipping (a shipping-only refund has no
+    lines). Idempotent by the store's refund id."""
+
+    order_external_id: str
+    refund_external_id: str
+    created_at: datetime
+    amount: Money  # the money actually returned (the transactions' total)
+    shipping: Money
+    lines: tuple[RefundLineInput, ...] = ()
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

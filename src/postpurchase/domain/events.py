@@ -21,6 +21,22 @@ class OrderPlaced(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class OrderRevised(Event):
+    """A newer snapshot from the store replaced the order's lines, money or details."""
+
+    order_id: str
+    revised_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRecorded(Event):
+    order_id: str
+    refund_id: str
+    amount: str  # Decimal as text, in ``currency``
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderCancelled(Event):
     order_id: str
     reason: str | None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from postpurchase.domain import events
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.errors import Conflict, InvalidInput
 from postpurchase.domain.money import Money, total
+from postpurchase.domain.order_details import OrderDetails, OrderTotals
 from postpurchase.domain.status import NEEDS_ATTENTION, OrderStatus, ShipmentStatus
 
 
@@ -26,12 +27,30 @@ class Promise:
 
 
 @dataclass(frozen=True, slots=True)
+class LineFacts:
+    """What a store says of a line beyond sku, name, quantity and price."""
+
+    external_id: str | None = None  # the store's line id (refunds and fulfilments name it)
+    product_id: str | None = None
+    variant_id: str | None = None
+    variant_title: str | None = None
+    discount: Money | None = None  # every discount allocated to this line, in total
+    tax: Money | None = None
+    requires_shipping: bool = True
+    gift_card: bool = False
+    fulfillable_quantity: int | None = None
+    properties: tuple[tuple[str, str], ...] = ()
+    removed: bool = False  # dropped by an order edit after placement; kept for history
+
+
+@dataclass(frozen=True, slots=True)
 class OrderLineInput:
     sku: str
     name: str
     quantity: int
     unit_price: Money
     weight_grams: int | None = None
+    facts: LineFacts = LineFacts()
 
     def __post_init__(self) -> None:
         if not self.sku.strip():
@@ -40,6 +59,11 @@ class OrderLineInput:
             raise InvalidInput("quantity must be a positive integer", field="quantity")
         if self.unit_price.is_negative():
             raise InvalidInput("unit price must not be negative", field="unit_price")
+        discount = self.facts.discount
+        if discount is not None and (
+            discount.currency != self.unit_price.currency or discount.is_negative()
+        ):
+            raise InvalidInput("discount must be a non-negative amount", field="discount")
 
 
 @dataclass(slots=True)
@@ -50,10 +74,48 @@ class OrderLine:
     quantity: int
     unit_price: Money
     weight_grams: int | None = None
+    facts: LineFacts = LineFacts()
 
     @property
     def subtotal(self) -> Money:
+        """List price times quantity, before discounts."""
         return self.unit_price * self.quantity
+
+    @property
+    def discount(self) -> Money:
+        return self.facts.discount or Money.zero(self.unit_price.currency)
+
+    @property
+    def paid(self) -> Money:
+        """What the shopper paid for this line: its subtotal less its discounts."""
+        return self.subtotal - self.discount
+
+    @property
+    def ships(self) -> bool:
+        """Whether a parcel will ever carry it (gift cards and digital goods do not)."""
+        return self.facts.requires_shipping and not self.facts.gift_card and not self.facts.removed
+
+    def key(self) -> str:
+        """How a later snapshot of the order finds this line again: the store's line id,
+        else the SKU."""
+        return f"id:{self.facts.external_id}" if self.facts.external_id else f"sku:{self.sku}"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRevision:
+    """A newer snapshot of an order, as its store sent it."""
+
+    number: str
+    email: str | None
+    phone: str | None
+    currency: str
+    lines: list[OrderLine]
+    shipping_address: Address
+    shipping_fee: Money
+    totals: OrderTotals | None
+    details: OrderDetails
+    source_updated_at: datetime | None
+    promise: Promise | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +145,9 @@ class Order:
     promise: Promise | None = None
     source: str = "api"
     timezone: str | None = None
+    totals: OrderTotals | None = None  # None: derived from the lines at construction
+    details: OrderDetails = field(default_factory=OrderDetails)
+    source_updated_at: datetime | None = None  # the store's updated_at of what we hold
     status: OrderStatus = OrderStatus.UNFULFILLED
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
@@ -104,17 +169,68 @@ class Order:
             raise InvalidInput(
                 "shipping fee currency differs from the order's", field="shipping_fee"
             )
+        if self.totals is None:
+            self.totals = derive_totals(self.lines, self.shipping_fee)
+        elif self.totals.total.currency != self.currency:
+            raise InvalidInput("totals are in another currency than the order", field="totals")
+
+    @property
+    def money(self) -> OrderTotals:
+        assert self.totals is not None  # set in __post_init__
+        return self.totals
 
     @property
     def subtotal(self) -> Money:
-        return total([line.subtotal for line in self.lines], self.currency)
+        return self.money.subtotal
 
     @property
     def total(self) -> Money:
-        return self.subtotal + self.shipping_fee
+        return self.money.total
+
+    def shipped_quantities(self) -> dict[str, int]:
+        """Line id -> quantity for the lines a parcel will carry (status derivation)."""
+        return {line.id: line.quantity for line in self.lines if line.ships}
 
     def line_for_sku(self, sku: str) -> OrderLine | None:
         return next((line for line in self.lines if line.sku == sku), None)
+
+    def is_newer(self, source_updated_at: datetime | None) -> bool:
+        """Whether a snapshot the store stamped ``source_updated_at`` is newer than what we
+        hold. Unstamped snapshots never replace anything (first write wins)."""
+        if source_updated_at is None:
+            return False
+        return self.source_updated_at is None or source_updated_at > self.source_updated_at
+
+    def revise(self, revision: OrderRevision, at: datetime) -> bool:
+        """Apply a newer snapshot from the store (an order edit, a changed address, a
+        payment captured). Deliveries may come in any order: an older snapshot than the one
+        held changes nothing, so every order of arrival converges on the newest. Returns
+        whether anything was applied."""
+        if not self.is_newer(revision.source_updated_at):
+            return False
+        if revision.currency != self.currency:
+            raise Conflict("an order's currency cannot change", field="currency")
+        by_key = {line.key(): line for line in self.lines}
+        lines: list[OrderLine] = []
+        for new in revision.lines:
+            old = by_key.pop(new.key(), None)
+            lines.append(replace(new, id=old.id) if old is not None else new)
+        for gone in by_key.values():  # removed by an edit: kept, as shipments may name it
+            lines.append(replace(gone, facts=replace(gone.facts, removed=True)))
+        self.lines = lines
+        self.number = revision.number
+        self.email = revision.email
+        self.phone = revision.phone
+        self.shipping_address = revision.shipping_address
+        self.shipping_fee = revision.shipping_fee
+        self.totals = revision.totals or derive_totals(lines, revision.shipping_fee)
+        self.details = revision.details
+        self.source_updated_at = revision.source_updated_at
+        if revision.promise is not None:
+            self.promise = revision.promise
+        self.updated_at = at
+        self.events.append(events.OrderRevised(self.merchant_id, self.id, at))
+        return True
 
     def cancel(self, at: datetime, reason: str | None = None) -> None:
         if self.status is OrderStatus.CANCELLED:
@@ -162,7 +278,17 @@ class OrderProgress:
 
 def derive_order_status(order: Order, shipments: Sequence[ShipmentView]) -> OrderStatus:
     """An order's status is a summary of its shipments; it is never set by hand."""
-    return derive_status(order.status, {line.id: line.quantity for line in order.lines}, shipments)
+    return derive_status(order.status, order.shipped_quantities(), shipments)
+
+
+def derive_totals(lines: Sequence[OrderLine | OrderLineInput], shipping: Money) -> OrderTotals:
+    """Totals for a source that gives none: list prices less line discounts, plus shipping."""
+    currency = shipping.currency
+    gross = total([line.unit_price * line.quantity for line in lines], currency)
+    discounts = total(
+        [line.facts.discount for line in lines if line.facts.discount is not None], currency
+    )
+    return OrderTotals.derived(gross, discounts, shipping)
 
 
 def derive_status(

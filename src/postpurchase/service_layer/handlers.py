@@ -14,7 +14,7 @@ from postpurchase.domain.carrier_detection import CARRIERS, detect, normalise
 from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import API_KEY_PREFIX, Merchant, hash_api_key, slugify
-from postpurchase.domain.orders import Order, OrderLine
+from postpurchase.domain.orders import Order, OrderLine, OrderRevision
 from postpurchase.domain.secrets import SecretKind, validate_secret
 from postpurchase.domain.shipments import Shipment, ShipmentLine, ShipmentRef
 from postpurchase.domain.status import OrderStatus
@@ -92,13 +92,21 @@ def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock)
     now = clock.now()
     if cmd.placed_at > now + MAX_CLOCK_SKEW or cmd.placed_at.year < 2000:
         raise InvalidInput("placed_at is in the future or implausibly old", field="placed_at")
+    # A SKU may repeat only on lines the store tells apart by its own line id (Shopify does
+    # split one variant over lines with different properties or discounts).
+    keys = [line.facts.external_id or line.sku for line in cmd.lines]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("each sku may appear on one line only", field="lines")
+    lines = [
+        OrderLine(new_id(), li.sku, li.name, li.quantity, li.unit_price, li.weight_grams, li.facts)
+        for li in cmd.lines
+    ]
     with uow:
         existing = uow.orders.get_by_external_id(cmd.merchant_id, cmd.external_id)
         if existing is not None:
+            _revise(uow, existing, cmd, lines, now)
+            uow.commit()
             return Created(existing.id, created=False)
-        skus = [line.sku for line in cmd.lines]
-        if len(set(skus)) != len(skus):
-            raise InvalidInput("each sku may appear on one line only", field="lines")
         customer_id = uow.customers.find_or_create(
             cmd.merchant_id, email=cmd.email, phone=cmd.phone, name=cmd.customer_name,
             locale=cmd.locale, at=now,
@@ -113,10 +121,7 @@ def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock)
             phone=cmd.phone,
             locale=cmd.locale,
             currency=cmd.currency,
-            lines=[
-                OrderLine(new_id(), li.sku, li.name, li.quantity, li.unit_price, li.weight_grams)
-                for li in cmd.lines
-            ],
+            lines=lines,
             shipping_address=cmd.shipping_address,
             shipping_fee=cmd.shipping_fee,
             placed_at=cmd.placed_at,
@@ -124,13 +129,50 @@ def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock)
             promise=cmd.promise,
             source=cmd.source,
             timezone=cmd.timezone,
+            totals=cmd.totals,
+            details=cmd.details,
+            source_updated_at=cmd.source_updated_at,
             created_at=now,
             updated_at=now,
         )
         order.events.append(events.OrderPlaced(cmd.merchant_id, order.id, cmd.placed_at))
+        if cmd.cancelled_at is not None:  # first heard of after it was cancelled
+            order.cancel(cmd.cancelled_at, cmd.cancel_reason)
         uow.orders.add(order)
         uow.commit()
         return Created(order.id, created=True)
+
+
+def _revise(
+    uow: AbstractUnitOfWork,
+    order: Order,
+    cmd: commands.PlaceOrder,
+    lines: list[OrderLine],
+    now: datetime,
+) -> None:
+    """A store's newer snapshot of an order we hold (orders/updated, /cancelled, a re-sent
+    create after an edit): applied when newer, ignored when older, so any order of arrival
+    ends in the same state."""
+    revision = OrderRevision(
+        number=cmd.number or order.number,
+        email=cmd.email,
+        phone=cmd.phone,
+        currency=cmd.currency,
+        lines=lines,
+        shipping_address=cmd.shipping_address,
+        shipping_fee=cmd.shipping_fee,
+        totals=cmd.totals,
+        details=cmd.details,
+        source_updated_at=cmd.source_updated_at,
+        promise=cmd.promise,
+    )
+    if not order.revise(revision, now):
+        return
+    if cmd.cancelled_at is not None:
+        order.cancel(cmd.cancelled_at, cmd.cancel_reason)
+    shipments = uow.shipments.for_orders(order.merchant_id, [order.id])
+    order.refresh_status([s.view() for s in shipments])
+    uow.orders.revise(order)
 
 
 def cancel_order(cmd: commands.CancelOrder, uow: AbstractUnitOfWork, clock: Clock) -> None:

@@ -79,6 +79,10 @@ class CustomerRepository(Protocol):
 
 class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
+    def revise(self, order: Order) -> None:
+        """Write the whole order again (a newer snapshot from its store)."""
+        ...
+
     def get(self, merchant_id: str, order_id: str, *, lock: bool = False) -> Order | None:
         """``lock`` holds the row until commit (PostgreSQL; SQLite serialises writers)."""
         ...

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from postpurchase.adapters.db import bulk
+from postpurchase.adapters.db import order_codec as codec
 from postpurchase.adapters.db import tables as t
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.events import Event
@@ -169,22 +170,36 @@ class SqlOrderRepository:
     def add(self, order: Order) -> None:
         row = _order_row(order)
         self.conn.execute(insert(t.orders).values(**row))
-        self.conn.execute(
-            insert(t.order_lines),
-            [
-                {
-                    "id": line.id,
-                    "order_id": order.id,
-                    "position": i,
-                    "sku": line.sku,
-                    "name": line.name,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price.amount,
-                    "weight_grams": line.weight_grams,
-                }
-                for i, line in enumerate(order.lines)
-            ],
-        )
+        self.conn.execute(insert(t.order_lines), _line_rows(order))
+        self.seen[order.id] = (order, _order_state(order))
+
+    def revise(self, order: Order) -> None:
+        """Write a revised order whole (a newer snapshot from its store): every column, and
+        its lines by id (lines no longer in it stay, so shipments that name them still
+        resolve)."""
+        row = _order_row(order)
+        for key in ("id", "merchant_id", "tracking_token", "created_at"):
+            row.pop(key)
+        self.conn.execute(update(t.orders).where(t.orders.c.id == order.id).values(**row))
+        existing = {
+            r.id
+            for r in self.conn.execute(
+                select(t.order_lines.c.id).where(t.order_lines.c.order_id == order.id)
+            )
+        }
+        lines = _line_rows(order)
+        fresh = [r for r in lines if r["id"] not in existing]
+        if fresh:
+            self.conn.execute(insert(t.order_lines), fresh)
+        kept = [{**r, "_id": r["id"]} for r in lines if r["id"] in existing]
+        if kept:  # a few lines: one executemany, the same on both databases
+            cols = [c for c in kept[0] if c not in ("id", "order_id", "_id")]
+            self.conn.execute(
+                update(t.order_lines)
+                .where(t.order_lines.c.id == bindparam("_id"))
+                .values({c: bindparam(c) for c in cols}),
+                kept,
+            )
         self.seen[order.id] = (order, _order_state(order))
 
     def _load(self, where: Any, *, lock: bool = False) -> list[Order]:
@@ -204,10 +219,12 @@ class SqlOrderRepository:
                 .order_by(t.order_lines.c.order_id, t.order_lines.c.position)
             )
             for lr in self.conn.execute(q).mappings():
+                cur = currency[lr["order_id"]]
                 lines[lr["order_id"]].append(
                     OrderLine(
                         lr["id"], lr["sku"], lr["name"], lr["quantity"],
-                        Money(lr["unit_price"], currency[lr["order_id"]]), lr["weight_grams"],
+                        Money(lr["unit_price"], cur), lr["weight_grams"],
+                        codec.facts_from(lr["facts"], cur),
                     )
                 )  # fmt: skip
         out = []
@@ -281,11 +298,12 @@ class SqlOrderRepository:
             )
             found = {r.id: r for r in self.conn.execute(q)}
             quantities: dict[str, dict[str, int]] = defaultdict(dict)
-            lq = select(li.order_id, li.id, li.quantity).where(
+            lq = select(li.order_id, li.id, li.quantity, li.facts).where(
                 one_of(self.conn, li.order_id, list(found))
             )
-            for order_id, line_id, qty in self.conn.execute(lq):
-                quantities[order_id][line_id] = qty
+            for order_id, line_id, qty, facts in self.conn.execute(lq):
+                if codec.ships(facts):
+                    quantities[order_id][line_id] = qty
             for oid, r in found.items():
                 p = OrderProgress(
                     oid, merchant_id, OrderStatus(r.status), quantities[oid], r.updated_at
@@ -330,7 +348,27 @@ def _order_row(o: Order) -> dict[str, Any]:
         "cancel_reason": o.cancel_reason,
         "created_at": o.created_at,
         "updated_at": o.updated_at,
+        **codec.totals_columns(o.money),
+        "details": codec.details_doc(o.details),
+        "source_updated_at": o.source_updated_at,
     }
+
+
+def _line_rows(order: Order) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": line.id,
+            "order_id": order.id,
+            "position": i,
+            "sku": line.sku,
+            "name": line.name,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price.amount,
+            "weight_grams": line.weight_grams,
+            "facts": codec.facts_doc(line.facts),
+        }
+        for i, line in enumerate(order.lines)
+    ]
 
 
 def _order(r: Any, lines: list[OrderLine]) -> Order:
@@ -362,6 +400,9 @@ def _order(r: Any, lines: list[OrderLine]) -> Order:
         cancel_reason=r["cancel_reason"],
         created_at=r["created_at"],
         updated_at=r["updated_at"],
+        totals=codec.totals_from(r, r["currency"]),
+        details=codec.details_from(r["details"], r["currency"]),
+        source_updated_at=r["source_updated_at"],
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -106,6 +107,15 @@ orders = Table(
     Column("cancel_reason", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The money as the store computed it (NULL on rows from before 0006: derived on read).
+    Column("subtotal", ExactDecimal),
+    Column("discounts_total", ExactDecimal),
+    Column("tax_total", ExactDecimal),
+    Column("total", ExactDecimal),
+    Column("total_paid", ExactDecimal),
+    Column("taxes_included", Boolean),
+    Column("details", Json),  # OrderDetails: customer, billing, method, notes, discounts...
+    Column("source_updated_at", UTCDateTime),  # the store's updated_at of what we hold
     UniqueConstraint("merchant_id", "external_id", name="uq_orders_merchant_external"),
     Index("ix_orders_merchant_placed", "merchant_id", "placed_at", "id"),
     Index("ix_orders_merchant_status", "merchant_id", "status"),
@@ -123,6 +133,7 @@ order_lines = Table(
     Column("quantity", Integer, nullable=False),
     Column("unit_price", ExactDecimal, nullable=False),
     Column("weight_grams", Integer),
+    Column("facts", Json),  # LineFacts: store ids, variant, discount, tax, shipping flags
 )
 
 shipments = Table(
@@ -152,6 +163,8 @@ shipments = Table(
     Column("carrier_estimate", Date),
     Column("last_location", Json),
     Column("event_count", Integer, nullable=False),
+    Column("tracking_url", String(2048)),  # the carrier's or the store's public page
+    Column("details", Json),  # store fulfilment facts: name, location, urls, unmatched lines
     Index("ix_shipments_merchant_number", "merchant_id", "tracking_number"),
     Index("ix_shipments_status_last_scan", "status", "last_scan_at"),
 )
@@ -178,6 +191,7 @@ tracking_events = Table(
     Column("correction", Boolean, nullable=False),
     Column("estimated_delivery", Date),
     Column("received_at", UTCDateTime, nullable=False),
+    Column("signed_by", String(200)),  # who signed for the parcel, when the carrier says
     UniqueConstraint("shipment_id", "fingerprint", name="uq_tracking_events_shipment_fp"),
 )
 
@@ -204,6 +218,41 @@ outbox = Table(
     Column("processed_at", UTCDateTime),
     Column("last_error", Text),
     Index("ix_outbox_pending", "processed_at", "next_attempt_at"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("external_id", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", ExactDecimal, nullable=False),  # money returned to the shopper
+    Column("shipping", ExactDecimal, nullable=False),  # of which for shipping
+    Column("lines", Json, nullable=False),  # [{line_id, sku, quantity, amount, restock}]
+    Column("note", Text),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("merchant_id", "order_id", "external_id", name="uq_refunds_order_external"),
+)
+
+webhook_inbox = Table(
+    "webhook_inbox",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("merchant_id", Id, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("delivery_id", String(128), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=False),  # the raw bytes, as signed
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime),  # NULL once settled (processed or given up)
+    Column("processed_at", UTCDateTime),
+    Column("outcome", Json),  # what processing produced, or the last error
+    UniqueConstraint("merchant_id", "source", "delivery_id", name="uq_webhook_inbox_delivery"),
+    Index("ix_webhook_inbox_due", "next_attempt_at"),
 )
 
 webhook_receipts = Table(

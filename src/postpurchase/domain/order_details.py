@@ -1,0 +1,161 @@
+"""What an order says beyond its lines: the money as the shopper paid it, and who and how.
+
+Why stored, not recomputed: a store's totals are the result of its own discount, tax and
+rounding rules (line-level and order-level discounts, taxes included in prices or not,
+shipping discounts, presentment currency). Recomputing them from lines gets them wrong (an
+order with a 17.91 discount showed 199.00 where the shopper paid 181.09), so the amounts are
+taken as the store reports them and shown exactly so. When a source gives no totals (a bare
+API call, a CSV without the columns) they are derived from the lines once, at intake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from postpurchase.domain.addresses import Address
+from postpurchase.domain.errors import InvalidInput
+from postpurchase.domain.money import Money, total
+
+
+class ServiceLevel(StrEnum):
+    """The delivery speed the shopper chose, as the delivery-date engine understands it."""
+
+    PICKUP = "pickup"  # collected in store or at a pickup point
+    ECONOMY = "economy"
+    STANDARD = "standard"
+    EXPRESS = "express"  # 2-3 days, "priority", "expedited"
+    NEXT_DAY = "next_day"  # overnight, next day, 1 day
+    SAME_DAY = "same_day"
+
+
+# Words in a shipping method's title or code, most specific first.
+_LEVEL_WORDS: tuple[tuple[ServiceLevel, tuple[str, ...]], ...] = (
+    (ServiceLevel.SAME_DAY, ("same day", "same-day", "sameday")),
+    (ServiceLevel.PICKUP, ("pickup", "pick up", "pick-up", "collect", "click & collect",
+                           "in store", "in-store", "retrait", "abholung")),
+    (ServiceLevel.NEXT_DAY, ("overnight", "next day", "next-day", "nextday", "1 day", "1-day",
+                             "one day", "24h", "priority overnight", "standard overnight")),
+    (ServiceLevel.EXPRESS, ("express", "expedited", "priority", "2 day", "2-day", "two day",
+                            "2nd day", "second day", "3 day", "3-day", "rush", "fast")),
+    (ServiceLevel.ECONOMY, ("economy", "saver", "budget", "slow", "media mail", "ground economy",
+                            "smartpost", "surepost", "international economy")),
+    (ServiceLevel.STANDARD, ("standard", "ground", "regular", "normal", "free", "shipping",
+                             "home delivery", "first class", "parcel")),
+)  # fmt: skip
+
+
+def service_level_of(title: str | None, code: str | None = None) -> ServiceLevel | None:
+    """Map a store's shipping method ("UPS Next Day Air", "Free shipping", "Local pickup")
+    onto a service level; None when nothing in it says how fast."""
+    text = " ".join(p for p in (title, code) if p).lower().replace("_", " ")
+    if not text.strip():
+        return None
+    for level, words in _LEVEL_WORDS:
+        if any(word in text for word in words):
+            return level
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    """One discount the shopper got: a code they typed, an automatic or a manual discount."""
+
+    kind: str  # "code" | "automatic" | "manual" | "script"
+    code: str | None  # the code typed, else the discount's title
+    amount: Money  # what it took off this order in total
+    target: str = "lines"  # "lines" | "shipping"
+    value: str | None = None  # as the store states it, e.g. "10.0" with value_type percentage
+    value_type: str | None = None  # "percentage" | "fixed_amount"
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingLine:
+    title: str
+    price: Money  # before shipping discounts
+    paid: Money  # after them: what the shopper paid for this line
+    code: str | None = None
+    source: str | None = None  # who rated it: "shopify", "usps", a carrier-calculated app...
+    carrier_identifier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaxLine:
+    title: str
+    rate: Decimal
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTotals:
+    """The order's money as the store computed it (all in the order's currency)."""
+
+    subtotal: Money  # lines after line discounts, before shipping and (unless included) tax
+    discounts: Money  # every discount, lines and shipping
+    shipping: Money  # paid for shipping, after shipping discounts
+    tax: Money
+    total: Money  # what the shopper owes for the order
+    paid: Money  # what the store has received so far
+    taxes_included: bool = False
+
+    def __post_init__(self) -> None:
+        currency = self.total.currency
+        for name in ("subtotal", "discounts", "shipping", "tax", "paid"):
+            amount: Money = getattr(self, name)
+            if amount.currency != currency:
+                raise InvalidInput(
+                    f"{name} is in {amount.currency}, total in {currency}", field=name
+                )
+            if amount.is_negative():
+                raise InvalidInput(f"{name} must not be negative", field=name)
+
+    @classmethod
+    def derived(
+        cls,
+        lines_total: Money,
+        line_discounts: Money,
+        shipping: Money,
+        *,
+        tax: Money | None = None,
+        taxes_included: bool = False,
+        order_discounts: Money | None = None,
+        paid: Money | None = None,
+    ) -> OrderTotals:
+        """Totals from parts, for sources that give no totals of their own."""
+        currency = lines_total.currency
+        tax = tax if tax is not None else Money.zero(currency)
+        extra = order_discounts if order_discounts is not None else Money.zero(currency)
+        subtotal = lines_total - line_discounts - extra
+        grand = subtotal + shipping + (Money.zero(currency) if taxes_included else tax)
+        return cls(
+            subtotal=subtotal,
+            discounts=total([line_discounts, extra], currency),
+            shipping=shipping,
+            tax=tax,
+            total=grand,
+            paid=paid if paid is not None else grand,
+            taxes_included=taxes_included,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDetails:
+    """Who bought, how they want it, and what the store says about the order."""
+
+    customer_name: str | None = None
+    accepts_marketing: bool | None = None
+    billing_address: Address | None = None
+    shipping_method: str | None = None  # the title the shopper chose at checkout
+    service_level: ServiceLevel | None = None
+    note: str | None = None
+    note_attributes: tuple[tuple[str, str], ...] = ()
+    tags: tuple[str, ...] = ()
+    financial_status: str | None = None  # the store's: paid, partially_refunded, refunded...
+    fulfillment_status: str | None = None  # the store's: null, partial, fulfilled...
+    presentment_currency: str | None = None  # what the shopper saw, when not the shop's
+    presentment_total: Money | None = None
+    discounts: tuple[Discount, ...] = ()
+    shipping_lines: tuple[ShippingLine, ...] = ()
+    tax_lines: tuple[TaxLine, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)  # source-specific ids (admin gid...)
