@@ -10,6 +10,7 @@ from postpurchase.domain.events import Event
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
+from postpurchase.domain.refunds import Refund
 from postpurchase.domain.secrets import MerchantSecret, SecretKind
 from postpurchase.domain.shipments import Shipment, ShipmentRef
 from postpurchase.domain.status import ShipmentStatus
@@ -72,6 +73,21 @@ class FakeSecrets:
 
     def remove(self, merchant_id: str, kind: SecretKind) -> bool:
         return self.rows.pop((merchant_id, kind), None) is not None
+
+
+class FakeRefunds:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str], Refund] = {}
+
+    def add(self, refund: Refund, recorded_at: datetime) -> bool:
+        key = (refund.merchant_id, refund.order_id, refund.external_id)
+        if key in self.items:
+            return False
+        self.items[key] = refund
+        return True
+
+    def for_order(self, merchant_id: str, order_id: str) -> list[Refund]:
+        return [r for (m, o, _), r in self.items.items() if (m, o) == (merchant_id, order_id)]
 
 
 class FakeCustomers:
@@ -251,6 +267,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         super().__init__()
         self.merchants = FakeMerchants()
         self.secrets = FakeSecrets()
+        self.refunds = FakeRefunds()
         self.customers = FakeCustomers()
         self.orders = FakeOrders()
         self.shipments = FakeShipments()

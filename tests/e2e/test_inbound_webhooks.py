@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from pathlib import Path
 
 from postpurchase.adapters.signatures import sign_easypost
@@ -32,6 +33,20 @@ AFTERSHIP_KEY = "Xq4mJ9vP2sT7wZ1bN6cR8dF3gH5kL0aE"
 EASYPOST_KEY = "A1B2C3"
 
 
+def settled(server, key: str, webhook_id: str, *, timeout: float = 15) -> dict:
+    """The outcome of a Shopify delivery once processed (it is answered before that)."""
+    deadline = time.monotonic() + timeout
+    with server.client(key) as api:
+        while True:
+            r = api.get(f"/api/v1/merchant/webhook-deliveries/shopify/{webhook_id}")
+            if r.status_code == 200 and r.json()["outcome"]:
+                outcome = r.json()["outcome"]
+                if outcome["result"] != "waiting" or time.monotonic() > deadline:
+                    return dict(outcome)
+            assert time.monotonic() < deadline, r.text
+            time.sleep(0.05)
+
+
 def test_shopify_order_fulfillment_and_cancel(server, make_tenant) -> None:
     t = make_tenant()
     t.set_secrets(shopify_webhook_secret=SHOPIFY_KEY)
@@ -39,35 +54,37 @@ def test_shopify_order_fulfillment_and_cancel(server, make_tenant) -> None:
     order_raw = (PAYLOADS / "shopify_order.json").read_bytes()
     url = f"/webhooks/shopify/{slug}"
     with server.client() as c:
+        started = time.monotonic()
         r = c.post(
             url,
             content=order_raw,
             headers=shopify_headers(order_raw, secret, "orders/create", "w1"),
         )
+        assert time.monotonic() - started < 1.0  # Shopify gives up after 5 s
         assert r.status_code == 200, r.text
-        order_id = r.json()["order_id"]
+        assert r.json() == {"received": True, "topic": "orders/create", "delivery": "w1"}
         replay = c.post(
             url,
             content=order_raw,
             headers=shopify_headers(order_raw, secret, "orders/create", "w1"),
         )
-        assert replay.json() == {"duplicate": True}
+        assert replay.json() == {"duplicate": True, "delivery": "w1"}
         bad = shopify_headers(order_raw, "wrong", "orders/create", "w2")
         assert_problem(c.post(url, content=order_raw, headers=bad), 401, "X-Shopify-Hmac-Sha256")
         tampered = order_raw.replace(b"#1001", b"#9999")
         sig = shopify_headers(order_raw, secret, "orders/create", "w3")
         assert_problem(c.post(url, content=tampered, headers=sig), 401)
+    order_id = settled(server, t.key, "w1")["order_id"]
 
+    with server.client() as c:
         fulfillment = (PAYLOADS / "shopify_fulfillment.json").read_bytes()
         h = shopify_headers(fulfillment, secret, "fulfillments/create", "w4")
-        r = c.post(url, content=fulfillment, headers=h)
-        assert r.status_code == 200, r.text
-        assert len(r.json()["shipment_ids"]) == 1
+        assert c.post(url, content=fulfillment, headers=h).status_code == 200
         h = shopify_headers(fulfillment, secret, "fulfillments/update", "w5")
-        assert (
-            c.post(url, content=fulfillment, headers=h).json()["shipment_ids"]
-            == r.json()["shipment_ids"]
-        )
+        assert c.post(url, content=fulfillment, headers=h).status_code == 200
+    first = settled(server, t.key, "w4")["shipment_ids"]
+    assert len(first) == 1
+    assert settled(server, t.key, "w5")["shipment_ids"] == first
 
     with server.client(t.key) as api:
         order = api.get(f"/api/v1/orders/{order_id}").json()
@@ -77,29 +94,35 @@ def test_shopify_order_fulfillment_and_cancel(server, make_tenant) -> None:
         assert order["status"] == "shipped"
 
     cancel = json.loads(order_raw)
-    cancel.update(cancelled_at="2026-11-18T10:00:00-05:00", cancel_reason="customer")
+    cancel.update(
+        cancelled_at="2026-11-18T10:00:00-05:00",
+        cancel_reason="customer",
+        updated_at="2026-11-18T10:00:01-05:00",
+    )
     raw = json.dumps(cancel).encode()
     with server.client() as c:
         h = shopify_headers(raw, secret, "orders/cancelled", "w6")
-        r = c.post(url, content=raw, headers=h)
-        assert r.status_code == 200 and r.json()["cancelled"] is True
+        assert c.post(url, content=raw, headers=h).status_code == 200
+    assert settled(server, t.key, "w6")["result"] == "processed"
     with server.client(t.key) as api:
         assert api.get(f"/api/v1/orders/{order_id}").json()["status"] == "cancelled"
 
 
-def test_shopify_fulfillment_before_its_order_is_retried_later(server, make_tenant) -> None:
+def test_shopify_fulfillment_before_its_order_waits_for_it(server, make_tenant) -> None:
     t = make_tenant()
     t.set_secrets(shopify_webhook_secret=SHOPIFY_KEY)
     raw = (PAYLOADS / "shopify_fulfillment.json").read_bytes()
     h = shopify_headers(raw, SHOPIFY_KEY, "fulfillments/create", "x1")
     with server.client() as c:
-        assert_problem(c.post(f"/webhooks/shopify/{t.merchant.slug}", content=raw, headers=h), 404)
-        # not recorded as received: Shopify's retry is processed once the order exists
+        # accepted and kept: processed once the order exists, without Shopify retrying
+        assert c.post(f"/webhooks/shopify/{t.merchant.slug}", content=raw, headers=h).is_success
+        waiting = settled(server, t.key, "x1", timeout=0.5)
+        assert waiting["result"] == "waiting"
         order_raw = (PAYLOADS / "shopify_order.json").read_bytes()
         oh = shopify_headers(order_raw, SHOPIFY_KEY, "orders/create", "x0")
         c.post(f"/webhooks/shopify/{t.merchant.slug}", content=order_raw, headers=oh)
-        r = c.post(f"/webhooks/shopify/{t.merchant.slug}", content=raw, headers=h)
-        assert r.status_code == 200 and r.json()["shipment_ids"]
+    done = settled(server, t.key, "x1")
+    assert done["result"] == "processed" and len(done["shipment_ids"]) == 1
 
 
 def _tracked_order(server, key: str, number: str, carrier: str) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.money import Money
 from postpurchase.domain.order_details import OrderDetails, OrderTotals
 from postpurchase.domain.orders import OrderLineInput, Promise
+from postpurchase.domain.shipments import ShipmentFacts
 from postpurchase.domain.tracking import TrackingEvent
 
 
@@ -85,6 +86,8 @@ class CancelOrderByExternalId(Command):
 class ShipmentLineInput:
     sku: str
     quantity: int
+    line_external_id: str | None = None  # the store's line id: matched before the SKU
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +101,40 @@ class CreateShipment(Command):
     external_id: str | None = None
     created_at: datetime | None = None
     events: tuple[TrackingEvent, ...] = ()
+    tracking_url: str | None = None
+    facts: ShipmentFacts = field(default_factory=ShipmentFacts)
+    # A store's fulfilment: lines not on the order are kept as unmatched (with a warning)
+    # instead of refusing the parcel; an API caller gets a 422 naming the line.
+    keep_unmatched: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class TrackingUpdate:
-    """Events for one tracking number as a source reported them."""
+    """Events for one tracking number as a source reported them.
+
+    ``service`` and ``tracking_url`` are what the source says of the parcel (its service
+    level, a public tracking page); a shipment that has none keeps them. ``readings`` serve
+    a source that did not name the carrier: the same events read with a carrier's own code
+    table, per carrier slug (only where that reading differs from ``events``), so the
+    shipment's carrier can decide what a carrier-specific code means (:meth:`for_carrier`).
+    """
 
     tracking_number: str
     carrier: str | None
     events: tuple[TrackingEvent, ...]
     ref: str = ""  # the caller's item reference, echoed in per-item results
+    service: str | None = None
+    tracking_url: str | None = None
+    readings: tuple[tuple[str, tuple[TrackingEvent, ...]], ...] = ()
+
+    def for_carrier(self, carrier: str | None) -> TrackingUpdate:
+        """This update as scans of ``carrier`` (the shipment's): its reading when the source
+        named no carrier and has one for it, else unchanged."""
+        if self.carrier is None and carrier:
+            for slug, events in self.readings:
+                if slug == carrier:
+                    return replace(self, events=events, readings=())
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,3 +173,5 @@ class RecordFulfillment(Command):
     created_at: datetime
     events: tuple[TrackingEvent, ...] = ()
     cancelled: bool = False
+    tracking_urls: tuple[str, ...] = ()  # one per tracking number, in the same order
+    facts: ShipmentFacts = field(default_factory=ShipmentFacts)

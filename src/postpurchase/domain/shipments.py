@@ -26,6 +26,29 @@ class ShipmentLine:
 
 
 @dataclass(frozen=True, slots=True)
+class UnmatchedLine:
+    """A line a store says it shipped that is not on the order as we hold it (an unknown
+    SKU, a line added after we were told of the order). Kept, so nothing the store said is
+    lost, and flagged, so someone can look; it does not count towards the order's status."""
+
+    sku: str
+    quantity: int
+    title: str | None = None
+    line_external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentFacts:
+    """What a store's fulfilment says of the parcel beyond its tracking number."""
+
+    tracking_urls: tuple[str, ...] = ()
+    name: str | None = None  # the store's fulfilment name, e.g. "#1001.1"
+    location_id: str | None = None  # where it was fulfilled from
+    carrier_name: str | None = None  # as the merchant typed it ("Canada Post", "Fastway")
+    unmatched_lines: tuple[UnmatchedLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ShipmentRef:
     """Enough of a shipment to route a scan to it, without loading or locking it."""
 
@@ -33,6 +56,12 @@ class ShipmentRef:
     tracking_number: str
     carrier: str | None
     created_at: datetime
+    service: str | None = None
+    tracking_url: str | None = None
+
+    def would_learn(self, service: str | None, tracking_url: str | None) -> bool:
+        """True when a source's ``service`` or ``tracking_url`` fills a gap (see ``learn``)."""
+        return bool((service and not self.service) or (tracking_url and not self.tracking_url))
 
 
 @dataclass(slots=True)
@@ -49,6 +78,8 @@ class Shipment:
     origin: Address | None = None
     destination: Address | None = None
     external_id: str | None = None
+    tracking_url: str | None = None  # the carrier's or the store's public tracking page
+    facts: ShipmentFacts = field(default_factory=ShipmentFacts)
     state: TrackingState = field(default_factory=TrackingState)
     events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
 
@@ -59,6 +90,16 @@ class Shipment:
     @property
     def substatus(self) -> str | None:
         return self.state.substatus
+
+    def learn(self, service: str | None, tracking_url: str | None) -> bool:
+        """Keep a tracking source's service level and public tracking page where we have
+        none; what the store or the merchant said is never overwritten. True if any changed."""
+        changed = False
+        if service and not self.service:
+            self.service, changed = service, True
+        if tracking_url and not self.tracking_url:
+            self.tracking_url, changed = tracking_url, True
+        return changed
 
     def view(self) -> ShipmentView:
         return ShipmentView(self.status, {line.line_id: line.quantity for line in self.lines})

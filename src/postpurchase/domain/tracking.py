@@ -57,6 +57,9 @@ class TrackingEvent:
     correction: bool = False
     estimated_delivery: date | None = None
     fingerprint: str = field(default="", compare=False)
+    # Who signed for the parcel, on a delivered scan when the source says. Not part of the
+    # fingerprint: the same scan with or without a signature is the same scan.
+    signed_by: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(

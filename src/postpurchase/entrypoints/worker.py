@@ -17,6 +17,7 @@ from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_hu
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
+from postpurchase.entrypoints import inbox
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,12 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
         # Safety net: a nudge lost between commit and enqueue is picked up within a minute.
         fold_tracking(platform)
         return drain_outbox(platform)
+
+    @huey.periodic_task(crontab(minute="*"), name="webhook_inbox_sweep")  # type: ignore[untyped-decorator]
+    def inbox_sweep() -> int:
+        # Store deliveries whose processing failed, waited for their order, or whose API
+        # process died before processing them: retried here, at their backoff time.
+        return inbox.drain(platform)
 
     every = platform.settings.sweep_interval_minutes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets as random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
@@ -16,11 +16,12 @@ from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import API_KEY_PREFIX, Merchant, hash_api_key, slugify
 from postpurchase.domain.orders import Order, OrderLine, OrderRevision
 from postpurchase.domain.secrets import SecretKind, validate_secret
-from postpurchase.domain.shipments import Shipment, ShipmentLine, ShipmentRef
+from postpurchase.domain.shipments import Shipment, ShipmentLine, ShipmentRef, UnmatchedLine
 from postpurchase.domain.status import OrderStatus
 from postpurchase.domain.tracking import TrackingEvent
 from postpurchase.service_layer.merchant_secrets import new_tracking_secret, store_secrets
 from postpurchase.service_layer.ports import Clock
+from postpurchase.service_layer.refunds import record_refund
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 MAX_CLOCK_SKEW = timedelta(days=1)  # a store clock may run ahead; a week ahead is a bug
@@ -198,9 +199,15 @@ def cancel_order_by_external_id(
     return True
 
 
+@dataclass(frozen=True, slots=True)
+class FulfillmentResult:
+    shipments: list[Created]
+    warnings: list[str]  # e.g. lines the order does not have, kept as unmatched
+
+
 def record_fulfillment(
     cmd: commands.RecordFulfillment, uow: AbstractUnitOfWork, clock: Clock
-) -> list[Created]:
+) -> FulfillmentResult:
     """Create the fulfilment's shipments once, then apply the status the store reports."""
     with uow:
         order = uow.orders.get_by_external_id(cmd.merchant_id, cmd.order_external_id)
@@ -209,11 +216,12 @@ def record_fulfillment(
             f"order {cmd.order_external_id!r} is not known yet; retry later", field="order_id"
         )
     if cmd.cancelled or not cmd.tracking_numbers:
-        return []
+        return FulfillmentResult([], [])
     single = len(cmd.tracking_numbers) == 1
     created: list[Created] = []
     for n, number in enumerate(cmd.tracking_numbers):
         external = cmd.fulfillment_id if single else f"{cmd.fulfillment_id}:{n}"
+        url = cmd.tracking_urls[n] if n < len(cmd.tracking_urls) else None
         created.append(
             create_shipment(
                 commands.CreateShipment(
@@ -227,6 +235,9 @@ def record_fulfillment(
                     lines=cmd.lines if single else (),
                     external_id=external,
                     created_at=cmd.created_at,
+                    tracking_url=url,
+                    facts=cmd.facts,
+                    keep_unmatched=True,
                 ),
                 uow,
                 clock,
@@ -238,7 +249,11 @@ def record_fulfillment(
             for number in cmd.tracking_numbers
         )
         record_tracking(commands.RecordTracking(cmd.merchant_id, updates), uow, clock)
-    return created
+    warnings = [
+        f"line {u.sku!r} (x{u.quantity}) is not on order {order.number}; kept as unmatched"
+        for u in _unmatched(order, cmd.lines)
+    ]
+    return FulfillmentResult(created, warnings)
 
 
 def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock: Clock) -> Created:
@@ -260,7 +275,10 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
                 cmd.external_id is not None and s.external_id == cmd.external_id
             ):
                 return Created(s.id, created=False)
-        lines = _shipment_lines(order, cmd.lines, siblings)
+        lines = _shipment_lines(order, cmd.lines, siblings, lenient=cmd.keep_unmatched)
+        facts = cmd.facts
+        if cmd.keep_unmatched:
+            facts = replace(facts, unmatched_lines=tuple(_unmatched(order, cmd.lines)))
         detection = detect(number, cmd.carrier)
         now = clock.now()
         shipment = Shipment(
@@ -276,6 +294,8 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
             origin=cmd.origin,
             destination=order.shipping_address,
             external_id=cmd.external_id,
+            tracking_url=cmd.tracking_url,
+            facts=facts,
         )
         shipment.events.append(
             events.ShipmentCreated(
@@ -296,19 +316,45 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
         return Created(shipment.id, created=True)
 
 
+def _order_line(order: Order, wanted: commands.ShipmentLineInput) -> OrderLine | None:
+    """The order line a store's shipped line is: by the store's line id, else by SKU."""
+    if wanted.line_external_id:
+        for line in order.lines:
+            if line.facts.external_id == wanted.line_external_id:
+                return line
+    return order.line_for_sku(wanted.sku)
+
+
+def _unmatched(order: Order, wanted: Iterable[commands.ShipmentLineInput]) -> list[UnmatchedLine]:
+    return [
+        UnmatchedLine(w.sku, w.quantity, w.title, w.line_external_id)
+        for w in wanted
+        if _order_line(order, w) is None
+    ]
+
+
 def _shipment_lines(
-    order: Order, wanted: Iterable[commands.ShipmentLineInput], siblings: list[Shipment]
+    order: Order,
+    wanted: Iterable[commands.ShipmentLineInput],
+    siblings: list[Shipment],
+    *,
+    lenient: bool = False,
 ) -> list[ShipmentLine]:
+    """Order lines a parcel carries. ``lenient`` (a store's own fulfilment): lines the order
+    lacks are skipped (the caller keeps them as unmatched) and quantities are taken as the
+    store reports them; otherwise both are refused, naming the line."""
     already: dict[str, int] = defaultdict(int)
     for s in siblings:
         for sl in s.lines:
             already[sl.line_id] += sl.quantity
     lines: list[ShipmentLine] = []
     for i, w in enumerate(wanted):
-        line = order.line_for_sku(w.sku)
+        line = _order_line(order, w)
         if line is None:
+            if lenient:
+                continue
             raise InvalidInput(f"sku {w.sku!r} is not on the order", field=f"lines[{i}].sku")
-        if w.quantity < 1 or already[line.id] + w.quantity > line.quantity:
+        if w.quantity < 1 or (not lenient and already[line.id] + w.quantity > line.quantity):
             left = line.quantity - already[line.id]
             raise InvalidInput(
                 f"quantity {w.quantity} of {w.sku!r} exceeds the {left} left to ship",
@@ -350,6 +396,9 @@ def record_tracking(
         new = uow.tracking.add_new(cmd.merchant_id, pairs, now) if pairs else set()
         results, fresh = _tally(targets, new)
         shipments = {s.id: s for _, s in targets if s is not None}
+        for u, s in targets:
+            if s is not None:
+                s.learn(u.service, u.tracking_url)
         _fold(uow, cmd.merchant_id, shipments, fresh, now)
         uow.commit()
     return results
@@ -361,9 +410,10 @@ def accept_tracking(
     """Deferred ingestion (ADR 0005): store the new scans and queue them for the folder.
 
     The answer is the same as inline (new and duplicate counts are exact: the unique key
-    decides), but statuses move when the worker runs :func:`fold_tracking`. No shipment or
-    order is locked or written here, which is what lets one process accept a feed several
-    times faster than it can fold it one request at a time.
+    decides), but statuses move when the worker runs :func:`fold_tracking`. No order is
+    locked or written here, and a shipment only the first time a source tells its service
+    level or tracking page, which is what lets one process accept a feed several times
+    faster than it can fold it one request at a time.
     """
     now = clock.now()
     with uow:
@@ -371,6 +421,14 @@ def accept_tracking(
         targets, pairs = _route(cmd.updates, uow.shipments.locate(cmd.merchant_id, numbers))
         new = uow.tracking.append(cmd.merchant_id, pairs, now) if pairs else set()
         results, _ = _tally(targets, new)
+        teaching = {
+            ref.id: u
+            for u, ref in targets
+            if ref is not None and ref.would_learn(u.service, u.tracking_url)
+        }
+        if teaching:
+            for s in uow.shipments.get_many(cmd.merchant_id, teaching):
+                s.learn(teaching[s.id].service, teaching[s.id].tracking_url)
         uow.commit()
     if new:
         uow.worker_needed = True
@@ -408,7 +466,12 @@ _Target = TypeVar("_Target", Shipment, ShipmentRef)
 def _route(
     updates: Iterable[commands.TrackingUpdate], found: Iterable[_Target]
 ) -> tuple[list[tuple[commands.TrackingUpdate, _Target | None]], list[tuple[str, TrackingEvent]]]:
-    """Which shipment each update is for, and the (shipment id, event) pairs to store."""
+    """Which shipment each update is for, and the (shipment id, event) pairs to store.
+
+    An update whose source named no carrier is read as scans of the shipment's carrier
+    (``TrackingUpdate.for_carrier``): its carrier-specific codes then mean what that
+    carrier means by them, in both ingestion modes, before anything is stored or counted.
+    """
     by_number: dict[str, list[_Target]] = defaultdict(list)
     for s in found:
         by_number[s.tracking_number].append(s)
@@ -416,9 +479,10 @@ def _route(
     pairs: list[tuple[str, TrackingEvent]] = []
     for u in updates:
         shipment = _pick(by_number.get(normalise(u.tracking_number), []), u.carrier)
-        targets.append((u, shipment))
         if shipment is not None:
+            u = u.for_carrier(shipment.carrier)
             pairs.extend((shipment.id, e) for e in u.events)
+        targets.append((u, shipment))
     return targets, pairs
 
 
@@ -543,6 +607,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
     commands.RecordTracking: record_tracking,
     commands.FoldTracking: fold_tracking,
     commands.SweepStaleShipments: sweep_stale_shipments,
+    commands.RecordRefund: record_refund,
 }
 
 EVENT_HANDLERS: dict[type[events.Event], list[Callable[..., Any]]] = {}

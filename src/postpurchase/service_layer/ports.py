@@ -13,6 +13,7 @@ from typing import Protocol
 
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
+from postpurchase.domain.refunds import Refund
 from postpurchase.domain.secrets import MerchantSecret, SecretKind
 from postpurchase.domain.shipments import Shipment, ShipmentRef
 from postpurchase.domain.tracking import TrackingEvent
@@ -52,6 +53,14 @@ class SecretRepository(Protocol):
     def summaries(self, merchant_id: str) -> list[SecretSummary]: ...
     def put(self, secret: MerchantSecret) -> None: ...
     def remove(self, merchant_id: str, kind: SecretKind) -> bool: ...
+
+
+class RefundRepository(Protocol):
+    def add(self, refund: Refund, recorded_at: datetime) -> bool:
+        """False when this store refund was recorded before."""
+        ...
+
+    def for_order(self, merchant_id: str, order_id: str) -> list[Refund]: ...
 
 
 class MerchantRepository(Protocol):

@@ -20,6 +20,7 @@ class AbstractUnitOfWork(abc.ABC):
     secrets: ports.SecretRepository
     customers: ports.CustomerRepository
     orders: ports.OrderRepository
+    refunds: ports.RefundRepository
     shipments: ports.ShipmentRepository
     tracking: ports.TrackingEventStore
     receipts: ports.WebhookReceipts

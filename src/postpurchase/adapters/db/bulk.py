@@ -23,10 +23,11 @@ _PG_TYPES: dict[str, dict[str, str]] = {
         "carrier_code": "text", "description": "text", "city": "text", "region": "text",
         "postal_code": "text", "country": "text", "source": "text", "source_event_id": "text",
         "recognised": "boolean", "correction": "boolean", "estimated_delivery": "date",
-        "received_at": "timestamptz",
+        "received_at": "timestamptz", "signed_by": "text",
     },
     "shipments": {
         "id": "text", "carrier": "text", "service": "text", "tracking_valid": "boolean",
+        "tracking_url": "text",
         "status": "text", "substatus": "text", "status_at": "timestamptz",
         "last_event_at": "timestamptz", "last_scan_at": "timestamptz", "last_rank": "integer",
         "last_fingerprint": "text", "handed_over_at": "timestamptz",

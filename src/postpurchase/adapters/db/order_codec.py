@@ -1,4 +1,4 @@
-"""Order money, details and line facts <-> the columns and JSON documents that hold them.
+"""Order money, details, line facts and shipment facts <-> the JSON documents that hold them.
 
 Kept apart from the repositories so the shapes of these documents are in one place: the
 repository that writes them, and the read models that show them, decode the same way.
@@ -23,6 +23,7 @@ from postpurchase.domain.order_details import (
     TaxLine,
 )
 from postpurchase.domain.orders import LineFacts
+from postpurchase.domain.shipments import ShipmentFacts, UnmatchedLine
 
 
 def _amount(m: Money | None) -> str | None:
@@ -196,4 +197,39 @@ def facts_from(doc: Mapping[str, Any] | None, currency: str) -> LineFacts:
         gift_card=doc.get("gift_card", False),
         fulfillable_quantity=doc.get("fulfillable_quantity"),
         properties=_pairs(doc.get("properties")),
+    )
+
+
+def shipment_facts_doc(f: ShipmentFacts) -> dict[str, Any] | None:
+    if f == ShipmentFacts():
+        return None
+    return {
+        "tracking_urls": list(f.tracking_urls),
+        "name": f.name,
+        "location_id": f.location_id,
+        "carrier_name": f.carrier_name,
+        "unmatched_lines": [
+            {
+                "sku": u.sku,
+                "quantity": u.quantity,
+                "title": u.title,
+                "line_external_id": u.line_external_id,
+            }
+            for u in f.unmatched_lines
+        ],
+    }
+
+
+def shipment_facts_from(doc: Mapping[str, Any] | None) -> ShipmentFacts:
+    if not doc:
+        return ShipmentFacts()
+    return ShipmentFacts(
+        tracking_urls=tuple(doc.get("tracking_urls") or ()),
+        name=doc.get("name"),
+        location_id=doc.get("location_id"),
+        carrier_name=doc.get("carrier_name"),
+        unmatched_lines=tuple(
+            UnmatchedLine(u["sku"], int(u["quantity"]), u.get("title"), u.get("line_external_id"))
+            for u in doc.get("unmatched_lines") or ()
+        ),
     )

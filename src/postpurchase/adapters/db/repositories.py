@@ -465,9 +465,9 @@ class SqlShipmentRepository:
         c = t.shipments.c
         out: list[ShipmentRef] = []
         for chunk in _chunks(sorted(set(numbers))):
-            q = select(c.id, c.tracking_number, c.carrier, c.created_at).where(
-                c.merchant_id == merchant_id, one_of(self.conn, c.tracking_number, chunk)
-            )
+            q = select(
+                c.id, c.tracking_number, c.carrier, c.created_at, c.service, c.tracking_url
+            ).where(c.merchant_id == merchant_id, one_of(self.conn, c.tracking_number, chunk))
             out.extend(ShipmentRef(*row) for row in self.conn.execute(q))
         return out
 
@@ -546,7 +546,7 @@ class SqlShipmentRepository:
 
 def _mutable(s: Shipment) -> tuple[Any, ...]:
     """What can change on a loaded shipment; compared at flush to find the dirty ones."""
-    return (s.state, s.carrier, s.service, s.tracking_valid)
+    return (s.state, s.carrier, s.service, s.tracking_valid, s.tracking_url)
 
 
 def _location_dict(loc: Location | None) -> dict[str, str | None] | None:
@@ -564,6 +564,7 @@ def _state_row(s: Shipment) -> dict[str, Any]:
         "carrier": s.carrier,
         "service": s.service,
         "tracking_valid": s.tracking_valid,
+        "tracking_url": s.tracking_url,
         "status": st.status.value,
         "substatus": st.substatus,
         "status_at": st.status_at,
@@ -589,6 +590,8 @@ def _shipment_row(s: Shipment) -> dict[str, Any]:
         "destination": s.destination.as_dict() if s.destination else None,
         "lines": [[sl.line_id, sl.sku, sl.quantity] for sl in s.lines],
         "created_at": s.created_at,
+        "tracking_url": s.tracking_url,
+        "details": codec.shipment_facts_doc(s.facts),
         **_state_row(s),
     }
 
@@ -626,6 +629,8 @@ def _shipment(r: Any) -> Shipment:
         origin=Address.from_dict(r["origin"]) if r["origin"] else None,
         destination=Address.from_dict(r["destination"]) if r["destination"] else None,
         external_id=r["external_id"],
+        tracking_url=r["tracking_url"],
+        facts=codec.shipment_facts_from(r["details"]),
         state=state,
     )
 
@@ -747,6 +752,7 @@ def event_row(
         "correction": e.correction,
         "estimated_delivery": e.estimated_delivery,
         "received_at": received_at,
+        "signed_by": e.signed_by,
     }
 
 
@@ -767,6 +773,7 @@ def tracking_event(r: Any) -> TrackingEvent:
         correction=r["correction"],
         estimated_delivery=r["estimated_delivery"],
         fingerprint=r["fingerprint"],
+        signed_by=r["signed_by"],
     )
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import Connection, Engine
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import repositories as r
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.inbox_store import SqlWebhookInbox
+from postpurchase.adapters.db.refund_store import SqlRefundRepository
 from postpurchase.adapters.db.secret_store import SqlSecretRepository
 from postpurchase.domain.events import Event
 from postpurchase.domain.orders import Order, OrderProgress
@@ -45,6 +47,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.secrets = SqlSecretRepository(self.conn, self.box)
         self.customers = r.SqlCustomerRepository(self.conn)
         self.orders = r.SqlOrderRepository(self.conn)
+        self.refunds = SqlRefundRepository(self.conn)
+        self.inbox = SqlWebhookInbox(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)
         self.tracking = r.SqlTrackingEventStore(self.conn)
         self.receipts = r.SqlWebhookReceipts(self.conn)

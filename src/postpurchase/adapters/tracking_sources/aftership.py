@@ -12,6 +12,10 @@ are read:
   ``raw_tag``, tracking-level ``courier_estimated_delivery_date`` and
   ``latest_estimated_delivery``.
 
+``signed_by`` goes on the latest delivered checkpoint; ``shipment_type`` (the service, e.g.
+"USPS Ground Advantage") and ``courier_tracking_link`` (else ``aftership_tracking_url``)
+become the shipment's service and tracking page when it has none.
+
 Every checkpoint becomes one event (AfterShip re-sends the whole history each time; the
 deterministic ``source_event_id`` derived from the checkpoint's own fields makes the re-sent
 ones the same events, so storage dedups them). The carrier's estimate is attached to the
@@ -32,6 +36,8 @@ from typing import Any, Final
 
 from postpurchase.adapters.tracking_sources.normalised import (
     MAX_LOCATION_PART,
+    MAX_SERVICE,
+    MAX_SIGNED_BY,
     MAX_TEXT,
     FieldInvalid,
     ItemError,
@@ -40,6 +46,7 @@ from postpurchase.adapters.tracking_sources.normalised import (
     finish_update,
     load_envelope,
     normalise_tracking_number,
+    web_url,
 )
 from postpurchase.adapters.tracking_sources.status_maps import map_aftership, normalise_carrier
 from postpurchase.domain.commands import TrackingUpdate
@@ -233,6 +240,10 @@ def parse_tracking(
         errors,
         carrier_estimate(tracking),
         str(tracking.get("id") or number),
+        service=_text(tracking.get("shipment_type"), MAX_SERVICE),
+        tracking_url=web_url(tracking.get("courier_tracking_link"))
+        or web_url(tracking.get("aftership_tracking_url")),
+        signed_by=_text(tracking.get("signed_by"), MAX_SIGNED_BY),
     )
 
 

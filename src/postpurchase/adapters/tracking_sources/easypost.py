@@ -2,10 +2,14 @@
 
 EasyPost posts an Event (``{"object": "Event", "id": "evt_...", "description":
 "tracker.updated", "result": <Tracker>, ...}``). The Tracker carries ``tracking_code``,
-``carrier``, ``status``/``status_detail``, ``est_delivery_date``, an optional
-``carrier_detail`` (with ``est_delivery_date_local``) and the full scan history in
-``tracking_details``; each detail has ``datetime``, ``status``, ``status_detail``,
-``message``, ``carrier_code`` and a ``tracking_location`` (city, state, country, zip).
+``carrier``, ``status``/``status_detail``, ``est_delivery_date``, ``signed_by``,
+``public_url``, an optional ``carrier_detail`` (with ``service`` and
+``est_delivery_date_local``) and the full scan history in ``tracking_details``; each detail
+has ``datetime``, ``status``, ``status_detail``, ``message``, ``carrier_code`` and a
+``tracking_location`` (city, state, country, zip).
+
+``signed_by`` goes on the latest delivered scan; ``carrier_detail.service`` and
+``public_url`` become the shipment's service and tracking page when it has none.
 
 Each tracking detail becomes one event; its ``source_event_id`` is derived from the detail's
 own fields, so the history EasyPost re-sends with every update dedups in storage. Events
@@ -24,6 +28,8 @@ from typing import Any, Final
 from postpurchase.adapters.tracking_sources.aftership import country_alpha2
 from postpurchase.adapters.tracking_sources.normalised import (
     MAX_LOCATION_PART,
+    MAX_SERVICE,
+    MAX_SIGNED_BY,
     MAX_TEXT,
     FieldInvalid,
     ItemError,
@@ -32,6 +38,7 @@ from postpurchase.adapters.tracking_sources.normalised import (
     finish_update,
     load_envelope,
     normalise_tracking_number,
+    web_url,
 )
 from postpurchase.adapters.tracking_sources.status_maps import map_easypost, normalise_carrier
 from postpurchase.domain.commands import TrackingUpdate
@@ -155,6 +162,7 @@ def parse_tracker(
                 recognised=mapped.recognised,
             )
         )
+    detail = tracker.get("carrier_detail")
     return finish_update(
         number,
         normalise_carrier(carrier_name),
@@ -162,6 +170,9 @@ def parse_tracker(
         errors,
         carrier_estimate(tracker),
         str(tracker.get("id") or number),
+        service=_text(detail.get("service"), MAX_SERVICE) if isinstance(detail, Mapping) else None,
+        tracking_url=web_url(tracker.get("public_url")),
+        signed_by=_text(tracker.get("signed_by"), MAX_SIGNED_BY),
     )
 
 

@@ -24,9 +24,13 @@ is validated on its own: a bad one becomes an :class:`ItemError`
 are still returned, grouped into one ``TrackingUpdate`` per (tracking number, carrier).
 
 An event with a ``code`` we cannot map and no ``status`` is kept as an *unrecognised* event
-(``in_transit`` / ``unrecognised_code``) and counted downstream, never dropped. An event with a
-``status`` that is not one of ours is an item error: the sender controls that field. So is a
-field this format does not define (a typo such as ``occured_at`` must not pass silently).
+(``in_transit`` / ``unrecognised_code``) and counted downstream, never dropped. Without a
+``carrier`` a code is read with the generic table, and also with each carrier's own table
+where that reads differently (``TrackingUpdate.readings``): the handler then uses the
+reading of the shipment's carrier, so ``"code": "OR"`` on a UPS parcel is UPS's origin scan.
+An event with a ``status`` that is not one of ours is an item error: the sender controls that
+field. So is a field this format does not define (a typo such as ``occured_at`` must not pass
+silently).
 
 This is the ingestion hot path: parsing is orjson plus plain dict access, with no pydantic
 and no per-event allocation beyond the domain ``TrackingEvent``.
@@ -41,7 +45,7 @@ from typing import Any, Final, TypedDict
 
 import orjson
 
-from postpurchase.adapters.tracking_sources.status_maps import map_carrier_code
+from postpurchase.adapters.tracking_sources.status_maps import CARRIER_CODES, map_carrier_code
 from postpurchase.domain.carrier_detection import normalise
 from postpurchase.domain.commands import TrackingUpdate
 from postpurchase.domain.errors import InvalidInput
@@ -58,6 +62,9 @@ MAX_TRACKING_NUMBER = 64
 MAX_SHORT = 64  # carrier, code, substatus
 MAX_TEXT = 1000  # description (longer is cut, not refused)
 MAX_LOCATION_PART = 200
+MAX_SERVICE = 48  # a service level a source names ("FEDEX_GROUND", "USPS Ground Advantage")
+MAX_SIGNED_BY = 200
+MAX_URL = 2048
 
 _STATUSES: Final = {s.value: s for s in ShipmentStatus}
 _ALLOWED_KEYS: Final = frozenset(
@@ -137,15 +144,41 @@ def finish_update(
     errors: list[ItemError],
     estimate: date | None,
     ref: str,
+    *,
+    service: str | None = None,
+    tracking_url: str | None = None,
+    signed_by: str | None = None,
 ) -> tuple[TrackingUpdate | None, tuple[ItemError, ...]]:
     """One tracking object's update from an aggregator: the carrier's current estimate rides
-    on its latest event (where the fold reads estimates from)."""
+    on its latest event (where the fold reads estimates from), who signed on its latest
+    delivered event; the service level and public tracking page on the update, for the
+    shipment."""
     if not events:
         return None, tuple(errors)
     if estimate is not None:
         latest = max(range(len(events)), key=lambda k: events[k].sort_key)
         events[latest] = replace(events[latest], estimated_delivery=estimate)
-    return TrackingUpdate(number, carrier, tuple(events), ref), tuple(errors)
+    if signed_by is not None:
+        delivered = [k for k, e in enumerate(events) if e.status is ShipmentStatus.DELIVERED]
+        if delivered:
+            k = max(delivered, key=lambda k: events[k].sort_key)
+            events[k] = replace(events[k], signed_by=signed_by)  # same fingerprint
+    update = TrackingUpdate(
+        number, carrier, tuple(events), ref, service=service, tracking_url=tracking_url
+    )
+    return update, tuple(errors)
+
+
+def web_url(value: object) -> str | None:
+    """An http(s) URL a source gives for a page (a carrier's tracking page), else ``None``."""
+    if type(value) is not str:
+        return None
+    url = value.strip()
+    if len(url) > MAX_URL or not url.lower().startswith(("https://", "http://")):
+        return None
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        return None
+    return url
 
 
 def normalise_tracking_number(value: str) -> str:
@@ -263,7 +296,7 @@ def _event(
     now: datetime,
     source: str,
     known_carriers: Collection[str] | None,
-) -> tuple[str, str | None, TrackingEvent]:
+) -> tuple[str, str | None, TrackingEvent, dict[str, TrackingEvent] | None]:
     prefix = f"events[{i}]"
     extra = item.keys() - _ALLOWED_KEYS
     if extra:
@@ -293,30 +326,22 @@ def _event(
     )
 
     code = _opt_str(item, "code", prefix, MAX_SHORT)
-    substatus = _opt_str(item, "substatus", prefix, MAX_SHORT)
+    given_substatus = _opt_str(item, "substatus", prefix, MAX_SHORT)
     raw_status = item.get("status")
-    recognised = True
+    given: ShipmentStatus | None = None
     if raw_status is not None:
         if type(raw_status) is not str:
             raise FieldInvalid(f"{prefix}.status", "must be a string")
-        status = _STATUSES.get(raw_status.strip().lower())
-        if status is None:
+        given = _STATUSES.get(raw_status.strip().lower())
+        if given is None:
             allowed = ", ".join(_STATUSES)
             raise FieldInvalid(
                 f"{prefix}.status",
                 f"{raw_status[:40]!r} is not a status; expected one of {allowed}",
             )
-        if substatus is None and code is not None:
-            mapped = map_carrier_code(carrier, code)
-            if mapped.recognised and mapped.status is status:
-                substatus = mapped.substatus
-    elif code is not None:
-        mapped = map_carrier_code(carrier, code)
-        status, recognised = mapped.status, mapped.recognised
-        if substatus is None or not recognised:
-            substatus = mapped.substatus
-    else:
+    elif code is None:
         raise FieldInvalid(f"{prefix}.status", "status or code is required")
+    status, substatus, recognised = _reading(carrier, code, given, given_substatus)
 
     description = item.get("description")
     if description is not None:
@@ -348,7 +373,54 @@ def _event(
         correction=correction,
         estimated_delivery=estimated_delivery,
     )
-    return number, carrier, event
+    readings: dict[str, TrackingEvent] | None = None
+    if carrier is None and code is not None:
+        for slug in CARRIER_CODES:
+            alt = _reading(slug, code, given, given_substatus)
+            if alt != (status, substatus, recognised):
+                if readings is None:
+                    readings = {}
+                readings[slug] = replace(
+                    event, status=alt[0], substatus=alt[1], recognised=alt[2], fingerprint=""
+                )
+    return number, carrier, event, readings
+
+
+def _reading(
+    carrier: str | None,
+    code: str | None,
+    given: ShipmentStatus | None,
+    substatus: str | None,
+) -> tuple[ShipmentStatus, str | None, bool]:
+    """(status, substatus, recognised) of an event: the sender's status, its substatus
+    refined from the code when the code means the same status; else the code's mapping."""
+    if given is not None:
+        if substatus is None and code is not None:
+            mapped = map_carrier_code(carrier, code)
+            if mapped.recognised and mapped.status is given:
+                substatus = mapped.substatus
+        return given, substatus, True
+    mapped = map_carrier_code(carrier, code)
+    if substatus is None or not mapped.recognised:
+        substatus = mapped.substatus
+    return mapped.status, substatus, mapped.recognised
+
+
+def _readings(
+    events: list[TrackingEvent], alternatives: dict[int, dict[str, TrackingEvent]] | None
+) -> tuple[tuple[str, tuple[TrackingEvent, ...]], ...]:
+    """The group's events as each carrier would read them, for carriers that read any
+    differently (``TrackingUpdate.readings``)."""
+    if not alternatives:
+        return ()
+    slugs = dict.fromkeys(slug for alts in alternatives.values() for slug in alts)
+    return tuple(
+        (
+            slug,
+            tuple(alternatives.get(k, {}).get(slug, e) for k, e in enumerate(events)),
+        )
+        for slug in slugs
+    )
 
 
 def parse_batch(
@@ -380,6 +452,8 @@ def parse_batch(
     errors: list[ItemError] = []
     seen_ids: dict[str, int] = {}
     groups: dict[tuple[str, str | None], tuple[list[TrackingEvent], list[int]]] = {}
+    # per group, per event index in the group: the event's readings by carrier slug
+    alternatives: dict[tuple[str, str | None], dict[int, dict[str, TrackingEvent]]] = {}
     unrecognised = 0
     for i, item in enumerate(events):
         item_id: str | None = None
@@ -399,7 +473,7 @@ def parse_batch(
                         f"events[{i}].id", f"duplicate id in this batch (first at index {first})"
                     )
                 seen_ids[raw_id] = i
-            number, carrier, event = _event(
+            number, carrier, event, readings = _event(
                 item, i, now=now, source=source, known_carriers=known_carriers
             )
         except FieldInvalid as bad:
@@ -413,10 +487,11 @@ def parse_batch(
             unrecognised += 1
         group = groups.get((number, carrier))
         if group is None:
-            groups[(number, carrier)] = ([event], [i])
-        else:
-            group[0].append(event)
-            group[1].append(i)
+            group = groups[(number, carrier)] = ([], [])
+        if readings is not None:
+            alternatives.setdefault((number, carrier), {})[len(group[0])] = readings
+        group[0].append(event)
+        group[1].append(i)
 
     updates = tuple(
         TrackingUpdate(
@@ -424,6 +499,7 @@ def parse_batch(
             carrier=carrier,
             events=tuple(evts),
             ref=",".join(map(str, indices)),
+            readings=_readings(evts, alternatives.get((number, carrier))),
         )
         for (number, carrier), (evts, indices) in groups.items()
     )

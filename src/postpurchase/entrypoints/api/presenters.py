@@ -30,6 +30,7 @@ def event(row: dict[str, Any]) -> schemas.TrackingEventOut:
         source=row["source"],
         recognised=row["recognised"],
         correction=row["correction"],
+        signed_by=row.get("signed_by"),
     )
 
 
@@ -52,6 +53,7 @@ def shipment(row: dict[str, Any]) -> schemas.ShipmentOut:
         last_event_at=row["last_event_at"],
         lines=[{"sku": sku, "quantity": qty} for _, sku, qty in row["lines"]],
         events=[event(e) for e in events] if events is not None else None,
+        tracking_url=row.get("tracking_url"),
     )
 
 

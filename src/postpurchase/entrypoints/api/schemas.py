@@ -110,6 +110,9 @@ class TrackingEventOut(BaseModel):
     source: str
     recognised: bool
     correction: bool
+    signed_by: str | None = Field(
+        default=None, description="Who signed for the parcel (on a delivered scan)."
+    )
 
 
 class ShipmentOut(BaseModel):
@@ -129,6 +132,10 @@ class ShipmentOut(BaseModel):
     last_event_at: datetime | None
     lines: list[dict[str, Any]]
     events: list[TrackingEventOut] | None = None
+    tracking_url: str | None = Field(
+        default=None,
+        description="The carrier's (or the store's) public tracking page for this parcel.",
+    )
 
 
 class OrderOut(BaseModel):

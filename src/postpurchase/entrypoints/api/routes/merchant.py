@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from postpurchase.domain.errors import NotFound
 from postpurchase.domain.secrets import MAX_LENGTH, PLATFORM_ISSUED
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 from postpurchase.service_layer import merchant_secrets
@@ -137,3 +139,33 @@ async def rotate_tracking_secret(merchant: MerchantDep, platform: PlatformDep) -
     return TrackingSecretOut(
         tracking_webhook_secret=secret, tracking_webhook_secret_last4=secret[-4:]
     )
+
+
+class DeliveryOut(BaseModel):
+    """A store delivery we received, and what processing it produced."""
+
+    topic: str
+    received_at: datetime
+    attempts: int
+    processed_at: datetime | None
+    next_attempt_at: datetime | None = Field(description="When it is tried again, if not settled")
+    outcome: dict[str, Any] | None = Field(
+        description="result: processed | waiting | refused | failed | given_up, with the ids "
+        "it produced (order_id, shipment_ids), warnings, or the error and its field."
+    )
+
+
+@router.get("/webhook-deliveries/{source}/{delivery_id}", response_model=DeliveryOut)
+async def get_delivery(
+    source: str, delivery_id: str, merchant: MerchantDep, platform: PlatformDep
+) -> DeliveryOut:
+    """What became of one store delivery (e.g. Shopify's X-Shopify-Webhook-Id)."""
+
+    def read() -> dict[str, Any] | None:
+        with platform.uow() as uow:
+            return uow.inbox.get(merchant.id, source, delivery_id)
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        raise NotFound("no such delivery", field="delivery_id")
+    return DeliveryOut(**{k: v for k, v in found.items() if k != "id"})

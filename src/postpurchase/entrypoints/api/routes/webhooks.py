@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +22,7 @@ from postpurchase.domain import commands
 from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.secrets import SecretKind
+from postpurchase.entrypoints import inbox
 from postpurchase.entrypoints.api.deps import PlatformDep, bearer_key
 from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.service_layer import merchant_secrets
@@ -169,11 +170,17 @@ async def tracking_webhook(source: str, request: Request, platform: PlatformDep)
 
 @router.post("/shopify/{merchant_slug}")
 async def shopify_webhook(
-    merchant_slug: str, request: Request, platform: PlatformDep
+    merchant_slug: str, request: Request, platform: PlatformDep, background: BackgroundTasks
 ) -> JSONResponse:
-    """Shopify topics orders/create, orders/cancelled, fulfillments/create and
-    fulfillments/update, verified with `X-Shopify-Hmac-Sha256` and deduplicated by
-    `X-Shopify-Webhook-Id` (Shopify retries, and a replayed delivery changes nothing)."""
+    """Shopify topics orders/create, orders/updated, orders/cancelled, refunds/create,
+    fulfillments/create and fulfillments/update, verified with `X-Shopify-Hmac-Sha256`
+    against the secret you set (`PUT /api/v1/merchant/secrets`).
+
+    The delivery is checked, stored and answered at once (Shopify waits 5 s at most); it is
+    processed right after, and retried with backoff if that fails (a fulfilment that comes
+    before its order waits for it). A redelivery (same `X-Shopify-Webhook-Id`) changes
+    nothing. `GET /api/v1/merchant/webhook-deliveries/shopify/{id}` shows the outcome.
+    """
     body = await _body(request)
     merchant = _merchant_by_slug(platform, merchant_slug)
     header = request.headers.get(signatures.SHOPIFY_HEADER)
@@ -186,46 +193,31 @@ async def shopify_webhook(
         raise Problem(
             401, "Unauthorized", "signature does not match", field=signatures.SHOPIFY_HEADER
         )
-    webhook_id = request.headers.get(shopify.WEBHOOK_ID_HEADER)
-    if not webhook_id:
+    webhook_id = (request.headers.get(shopify.WEBHOOK_ID_HEADER) or "").strip()
+    if not webhook_id or len(webhook_id) > 128:
         raise Problem(
             400, "Bad request", "missing webhook id header", field=shopify.WEBHOOK_ID_HEADER
         )
-    if await _seen(platform, merchant.id, "shopify", webhook_id):
-        return JSONResponse({"duplicate": True})
     topic = request.headers.get(shopify.TOPIC_HEADER)
-    parsed = shopify.parse_webhook(topic, body, merchant_id=merchant.id)
-    outcome: dict[str, Any]
-    if isinstance(parsed, commands.PlaceOrder):
-        created = await _run(platform, parsed)
-        outcome = {"order_id": created.id, "created": created.created}
-    elif isinstance(parsed, shopify.CancelByExternalId):
-        known = await _run(
-            platform,
-            commands.CancelOrderByExternalId(
-                merchant.id, parsed.external_id, parsed.reason, parsed.at
-            ),
+    inbox.translate(topic, body, merchant.id)  # refuses a malformed delivery, naming the field
+    item_id = await run_in_threadpool(
+        _accept, platform, merchant.id, "shopify", webhook_id, topic or "", body
+    )
+    if item_id is None:
+        return JSONResponse({"duplicate": True, "delivery": webhook_id})
+    background.add_task(inbox.process_one, platform, item_id)
+    return JSONResponse({"received": True, "topic": topic, "delivery": webhook_id})
+
+
+def _accept(
+    platform: Platform, merchant_id: str, source: str, delivery_id: str, topic: str, body: bytes
+) -> int | None:
+    with platform.uow() as uow:
+        item_id = uow.inbox.accept(
+            merchant_id, source, delivery_id, topic, body, platform.clock.now()
         )
-        outcome = {"cancelled": known}
-    else:
-        shipments = await _run(
-            platform,
-            commands.RecordFulfillment(
-                merchant_id=merchant.id,
-                order_external_id=parsed.order_external_id,
-                fulfillment_id=parsed.fulfillment_id,
-                tracking_numbers=parsed.tracking_numbers,
-                carrier=parsed.carrier,
-                service=parsed.service,
-                lines=tuple(commands.ShipmentLineInput(sku, q) for sku, q in parsed.line_items),
-                created_at=parsed.created_at,
-                events=parsed.tracking_events(),
-                cancelled=parsed.cancelled,
-            ),
-        )
-        outcome = {"shipment_ids": [c.id for c in shipments]}
-    await _remember(platform, merchant.id, "shopify", webhook_id)
-    return JSONResponse({"topic": topic, **outcome})
+        uow.commit()
+    return item_id
 
 
 async def _run(platform: Platform, command: commands.Command) -> Any:

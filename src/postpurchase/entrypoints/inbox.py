@@ -1,0 +1,139 @@
+"""Processing store deliveries from the webhook inbox: translate, run, settle or retry.
+
+The route stores a verified delivery and answers at once; this module does the work right
+after (in the API process) and again from the worker's sweep when that failed, with
+backoff. Outcomes:
+
+* processed: settled with what it produced (order id, shipments, warnings);
+* refused for good (the payload is wrong, e.g. a currency that is not ISO 4217): settled
+  with the error and the field; retrying would fail the same way;
+* waiting for its order (a fulfilment or refund that came before the order): retried with
+  backoff, and woken as soon as an order of that merchant is stored;
+* failed for another reason (database down, a bug): retried with backoff;
+* a delivery that still fails after ``GIVE_UP`` is settled as given up (and listed).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from postpurchase.adapters.db.inbox_store import InboxItem
+from postpurchase.adapters.storefronts import shopify
+from postpurchase.bootstrap import Platform
+from postpurchase.domain import commands
+from postpurchase.domain.errors import DomainError, NotFound
+from postpurchase.domain.shipments import ShipmentFacts
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)  # longer than any delivery takes to process
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=1)
+GIVE_UP = timedelta(days=3)
+WAITING_FOR_ORDER = "order"
+
+
+def translate(item_topic: str | None, body: bytes, merchant_id: str) -> Any:
+    """The command a Shopify delivery stands for (pure; raises InvalidInput naming the
+    field). The route calls it before storing, so a malformed delivery is refused at the
+    door, and processing calls it again on the stored bytes."""
+    parsed = shopify.parse_webhook(item_topic, body, merchant_id=merchant_id)
+    if isinstance(parsed, shopify.ShopifyFulfillment):
+        return commands.RecordFulfillment(
+            merchant_id=merchant_id,
+            order_external_id=parsed.order_external_id,
+            fulfillment_id=parsed.fulfillment_id,
+            tracking_numbers=parsed.tracking_numbers,
+            carrier=parsed.carrier,
+            service=parsed.service,
+            lines=tuple(commands.ShipmentLineInput(sku, q) for sku, q in parsed.line_items),
+            created_at=parsed.created_at,
+            events=parsed.tracking_events(),
+            cancelled=parsed.cancelled,
+            tracking_urls=parsed.tracking_urls,
+            facts=ShipmentFacts(
+                tracking_urls=parsed.tracking_urls,
+                name=parsed.name,
+                carrier_name=parsed.tracking_company,
+            ),
+        )
+    if isinstance(parsed, shopify.CancelByExternalId):
+        return commands.CancelOrderByExternalId(
+            merchant_id, parsed.external_id, parsed.reason, parsed.at
+        )
+    return parsed
+
+
+def _outcome(result: Any) -> dict[str, Any]:
+    if result is None or isinstance(result, bool):
+        return {"result": "processed", "changed": bool(result)}
+    if hasattr(result, "shipments"):  # FulfillmentResult
+        return {
+            "result": "processed",
+            "shipment_ids": [c.id for c in result.shipments],
+            "warnings": list(result.warnings),
+        }
+    if hasattr(result, "created"):  # Created
+        return {"result": "processed", "order_id": result.id, "created": result.created}
+    return {"result": "processed"}
+
+
+def process(platform: Platform, item: InboxItem) -> dict[str, Any]:
+    """Run one claimed delivery and settle it (or schedule its retry)."""
+    now = platform.clock.now()
+    outcome: dict[str, Any]
+    retry = False
+    try:
+        command = translate(item.topic, item.body, item.merchant_id)
+        result = platform.bus().handle(command)
+        outcome = _outcome(result)
+    except NotFound as exc:
+        outcome = {"result": "waiting", "waiting_for": WAITING_FOR_ORDER, "error": exc.message}
+        retry = True
+    except DomainError as exc:
+        outcome = {"result": "refused", "error": exc.message, "field": exc.field}
+    except Exception as exc:
+        logger.exception("webhook delivery %s failed", item.delivery_id)
+        outcome = {"result": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]}
+        retry = True
+    with platform.uow() as uow:
+        if retry and now - item.received_at < GIVE_UP:
+            delay = min(FIRST_RETRY * 2 ** max(item.attempts - 1, 0), MAX_RETRY)
+            uow.inbox.retry_at(item.id, {**outcome, "attempts": item.attempts}, now + delay)
+        else:
+            if retry:
+                outcome = {**outcome, "result": "given_up"}
+            uow.inbox.settle(item.id, {**outcome, "attempts": item.attempts}, now)
+        if outcome.get("order_id"):
+            uow.inbox.wake(item.merchant_id, WAITING_FOR_ORDER, now)
+        uow.commit()
+    return outcome
+
+
+def process_one(platform: Platform, item_id: int) -> dict[str, Any] | None:
+    """Process the delivery the route just stored; None when another process holds it."""
+    with platform.uow() as uow:
+        item = uow.inbox.claim(item_id, platform.clock.now(), LEASE)
+        uow.commit()
+    if item is None:
+        return None
+    outcome = process(platform, item)
+    if outcome.get("order_id"):
+        drain(platform)  # deliveries that waited for this order go now, not in a minute
+    return outcome
+
+
+def drain(platform: Platform, limit: int = 100) -> int:
+    """Process every due delivery, a batch at a time; returns how many were processed."""
+    done = 0
+    while True:
+        with platform.uow() as uow:
+            items = uow.inbox.claim_due(platform.clock.now(), LEASE, limit)
+            uow.commit()
+        for item in items:
+            process(platform, item)
+        done += len(items)
+        if len(items) < limit:
+            return done

@@ -1,0 +1,65 @@
+"""Recording the refunds a store made (``refunds/create``), idempotent by the store's id."""
+
+from __future__ import annotations
+
+from postpurchase.domain import commands, events
+from postpurchase.domain.errors import InvalidInput, NotFound
+from postpurchase.domain.ids import new_id
+from postpurchase.domain.orders import Order, OrderLine
+from postpurchase.domain.refunds import Refund, RefundLine
+from postpurchase.service_layer.ports import Clock
+from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
+
+
+def _line(order: Order, wanted: commands.RefundLineInput) -> OrderLine | None:
+    if wanted.line_external_id:
+        for line in order.lines:
+            if line.facts.external_id == wanted.line_external_id:
+                return line
+    return order.line_for_sku(wanted.sku)
+
+
+def record_refund(cmd: commands.RecordRefund, uow: AbstractUnitOfWork, clock: Clock) -> bool:
+    """Store the refund once; True when this call recorded it. An order we have not heard of
+    yet is NotFound (the store's delivery is retried until the order arrives)."""
+    with uow:
+        order = uow.orders.get_by_external_id(cmd.merchant_id, cmd.order_external_id)
+        if order is None:
+            raise NotFound(
+                f"order {cmd.order_external_id!r} is not known yet; retry later",
+                field="order_id",
+            )
+        if cmd.amount.currency != order.currency:
+            raise InvalidInput(
+                f"refund in {cmd.amount.currency}, order in {order.currency}", field="currency"
+            )
+        refund = Refund(
+            id=new_id(),
+            merchant_id=cmd.merchant_id,
+            order_id=order.id,
+            external_id=cmd.refund_external_id,
+            created_at=cmd.created_at,
+            amount=cmd.amount,
+            shipping=cmd.shipping,
+            lines=tuple(
+                RefundLine(
+                    line.id if (line := _line(order, w)) else None,
+                    w.sku,
+                    w.quantity,
+                    w.amount,
+                    w.restock,
+                )
+                for w in cmd.lines
+            ),
+            note=cmd.note,
+        )
+        recorded = uow.refunds.add(refund, clock.now())
+        if recorded:
+            order.events.append(
+                events.RefundRecorded(
+                    cmd.merchant_id, order.id, refund.id, str(refund.amount.amount),
+                    refund.amount.currency,
+                )
+            )  # fmt: skip
+        uow.commit()
+    return recorded
