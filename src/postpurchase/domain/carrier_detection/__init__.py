@@ -12,8 +12,11 @@ guess; the check digit each carrier defines tells the formats apart and catches 
 caller can tell a shopper "this number looks mistyped" before any carrier is asked.
 
 Layout: `checksums` (the algorithms), `posts` (UPU S10 country suffixes), `carriers` (slugs),
-`formats` (the table), `normalise`, `ranking` (`candidates`, `detect`; the ranking rule is
-documented there) and `examples` (valid numbers for tests and simulations).
+`rows` (what a table row holds), `formats` (the table, joined from `formats_couriers`,
+`formats_impb` and `formats_world`), `normalise` (and the stretches of text that could be a
+number), `ranking` (`candidates`, `detect`, `extract_number`; the ranking rule and the
+confidence levels are documented there) and `examples` (valid numbers for tests and
+simulations).
 
 Pure domain: stdlib only, no I/O.
 """
@@ -30,15 +33,23 @@ from postpurchase.domain.carrier_detection.checksums import (
 )
 from postpurchase.domain.carrier_detection.examples import example_number, formats_for
 from postpurchase.domain.carrier_detection.normalise import normalise
-from postpurchase.domain.carrier_detection.ranking import Detection, candidates, detect
+from postpurchase.domain.carrier_detection.ranking import (
+    Confidence,
+    Detection,
+    candidates,
+    detect,
+    extract_number,
+)
 
 __all__ = [
     "CARRIERS",
+    "Confidence",
     "Detection",
     "candidates",
     "detect",
     "dhl_mod7",
     "example_number",
+    "extract_number",
     "fedex_mod11",
     "formats_for",
     "gs1_mod10",

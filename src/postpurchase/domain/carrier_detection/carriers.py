@@ -27,6 +27,13 @@ COURIERS: dict[str, str] = {
     "canada_post": "Canada Post",
     "purolator": "Purolator",
     "dpd": "DPD",
+    "yodel": "Yodel",
+    "old_dominion": "Old Dominion Freight Line",
+    "canpar": "Canpar Express",
+    "landmark_global": "Landmark Global",
+    "gofo": "GOFO Express",
+    "speedee": "Spee-Dee Delivery",
+    "yunexpress": "YunExpress",
 }
 
 
