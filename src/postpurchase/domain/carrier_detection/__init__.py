@@ -15,8 +15,9 @@ Layout: `checksums` (the algorithms), `posts` (UPU S10 country suffixes), `carri
 `rows` (what a table row holds), `formats` (the table, joined from `formats_couriers`,
 `formats_impb` and `formats_world`), `normalise` (and the stretches of text that could be a
 number), `ranking` (`candidates`, `detect`, `extract_number`; the ranking rule and the
-confidence levels are documented there) and `examples` (valid numbers for tests and
-simulations).
+confidence levels are documented there), `examples` (valid numbers for tests and simulations)
+and `urls` (`carrier_from_url`, the carrier a tracking link's host names). docs/carriers.md
+lists every format with its check-digit rule and the source of that rule.
 
 Pure domain: stdlib only, no I/O.
 """
@@ -40,12 +41,14 @@ from postpurchase.domain.carrier_detection.ranking import (
     detect,
     extract_number,
 )
+from postpurchase.domain.carrier_detection.urls import carrier_from_url
 
 __all__ = [
     "CARRIERS",
     "Confidence",
     "Detection",
     "candidates",
+    "carrier_from_url",
     "detect",
     "dhl_mod7",
     "example_number",
