@@ -26,9 +26,16 @@ def test_carriers_detect_reads_stdin_and_prints_json_lines() -> None:
     result = runner.invoke(app, ["carriers", "detect"], input=f"{good}\n\nnot a number\n")
     assert result.exit_code == 0
     lines = [json.loads(x) for x in result.stdout.splitlines()]
+    ups = [{"carrier": "ups", "format": "ups_1z", "confidence": "high"}]
     assert lines == [
-        {"number": good, "carrier": "ups", "valid": True},
-        {"number": "not a number", "carrier": None, "valid": False},
+        {"number": good, "normalised": good, "carrier": "ups", "valid": True, "candidates": ups},
+        {
+            "number": "not a number",
+            "normalised": "NOTANUMBER",
+            "carrier": None,
+            "valid": False,
+            "candidates": [],
+        },
     ]
 
 

@@ -303,15 +303,36 @@ def import_orders(
 
 @carriers_app.command("detect")
 def carriers_detect() -> None:
-    """Read tracking numbers (one per line) on stdin; print one JSON object per line."""
-    from postpurchase.domain.carrier_detection import detect
+    """Read tracking numbers (one per line) on stdin; print one JSON object per line.
+
+    Keys: number (the line as given), normalised (the number read from it;
+    words around the number are skipped), carrier (best reading, or null),
+    valid (check digit holds, or the format has none), candidates (every
+    reading, best first, as {carrier, format, confidence}; confidence is
+    high, medium or low). Formats and carriers: docs/carriers.md.
+    """
+    from postpurchase.domain.carrier_detection import candidates, detect
 
     for raw in sys.stdin:
         number = raw.strip()
         if not number:
             continue
         d = detect(number)
-        typer.echo(json.dumps({"number": number, "carrier": d.carrier, "valid": d.valid}))
+        readings = [
+            {"carrier": c.carrier, "format": c.format, "confidence": c.confidence}
+            for c in candidates(number)
+        ]
+        typer.echo(
+            json.dumps(
+                {
+                    "number": number,
+                    "normalised": d.number,
+                    "carrier": d.carrier,
+                    "valid": d.valid,
+                    "candidates": readings,
+                }
+            )
+        )
 
 
 @app.command()
