@@ -604,6 +604,7 @@ def test_the_pages_two_reads_return_the_order_as_the_api_reads_it(
             full = read_models.get_shipment(conn, shop.id, shipment["id"])
             assert full is not None
             shipment["events"] = full["events"]
+        assert expected.pop("refunds") == []  # the API's read has them; the page shows none
         assert read_models.get_order_by_token(conn, seeded.token) == expected
         assert read_models.get_order_by_token(conn, "no-such-token-at-all") is None
     if kind == "split":

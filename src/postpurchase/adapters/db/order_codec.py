@@ -175,12 +175,19 @@ def facts_doc(f: LineFacts) -> dict[str, Any] | None:
         "gift_card": f.gift_card,
         "fulfillable_quantity": f.fulfillable_quantity,
         "properties": [list(p) for p in f.properties],
+        "removed": f.removed,
     }
 
 
 def ships(doc: Mapping[str, Any] | None) -> bool:
     """Whether a stored line is one a parcel carries (see ``OrderLine.ships``)."""
-    return not doc or (doc.get("requires_shipping", True) and not doc.get("gift_card", False))
+    if not doc:
+        return True
+    return bool(
+        doc.get("requires_shipping", True)
+        and not doc.get("gift_card", False)
+        and not doc.get("removed", False)
+    )
 
 
 def facts_from(doc: Mapping[str, Any] | None, currency: str) -> LineFacts:
@@ -197,6 +204,7 @@ def facts_from(doc: Mapping[str, Any] | None, currency: str) -> LineFacts:
         gift_card=doc.get("gift_card", False),
         fulfillable_quantity=doc.get("fulfillable_quantity"),
         properties=_pairs(doc.get("properties")),
+        removed=doc.get("removed", False),
     )
 
 

@@ -70,6 +70,7 @@ def list_orders(
     rows = rows[:limit]
     _attach_lines(conn, rows)
     _attach_shipments(conn, merchant_id, rows, with_events=False)
+    _attach_refunds(conn, merchant_id, rows)
     next_cursor = encode_cursor(rows[-1]["placed_at"], rows[-1]["id"]) if more and rows else None
     return rows, next_cursor
 
@@ -86,6 +87,7 @@ def get_order(conn: Connection, merchant_id: str, order_id: str) -> dict[str, An
     rows = [dict(row)]
     _attach_lines(conn, rows)
     _attach_shipments(conn, merchant_id, rows, with_events=False)
+    _attach_refunds(conn, merchant_id, rows)
     return rows[0]
 
 
@@ -185,6 +187,22 @@ def _attach_lines(conn: Connection, rows: list[dict[str, Any]]) -> None:
             by_order[line["order_id"]].append(dict(line))
     for r in rows:
         r["lines"] = by_order[r["id"]]
+
+
+def _attach_refunds(conn: Connection, merchant_id: str, rows: list[dict[str, Any]]) -> None:
+    ids = [r["id"] for r in rows]
+    by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if ids:
+        f = t.refunds.c
+        q = (
+            select(t.refunds)
+            .where(f.merchant_id == merchant_id, f.order_id.in_(ids))
+            .order_by(f.created_at, f.id)
+        )
+        for refund in conn.execute(q).mappings():
+            by_order[refund["order_id"]].append(dict(refund))
+    for r in rows:
+        r["refunds"] = by_order[r["id"]]
 
 
 def _attach_shipments(

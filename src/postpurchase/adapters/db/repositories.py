@@ -191,9 +191,13 @@ class SqlOrderRepository:
         fresh = [r for r in lines if r["id"] not in existing]
         if fresh:
             self.conn.execute(insert(t.order_lines), fresh)
-        kept = [{**r, "_id": r["id"]} for r in lines if r["id"] in existing]
+        kept = [
+            {"_id": r["id"], **{k: v for k, v in r.items() if k not in ("id", "order_id")}}
+            for r in lines
+            if r["id"] in existing
+        ]
         if kept:  # a few lines: one executemany, the same on both databases
-            cols = [c for c in kept[0] if c not in ("id", "order_id", "_id")]
+            cols = [c for c in kept[0] if c != "_id"]
             self.conn.execute(
                 update(t.order_lines)
                 .where(t.order_lines.c.id == bindparam("_id"))

@@ -5,7 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from postpurchase.adapters.db import order_codec as codec
 from postpurchase.domain.money import Money
+from postpurchase.domain.order_details import OrderDetails, OrderTotals
+from postpurchase.domain.orders import OrderLineInput, derive_totals
 from postpurchase.entrypoints.api import schemas
 
 
@@ -57,15 +60,109 @@ def shipment(row: dict[str, Any]) -> schemas.ShipmentOut:
     )
 
 
+def _m(value: Money) -> schemas.MoneyOut:
+    return money(value.amount, value.currency)
+
+
+def _line(li: dict[str, Any], cur: str) -> schemas.OrderLineOut:
+    facts = codec.facts_from(li.get("facts"), cur)
+    gross = Money(Decimal(li["unit_price"]), cur) * li["quantity"]
+    discount = facts.discount or Money.zero(cur)
+    return schemas.OrderLineOut(
+        id=li["id"],
+        sku=li["sku"],
+        name=li["name"],
+        quantity=li["quantity"],
+        unit_price=money(li["unit_price"], cur),
+        weight_grams=li["weight_grams"],
+        discount=_m(discount),
+        paid=_m(gross - discount),
+        tax=_m(facts.tax) if facts.tax else None,
+        external_id=facts.external_id,
+        product_id=facts.product_id,
+        variant_id=facts.variant_id,
+        variant_title=facts.variant_title,
+        requires_shipping=facts.requires_shipping,
+        gift_card=facts.gift_card,
+        fulfillable_quantity=facts.fulfillable_quantity,
+        properties=list(facts.properties),
+        removed=facts.removed,
+    )
+
+
+def _details(d: OrderDetails) -> schemas.OrderDetailsOut:
+    return schemas.OrderDetailsOut(
+        customer_name=d.customer_name,
+        accepts_marketing=d.accepts_marketing,
+        billing_address=d.billing_address.as_dict() if d.billing_address else None,
+        shipping_method=d.shipping_method,
+        service_level=d.service_level.value if d.service_level else None,
+        note=d.note,
+        note_attributes=list(d.note_attributes),
+        tags=list(d.tags),
+        financial_status=d.financial_status,
+        fulfillment_status=d.fulfillment_status,
+        discounts=[
+            schemas.DiscountOut(
+                kind=x.kind,
+                code=x.code,
+                amount=_m(x.amount),
+                target=x.target,
+                value=x.value,
+                value_type=x.value_type,
+            )
+            for x in d.discounts
+        ],
+        shipping_lines=[
+            schemas.ShippingLineOut(
+                title=x.title, code=x.code, price=_m(x.price), paid=_m(x.paid), source=x.source
+            )
+            for x in d.shipping_lines
+        ],
+        tax_lines=[
+            schemas.TaxLineOut(title=x.title, rate=str(x.rate), amount=_m(x.amount))
+            for x in d.tax_lines
+        ],
+    )
+
+
+def _refund(r: dict[str, Any]) -> schemas.RefundOut:
+    cur = r["currency"]
+    return schemas.RefundOut(
+        id=r["id"],
+        external_id=r["external_id"],
+        created_at=r["created_at"],
+        amount=money(r["amount"], cur),
+        shipping=money(r["shipping"], cur),
+        lines=[{**x, "amount": money(Decimal(x["amount"]), cur).model_dump()} for x in r["lines"]],
+        note=r["note"],
+    )
+
+
+def order_totals(row: dict[str, Any]) -> OrderTotals:
+    """The stored totals, or (rows from before they were stored) derived from the lines."""
+    cur = row["currency"]
+    stored = codec.totals_from(row, cur)
+    if stored is not None:
+        return stored
+    lines = [
+        OrderLineInput(li["sku"], li["name"], li["quantity"], Money(Decimal(li["unit_price"]), cur))
+        for li in row["lines"]
+    ]
+    return derive_totals(lines, Money(Decimal(row["shipping_fee"]), cur))
+
+
 def order(row: dict[str, Any], base_url: str) -> schemas.OrderOut:
     cur = row["currency"]
-    subtotal = sum((Decimal(li["unit_price"]) * li["quantity"] for li in row["lines"]), Decimal(0))
-    fee = Decimal(row["shipping_fee"])
+    totals = order_totals(row)
+    details = codec.details_from(row.get("details"), cur)
+    refunded = sum((Decimal(r["amount"]) for r in row.get("refunds", ())), Decimal(0))
     promise = (
         schemas.PromiseIn(latest=row["promise_latest"], earliest=row["promise_earliest"])
         if row["promise_latest"]
         else None
     )
+    shown = details.presentment_total
     return schemas.OrderOut(
         id=row["id"],
         external_id=row["external_id"],
@@ -76,20 +173,23 @@ def order(row: dict[str, Any], base_url: str) -> schemas.OrderOut:
         customer_id=row["customer_id"],
         locale=row["locale"],
         currency=cur,
-        lines=[
-            schemas.OrderLineOut(
-                id=li["id"],
-                sku=li["sku"],
-                name=li["name"],
-                quantity=li["quantity"],
-                unit_price=money(li["unit_price"], cur),
-                weight_grams=li["weight_grams"],
-            )
-            for li in row["lines"]
-        ],
-        subtotal=money(subtotal, cur),
-        shipping_fee=money(fee, cur),
-        total=money(subtotal + fee, cur),
+        lines=[_line(li, cur) for li in row["lines"]],
+        subtotal=_m(totals.subtotal),
+        shipping_fee=_m(totals.shipping),
+        total=_m(totals.total),
+        totals=schemas.TotalsOut(
+            subtotal=_m(totals.subtotal),
+            discounts=_m(totals.discounts),
+            shipping=_m(totals.shipping),
+            tax=_m(totals.tax),
+            taxes_included=totals.taxes_included,
+            total=_m(totals.total),
+            paid=_m(totals.paid),
+            refunded=money(refunded, cur),
+            presentment=_m(shown) if shown is not None and shown.currency != cur else None,
+        ),
+        details=_details(details),
+        refunds=[_refund(r) for r in row.get("refunds", ())],
         shipping_address=row["shipping_address"],
         placed_at=row["placed_at"],
         promise=promise,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -31,12 +31,41 @@ class AddressIn(Strict):
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
 
 
+Id128 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Text2000 = Annotated[str, StringConstraints(max_length=2000)]
+
+
 class OrderLineIn(Strict):
     sku: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
     name: Str200
     quantity: int = Field(ge=1, le=100_000)
-    unit_price: Amount = Field(description='Decimal string, e.g. "19.90"')
+    unit_price: Amount = Field(description='List price, a decimal string, e.g. "19.90"')
     weight_grams: int | None = Field(default=None, ge=0, le=10_000_000)
+    discount: Amount | None = Field(
+        default=None, description="Discounts allocated to this line, in total (all units)."
+    )
+    tax: Amount | None = Field(default=None, description="Tax on this line, in total.")
+    external_id: Id128 | None = Field(default=None, description="Your line id.")
+    product_id: Id128 | None = None
+    variant_id: Id128 | None = None
+    variant_title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    requires_shipping: bool = True
+    gift_card: bool = False
+    properties: dict[Annotated[str, StringConstraints(max_length=100)], Text2000] = Field(
+        default_factory=dict, max_length=50, description="Line properties (engraving...)."
+    )
+
+
+class DiscountIn(Strict):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    kind: Literal["code", "automatic", "manual", "script"] = "code"
+    amount: Amount = Field(description="What it took off the order in total.")
+    target: Literal["lines", "shipping"] = "lines"
+
+
+class ShippingMethodIn(Strict):
+    title: Str200
+    code: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
 class PromiseIn(Strict):
@@ -57,9 +86,39 @@ class OrderCreate(Strict):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
     lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
     shipping_address: AddressIn
-    shipping_fee: Amount = Decimal(0)
+    shipping_fee: Amount = Field(
+        default=Decimal(0), description="What the shopper paid for shipping, after discounts."
+    )
     placed_at: AwareDatetime
     promise: PromiseIn | None = None
+    billing_address: AddressIn | None = None
+    accepts_marketing: bool | None = None
+    shipping_method: ShippingMethodIn | None = Field(
+        default=None, description="Mapped to a service level the delivery-date engine uses."
+    )
+    discounts: list[DiscountIn] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Codes and automatic discounts, with what each took off. Line discounts "
+        "go on the lines too (lines[].discount); target=shipping ones are already netted out "
+        "of shipping_fee.",
+    )
+    tax: Amount | None = Field(default=None, description="Total tax.")
+    taxes_included: bool = Field(default=False, description="Prices include tax.")
+    total: Amount | None = Field(
+        default=None,
+        description="What the shopper paid, exactly; derived from lines, discounts, shipping "
+        "and tax when left out.",
+    )
+    paid: Amount | None = Field(default=None, description="Received so far (default: total).")
+    note: Text2000 | None = None
+    note_attributes: dict[Annotated[str, StringConstraints(max_length=100)], Text2000] = Field(
+        default_factory=dict, max_length=50
+    )
+    tags: list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
+    financial_status: Annotated[str, StringConstraints(max_length=40)] | None = None
 
 
 class ShipmentLineIn(Strict):
@@ -98,6 +157,83 @@ class OrderLineOut(BaseModel):
     quantity: int
     unit_price: MoneyOut
     weight_grams: int | None
+    discount: MoneyOut = Field(description="Discounts allocated to this line, in total.")
+    paid: MoneyOut = Field(description="Unit price times quantity, less the line's discounts.")
+    tax: MoneyOut | None = None
+    external_id: str | None = Field(default=None, description="The store's line id.")
+    product_id: str | None = None
+    variant_id: str | None = None
+    variant_title: str | None = None
+    requires_shipping: bool = True
+    gift_card: bool = False
+    fulfillable_quantity: int | None = None
+    properties: list[tuple[str, str]] = Field(default_factory=list)
+    removed: bool = Field(default=False, description="Dropped by an order edit.")
+
+
+class TotalsOut(BaseModel):
+    """The order's money as the store computed it, and what was refunded since."""
+
+    subtotal: MoneyOut = Field(description="Lines after their discounts.")
+    discounts: MoneyOut
+    shipping: MoneyOut = Field(description="Paid for shipping, after shipping discounts.")
+    tax: MoneyOut
+    taxes_included: bool
+    total: MoneyOut = Field(description="What the shopper paid for the order.")
+    paid: MoneyOut = Field(description="What the store has received.")
+    refunded: MoneyOut
+    presentment: MoneyOut | None = Field(
+        default=None, description="The total in the currency the shopper saw, if different."
+    )
+
+
+class DiscountOut(BaseModel):
+    kind: str
+    code: str | None
+    amount: MoneyOut
+    target: str
+    value: str | None = None
+    value_type: str | None = None
+
+
+class ShippingLineOut(BaseModel):
+    title: str
+    code: str | None
+    price: MoneyOut
+    paid: MoneyOut
+    source: str | None = None
+
+
+class TaxLineOut(BaseModel):
+    title: str
+    rate: str
+    amount: MoneyOut
+
+
+class RefundOut(BaseModel):
+    id: str
+    external_id: str
+    created_at: datetime
+    amount: MoneyOut
+    shipping: MoneyOut
+    lines: list[dict[str, Any]]
+    note: str | None
+
+
+class OrderDetailsOut(BaseModel):
+    customer_name: str | None = None
+    accepts_marketing: bool | None = None
+    billing_address: dict[str, str | None] | None = None
+    shipping_method: str | None = None
+    service_level: str | None = None
+    note: str | None = None
+    note_attributes: list[tuple[str, str]] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    financial_status: str | None = None
+    fulfillment_status: str | None = None
+    discounts: list[DiscountOut] = Field(default_factory=list)
+    shipping_lines: list[ShippingLineOut] = Field(default_factory=list)
+    tax_lines: list[TaxLineOut] = Field(default_factory=list)
 
 
 class TrackingEventOut(BaseModel):
@@ -149,9 +285,12 @@ class OrderOut(BaseModel):
     locale: str
     currency: str
     lines: list[OrderLineOut]
-    subtotal: MoneyOut
-    shipping_fee: MoneyOut
-    total: MoneyOut
+    subtotal: MoneyOut = Field(description="Lines after their discounts (= totals.subtotal).")
+    shipping_fee: MoneyOut = Field(description="Paid for shipping (= totals.shipping).")
+    total: MoneyOut = Field(description="What the shopper paid (= totals.total).")
+    totals: TotalsOut
+    details: OrderDetailsOut
+    refunds: list[RefundOut]
     shipping_address: dict[str, str | None]
     placed_at: datetime
     promise: PromiseIn | None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -11,8 +13,9 @@ from postpurchase.adapters.db import read_models
 from postpurchase.domain import commands
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.errors import NotFound
-from postpurchase.domain.money import Money
-from postpurchase.domain.orders import OrderLineInput, Promise
+from postpurchase.domain.money import Money, total
+from postpurchase.domain.order_details import Discount, OrderDetails, OrderTotals, service_level_of
+from postpurchase.domain.orders import LineFacts, OrderLineInput, Promise
 from postpurchase.domain.status import OrderStatus
 from postpurchase.entrypoints.api import presenters, schemas
 from postpurchase.entrypoints.api.deps import BusDep, MerchantDep, PlatformDep, ReadConn
@@ -28,6 +31,28 @@ def place_order_command(
     merchant_id: str, body: schemas.OrderCreate, source: str
 ) -> commands.PlaceOrder:
     currency = body.currency.upper()
+
+    def m(amount: Decimal | None) -> Money | None:
+        return None if amount is None else Money(amount, currency)
+
+    lines = tuple(
+        OrderLineInput(
+            li.sku, li.name, li.quantity, Money(li.unit_price, currency), li.weight_grams,
+            LineFacts(
+                external_id=li.external_id, product_id=li.product_id, variant_id=li.variant_id,
+                variant_title=li.variant_title, discount=m(li.discount), tax=m(li.tax),
+                requires_shipping=li.requires_shipping, gift_card=li.gift_card,
+                properties=tuple(li.properties.items()),
+            ),
+        )
+        for li in body.lines
+    )  # fmt: skip
+    discounts = tuple(
+        Discount(kind=d.kind, code=d.code, amount=Money(d.amount, currency), target=d.target)
+        for d in body.discounts
+    )
+    shipping = Money(body.shipping_fee, currency)
+    method = body.shipping_method
     return commands.PlaceOrder(
         merchant_id=merchant_id,
         external_id=body.external_id,
@@ -37,19 +62,53 @@ def place_order_command(
         customer_name=body.customer_name,
         locale=body.locale,
         currency=currency,
-        lines=tuple(
-            OrderLineInput(
-                li.sku, li.name, li.quantity, Money(li.unit_price, currency), li.weight_grams
-            )
-            for li in body.lines
-        ),
+        lines=lines,
         shipping_address=address(body.shipping_address),
-        shipping_fee=Money(body.shipping_fee, currency),
+        shipping_fee=shipping,
         placed_at=body.placed_at,
         promise=Promise(body.promise.latest, body.promise.earliest) if body.promise else None,
         source=source,
         timezone=body.timezone,
+        totals=api_totals(body, lines, discounts, shipping),
+        details=OrderDetails(
+            customer_name=body.customer_name,
+            accepts_marketing=body.accepts_marketing,
+            billing_address=address(body.billing_address) if body.billing_address else None,
+            shipping_method=method.title if method else None,
+            service_level=service_level_of(method.title, method.code) if method else None,
+            note=body.note,
+            note_attributes=tuple(body.note_attributes.items()),
+            tags=tuple(body.tags),
+            financial_status=body.financial_status,
+            discounts=discounts,
+        ),
     )
+
+
+def api_totals(
+    body: schemas.OrderCreate,
+    lines: tuple[OrderLineInput, ...],
+    discounts: tuple[Discount, ...],
+    shipping: Money,
+) -> OrderTotals:
+    """The order's money: as given where the caller gave it, derived where not."""
+    currency = shipping.currency
+    zero = Money.zero(currency)
+    gross = total([li.unit_price * li.quantity for li in lines], currency)
+    line_discounts = total([li.facts.discount or zero for li in lines], currency)
+    # Order-level discounts on lines not already allocated to lines[].discount.
+    order_level = total([d.amount for d in discounts if d.target == "lines"], currency)
+    extra = order_level - line_discounts if order_level > line_discounts else zero
+    derived = OrderTotals.derived(
+        gross, line_discounts, shipping,
+        tax=Money(body.tax, currency) if body.tax is not None else None,
+        taxes_included=body.taxes_included, order_discounts=extra,
+    )  # fmt: skip
+    if body.total is None and body.paid is None:
+        return derived
+    grand = Money(body.total, currency) if body.total is not None else derived.total
+    paid = Money(body.paid, currency) if body.paid is not None else grand
+    return replace(derived, total=grand, paid=paid)
 
 
 @router.post("/orders", response_model=schemas.OrderOut, status_code=201)
