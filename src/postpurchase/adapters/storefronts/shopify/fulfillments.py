@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from postpurchase.adapters.storefronts.shopify.read import (
     Payload,
@@ -27,6 +26,7 @@ from postpurchase.adapters.tracking_sources.status_maps import (
     map_shopify_shipment_status,
     normalise_carrier,
 )
+from postpurchase.domain.carrier_detection import carrier_from_url
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.domain.tracking import TrackingEvent
@@ -107,61 +107,6 @@ def _strings(f: Mapping[str, Any], many: str, one: str) -> list[tuple[str, str]]
     return found
 
 
-# Tracking-page hosts -> our carrier slug; a host matches its domain or any subdomain of it
-# ("tools.usps.com" is usps.com), the longest domain winning ("ecommerceportal.dhl.com" is
-# DHL eCommerce, "www.dhl.com" DHL Express). Aggregators' pages name no carrier: not here.
-# (Private until domain.carrier_detection has a carrier_from_url of its own.)
-_HOSTS: dict[str, str] = {
-    "ups.com": "ups",
-    "usps.com": "usps",
-    "fedex.com": "fedex",
-    "dhl.com": "dhl",
-    "ecommerceportal.dhl.com": "dhl_ecommerce",
-    "dhlecs.com": "dhl_ecommerce",
-    "dhl.de": "dhl_paket",
-    "deutschepost.de": "deutsche_post",
-    "canadapost-postescanada.ca": "canada_post",
-    "postescanada-canadapost.ca": "canada_post",
-    "canadapost.ca": "canada_post",
-    "purolator.com": "purolator",
-    "canpar.com": "canpar",
-    "royalmail.com": "royal_mail",
-    "parcelforce.com": "parcelforce",
-    "evri.com": "evri",
-    "myhermes.co.uk": "evri",
-    "yodel.co.uk": "yodel",
-    "dpd.co.uk": "dpd",
-    "dpd.com": "dpd",
-    "dpd.de": "dpd",
-    "dpd.fr": "dpd",
-    "gls-group.eu": "gls",
-    "gls-group.com": "gls",
-    "postnl.nl": "postnl",
-    "postnl.com": "postnl",
-    "laposte.fr": "la_poste",
-    "colissimo.fr": "la_poste",
-    "chronopost.fr": "chronopost",
-    "bpost.be": "bpost",
-    "postnord.com": "postnord",
-    "postnord.se": "postnord",
-    "postnord.dk": "postnord",
-    "post.ch": "swiss_post",
-    "post.at": "austrian_post",
-    "poste.it": "poste_italiane",
-    "correos.es": "correos",
-    "anpost.com": "an_post",
-    "auspost.com.au": "australia_post",
-    "nzpost.co.nz": "nz_post",
-    "japanpost.jp": "japan_post",
-    "correios.com.br": "correios",
-    "aramex.com": "aramex",
-    "sendle.com": "sendle",
-    "ontrac.com": "ontrac",
-    "lasership.com": "lasership",
-    "track.amazon.com": "amazon",
-}
-
-
 def _tracking(f: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The tracking numbers (normalised, blanks and repeats dropped) and every tracking
     URL. Shopify pairs ``tracking_urls[i]`` with ``tracking_numbers[i]``: when both lists
@@ -183,24 +128,6 @@ def _tracking(f: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(numbers), tuple(urls)
 
 
-def _carrier_from_url(url: str) -> str | None:
-    """The carrier a tracking link's host names, or None (only the host is read)."""
-    try:
-        host = urlsplit(url if "//" in url else f"//{url}").hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    host = host.rstrip(".").lower()
-    best: tuple[int, str] | None = None
-    for domain, slug in _HOSTS.items():
-        if (host == domain or host.endswith(f".{domain}")) and (
-            best is None or len(domain) > best[0]
-        ):
-            best = (len(domain), slug)
-    return best[1] if best else None
-
-
 def _carrier(company: str | None, urls: tuple[str, ...]) -> str | None:
     """Our slug for ``tracking_company``; else the carrier a tracking URL's host names (the
     older shape sends ``tracking_company: null`` with a carrier's link); else None, and
@@ -208,7 +135,7 @@ def _carrier(company: str | None, urls: tuple[str, ...]) -> str | None:
     known = normalise_carrier(company)
     if known is not None:
         return known
-    return next((slug for url in urls if (slug := _carrier_from_url(url))), None)
+    return next((slug for url in urls if (slug := carrier_from_url(url))), None)
 
 
 def parse_fulfillment(payload: Payload) -> ShopifyFulfillment:
