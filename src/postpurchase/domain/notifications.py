@@ -776,6 +776,11 @@ class MessageContext:
     location: str | None = None
     pickup_until: date | None = None
     remedy: str | None = None
+    # The order's money as the shopper paid it: lines are at list price, then these rows.
+    discount: Money | None = None  # every discount, when there was one
+    discount_codes: tuple[str, ...] = ()
+    tax: Money | None = None  # when there was tax
+    taxes_included: bool = False  # then ``tax`` is part of the prices, not added to them
 
 
 # --------------------------------------------------------------------------- webhooks, ops
@@ -794,7 +799,7 @@ WEBHOOK_TOPICS: frozenset[str] = frozenset(
     {
         "OrderPlaced", "OrderCancelled", "OrderStatusChanged", "ShipmentCreated",
         "ShipmentStatusChanged", "ShipmentDelivered", "ShipmentDelayed", "ShipmentException",
-        "CarrierEstimateChanged", "TrackingNumberInvalid",
+        "CarrierEstimateChanged", "TrackingNumberInvalid", "OrderRevised", "RefundRecorded",
     }
 )  # fmt: skip
 

@@ -48,7 +48,12 @@ def translate(item_topic: str | None, body: bytes, merchant_id: str) -> Any:
             tracking_numbers=parsed.tracking_numbers,
             carrier=parsed.carrier,
             service=parsed.service,
-            lines=tuple(commands.ShipmentLineInput(sku, q) for sku, q in parsed.line_items),
+            lines=tuple(
+                commands.ShipmentLineInput(
+                    x.sku, x.quantity, line_external_id=x.line_item_id, title=x.title
+                )
+                for x in parsed.lines
+            ),
             created_at=parsed.created_at,
             events=parsed.tracking_events(),
             cancelled=parsed.cancelled,
@@ -56,14 +61,11 @@ def translate(item_topic: str | None, body: bytes, merchant_id: str) -> Any:
             facts=ShipmentFacts(
                 tracking_urls=parsed.tracking_urls,
                 name=parsed.name,
+                location_id=parsed.location_id,
                 carrier_name=parsed.tracking_company,
             ),
         )
-    if isinstance(parsed, shopify.CancelByExternalId):
-        return commands.CancelOrderByExternalId(
-            merchant_id, parsed.external_id, parsed.reason, parsed.at
-        )
-    return parsed
+    return parsed  # PlaceOrder (orders/create, updated, cancelled) or RecordRefund
 
 
 def _outcome(result: Any) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import Merchant
+from postpurchase.domain.money import total
 from postpurchase.domain.notifications import (
     FLOWS,
     OPS_TOPICS,
@@ -461,6 +462,10 @@ class NotificationService:
                 zone(tz_name)
             )
             pickup_until = since.date() + timedelta(days=prefs.pickup_hold_days)
+        shown = [li for li in order.lines if not li.facts.removed]
+        # What the lines' list prices lose to discounts; shipping discounts are already out
+        # of the shipping fee, so lines - discount + shipping (+ tax) = total.
+        discount = total([li.subtotal for li in shown], order.currency) - order.money.subtotal
         return MessageContext(
             flow=msg.flow,
             channel=msg.channel,
@@ -472,7 +477,7 @@ class NotificationService:
             order_number=order.number,
             order_total=order.total,
             shipping_fee=order.shipping_fee,
-            lines=tuple(LineItem(li.name, li.quantity, li.subtotal) for li in order.lines),
+            lines=tuple(LineItem(li.name, li.quantity, li.subtotal) for li in shown),
             placed_at=order.placed_at,
             tracking_url=f"{base}/t/{order.tracking_token}",
             unsubscribe_url=(
@@ -492,6 +497,10 @@ class NotificationService:
             event_at=trig.event_at,
             location=state.last_location.label() if state and state.last_location else None,
             pickup_until=pickup_until,
+            discount=discount if discount.amount > 0 else None,
+            discount_codes=tuple(d.code for d in order.details.discounts if d.code),
+            tax=order.money.tax if order.money.tax.amount else None,
+            taxes_included=order.money.taxes_included,
             remedy=prefs.remedy.get(msg.flow),
         )
 

@@ -4,12 +4,20 @@ escaping, and no sentence missing in any language."""
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
 from postpurchase.adapters.notifications.rendering import SMS_MAX, JinjaRenderer, missing_strings
 from postpurchase.adapters.notifications.samples import sample_context
-from postpurchase.domain.notifications import FLOWS, SUPPORTED_LOCALES, Branding, Channel
+from postpurchase.domain.money import Money
+from postpurchase.domain.notifications import (
+    FLOWS,
+    SUPPORTED_LOCALES,
+    Branding,
+    Channel,
+    LineItem,
+)
 from postpurchase.service_layer.notification_ports import RenderError
 
 R = JinjaRenderer()
@@ -89,3 +97,32 @@ def test_a_broken_template_is_a_render_error(tmp_path) -> None:
     (tmp_path / "t" / "flows" / "shipped" / "sms.txt").write_text("{{ t('sms', order=order }}")
     with pytest.raises(RenderError):
         JinjaRenderer(tmp_path / "t").render(sample_context("shipped", "en", Channel.SMS))
+
+
+def test_the_order_summary_shows_money_as_the_shopper_paid_it() -> None:
+    """Lines at list price, then the discount (with its code), shipping and tax: the rows
+    add up to the total the shopper paid."""
+    usd = "USD"
+    ctx = replace(
+        sample_context("order_confirmed", "en"),
+        lines=(
+            LineItem("Trail boot", 1, Money(Decimal("179.00"), usd)),
+            LineItem("Sock", 2, Money(Decimal("20.00"), usd)),
+        ),
+        discount=Money(Decimal("17.91"), usd),
+        discount_codes=("BOOTS10",),
+        shipping_fee=Money(Decimal("0.00"), usd),
+        tax=Money(Decimal("12.68"), usd),
+        order_total=Money(Decimal("193.77"), usd),
+    )
+    rendered = R.render(ctx)
+    text = " ".join(rendered.text.split())
+    assert "Discount (BOOTS10) -$17.91" in text
+    assert "Tax $12.68" in text and "Total $193.77" in text
+    html = rendered.html or ""
+    assert "BOOTS10" in html and "$12.68" in html and "$193.77" in html
+    included = R.render(
+        replace(ctx, taxes_included=True, order_total=Money(Decimal("181.09"), usd))
+    )
+    flat = " ".join(included.text.split())
+    assert "Total $181.09 Including tax $12.68" in flat and "Tax $12.68" not in flat

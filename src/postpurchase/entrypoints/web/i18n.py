@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,7 @@ from babel.dates import (
     format_time,
     get_timezone_name,
 )
+from babel.numbers import format_currency
 
 DEFAULT_LANGUAGE = "en"
 
@@ -145,6 +147,14 @@ EN: dict[str, str] = {
     "items.title": "Items",
     "items.unshipped": "Not shipped yet",
     "items.qty": "Quantity: {n}",
+    "summary.title": "Order summary",
+    "summary.subtotal": "Items",
+    "summary.discount": "Discount",
+    "summary.shipping": "Shipping",
+    "summary.tax": "Tax",
+    "summary.tax_included": "Including {amount} tax",
+    "summary.total": "Total paid",
+    "summary.presentment": "Charged as {amount}",
     "timeline.title": "Tracking history",
     "timeline.more.one": "Show full history ({n} update)",
     "timeline.more.other": "Show full history ({n} updates)",
@@ -292,6 +302,14 @@ ES: dict[str, str] = {
     "items.title": "Artículos",
     "items.unshipped": "Aún no enviados",
     "items.qty": "Cantidad: {n}",
+    "summary.title": "Resumen del pedido",
+    "summary.subtotal": "Artículos",
+    "summary.discount": "Descuento",
+    "summary.shipping": "Envío",
+    "summary.tax": "Impuestos",
+    "summary.tax_included": "Incluye {amount} de impuestos",
+    "summary.total": "Total pagado",
+    "summary.presentment": "Cobrado como {amount}",
     "timeline.title": "Historial de seguimiento",
     "timeline.more.one": "Ver todo el historial ({n} actualización)",
     "timeline.more.other": "Ver todo el historial ({n} actualizaciones)",
@@ -439,6 +457,14 @@ PT_BR: dict[str, str] = {
     "items.title": "Itens",
     "items.unshipped": "Ainda não enviados",
     "items.qty": "Quantidade: {n}",
+    "summary.title": "Resumo do pedido",
+    "summary.subtotal": "Itens",
+    "summary.discount": "Desconto",
+    "summary.shipping": "Frete",
+    "summary.tax": "Impostos",
+    "summary.tax_included": "Inclui {amount} de impostos",
+    "summary.total": "Total pago",
+    "summary.presentment": "Cobrado como {amount}",
     "timeline.title": "Histórico de rastreamento",
     "timeline.more.one": "Ver histórico completo ({n} atualização)",
     "timeline.more.other": "Ver histórico completo ({n} atualizações)",
@@ -586,6 +612,14 @@ FR: dict[str, str] = {
     "items.title": "Articles",
     "items.unshipped": "Pas encore expédiés",
     "items.qty": "Quantité : {n}",
+    "summary.title": "Récapitulatif de la commande",
+    "summary.subtotal": "Articles",
+    "summary.discount": "Remise",
+    "summary.shipping": "Livraison",
+    "summary.tax": "Taxes",
+    "summary.tax_included": "Dont {amount} de taxes",
+    "summary.total": "Total payé",
+    "summary.presentment": "Débité en {amount}",
     "timeline.title": "Historique du suivi",
     "timeline.more.one": "Voir tout l’historique ({n} mise à jour)",
     "timeline.more.other": "Voir tout l’historique ({n} mises à jour)",
@@ -733,6 +767,14 @@ DE: dict[str, str] = {
     "items.title": "Artikel",
     "items.unshipped": "Noch nicht versendet",
     "items.qty": "Menge: {n}",
+    "summary.title": "Bestellübersicht",
+    "summary.subtotal": "Artikel",
+    "summary.discount": "Rabatt",
+    "summary.shipping": "Versand",
+    "summary.tax": "Steuer",
+    "summary.tax_included": "Inkl. {amount} Steuer",
+    "summary.total": "Bezahlt",
+    "summary.presentment": "Abgerechnet als {amount}",
     "timeline.title": "Sendungsverlauf",
     "timeline.more.one": "Ganzen Verlauf anzeigen ({n} Meldung)",
     "timeline.more.other": "Ganzen Verlauf anzeigen ({n} Meldungen)",
@@ -887,6 +929,10 @@ class Translator:
         if start == end:
             return self.day(start)
         return str(format_interval(start, end, "MMMEd", locale=self.babel_locale))
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        """An amount as the shopper's locale writes it ("$181.09", "181,09 €")."""
+        return str(format_currency(amount, currency, locale=self.babel_locale))
 
     def date_with_year(self, value: date) -> str:
         return str(format_skeleton("yMMMd", value, locale=self.babel_locale))

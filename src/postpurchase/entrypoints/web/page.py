@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.status import NEEDS_ATTENTION, OrderStatus, ShipmentStatus, Substatus
 from postpurchase.domain.tracking import SYSTEM_SOURCE
+from postpurchase.entrypoints.web import order_summary
 from postpurchase.entrypoints.web.branding import Branding, CustomBlock, fill_url
 from postpurchase.entrypoints.web.estimates import Chosen, Estimator, choose
 from postpurchase.entrypoints.web.i18n import LANGUAGES, Translator
+from postpurchase.entrypoints.web.order_summary import OrderSummary
 
 VISIBLE_EVENTS = 6  # the rest of the history sits behind a <details> toggle
 VISIBLE_EVENTS_SPLIT = 3  # per parcel when an order ships in several
@@ -210,6 +212,7 @@ class TrackingPage:
     returns_url: str | None
     rating: Rating
     custom_block: CustomBlock | None
+    summary: OrderSummary | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -673,6 +676,7 @@ def build_page(
             options=tuple((n, t(f"rating.{n}")) for n in (1, 2, 3, 4, 5)),
         ),
         custom_block=branding.custom_block,
+        summary=order_summary.build(order, t),
     )
 
 
@@ -759,6 +763,7 @@ def page_json(page: TrackingPage) -> dict[str, Any]:
             for c in page.shipments
         ],
         "items": _items_json(page.all_items),
+        "summary": page.summary.as_json() if page.summary else None,
         "items_not_shipped": _items_json(page.unshipped),
         "returns_url": page.returns_url,
         "rating": {"allowed": page.rating.allowed, "score": page.rating.score},

@@ -172,7 +172,8 @@ async def tracking_webhook(source: str, request: Request, platform: PlatformDep)
 async def shopify_webhook(
     merchant_slug: str, request: Request, platform: PlatformDep, background: BackgroundTasks
 ) -> JSONResponse:
-    """Shopify topics orders/create, orders/updated, orders/cancelled, refunds/create,
+    """Shopify topics orders/create, orders/updated, orders/cancelled (full order snapshots:
+    the newest by `updated_at` wins, whatever the order of arrival), refunds/create,
     fulfillments/create and fulfillments/update, verified with `X-Shopify-Hmac-Sha256`
     against the secret you set (`PUT /api/v1/merchant/secrets`).
 
