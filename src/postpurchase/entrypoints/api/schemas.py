@@ -313,15 +313,38 @@ class CreatedOut(BaseModel):
 
 
 class EventResult(BaseModel):
-    ref: str
+    """What became of one tracking number's scans."""
+
+    ref: str = Field(
+        description='The items it came from: event indices ("0,2") in our format, the '
+        "tracker's id for AfterShip and EasyPost."
+    )
     tracking_number: str
-    result: str
-    new_events: int
-    duplicates: int
+    result: Literal["accepted", "unknown_tracking_number"] = Field(
+        description="unknown_tracking_number: no shipment of yours has it (nothing stored)."
+    )
+    new_events: int = Field(description="Scans stored for the first time.")
+    duplicates: int = Field(description="Scans already stored (a re-sent scan changes nothing).")
+
+
+class ItemError(BaseModel):
+    """One refused item; the other items of the request are still used."""
+
+    index: int = Field(description="The item's position in its array.")
+    id: str | None = Field(description="The item's own id, when it has one.")
+    field: str = Field(description='The field at fault, e.g. "events[3].occurred_at".')
+    error: str
 
 
 class BatchResult(BaseModel):
-    accepted: int
-    rejected: int
+    """The answer to a tracking webhook."""
+
+    accepted: int = Field(description="Scans of known tracking numbers: new plus duplicates.")
+    rejected: int = Field(default=0, description="Items refused (see `errors`).")
     results: list[EventResult]
-    errors: list[dict[str, Any]]
+    errors: list[ItemError]
+    duplicate: bool | None = Field(
+        default=None,
+        description="true when the source's delivery id was answered before (a retried "
+        "AfterShip or EasyPost delivery): nothing was done again.",
+    )

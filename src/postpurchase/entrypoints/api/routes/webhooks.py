@@ -23,6 +23,7 @@ from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.secrets import SecretKind
 from postpurchase.entrypoints import inbox
+from postpurchase.entrypoints.api import webhook_schemas
 from postpurchase.entrypoints.api.deps import PlatformDep, bearer_key
 from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.service_layer import merchant_secrets
@@ -95,7 +96,7 @@ def _authenticate(
     return merchant
 
 
-@router.post("/tracking/{source}")
+@router.post("/tracking/{source}", **webhook_schemas.TRACKING_ROUTE)
 async def tracking_webhook(source: str, request: Request, platform: PlatformDep) -> JSONResponse:
     """Batches of scans. `source` is `postpurchase` (our format), `aftership` or `easypost`.
 
