@@ -161,3 +161,21 @@ def test_sweep_flags_quiet_shipments_per_carrier(env) -> None:
     assert any(type(e).__name__ == "ShipmentDelayed" for e in uow.outbox)
     assert bus.handle(commands.SweepStaleShipments(m, T0 + timedelta(days=31))) == 1
     assert uow.shipments.items[sid].status is ShipmentStatus.EXPIRED
+
+
+def test_a_number_pasted_with_words_around_it_is_stored_as_the_number() -> None:
+    uow, clock = FakeUnitOfWork(), FakeClock()
+    merchant, *_ = handlers.create_merchant(uow, clock, "Paste Shop")
+    created = handlers.place_order(place_order(merchant.id), uow, clock)
+    shipment = handlers.create_shipment(
+        commands.CreateShipment(
+            merchant.id, created.id, "Tracking #: 1z999aa10123456784 (UPS)", carrier=None
+        ),
+        uow,
+        clock,
+    )
+    stored = uow.shipments.get(merchant.id, shipment.id)
+    assert stored is not None
+    assert (stored.tracking_number, stored.carrier, stored.tracking_valid) == (
+        "1Z999AA10123456784", "ups", True,
+    )  # fmt: skip

@@ -258,11 +258,14 @@ def record_fulfillment(
 
 def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock: Clock) -> Created:
     """Idempotent by (order, tracking number) and by the store's fulfilment id."""
-    number = normalise(cmd.tracking_number)
-    if not number:
-        raise InvalidInput("tracking number must not be empty", field="tracking_number")
     if cmd.carrier is not None and cmd.carrier not in CARRIERS:
         raise InvalidInput(f"unknown carrier {cmd.carrier!r}", field="carrier")
+    # A number pasted with words around it ("Tracking #: 1z999… (UPS)") is stored as the
+    # number detection found in it; one no format fits is stored as typed, normalised.
+    detection = detect(cmd.tracking_number, cmd.carrier)
+    number = detection.number if detection.format else normalise(cmd.tracking_number)
+    if not number:
+        raise InvalidInput("tracking number must not be empty", field="tracking_number")
     with uow:
         order = uow.orders.get(cmd.merchant_id, cmd.order_id, lock=True)
         if order is None:
@@ -279,7 +282,6 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
         facts = cmd.facts
         if cmd.keep_unmatched:
             facts = replace(facts, unmatched_lines=tuple(_unmatched(order, cmd.lines)))
-        detection = detect(number, cmd.carrier)
         now = clock.now()
         shipment = Shipment(
             id=new_id(),
