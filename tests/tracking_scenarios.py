@@ -20,6 +20,7 @@ from postpurchase.domain import commands
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.money import Money
+from postpurchase.domain.order_details import Discount, OrderDetails, OrderTotals
 from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.domain.status import ShipmentStatus as S
 from postpurchase.domain.tracking import Location, TrackingEvent
@@ -199,6 +200,19 @@ LINES = (
 )
 
 
+# A delivered order paid with a code and sales tax, so the page's summary shows every row.
+_USD = "USD"
+_DISCOUNTED: dict[str, Any] = {
+    "totals": OrderTotals.derived(
+        Money(Decimal("169.00"), _USD), Money.zero(_USD), Money(Decimal("6.95"), _USD),
+        tax=Money(Decimal("13.69"), _USD), order_discounts=Money(Decimal("16.90"), _USD),
+    ),
+    "details": OrderDetails(
+        discounts=(Discount("code", "WELCOME10", Money(Decimal("16.90"), _USD)),)
+    ),
+}  # fmt: skip
+
+
 def order(
     platform: Platform, merchant_id: str, kind: str, *, locale: str = "en", **kw: Any
 ) -> Seeded:
@@ -221,6 +235,7 @@ def order(
         placed_at=NOW - timedelta(days=4, hours=3),
         promise=Promise(TODAY + timedelta(days=1), TODAY - timedelta(days=1)),
         timezone=kw.pop("timezone", None),
+        **(_DISCOUNTED if kind == "delivered" else {}),
     )
     bus = platform.bus()
     created = bus.handle(cmd)
