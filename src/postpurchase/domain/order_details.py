@@ -10,9 +10,11 @@ API call, a CSV without the columns) they are derived from the lines once, at in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.errors import InvalidInput
@@ -137,6 +139,55 @@ class OrderTotals:
             paid=paid if paid is not None else grand,
             taxes_included=taxes_included,
         )
+
+
+class _LineDiscount(Protocol):
+    @property
+    def discount(self) -> Money | None: ...
+
+
+class PricedLine(Protocol):
+    """What the totals need of a line (an ``OrderLineInput`` or an ``OrderLine``)."""
+
+    @property
+    def unit_price(self) -> Money: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def facts(self) -> _LineDiscount: ...
+
+
+def stated_totals(
+    lines: Sequence[PricedLine],
+    shipping: Money,
+    discounts: Sequence[Discount] = (),
+    *,
+    tax: Money | None = None,
+    taxes_included: bool = False,
+    grand_total: Money | None = None,
+    paid: Money | None = None,
+) -> OrderTotals:
+    """The order's money as a caller states it (an API body, a CSV's rows), the same for all.
+
+    Lines are at list price and carry the discounts allocated to them; ``discounts`` on lines
+    (each "what it took off the order in total") that exceed what the lines carry reduce the
+    subtotal too; ``shipping`` is what was paid for it. A given ``grand_total`` / ``paid`` is
+    kept exactly; what is not given is derived (``paid`` defaults to the total).
+    """
+    currency = shipping.currency
+    zero = Money.zero(currency)
+    gross = total([line.unit_price * line.quantity for line in lines], currency)
+    line_discounts = total([line.facts.discount or zero for line in lines], currency)
+    order_level = total([d.amount for d in discounts if d.target == "lines"], currency)
+    extra = order_level - line_discounts if order_level > line_discounts else zero
+    derived = OrderTotals.derived(
+        gross, line_discounts, shipping,
+        tax=tax, taxes_included=taxes_included, order_discounts=extra,
+    )  # fmt: skip
+    if grand_total is None and paid is None:
+        return derived
+    grand = grand_total if grand_total is not None else derived.total
+    return replace(derived, total=grand, paid=paid if paid is not None else grand)
 
 
 @dataclass(frozen=True, slots=True)

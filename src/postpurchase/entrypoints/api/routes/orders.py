@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -13,8 +12,14 @@ from postpurchase.adapters.db import read_models
 from postpurchase.domain import commands
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.errors import NotFound
-from postpurchase.domain.money import Money, total
-from postpurchase.domain.order_details import Discount, OrderDetails, OrderTotals, service_level_of
+from postpurchase.domain.money import Money
+from postpurchase.domain.order_details import (
+    Discount,
+    OrderDetails,
+    OrderTotals,
+    service_level_of,
+    stated_totals,
+)
 from postpurchase.domain.orders import LineFacts, OrderLineInput, Promise
 from postpurchase.domain.status import OrderStatus
 from postpurchase.entrypoints.api import presenters, schemas
@@ -93,22 +98,15 @@ def api_totals(
 ) -> OrderTotals:
     """The order's money: as given where the caller gave it, derived where not."""
     currency = shipping.currency
-    zero = Money.zero(currency)
-    gross = total([li.unit_price * li.quantity for li in lines], currency)
-    line_discounts = total([li.facts.discount or zero for li in lines], currency)
-    # Order-level discounts on lines not already allocated to lines[].discount.
-    order_level = total([d.amount for d in discounts if d.target == "lines"], currency)
-    extra = order_level - line_discounts if order_level > line_discounts else zero
-    derived = OrderTotals.derived(
-        gross, line_discounts, shipping,
-        tax=Money(body.tax, currency) if body.tax is not None else None,
-        taxes_included=body.taxes_included, order_discounts=extra,
+
+    def m(amount: Decimal | None) -> Money | None:
+        return None if amount is None else Money(amount, currency)
+
+    return stated_totals(
+        lines, shipping, discounts,
+        tax=m(body.tax), taxes_included=body.taxes_included,
+        grand_total=m(body.total), paid=m(body.paid),
     )  # fmt: skip
-    if body.total is None and body.paid is None:
-        return derived
-    grand = Money(body.total, currency) if body.total is not None else derived.total
-    paid = Money(body.paid, currency) if body.paid is not None else grand
-    return replace(derived, total=grand, paid=paid)
 
 
 @router.post("/orders", response_model=schemas.OrderOut, status_code=201)
