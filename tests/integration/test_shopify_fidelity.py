@@ -196,3 +196,15 @@ def test_bad_input_is_refused_naming_the_field(shop) -> None:
         )  # fmt: skip
         assert r.status_code == 422, r.text
         assert r.json()["field"] == field
+
+
+def test_a_shopper_who_paid_in_another_currency_sees_that_currency(shop) -> None:
+    payload = load("shopify_order.json")  # a USD shop; the shopper paid in CAD
+    order = shop.order(shop.deliver("orders/create", payload)["order_id"])
+    shown = payload["total_price_set"]["presentment_money"]
+    assert order["currency"] == "USD"  # the merchant's books stay in the shop's currency
+    assert order["totals"]["presentment"] == {"amount": shown["amount"], "currency": "CAD"}
+    token = urlsplit(order["tracking_url"]).path.rsplit("/", 1)[1]
+    summary = shop.client.get(f"/api/v1/public/track/{token}").json()["summary"]
+    assert summary["currency"] == "CAD" and summary["total"] == shown["amount"]
+    assert all("CA$" in row["amount"] for row in summary["rows"])

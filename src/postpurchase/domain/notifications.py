@@ -744,7 +744,7 @@ class Message:
 class LineItem:
     name: str
     quantity: int
-    subtotal: Money
+    subtotal: Money | None  # None: the order is shown in another currency than its prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -777,6 +777,7 @@ class MessageContext:
     pickup_until: date | None = None
     remedy: str | None = None
     # The order's money as the shopper paid it: lines are at list price, then these rows.
+    items_total: Money | None = None  # the lines at list price (shown when lines have none)
     discount: Money | None = None  # every discount, when there was one
     discount_codes: tuple[str, ...] = ()
     tax: Money | None = None  # when there was tax

@@ -206,7 +206,32 @@ class OrderDetails:
     fulfillment_status: str | None = None  # the store's: null, partial, fulfilled...
     presentment_currency: str | None = None  # what the shopper saw, when not the shop's
     presentment_total: Money | None = None
+    # The same money in the shopper's currency, row by row, when the store gives it (the
+    # order itself is kept in the shop's currency, for the merchant's books): shopper-facing
+    # pages and messages show these, as the shopper paid.
+    presentment_totals: OrderTotals | None = None
+    presentment_items: Money | None = None  # the lines at list price, in that currency
     discounts: tuple[Discount, ...] = ()
     shipping_lines: tuple[ShippingLine, ...] = ()
     tax_lines: tuple[TaxLine, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)  # source-specific ids (admin gid...)
+
+
+def as_the_shopper_paid(
+    items: Money, totals: OrderTotals, details: OrderDetails
+) -> tuple[Money, OrderTotals, bool]:
+    """``(items at list price, totals, converted)`` in the currency the shopper paid in.
+
+    ``items`` and ``totals`` are the order's own (the shop's currency); when the store gave
+    the same money in the shopper's currency (Shopify's presentment money), that is what a
+    shopper-facing page or message shows, and ``converted`` says the per-line prices (kept
+    in the shop's currency only) must not be shown beside it.
+    """
+    shown, shown_items = details.presentment_totals, details.presentment_items
+    if (
+        shown is not None
+        and shown_items is not None
+        and shown.total.currency != totals.total.currency
+    ):
+        return shown_items, shown, True
+    return items, totals, False

@@ -62,6 +62,7 @@ from postpurchase.domain.notifications import (
     webhook_event_type,
     zone,
 )
+from postpurchase.domain.order_details import as_the_shopper_paid
 from postpurchase.domain.orders import Order
 from postpurchase.domain.shipments import Shipment
 from postpurchase.domain.status import OrderStatus
@@ -463,9 +464,12 @@ class NotificationService:
             )
             pickup_until = since.date() + timedelta(days=prefs.pickup_hold_days)
         shown = [li for li in order.lines if not li.facts.removed]
+        items, paid, converted = as_the_shopper_paid(
+            total([li.subtotal for li in shown], order.currency), order.money, order.details
+        )
         # What the lines' list prices lose to discounts; shipping discounts are already out
-        # of the shipping fee, so lines - discount + shipping (+ tax) = total.
-        discount = total([li.subtotal for li in shown], order.currency) - order.money.subtotal
+        # of the shipping fee, so items - discount + shipping (+ tax) = total.
+        discount = items - paid.subtotal
         return MessageContext(
             flow=msg.flow,
             channel=msg.channel,
@@ -475,9 +479,12 @@ class NotificationService:
             branding=prefs.branding,
             customer_name=order.shipping_address.name,
             order_number=order.number,
-            order_total=order.total,
-            shipping_fee=order.shipping_fee,
-            lines=tuple(LineItem(li.name, li.quantity, li.subtotal) for li in shown),
+            order_total=paid.total,
+            shipping_fee=paid.shipping,
+            lines=tuple(
+                LineItem(li.name, li.quantity, None if converted else li.subtotal) for li in shown
+            ),
+            items_total=items,
             placed_at=order.placed_at,
             tracking_url=f"{base}/t/{order.tracking_token}",
             unsubscribe_url=(
@@ -499,8 +506,8 @@ class NotificationService:
             pickup_until=pickup_until,
             discount=discount if discount.amount > 0 else None,
             discount_codes=tuple(d.code for d in order.details.discounts if d.code),
-            tax=order.money.tax if order.money.tax.amount else None,
-            taxes_included=order.money.taxes_included,
+            tax=paid.tax if paid.tax.amount else None,
+            taxes_included=paid.taxes_included,
             remedy=prefs.remedy.get(msg.flow),
         )
 

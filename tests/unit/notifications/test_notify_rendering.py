@@ -126,3 +126,18 @@ def test_the_order_summary_shows_money_as_the_shopper_paid_it() -> None:
     )
     flat = " ".join(included.text.split())
     assert "Total $181.09 Including tax $12.68" in flat and "Tax $12.68" not in flat
+
+
+def test_an_order_shown_in_the_shoppers_currency_lists_lines_without_shop_prices() -> None:
+    cad = "CAD"
+    ctx = replace(
+        sample_context("order_confirmed", "en"),
+        lines=(LineItem("Trail boot", 1, None), LineItem("Sock", 2, None)),
+        items_total=Money(Decimal("161.15"), cad),
+        shipping_fee=Money(Decimal("10.26"), cad),
+        tax=Money(Decimal("20.95"), cad),
+        order_total=Money(Decimal("192.36"), cad),
+    )
+    text = " ".join(R.render(ctx).text.split())
+    assert "1 x Trail boot 2 x Sock Your items CA$161.15" in text
+    assert "Total CA$192.36" in text and "$0" not in text

@@ -68,6 +68,19 @@ def totals_from(row: Mapping[str, Any], currency: str) -> OrderTotals | None:
     )
 
 
+def _totals_doc(t: OrderTotals | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {**{k: str(v) for k, v in totals_columns(t).items() if k != "taxes_included"},
+            "shipping": str(t.shipping.amount), "taxes_included": t.taxes_included}  # fmt: skip
+
+
+def _totals_from(doc: Mapping[str, Any] | None, currency: str) -> OrderTotals | None:
+    if not doc:
+        return None
+    return totals_from({**doc, "shipping_fee": doc["shipping"]}, currency)
+
+
 def details_doc(d: OrderDetails) -> dict[str, Any]:
     return {
         "customer_name": d.customer_name,
@@ -82,6 +95,8 @@ def details_doc(d: OrderDetails) -> dict[str, Any]:
         "fulfillment_status": d.fulfillment_status,
         "presentment_currency": d.presentment_currency,
         "presentment_total": _amount(d.presentment_total),
+        "presentment_totals": _totals_doc(d.presentment_totals),
+        "presentment_items": _amount(d.presentment_items),
         "discounts": [
             {
                 "kind": x.kind,
@@ -131,6 +146,8 @@ def details_from(doc: Mapping[str, Any] | None, currency: str) -> OrderDetails:
         fulfillment_status=doc.get("fulfillment_status"),
         presentment_currency=shown,
         presentment_total=_money(doc.get("presentment_total"), shown) if shown else None,
+        presentment_totals=_totals_from(doc.get("presentment_totals"), shown) if shown else None,
+        presentment_items=_money(doc.get("presentment_items"), shown) if shown else None,
         discounts=tuple(
             Discount(
                 kind=x["kind"],

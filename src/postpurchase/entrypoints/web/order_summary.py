@@ -2,7 +2,8 @@
 
 Rows are the lines at list price, the discount (with its codes), shipping and tax (when
 prices exclude it), and the total exactly as stored: the page never recomputes money the
-store computed. Built from the page's own order read (no extra query).
+store computed. In the currency the shopper paid in (Shopify's presentment money) when the
+store gave it. Built from the page's own order read (no extra query).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from postpurchase.adapters.db import order_codec as codec
-from postpurchase.domain.money import Money
+from postpurchase.domain.money import Money, total
+from postpurchase.domain.order_details import as_the_shopper_paid
 from postpurchase.domain.orders import OrderLineInput, derive_totals
 from postpurchase.entrypoints.web.i18n import Translator
 
@@ -28,7 +30,7 @@ class SummaryRow:
 @dataclass(frozen=True, slots=True)
 class OrderSummary:
     rows: tuple[SummaryRow, ...]
-    notes: tuple[str, ...]  # "Including $12.68 tax", "Charged as CA$192.36"
+    notes: tuple[str, ...]  # "Including $12.68 tax"
     total: Money
 
     def as_json(self) -> dict[str, Any]:
@@ -43,36 +45,30 @@ class OrderSummary:
 def build(order: Mapping[str, Any], t: Translator) -> OrderSummary:
     cur = order["currency"]
     details = codec.details_from(order.get("details"), cur)
-    totals = codec.totals_from(order, cur)
-    shown = [li for li in order["lines"] if not (li.get("facts") or {}).get("removed")]
-    gross = sum((Decimal(li["unit_price"]) * li["quantity"] for li in shown), Decimal(0))
-    if totals is None:  # stored before totals were: the lines say it all
-        lines = [
-            OrderLineInput(
-                li["sku"], li["name"], li["quantity"], Money(Decimal(li["unit_price"]), cur)
-            )
-            for li in shown
-        ]
-        totals = derive_totals(lines, Money(Decimal(order["shipping_fee"]), cur))
+    lines = [
+        OrderLineInput(li["sku"], li["name"], li["quantity"], Money(Decimal(li["unit_price"]), cur))
+        for li in order["lines"]
+        if not (li.get("facts") or {}).get("removed")
+    ]
+    gross = total([li.unit_price * li.quantity for li in lines], cur)
+    stored = codec.totals_from(order, cur)
+    totals = stored or derive_totals(lines, Money(Decimal(order["shipping_fee"]), cur))
+    items, paid, _ = as_the_shopper_paid(gross, totals, details)
 
-    def fmt(amount: Decimal) -> str:
-        return t.money(Money(amount, cur).rounded().amount, cur)
+    def fmt(amount: Money) -> str:
+        return t.money(amount.rounded().amount, amount.currency)
 
-    rows = [SummaryRow(t("summary.subtotal"), fmt(gross))]
-    discount = gross - totals.subtotal.amount
-    if discount > 0:
+    rows = [SummaryRow(t("summary.subtotal"), fmt(items))]
+    discount = items - paid.subtotal
+    if discount.amount > 0:
         codes = ", ".join(d.code for d in details.discounts if d.code)
         label = t("summary.discount") + (f" ({codes})" if codes else "")
         rows.append(SummaryRow(label, "−" + fmt(discount), "discount"))
-    rows.append(SummaryRow(t("summary.shipping"), fmt(totals.shipping.amount)))
+    rows.append(SummaryRow(t("summary.shipping"), fmt(paid.shipping)))
     notes: list[str] = []
-    if totals.tax.amount and not totals.taxes_included:
-        rows.append(SummaryRow(t("summary.tax"), fmt(totals.tax.amount)))
-    elif totals.tax.amount:
-        notes.append(t("summary.tax_included", amount=fmt(totals.tax.amount)))
-    rows.append(SummaryRow(t("summary.total"), fmt(totals.total.amount), "total"))
-    presented = details.presentment_total
-    if presented is not None and presented.currency != cur:
-        amount = t.money(presented.rounded().amount, presented.currency)
-        notes.append(t("summary.presentment", amount=amount))
-    return OrderSummary(tuple(rows), tuple(notes), totals.total)
+    if paid.tax.amount and not paid.taxes_included:
+        rows.append(SummaryRow(t("summary.tax"), fmt(paid.tax)))
+    elif paid.tax.amount:
+        notes.append(t("summary.tax_included", amount=fmt(paid.tax)))
+    rows.append(SummaryRow(t("summary.total"), fmt(paid.total), "total"))
+    return OrderSummary(tuple(rows), tuple(notes), paid.total)

@@ -4,7 +4,7 @@ REST/GraphQL backfill in the REST shape) as complete ``PlaceOrder`` snapshots.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -181,6 +181,24 @@ def _details(
     )
 
 
+def _with_presentment(order: Mapping[str, Any], details: OrderDetails, shown: str) -> OrderDetails:
+    """The order's money again in the currency the shopper paid in, from the
+    ``*_set.presentment_money`` amounts; unchanged when the payload lacks some of them."""
+    prices = Prices(shown, presentment=True)
+    try:
+        lines = _lines(order, prices)
+        fee = order_money.shipping_paid(order, order_money.shipping_lines(order, prices), prices)
+        totals = order_money.totals(order, prices, fee)
+    except InvalidInput:
+        return details
+    if totals is None:
+        return details
+    items = total([li.unit_price * li.quantity for li in lines if not li.facts.removed], shown)
+    return replace(
+        details, presentment_totals=totals, presentment_items=items, presentment_total=totals.total
+    )
+
+
 def _customer_name(order: Mapping[str, Any], address: Address) -> str | None:
     if address.name:
         return address.name
@@ -224,6 +242,9 @@ def parse_order(
     if number is None and order.get("order_number") is not None:
         number = f"#{order['order_number']}"
     customer_name = _customer_name(order, address)
+    details = _details(order, prices, shop_currency, shipping, customer_name)
+    if details.presentment_currency and not use_presentment_currency:
+        details = _with_presentment(order, details, details.presentment_currency)
     return PlaceOrder(
         merchant_id=merchant_id,
         external_id=external_id,
@@ -239,7 +260,7 @@ def parse_order(
         placed_at=placed_at,
         source=SOURCE,
         totals=order_money.totals(order, prices, fee),
-        details=_details(order, prices, shop_currency, shipping, customer_name),
+        details=details,
         source_updated_at=timestamp(order, "updated_at", "updated_at"),
         cancelled_at=timestamp(order, "cancelled_at", "cancelled_at"),
         cancel_reason=text(order, "cancel_reason"),
