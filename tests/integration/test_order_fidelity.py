@@ -224,3 +224,29 @@ def test_totals_are_decimal_exact_whatever_the_amounts() -> None:
         assert inc.total.amount == sum(prices, Decimal(0)) + shipping
 
     check()
+
+
+def test_the_shipping_method_the_shopper_chose_moves_the_delivery_estimate(api) -> None:
+    """An unshipped order's estimate comes from the delivery-date rules; "Next Day Air" at
+    checkout must give an earlier date than "Standard" to the same address."""
+    _, _, client = api
+    placed = "2026-11-02T10:00:00-05:00"
+    estimates = {}
+    for title in ("Standard shipping", "UPS Next Day Air"):
+        b = body(shipping_method={"title": title}, placed_at=placed)
+        order = client.post("/api/v1/orders", json=b).json()
+        token = order["tracking_url"].rsplit("/", 1)[1]
+        page = client.get(f"/api/v1/public/track/{token}").json()
+        estimates[title] = page["estimate"]["end"]
+    assert estimates["UPS Next Day Air"] < estimates["Standard shipping"]
+
+
+def test_service_levels_for_the_estimate() -> None:
+    from postpurchase.domain.order_details import ServiceLevel, estimate_service
+
+    assert estimate_service("UPS Next Day Air", None) == "express"
+    assert estimate_service(None, ServiceLevel.NEXT_DAY) == "express"
+    assert estimate_service("manual", ServiceLevel.EXPRESS) == "express"  # Shopify's handle
+    assert estimate_service("Ground", ServiceLevel.EXPRESS) is None  # the parcel's service wins
+    assert estimate_service(None, ServiceLevel.STANDARD) is None
+    assert estimate_service(None, None) is None

@@ -48,6 +48,18 @@ _LEVEL_WORDS: tuple[tuple[ServiceLevel, tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 
+FAST_LEVELS = frozenset({ServiceLevel.EXPRESS, ServiceLevel.NEXT_DAY, ServiceLevel.SAME_DAY})
+
+
+def estimate_service(shipment_service: str | None, level: ServiceLevel | None) -> str | None:
+    """The service name the delivery-date rules look up (their tables know ``express`` and
+    the default): from the carrier's service when the parcel has one ("UPS Next Day Air",
+    "Priority Mail Express"), else from what the shopper chose at checkout."""
+    chosen = service_level_of(shipment_service) if shipment_service else None
+    chosen = chosen or level
+    return "express" if chosen in FAST_LEVELS else None
+
+
 def service_level_of(title: str | None, code: str | None = None) -> ServiceLevel | None:
     """Map a store's shipping method ("UPS Next Day Air", "Free shipping", "Local pickup")
     onto a service level; None when nothing in it says how fast."""

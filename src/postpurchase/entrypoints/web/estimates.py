@@ -23,6 +23,7 @@ from typing import Any
 
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.errors import DomainError
+from postpurchase.domain.order_details import ServiceLevel, estimate_service
 from postpurchase.domain.status import ShipmentStatus, Substatus
 from postpurchase.domain.tracking import Location, TrackingState
 
@@ -92,6 +93,11 @@ class RulesEstimator:
 engine_estimator = RulesEstimator()
 
 
+def _service_level(details: Mapping[str, Any] | None) -> ServiceLevel | None:
+    raw = str((details or {}).get("service_level"))
+    return ServiceLevel(raw) if raw in ServiceLevel._value2member_map_ else None
+
+
 def _rules_and_live(
     order: Mapping[str, Any], shipment: Mapping[str, Any] | None, now: datetime
 ) -> EngineEstimate | None:
@@ -112,7 +118,10 @@ def _rules_and_live(
             ordered_at=order["placed_at"].astimezone(now.tzinfo),
             origin=origin,
             carrier=shipment.get("carrier") if shipment else None,
-            service=shipment.get("service") if shipment else None,
+            service=estimate_service(
+                shipment.get("service") if shipment else None,
+                _service_level(order.get("details")),
+            ),
         )
         purchase = edd.rules_estimate(
             request, origin_calendar=origin_cal, destination_calendar=dest_cal
