@@ -194,6 +194,15 @@ class Order:
     def line_for_sku(self, sku: str) -> OrderLine | None:
         return next((line for line in self.lines if line.sku == sku), None)
 
+    def line_named(self, external_id: str | None, sku: str) -> OrderLine | None:
+        """The line a store means (in a fulfilment, a refund): by its own line id when it
+        gives one (a SKU may repeat, or be missing), else by SKU."""
+        if external_id:
+            for line in self.lines:
+                if line.facts.external_id == external_id:
+                    return line
+        return self.line_for_sku(sku)
+
     def is_newer(self, source_updated_at: datetime | None) -> bool:
         """Whether a snapshot the store stamped ``source_updated_at`` is newer than what we
         hold. Unstamped snapshots never replace anything (first write wins)."""

@@ -318,20 +318,11 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
         return Created(shipment.id, created=True)
 
 
-def _order_line(order: Order, wanted: commands.ShipmentLineInput) -> OrderLine | None:
-    """The order line a store's shipped line is: by the store's line id, else by SKU."""
-    if wanted.line_external_id:
-        for line in order.lines:
-            if line.facts.external_id == wanted.line_external_id:
-                return line
-    return order.line_for_sku(wanted.sku)
-
-
 def _unmatched(order: Order, wanted: Iterable[commands.ShipmentLineInput]) -> list[UnmatchedLine]:
     return [
         UnmatchedLine(w.sku, w.quantity, w.title, w.line_external_id)
         for w in wanted
-        if _order_line(order, w) is None
+        if order.line_named(w.line_external_id, w.sku) is None
     ]
 
 
@@ -351,7 +342,7 @@ def _shipment_lines(
             already[sl.line_id] += sl.quantity
     lines: list[ShipmentLine] = []
     for i, w in enumerate(wanted):
-        line = _order_line(order, w)
+        line = order.line_named(w.line_external_id, w.sku)
         if line is None:
             if lenient:
                 continue

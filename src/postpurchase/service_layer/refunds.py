@@ -5,18 +5,9 @@ from __future__ import annotations
 from postpurchase.domain import commands, events
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.ids import new_id
-from postpurchase.domain.orders import Order, OrderLine
 from postpurchase.domain.refunds import Refund, RefundLine
 from postpurchase.service_layer.ports import Clock
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
-
-
-def _line(order: Order, wanted: commands.RefundLineInput) -> OrderLine | None:
-    if wanted.line_external_id:
-        for line in order.lines:
-            if line.facts.external_id == wanted.line_external_id:
-                return line
-    return order.line_for_sku(wanted.sku)
 
 
 def record_refund(cmd: commands.RecordRefund, uow: AbstractUnitOfWork, clock: Clock) -> bool:
@@ -43,7 +34,7 @@ def record_refund(cmd: commands.RecordRefund, uow: AbstractUnitOfWork, clock: Cl
             shipping=cmd.shipping,
             lines=tuple(
                 RefundLine(
-                    line.id if (line := _line(order, w)) else None,
+                    line.id if (line := order.line_named(w.line_external_id, w.sku)) else None,
                     w.sku,
                     w.quantity,
                     w.amount,
