@@ -10,6 +10,7 @@ from postpurchase.domain.events import Event
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
+from postpurchase.domain.privacy import ErasureReport
 from postpurchase.domain.refunds import Refund
 from postpurchase.domain.secrets import MerchantSecret, SecretKind
 from postpurchase.domain.shipments import Shipment, ShipmentRef
@@ -88,6 +89,19 @@ class FakeRefunds:
 
     def for_order(self, merchant_id: str, order_id: str) -> list[Refund]:
         return [r for (m, o, _), r in self.items.items() if (m, o) == (merchant_id, order_id)]
+
+
+class FakeCustomerData:
+    """Counts erasures; the SQL store's effects are tested against real databases."""
+
+    def __init__(self) -> None:
+        self.erased: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def erase(
+        self, merchant_id: str, email: str, order_external_ids: Sequence[str]
+    ) -> ErasureReport:
+        self.erased.append((merchant_id, email, tuple(order_external_ids)))
+        return ErasureReport()
 
 
 class FakeCustomers:
@@ -268,6 +282,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.merchants = FakeMerchants()
         self.secrets = FakeSecrets()
         self.refunds = FakeRefunds()
+        self.privacy = FakeCustomerData()
         self.customers = FakeCustomers()
         self.orders = FakeOrders()
         self.shipments = FakeShipments()

@@ -175,3 +175,13 @@ class RecordFulfillment(Command):
     cancelled: bool = False
     tracking_urls: tuple[str, ...] = ()  # one per tracking number, in the same order
     facts: ShipmentFacts = field(default_factory=ShipmentFacts)
+
+
+@dataclass(frozen=True, slots=True)
+class EraseCustomer(Command):
+    """Pseudonymise everything that identifies one shopper of the merchant: the orders placed
+    with ``email`` (and those the store names in ``order_external_ids``)."""
+
+    email: str
+    order_external_ids: tuple[str, ...] = ()
+    requested_by: str = "api"  # api | cli | shopify (customers/redact)

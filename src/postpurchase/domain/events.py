@@ -118,3 +118,12 @@ class UnrecognisedCarrierCode(Event):
     carrier: str | None
     code: str | None
     shipment_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerErased(Event):
+    """Bookkeeping: a shopper's data was pseudonymised (no personal data in the event)."""
+
+    orders: int
+    requested_by: str
+    erased_at: datetime

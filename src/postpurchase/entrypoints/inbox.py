@@ -16,6 +16,7 @@ backoff. Outcomes:
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,9 @@ from postpurchase.adapters.storefronts import shopify
 from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
 from postpurchase.domain.errors import DomainError, NotFound
+from postpurchase.domain.privacy import ErasureReport
 from postpurchase.domain.shipments import ShipmentFacts
+from postpurchase.service_layer.handlers import Created, FulfillmentResult
 
 logger = logging.getLogger(__name__)
 
@@ -65,21 +68,21 @@ def translate(item_topic: str | None, body: bytes, merchant_id: str) -> Any:
                 carrier_name=parsed.tracking_company,
             ),
         )
-    return parsed  # PlaceOrder (orders/create, updated, cancelled) or RecordRefund
+    return parsed  # PlaceOrder (orders/*), RecordRefund, or EraseCustomer (customers/redact)
 
 
 def _outcome(result: Any) -> dict[str, Any]:
-    if result is None or isinstance(result, bool):
-        return {"result": "processed", "changed": bool(result)}
-    if hasattr(result, "shipments"):  # FulfillmentResult
+    if isinstance(result, FulfillmentResult):
         return {
             "result": "processed",
             "shipment_ids": [c.id for c in result.shipments],
             "warnings": list(result.warnings),
         }
-    if hasattr(result, "created"):  # Created
+    if isinstance(result, ErasureReport):
+        return {"result": "processed", "erased": asdict(result)}
+    if isinstance(result, Created):
         return {"result": "processed", "order_id": result.id, "created": result.created}
-    return {"result": "processed"}
+    return {"result": "processed", "changed": bool(result)}
 
 
 def process(platform: Platform, item: InboxItem) -> dict[str, Any]:

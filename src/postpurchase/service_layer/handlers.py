@@ -21,6 +21,7 @@ from postpurchase.domain.status import OrderStatus
 from postpurchase.domain.tracking import TrackingEvent
 from postpurchase.service_layer.merchant_secrets import new_tracking_secret, store_secrets
 from postpurchase.service_layer.ports import Clock
+from postpurchase.service_layer.privacy import erase_customer
 from postpurchase.service_layer.refunds import record_refund
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -601,6 +602,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
     commands.FoldTracking: fold_tracking,
     commands.SweepStaleShipments: sweep_stale_shipments,
     commands.RecordRefund: record_refund,
+    commands.EraseCustomer: erase_customer,
 }
 
 EVENT_HANDLERS: dict[type[events.Event], list[Callable[..., Any]]] = {}

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
+from postpurchase.domain.privacy import ErasureReport
 from postpurchase.domain.refunds import Refund
 from postpurchase.domain.secrets import MerchantSecret, SecretKind
 from postpurchase.domain.shipments import Shipment, ShipmentRef
@@ -61,6 +62,16 @@ class RefundRepository(Protocol):
         ...
 
     def for_order(self, merchant_id: str, order_id: str) -> list[Refund]: ...
+
+
+class CustomerData(Protocol):
+    """Everything stored about one shopper of a merchant, across tables."""
+
+    def erase(
+        self, merchant_id: str, email: str, order_external_ids: Sequence[str]
+    ) -> ErasureReport:
+        """Pseudonymise (see ``domain.privacy``); the orders stay for the KPIs."""
+        ...
 
 
 class MerchantRepository(Protocol):

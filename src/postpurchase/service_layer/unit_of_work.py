@@ -25,12 +25,16 @@ class AbstractUnitOfWork(abc.ABC):
     tracking: ports.TrackingEventStore
     receipts: ports.WebhookReceipts
     counters: ports.Counters
+    privacy: ports.CustomerData
 
     def __init__(self) -> None:
         self._published: list[Event] = []
         # Set by a handler that committed work for the worker other than outbox events
         # (deferred tracking scans); the bus then nudges the worker, and resets it.
         self.worker_needed = False
+        # Events a handler raises that belong to no aggregate (bookkeeping such as an
+        # erasure); written to the outbox with the rest on commit.
+        self.raised: list[Event] = []
 
     def __enter__(self) -> Self:
         return self  # events committed earlier stay queued until collect_new_events()
@@ -44,7 +48,8 @@ class AbstractUnitOfWork(abc.ABC):
         self.rollback()
 
     def commit(self) -> None:
-        fresh = list(self._drain_aggregate_events())
+        fresh = [*self._drain_aggregate_events(), *self.raised]
+        self.raised = []
         self._write_outbox(fresh)
         self._commit()
         self._published.extend(fresh)

@@ -13,6 +13,7 @@ from postpurchase.bootstrap import Platform
 from postpurchase.entrypoints.api import problems, webhook_schemas
 from postpurchase.entrypoints.api.deps import KeyCache
 from postpurchase.entrypoints.api.routes import (
+    customers,
     docs,
     health,
     merchant,
@@ -80,6 +81,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(health.router)
     app.include_router(orders.router)
     app.include_router(merchant.router)
+    app.include_router(customers.router)
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
     app.include_router(public_track.router)

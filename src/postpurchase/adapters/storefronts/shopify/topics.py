@@ -12,10 +12,11 @@ ORDERS_CANCELLED: Final = "orders/cancelled"
 REFUNDS_CREATE: Final = "refunds/create"
 FULFILLMENTS_CREATE: Final = "fulfillments/create"
 FULFILLMENTS_UPDATE: Final = "fulfillments/update"
+CUSTOMERS_REDACT: Final = "customers/redact"  # a mandatory privacy webhook for apps
 
 ORDER_TOPICS: Final = frozenset({ORDERS_CREATE, ORDERS_UPDATED, ORDERS_CANCELLED})
 FULFILLMENT_TOPICS: Final = frozenset({FULFILLMENTS_CREATE, FULFILLMENTS_UPDATE})
-TOPICS: Final = ORDER_TOPICS | FULFILLMENT_TOPICS | {REFUNDS_CREATE}
+TOPICS: Final = ORDER_TOPICS | FULFILLMENT_TOPICS | {REFUNDS_CREATE, CUSTOMERS_REDACT}
 
 TOPIC_HEADER: Final = "X-Shopify-Topic"
 WEBHOOK_ID_HEADER: Final = "X-Shopify-Webhook-Id"
