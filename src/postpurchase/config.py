@@ -71,6 +71,14 @@ class Settings(BaseSettings):
         description="After a webhook secret is replaced, how long the previous one is still "
         "accepted, so deliveries signed while the platform switches over are not lost.",
     )
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="Log lines as JSON (for a log pipeline) or key=value for a terminal; auto: "
+        "JSON in production. Shoppers' e-mails, phones, names and addresses are redacted.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="The least severe log level written."
+    )
     webhook_tolerance_seconds: int = Field(
         default=300, ge=1, description="How old a signed webhook timestamp may be (replays)."
     )

@@ -343,38 +343,57 @@ def serve(
     workers: Annotated[int, typer.Option(help="API processes (uvicorn workers).")] = 1,
     migrate: Annotated[bool, typer.Option(help="Run migrations before serving.")] = True,
 ) -> None:
-    """Run the HTTP API and pages."""
+    """Run the HTTP API and pages. With --workers N, N processes share the port; /metrics
+    sums their counters (through PROMETHEUS_MULTIPROC_DIR, set here when unset)."""
     import os
+    import shutil
 
     import uvicorn
 
     from postpurchase.entrypoints.api.app import EVENT_LOOP
+    from postpurchase.entrypoints.observability import configure_from
 
     settings = settings_for(data_dir)
+    configure_from(settings)
     if migrate:
         _platform(data_dir)
     if data_dir:
         os.environ["POSTPURCHASE_DATA_DIR"] = str(data_dir)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = settings.data_dir.resolve() / f"metrics-{port}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)  # counters restart with the server
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     uvicorn.run(
         "postpurchase.entrypoints.asgi:app",
         host=host,
         port=port,
         workers=workers,
         loop=EVENT_LOOP,
-        log_level="info",
+        log_level=settings.log_level,
+        log_config=None,  # ours (structlog, redacted), not uvicorn's
         access_log=False,
     )
-    del settings
 
 
 @app.command()
 def worker(
     data_dir: DataDir = None,
     threads: Annotated[int, typer.Option(help="Worker threads.")] = 0,
+    metrics_port: Annotated[
+        int, typer.Option(help="Serve this worker's Prometheus counters on this port (0: off).")
+    ] = 0,
 ) -> None:
-    """Run the background worker (outbox delivery, periodic sweeps)."""
+    """Run the background worker (outbox delivery, store webhooks, folding, periodic
+    sweeps); it logs what each job did at info level."""
+    from postpurchase.entrypoints.observability import configure_from
     from postpurchase.entrypoints.worker import build
 
+    configure_from(settings_for(data_dir))
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr="127.0.0.1")
     platform = _platform(data_dir)
     w = build(platform=platform)
     consumer = w.consumer(threads or platform.settings.worker_threads)

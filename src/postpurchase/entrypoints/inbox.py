@@ -27,6 +27,7 @@ from postpurchase.domain import commands
 from postpurchase.domain.errors import DomainError, NotFound
 from postpurchase.domain.privacy import ErasureReport
 from postpurchase.domain.shipments import ShipmentFacts
+from postpurchase.entrypoints import metrics
 from postpurchase.service_layer.handlers import Created, FulfillmentResult
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,12 @@ def process(platform: Platform, item: InboxItem) -> dict[str, Any]:
         if outcome.get("order_id"):
             uow.inbox.wake(item.merchant_id, WAITING_FOR_ORDER, now)
         uow.commit()
+    metrics.INBOX_OUTCOMES.labels(item.source, outcome["result"]).inc()
+    logger.info(
+        "store delivery %s", outcome["result"],
+        extra={"delivery_id": item.delivery_id, "topic": item.topic,
+               "merchant_id": item.merchant_id, "attempts": item.attempts},
+    )  # fmt: skip
     return outcome
 
 

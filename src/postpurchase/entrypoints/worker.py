@@ -17,7 +17,7 @@ from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_hu
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
-from postpurchase.entrypoints import inbox
+from postpurchase.entrypoints import inbox, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,14 @@ class Worker:
         if embedded:
             return cls(self.huey, check_worker_health=False, **kwargs)
         return cls(**kwargs)
+
+
+def _report(job: str, items: int) -> int:
+    """Count a job's work and say it at info level (silent when there was nothing)."""
+    if items:
+        metrics.WORKER_JOBS.labels(job).inc(items)
+        logger.info("%s handled %d", job, items, extra={"job": job, "items": items})
+    return items
 
 
 def drain_outbox(platform: Platform, limit: int | None = None) -> int:
@@ -77,6 +85,7 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
         # A slice at a time: a thread comes back to the queue often enough for a fold
         # (higher priority) never to wait behind a backlog of deliveries.
         done = drain_outbox(platform, limit=DRAIN_SLICE)
+        _report("drain_outbox", done)
         if done >= DRAIN_SLICE:
             platform.queue.nudge_outbox()
         return done
@@ -85,19 +94,19 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
     def fold_task() -> int:
         # Its own task, not a step of the drain: folding must not wait behind a slow
         # delivery (the events it raises wake the drain through the bus).
-        return fold_tracking(platform)
+        return _report("fold_tracking", fold_tracking(platform))
 
     @huey.periodic_task(crontab(minute="*"), name="drain_outbox_sweep")  # type: ignore[untyped-decorator]
     def drain_sweep() -> int:
         # Safety net: a nudge lost between commit and enqueue is picked up within a minute.
-        fold_tracking(platform)
-        return drain_outbox(platform)
+        _report("fold_tracking", fold_tracking(platform))
+        return _report("drain_outbox", drain_outbox(platform))
 
     @huey.periodic_task(crontab(minute="*"), name="webhook_inbox_sweep")  # type: ignore[untyped-decorator]
     def inbox_sweep() -> int:
         # Store deliveries whose processing failed, waited for their order, or whose API
         # process died before processing them: retried here, at their backoff time.
-        return inbox.drain(platform)
+        return _report("webhook_inbox", inbox.drain(platform))
 
     every = platform.settings.sweep_interval_minutes
 

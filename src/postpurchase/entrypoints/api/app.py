@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from postpurchase import __version__
 from postpurchase.bootstrap import Platform
-from postpurchase.entrypoints.api import problems, webhook_schemas
+from postpurchase.entrypoints.api import problems, telemetry, webhook_schemas
 from postpurchase.entrypoints.api.deps import KeyCache
 from postpurchase.entrypoints.api.routes import (
     customers,
@@ -89,4 +89,5 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
     app.add_middleware(TrackingPageFastPath)  # repeat views of /t/{token} from memory
     webhook_schemas.install(app)  # the tracking webhook's body formats, in /openapi.json
+    telemetry.install(app)  # request ids and request metrics, outermost
     return app

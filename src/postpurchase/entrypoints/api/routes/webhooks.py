@@ -20,9 +20,10 @@ from postpurchase.adapters.tracking_sources import aftership, easypost, normalis
 from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
 from postpurchase.domain.carrier_detection import CARRIERS
+from postpurchase.domain.errors import DomainError
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.secrets import SecretKind
-from postpurchase.entrypoints import inbox
+from postpurchase.entrypoints import inbox, metrics
 from postpurchase.entrypoints.api import webhook_schemas
 from postpurchase.entrypoints.api.deps import PlatformDep, bearer_key
 from postpurchase.entrypoints.api.problems import Problem
@@ -150,6 +151,7 @@ async def tracking_webhook(source: str, request: Request, platform: PlatformDep)
     if delivery_id:
         await _remember(platform, merchant.id, source, delivery_id)
     accepted = sum(r["new_events"] + r["duplicates"] for r in results if r["result"] == "accepted")
+    _count_scans(source, results, len(errors))
     payload: dict[str, Any] = {
         "accepted": accepted,
         "rejected": len(errors),
@@ -201,12 +203,19 @@ async def shopify_webhook(
             400, "Bad request", "missing webhook id header", field=shopify.WEBHOOK_ID_HEADER
         )
     topic = request.headers.get(shopify.TOPIC_HEADER)
-    inbox.translate(topic, body, merchant.id)  # refuses a malformed delivery, naming the field
+    counted = topic if topic in shopify.TOPICS else "other"
+    try:
+        inbox.translate(topic, body, merchant.id)  # refuses a malformed one, naming the field
+    except DomainError:
+        metrics.STORE_DELIVERIES.labels("shopify", counted, "refused").inc()
+        raise
     item_id = await run_in_threadpool(
         _accept, platform, merchant.id, "shopify", webhook_id, topic or "", body
     )
     if item_id is None:
+        metrics.STORE_DELIVERIES.labels("shopify", counted, "duplicate").inc()
         return JSONResponse({"duplicate": True, "delivery": webhook_id})
+    metrics.STORE_DELIVERIES.labels("shopify", counted, "received").inc()
     background.add_task(inbox.process_one, platform, item_id)
     return JSONResponse({"received": True, "topic": topic, "delivery": webhook_id})
 
@@ -220,6 +229,14 @@ def _accept(
         )
         uow.commit()
     return item_id
+
+
+def _count_scans(source: str, results: list[dict[str, Any]], rejected: int) -> None:
+    new = sum(r["new_events"] for r in results)
+    duplicates = sum(r["duplicates"] for r in results)
+    for result, n in (("new", new), ("duplicate", duplicates), ("rejected", rejected)):
+        if n:
+            metrics.TRACKING_EVENTS.labels(source, result).inc(n)
 
 
 async def _run(platform: Platform, command: commands.Command) -> Any:

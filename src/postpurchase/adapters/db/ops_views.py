@@ -1,0 +1,82 @@
+"""What the background work still has to do, read from the database (cluster-wide).
+
+One place for the backlog figures that ``/healthz/backlog`` shows and ``/metrics`` exports:
+they are facts about the shared database, so they are the same whichever API or worker
+process is asked, and they stay right with any number of processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, func, select
+
+from postpurchase.adapters.db import tables as t
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    name: str
+    depth: int
+    oldest_seconds: float | None  # how long the oldest waiting item has waited
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    queues: tuple[Queue, ...]
+    notification_failures: dict[str, int]  # by channel, last 24 hours
+    unrecognised_codes: dict[str, int]  # by carrier, all time
+
+
+def _age(now: datetime, at: datetime | None) -> float | None:
+    return round(max((now - at).total_seconds(), 0.0), 1) if at is not None else None
+
+
+def backlog(conn: Connection, now: datetime) -> Backlog:
+    pending, events = t.tracking_pending.c, t.tracking_events.c
+    scans, oldest_id = conn.execute(select(func.count(), func.min(pending.event_id))).one()
+    oldest_scan = (
+        conn.execute(select(events.received_at).where(events.id == oldest_id)).scalar_one_or_none()
+        if oldest_id is not None
+        else None
+    )
+    o = t.outbox.c
+    outbox, outbox_oldest = conn.execute(
+        select(func.count(), func.min(o.created_at)).where(o.processed_at.is_(None))
+    ).one()
+    w = t.webhook_inbox.c
+    inbox, inbox_oldest = conn.execute(
+        select(func.count(), func.min(w.received_at)).where(w.processed_at.is_(None))
+    ).one()
+    m = t.notification_messages.c
+    due, due_oldest = conn.execute(
+        select(func.count(), func.min(m.send_after)).where(
+            m.status == "queued", m.send_after <= now
+        )
+    ).one()
+    failed = {
+        str(channel): int(n)
+        for channel, n in conn.execute(
+            select(m.channel, func.count())
+            .where(m.status == "failed", m.updated_at >= now - timedelta(days=1))
+            .group_by(m.channel)
+        ).all()
+    }
+    u = t.unrecognised_codes.c
+    unknown = {
+        str(carrier or "unknown"): int(n or 0)
+        for carrier, n in conn.execute(
+            select(u.carrier, func.sum(u.count)).group_by(u.carrier)
+        ).all()
+    }
+    return Backlog(
+        queues=(
+            Queue("tracking_fold", int(scans), _age(now, oldest_scan)),
+            Queue("outbox", int(outbox), _age(now, outbox_oldest)),
+            Queue("webhook_inbox", int(inbox), _age(now, inbox_oldest)),
+            Queue("notifications_due", int(due), _age(now, due_oldest)),
+        ),
+        notification_failures=failed,
+        unrecognised_codes=unknown,
+    )
