@@ -4,9 +4,10 @@ At-least-once, in three short steps per batch: *claim* due rows by pushing their
 ``next_attempt_at`` a lease ahead (other drainers skip them; PostgreSQL also skips rows
 another drainer has locked), *deliver* them with no transaction open (so subscribers may
 write through their own connections, even on SQLite's single writer), then *settle*: mark
-processed, or reschedule with exponential backoff. A drainer that dies mid-batch leaves its
-rows to come due again when the lease runs out. Subscribers therefore must be idempotent
-(they dedupe on the outbox id or on their own keys).
+processed, or reschedule with exponential backoff. The lease is short and renewed by a
+heartbeat while the drainer works (``adapters/db/leases.py``): a drainer that dies mid-batch
+leaves its rows due again within seconds. Subscribers therefore must be idempotent (they
+dedupe on the outbox id or on their own keys).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, select, update
 
+from postpurchase.adapters.db import leases
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.leases import heartbeat
 
 logger = logging.getLogger(__name__)
 
 Subscriber = Callable[[int, str, dict[str, Any]], None]
 MAX_BACKOFF = timedelta(hours=1)
-LEASE = timedelta(minutes=5)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -47,7 +49,7 @@ def _claim(engine: Engine, now: datetime, batch: int) -> list[Any]:
             conn.execute(
                 update(t.outbox)
                 .where(o.id.in_([r.id for r in rows]))
-                .values(next_attempt_at=now + LEASE)
+                .values(next_attempt_at=now + leases.LEASE)
             )
         conn.commit()
     return list(rows)
@@ -89,21 +91,22 @@ def drain(
             return done_total
         done: list[int] = []
         failed: list[dict[str, Any]] = []
-        for row_id, topic, payload, attempts in rows:
-            try:
-                for sub in subscribers.get(topic, []):
-                    sub(row_id, topic, payload)
-                done.append(row_id)
-            except Exception as exc:
-                logger.warning("outbox %s (%s) failed: %s", row_id, topic, exc)
-                failed.append(
-                    {
-                        "_id": row_id,
-                        "attempts": attempts + 1,
-                        "next_attempt_at": now() + backoff(attempts + 1),
-                        "last_error": f"{type(exc).__name__}: {exc}"[:2000],
-                    }
-                )
+        with heartbeat(engine, t.outbox, [r.id for r in rows], now):
+            for row_id, topic, payload, attempts in rows:
+                try:
+                    for sub in subscribers.get(topic, []):
+                        sub(row_id, topic, payload)
+                    done.append(row_id)
+                except Exception as exc:
+                    logger.warning("outbox %s (%s) failed: %s", row_id, topic, exc)
+                    failed.append(
+                        {
+                            "_id": row_id,
+                            "attempts": attempts + 1,
+                            "next_attempt_at": now() + backoff(attempts + 1),
+                            "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                        }
+                    )
         _settle(engine, done, failed, now())
         done_total += len(done)
         if len(rows) < batch:

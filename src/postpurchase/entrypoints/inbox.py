@@ -16,11 +16,14 @@ backoff. Outcomes:
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.inbox_store import InboxItem
+from postpurchase.adapters.db.leases import LEASE, heartbeat
 from postpurchase.adapters.storefronts import shopify
 from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
@@ -32,7 +35,6 @@ from postpurchase.service_layer.handlers import Created, FulfillmentResult
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)  # longer than any delivery takes to process
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 GIVE_UP = timedelta(days=3)
@@ -124,6 +126,11 @@ def process(platform: Platform, item: InboxItem) -> dict[str, Any]:
     return outcome
 
 
+def _kept(platform: Platform, items: list[InboxItem]) -> AbstractContextManager[None]:
+    """Hold the claimed items' short lease while they are processed (see ``leases``)."""
+    return heartbeat(platform.engine, t.webhook_inbox, [i.id for i in items], platform.clock.now)
+
+
 def process_one(platform: Platform, item_id: int) -> dict[str, Any] | None:
     """Process the delivery the route just stored; None when another process holds it."""
     with platform.uow() as uow:
@@ -131,7 +138,8 @@ def process_one(platform: Platform, item_id: int) -> dict[str, Any] | None:
         uow.commit()
     if item is None:
         return None
-    outcome = process(platform, item)
+    with _kept(platform, [item]):
+        outcome = process(platform, item)
     if outcome.get("order_id"):
         drain(platform)  # deliveries that waited for this order go now, not in a minute
     return outcome
@@ -144,8 +152,9 @@ def drain(platform: Platform, limit: int = 100) -> int:
         with platform.uow() as uow:
             items = uow.inbox.claim_due(platform.clock.now(), LEASE, limit)
             uow.commit()
-        for item in items:
-            process(platform, item)
+        with _kept(platform, items):
+            for item in items:
+                process(platform, item)
         done += len(items)
         if len(items) < limit:
             return done
