@@ -40,7 +40,10 @@ def require_aware(value: datetime, *, field: str) -> datetime:
     """Normalise to UTC; a naive time is ambiguous, so it is refused rather than guessed."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput("timestamp must include a time zone offset", field=field)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 has no UTC datetime
+        raise InvalidInput("timestamp is out of range", field=field) from None
 
 
 @dataclass(frozen=True, slots=True)

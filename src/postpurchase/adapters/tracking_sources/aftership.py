@@ -44,6 +44,7 @@ from postpurchase.adapters.tracking_sources.normalised import (
     SourceWebhook,
     check_event_time,
     finish_update,
+    instant,
     load_envelope,
     normalise_tracking_number,
     web_url,
@@ -51,6 +52,7 @@ from postpurchase.adapters.tracking_sources.normalised import (
 from postpurchase.adapters.tracking_sources.status_maps import map_aftership, normalise_carrier
 from postpurchase.domain.commands import TrackingUpdate
 from postpurchase.domain.errors import InvalidInput
+from postpurchase.domain.timestamps import parse_instant
 from postpurchase.domain.tracking import Location, TrackingEvent
 
 SOURCE: Final = "aftership"
@@ -109,19 +111,13 @@ def _checkpoint_time(checkpoint: Mapping[str, Any], field: str) -> datetime:
     except ValueError:
         raise FieldInvalid(field, f"{raw[:40]!r} is not an ISO 8601 timestamp") from None
     if parsed.tzinfo is not None and parsed.utcoffset() is not None:
-        return parsed.astimezone(UTC)
-    guess = parsed.replace(tzinfo=UTC)  # carrier-local time without an offset
-    created = checkpoint.get("created_at")
-    if type(created) is str:
-        try:
-            recorded = datetime.fromisoformat(created)
-        except ValueError:
-            return guess
-        if recorded.tzinfo is not None and recorded.utcoffset() is not None:
-            recorded = recorded.astimezone(UTC)
-            if guess > recorded:
-                return recorded
-    return guess
+        return instant(raw, field)
+    guess = instant(raw, field, naive_as_utc=True)  # carrier-local time without an offset
+    try:
+        recorded = parse_instant(checkpoint.get("created_at"), "created_at")
+    except InvalidInput:  # absent, naive or unreadable: the guess stands
+        return guess
+    return min(guess, recorded)
 
 
 def _location(checkpoint: Mapping[str, Any]) -> Location | None:

@@ -36,6 +36,7 @@ from postpurchase.adapters.tracking_sources.normalised import (
     SourceWebhook,
     check_event_time,
     finish_update,
+    instant,
     load_envelope,
     normalise_tracking_number,
     web_url,
@@ -57,13 +58,7 @@ def _text(value: object, limit: int = MAX_LOCATION_PART) -> str | None:
 def _time(value: object, field: str) -> datetime:
     if type(value) is not str or not value.strip():
         raise FieldInvalid(field, "datetime is missing")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise FieldInvalid(field, f"{value[:40]!r} is not an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return instant(value, field, naive_as_utc=True)
 
 
 def _date(value: object) -> date | None:

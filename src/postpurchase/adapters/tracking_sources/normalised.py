@@ -6,7 +6,8 @@ Body::
       {"id": "evt_1",                      # optional; unique within the batch
        "tracking_number": "1Z999AA10123456784",
        "carrier": "ups",                   # optional, our carrier slug
-       "occurred_at": "2026-11-20T10:15:00-05:00",   # ISO 8601 with offset (required)
+       "occurred_at": "2026-11-20T10:15:00-05:00",   # ISO 8601 with offset (required),
+                                                     # 2000-01-01 to now + 1 day
        "status": "in_transit",             # a unified status, or ...
        "substatus": "hub_arrival",         # optional
        "code": "AR",                       # ... a carrier code we can map (see status_maps)
@@ -50,6 +51,7 @@ from postpurchase.domain.carrier_detection import normalise
 from postpurchase.domain.commands import TrackingUpdate
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.status import ShipmentStatus
+from postpurchase.domain.timestamps import parse_instant
 from postpurchase.domain.tracking import Location, TrackingEvent
 
 SOURCE: Final = "postpurchase"
@@ -220,16 +222,17 @@ def load_envelope(
 
 
 def parse_datetime(value: object, field: str) -> datetime:
-    """An ISO 8601 timestamp with an offset, as aware UTC. Naive times are refused."""
-    if type(value) is not str:
-        raise FieldInvalid(field, "must be an ISO 8601 timestamp string")
+    """An ISO 8601 timestamp with an offset, as aware UTC inside the window of
+    ``domain.timestamps`` (1970 to 2100). Naive times are refused."""
+    return instant(value, field)
+
+
+def instant(value: object, field: str, *, naive_as_utc: bool = False) -> datetime:
+    """``domain.timestamps.parse_instant`` with its refusal as this item's ``FieldInvalid``."""
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise FieldInvalid(field, f"{value[:40]!r} is not an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise FieldInvalid(field, "timestamp must include a time zone offset (e.g. Z, -05:00)")
-    return parsed.astimezone(UTC)
+        return parse_instant(value, field, naive_as_utc=naive_as_utc)
+    except InvalidInput as bad:
+        raise FieldInvalid(field, bad.message) from None
 
 
 def check_event_time(value: datetime, now: datetime, field: str) -> datetime:

@@ -6,12 +6,36 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
+from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
+from postpurchase.domain.timestamps import WINDOW, instant_utc
 
 Str200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+
+
+def _in_window(value: datetime) -> datetime:
+    try:
+        instant_utc(value, "")
+    except InvalidInput as bad:
+        raise ValueError(bad.message) from None  # a 422 naming the field, never a 500
+    return value
+
+
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_window),
+    Field(description=f"ISO 8601 with a UTC offset, {WINDOW}."),
+]
 
 
 class Strict(BaseModel):
@@ -89,7 +113,7 @@ class OrderCreate(Strict):
     shipping_fee: Amount = Field(
         default=Decimal(0), description="What the shopper paid for shipping, after discounts."
     )
-    placed_at: AwareDatetime
+    placed_at: Instant
     promise: PromiseIn | None = None
     billing_address: AddressIn | None = None
     accepts_marketing: bool | None = None

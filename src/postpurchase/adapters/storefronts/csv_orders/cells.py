@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
 from postpurchase.adapters.storefronts.csv_orders.columns import MAX_CELL
+from postpurchase.domain.errors import InvalidInput
+from postpurchase.domain.timestamps import instant_utc
 
 _AMOUNT: Final = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 MAX_INTEGER_DIGITS: Final = 12
@@ -120,7 +122,10 @@ class Row:
             raise self.bad(column, f"{value!r} is not an ISO 8601 timestamp") from None
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             raise self.bad(column, "needs a UTC offset, e.g. 2026-11-17T09:03:55-05:00")
-        return parsed.astimezone(UTC)
+        try:
+            return instant_utc(parsed, column)  # 1970 to 2100, as UTC
+        except InvalidInput as bad:
+            raise self.bad(column, bad.message) from None
 
 
 def _hint(value: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -18,6 +18,7 @@ from postpurchase.adapters.tracking_sources.normalised import load_json
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.money import Money, parse_amount, parse_currency
+from postpurchase.domain.timestamps import parse_instant
 
 Payload = bytes | str | Mapping[str, Any]
 
@@ -82,15 +83,7 @@ def timestamp(data: Mapping[str, Any], key: str, field: str) -> datetime | None:
     value = data.get(key)
     if value is None or value == "":
         return None
-    if type(value) is not str:
-        raise InvalidInput("must be an ISO 8601 timestamp", field=field)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value[:40]!r} is not an ISO 8601 timestamp", field=field) from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise InvalidInput("timestamp must include a time zone offset", field=field)
-    return parsed.astimezone(UTC)
+    return parse_instant(value, field)  # with an offset, 1970 to 2100
 
 
 def quantity(value: object, field: str) -> int:
