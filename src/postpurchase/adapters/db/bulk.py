@@ -15,6 +15,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, bindparam, insert, update
 
+from postpurchase.adapters.db.sql import upsert_insert
+
 # PostgreSQL array type per column, for the unnest casts.
 _PG_TYPES: dict[str, dict[str, str]] = {
     "tracking_events": {
@@ -79,8 +81,6 @@ def insert_rows(
     if conn.dialect.name != "postgresql":
         if queue_into is not None:
             raise NotImplementedError("queue_into needs PostgreSQL's data-modifying CTEs")
-        from postpurchase.adapters.db.repositories import upsert_insert
-
         stmt: Any = upsert_insert(conn, table) if on_conflict else insert(table)
         if on_conflict:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(on_conflict))

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, select, update
 
 from postpurchase.adapters.db import tables as t
-from postpurchase.adapters.db.repositories import upsert_insert
+from postpurchase.adapters.db.sql import upsert_insert
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from postpurchase.adapters.db import tables as t
-from postpurchase.adapters.db.repositories import upsert_insert
+from postpurchase.adapters.db.sql import upsert_insert
 from postpurchase.domain.money import Money
 from postpurchase.domain.refunds import Refund, RefundLine
 
