@@ -9,7 +9,10 @@
 
 Every message carries ``List-Unsubscribe`` (+ ``List-Unsubscribe-Post`` for RFC 8058
 one-click), and a ``Message-ID`` derived from our message id, so a retry after a lost reply
-is recognisable as the same message by the receiving side.
+is recognisable as the same message by the receiving side. Both ``List-Unsubscribe`` headers
+go out as plain ASCII, folded only at whitespace if at all: the stdlib's default policy
+turns a line over 78 characters into RFC 2047 encoded-words, which mailbox providers do not
+decode in these headers, so their one-click unsubscribe silently stopped working.
 
 Errors are classified for the retry policy: a 5xx reply for the recipient or the content is
 permanent; 4xx replies, refused connections and timeouts are transient, and connection-level
@@ -23,10 +26,53 @@ import ssl
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formataddr, formatdate
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from postpurchase.service_layer.notification_ports import DeliveryError, OutgoingEmail
+
+# RFC 2369 / RFC 8058 headers that receivers parse as URLs: never encoded-words.
+_VERBATIM = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+
+
+def _fold_at_spaces(name: str, value: str, limit: int) -> list[str]:
+    """``name: value`` as lines of at most ``limit`` characters where whitespace allows
+    (a single long URL stays one line: RFC 5322 allows up to 998)."""
+    lines = [f"{name}:"]
+    for word in value.split(" "):
+        if len(lines[-1]) + 1 + len(word) > limit and lines[-1] != f"{name}:":
+            lines.append("")  # the fold: the next line starts with the space
+        lines[-1] += " " + word
+    return lines
+
+
+class MailPolicy(EmailPolicy):
+    """``email.policy.default``, except that the ``List-Unsubscribe`` headers are written
+    as they are (ASCII, folded only at whitespace) instead of as RFC 2047 encoded-words."""
+
+    def _verbatim(self, name: str, value: Any) -> str | None:
+        text = str(value)
+        if name.lower() not in _VERBATIM or not text.isascii():
+            return None
+        if any(c in text for c in "\r\n\0"):
+            return None  # never ours; let the stdlib refuse or encode it
+        limit = self.max_line_length or 998
+        return self.linesep.join(_fold_at_spaces(name, text, limit)) + self.linesep
+
+    def fold(self, name: str, value: Any) -> str:
+        verbatim = self._verbatim(name, value)
+        return verbatim if verbatim is not None else super().fold(name, value)
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        verbatim = self._verbatim(name, value)
+        return (
+            verbatim.encode("ascii") if verbatim is not None else super().fold_binary(name, value)
+        )
+
+
+MAIL_POLICY = MailPolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +127,7 @@ class SmtpEmailChannel:
 
     def build(self, email: OutgoingEmail) -> EmailMessage:
         """The MIME message exactly as it will be sent (also used by previews)."""
-        msg = EmailMessage()
+        msg = EmailMessage(policy=MAIL_POLICY)
         from_addr = email.from_email or self.sender
         msg["From"] = formataddr((email.from_name, from_addr))
         if from_addr != self.sender:
