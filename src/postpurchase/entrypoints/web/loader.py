@@ -66,7 +66,8 @@ from postpurchase.entrypoints.web.i18n import (
     shopper_zone,
     translator,
 )
-from postpurchase.entrypoints.web.page import TrackingPage, build_page
+from postpurchase.entrypoints.web.page import build_page
+from postpurchase.entrypoints.web.page_models import TrackingPage
 from postpurchase.entrypoints.web.page_reads import PageReads
 from postpurchase.entrypoints.web.ratelimit import LookupLimiter
 

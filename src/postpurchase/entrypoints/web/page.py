@@ -4,76 +4,50 @@ Everything shopper-facing is decided here, in plain functions of the stored rows
 merchant's branding, the language and the clock, so the HTML template only lays it out and
 the JSON twin serialises the very same decisions: a headless storefront never disagrees
 with the hosted page about an order's status or date.
+
+This module puts a whole order's page together (``build_page``); the view dataclasses live
+in ``page_models``, one parcel's building blocks in ``page_parts`` and the JSON twin in
+``page_json``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.status import NEEDS_ATTENTION, OrderStatus, ShipmentStatus, Substatus
-from postpurchase.domain.tracking import SYSTEM_SOURCE
 from postpurchase.entrypoints.web import order_summary
-from postpurchase.entrypoints.web.branding import Branding, CustomBlock, fill_url
-from postpurchase.entrypoints.web.estimates import Chosen, Estimator, choose
+from postpurchase.entrypoints.web.branding import Branding, fill_url
+from postpurchase.entrypoints.web.estimates import Estimator, choose
 from postpurchase.entrypoints.web.i18n import LANGUAGES, Translator
-from postpurchase.entrypoints.web.order_summary import OrderSummary
+from postpurchase.entrypoints.web.page_models import (
+    EstimateView,
+    Help,
+    ItemView,
+    PickupView,
+    Rating,
+    ShipmentCard,
+    Step,
+    TrackingPage,
+)
+from postpurchase.entrypoints.web.page_parts import (
+    SEVERE,
+    carrier_url,
+    estimate_view,
+    event_views,
+    group_by_day,
+    headline_of,
+    steps_for,
+    tone_of,
+)
 
 VISIBLE_EVENTS = 6  # the rest of the history sits behind a <details> toggle
 VISIBLE_EVENTS_SPLIT = 3  # per parcel when an order ships in several
 
-# Public tracking pages of the carriers we detect, for "track on the carrier's website".
-CARRIER_TRACKING_URLS: Mapping[str, str] = {
-    "ups": "https://www.ups.com/track?tracknum={n}",
-    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={n}",
-    "fedex": "https://www.fedex.com/fedextrack/?trknbr={n}",
-    "dhl": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={n}&submit=1",
-    "dhl_ecommerce": "https://webtrack.dhlecs.com/?trackingnumber={n}",
-    "dhl_paket": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={n}",
-    "deutsche_post": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={n}",
-    "amazon": "https://track.amazon.com/tracking/{n}",
-    "ontrac": "https://www.ontrac.com/tracking/?number={n}",
-    "canada_post": "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={n}",
-    "purolator": "https://www.purolator.com/en/shipping/tracker?pin={n}",
-    "royal_mail": "https://www.royalmail.com/track-your-item#/tracking-results/{n}",
-    "la_poste": "https://www.laposte.fr/outils/suivre-vos-envois?code={n}",
-    "dpd": "https://tracking.dpd.de/status/en_US/parcel/{n}",
-}
-
-EVENT_PHRASES = frozenset(
-    {
-        Substatus.LABEL_CREATED,
-        Substatus.PICKED_UP,
-        Substatus.HUB_ARRIVAL,
-        Substatus.HUB_DEPARTURE,
-        Substatus.REDELIVERY_SCHEDULED,
-        Substatus.SIGNED,
-        Substatus.LEFT_AT_DOOR,
-        Substatus.PICKED_UP_BY_CUSTOMER,
-        Substatus.UNRECOGNISED,
-    }
-)
-PROBLEM_HEADLINES = frozenset(
-    {
-        Substatus.DELAYED,
-        Substatus.WEATHER,
-        Substatus.DAMAGED,
-        Substatus.LOST,
-        Substatus.ADDRESS_ISSUE,
-        Substatus.CUSTOMS_HOLD,
-        Substatus.RETURNED_TO_SENDER,
-        Substatus.REFUSED,
-        Substatus.NO_SCAN,
-    }
-)
-SEVERE = frozenset(
-    {Substatus.LOST, Substatus.DAMAGED, Substatus.RETURNED_TO_SENDER, Substatus.REFUSED}
-)
 CONTACT_US = frozenset(SEVERE | {Substatus.ADDRESS_ISSUE})
 ORDER_HEADLINES: Mapping[str, str] = {
     OrderStatus.PARTIALLY_SHIPPED: "partially_shipped",
@@ -81,332 +55,6 @@ ORDER_HEADLINES: Mapping[str, str] = {
     OrderStatus.PARTIALLY_DELIVERED: "partially_delivered",
     OrderStatus.DELIVERED: "delivered",
 }
-
-
-# ---- view models ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    key: str
-    label: str
-    state: str  # done | current | todo
-    problem: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class EstimateView:
-    kind: str  # date | window | delivered | pickup | none | unavailable
-    label: str
-    text: str
-    note: str | None = None
-    source: str | None = None
-    start: date | None = None
-    end: date | None = None
-    late: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class EventView:
-    at: datetime
-    local_iso: str
-    time_text: str
-    title: str
-    description: str | None
-    location: str | None
-    status: str
-    substatus: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DayGroup:
-    day: str
-    events: tuple[EventView, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ItemView:
-    name: str
-    sku: str
-    quantity: int
-
-
-@dataclass(frozen=True, slots=True)
-class PickupView:
-    name: str | None
-    address: tuple[str, ...]
-    hours: str | None
-    directions_url: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ShipmentCard:
-    id: str
-    index: int
-    total: int
-    carrier: str | None
-    carrier_name: str | None
-    service: str | None
-    tracking_number: str
-    carrier_url: str | None
-    status: str
-    substatus: str | None
-    tone: str
-    headline: str
-    detail: str
-    estimate: EstimateView
-    steps: tuple[Step, ...]
-    items: tuple[ItemView, ...]
-    recent: tuple[DayGroup, ...]
-    older: tuple[DayGroup, ...]
-    events: tuple[EventView, ...]
-    pickup: PickupView | None
-    reschedule_url: str | None
-    delivered_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Help:
-    urgent: bool
-    email: str | None
-    email_href: str | None
-    phone: str | None
-    phone_href: str | None
-    url: str | None
-
-    @property
-    def any(self) -> bool:
-        return bool(self.email or self.phone or self.url)
-
-
-@dataclass(frozen=True, slots=True)
-class Rating:
-    allowed: bool
-    score: int | None
-    options: tuple[tuple[int, str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TrackingPage:
-    token: str
-    lang: str
-    languages: Mapping[str, str]
-    timezone: str
-    zone_name: str
-    branding: Branding
-    order_number: str
-    order_status: str
-    placed_at: datetime
-    placed_text: str
-    destination: str | None
-    destination_fields: Mapping[str, str | None]
-    headline: str
-    detail: str
-    tone: str
-    estimate: EstimateView
-    steps: tuple[Step, ...]
-    shipments: tuple[ShipmentCard, ...]
-    unshipped: tuple[ItemView, ...]
-    all_items: tuple[ItemView, ...]
-    help: Help
-    returns_url: str | None
-    rating: Rating
-    custom_block: CustomBlock | None
-    summary: OrderSummary | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-# ---- building blocks --------------------------------------------------------------------------
-
-
-def cap(text: str) -> str:
-    """Sentence case for a date standing alone (Spanish, French and Portuguese write weekday
-    names in lower case, but not at the start of a line)."""
-    return text[:1].upper() + text[1:]
-
-
-def carrier_url(carrier: str | None, number: str, valid: bool) -> str | None:
-    template = CARRIER_TRACKING_URLS.get(carrier or "")
-    if not template or not valid:
-        return None
-    return template.replace("{n}", quote_plus(number))
-
-
-def tone_of(status: str, substatus: str | None) -> str:
-    if status == ShipmentStatus.DELIVERED:
-        return "good"
-    if status == ShipmentStatus.EXPIRED or (
-        status == ShipmentStatus.EXCEPTION and substatus in SEVERE
-    ):
-        return "bad"
-    if status in (ShipmentStatus.EXCEPTION, ShipmentStatus.ATTEMPT_FAILED):
-        return "warn"
-    if status in (ShipmentStatus.PENDING, ShipmentStatus.INFO_RECEIVED):
-        return "info"
-    return "ok"
-
-
-def headline_of(t: Translator, status: str, substatus: str | None) -> tuple[str, str]:
-    """The status in plain words: a short headline and one sentence of what it means."""
-    if status == ShipmentStatus.EXCEPTION and substatus in PROBLEM_HEADLINES:
-        return t(f"h.{substatus}"), t(f"sub.{substatus}")
-    return t(f"status.{status}"), t(f"detail.{status}")
-
-
-def event_title(t: Translator, status: str, substatus: str | None) -> str:
-    if substatus in EVENT_PHRASES:
-        return t(f"ev.{substatus}")
-    if status == ShipmentStatus.EXCEPTION and substatus in PROBLEM_HEADLINES:
-        return t(f"h.{substatus}")
-    return t(f"status.{status}")
-
-
-def steps_for(
-    t: Translator, status: str | None, handed_over: bool, cancelled: bool = False
-) -> tuple[Step, ...]:
-    """The milestone bar: ordered, shipped, in transit, out for delivery/pickup, delivered."""
-    keys = ["ordered", "shipped", "in_transit", "out_for_delivery", "delivered"]
-    if status == ShipmentStatus.AVAILABLE_FOR_PICKUP:
-        keys[3] = "pickup"
-    if cancelled:
-        return ()
-    problem = False
-    if status is None:
-        reached = 0
-    elif status in (ShipmentStatus.PENDING, ShipmentStatus.INFO_RECEIVED):
-        reached = 1
-    elif status == ShipmentStatus.IN_TRANSIT:
-        reached = 2
-    elif status in (ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.AVAILABLE_FOR_PICKUP):
-        reached = 3
-    elif status == ShipmentStatus.ATTEMPT_FAILED:
-        reached, problem = 3, True
-    elif status == ShipmentStatus.DELIVERED:
-        reached = 4
-    else:  # exception, expired: stuck where the parcel was
-        reached, problem = (2 if handed_over else 1), True
-    out = []
-    for i, key in enumerate(keys):
-        if i < reached or (i == reached == len(keys) - 1):
-            state = "done"
-        elif i == reached:
-            state = "current"
-        else:
-            state = "todo"
-        out.append(Step(key, t(f"step.{key}"), state, problem and i == reached))
-    return tuple(out)
-
-
-def _location(row: Mapping[str, Any], t: Translator) -> str | None:
-    parts = [row.get("city"), row.get("region")]
-    country = row.get("country")
-    label = ", ".join(p for p in parts if p)
-    if country:
-        label = f"{label}, {t.country_name(country)}" if label else t.country_name(country)
-    return label or None
-
-
-def event_views(
-    t: Translator, tz: ZoneInfo, rows: Sequence[Mapping[str, Any]]
-) -> tuple[EventView, ...]:
-    out = []
-    for e in rows:  # newest first, as stored
-        at: datetime = e["occurred_at"]
-        local = at.astimezone(tz)
-        title = event_title(t, e["status"], e.get("substatus"))
-        desc = e.get("description")
-        if e.get("source") == SYSTEM_SOURCE or not desc or desc.strip().lower() == title.lower():
-            desc = None  # our sweeps' notes are English-only internals
-        out.append(
-            EventView(
-                at=at,
-                local_iso=local.isoformat(),
-                time_text=t.time(at, tz),
-                title=title,
-                description=desc,
-                location=_location(e, t),
-                status=e["status"],
-                substatus=e.get("substatus"),
-            )
-        )
-    return tuple(out)
-
-
-def group_by_day(t: Translator, tz: ZoneInfo, events: Sequence[EventView]) -> tuple[DayGroup, ...]:
-    groups: list[DayGroup] = []
-    current: date | None = None
-    bucket: list[EventView] = []
-    for ev in events:
-        day = ev.at.astimezone(tz).date()
-        if day != current and bucket:
-            assert current is not None
-            groups.append(DayGroup(cap(t.day(current)), tuple(bucket)))
-            bucket = []
-        current = day
-        bucket.append(ev)
-    if bucket and current is not None:
-        groups.append(DayGroup(cap(t.day(current)), tuple(bucket)))
-    return tuple(groups)
-
-
-def estimate_view(
-    t: Translator,
-    chosen: Chosen | None,
-    *,
-    today: date,
-    status: str | None,
-    substatus: str | None,
-    delivered_at: datetime | None,
-    tz: ZoneInfo,
-    carrier_name: str | None,
-) -> EstimateView:
-    if status == ShipmentStatus.DELIVERED and delivered_at is not None:
-        local = delivered_at.astimezone(tz)
-        text = cap(f"{t.day(local.date())}, {t.time(delivered_at, tz)}")
-        return EstimateView("delivered", t("eta.delivered_label"), text, start=local.date())
-    if status == ShipmentStatus.OUT_FOR_DELIVERY:
-        return EstimateView("date", t("eta.label"), t("eta.today"), start=today, end=today)
-    if status == ShipmentStatus.AVAILABLE_FOR_PICKUP:
-        return EstimateView("pickup", t("eta.label"), "")  # it is there now: no date to wait for
-    if status == ShipmentStatus.EXPIRED or (
-        status == ShipmentStatus.EXCEPTION and substatus in SEVERE
-    ):
-        return EstimateView("unavailable", t("eta.label"), "")
-    if chosen is None:
-        return EstimateView("none", t("eta.label"), "", note=t("eta.none"))
-    sources = {
-        "carrier": t("eta.source.carrier", carrier=carrier_name or t("shipment.carrier")),
-        "promise": t("eta.source.promise"),
-        "engine": t("eta.source.engine"),
-        "rough": t("eta.source.rough"),
-    }
-    if chosen.end < today:
-        return EstimateView(
-            "date",
-            t("eta.label"),
-            t("h.delayed"),
-            note=t("eta.late", date=t.day(chosen.end)),
-            source=chosen.source,
-            start=chosen.start,
-            end=chosen.end,
-            late=True,
-        )
-    start = max(chosen.start, today)
-    if start == chosen.end:
-        text = cap(t.relative_day(start, today))
-        kind = "date"
-    else:
-        text = cap(t.day_range(start, chosen.end))
-        kind = "window"
-    return EstimateView(
-        kind,
-        t("eta.label"),
-        text,
-        note=sources[chosen.source],
-        source=chosen.source,
-        start=start,
-        end=chosen.end,
-    )
 
 
 def _items_of_shipment(
@@ -678,113 +326,3 @@ def build_page(
         custom_block=branding.custom_block,
         summary=order_summary.build(order, t),
     )
-
-
-def _d(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _estimate_json(e: EstimateView) -> dict[str, Any]:
-    return {
-        "kind": e.kind,
-        "text": e.text or None,
-        "note": e.note,
-        "source": e.source,
-        "start": _d(e.start),
-        "end": _d(e.end),
-        "late": e.late,
-    }
-
-
-def _event_json(e: EventView) -> dict[str, Any]:
-    return {
-        "occurred_at": e.at.isoformat(),
-        "local_time": e.local_iso,
-        "status": e.status,
-        "substatus": e.substatus,
-        "title": e.title,
-        "description": e.description,
-        "location": e.location,
-    }
-
-
-def _items_json(items: Sequence[ItemView]) -> list[dict[str, Any]]:
-    return [{"name": i.name, "sku": i.sku, "quantity": i.quantity} for i in items]
-
-
-def page_json(page: TrackingPage) -> dict[str, Any]:
-    """The JSON twin: the same decisions as the HTML, plus machine-readable codes and dates."""
-    b = page.branding
-    block = page.custom_block
-    return {
-        "order": {
-            "number": page.order_number,
-            "status": page.order_status,
-            "placed_at": page.placed_at.isoformat(),
-            "destination": dict(page.destination_fields),
-        },
-        "language": page.lang,
-        "timezone": page.timezone,
-        "headline": page.headline,
-        "detail": page.detail or None,
-        "tone": page.tone,
-        "estimate": _estimate_json(page.estimate),
-        "milestones": [{"key": s.key, "label": s.label, "state": s.state} for s in page.steps],
-        "shipments": [
-            {
-                "id": c.id,
-                "carrier": c.carrier,
-                "carrier_name": c.carrier_name,
-                "service": c.service,
-                "tracking_number": c.tracking_number,
-                "carrier_tracking_url": c.carrier_url,
-                "status": c.status,
-                "substatus": c.substatus,
-                "headline": c.headline,
-                "detail": c.detail,
-                "tone": c.tone,
-                "estimate": _estimate_json(c.estimate),
-                "delivered_at": _d(c.delivered_at),
-                "milestones": [{"key": s.key, "label": s.label, "state": s.state} for s in c.steps],
-                "items": _items_json(c.items),
-                "events": [_event_json(e) for e in c.events],
-                "pickup": (
-                    {
-                        "name": c.pickup.name,
-                        "address": list(c.pickup.address),
-                        "hours": c.pickup.hours,
-                        "directions_url": c.pickup.directions_url,
-                    }
-                    if c.pickup
-                    else None
-                ),
-                "reschedule_url": c.reschedule_url,
-            }
-            for c in page.shipments
-        ],
-        "items": _items_json(page.all_items),
-        "summary": page.summary.as_json() if page.summary else None,
-        "items_not_shipped": _items_json(page.unshipped),
-        "returns_url": page.returns_url,
-        "rating": {"allowed": page.rating.allowed, "score": page.rating.score},
-        "support": {"email": page.help.email, "phone": page.help.phone, "url": page.help.url},
-        "branding": {
-            "name": b.name,
-            "logo_url": b.logo_url,
-            "primary_color": b.primary,
-            "accent_color": b.accent,
-            "background_color": b.background,
-        },
-        "custom_block": (
-            {
-                "title": block.title,
-                "html": str(block.body) or None,
-                "link_url": block.link_url,
-                "link_label": block.link_label,
-                "image_url": block.image_url,
-                "image_alt": block.image_alt,
-            }
-            if block
-            else None
-        ),
-    }

@@ -31,7 +31,7 @@ from postpurchase.entrypoints.web.loader import (
     state_of,
     valid_token,
 )
-from postpurchase.entrypoints.web.page import page_json
+from postpurchase.entrypoints.web.page_json import page_json
 
 router = APIRouter(prefix="/api/v1/public", tags=["public tracking"])
 
