@@ -108,6 +108,21 @@ def reseal_all(conn: Connection, box: SecretBox) -> int:
     return changed
 
 
+def reseal_endpoint_secrets(conn: Connection, box: SecretBox) -> int:
+    """The same for the secrets outbound webhooks are signed with (``webhook_endpoints``,
+    deleted endpoints included). Returns how many rows changed."""
+    e = t.webhook_endpoints.c
+    changed = 0
+    for row in conn.execute(select(e.id, e.secret)).all():
+        if not box.needs_reseal(row.secret):
+            continue
+        conn.execute(
+            update(t.webhook_endpoints).where(e.id == row.id).values(secret=box.reseal(row.secret))
+        )
+        changed += 1
+    return changed
+
+
 def _all(conn: Connection) -> Iterator[Any]:
     s = t.merchant_secrets.c
     yield from conn.execute(select(s.merchant_id, s.kind, s.sealed, s.sealed_previous)).all()

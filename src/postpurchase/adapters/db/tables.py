@@ -336,7 +336,7 @@ webhook_endpoints = Table(
     Column("id", Id, primary_key=True),
     Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False, index=True),
     Column("url", String(2000), nullable=False),
-    Column("secret", String(128), nullable=False),
+    Column("secret", Text, nullable=False),  # sealed by the keyring: "fernet:<token>"
     Column("topics", Json, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("description", String(200)),

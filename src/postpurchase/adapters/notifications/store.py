@@ -35,6 +35,7 @@ from postpurchase.domain.notifications import Channel, Message, MessageRef, Mess
 from postpurchase.domain.orders import Order
 from postpurchase.domain.shipments import Shipment
 from postpurchase.service_layer.notification_ports import Alert, Delivery, Endpoint, Scheduled
+from postpurchase.service_layer.ports import SecretBox
 
 M = t.notification_messages
 D = t.webhook_deliveries
@@ -109,10 +110,13 @@ class SqlNotificationUnitOfWork:
         engine: Engine,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         ambient: AmbientWrites | None = None,
+        *,
+        box: SecretBox,
     ) -> None:
         self.engine = engine
         self.now = now
         self.ambient = ambient
+        self.box = box
         self._conn: Connection | None = None
         self._own = True
         self._savepoint: Any = None
@@ -126,7 +130,7 @@ class SqlNotificationUnitOfWork:
         else:
             self._conn, self._own = self.engine.connect().execution_options(write=True), True
         self._committed = False
-        self.store = SqlNotificationStore(self._conn, self.now)
+        self.store = SqlNotificationStore(self._conn, self.now, self.box)
         return self
 
     def commit(self) -> None:
@@ -174,9 +178,13 @@ _SAVE = update(M).where(M.c.id == bindparam("_id")).values({k: bindparam(k) for 
 
 
 class SqlNotificationStore:
-    def __init__(self, conn: Connection, now: Callable[[], datetime]) -> None:
+    """``box`` seals webhook endpoint secrets before they are written and opens them when
+    read: nothing above the store sees a sealed value, nothing in the database a clear one."""
+
+    def __init__(self, conn: Connection, now: Callable[[], datetime], box: SecretBox) -> None:
         self.conn = conn
         self.now = now
+        self.box = box
         self._pg = conn.dialect.name == "postgresql"
 
     # ---------------------------------------------------------------- context
@@ -337,7 +345,7 @@ class SqlNotificationStore:
         q = q.where(E.c.deleted_at.is_(None)).order_by(E.c.created_at)
         out = []
         for r in self.conn.execute(q).mappings():
-            ep = _endpoint(r)
+            ep = _endpoint(r, self.box)
             if "*" in ep.topics or topic in ep.topics:
                 out.append(ep)
         return out
@@ -347,13 +355,13 @@ class SqlNotificationStore:
             E.c.merchant_id == merchant_id, E.c.id == endpoint_id, E.c.deleted_at.is_(None)
         )
         row = self.conn.execute(q).mappings().first()
-        return _endpoint(row) if row else None
+        return _endpoint(row, self.box) if row else None
 
     def add_endpoint(self, endpoint: Endpoint) -> None:
-        self.conn.execute(insert(E).values(**_endpoint_row(endpoint)))
+        self.conn.execute(insert(E).values(**_endpoint_row(endpoint, self.box)))
 
     def save_endpoint(self, endpoint: Endpoint) -> None:
-        row = _endpoint_row(endpoint)
+        row = _endpoint_row(endpoint, self.box)
         row.pop("id")
         row.pop("created_at")
         self.conn.execute(
@@ -517,12 +525,12 @@ def _message(r: RowMapping) -> Message:
     return Message(**data)
 
 
-def _endpoint_row(e: Endpoint) -> dict[str, Any]:
+def _endpoint_row(e: Endpoint, box: SecretBox) -> dict[str, Any]:
     return {
         "id": e.id,
         "merchant_id": e.merchant_id,
         "url": e.url,
-        "secret": e.secret,
+        "secret": box.seal(e.secret),
         "topics": list(e.topics),
         "active": e.active,
         "description": e.description,
@@ -531,12 +539,12 @@ def _endpoint_row(e: Endpoint) -> dict[str, Any]:
     }
 
 
-def _endpoint(r: RowMapping) -> Endpoint:
+def _endpoint(r: RowMapping, box: SecretBox) -> Endpoint:
     return Endpoint(
         id=r["id"],
         merchant_id=r["merchant_id"],
         url=r["url"],
-        secret=r["secret"],
+        secret=box.open(r["secret"]),
         topics=tuple(r["topics"] or ()),
         active=bool(r["active"]),
         description=r["description"],

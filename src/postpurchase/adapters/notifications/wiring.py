@@ -25,7 +25,7 @@ from postpurchase.adapters.notifications.sms import TwilioSmsChannel
 from postpurchase.adapters.notifications.store import AmbientWrites, SqlNotificationUnitOfWork
 from postpurchase.adapters.notifications.webhooks import HttpWebhookPoster
 from postpurchase.service_layer.notifications import Channels, NotificationService, ServiceConfig
-from postpurchase.service_layer.ports import Clock
+from postpurchase.service_layer.ports import Clock, SecretBox
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ class PlatformLike(Protocol):
     def queue(self) -> _Queue: ...
     @property
     def settings(self) -> _CoreSettings: ...
+    @property
+    def keyring(self) -> SecretBox: ...
 
     def subscribe(self, topic: str, subscriber: Subscriber) -> None: ...
 
@@ -98,8 +100,10 @@ def build_service(
         sent_page=settings.notify_sent_page,
     )
 
+    box = platform.keyring  # endpoint secrets are sealed at rest
+
     def uow() -> SqlNotificationUnitOfWork:
-        return SqlNotificationUnitOfWork(platform.engine, platform.clock.now, ambient)
+        return SqlNotificationUnitOfWork(platform.engine, platform.clock.now, ambient, box=box)
 
     def nudge() -> None:
         platform.queue.nudge_outbox()  # read at call time: the worker swaps the queue in
