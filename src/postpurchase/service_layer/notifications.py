@@ -23,8 +23,10 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -90,6 +92,27 @@ from postpurchase.service_layer.ports import Clock
 logger = logging.getLogger(__name__)
 
 _MAX_ERROR = 500
+_SENDING = "sending"  # the reason of a message or delivery claimed for sending
+
+
+@dataclass(slots=True)
+class _Claim:
+    """A message or delivery claimed for sending, as its row says while the claim holds."""
+
+    until: datetime | None
+    reason: str
+
+    def holds(self, row: Message | Delivery) -> bool:
+        return row.status is MessageStatus.QUEUED and (row.next_attempt_at, row.reason) == (
+            self.until,
+            self.reason,
+        )
+
+
+class InFlight(Exception):
+    """Another worker is sending this very message or delivery right now. Raised so the
+    outbox retries the due row a little later instead of settling it: should that worker
+    die mid-send, its lease runs out and the retry sends."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +129,11 @@ class ServiceConfig:
     ops_urls: tuple[str, ...] = ()
     merchant_cache_seconds: float = 5.0  # settings changed elsewhere apply within this
     sent_page: bool = False  # the demo's page listing every message (no auth): opt-in
+    # A claim for sending runs out after send_lease unless renewed; the sender renews it
+    # every send_beat while the provider call lasts, so a living sender keeps it however
+    # slow the provider, and a dead one's message is due again within send_lease.
+    send_lease: timedelta = timedelta(seconds=15)
+    send_beat: timedelta = timedelta(seconds=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +300,8 @@ class NotificationService:
         for message_id in due_now:
             try:
                 self.deliver_message(message_id)
+            except InFlight:
+                pass  # its due row was faster
             except Exception:  # its due row retries it; the event itself is done
                 logger.exception("sending message %s right after planning failed", message_id)
         if hooks_due:
@@ -514,6 +544,10 @@ class NotificationService:
     # ------------------------------------------------------------------ deliver messages
 
     def deliver_message(self, message_id: str) -> None:
+        """Claim, commit, send, record: no network I/O while a transaction is open (on
+        SQLite an open writing transaction holds the one write lock, so a slow mail server
+        would stall every API write). The claim moves ``next_attempt_at`` a lease ahead, so
+        no other worker sends it meanwhile."""
         now = self.clock.now()
         with self.uow() as uow:
             s = uow.store
@@ -521,61 +555,134 @@ class NotificationService:
             if msg is None or msg.status is not MessageStatus.QUEUED:
                 return  # sent, superseded or failed meanwhile: a stale due row
             if msg.next_attempt_at is not None and msg.next_attempt_at > now:
+                if msg.reason.startswith(_SENDING):
+                    raise InFlight(f"message {message_id} is being sent")
                 return  # rescheduled; its own due row will come
-            self._deliver(s, msg, now)
+            outgoing = self._claim(s, msg, now)
             s.save_message(msg)
             uow.commit()
+        if outgoing is None:
+            return  # decided without sending (suppressed, failed or waiting)
+        claim = _Claim(msg.next_attempt_at, msg.reason)
 
-    def _deliver(self, s: NotificationStore, msg: Message, now: datetime) -> None:
+        def renew(until: datetime) -> bool:
+            with self.uow() as uow:
+                current = uow.store.get_message(message_id)
+                if current is None or not claim.holds(current):
+                    return False
+                current.next_attempt_at = until
+                uow.store.save_message(current)
+                uow.commit()
+            claim.until = until
+            return True
+
+        with self._kept(renew):
+            provider_id, error = self._send(msg, outgoing)
+        with self.uow() as uow:
+            s = uow.store
+            current = s.get_message(message_id)
+            if current is None:
+                return
+            if error is None:
+                # it went out: say so, even if the row was superseded while on the wire
+                self._down_until.pop(msg.channel.value, None)
+                current.attempts = max(current.attempts, msg.attempts)
+                current.mark_sent(self.clock.now(), provider_id, self._provider_name(msg))
+            elif claim.holds(current):
+                self._failed_send(s, current, error, self.clock.now())
+            else:
+                return  # decided elsewhere while we were sending (superseded, cancelled)
+            s.save_message(current)
+            uow.commit()
+
+    @contextmanager
+    def _kept(self, renew: Callable[[datetime], bool]) -> Iterator[None]:
+        """While the provider call lasts, renew the claim every ``send_beat`` (from a
+        thread of its own, in short transactions of its own; a fast send never renews)."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.config.send_beat.total_seconds()):
+                try:
+                    if not renew(self.clock.now() + self.config.send_lease):
+                        return  # decided elsewhere meanwhile
+                except Exception:
+                    logger.warning("renewing a send claim failed", exc_info=True)
+
+        thread = threading.Thread(target=beat, name="send-claim", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _provider_name(self, msg: Message) -> str:
+        provider = self.channels.email if msg.channel is Channel.EMAIL else self.channels.sms
+        return provider.name if provider is not None else str(msg.channel)
+
+    def _claim(
+        self, s: NotificationStore, msg: Message, now: datetime
+    ) -> OutgoingEmail | OutgoingSms | None:
+        """What to send, with the message claimed for sending; or None with the message
+        decided (failed, suppressed, or rescheduled while its channel is down)."""
         channel = msg.channel
         merchant = self._merchant(s, msg.merchant_id)
         if merchant is None or msg.recipient is None:
             msg.fail("merchant or recipient no longer exists", now)
-            return
+            return None
         if s.opted_out(msg.merchant_id, channel, msg.recipient):
             msg.suppress(f"recipient opted out of {channel} before it was sent", now)
-            return
+            return None
         provider: EmailChannel | SmsChannel | None = (
             self.channels.email if channel is Channel.EMAIL else self.channels.sms
         )
         if provider is None:
             msg.fail(f"{channel} is no longer configured", now)
-            return
+            return None
         down = self._down_until.get(channel.value)
         if down is not None and down > now:
             self._retry(s, msg, f"{provider.name} unavailable, waiting", now, not_before=down)
-            return
+            return None
+        outgoing: OutgoingEmail | OutgoingSms = (
+            self._email(msg, merchant)
+            if channel is Channel.EMAIL
+            else OutgoingSms(msg.id, msg.recipient, msg.body_text or "")
+        )
+        msg.next_attempt_at, msg.updated_at = now + self.config.send_lease, now
+        msg.reason = f"{_SENDING} via {provider.name} (attempt {msg.attempts + 1})"
+        return outgoing
+
+    def _send(
+        self, msg: Message, outgoing: OutgoingEmail | OutgoingSms
+    ) -> tuple[str | None, DeliveryError | None]:
+        """The provider's id, or the error (no transaction is open here)."""
         try:
-            if channel is Channel.EMAIL:
+            if isinstance(outgoing, OutgoingEmail):
                 assert self.channels.email is not None
-                provider_id = self.channels.email.send(self._email(msg, merchant))
-            else:
-                assert self.channels.sms is not None
-                provider_id = self.channels.sms.send(
-                    OutgoingSms(msg.id, msg.recipient, msg.body_text or "")
-                )
+                return self.channels.email.send(outgoing), None
+            assert self.channels.sms is not None
+            return self.channels.sms.send(outgoing), None
         except DeliveryError as exc:
-            if exc.permanent:
-                msg.attempts += 1
-                msg.last_error = _short(exc)
-                msg.fail(f"permanent error from {provider.name}: {_short(exc)}", now)
-                if exc.opt_out:
-                    s.set_opt_out(msg.merchant_id, channel, msg.recipient, provider.name, now)
-                return
-            if exc.connection:
-                self._down_until[channel.value] = now + timedelta(
-                    seconds=self.config.breaker_seconds
-                )
-            msg.attempts += 1
-            self._retry(s, msg, _short(exc), now)
-            return
+            return None, exc
         except Exception as exc:  # an adapter bug must not wedge the queue: retry, then give up
-            logger.exception("%s failed unexpectedly on message %s", provider.name, msg.id)
-            msg.attempts += 1
-            self._retry(s, msg, f"{type(exc).__name__}: {_short(exc)}", now)
+            logger.exception("%s failed unexpectedly on message %s", msg.channel, msg.id)
+            return None, DeliveryError(f"{type(exc).__name__}: {_short(exc)}", permanent=False)
+
+    def _failed_send(
+        self, s: NotificationStore, msg: Message, exc: DeliveryError, now: datetime
+    ) -> None:
+        channel, name = msg.channel, self._provider_name(msg)
+        msg.attempts += 1
+        if exc.permanent:
+            msg.last_error = _short(exc)
+            msg.fail(f"permanent error from {name}: {_short(exc)}", now)
+            if exc.opt_out and msg.recipient is not None:
+                s.set_opt_out(msg.merchant_id, channel, msg.recipient, name, now)
             return
-        self._down_until.pop(channel.value, None)
-        msg.mark_sent(self.clock.now(), provider_id, provider.name)
+        if exc.connection:
+            self._down_until[channel.value] = now + timedelta(seconds=self.config.breaker_seconds)
+        self._retry(s, msg, _short(exc), now)
 
     def _email(self, msg: Message, merchant: Merchant) -> OutgoingEmail:
         brand = self.preferences(merchant).branding
@@ -664,14 +771,18 @@ class NotificationService:
         return True
 
     def deliver_webhook(self, delivery_id: str) -> None:
+        """Claim, commit, POST, record (as :meth:`deliver_message`: no I/O in a transaction)."""
         now = self.clock.now()
         poster = self.channels.webhooks
+        request: WebhookRequest | None = None
         with self.uow() as uow:
             s = uow.store
             d = s.get_delivery(delivery_id)
             if d is None or d.status is not MessageStatus.QUEUED:
                 return
             if d.next_attempt_at is not None and d.next_attempt_at > now:
+                if d.reason.startswith(_SENDING):
+                    raise InFlight(f"webhook delivery {delivery_id} is being sent")
                 return
             ep = s.get_endpoint(d.merchant_id, d.endpoint_id)
             if ep is None or not ep.active:
@@ -681,29 +792,74 @@ class NotificationService:
             elif poster is None:
                 d.status, d.reason = MessageStatus.FAILED, "webhooks are not configured"
             else:
-                self._post(s, poster, ep, d, now)
+                request = WebhookRequest(
+                    d.id, ep.url, ep.secret, d.body.encode(), d.event_id, d.event_type
+                )
+                d.next_attempt_at, d.updated_at = now + self.config.send_lease, now
+                d.reason = f"{_SENDING} (attempt {d.attempts + 1})"
             s.save_delivery(d)
             uow.commit()
+        if request is None or poster is None:
+            return
+        claim = _Claim(d.next_attempt_at, d.reason)
 
-    def _post(
-        self, s: NotificationStore, poster: WebhookPoster, ep: Endpoint, d: Delivery, now: datetime
+        def renew(until: datetime) -> bool:
+            with self.uow() as uow:
+                current = uow.store.get_delivery(delivery_id)
+                if current is None or not claim.holds(current):
+                    return False
+                current.next_attempt_at = until
+                uow.store.save_delivery(current)
+                uow.commit()
+            claim.until = until
+            return True
+
+        code: int | None = None
+        error: DeliveryError | None = None
+        with self._kept(renew):
+            try:
+                code = poster.post(request)
+            except DeliveryError as exc:
+                error = exc
+            except Exception as exc:  # an adapter bug: retry, then give up
+                logger.exception("webhook poster failed unexpectedly on delivery %s", d.id)
+                error = DeliveryError(f"{type(exc).__name__}: {_short(exc)}", permanent=False)
+        with self.uow() as uow:
+            s = uow.store
+            current = s.get_delivery(delivery_id)
+            if current is None:
+                return
+            delivered = code is not None and 200 <= code < 300
+            if not delivered and not claim.holds(current):
+                return  # decided elsewhere while we were sending
+            self._posted(s, current, code, error, self.clock.now())
+            s.save_delivery(current)
+            uow.commit()
+
+    def _posted(
+        self,
+        s: NotificationStore,
+        d: Delivery,
+        code: int | None,
+        exc: DeliveryError | None,
+        now: datetime,
     ) -> None:
-        request = WebhookRequest(d.id, ep.url, ep.secret, d.body.encode(), d.event_id, d.event_type)
+        """Record one POST's outcome: delivered, failed for good, or the next attempt."""
         d.attempts += 1
         d.updated_at = now
-        try:
-            code = poster.post(request)
-            error = None if 200 <= code < 300 else f"HTTP {code}"
-            d.last_status_code = code
-        except DeliveryError as exc:
+        error: str | None
+        if exc is not None:
             error = _short(exc)
             d.last_status_code = exc.status_code
             if exc.permanent:
                 d.status, d.reason, d.last_error = MessageStatus.FAILED, f"failed: {error}", error
                 d.next_attempt_at = None
                 return
+        else:
+            error = None if code is not None and 200 <= code < 300 else f"HTTP {code}"
+            d.last_status_code = code
         if error is None:
-            d.status, d.delivered_at, d.next_attempt_at = MessageStatus.SENT, self.clock.now(), None
+            d.status, d.delivered_at, d.next_attempt_at = MessageStatus.SENT, now, None
             d.reason, d.last_error = f"delivered (HTTP {d.last_status_code})", None
             return
         d.last_error = error
@@ -833,21 +989,23 @@ class NotificationService:
         channel fails, so the outbox retries the digest (alerts stay pending until sent)."""
         ops = self.channels.ops
         now = self.clock.now()
-        with self.uow() as uow:
+        with self.uow() as uow:  # read only: closed before anything goes over the network
             s = uow.store
             merchant = s.merchant(merchant_id)
             if merchant is None or ops is None:
                 return 0
             urls = self._ops_urls(self.preferences(merchant))
             alerts = s.pending_alerts(merchant_id, self.config.digest_max_alerts + 1)
-            if not alerts or not urls:
-                return 0
-            batch = alerts[: self.config.digest_max_alerts]
-            title = f"{merchant.name}: {len(batch)} new shipment exception(s)"
-            lines = [f"- {a.created_at:%Y-%m-%d %H:%M} UTC · {a.summary}" for a in batch]
-            if len(alerts) > len(batch):
-                lines.append("- … and more in the next digest")
-            ops.notify(urls, title, "\n".join(lines))
+        if not alerts or not urls:
+            return 0
+        batch = alerts[: self.config.digest_max_alerts]
+        title = f"{merchant.name}: {len(batch)} new shipment exception(s)"
+        lines = [f"- {a.created_at:%Y-%m-%d %H:%M} UTC · {a.summary}" for a in batch]
+        if len(alerts) > len(batch):
+            lines.append("- … and more in the next digest")
+        ops.notify(urls, title, "\n".join(lines))
+        with self.uow() as uow:
+            s = uow.store
             s.mark_alerts_sent([a.id for a in batch], now)
             if len(alerts) > len(batch):
                 s.schedule(DIGEST_DUE, merchant_id, {"merchant_id": merchant_id}, now)
