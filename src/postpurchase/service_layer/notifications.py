@@ -906,7 +906,7 @@ class NotificationService:
     ) -> Endpoint:
         now = self.clock.now()
         ep = Endpoint(
-            id=new_id(), merchant_id=merchant_id, url=_check_url(url),
+            id=new_id(), merchant_id=merchant_id, url=self._endpoint_url(url),
             secret="whsec_" + secrets.token_urlsafe(32), topics=parse_webhook_topics(topics),
             active=True, description=description, created_at=now, updated_at=now,
         )  # fmt: skip
@@ -926,13 +926,14 @@ class NotificationService:
         description: str | None = None,
         rotate_secret: bool = False,
     ) -> Endpoint:
+        new_url = self._endpoint_url(url) if url is not None else None  # resolves: no txn yet
         with self.uow() as uow:
             ep = uow.store.get_endpoint(merchant_id, endpoint_id)
             if ep is None:
                 raise NotFound("no such webhook endpoint", field="endpoint_id")
             ep = replace(
                 ep,
-                url=_check_url(url) if url is not None else ep.url,
+                url=new_url if new_url is not None else ep.url,
                 topics=parse_webhook_topics(topics) if topics is not None else ep.topics,
                 active=ep.active if active is None else active,
                 description=ep.description if description is None else description,
@@ -942,6 +943,15 @@ class NotificationService:
             uow.store.save_endpoint(ep)
             uow.commit()
         return ep
+
+    def _endpoint_url(self, url: str) -> str:
+        """A well-formed http(s) URL that (when the poster can tell) does not point inside
+        our network: refused here with a 422 naming ``url``, and again at every delivery."""
+        url = _check_url(url)
+        check: Callable[[str], None] | None = getattr(self.channels.webhooks, "check_url", None)
+        if check is not None:
+            check(url)
+        return url
 
     def delete_endpoint(self, merchant_id: str, endpoint_id: str) -> None:
         with self.uow() as uow:

@@ -9,22 +9,41 @@ from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from postpurchase.adapters.net_guard import OutboundPolicy
 from postpurchase.adapters.notifications.demo_smtp import DemoSmtp
+from postpurchase.adapters.notifications.webhooks import HttpWebhookPoster
+from postpurchase.adapters.notifications.wiring import channels_from
 from postpurchase.entrypoints.api.app import create_app
 from postpurchase.entrypoints.api.routes.notifications import router
 from postpurchase.service_layer import handlers
 from tests.factories import place_order, ref
-from tests.integration.notifications.conftest import Notify
+from tests.integration.notifications.conftest import Notify, make_notify, quiet_settings
 
 
-@pytest.fixture
-def client(notify: Notify) -> Iterator[TestClient]:
+def _client(notify: Notify) -> Iterator[TestClient]:
     app = create_app(notify.platform)
     if not any(getattr(r, "path", "") == "/notifications/sent" for r in app.routes):
         app.include_router(router)
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def client(notify: Notify) -> Iterator[TestClient]:
+    yield from _client(notify)
+
+
+@pytest.fixture
+def loopback(engine: Engine, smtp: DemoSmtp) -> Notify:
+    """A server whose operator allowed loopback targets (POSTPURCHASE_OUTBOUND_ALLOW)."""
+    return make_notify(engine, quiet_settings(smtp_url=smtp.url, outbound_allow="127.0.0.1"))
+
+
+@pytest.fixture
+def loopback_client(loopback: Notify) -> Iterator[TestClient]:
+    yield from _client(loopback)
 
 
 def auth(key: str) -> dict[str, str]:
@@ -105,7 +124,10 @@ def test_settings_are_validated_and_applied(notify: Notify, client: TestClient) 
     assert {f["name"] for f in flows} >= {"order_confirmed", "delivered", "estimate_changed"}
 
 
-def test_webhook_endpoint_crud_deliveries_and_replay(notify: Notify, client: TestClient) -> None:
+def test_webhook_endpoint_crud_deliveries_and_replay(
+    loopback: Notify, loopback_client: TestClient
+) -> None:
+    notify, client = loopback, loopback_client
     h = auth(notify.api_key)
     bad = client.post(
         "/api/v1/webhook-endpoints", headers=h, json={"url": "ftp://example.com/x", "topics": ["*"]}
@@ -149,8 +171,9 @@ def test_webhook_endpoint_crud_deliveries_and_replay(notify: Notify, client: Tes
 
 
 def test_another_merchant_sees_none_of_it(
-    notify: Notify, client: TestClient, smtp: DemoSmtp
+    loopback: Notify, loopback_client: TestClient, smtp: DemoSmtp
 ) -> None:
+    notify, client = loopback, loopback_client
     h = auth(notify.api_key)
     order = notify.platform.bus().handle(place_order(notify.merchant.id))
     notify.drain()
@@ -197,3 +220,62 @@ def test_the_demo_page_lists_what_was_sent(
     notify.platform.settings.environment = "development"
     notify.service.config = replace(notify.service.config, sent_page=False)  # not opted in
     assert client.get("/notifications/sent").status_code == 404
+
+
+@pytest.fixture
+def resolving_client(engine: Engine, smtp: DemoSmtp) -> Iterator[tuple[Notify, TestClient]]:
+    """Names resolve through a table of this test's own, never through the network."""
+    table = {
+        "localhost": ["127.0.0.1", "::1"],
+        "2130706433": ["127.0.0.1"],  # what the system resolver makes of 127.0.0.1 as a number
+        "metadata.shop.test": ["169.254.169.254"],
+        "mixed.shop.test": ["93.184.216.34", "10.0.0.9"],
+    }
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host not in table:
+            raise OSError(f"{host}: no such name (test resolver)")
+        return table[host]
+
+    settings = quiet_settings(smtp_url=smtp.url)
+    poster = HttpWebhookPoster(policy=OutboundPolicy.parse("", resolver=resolve))
+    channels = replace(channels_from(settings), webhooks=poster)
+    notify = make_notify(engine, settings, channels)
+    for c in _client(notify):
+        yield notify, c
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379/",
+        "http://localhost:8080/hooks",
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://metadata.shop.test/computeMetadata/v1/",
+        "https://10.0.0.8/hooks",
+        "https://mixed.shop.test/hooks",
+        "http://0.0.0.0:22/",
+        "http://2130706433/",
+    ],
+)
+def test_an_endpoint_inside_our_network_is_refused_at_registration(
+    resolving_client: tuple[Notify, TestClient], url: str
+) -> None:
+    notify, client = resolving_client
+    h = auth(notify.api_key)
+    r = client.post("/api/v1/webhook-endpoints", headers=h, json={"url": url, "topics": ["*"]})
+    assert r.status_code == 422 and r.json()["field"] == "url", r.text
+    assert "POSTPURCHASE_OUTBOUND_ALLOW" in r.json()["detail"]
+    assert client.get("/api/v1/webhook-endpoints", headers=h).json() == []
+    ok = client.post(
+        "/api/v1/webhook-endpoints",
+        headers=h,
+        json={"url": "https://93.184.216.34/hooks", "topics": ["*"]},  # public: accepted
+    )
+    assert ok.status_code == 201
+    moved = client.patch(
+        f"/api/v1/webhook-endpoints/{ok.json()['id']}", headers=h, json={"url": url}
+    )
+    assert moved.status_code == 422 and moved.json()["field"] == "url"

@@ -44,7 +44,7 @@ def test_signed_events_retry_until_accepted_and_replay_resends_the_same_event(
 ) -> None:
     receiver = Receiver(failures=2)
     with HttpRecorder(receiver) as server:
-        notify = make_notify(engine, quiet_settings())
+        notify = make_notify(engine, quiet_settings(outbound_allow="127.0.0.1"))
         ep = notify.service.create_endpoint(
             notify.merchant.id, f"{server.url}/hooks", ["shipment.status_changed", "order.placed"]
         )
@@ -86,7 +86,7 @@ def test_signed_events_retry_until_accepted_and_replay_resends_the_same_event(
 def test_deleted_endpoints_get_nothing_more(engine: Engine) -> None:
     receiver = Receiver(failures=0)
     with HttpRecorder(receiver) as server:
-        notify = make_notify(engine, quiet_settings())
+        notify = make_notify(engine, quiet_settings(outbound_allow="127.0.0.1"))
         ep = notify.service.create_endpoint(notify.merchant.id, f"{server.url}/h", ["*"])
         receiver.secret = ep.secret
         notify.service.delete_endpoint(notify.merchant.id, ep.id)
@@ -104,7 +104,10 @@ def test_ops_digest_goes_to_apprise_targets(engine: Engine) -> None:
 
     with HttpRecorder(target) as server:
         url = server.url.replace("http://", "json://") + "/ops"
-        notify = make_notify(engine, quiet_settings(ops_apprise_urls=url, ops_digest_minutes=5))
+        notify = make_notify(
+            engine,
+            quiet_settings(ops_apprise_urls=url, ops_digest_minutes=5, outbound_allow="127.0.0.1"),
+        )
         order = notify.platform.bus().handle(place_order(notify.merchant.id))
         for status in (ShipmentStatus.EXCEPTION, ShipmentStatus.EXCEPTION):
             number = ups_number()

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from postpurchase.adapters.net_guard import OutboundPolicy
 from postpurchase.domain.notifications import Preferences, QuietHours
 
 
@@ -55,6 +56,12 @@ class NotifySettings(BaseSettings):
     ops_digest_minutes: int = Field(
         default=15, ge=1, le=1440, description="Minutes between ops exception digests."
     )
+    outbound_allow: str = Field(
+        default="",
+        description="Private destinations webhooks and ops targets may reach anyway "
+        "(networks, addresses or host names, comma separated: 10.0.0.0/8,hooks.internal, "
+        "*.corp.example). Empty: only public addresses.",
+    )
     notify_quiet_hours: str = Field(
         default="21:00-08:00",
         description="Default quiet hours in the shopper's zone, HH:MM-HH:MM, or 'off'.",
@@ -93,6 +100,12 @@ class NotifySettings(BaseSettings):
             raise ValueError("smtp_url must start with smtp://, smtp+starttls:// or smtps://")
         return v
 
+    @field_validator("outbound_allow")
+    @classmethod
+    def _allow(cls, v: str) -> str:
+        OutboundPolicy.parse(v)
+        return v
+
     @field_validator("notify_quiet_hours")
     @classmethod
     def _quiet(cls, v: str) -> str:
@@ -106,6 +119,10 @@ class NotifySettings(BaseSettings):
     @property
     def ops_urls(self) -> tuple[str, ...]:
         return tuple(u for u in self.ops_apprise_urls.replace(",", " ").split() if u)
+
+    @property
+    def outbound_policy(self) -> OutboundPolicy:
+        return OutboundPolicy.parse(self.outbound_allow)
 
     def default_preferences(self) -> Preferences:
         quiet = QuietHours.parse(self.notify_quiet_hours)

@@ -74,12 +74,13 @@ def channels_from(settings: NotifySettings) -> Channels:
             settings.twilio_from,
             base_url=settings.twilio_base_url,
         )
+    policy = settings.outbound_policy
     webhooks = (
-        HttpWebhookPoster(timeout=settings.webhook_timeout_seconds)
+        HttpWebhookPoster(timeout=settings.webhook_timeout_seconds, policy=policy)
         if settings.webhooks_enabled
         else None
     )
-    return Channels(email=email, sms=sms, webhooks=webhooks, ops=AppriseOpsNotifier())
+    return Channels(email=email, sms=sms, webhooks=webhooks, ops=AppriseOpsNotifier(policy))
 
 
 def build_service(
