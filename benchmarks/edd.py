@@ -36,13 +36,12 @@ from postpurchase.adapters.edd.engine import (
     EddEngine,
     EngineConfig,
     Scored,
-    replay,
-    train_from_records,
 )
 from postpurchase.adapters.edd.evaluation import calibration_curve, contract_metrics
 from postpurchase.adapters.edd.features import local_date
 from postpurchase.adapters.edd.olist import load_olist
 from postpurchase.adapters.edd.records import SAO_PAULO, DeliveredShipmentRecord
+from postpurchase.adapters.edd.replay import replay, train_from_records
 from postpurchase.adapters.edd.synthetic import SyntheticConfig, make_records
 from postpurchase.domain.edd.geo import BR_STATE_CAPITALS, Point, Precision, haversine_km
 from postpurchase.domain.edd.types import EstimateRequest

@@ -26,8 +26,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 if TYPE_CHECKING:  # the model stack (LightGBM, scikit-learn) loads only when a command runs
-    from postpurchase.adapters.edd.engine import EngineConfig, ProgressFn
+    from postpurchase.adapters.edd.engine import EngineConfig
     from postpurchase.adapters.edd.olist import OlistData
+    from postpurchase.adapters.edd.replay import ProgressFn
 
 app = typer.Typer(
     help="Estimated delivery dates: train on delivered orders, evaluate on a later period.",
@@ -122,7 +123,7 @@ def train(
 ) -> None:
     """Train the engine on the delivered orders in OLIST and save a versioned artefact."""
     from postpurchase.adapters.edd.artefact import save_engine
-    from postpurchase.adapters.edd.engine import train_from_records
+    from postpurchase.adapters.edd.replay import train_from_records
 
     cut = parse_moment(until, "--until")
     data = load(olist)
@@ -166,8 +167,8 @@ def evaluate(
 ) -> None:
     """Replay the later orders in OLIST as production would and print one JSON line of scores."""
     from postpurchase.adapters.edd.artefact import ArtefactError, load_engine
-    from postpurchase.adapters.edd.engine import replay
     from postpurchase.adapters.edd.evaluation import CONTRACT_FIELDS, contract_metrics
+    from postpurchase.adapters.edd.replay import replay
 
     start = parse_moment(since, "--since")
     end = parse_moment(until, "--until")

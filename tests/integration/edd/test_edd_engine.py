@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from postpurchase.adapters.edd.artefact import ArtefactError, load_engine, save_engine
-from postpurchase.adapters.edd.engine import EddEngine, EngineConfig, replay, train_from_records
+from postpurchase.adapters.edd.engine import EddEngine, EngineConfig
 from postpurchase.adapters.edd.evaluation import (
     CONTRACT_FIELDS,
     calibration_curve,
@@ -17,6 +17,7 @@ from postpurchase.adapters.edd.evaluation import (
 )
 from postpurchase.adapters.edd.features import local_date
 from postpurchase.adapters.edd.records import SAO_PAULO, DeliveredShipmentRecord
+from postpurchase.adapters.edd.replay import replay, train_from_records
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.edd.types import EstimateRequest, Layer
 from postpurchase.domain.status import ShipmentStatus

@@ -16,12 +16,11 @@ from postpurchase.adapters.edd.engine import (
     EddEngine,
     EngineConfig,
     Scored,
-    replay,
-    train_from_records,
 )
 from postpurchase.adapters.edd.evaluation import calibration_curve, contract_metrics
 from postpurchase.adapters.edd.olist import LoadReport, OlistInputError, load_olist
 from postpurchase.adapters.edd.records import DeliveredShipmentRecord
+from postpurchase.adapters.edd.replay import replay, train_from_records
 
 __all__ = [
     "MIN_HISTORY",
