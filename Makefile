@@ -61,6 +61,7 @@ bench: install system-deps
 	$(BIN)/python benchmarks/notify.py
 	$(BIN)/python benchmarks/tracking_page.py
 	$(BIN)/python benchmarks/edd.py
+	$(BIN)/python benchmarks/shopify_webhooks.py --db sqlite,postgresql
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
