@@ -715,6 +715,9 @@ class Message:
     subject: str | None = None
     body_text: str | None = None
     body_html: str | None = None
+    # attempts claimed for sending but never recorded (the sender died or lost its claim
+    # between the provider call and the commit): each was re-sent, a possible duplicate
+    unknown_outcomes: int = 0
 
     def ref(self) -> MessageRef:
         return MessageRef(

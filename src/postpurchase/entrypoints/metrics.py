@@ -7,8 +7,9 @@ Two kinds, on purpose:
   these live in ``PROMETHEUS_MULTIPROC_DIR`` (the CLI sets it) and every scrape sums all
   processes, whichever one answers;
 * gauges read from the database at scrape time (queue depth and the age of the oldest item
-  per queue, notification lag, failures by channel, unrecognised codes by carrier): they
-  describe the cluster, so any process gives the same answer.
+  per queue, notification lag, failures and unknown-outcome re-sends by channel,
+  unrecognised codes by carrier): they describe the cluster, so any process gives the same
+  answer.
 """
 
 from __future__ import annotations
@@ -85,7 +86,16 @@ class BacklogCollector(Collector):
         )
         for carrier, n in sorted(b.unrecognised_codes.items()):
             unknown.add_metric([carrier], n)
-        yield from (depth, age, failed, unknown)
+        resent = GaugeMetricFamily(
+            "postpurchase_notifications_unknown_outcomes_24h",
+            "Sends whose outcome was unknown (claimed, never recorded: the sender died or lost "
+            "its claim) and that were sent again, so possibly received twice; rows updated in "
+            "the last 24 hours, by channel (email, sms, webhook).",
+            labels=["channel"],
+        )
+        for channel in ("email", "sms", "webhook"):
+            resent.add_metric([channel], b.unknown_outcomes.get(channel, 0))
+        yield from (depth, age, failed, unknown, resent)
 
 
 class _Process(Collector):

@@ -165,6 +165,7 @@ class Delivery:
     last_error: str | None = None
     replay_of: str | None = None
     delivered_at: datetime | None = None
+    unknown_outcomes: int = 0  # POSTs claimed but never recorded, each re-sent (see Message)
 
 
 @dataclass(frozen=True, slots=True)

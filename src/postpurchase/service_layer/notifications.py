@@ -190,6 +190,42 @@ def _short(exc: BaseException) -> str:
     return f"{exc}"[:_MAX_ERROR] or type(exc).__name__
 
 
+def _outcome_unknown(row: Message | Delivery, what: str) -> bool:
+    """Is ``row`` (due, so any claim on it has run out) still claimed for sending? Then its
+    last attempt was claimed -- committed before the provider call -- but its outcome was
+    never recorded: the sender died (kill -9, a lost host) or lost its claim between the
+    call and the commit. Whether the provider accepted it cannot be known (SMTP and
+    Twilio's Messages API take no idempotency key), so it is sent again, as the same
+    message, and counted: the attempt in ``attempts`` and in ``unknown_outcomes``, which
+    the ops view and ``/metrics`` report as possible duplicates. A message that nobody
+    claimed, or whose outcome was recorded, is never re-sent this way."""
+    if not row.reason.startswith(_SENDING):
+        return False
+    row.attempts += 1
+    row.unknown_outcomes += 1
+    logger.warning(
+        "%s: the outcome of attempt %d is unknown (claimed for sending, never recorded); "
+        "sending it again as the same message",
+        what,
+        row.attempts,
+        extra={"unknown_outcomes": row.unknown_outcomes},
+    )
+    return True
+
+
+def _attempt(attempts: int, resend: bool) -> str:
+    if resend:
+        return f"attempt {attempts + 1}, re-sent: the outcome of attempt {attempts} is unknown"
+    return f"attempt {attempts + 1}"
+
+
+def _possible_duplicate(unknown: int, same: str) -> str:
+    if not unknown:
+        return ""
+    earlier = "1 earlier attempt" if unknown == 1 else f"{unknown} earlier attempts"
+    return f"; outcome unknown for {earlier}: possibly received twice ({same})"
+
+
 class NotificationService:
     """Plans and delivers messages, webhooks and ops digests. One per process."""
 
@@ -558,7 +594,8 @@ class NotificationService:
                 if msg.reason.startswith(_SENDING):
                     raise InFlight(f"message {message_id} is being sent")
                 return  # rescheduled; its own due row will come
-            outgoing = self._claim(s, msg, now)
+            resend = _outcome_unknown(msg, f"message {msg.id} ({msg.channel})")
+            outgoing = self._claim(s, msg, now, resend=resend)
             s.save_message(msg)
             uow.commit()
         if outgoing is None:
@@ -588,6 +625,10 @@ class NotificationService:
                 self._down_until.pop(msg.channel.value, None)
                 current.attempts = max(current.attempts, msg.attempts)
                 current.mark_sent(self.clock.now(), provider_id, self._provider_name(msg))
+                current.reason += _possible_duplicate(
+                    current.unknown_outcomes,
+                    "same Message-ID" if msg.channel is Channel.EMAIL else "same text",
+                )
             elif claim.holds(current):
                 self._failed_send(s, current, error, self.clock.now())
             else:
@@ -622,10 +663,11 @@ class NotificationService:
         return provider.name if provider is not None else str(msg.channel)
 
     def _claim(
-        self, s: NotificationStore, msg: Message, now: datetime
+        self, s: NotificationStore, msg: Message, now: datetime, *, resend: bool = False
     ) -> OutgoingEmail | OutgoingSms | None:
         """What to send, with the message claimed for sending; or None with the message
-        decided (failed, suppressed, or rescheduled while its channel is down)."""
+        decided (failed, suppressed, or rescheduled while its channel is down). ``resend``:
+        the previous attempt's outcome is unknown (see :func:`_outcome_unknown`)."""
         channel = msg.channel
         merchant = self._merchant(s, msg.merchant_id)
         if merchant is None or msg.recipient is None:
@@ -650,7 +692,7 @@ class NotificationService:
             else OutgoingSms(msg.id, msg.recipient, msg.body_text or "")
         )
         msg.next_attempt_at, msg.updated_at = now + self.config.send_lease, now
-        msg.reason = f"{_SENDING} via {provider.name} (attempt {msg.attempts + 1})"
+        msg.reason = f"{_SENDING} via {provider.name} ({_attempt(msg.attempts, resend)})"
         return outgoing
 
     def _send(
@@ -784,6 +826,7 @@ class NotificationService:
                 if d.reason.startswith(_SENDING):
                     raise InFlight(f"webhook delivery {delivery_id} is being sent")
                 return
+            resend = _outcome_unknown(d, f"webhook delivery {d.id}")
             ep = s.get_endpoint(d.merchant_id, d.endpoint_id)
             if ep is None or not ep.active:
                 d.status, d.reason, d.updated_at = (
@@ -796,7 +839,7 @@ class NotificationService:
                     d.id, ep.url, ep.secret, d.body.encode(), d.event_id, d.event_type
                 )
                 d.next_attempt_at, d.updated_at = now + self.config.send_lease, now
-                d.reason = f"{_SENDING} (attempt {d.attempts + 1})"
+                d.reason = f"{_SENDING} ({_attempt(d.attempts, resend)})"
             s.save_delivery(d)
             uow.commit()
         if request is None or poster is None:
@@ -860,7 +903,10 @@ class NotificationService:
             d.last_status_code = code
         if error is None:
             d.status, d.delivered_at, d.next_attempt_at = MessageStatus.SENT, now, None
-            d.reason, d.last_error = f"delivered (HTTP {d.last_status_code})", None
+            d.reason = f"delivered (HTTP {d.last_status_code})" + _possible_duplicate(
+                d.unknown_outcomes, "same Idempotency-Key"
+            )
+            d.last_error = None
             return
         d.last_error = error
         nxt = next_retry(

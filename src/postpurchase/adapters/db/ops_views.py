@@ -7,7 +7,7 @@ process is asked, and they stay right with any number of processes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
@@ -27,6 +27,10 @@ class Backlog:
     queues: tuple[Queue, ...]
     notification_failures: dict[str, int]  # by channel, last 24 hours
     unrecognised_codes: dict[str, int]  # by carrier, all time
+    # attempts whose outcome is unknown (claimed, never recorded: the sender died or lost
+    # its claim) and so were sent again -- possible duplicates -- by channel (email, sms,
+    # webhook), rows updated in the last 24 hours
+    unknown_outcomes: dict[str, int] = field(default_factory=dict)
 
 
 def _age(now: datetime, at: datetime | None) -> float | None:
@@ -63,6 +67,21 @@ def backlog(conn: Connection, now: datetime) -> Backlog:
             .group_by(m.channel)
         ).all()
     }
+    since = now - timedelta(days=1)
+    resent = {
+        str(channel): int(n or 0)
+        for channel, n in conn.execute(
+            select(m.channel, func.sum(m.unknown_outcomes))
+            .where(m.unknown_outcomes > 0, m.updated_at >= since)
+            .group_by(m.channel)
+        ).all()
+    }
+    d = t.webhook_deliveries.c
+    hooks = conn.execute(
+        select(func.sum(d.unknown_outcomes)).where(d.unknown_outcomes > 0, d.updated_at >= since)
+    ).scalar()
+    if hooks:
+        resent["webhook"] = int(hooks)
     u = t.unrecognised_codes.c
     unknown = {
         str(carrier or "unknown"): int(n or 0)
@@ -79,4 +98,5 @@ def backlog(conn: Connection, now: datetime) -> Backlog:
         ),
         notification_failures=failed,
         unrecognised_codes=unknown,
+        unknown_outcomes=resent,
     )

@@ -304,6 +304,9 @@ notification_messages = Table(
     Column("send_after", UTCDateTime, nullable=False),
     Column("next_attempt_at", UTCDateTime),
     Column("attempts", Integer, nullable=False),
+    # attempts whose outcome is unknown: claimed for sending, never recorded (the sender
+    # died or lost its claim); each was followed by a re-send with the same Message-ID
+    Column("unknown_outcomes", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("sent_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -358,6 +361,7 @@ webhook_deliveries = Table(
     Column("status", String(16), nullable=False),
     Column("reason", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
+    Column("unknown_outcomes", Integer, nullable=False, server_default="0"),  # as above
     Column("next_attempt_at", UTCDateTime),
     Column("last_status_code", Integer),
     Column("last_error", Text),

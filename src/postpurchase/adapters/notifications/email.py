@@ -8,8 +8,12 @@
     ...?verify=false&timeout=10                skip certificate checks (tests only), timeout
 
 Every message carries ``List-Unsubscribe`` (+ ``List-Unsubscribe-Post`` for RFC 8058
-one-click), and a ``Message-ID`` derived from our message id, so a retry after a lost reply
-is recognisable as the same message by the receiving side. Both ``List-Unsubscribe`` headers
+one-click), and a ``Message-ID`` derived from our message id and the domain of
+``POSTPURCHASE_SMTP_FROM`` (``<{message id}@{sender domain}>``, whatever the merchant's From):
+the same on every attempt, so a re-send after a crash or a lost reply is recognisable as the
+same message by the receiving side. SMTP has no idempotency key; ``send`` returns as soon
+as the server has accepted the data (QUIT follows off the sending thread), so the caller
+can record the outcome at once. Both ``List-Unsubscribe`` headers
 go out as plain ASCII, folded only at whitespace if at all: the stdlib's default policy
 turns a line over 78 characters into RFC 2047 encoded-words, which mailbox providers do not
 decode in these headers, so their one-click unsubscribe silently stopped working.
@@ -23,6 +27,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -155,21 +161,8 @@ class SmtpEmailChannel:
         except (ValueError, IndexError) as exc:
             raise DeliveryError(f"invalid recipient {email.to!r}: {exc}", permanent=True) from exc
         msg = self.build(email)
-        c = self.config
         try:
-            client: smtplib.SMTP
-            if c.mode == "tls":
-                client = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._tls())
-            else:
-                client = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
-            with client:
-                client.ehlo()
-                if c.mode == "starttls":
-                    client.starttls(context=self._tls())
-                    client.ehlo()
-                if c.username:
-                    client.login(c.username, c.password or "")
-                refused = client.send_message(msg, from_addr=self.sender, to_addrs=[email.to])
+            refused = self._hand_over(msg, email.to)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()), (550, b""))
             raise _reply_error("recipient refused", code, reply) from exc
@@ -199,6 +192,70 @@ class SmtpEmailChannel:
             code, reply = next(iter(refused.values()))
             raise _reply_error("recipient refused", code, reply)
         return str(msg["Message-ID"])
+
+    def _hand_over(self, msg: EmailMessage, to: str) -> dict[str, tuple[int, bytes]]:
+        """Connect, transfer, and return as soon as the server has answered the end of the
+        data: from that reply on the outcome is known, and every millisecond until the
+        caller records it is a window in which a crash re-sends an accepted message. So
+        the QUIT exchange happens afterwards, off this thread, and whatever it says (a
+        timeout, a 421, a dropped connection) changes nothing: the message was accepted."""
+        c = self.config
+        client: smtplib.SMTP
+        if c.mode == "tls":
+            client = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._tls())
+        else:
+            client = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+        try:
+            client.ehlo()
+            if c.mode == "starttls":
+                client.starttls(context=self._tls())
+                client.ehlo()
+            if c.username:
+                client.login(c.username, c.password or "")
+            refused = client.send_message(msg, from_addr=self.sender, to_addrs=[to])
+        except BaseException:
+            client.close()
+            raise
+        _FAREWELLS.say_goodbye(client)
+        return refused
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        pass  # after the message was accepted: nothing left to lose
+    finally:
+        client.close()
+
+
+class _Farewells:
+    """QUIT for sessions whose message is already accepted, on a small pool of threads. A
+    server that is slow to answer QUIT ties up at most ``limit`` connections; beyond that
+    a session is closed without the courtesy."""
+
+    def __init__(self, threads: int = 2, limit: int = 64) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="smtp-quit")
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def say_goodbye(self, client: smtplib.SMTP) -> None:
+        if not self._slots.acquire(blocking=False):
+            client.close()
+            return
+
+        def run() -> None:
+            try:
+                _quit(client)
+            finally:
+                self._slots.release()
+
+        try:
+            self._pool.submit(run)
+        except RuntimeError:  # the interpreter is shutting down: say it here
+            run()
+
+
+_FAREWELLS = _Farewells()
 
 
 def _reply_error(what: str, code: int, reply: bytes | str) -> DeliveryError:

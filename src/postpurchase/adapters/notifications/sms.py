@@ -3,6 +3,15 @@
 Another provider is another class with the same ``send``. ``base_url`` points the SDK at a
 different API host (a test double, an egress proxy): the SDK, its request signing and its
 error parsing stay real.
+
+**No idempotency key.** Twilio's Messages API (``POST /2010-04-01/Accounts/{sid}/Messages``,
+``messages.create``) takes none: the SDK (9.x) passes ``Idempotency-Key`` only for newer
+resources (Voice v3 transcriptions, Conversations v2, user-defined call messages), and the
+Messages resource documents no such header or parameter. So an SMS follows the same rule
+as an email: it is sent again only when a crash left the outcome of an attempt unknown
+(claimed, lease run out, never recorded), and such re-sends are counted
+(``unknown_outcomes``). The SDK's HTTP client is built without ``max_retries``, so it never
+re-POSTs on its own.
 """
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ _GET_FOR_UPDATE = _GET.with_for_update()
 # what delivery changes on a message (never its identity, key, subject or content)
 _SAVED = (
     "status", "reason", "attempts", "next_attempt_at", "last_error", "sent_at", "updated_at",
-    "provider_id", "send_after",
+    "provider_id", "send_after", "unknown_outcomes",
 )  # fmt: skip
 _SAVE = update(M).where(M.c.id == bindparam("_id")).values({k: bindparam(k) for k in _SAVED})
 
@@ -515,6 +515,7 @@ def _message_row(m: Message) -> dict[str, Any]:
         "subject": m.subject,
         "body_text": m.body_text,
         "body_html": m.body_html,
+        "unknown_outcomes": m.unknown_outcomes,
     }
 
 
@@ -572,6 +573,7 @@ def _delivery_row(d: Delivery) -> dict[str, Any]:
         "created_at": d.created_at,
         "updated_at": d.updated_at,
         "delivered_at": d.delivered_at,
+        "unknown_outcomes": d.unknown_outcomes,
     }
 
 

@@ -3,7 +3,10 @@
 The signature scheme is the one :mod:`postpurchase.adapters.signatures` verifies:
 ``t=<unix>,v1=<hex HMAC-SHA256(secret, f"{t}." + body)>``. The timestamp is the real wall
 clock at sending time (receivers compare it with theirs), so every retry and every replay is
-signed afresh while the body -- and the event id inside it -- stays byte-identical.
+signed afresh while the body -- and the event id inside it -- stays byte-identical, and so
+does ``Idempotency-Key`` (the delivery id): a receiver that keeps the keys it has processed
+recognises a POST re-sent because we crashed after it was answered and before we recorded
+the answer. A replay is a new delivery with a new key (same event id).
 
 Merchants choose the URL, so every connection goes through :mod:`postpurchase.adapters.
 net_guard`: the transport resolves the host once, refuses loopback, private, link-local and
@@ -144,6 +147,9 @@ class HttpWebhookPoster:
             "X-Postpurchase-Event-Id": request.event_id,
             "X-Postpurchase-Event-Type": request.event_type,
             "X-Postpurchase-Delivery-Id": request.delivery_id,
+            # the same on every attempt of this delivery, a re-send after our crash included
+            # (draft-ietf-httpapi-idempotency-key-header); a replay is a new delivery
+            "Idempotency-Key": request.delivery_id,
         }
         try:
             response = self.client.post(request.url, content=request.body, headers=headers)
