@@ -135,3 +135,32 @@ def test_a_failing_delivery_backs_off_and_gives_up_after_days(shop) -> None:
     final = delivery(client, auth, "r1")
     assert final["outcome"]["result"] == "given_up" and final["next_attempt_at"] is None
     assert final["processed_at"] is not None
+
+
+def test_a_wait_committed_after_its_orders_wake_is_not_left_waiting(shop) -> None:
+    """The race the Shopify benchmark found: the fulfilment misses its order, the order is
+    stored and wakes its waiters, and only then is the fulfilment's wait committed."""
+    platform, clock, client, merchant, auth = shop
+    fulfilment = (PAYLOADS / "shopify_fulfillment.json").read_bytes()
+    with platform.uow() as uow:
+        item_id = uow.inbox.accept(merchant.id, "shopify", "race-f", "fulfillments/create",
+                                   fulfilment, clock.now())  # fmt: skip
+        uow.commit()
+    with platform.uow() as uow:
+        item = uow.inbox.claim(item_id, clock.now(), inbox.LEASE)
+        uow.commit()
+    assert item is not None
+    outcome = inbox.process(platform, item)  # no order yet: waits 30 s
+    assert outcome["waiting_for"] == "order:5908373029123"
+    order = inbox.translate("orders/create", (PAYLOADS / "shopify_order.json").read_bytes(),
+                            merchant.id)  # fmt: skip
+    platform.bus().handle(order)  # stored by another path: nobody woke the fulfilment
+    assert inbox._order_arrived(platform, item, outcome)
+    assert inbox.drain(platform, merchant_id=merchant.id) == 1
+    assert delivery(client, auth, "race-f")["outcome"]["result"] == "processed"
+
+
+def test_the_retry_delay_never_overflows() -> None:
+    assert inbox.retry_delay(1) == timedelta(seconds=30)
+    assert inbox.retry_delay(2) == timedelta(seconds=60)
+    assert inbox.retry_delay(10_000) == timedelta(hours=1)

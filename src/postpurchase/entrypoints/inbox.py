@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 GIVE_UP = timedelta(days=3)
-WAITING_FOR_ORDER = "order"
 
 
 def translate(item_topic: str | None, body: bytes, merchant_id: str) -> Any:
@@ -88,17 +87,34 @@ def _outcome(result: Any) -> dict[str, Any]:
     return {"result": "processed", "changed": bool(result)}
 
 
+def waiting_for(order_external_id: str) -> str:
+    """What a delivery that came before its order waits for: that one order."""
+    return f"order:{order_external_id}"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s doubling to 1 h (the exponent is capped: a waiting delivery may be woken and
+    claimed many times in a busy shop)."""
+    return min(FIRST_RETRY * int(2 ** min(max(attempts - 1, 0), 16)), MAX_RETRY)
+
+
 def process(platform: Platform, item: InboxItem) -> dict[str, Any]:
-    """Run one claimed delivery and settle it (or schedule its retry)."""
+    """Run one claimed delivery and settle it (or schedule its retry). Never raises: an
+    error while recording the outcome leaves the delivery claimed, due again when its
+    lease ends."""
     now = platform.clock.now()
     outcome: dict[str, Any]
     retry = False
+    command: Any = None
     try:
         command = translate(item.topic, item.body, item.merchant_id)
         result = platform.bus().handle(command)
         outcome = _outcome(result)
+        if isinstance(command, commands.PlaceOrder):
+            outcome["order_external_id"] = command.external_id
     except NotFound as exc:
-        outcome = {"result": "waiting", "waiting_for": WAITING_FOR_ORDER, "error": exc.message}
+        order = getattr(command, "order_external_id", None) or "?"
+        outcome = {"result": "waiting", "waiting_for": waiting_for(order), "error": exc.message}
         retry = True
     except DomainError as exc:
         outcome = {"result": "refused", "error": exc.message, "field": exc.field}
@@ -106,17 +122,24 @@ def process(platform: Platform, item: InboxItem) -> dict[str, Any]:
         logger.exception("webhook delivery %s failed", item.delivery_id)
         outcome = {"result": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]}
         retry = True
-    with platform.uow() as uow:
-        if retry and now - item.received_at < GIVE_UP:
-            delay = min(FIRST_RETRY * 2 ** max(item.attempts - 1, 0), MAX_RETRY)
-            uow.inbox.retry_at(item.id, {**outcome, "attempts": item.attempts}, now + delay)
-        else:
-            if retry:
-                outcome = {**outcome, "result": "given_up"}
-            uow.inbox.settle(item.id, {**outcome, "attempts": item.attempts}, now)
-        if outcome.get("order_id"):
-            uow.inbox.wake(item.merchant_id, WAITING_FOR_ORDER, now)
-        uow.commit()
+    try:
+        with platform.uow() as uow:
+            if retry and now - item.received_at < GIVE_UP:
+                record = {**outcome, "attempts": item.attempts}
+                uow.inbox.retry_at(item.id, record, now + retry_delay(item.attempts))
+            else:
+                if retry:
+                    outcome = {**outcome, "result": "given_up"}
+                uow.inbox.settle(item.id, {**outcome, "attempts": item.attempts}, now)
+            if outcome.get("order_external_id"):
+                woken = uow.inbox.wake(
+                    item.merchant_id, waiting_for(outcome["order_external_id"]), now
+                )
+                outcome = {**outcome, "woke": woken}
+            uow.commit()
+    except Exception:
+        logger.exception("recording the outcome of delivery %s failed", item.delivery_id)
+        return {**outcome, "recorded": False}
     metrics.INBOX_OUTCOMES.labels(item.source, outcome["result"]).inc()
     logger.info(
         "store delivery %s", outcome["result"],
@@ -126,31 +149,51 @@ def process(platform: Platform, item: InboxItem) -> dict[str, Any]:
     return outcome
 
 
+def _order_arrived(platform: Platform, item: InboxItem, outcome: dict[str, Any]) -> bool:
+    """A delivery just marked waiting whose order was stored meanwhile (its wake ran before
+    this delivery's wait was committed): due now, instead of in 30 s."""
+    reason = str(outcome.get("waiting_for", ""))
+    if outcome.get("result") != "waiting" or not reason.startswith("order:"):
+        return False
+    with platform.uow() as uow:
+        if uow.orders.get_by_external_id(item.merchant_id, reason[len("order:") :]) is None:
+            return False
+        uow.inbox.wake(item.merchant_id, reason, platform.clock.now())
+        uow.commit()
+    return True
+
+
 def _kept(platform: Platform, items: list[InboxItem]) -> AbstractContextManager[None]:
     """Hold the claimed items' short lease while they are processed (see ``leases``)."""
     return heartbeat(platform.engine, t.webhook_inbox, [i.id for i in items], platform.clock.now)
 
 
 def process_one(platform: Platform, item_id: int) -> dict[str, Any] | None:
-    """Process the delivery the route just stored; None when another process holds it."""
-    with platform.uow() as uow:
-        item = uow.inbox.claim(item_id, platform.clock.now(), LEASE)
-        uow.commit()
-    if item is None:
-        return None
-    with _kept(platform, [item]):
-        outcome = process(platform, item)
-    if outcome.get("order_id"):
-        drain(platform)  # deliveries that waited for this order go now, not in a minute
+    """Process the delivery the route just stored, then what it woke; None when another
+    process holds it. Bounded: a handful of rounds, the rest is the worker's."""
+    outcome: dict[str, Any] | None = None
+    for _ in range(3):
+        with platform.uow() as uow:
+            item = uow.inbox.claim(item_id, platform.clock.now(), LEASE)
+            uow.commit()
+        if item is None:
+            return outcome
+        with _kept(platform, [item]):
+            outcome = process(platform, item)
+        if outcome.get("woke"):
+            drain(platform, merchant_id=item.merchant_id)  # what waited for this order
+        if not _order_arrived(platform, item, outcome):
+            return outcome
     return outcome
 
 
-def drain(platform: Platform, limit: int = 100) -> int:
-    """Process every due delivery, a batch at a time; returns how many were processed."""
+def drain(platform: Platform, limit: int = 100, merchant_id: str | None = None) -> int:
+    """Process every due delivery (of one merchant, when given), a batch at a time;
+    returns how many were processed."""
     done = 0
     while True:
         with platform.uow() as uow:
-            items = uow.inbox.claim_due(platform.clock.now(), LEASE, limit)
+            items = uow.inbox.claim_due(platform.clock.now(), LEASE, limit, merchant_id)
             uow.commit()
         with _kept(platform, items):
             for item in items:

@@ -66,11 +66,15 @@ class SqlWebhookInbox:
         found = self._claim(t.webhook_inbox.c.id == item_id, now, lease, 1)
         return found[0] if found else None
 
-    def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[InboxItem]:
+    def claim_due(
+        self, now: datetime, lease: timedelta, limit: int, merchant_id: str | None = None
+    ) -> list[InboxItem]:
         w = t.webhook_inbox.c
         due = (
             select(w.id)
-            .where(w.next_attempt_at <= now)
+            .where(
+                w.next_attempt_at <= now, *([w.merchant_id == merchant_id] if merchant_id else [])
+            )
             .order_by(w.next_attempt_at, w.id)
             .limit(limit)
         )
@@ -118,18 +122,21 @@ class SqlWebhookInbox:
         )
 
     def wake(self, merchant_id: str, reason: str, now: datetime) -> int:
-        """Make the merchant's deliveries that wait for ``reason`` due now (an order they
-        needed has just arrived)."""
+        """Make the merchant's deliveries that wait for ``reason`` (one order) due now.
+        Rows are updated one at a time in id order, so two orders storing at once never
+        wait on each other's locks in opposite orders."""
         w = t.webhook_inbox.c
         waiting = self.conn.execute(
-            select(w.id, w.outcome).where(
-                w.merchant_id == merchant_id, w.next_attempt_at > now, w.processed_at.is_(None)
-            )
+            select(w.id, w.outcome)
+            .where(w.merchant_id == merchant_id, w.next_attempt_at > now, w.processed_at.is_(None))
+            .order_by(w.id)
         ).all()
         ids = [r.id for r in waiting if (r.outcome or {}).get("waiting_for") == reason]
-        if ids:
+        for row_id in ids:
             self.conn.execute(
-                update(t.webhook_inbox).where(w.id.in_(ids)).values(next_attempt_at=now)
+                update(t.webhook_inbox)
+                .where(w.id == row_id, w.processed_at.is_(None))
+                .values(next_attempt_at=now)
             )
         return len(ids)
 

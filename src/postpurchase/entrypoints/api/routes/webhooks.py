@@ -6,6 +6,7 @@ replay-safe (signed timestamps for ours, delivery-id receipts for Shopify).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -216,7 +217,7 @@ async def shopify_webhook(
         metrics.STORE_DELIVERIES.labels("shopify", counted, "duplicate").inc()
         return JSONResponse({"duplicate": True, "delivery": webhook_id})
     metrics.STORE_DELIVERIES.labels("shopify", counted, "received").inc()
-    background.add_task(inbox.process_one, platform, item_id)
+    background.add_task(_process, request, platform, item_id)
     return JSONResponse({"received": True, "topic": topic, "delivery": webhook_id})
 
 
@@ -229,6 +230,19 @@ def _accept(
         )
         uow.commit()
     return item_id
+
+
+# Deliveries processed at once by one API process; the rest wait on the event loop (not in
+# threads), so answering new deliveries never queues behind a burst of processing.
+PROCESSING_SLOTS = 2
+
+
+async def _process(request: Request, platform: Platform, item_id: int) -> None:
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "inbox_slots", None)
+    if slots is None:
+        slots = request.app.state.inbox_slots = asyncio.Semaphore(PROCESSING_SLOTS)
+    async with slots:
+        await run_in_threadpool(inbox.process_one, platform, item_id)
 
 
 def _count_scans(source: str, results: list[dict[str, Any]], rejected: int) -> None:
