@@ -82,6 +82,20 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(
         default=300, ge=1, description="How old a signed webhook timestamp may be (replays)."
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="Largest request body of an API write (/api/v1 and the pages' forms), "
+        "counted as it streams in; a larger one is refused with 413 before it is parsed.",
+    )
+    max_batch_body_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="Largest request body of a batch route (the tracking and store webhooks "
+        "under /webhooks), counted as it streams in; a larger one is refused with 413.",
+    )
     tracking_page_max_stale_seconds: float = Field(
         default=2.0,
         ge=0,

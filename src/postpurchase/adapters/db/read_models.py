@@ -6,9 +6,10 @@ Every function takes ``merchant_id`` and filters on it: tenants never see each o
 from __future__ import annotations
 
 import base64
+import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
@@ -31,12 +32,20 @@ def encode_cursor(placed_at: datetime, order_id: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+_CURSOR_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position :func:`encode_cursor` wrote; anything else (bad base64, no offset, a
+    time out of range, an id with odd characters) is an ``InvalidInput`` on ``cursor``."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, order_id = raw.split("|", 1)
-        return datetime.fromisoformat(stamp), order_id
-    except (ValueError, UnicodeDecodeError):
+        at = datetime.fromisoformat(stamp)
+        if at.tzinfo is None or at.utcoffset() is None or not _CURSOR_ID.fullmatch(order_id):
+            raise ValueError(cursor)
+        return at.astimezone(UTC), order_id
+    except (ValueError, UnicodeDecodeError, OverflowError):
         raise InvalidInput("cursor is not one this API returned", field="cursor") from None
 
 

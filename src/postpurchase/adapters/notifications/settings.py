@@ -6,9 +6,9 @@ reasoned about) on its own; validated once at start-up like the rest.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from postpurchase.adapters.net_guard import OutboundPolicy
@@ -29,6 +29,15 @@ class NotifySettings(BaseSettings):
     )
     smtp_ca_file: str | None = Field(
         default=None, description="CA bundle to trust for the SMTP server's certificate."
+    )
+    allow_insecure_smtp: bool = Field(
+        default=False,
+        description="Allow, in production, an smtp_url without TLS (smtp://) or with "
+        "?verify=false; refused at start-up otherwise.",
+    )
+    environment: str = Field(
+        default="development",
+        description="Read from POSTPURCHASE_ENVIRONMENT, as the core settings do.",
     )
     twilio_account_sid: str | None = Field(
         default=None, description="Twilio account SID; with the token and sender enables SMS."
@@ -105,6 +114,28 @@ class NotifySettings(BaseSettings):
     def _allow(cls, v: str) -> str:
         OutboundPolicy.parse(v)
         return v
+
+    @model_validator(mode="after")
+    def _tls_in_production(self) -> NotifySettings:
+        """Production mail goes over TLS with a checked certificate, unless the operator
+        says otherwise (POSTPURCHASE_ALLOW_INSECURE_SMTP=true)."""
+        if self.environment != "production" or not self.smtp_url or self.allow_insecure_smtp:
+            return self
+        parts = urlsplit(self.smtp_url)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        starttls = query.get("starttls", "").lower() in ("1", "true", "yes")
+        if parts.scheme == "smtp" and not starttls:
+            raise ValueError(
+                "in production smtp_url must use TLS (smtps:// or smtp+starttls://); set "
+                "POSTPURCHASE_ALLOW_INSECURE_SMTP=true to send in plain text anyway"
+            )
+        if query.get("verify", "true").lower() in ("0", "false", "no"):
+            raise ValueError(
+                "in production smtp_url must not turn certificate checks off (verify=false); "
+                "trust your CA with POSTPURCHASE_SMTP_CA_FILE, or set "
+                "POSTPURCHASE_ALLOW_INSECURE_SMTP=true"
+            )
+        return self
 
     @field_validator("notify_quiet_hours")
     @classmethod

@@ -12,6 +12,8 @@ from postpurchase import __version__
 from postpurchase.bootstrap import Platform
 from postpurchase.entrypoints.api import problems, telemetry, webhook_schemas
 from postpurchase.entrypoints.api.deps import KeyCache
+from postpurchase.entrypoints.api.headers import SecurityHeaders
+from postpurchase.entrypoints.api.limits import RequestLimits
 from postpurchase.entrypoints.api.routes import (
     customers,
     docs,
@@ -88,6 +90,13 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
     app.add_middleware(TrackingPageFastPath)  # repeat views of /t/{token} from memory
+    settings = platform.settings
+    app.add_middleware(  # body limits and the API key header, before any body is read
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_batch_body_bytes=settings.max_batch_body_bytes,
+    )
+    app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     webhook_schemas.install(app)  # the tracking webhook's body formats, in /openapi.json
     telemetry.install(app)  # request ids and request metrics, outermost
     return app

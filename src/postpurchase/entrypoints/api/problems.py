@@ -1,15 +1,21 @@
-"""RFC 9457 problem details for every error, each naming the field at fault."""
+"""RFC 9457 problem details for every error, each naming the field at fault, and declared
+in /openapi.json: every operation lists the 4xx it can answer (:data:`RESPONSES`) as
+``application/problem+json`` with the ``Problem`` schema, and a 405 says ``Allow``."""
 
 from __future__ import annotations
 
+import copy
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from postpurchase.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from postpurchase.entrypoints.api.schemas import LINE_PATTERN
 
 PROBLEM = "application/problem+json"
 
@@ -90,8 +96,137 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}.get(
-            exc.status_code, "Error"
-        )
-        return problem_response(exc.status_code, title, str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {
+            400: "Bad request",
+            401: "Unauthorized",
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Payload too large",
+        }.get(exc.status_code, "Error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # RFC 9110: every method the path answers, not one route's
+            headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
+        return problem_response(exc.status_code, title, str(exc.detail), headers=headers)
+
+    document(app)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the app answers on this request's path."""
+    found = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            found.append(method)
+    return found
+
+
+# --------------------------------------------------------------------------- OpenAPI
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details. `field` names the input at fault; some "
+    "answers carry more members (`errors` for validation, `max_bytes` for a body too large, "
+    "the batch result for a refused tracking webhook).",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+PROBLEM_CONTENT: dict[str, Any] = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# The 4xx answers an operation can give, every one a problem document.
+_DESCRIPTIONS = {
+    400: "Malformed request (e.g. a body that is not JSON).",
+    401: "No API key, or not a valid one (`Authorization: Bearer <key>`).",
+    404: "Nothing of yours has this id.",
+    409: "Conflicts with the current state.",
+    413: "The body is over the size limit (`POSTPURCHASE_MAX_BODY_BYTES`, or "
+    "`POSTPURCHASE_MAX_BATCH_BODY_BYTES` under /webhooks).",
+    422: "Invalid input; `field` names it.",
+}
+RESPONSES: dict[int, dict[str, Any]] = {
+    code: {"description": text, "content": PROBLEM_CONTENT} for code, text in _DESCRIPTIONS.items()
+}
+_WRITES = {"post", "put", "patch", "delete"}
+
+
+def statuses_of(path: str, method: str, operation: dict[str, Any]) -> set[int]:
+    """Which of :data:`RESPONSES` the operation ``method path`` can answer."""
+    codes = {422} if operation.get("parameters") or operation.get("requestBody") else set()
+    authenticated = path.startswith("/api/v1/") and not path.startswith("/api/v1/public/")
+    if authenticated or path.startswith("/webhooks/"):
+        codes |= {401}
+    if "{" in path or authenticated:
+        codes |= {404}  # an id of the path, or one the command names (a customer, an order)
+    if method in _WRITES:
+        codes |= {400, 413, 422}
+        if authenticated:
+            codes |= {409}
+    return codes
+
+
+def document(app: FastAPI) -> None:
+    """Declare in /openapi.json the problem documents every operation can answer."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = build()
+        for path, operations in spec.get("paths", {}).items():
+            for method, operation in operations.items():
+                if isinstance(operation, dict) and "responses" in operation:
+                    _declare(path, method, operation)
+        components = spec.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = PROBLEM_SCHEMA
+        used = json.dumps(spec["paths"])
+        for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, replaced
+            if f'"#/components/schemas/{name}"' not in used:
+                components.pop(name, None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _declare(path: str, method: str, operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", ()):
+        if parameter.get("in") in ("path", "query"):  # api/limits.py refuses them there
+            _no_control_characters(parameter.get("schema", {}))
+    responses: dict[str, Any] = operation["responses"]
+    for status in statuses_of(path, method, operation):
+        responses.setdefault(str(status), copy.deepcopy(RESPONSES[status]))
+    for code, response in responses.items():
+        if not code.startswith("4"):
+            continue
+        if code == "413":  # the limit is api/limits.py's, whatever a route wrote
+            response["description"] = RESPONSES[413]["description"]
+        content = response.setdefault("content", {})
+        if code == "422" or not content or set(content) == {"application/json"}:
+            content.clear()  # FastAPI's default 422 says application/json; we answer problem+json
+        content.setdefault(PROBLEM, {})
+        content[PROBLEM].setdefault("schema", {"$ref": "#/components/schemas/Problem"})
+
+
+def _no_control_characters(schema: dict[str, Any]) -> None:
+    """Show a path or query string's rule: no control characters, in any parameter."""
+    for option in [schema, *schema.get("anyOf", ())]:
+        if option.get("type") == "string" and not {"pattern", "enum", "format"} & set(option):
+            option["pattern"] = LINE_PATTERN

@@ -2,25 +2,195 @@
 
 from __future__ import annotations
 
+import re
+import zoneinfo
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, Literal
 
+from babel.numbers import list_currencies
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StrictBool,
     StringConstraints,
+    WithJsonSchema,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
+from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
 from postpurchase.domain.timestamps import WINDOW, instant_utc
 
-Str200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+# --------------------------------------------------------------------------- edge types
+# What a caller may send is bounded here, at the edge: every string has a length limit and
+# no control characters, codes are checked against their registries (the domain stays pure).
+
+LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"  # one line: no control character at all
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"  # tabs and line breaks allowed
+# RFC 5321: at most 64 characters before the @, 254 in all; no spaces or control characters.
+_ADDR = r"[^@\s\x00-\x1f\x7f-\x9f]"
+EMAIL_PATTERN = rf"^{_ADDR}{{1,64}}@{_ADDR}+\.{_ADDR}+$"
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """``Annotated[str, ..., OneLine]``: a string the pattern must match whole, refused
+    otherwise with a 422 naming the field and saying why in words; the OpenAPI shows the
+    pattern."""
+
+    pattern: str
+    message: str
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        regex, message = re.compile(self.pattern), self.message
+
+        def check(value: str) -> str:
+            if regex.fullmatch(value) is None:
+                raise ValueError(message)
+            return value
+
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        out = handler(schema)
+        out["pattern"] = self.pattern
+        return out
+
+
+# NUL and the other control characters (C0, DEL, C1) are refused in every string we take.
+OneLine = Matches(LINE_PATTERN, "one line without control characters (NUL, tab, line breaks)")
+MultiLine = Matches(TEXT_PATTERN, "control characters (NUL and the like) are not allowed")
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    Matches(
+        EMAIL_PATTERN,
+        "an email address, at most 64 characters before the @ and 254 in all (RFC 5321)",
+    ),
+]
+
+
+def _json_integer(value: Any) -> Any:
+    """What JSON Schema calls an integer (2 or 2.0), not "2" nor true."""
+    if isinstance(value, bool | str):
+        raise ValueError("a JSON integer, e.g. 2")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    """A date as text, not a number of days or seconds since 1970."""
+    if not isinstance(value, str | date):
+        raise ValueError("an ISO 8601 date, e.g. 2026-01-31")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_json_integer)]
+Grams = Annotated[int, Field(ge=0, le=10_000_000), BeforeValidator(_json_integer)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def keys_in_property_names(schema: dict[str, Any]) -> None:
+    """OpenAPI of a ``dict[Annotated[str, ...], ...]``: the keys' pattern belongs with their
+    length in ``propertyNames`` (Pydantic writes it as ``patternProperties``, which lets any
+    other key through)."""
+    patterns = schema.pop("patternProperties", None)
+    if patterns:
+        ((pattern, values),) = patterns.items()
+        schema.setdefault("propertyNames", {})["pattern"] = pattern
+        schema["additionalProperties"] = values
+
+
+@cache
+def currencies() -> frozenset[str]:
+    """ISO 4217 codes, as Babel (CLDR) knows them."""
+    return frozenset(code for code in list_currencies() if re.fullmatch("[A-Z]{3}", code))
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _currency(value: str) -> str:
+    if value not in currencies():
+        raise ValueError("not an ISO 4217 currency code, e.g. USD or EUR")
+    return value
+
+
+def _time_zone(value: str) -> str:
+    if value not in time_zones():
+        raise ValueError("not a time zone of the tz database, e.g. America/New_York")
+    return value
+
+
+def _carrier(value: str) -> str:
+    if value not in CARRIERS:
+        raise ValueError(f"unknown carrier {value!r} (the slugs are listed in /openapi.json)")
+    return value
+
+
+Carrier = Annotated[
+    str,
+    StringConstraints(max_length=48),
+    AfterValidator(_carrier),
+    Field(json_schema_extra=lambda s: s.update(enum=sorted(CARRIERS))),
+]
+Currency = Annotated[
+    str,
+    BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
+    StringConstraints(min_length=3, max_length=3),
+    AfterValidator(_currency),
+    Field(
+        description="ISO 4217 code (case-insensitive), e.g. USD",
+        json_schema_extra=lambda s: s.update(enum=sorted(currencies())),
+    ),
+]
+TimeZone = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_time_zone),
+    Field(
+        description="A time zone of the tz database, e.g. America/New_York",
+        json_schema_extra=lambda s: s.update(enum=sorted(time_zones())),
+    ),
+]
+
+Str200 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
+]
+AMOUNT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,6})?$"
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=18, decimal_places=6),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["19.90"]},
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 999_999_999_999,
+                    "multipleOf": 0.000001,
+                },
+            ]
+        }
+    ),
+]
 
 
 def _in_window(value: datetime) -> datetime:
@@ -46,25 +216,29 @@ class AddressIn(Strict):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")] = Field(
         description="ISO 3166-1 alpha-2"
     )
-    postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
-    region: Annotated[str, StringConstraints(max_length=120)] | None = None
-    city: Annotated[str, StringConstraints(max_length=120)] | None = None
-    line1: Annotated[str, StringConstraints(max_length=300)] | None = None
-    line2: Annotated[str, StringConstraints(max_length=300)] | None = None
-    name: Annotated[str, StringConstraints(max_length=200)] | None = None
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=20), OneLine] | None = None
+    region: Annotated[str, StringConstraints(max_length=120), OneLine] | None = None
+    city: Annotated[str, StringConstraints(max_length=120), OneLine] | None = None
+    line1: Annotated[str, StringConstraints(max_length=300), OneLine] | None = None
+    line2: Annotated[str, StringConstraints(max_length=300), OneLine] | None = None
+    name: Annotated[str, StringConstraints(max_length=200), OneLine] | None = None
+    phone: Annotated[str, StringConstraints(max_length=40), OneLine] | None = None
 
 
-Id128 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-Text2000 = Annotated[str, StringConstraints(max_length=2000)]
+Id128 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), OneLine
+]
+Text2000 = Annotated[str, StringConstraints(max_length=2000), MultiLine]
 
 
 class OrderLineIn(Strict):
-    sku: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    sku: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), OneLine
+    ]
     name: Str200
-    quantity: int = Field(ge=1, le=100_000)
+    quantity: Count = Field(ge=1, le=100_000)
     unit_price: Amount = Field(description='List price, a decimal string, e.g. "19.90"')
-    weight_grams: int | None = Field(default=None, ge=0, le=10_000_000)
+    weight_grams: Grams | None = None
     discount: Amount | None = Field(
         default=None, description="Discounts allocated to this line, in total (all units)."
     )
@@ -72,16 +246,21 @@ class OrderLineIn(Strict):
     external_id: Id128 | None = Field(default=None, description="Your line id.")
     product_id: Id128 | None = None
     variant_id: Id128 | None = None
-    variant_title: Annotated[str, StringConstraints(max_length=200)] | None = None
-    requires_shipping: bool = True
-    gift_card: bool = False
-    properties: dict[Annotated[str, StringConstraints(max_length=100)], Text2000] = Field(
-        default_factory=dict, max_length=50, description="Line properties (engraving...)."
+    variant_title: Annotated[str, StringConstraints(max_length=200), OneLine] | None = None
+    requires_shipping: StrictBool = True
+    gift_card: StrictBool = False
+    properties: dict[Annotated[str, StringConstraints(max_length=100), OneLine], Text2000] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Line properties (engraving...).",
+        json_schema_extra=keys_in_property_names,
     )
 
 
 class DiscountIn(Strict):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    code: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), OneLine] | None
+    ) = None
     kind: Literal["code", "automatic", "manual", "script"] = "code"
     amount: Amount = Field(description="What it took off the order in total.")
     target: Literal["lines", "shipping"] = "lines"
@@ -89,25 +268,25 @@ class DiscountIn(Strict):
 
 class ShippingMethodIn(Strict):
     title: Str200
-    code: Annotated[str, StringConstraints(max_length=100)] | None = None
+    code: Annotated[str, StringConstraints(max_length=100), OneLine] | None = None
 
 
 class PromiseIn(Strict):
-    latest: date
-    earliest: date | None = None
+    latest: IsoDate
+    earliest: IsoDate | None = None
 
 
 class OrderCreate(Strict):
-    external_id: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
-    ] = Field(description="The store's order id; creating the same one twice is a no-op.")
-    number: Annotated[str, StringConstraints(max_length=64)] | None = None
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
-    customer_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    external_id: Id128 = Field(
+        description="The store's order id; creating the same one twice is a no-op."
+    )
+    number: Annotated[str, StringConstraints(max_length=64), OneLine] | None = None
+    email: Email | None = None
+    phone: Annotated[str, StringConstraints(max_length=40), OneLine] | None = None
+    customer_name: Annotated[str, StringConstraints(max_length=200), OneLine] | None = None
     locale: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}([-_][A-Za-z]{2})?$")] = "en"
-    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
+    timezone: TimeZone | None = None
+    currency: Currency
     lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
     shipping_address: AddressIn
     shipping_fee: Amount = Field(
@@ -116,7 +295,7 @@ class OrderCreate(Strict):
     placed_at: Instant
     promise: PromiseIn | None = None
     billing_address: AddressIn | None = None
-    accepts_marketing: bool | None = None
+    accepts_marketing: StrictBool | None = None
     shipping_method: ShippingMethodIn | None = Field(
         default=None, description="Mapped to a service level the delivery-date engine uses."
     )
@@ -128,7 +307,7 @@ class OrderCreate(Strict):
         "of shipping_fee.",
     )
     tax: Amount | None = Field(default=None, description="Total tax.")
-    taxes_included: bool = Field(default=False, description="Prices include tax.")
+    taxes_included: StrictBool = Field(default=False, description="Prices include tax.")
     total: Amount | None = Field(
         default=None,
         description="What the shopper paid, exactly; derived from lines, discounts, shipping "
@@ -136,37 +315,41 @@ class OrderCreate(Strict):
     )
     paid: Amount | None = Field(default=None, description="Received so far (default: total).")
     note: Text2000 | None = None
-    note_attributes: dict[Annotated[str, StringConstraints(max_length=100)], Text2000] = Field(
-        default_factory=dict, max_length=50
+    note_attributes: dict[Annotated[str, StringConstraints(max_length=100), OneLine], Text2000] = (
+        Field(default_factory=dict, max_length=50, json_schema_extra=keys_in_property_names)
     )
-    tags: list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]] = Field(
-        default_factory=list, max_length=100
-    )
-    financial_status: Annotated[str, StringConstraints(max_length=40)] | None = None
+    tags: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), OneLine]
+    ] = Field(default_factory=list, max_length=100)
+    financial_status: Annotated[str, StringConstraints(max_length=40), OneLine] | None = None
 
 
 class ShipmentLineIn(Strict):
-    sku: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-    quantity: int = Field(ge=1, le=100_000)
+    sku: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), OneLine
+    ]
+    quantity: Count = Field(ge=1, le=100_000)
 
 
 class ShipmentCreate(Strict):
     tracking_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), OneLine
     ]
-    carrier: Annotated[str, StringConstraints(max_length=48)] | None = Field(
+    carrier: Carrier | None = Field(
         default=None, description="Carrier slug; detected from the number when omitted."
     )
-    service: Annotated[str, StringConstraints(max_length=48)] | None = None
+    service: Annotated[str, StringConstraints(max_length=48), OneLine] | None = None
     lines: list[ShipmentLineIn] = Field(
-        default_factory=list, description="Empty: the shipment carries the whole order."
+        default_factory=list,
+        max_length=500,
+        description="Empty: the shipment carries the whole order.",
     )
     origin: AddressIn | None = None
-    external_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+    external_id: Annotated[str, StringConstraints(max_length=128), OneLine] | None = None
 
 
 class CancelIn(Strict):
-    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=500), MultiLine] | None = None
 
 
 class MoneyOut(BaseModel):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BeforeValidator
 
 from postpurchase.adapters.db import read_models
 from postpurchase.domain import commands
@@ -26,6 +28,14 @@ from postpurchase.entrypoints.api import presenters, schemas
 from postpurchase.entrypoints.api.deps import BusDep, MerchantDep, PlatformDep, ReadConn
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # base64url, as read_models.encode_cursor writes it
+
+
+def _no_epoch(value: object) -> object:
+    """A date-time filter is ISO 8601; Pydantic would also read "0.5" as seconds since 1970."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9.eE+-]+\s*", value):
+        raise ValueError("an ISO 8601 date and time with its offset, e.g. 2026-01-31T00:00:00Z")
+    return value
 
 
 def address(a: schemas.AddressIn) -> Address:
@@ -109,7 +119,12 @@ def api_totals(
     )  # fmt: skip
 
 
-@router.post("/orders", response_model=schemas.OrderOut, status_code=201)
+@router.post(
+    "/orders",
+    response_model=schemas.OrderOut,
+    status_code=201,
+    responses={200: {"model": schemas.OrderOut, "description": "Created before: the stored order"}},
+)
 def create_order(
     body: schemas.OrderCreate,
     merchant: MerchantDep,
@@ -132,12 +147,19 @@ def list_orders(
     conn: ReadConn,
     platform: PlatformDep,
     status: OrderStatus | None = None,
-    placed_from: Annotated[datetime | None, Query(description="inclusive, ISO 8601")] = None,
-    placed_to: Annotated[datetime | None, Query(description="exclusive, ISO 8601")] = None,
-    customer_id: str | None = None,
-    email: str | None = None,
+    placed_from: Annotated[
+        datetime | None, BeforeValidator(_no_epoch), Query(description="inclusive, ISO 8601")
+    ] = None,
+    placed_to: Annotated[
+        datetime | None, BeforeValidator(_no_epoch), Query(description="exclusive, ISO 8601")
+    ] = None,
+    customer_id: Annotated[str | None, Query(max_length=64, pattern=schemas.LINE_PATTERN)] = None,
+    email: Annotated[str | None, Query(max_length=254, pattern=schemas.LINE_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=512, pattern=CURSOR_PATTERN, description="`next_cursor` of a page"),
+    ] = None,
 ) -> schemas.OrderList:
     """Newest first. Pass `next_cursor` back as `cursor` for the next page."""
     from postpurchase.domain.tracking import require_aware
@@ -178,7 +200,14 @@ def cancel_order(
     return _order_or_404(conn, merchant.id, order_id, platform.settings.base_url)
 
 
-@router.post("/orders/{order_id}/shipments", response_model=schemas.ShipmentOut, status_code=201)
+@router.post(
+    "/orders/{order_id}/shipments",
+    response_model=schemas.ShipmentOut,
+    status_code=201,
+    responses={
+        200: {"model": schemas.ShipmentOut, "description": "Created before: the stored shipment"}
+    },
+)
 def create_shipment(
     order_id: str,
     body: schemas.ShipmentCreate,

@@ -32,16 +32,17 @@ from postpurchase.service_layer import merchant_secrets
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-MAX_BODY = 8 * 1024 * 1024
-
 
 async def _body(request: Request) -> bytes:
+    """The raw body. Its size was bounded while it streamed in (``api/limits.py``,
+    ``POSTPURCHASE_MAX_BATCH_BODY_BYTES``); checked again for an app mounted without it."""
+    limit = request.app.state.platform.settings.max_batch_body_bytes
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise Problem(413, "Payload too large", f"body over {MAX_BODY} bytes", field="body")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, "Payload too large", f"body over {limit} bytes", field="body")
     body = await request.body()
-    if len(body) > MAX_BODY:
-        raise Problem(413, "Payload too large", f"body over {MAX_BODY} bytes", field="body")
+    if len(body) > limit:
+        raise Problem(413, "Payload too large", f"body over {limit} bytes", field="body")
     return body
 
 
