@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck unit integration e2e browser system-deps install dev clean bench
+.PHONY: demo test lint typecheck unit integration e2e browser system-deps install dev clean bench faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ browser: install system-deps
 
 test: install system-deps lint typecheck
 	$(BIN)/pytest tests $(PYTEST_ARGS)
+
+# kill -9 of a real worker while it sends, at full size: 1,000 messages, 20 kills, on SQLite
+# and on PostgreSQL + Redis servers of its own (`make test` runs 300 messages and 5 kills).
+faults: install
+	POSTPURCHASE_FAULTS_MESSAGES=1000 POSTPURCHASE_FAULTS_KILLS=20 \
+	  $(BIN)/pytest tests/faults -s -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install system-deps
 	$(BIN)/python benchmarks/ingest.py
