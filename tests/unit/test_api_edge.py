@@ -4,7 +4,6 @@ mail without TLS. No database, no server."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from postpurchase.domain.errors import InvalidInput
 from postpurchase.entrypoints.api import schemas
 from postpurchase.entrypoints.api.headers import DOCS_CSP, HTML_CSP, OTHER_CSP, SecurityHeaders
 from postpurchase.entrypoints.api.limits import RequestLimits
+from tests import aio
 
 # --------------------------------------------------------------------------- ASGI harness
 
@@ -69,7 +69,7 @@ def call(
     raw = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     scope = {"type": "http", "method": "POST", "path": path, "root_path": "",
              "query_string": query, "headers": raw}  # fmt: skip
-    asyncio.run(app(scope, receive, send))
+    aio.run(app(scope, receive, send))  # a loop of its own (see tests/aio.py)
     start = next(m for m in sent if m["type"] == "http.response.start")
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, pulled
 

@@ -27,6 +27,7 @@ from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.entrypoints.api.app import create_app
 from postpurchase.service_layer.handlers import create_merchant
+from tests import aio
 from tests import tracking_scenarios as sc
 from tests.factories import ref
 from tests.fakes import FakeClock
@@ -116,7 +117,7 @@ def asgi_post(
         "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
         "query_string": b"", "headers": raw, "client": ("127.0.0.1", 1), "server": ("t", 80),
     }  # fmt: skip
-    asyncio.run(app(scope, receive, send))
+    aio.run(app(scope, receive, send))  # a loop of its own (see tests/aio.py)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     answer_headers = {k.decode(): v.decode() for k, v in start["headers"]}
