@@ -16,10 +16,7 @@ with its own order and line ids, signed with the merchant's secret. Concurrent c
 
   baseline POST /api/v1/orders    the same orders through the API: synchronous, the 201
                                   comes once the order is stored. Run with
-                                  --baseline-clients (16): each request holds a pooled
-                                  connection (ReadConn) while the bus waits for a second,
-                                  so over 20 at once can starve the pool (10 + 10); at 50
-                                  clients it did, and requests failed with 500 after 30 s
+                                  --baseline-clients (16), the like-for-like row below
   Shopify orders/create           the N deliveries, with as many clients as the baseline,
                                   then with --clients (50): answered once stored in the
                                   inbox, processed after the answer in the same process
