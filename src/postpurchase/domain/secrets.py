@@ -19,6 +19,7 @@ Who issues which secret:
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -49,6 +50,9 @@ PLATFORM_ISSUED: tuple[SecretKind, ...] = (
 
 MIN_LENGTH = 6  # EasyPost's own documented example secret is "A1B2C3"
 MAX_LENGTH = 512
+# The same rule as a JSON Schema pattern, for the API's documentation: no whitespace, no
+# control character (``validate_secret`` also strips what surrounds a paste).
+PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f]+$"
 
 
 def validate_secret(value: str, *, field: str) -> str:
@@ -64,7 +68,7 @@ def validate_secret(value: str, *, field: str) -> str:
         raise InvalidInput(f"a secret has at least {MIN_LENGTH} characters", field=field)
     if len(secret) > MAX_LENGTH:
         raise InvalidInput(f"a secret has at most {MAX_LENGTH} characters", field=field)
-    if any(ch.isspace() or not ch.isprintable() for ch in secret):
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in secret):
         raise InvalidInput("a secret has no spaces or control characters", field=field)
     return secret
 

@@ -51,12 +51,6 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
         "positive_data_acceptance",
         "cursor",
     ): OPAQUE_CURSOR,
-    ("POST /api/v1/customers/erase", "positive_data_acceptance", "email"): (
-        "a string the route then checks is an address (routes/customers.py)"
-    ),
-    ("GET /api/v1/customers/export", "positive_data_acceptance", "email"): (
-        "a string the route then checks is an address (routes/customers.py)"
-    ),
     ("POST /api/v1/notifications/opt-outs", "positive_data_acceptance", "address"): (
         "an email or an E.164 number depending on the channel (routes/notifications.py)"
     ),
@@ -68,9 +62,6 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
     ),
     ("PATCH /api/v1/webhook-endpoints/{endpoint_id}", "positive_data_acceptance", "url"): (
         "must be a public http(s) URL; the schema says any string (routes/notifications.py)"
-    ),
-    ("PUT /api/v1/merchant/secrets", "positive_data_acceptance", "*"): (
-        "a secret has at least 6 characters; the schema says 1 (routes/merchant.py)"
     ),
     ("POST /api/v1/orders", "positive_data_acceptance", "subtotal"): (
         "the order's money must add up: discounts over the lines' total are refused"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from postpurchase.adapters.db.privacy_store import export_customer
 from postpurchase.domain import commands
@@ -16,10 +16,14 @@ from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
-Email = Annotated[str, Field(min_length=3, max_length=254)]
+# One "@" between two runs of anything but whitespace, "@" and control characters.
+EMAIL_PATTERN = r"^[^\s@\x00-\x1f\x7f-\x9f]+@[^\s@\x00-\x1f\x7f-\x9f]+$"
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
 
 
 class EraseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     email: Email = Field(description="The shopper's e-mail address.")
 
 
@@ -38,7 +42,7 @@ class ErasureOut(BaseModel):
 async def export(
     merchant: MerchantDep,
     platform: PlatformDep,
-    email: Annotated[str, Query(min_length=3, max_length=254)],
+    email: Annotated[str, Query(min_length=3, max_length=254, pattern=EMAIL_PATTERN)],
 ) -> dict[str, Any]:
     """Everything stored about one shopper of yours: customer records, orders as the API
     shows them, messages sent (with their text), ratings."""

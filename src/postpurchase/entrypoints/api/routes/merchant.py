@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from postpurchase.domain.errors import NotFound
-from postpurchase.domain.secrets import MAX_LENGTH, PLATFORM_ISSUED
+from postpurchase.domain.secrets import MAX_LENGTH, MIN_LENGTH, PATTERN, PLATFORM_ISSUED
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 from postpurchase.service_layer import merchant_secrets
 from postpurchase.service_layer.ports import SecretSummary
@@ -39,27 +39,31 @@ class SecretsIn(BaseModel):
 
     shopify_webhook_secret: str | None = Field(
         default=None,
-        min_length=1,
+        min_length=MIN_LENGTH,
         max_length=MAX_LENGTH,
+        pattern=PATTERN,
         description="Shopify: the app's client secret, or the key shown under Settings -> "
         "Notifications -> Webhooks ('Your webhooks will be signed with ...').",
     )
     easypost_webhook_secret: str | None = Field(
         default=None,
-        min_length=1,
+        min_length=MIN_LENGTH,
         max_length=MAX_LENGTH,
+        pattern=PATTERN,
         description="EasyPost: the webhook_secret you chose when creating the webhook.",
     )
     aftership_webhook_secret: str | None = Field(
         default=None,
-        min_length=1,
+        min_length=MIN_LENGTH,
         max_length=MAX_LENGTH,
+        pattern=PATTERN,
         description="AfterShip: the webhook secret under Settings -> Webhooks.",
     )
     woocommerce_webhook_secret: str | None = Field(
         default=None,
-        min_length=1,
+        min_length=MIN_LENGTH,
         max_length=MAX_LENGTH,
+        pattern=PATTERN,
         description="WooCommerce: the Secret of the webhook (WooCommerce -> Settings -> "
         "Advanced -> Webhooks).",
     )
