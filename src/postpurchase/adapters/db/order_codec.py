@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from postpurchase.domain.addresses import Address
-from postpurchase.domain.money import Money
+from postpurchase.domain.money import Money, total
 from postpurchase.domain.order_details import (
     Discount,
     OrderDetails,
@@ -79,6 +79,30 @@ def _totals_from(doc: Mapping[str, Any] | None, currency: str) -> OrderTotals | 
     if not doc:
         return None
     return totals_from({**doc, "shipping_fee": doc["shipping"]}, currency)
+
+
+def row_lines_total(row: Mapping[str, Any]) -> Money:
+    """A read-model order's lines at list price (lines an edit removed left out)."""
+    cur = row["currency"]
+    return total(
+        [
+            Money(Decimal(str(li["unit_price"])), cur) * int(li["quantity"])
+            for li in row["lines"]
+            if not (li.get("facts") or {}).get("removed")
+        ],
+        cur,
+    )
+
+
+def row_totals(row: Mapping[str, Any]) -> OrderTotals:
+    """A read-model order's totals: as stored, or, for rows stored before totals were,
+    derived from its lines and shipping fee (as ``Order`` does on load)."""
+    cur = row["currency"]
+    stored = totals_from(row, cur)
+    if stored is not None:
+        return stored
+    shipping = Money(Decimal(str(row["shipping_fee"])), cur)
+    return OrderTotals.derived(row_lines_total(row), Money.zero(cur), shipping)
 
 
 def details_doc(d: OrderDetails) -> dict[str, Any]:

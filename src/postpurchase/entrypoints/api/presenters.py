@@ -7,8 +7,7 @@ from typing import Any
 
 from postpurchase.adapters.db import order_codec as codec
 from postpurchase.domain.money import Money
-from postpurchase.domain.order_details import OrderDetails, OrderTotals
-from postpurchase.domain.orders import OrderLineInput, derive_totals
+from postpurchase.domain.order_details import OrderDetails
 from postpurchase.entrypoints.api import schemas
 
 
@@ -139,22 +138,9 @@ def _refund(r: dict[str, Any]) -> schemas.RefundOut:
     )
 
 
-def order_totals(row: dict[str, Any]) -> OrderTotals:
-    """The stored totals, or (rows from before they were stored) derived from the lines."""
-    cur = row["currency"]
-    stored = codec.totals_from(row, cur)
-    if stored is not None:
-        return stored
-    lines = [
-        OrderLineInput(li["sku"], li["name"], li["quantity"], Money(Decimal(li["unit_price"]), cur))
-        for li in row["lines"]
-    ]
-    return derive_totals(lines, Money(Decimal(row["shipping_fee"]), cur))
-
-
 def order(row: dict[str, Any], base_url: str) -> schemas.OrderOut:
     cur = row["currency"]
-    totals = order_totals(row)
+    totals = codec.row_totals(row)
     details = codec.details_from(row.get("details"), cur)
     refunded = sum((Decimal(r["amount"]) for r in row.get("refunds", ())), Decimal(0))
     promise = (

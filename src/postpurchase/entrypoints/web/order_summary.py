@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from postpurchase.adapters.db import order_codec as codec
-from postpurchase.domain.money import Money, total
+from postpurchase.domain.money import Money
 from postpurchase.domain.order_details import as_the_shopper_paid
-from postpurchase.domain.orders import OrderLineInput, derive_totals
 from postpurchase.entrypoints.web.i18n import Translator
 
 
@@ -45,15 +43,8 @@ class OrderSummary:
 def build(order: Mapping[str, Any], t: Translator) -> OrderSummary:
     cur = order["currency"]
     details = codec.details_from(order.get("details"), cur)
-    lines = [
-        OrderLineInput(li["sku"], li["name"], li["quantity"], Money(Decimal(li["unit_price"]), cur))
-        for li in order["lines"]
-        if not (li.get("facts") or {}).get("removed")
-    ]
-    gross = total([li.unit_price * li.quantity for li in lines], cur)
-    stored = codec.totals_from(order, cur)
-    totals = stored or derive_totals(lines, Money(Decimal(order["shipping_fee"]), cur))
-    items, paid, _ = as_the_shopper_paid(gross, totals, details)
+    gross = codec.row_lines_total(order)
+    items, paid, _ = as_the_shopper_paid(gross, codec.row_totals(order), details)
 
     def fmt(amount: Money) -> str:
         return t.money(amount.rounded().amount, amount.currency)
