@@ -1,0 +1,256 @@
+"""What every part of the notification engine shares: its configuration and channels, the
+claim a sender holds while a provider call lasts, the small helpers for reasons and errors, and
+:class:`ServiceCore` (the state one :class:`NotificationService` keeps: merchants cached,
+preferences, the claim kept alive).
+
+It exists so planning, message delivery and webhooks can each live in a module of their own
+(``notification_planning``, ``notification_delivery``, ``notification_webhooks``) without
+importing each other; ``notifications`` puts them together.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from postpurchase.domain.errors import InvalidInput, NotFound
+from postpurchase.domain.merchants import Merchant
+from postpurchase.domain.notifications import (
+    FLOWS,
+    Channel,
+    Message,
+    MessageRef,
+    MessageStatus,
+    Preferences,
+)
+from postpurchase.service_layer.notification_ports import (
+    Delivery,
+    EmailChannel,
+    NotificationStore,
+    NotificationUnitOfWork,
+    OpsNotifier,
+    Renderer,
+    Scheduled,
+    SmsChannel,
+    WebhookPoster,
+)
+from postpurchase.service_layer.ports import Clock
+
+logger = logging.getLogger(__name__)
+
+
+_MAX_ERROR = 500
+_SENDING = "sending"  # the reason of a message or delivery claimed for sending
+
+
+@dataclass(slots=True)
+class _Claim:
+    """A message or delivery claimed for sending, as its row says while the claim holds."""
+
+    until: datetime | None
+    reason: str
+
+    def holds(self, row: Message | Delivery) -> bool:
+        return row.status is MessageStatus.QUEUED and (row.next_attempt_at, row.reason) == (
+            self.until,
+            self.reason,
+        )
+
+
+class InFlight(Exception):
+    """Another worker is sending this very message or delivery right now. Raised so the
+    outbox retries the due row a little later instead of settling it: should that worker
+    die mid-send, its lease runs out and the retry sends."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """Platform-wide knobs (merchants tune the rest in their :class:`Preferences`)."""
+
+    base_url: str
+    defaults: Preferences = field(default_factory=Preferences)
+    give_up_after: timedelta = timedelta(hours=24)
+    retry_base_seconds: float = 30.0
+    breaker_seconds: float = 30.0
+    digest_minutes: int = 15
+    digest_max_alerts: int = 50
+    ops_urls: tuple[str, ...] = ()
+    merchant_cache_seconds: float = 5.0  # settings changed elsewhere apply within this
+    sent_page: bool = False  # the demo's page listing every message (no auth): opt-in
+    # A claim for sending runs out after send_lease unless renewed; the sender renews it
+    # every send_beat while the provider call lasts, so a living sender keeps it however
+    # slow the provider, and a dead one's message is due again within send_lease.
+    send_lease: timedelta = timedelta(seconds=15)
+    send_beat: timedelta = timedelta(seconds=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Channels:
+    email: EmailChannel | None = None
+    sms: SmsChannel | None = None
+    webhooks: WebhookPoster | None = None
+    ops: OpsNotifier | None = None
+
+    def for_messages(self) -> list[Channel]:
+        """Only configured channels produce rows: an unconfigured SMS provider is not a
+        reason worth recording on every event."""
+        out = []
+        if self.email is not None:
+            out.append(Channel.EMAIL)
+        if self.sms is not None:
+            out.append(Channel.SMS)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class UnsubscribeInfo:
+    merchant_name: str
+    channel: Channel
+    address: str
+    opted_out: bool
+    locale: str = "en"
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What one event decided, written at the end in a handful of statements."""
+
+    known: dict[str, list[MessageRef]] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    supersede: list[tuple[Sequence[str], str]] = field(default_factory=list)
+    scheduled: list[Scheduled] = field(default_factory=list)
+
+
+def _is_progress(flow: str) -> bool:
+    found = FLOWS.get(flow)
+    return found is not None and found.progress
+
+
+def mask(address: str) -> str:
+    """``ada@example.com`` -> ``a**@example.com``: enough to recognise, not to harvest."""
+    if "@" in address:
+        local, _, domain = address.partition("@")
+        return local[:1] + "*" * max(len(local) - 1, 2) + "@" + domain
+    return "*" * max(len(address) - 4, 2) + address[-4:]
+
+
+def _short(exc: BaseException) -> str:
+    return f"{exc}"[:_MAX_ERROR] or type(exc).__name__
+
+
+def _outcome_unknown(row: Message | Delivery, what: str) -> bool:
+    """Is ``row`` (due, so any claim on it has run out) still claimed for sending? Then its
+    last attempt was claimed -- committed before the provider call -- but its outcome was
+    never recorded: the sender died (kill -9, a lost host) or lost its claim between the
+    call and the commit. Whether the provider accepted it cannot be known (SMTP and
+    Twilio's Messages API take no idempotency key), so it is sent again, as the same
+    message, and counted: the attempt in ``attempts`` and in ``unknown_outcomes``, which
+    the ops view and ``/metrics`` report as possible duplicates. A message that nobody
+    claimed, or whose outcome was recorded, is never re-sent this way."""
+    if not row.reason.startswith(_SENDING):
+        return False
+    row.attempts += 1
+    row.unknown_outcomes += 1
+    logger.warning(
+        "%s: the outcome of attempt %d is unknown (claimed for sending, never recorded); "
+        "sending it again as the same message",
+        what,
+        row.attempts,
+        extra={"unknown_outcomes": row.unknown_outcomes},
+    )
+    return True
+
+
+def _attempt(attempts: int, resend: bool) -> str:
+    if resend:
+        return f"attempt {attempts + 1}, re-sent: the outcome of attempt {attempts} is unknown"
+    return f"attempt {attempts + 1}"
+
+
+def _possible_duplicate(unknown: int, same: str) -> str:
+    if not unknown:
+        return ""
+    earlier = "1 earlier attempt" if unknown == 1 else f"{unknown} earlier attempts"
+    return f"; outcome unknown for {earlier}: possibly received twice ({same})"
+
+
+class ServiceCore:
+    """The state and helpers the parts of :class:`NotificationService` share."""
+
+    def __init__(
+        self,
+        uow: Callable[[], NotificationUnitOfWork],
+        clock: Clock,
+        renderer: Renderer,
+        channels: Channels,
+        config: ServiceConfig,
+        nudge: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.renderer = renderer
+        self.channels = channels
+        self.config = config
+        self.nudge = nudge
+        self._down_until: dict[str, datetime] = {}  # circuit breaker per channel
+        self._merchants: dict[str, tuple[float, Merchant | None]] = {}
+
+    def _merchant(self, s: NotificationStore, merchant_id: str) -> Merchant | None:
+        """Merchants (settings, branding) cached briefly: every event needs them."""
+        now = time.monotonic()
+        hit = self._merchants.get(merchant_id)
+        if hit is not None and now - hit[0] < self.config.merchant_cache_seconds:
+            return hit[1]
+        merchant = s.merchant(merchant_id)
+        if len(self._merchants) > 10_000:
+            self._merchants.clear()
+        self._merchants[merchant_id] = (now, merchant)
+        return merchant
+
+    def preferences(self, merchant: Merchant) -> Preferences:
+        """The merchant's settings over the platform defaults. Stored settings were validated
+        on write; should they still be unreadable we fall back rather than go silent."""
+        try:
+            return Preferences.parse(
+                merchant.settings.get("notifications"),
+                branding=merchant.settings.get("branding"),
+                defaults=self.config.defaults,
+            )
+        except InvalidInput as exc:
+            logger.warning("merchant %s: bad notification settings (%s)", merchant.id, exc)
+            return self.config.defaults
+
+    def preferences_of(self, merchant_id: str) -> Preferences:
+        """Preferences read fresh from storage (callers may hold a cached merchant)."""
+        with self.uow() as uow:
+            merchant = uow.store.merchant(merchant_id)
+        if merchant is None:
+            raise NotFound("no such merchant", field="merchant")
+        return self.preferences(merchant)
+
+    @contextmanager
+    def _kept(self, renew: Callable[[datetime], bool]) -> Iterator[None]:
+        """While the provider call lasts, renew the claim every ``send_beat`` (from a
+        thread of its own, in short transactions of its own; a fast send never renews)."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.config.send_beat.total_seconds()):
+                try:
+                    if not renew(self.clock.now() + self.config.send_lease):
+                        return  # decided elsewhere meanwhile
+                except Exception:
+                    logger.warning("renewing a send claim failed", exc_info=True)
+
+        thread = threading.Thread(target=beat, name="send-claim", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()

@@ -1,0 +1,309 @@
+"""Planning: from one committed event to the message rows it causes (rules, recipients,
+opt-outs, collapse and quiet hours, rendering), written in a few statements.
+
+Split out of ``notifications`` (which keeps :meth:`NotificationService.plan`, the transaction
+around this) so the rules-to-messages half can be read on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from postpurchase.domain.ids import new_id, new_token
+from postpurchase.domain.merchants import Merchant
+from postpurchase.domain.money import total
+from postpurchase.domain.notifications import (
+    FLOWS,
+    Candidate,
+    Channel,
+    LineItem,
+    Message,
+    MessageContext,
+    MessageRef,
+    MessageStatus,
+    Preferences,
+    SubjectKind,
+    Trigger,
+    as_date,
+    collapse,
+    dedupe_key,
+    normalise_phone,
+    pick_locale,
+    send_time,
+    triggers_for,
+    valid_email,
+    zone,
+)
+from postpurchase.domain.order_details import as_the_shopper_paid
+from postpurchase.domain.orders import Order
+from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.status import OrderStatus
+from postpurchase.service_layer.notification_core import (
+    ServiceCore,
+    _short,
+)
+from postpurchase.service_layer.notification_ports import (
+    MESSAGE_DUE,
+    NotificationStore,
+    Scheduled,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What one event decided, written at the end in a handful of statements."""
+
+    known: dict[str, list[MessageRef]] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    supersede: list[tuple[Sequence[str], str]] = field(default_factory=list)
+    scheduled: list[Scheduled] = field(default_factory=list)
+
+
+def _is_progress(flow: str) -> bool:
+    found = FLOWS.get(flow)
+    return found is not None and found.progress
+
+
+class Planning(ServiceCore):
+    """Decides the messages one event causes (see :meth:`NotificationService.plan`)."""
+
+    def _plan_messages(
+        self,
+        s: NotificationStore,
+        merchant: Merchant,
+        prefs: Preferences,
+        event_id: int,
+        topic: str,
+        payload: Mapping[str, Any],
+        now: datetime,
+    ) -> list[str]:
+        """Decide every message this event causes, then write them in a few statements.
+        Returns the ids of messages due right now."""
+        order_id = payload.get("order_id")
+        if not isinstance(order_id, str):
+            return []
+        order = s.order(merchant.id, order_id)
+        if order is None:
+            return []
+        sid = payload.get("shipment_id")
+        shipment = s.shipment(merchant.id, sid) if isinstance(sid, str) else None
+        fallback = shipment.created_at if shipment is not None else order.placed_at
+        triggers = [
+            trig
+            for trig in triggers_for(topic, payload, prefs, fallback_time=fallback)
+            if trig.subject_kind is not SubjectKind.SHIPMENT or shipment is not None
+        ]
+        channels = self.channels.for_messages()
+        if not triggers or not channels:
+            return []
+        recipients = {ch: self._recipient(order, ch) for ch in channels}
+        opted = s.opted_out_any(
+            merchant.id, [(ch, addr) for ch, (addr, _) in recipients.items() if addr]
+        )
+        plan = _Plan()
+        for trig in triggers:
+            if trig.subject_id not in plan.known:
+                if trig.subject_kind is SubjectKind.SHIPMENT:
+                    s.lock_subject(merchant.id, trig.subject_id)
+                plan.known[trig.subject_id] = s.messages_about(merchant.id, trig.subject_id)
+            for channel in channels:
+                recipient, problem = recipients[channel]
+                self._plan_one(
+                    plan, merchant, prefs, order, shipment, trig, channel, event_id, topic, now,
+                    recipient, problem, (channel, recipient or "") in opted,
+                )  # fmt: skip
+        s.add_messages(plan.messages)
+        for ids, reason in plan.supersede:
+            s.supersede(merchant.id, ids, reason, now)
+        s.schedule_many(plan.scheduled)
+        return [str(row.payload["message_id"]) for row in plan.scheduled if row.at <= now]
+
+    def _plan_one(
+        self,
+        plan: _Plan,
+        merchant: Merchant,
+        prefs: Preferences,
+        order: Order,
+        shipment: Shipment | None,
+        trig: Trigger,
+        channel: Channel,
+        event_id: int,
+        topic: str,
+        now: datetime,
+        recipient: str | None,
+        problem: str,
+        opted_out: bool,
+    ) -> None:
+        key = dedupe_key(trig.flow, trig.subject_id, channel)
+        known = plan.known[trig.subject_id]
+        if any(ref.dedupe_key == key for ref in known):
+            return  # never twice: the first row already says what happened
+        flow = FLOWS[trig.flow]
+        tz = zone(order.timezone, merchant.timezone)
+        msg = Message(
+            id=new_id(), merchant_id=merchant.id, dedupe_key=key, flow=flow.name,
+            channel=channel, status=MessageStatus.QUEUED, reason="queued",
+            locale=pick_locale(order.locale, merchant.locale), subject_id=trig.subject_id,
+            order_id=order.id, shipment_id=trig.shipment_id, customer_id=order.customer_id,
+            recipient=recipient, event_topic=topic, event_id=event_id, event_at=trig.event_at,
+            urgent=flow.urgent, created_at=now, send_after=now, updated_at=now,
+        )  # fmt: skip
+        age_limit = timedelta(hours=prefs.max_event_age_hours)
+        supersede: Sequence[str] = ()
+        if not prefs.enabled(flow, channel):
+            msg.suppress(f"the '{flow.name}' flow is switched off for {channel}", now)
+        elif order.status is OrderStatus.CANCELLED:
+            msg.suppress("order was cancelled", now)
+        elif trig.happened_at is not None and now - trig.happened_at > age_limit:
+            hours = int((now - trig.happened_at).total_seconds() // 3600)
+            msg.suppress(
+                f"event is {hours} h old (limit {prefs.max_event_age_hours} h): no longer news",
+                now,
+            )
+        elif recipient is None:
+            (msg.fail if problem.startswith("invalid") else msg.suppress)(problem, now)
+        elif opted_out:
+            msg.suppress(f"recipient opted out of {channel}", now)
+        else:
+            if flow.progress and trig.subject_kind is SubjectKind.SHIPMENT:
+                stream = [r for r in known if r.channel is channel and _is_progress(r.flow)]
+                decision = collapse(stream, Candidate(flow.name, trig.event_at))
+                if not decision.queue:
+                    msg.suppress(decision.reason, now)
+                supersede = decision.supersede
+            if msg.status is MessageStatus.QUEUED:
+                self._render_into(msg, merchant, prefs, order, shipment, trig, tz, now)
+        if msg.status is MessageStatus.QUEUED:
+            at, why = send_time(
+                now, urgent=flow.urgent, tz=tz, quiet=prefs.quiet_hours,
+                collapse_seconds=prefs.collapse_seconds,
+            )  # fmt: skip
+            msg.send_after = msg.next_attempt_at = at
+            msg.reason = f"queued: {why}"
+            plan.scheduled.append(Scheduled(MESSAGE_DUE, merchant.id, {"message_id": msg.id}, at))
+            if supersede:
+                plan.supersede.append((supersede, f"superseded by the newer '{flow.name}' update"))
+                gone = set(supersede)
+                plan.known[trig.subject_id] = known = [
+                    replace(r, status=MessageStatus.SUPPRESSED) if r.id in gone else r
+                    for r in known
+                ]
+        plan.messages.append(msg)
+        known.append(msg.ref())
+
+    @staticmethod
+    def _recipient(order: Order, channel: Channel) -> tuple[str | None, str]:
+        """The address to use, or None and why not (``invalid...`` means failed)."""
+        if channel is Channel.EMAIL:
+            email = (order.email or "").strip().lower()
+            if not email:
+                return None, "no email address on the order"
+            if not valid_email(email):
+                return None, f"invalid email address {email!r}"
+            return email, ""
+        raw = order.phone or order.shipping_address.phone
+        if not raw:
+            return None, "no phone number on the order"
+        phone = normalise_phone(raw, order.shipping_address.country)
+        if phone is None:
+            return None, f"invalid phone number {raw!r}: not convertible to E.164"
+        return phone, ""
+
+    def _render_into(
+        self,
+        msg: Message,
+        merchant: Merchant,
+        prefs: Preferences,
+        order: Order,
+        shipment: Shipment | None,
+        trig: Trigger,
+        tz: ZoneInfo,
+        now: datetime,
+    ) -> None:
+        msg.unsubscribe_token = new_token(24)
+        ctx = self.context(msg, merchant, prefs, order, shipment, trig, tz.key, now)
+        try:
+            rendered = self.renderer.render(ctx)
+        except Exception as exc:  # a broken template must not stop the other messages
+            msg.fail(f"template error: {_short(exc)}", now)
+            msg.unsubscribe_token = None
+            return
+        msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
+
+    def context(
+        self,
+        msg: Message,
+        merchant: Merchant,
+        prefs: Preferences,
+        order: Order,
+        shipment: Shipment | None,
+        trig: Trigger,
+        tz_name: str,
+        now: datetime,
+    ) -> MessageContext:
+        base = self.config.base_url.rstrip("/")
+        state = shipment.state if shipment is not None else None
+        estimate = state.carrier_estimate if state and state.carrier_estimate else None
+        if estimate is None and order.promise is not None:
+            estimate = order.promise.latest
+        previous = trig.details.get("previous") if trig.flow == "estimate_changed" else None
+        pickup_until = None
+        if trig.flow == "available_for_pickup":
+            since = (state.status_at if state and state.status_at else now).astimezone(
+                zone(tz_name)
+            )
+            pickup_until = since.date() + timedelta(days=prefs.pickup_hold_days)
+        shown = [li for li in order.lines if not li.facts.removed]
+        items, paid, converted = as_the_shopper_paid(
+            total([li.subtotal for li in shown], order.currency), order.money, order.details
+        )
+        # What the lines' list prices lose to discounts; shipping discounts are already out
+        # of the shipping fee, so items - discount + shipping (+ tax) = total.
+        discount = items - paid.subtotal
+        return MessageContext(
+            flow=msg.flow,
+            channel=msg.channel,
+            locale=msg.locale,
+            timezone=tz_name,
+            merchant_name=merchant.name,
+            branding=prefs.branding,
+            customer_name=order.shipping_address.name,
+            order_number=order.number,
+            order_total=paid.total,
+            shipping_fee=paid.shipping,
+            lines=tuple(
+                LineItem(li.name, li.quantity, None if converted else li.subtotal) for li in shown
+            ),
+            items_total=items,
+            placed_at=order.placed_at,
+            tracking_url=f"{base}/t/{order.tracking_token}",
+            unsubscribe_url=(
+                f"{base}/notifications/unsubscribe/{msg.unsubscribe_token}"
+                if msg.unsubscribe_token
+                else None
+            ),
+            survey_url=f"{base}/t/{order.tracking_token}/survey"
+            if msg.flow == "delivered"
+            else None,
+            carrier=shipment.carrier if shipment else None,
+            tracking_number=shipment.tracking_number if shipment else None,
+            estimate=estimate,
+            previous_estimate=as_date(previous),
+            status=state.status.value if state else None,
+            substatus=state.substatus if state else None,
+            event_at=trig.event_at,
+            location=state.last_location.label() if state and state.last_location else None,
+            pickup_until=pickup_until,
+            discount=discount if discount.amount > 0 else None,
+            discount_codes=tuple(d.code for d in order.details.discounts if d.code),
+            tax=paid.tax if paid.tax.amount else None,
+            taxes_included=paid.taxes_included,
+            remedy=prefs.remedy.get(msg.flow),
+        )
