@@ -20,7 +20,7 @@ from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import pending_diff, upgrade
 from postpurchase.adapters.db.secret_store import reseal_endpoint_secrets
-from postpurchase.adapters.notifications.store import SqlNotificationUnitOfWork
+from postpurchase.adapters.notifications.unit_of_work import SqlNotificationUnitOfWork
 from postpurchase.adapters.secrets import Keyring, SecretsUnavailable, new_key
 from postpurchase.adapters.signatures import POSTPURCHASE_HEADER, verify_postpurchase
 from postpurchase.entrypoints.cli import app as cli

@@ -1,27 +1,16 @@
-"""SQL storage for the notification engine, and its unit of work.
+"""SQL storage for the notification engine: the statements behind ``NotificationStore``.
 
-**Why the "ambient" transaction.** The outbox drain calls subscribers while its own
-transaction is open. On SQLite that transaction holds the database's single write lock
-(``BEGIN IMMEDIATE``), so a subscriber that opened a second connection to write would wait
-for a lock its own thread holds. When we are called from inside a drain on SQLite, we
-therefore write through the drain's connection, inside a SAVEPOINT: our rows then commit
-atomically with the outbox row being marked processed (exactly-once planning), and an error
-rolls back only our savepoint. Anywhere else -- PostgreSQL, API requests, a drain that
-calls subscribers outside its transaction -- we use a connection of our own.
+Its unit of work (and why it may write inside the outbox drain's transaction) is in
+``unit_of_work``; the mapping between rows and domain objects in ``rows``.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Self
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, event, insert, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.repositories import (
@@ -29,6 +18,14 @@ from postpurchase.adapters.db.repositories import (
     SqlOrderRepository,
     SqlShipmentRepository,
     upsert_insert,
+)
+from postpurchase.adapters.notifications.rows import (
+    _delivery,
+    _delivery_row,
+    _endpoint,
+    _endpoint_row,
+    _message,
+    _message_row,
 )
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import Channel, Message, MessageRef, MessageStatus
@@ -40,122 +37,6 @@ from postpurchase.service_layer.ports import SecretBox
 M = t.notification_messages
 D = t.webhook_deliveries
 E = t.webhook_endpoints
-
-
-class AmbientWrites:
-    """Remembers, per thread, which write transaction is open on an engine."""
-
-    _by_engine: weakref.WeakKeyDictionary[Engine, AmbientWrites] = weakref.WeakKeyDictionary()
-    _guard = threading.Lock()
-
-    def __init__(self, engine: Engine) -> None:
-        self._local = threading.local()
-        self.sqlite = engine.dialect.name == "sqlite"
-        event.listen(engine, "begin", self._begin)
-        event.listen(engine, "commit", self._end)
-        event.listen(engine, "rollback", self._end)
-
-    @classmethod
-    def for_engine(cls, engine: Engine) -> AmbientWrites:
-        with cls._guard:
-            found = cls._by_engine.get(engine)
-            if found is None:
-                found = cls._by_engine[engine] = cls(engine)
-            return found
-
-    def _stack(self) -> list[Connection]:
-        stack: list[Connection] | None = getattr(self._local, "stack", None)
-        if stack is None:
-            stack = self._local.stack = []
-        return stack
-
-    def _begin(self, conn: Connection) -> None:
-        if conn.get_execution_options().get("write", False):
-            self._stack().append(conn)
-
-    def _end(self, conn: Connection) -> None:
-        stack = self._stack()
-        for i in range(len(stack) - 1, -1, -1):
-            if stack[i] is conn:
-                del stack[i]
-                break
-
-    @contextmanager
-    def lending(self) -> Iterator[None]:
-        """Within this block (a subscriber call), units of work may join the open write
-        transaction of this thread instead of waiting for its lock."""
-        depth = getattr(self._local, "lending", 0)
-        self._local.lending = depth + 1
-        try:
-            yield
-        finally:
-            self._local.lending = depth
-
-    def lendable(self) -> Connection | None:
-        if not self.sqlite or not getattr(self._local, "lending", 0):
-            return None
-        stack = self._stack()
-        while stack and (stack[-1].closed or not stack[-1].in_transaction()):
-            stack.pop()
-        return stack[-1] if stack else None
-
-
-class SqlNotificationUnitOfWork:
-    """One transaction (or one savepoint inside the drain's, see the module docstring)."""
-
-    store: SqlNotificationStore
-
-    def __init__(
-        self,
-        engine: Engine,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        ambient: AmbientWrites | None = None,
-        *,
-        box: SecretBox,
-    ) -> None:
-        self.engine = engine
-        self.now = now
-        self.ambient = ambient
-        self.box = box
-        self._conn: Connection | None = None
-        self._own = True
-        self._savepoint: Any = None
-        self._committed = False
-
-    def __enter__(self) -> Self:
-        borrowed = self.ambient.lendable() if self.ambient is not None else None
-        if borrowed is not None:
-            self._conn, self._own = borrowed, False
-            self._savepoint = borrowed.begin_nested()
-        else:
-            self._conn, self._own = self.engine.connect().execution_options(write=True), True
-        self._committed = False
-        self.store = SqlNotificationStore(self._conn, self.now, self.box)
-        return self
-
-    def commit(self) -> None:
-        assert self._conn is not None
-        if self._own:
-            self._conn.commit()
-        else:
-            self._savepoint.commit()
-        self._committed = True
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        if self._own:
-            if conn.in_transaction():
-                conn.rollback()
-            conn.close()
-        elif not self._committed and self._savepoint is not None and self._savepoint.is_active:
-            self._savepoint.rollback()
 
 
 # Statements built once: building SQL expressions per call costs more than running them.
@@ -479,105 +360,3 @@ class SqlNotificationStore:
                 for r in rows
             ],
         )  # fmt: skip
-
-
-# --------------------------------------------------------------------------- row mapping
-
-
-def _message_row(m: Message) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "merchant_id": m.merchant_id,
-        "dedupe_key": m.dedupe_key,
-        "flow": m.flow,
-        "channel": m.channel.value,
-        "status": m.status.value,
-        "reason": m.reason,
-        "locale": m.locale,
-        "subject_id": m.subject_id,
-        "order_id": m.order_id,
-        "shipment_id": m.shipment_id,
-        "customer_id": m.customer_id,
-        "recipient": m.recipient,
-        "event_topic": m.event_topic,
-        "event_id": m.event_id,
-        "event_at": m.event_at,
-        "urgent": m.urgent,
-        "created_at": m.created_at,
-        "send_after": m.send_after,
-        "next_attempt_at": m.next_attempt_at,
-        "attempts": m.attempts,
-        "last_error": m.last_error,
-        "sent_at": m.sent_at,
-        "updated_at": m.updated_at or m.created_at,
-        "provider_id": m.provider_id,
-        "unsubscribe_token": m.unsubscribe_token,
-        "subject": m.subject,
-        "body_text": m.body_text,
-        "body_html": m.body_html,
-        "unknown_outcomes": m.unknown_outcomes,
-    }
-
-
-def _message(r: RowMapping) -> Message:
-    data = dict(r)
-    data["channel"] = Channel(data["channel"])
-    data["status"] = MessageStatus(data["status"])
-    return Message(**data)
-
-
-def _endpoint_row(e: Endpoint, box: SecretBox) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "merchant_id": e.merchant_id,
-        "url": e.url,
-        "secret": box.seal(e.secret),
-        "topics": list(e.topics),
-        "active": e.active,
-        "description": e.description,
-        "created_at": e.created_at,
-        "updated_at": e.updated_at,
-    }
-
-
-def _endpoint(r: RowMapping, box: SecretBox) -> Endpoint:
-    return Endpoint(
-        id=r["id"],
-        merchant_id=r["merchant_id"],
-        url=r["url"],
-        secret=box.open(r["secret"]),
-        topics=tuple(r["topics"] or ()),
-        active=bool(r["active"]),
-        description=r["description"],
-        created_at=r["created_at"],
-        updated_at=r["updated_at"],
-    )
-
-
-def _delivery_row(d: Delivery) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "merchant_id": d.merchant_id,
-        "endpoint_id": d.endpoint_id,
-        "dedupe_key": d.dedupe_key,
-        "event_id": d.event_id,
-        "event_type": d.event_type,
-        "body": d.body,
-        "status": d.status.value,
-        "reason": d.reason,
-        "attempts": d.attempts,
-        "next_attempt_at": d.next_attempt_at,
-        "last_status_code": d.last_status_code,
-        "last_error": d.last_error,
-        "replay_of": d.replay_of,
-        "created_at": d.created_at,
-        "updated_at": d.updated_at,
-        "delivered_at": d.delivered_at,
-        "unknown_outcomes": d.unknown_outcomes,
-    }
-
-
-def _delivery(r: RowMapping) -> Delivery:
-    data = dict(r)
-    data["status"] = MessageStatus(data["status"])
-    return Delivery(**data)

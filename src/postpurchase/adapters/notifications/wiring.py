@@ -22,7 +22,10 @@ from postpurchase.adapters.notifications.ops import AppriseOpsNotifier
 from postpurchase.adapters.notifications.rendering import JinjaRenderer
 from postpurchase.adapters.notifications.settings import NotifySettings
 from postpurchase.adapters.notifications.sms import TwilioSmsChannel
-from postpurchase.adapters.notifications.store import AmbientWrites, SqlNotificationUnitOfWork
+from postpurchase.adapters.notifications.unit_of_work import (
+    AmbientWrites,
+    SqlNotificationUnitOfWork,
+)
 from postpurchase.adapters.notifications.webhooks import HttpWebhookPoster
 from postpurchase.service_layer.notifications import Channels, NotificationService, ServiceConfig
 from postpurchase.service_layer.ports import Clock, SecretBox
