@@ -11,10 +11,9 @@ importing each other; ``notifications`` puts them together.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,6 +27,7 @@ from postpurchase.domain.notifications import (
     MessageStatus,
     Preferences,
 )
+from postpurchase.service_layer.heartbeats import beating
 from postpurchase.service_layer.notification_ports import (
     Delivery,
     EmailChannel,
@@ -233,24 +233,11 @@ class ServiceCore:
             raise NotFound("no such merchant", field="merchant")
         return self.preferences(merchant)
 
-    @contextmanager
-    def _kept(self, renew: Callable[[datetime], bool]) -> Iterator[None]:
+    def _kept(self, renew: Callable[[datetime], bool]) -> AbstractContextManager[None]:
         """While the provider call lasts, renew the claim every ``send_beat`` (from a
         thread of its own, in short transactions of its own; a fast send never renews)."""
-        stop = threading.Event()
-
-        def beat() -> None:
-            while not stop.wait(self.config.send_beat.total_seconds()):
-                try:
-                    if not renew(self.clock.now() + self.config.send_lease):
-                        return  # decided elsewhere meanwhile
-                except Exception:
-                    logger.warning("renewing a send claim failed", exc_info=True)
-
-        thread = threading.Thread(target=beat, name="send-claim", daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join()
+        return beating(
+            self.config.send_beat,
+            lambda: renew(self.clock.now() + self.config.send_lease),
+            name="send",
+        )

@@ -10,8 +10,6 @@ lost host), its rows are due again within one lease.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -19,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, update
 
-logger = logging.getLogger(__name__)
+from postpurchase.service_layer.heartbeats import beating
 
 LEASE = timedelta(seconds=15)  # a crashed claimant's rows are due again within this
 BEAT = timedelta(seconds=5)  # renewed this often while the claimant is alive
@@ -41,27 +39,18 @@ def heartbeat(
         return
     lease = lease or LEASE
     beat = beat or BEAT
-    stop = threading.Event()
     wanted = list(ids)
 
-    def renew() -> None:
-        assert lease is not None and beat is not None
-        while not stop.wait(beat.total_seconds()):
-            try:
-                with engine.connect().execution_options(write=True) as conn:
-                    conn.execute(
-                        update(table)
-                        .where(table.c.id.in_(wanted), table.c.processed_at.is_(None))
-                        .values(next_attempt_at=now() + lease)
-                    )
-                    conn.commit()
-            except Exception:
-                logger.warning("lease renewal of %d %s rows failed", len(wanted), table.name)
+    def renew() -> bool:
+        assert lease is not None
+        with engine.connect().execution_options(write=True) as conn:
+            conn.execute(
+                update(table)
+                .where(table.c.id.in_(wanted), table.c.processed_at.is_(None))
+                .values(next_attempt_at=now() + lease)
+            )
+            conn.commit()
+        return True
 
-    thread = threading.Thread(target=renew, name=f"lease-{table.name}", daemon=True)
-    thread.start()
-    try:
+    with beating(beat, renew, name=table.name):
         yield
-    finally:
-        stop.set()
-        thread.join()
