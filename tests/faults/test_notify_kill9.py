@@ -50,6 +50,7 @@ from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.entrypoints.worker import build
 from postpurchase.service_layer import handlers
+from tests.conftest import REQUIRE
 from tests.factories import place_order
 from tests.faults.servers import RecordingSmtp, Unavailable, postgres_and_redis
 
@@ -82,6 +83,8 @@ def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
         try:
             db, redis, which = stack.enter_context(postgres_and_redis())
         except Unavailable as exc:
+            if REQUIRE:  # CI has both: not finding them is a failure, never a skip
+                raise
             pytest.skip(f"no PostgreSQL + Redis for the fault test: {exc}")
         yield Storage("postgresql+redis", which, db, redis)
 

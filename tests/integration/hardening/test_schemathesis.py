@@ -21,21 +21,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events, from_schema
 from sqlalchemy import Engine
 
-schemathesis = pytest.importorskip("schemathesis")
-
-from schemathesis.config import SchemathesisConfig  # noqa: E402
-from schemathesis.engine import Status, events, from_schema  # noqa: E402
-
-from postpurchase.adapters.db.read_models import encode_cursor  # noqa: E402
-from postpurchase.bootstrap import bootstrap  # noqa: E402
-from postpurchase.config import Settings  # noqa: E402
-from postpurchase.domain.ids import new_id  # noqa: E402
-from postpurchase.entrypoints.api.app import create_app  # noqa: E402
-from postpurchase.service_layer.handlers import create_merchant  # noqa: E402
-from tests.factories import ref  # noqa: E402
-from tests.fakes import FakeClock  # noqa: E402
+from postpurchase.adapters.db.read_models import encode_cursor
+from postpurchase.bootstrap import bootstrap
+from postpurchase.config import Settings
+from postpurchase.domain.ids import new_id
+from postpurchase.entrypoints.api.app import create_app
+from postpurchase.service_layer.handlers import create_merchant
+from tests.factories import ref
+from tests.fakes import FakeClock
 
 MAX_EXAMPLES = int(os.environ.get("POSTPURCHASE_SCHEMATHESIS_EXAMPLES", "8"))
 
