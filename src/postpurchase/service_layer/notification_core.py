@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.merchants import Merchant
@@ -60,6 +61,9 @@ class _Claim:
             self.until,
             self.reason,
         )
+
+
+Row = TypeVar("Row", Message, Delivery)
 
 
 class InFlight(Exception):
@@ -233,11 +237,26 @@ class ServiceCore:
             raise NotFound("no such merchant", field="merchant")
         return self.preferences(merchant)
 
-    def _kept(self, renew: Callable[[datetime], bool]) -> AbstractContextManager[None]:
-        """While the provider call lasts, renew the claim every ``send_beat`` (from a
-        thread of its own, in short transactions of its own; a fast send never renews)."""
-        return beating(
-            self.config.send_beat,
-            lambda: renew(self.clock.now() + self.config.send_lease),
-            name="send",
-        )
+    def _kept(
+        self,
+        claim: _Claim,
+        load: Callable[[NotificationStore], Row | None],
+        save: Callable[[NotificationStore, Row], None],
+    ) -> AbstractContextManager[None]:
+        """While the provider call lasts, renew the claim on the row ``load`` reads every
+        ``send_beat`` (from a thread of its own, in short transactions of its own; a fast
+        send never renews). Renewal stops once the row is no longer ours."""
+
+        def renew() -> bool:
+            until = self.clock.now() + self.config.send_lease
+            with self.uow() as uow:
+                current = load(uow.store)
+                if current is None or not claim.holds(current):
+                    return False
+                current.next_attempt_at = until
+                save(uow.store, current)
+                uow.commit()
+            claim.until = until
+            return True
+
+        return beating(self.config.send_beat, renew, name="send")

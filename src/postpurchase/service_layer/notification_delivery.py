@@ -65,18 +65,10 @@ class MessageDelivery(ServiceCore):
             return  # decided without sending (suppressed, failed or waiting)
         claim = _Claim(msg.next_attempt_at, msg.reason)
 
-        def renew(until: datetime) -> bool:
-            with self.uow() as uow:
-                current = uow.store.get_message(message_id)
-                if current is None or not claim.holds(current):
-                    return False
-                current.next_attempt_at = until
-                uow.store.save_message(current)
-                uow.commit()
-            claim.until = until
-            return True
-
-        with self._kept(renew):
+        kept = self._kept(
+            claim, lambda s: s.get_message(message_id), lambda s, m: s.save_message(m)
+        )
+        with kept:
             provider_id, error = self._send(msg, outgoing)
         with self.uow() as uow:
             s = uow.store

@@ -119,20 +119,12 @@ class Webhooks(ServiceCore):
             return
         claim = _Claim(d.next_attempt_at, d.reason)
 
-        def renew(until: datetime) -> bool:
-            with self.uow() as uow:
-                current = uow.store.get_delivery(delivery_id)
-                if current is None or not claim.holds(current):
-                    return False
-                current.next_attempt_at = until
-                uow.store.save_delivery(current)
-                uow.commit()
-            claim.until = until
-            return True
-
         code: int | None = None
         error: DeliveryError | None = None
-        with self._kept(renew):
+        kept = self._kept(
+            claim, lambda s: s.get_delivery(delivery_id), lambda s, d: s.save_delivery(d)
+        )
+        with kept:
             try:
                 code = poster.post(request)
             except DeliveryError as exc:
