@@ -56,10 +56,8 @@ def set_secrets(
     merchant_id: str,
     values: Mapping[SecretKind, str | None],
 ) -> list[SecretSummary]:
-    """Set or remove secrets in one transaction; all are validated before any is stored."""
-    for kind, value in values.items():
-        if value is not None:
-            validate_secret(value, field=kind.field)
+    """Set or remove secrets in one transaction: one refused secret stores none of them
+    (the unit of work rolls back unless committed)."""
     with uow:
         if uow.merchants.get(merchant_id) is None:
             raise NotFound("no such merchant", field="merchant")
