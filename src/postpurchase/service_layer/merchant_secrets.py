@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets as random
 from collections.abc import Mapping
-from datetime import timedelta
 
 from postpurchase.domain.errors import NotFound
 from postpurchase.domain.secrets import MerchantSecret, SecretKind, validate_secret
@@ -78,16 +77,3 @@ def rotate_tracking_secret(uow: AbstractUnitOfWork, clock: Clock, merchant_id: s
 def secret_summaries(uow: AbstractUnitOfWork, merchant_id: str) -> list[SecretSummary]:
     with uow:
         return uow.secrets.summaries(merchant_id)
-
-
-def accepted_secrets(
-    uow: AbstractUnitOfWork,
-    merchant_id: str,
-    kind: SecretKind,
-    clock: Clock,
-    grace: timedelta,
-) -> tuple[str, ...]:
-    """The values a delivery from ``kind``'s platform may be signed with right now."""
-    with uow:
-        stored = uow.secrets.get(merchant_id, kind)
-    return stored.accepted(clock.now(), grace) if stored is not None else ()

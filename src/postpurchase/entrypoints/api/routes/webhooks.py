@@ -28,7 +28,6 @@ from postpurchase.entrypoints import inbox, metrics
 from postpurchase.entrypoints.api import webhook_schemas
 from postpurchase.entrypoints.api.deps import PlatformDep, bearer_key
 from postpurchase.entrypoints.api.problems import Problem
-from postpurchase.service_layer import merchant_secrets
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -46,7 +45,16 @@ async def _body(request: Request) -> bytes:
     return body
 
 
-def _merchant_by_slug(platform: Platform, slug: str | None) -> Merchant:
+def _signed_merchant(
+    platform: Platform,
+    slug: str | None,
+    kind: SecretKind,
+    header: str,
+    verify: Callable[[str], bool],
+) -> Merchant:
+    """The merchant ``slug`` names, when ``verify`` accepts one of its secrets of ``kind``
+    (the previous one too, within the grace period after a rotation); else 401, the same
+    whether the slug exists or not. One read for the merchant and its secret."""
     if not slug:
         raise Problem(
             401,
@@ -56,26 +64,13 @@ def _merchant_by_slug(platform: Platform, slug: str | None) -> Merchant:
         )
     with platform.uow() as uow:
         merchant = uow.merchants.get_by_slug(slug)
-    if merchant is None:
-        # Same answer as a bad signature: the endpoint does not reveal which slugs exist.
-        raise Problem(401, "Unauthorized", "signature does not match", field="signature")
-    return merchant
-
-
-def _signed_by_merchant(
-    platform: Platform,
-    merchant: Merchant,
-    kind: SecretKind,
-    verify: Callable[[str], bool],
-) -> bool:
-    """True when ``verify`` accepts one of the merchant's current secrets of ``kind`` (the
-    previous one too, within the grace period after a rotation)."""
+        stored = uow.secrets.get(merchant.id, kind) if merchant is not None else None
     grace = timedelta(hours=platform.settings.secret_grace_hours)
-    accepted = merchant_secrets.accepted_secrets(
-        platform.uow(), merchant.id, kind, platform.clock, grace
-    )
+    accepted = stored.accepted(platform.clock.now(), grace) if stored is not None else ()
     results = [verify(secret) for secret in accepted]  # every one is tried, no early exit
-    return any(results)
+    if merchant is None or not any(results):
+        raise Problem(401, "Unauthorized", "signature does not match", field=header)
+    return merchant
 
 
 def _authenticate(
@@ -92,11 +87,14 @@ def _authenticate(
         if merchant is None:
             raise Problem(401, "Unauthorized", "the API key is not valid", field="Authorization")
         return merchant
-    merchant = _merchant_by_slug(platform, request.query_params.get("merchant"))
     signature = request.headers.get(header)
-    if not _signed_by_merchant(platform, merchant, kind, lambda s: verify(body, signature, s)):
-        raise Problem(401, "Unauthorized", "signature does not match", field=header)
-    return merchant
+    return _signed_merchant(
+        platform,
+        request.query_params.get("merchant"),
+        kind,
+        header,
+        lambda secret: verify(body, signature, secret),
+    )
 
 
 @router.post("/tracking/{source}", **webhook_schemas.TRACKING_ROUTE)
@@ -188,17 +186,14 @@ async def shopify_webhook(
     nothing. `GET /api/v1/merchant/webhook-deliveries/shopify/{id}` shows the outcome.
     """
     body = await _body(request)
-    merchant = _merchant_by_slug(platform, merchant_slug)
     header = request.headers.get(signatures.SHOPIFY_HEADER)
-    if not _signed_by_merchant(
+    merchant = _signed_merchant(
         platform,
-        merchant,
+        merchant_slug,
         SecretKind.SHOPIFY_WEBHOOK,
+        signatures.SHOPIFY_HEADER,
         lambda secret: signatures.verify_shopify(body, header, secret),
-    ):
-        raise Problem(
-            401, "Unauthorized", "signature does not match", field=signatures.SHOPIFY_HEADER
-        )
+    )
     webhook_id = (request.headers.get(shopify.WEBHOOK_ID_HEADER) or "").strip()
     if not webhook_id or len(webhook_id) > 128:
         raise Problem(
