@@ -111,6 +111,15 @@ def table(figures: dict[str, Any], source: str) -> Table:
             _interval(f["review_score_late_ci95"]),
             f"{f['reviewed_late_orders']:,} reviewed",
         ),
+        *(
+            (
+                f"  of which {band['days_late']} days late",
+                _number(band["review_score"]),
+                "",
+                f"{band['reviewed_orders']:,} reviewed",
+            )
+            for band in f["review_score_by_days_late"][1:]
+        ),
         (
             "repeat in 90 days, on time",
             _number(f["repeat_purchase_rate_90d_on_time"], percent=True),

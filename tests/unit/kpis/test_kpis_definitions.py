@@ -18,7 +18,9 @@ from postpurchase.domain.kpis import (
     OrderState,
     Punctuality,
     click_to_door_days,
+    days_late,
     first_delivered,
+    lateness_band,
     punctuality,
     quantile,
     rate,
@@ -56,6 +58,26 @@ def test_the_calendar_is_the_zone_the_times_carry() -> None:
     assert punctuality(o) is ON
 
 
+@pytest.mark.parametrize(
+    ("delivered", "late_by", "band"),
+    [
+        ("2017-03-08 12:00", -2, "on time"),
+        ("2017-03-10 23:59", 0, "on time"),
+        ("2017-03-11 00:01", 1, "1-3"),
+        ("2017-03-13 12:00", 3, "1-3"),
+        ("2017-03-14 00:00", 4, "4-7"),
+        ("2017-03-17 12:00", 7, "4-7"),
+        ("2017-03-18 00:00", 8, "8+"),
+    ],
+)
+def test_days_late_count_calendar_days_after_the_promise(
+    delivered: str, late_by: int, band: str
+) -> None:
+    o = order("o", "c", "2017-03-01 10:00", delivered=delivered, promised="2017-03-10")
+    assert days_late(o) == late_by
+    assert lateness_band(late_by) == band
+
+
 def test_only_delivered_orders_with_a_date_and_a_promise_have_a_punctuality() -> None:
     no_date = order("a", "c", "2017-03-01 10:00", promised="2017-03-10")
     canceled_after_delivery = order(
@@ -68,6 +90,7 @@ def test_only_delivered_orders_with_a_date_and_a_promise_have_a_punctuality() ->
     assert click_to_door_days(no_date) is None
     assert click_to_door_days(canceled_after_delivery) is None
     assert click_to_door_days(no_promise) == 4.0
+    assert [days_late(o) for o in (no_date, canceled_after_delivery, no_promise)] == [None] * 3
 
 
 def test_click_to_door_is_fractional_days_of_real_elapsed_time() -> None:
@@ -147,6 +170,16 @@ def test_summary_of_a_small_dataset_worked_out_by_hand() -> None:
     assert figures["repeat_purchase_rate_90d_on_time"] is None
     assert figures["repeat_purchase_rate_90d_late"] is None
     assert figures["repeat_left_out_too_recent"] == 5
+    # o1 o2 o5 reviewed on time: none at 2 stars or less; late: o3 (1 star) is the only one
+    assert (figures["low_score_rate_on_time"], figures["low_score_rate_late"]) == (0.0, 1.0)
+    # o3: delivered 03-06, promised 03-05 -> 1 day late; o4 (4 days late) has no review
+    assert figures["review_score_by_days_late"] == [
+        {"days_late": "on time", "reviewed_orders": 3, "review_score": pytest.approx(12.5 / 3),
+         "low_score_rate": 0.0},
+        {"days_late": "1-3", "reviewed_orders": 1, "review_score": 1.0, "low_score_rate": 1.0},
+        {"days_late": "4-7", "reviewed_orders": 0, "review_score": None, "low_score_rate": None},
+        {"days_late": "8+", "reviewed_orders": 0, "review_score": None, "low_score_rate": None},
+    ]  # fmt: skip
     assert figures["on_time_rate_by_purchase_month"] == [
         {"month": "2017-03", "delivered_orders": 5, "on_time_rate": 0.6}
     ]

@@ -77,6 +77,11 @@ def test_rates_are_fractions_and_counts_add_up(batch: list[KpiOrder]) -> None:
     )
     assert figures["reviewed_on_time_orders"] <= figures["on_time_orders"]
     assert figures["reviewed_late_orders"] <= figures["late_orders"]
+    bands = figures["review_score_by_days_late"]
+    assert bands[0]["reviewed_orders"] == figures["reviewed_on_time_orders"]
+    assert sum(b["reviewed_orders"] for b in bands[1:]) == figures["reviewed_late_orders"]
+    for key in ("low_score_rate_on_time", "low_score_rate_late"):
+        assert figures[key] is None or 0.0 <= figures[key] <= 1.0
     assert sum(m["delivered_orders"] for m in figures["on_time_rate_by_purchase_month"]) == (
         delivered
     )

@@ -10,6 +10,7 @@ from postpurchase.domain.kpis.orders import (
     OrderState,
     Punctuality,
     click_to_door_days,
+    days_late,
     punctuality,
     review_score,
 )
@@ -19,12 +20,19 @@ from postpurchase.domain.kpis.repeat import (
     RepeatCohorts,
     first_delivered,
     repeat_cohorts,
-    repeated_within,
 )
 from postpurchase.domain.kpis.stats import mean, mean_interval, quantile, rate, wilson_interval
-from postpurchase.domain.kpis.summary import REQUIRED_KEYS, KpiSummary, MonthFigures, summarise
+from postpurchase.domain.kpis.summary import (
+    LATENESS_BANDS,
+    REQUIRED_KEYS,
+    KpiSummary,
+    MonthFigures,
+    lateness_band,
+    summarise,
+)
 
 __all__ = [
+    "LATENESS_BANDS",
     "REPEAT_WINDOW",
     "REQUIRED_KEYS",
     "CohortMember",
@@ -35,14 +43,15 @@ __all__ = [
     "Punctuality",
     "RepeatCohorts",
     "click_to_door_days",
+    "days_late",
     "first_delivered",
+    "lateness_band",
     "mean",
     "mean_interval",
     "punctuality",
     "quantile",
     "rate",
     "repeat_cohorts",
-    "repeated_within",
     "review_score",
     "summarise",
     "wilson_interval",

@@ -78,6 +78,13 @@ def punctuality(order: KpiOrder) -> Punctuality | None:
     return Punctuality.ON_TIME if on_time else Punctuality.LATE
 
 
+def days_late(order: KpiOrder) -> int | None:
+    """Calendar days between the promised date and the delivery date (0 or less: on time)."""
+    if not order.is_delivered or order.delivered_at is None or order.promised_on is None:
+        return None
+    return (order.delivered_at.date() - order.promised_on).days
+
+
 def click_to_door_days(order: KpiOrder) -> float | None:
     """Delivery time minus purchase time in fractional days of real elapsed time."""
     if not order.is_delivered or order.delivered_at is None:

@@ -75,23 +75,30 @@ def _instant(order: KpiOrder) -> datetime:
     return order.purchased_at.astimezone(UTC)
 
 
-def first_delivered(orders: Iterable[KpiOrder]) -> KpiOrder | None:
-    """The delivered order with the earliest purchase time (ties: smallest order id)."""
-    delivered = [o for o in orders if o.is_delivered]
-    return min(delivered, key=lambda o: (_instant(o), o.order_id)) if delivered else None
+Timed = tuple[datetime, KpiOrder]  # an order with its purchase instant in UTC, computed once
 
 
-def repeated_within(first: KpiOrder, orders: Iterable[KpiOrder], window: timedelta) -> bool:
-    """Whether any other, non-void order was purchased in ``(first, first + window]``."""
-    start = _instant(first)
+def _first(history: list[Timed]) -> Timed | None:
+    delivered = [(t, o) for t, o in history if o.is_delivered]
+    return min(delivered, key=lambda item: (item[0], item[1].order_id)) if delivered else None
+
+
+def _repeated(first: Timed, history: list[Timed], window: timedelta) -> bool:
+    start, order = first
     end = start + window
     return any(
-        other is not first
-        and other.order_id != first.order_id
+        other is not order
+        and other.order_id != order.order_id
         and other.state is not OrderState.VOID
-        and start < _instant(other) <= end
-        for other in orders
+        and start < instant <= end
+        for instant, other in history
     )
+
+
+def first_delivered(orders: Iterable[KpiOrder]) -> KpiOrder | None:
+    """The delivered order with the earliest purchase time (ties: smallest order id)."""
+    found = _first([(_instant(o), o) for o in orders])
+    return found[1] if found else None
 
 
 def repeat_cohorts(
@@ -107,31 +114,32 @@ def repeat_cohorts(
     """
     if window <= timedelta(0):
         raise ValueError("the repeat window must be positive")
-    by_customer: dict[str, list[KpiOrder]] = defaultdict(list)
+    by_customer: dict[str, list[Timed]] = defaultdict(list)
     last: datetime | None = None
     for order in orders:
         instant = _instant(order)
         if last is None or instant > last:
             last = instant
         if order.customer_key is not None:
-            by_customer[order.customer_key].append(order)
+            by_customer[order.customer_key].append((instant, order))
     horizon = observed_until.astimezone(UTC) if observed_until is not None else last
     members: list[CohortMember] = []
     too_recent = no_promise = 0
     counts: dict[Punctuality, list[int]] = {p: [0, 0] for p in Punctuality}
     for key in sorted(by_customer):
         history = by_customer[key]
-        first = first_delivered(history)
-        if first is None:
+        found = _first(history)
+        if found is None:
             continue
+        start, first = found
         cohort = punctuality(first)
         if cohort is None:
             no_promise += 1
             continue
-        if horizon is None or horizon - _instant(first) < window:
+        if horizon is None or horizon - start < window:
             too_recent += 1
             continue
-        repeated = repeated_within(first, history, window)
+        repeated = _repeated(found, history, window)
         members.append(CohortMember(key, first.order_id, cohort, repeated))
         counts[cohort][0] += 1
         counts[cohort][1] += int(repeated)

@@ -18,6 +18,7 @@ from postpurchase.domain.kpis.orders import (
     OrderState,
     Punctuality,
     click_to_door_days,
+    days_late,
     punctuality,
     review_score,
 )
@@ -34,6 +35,23 @@ REQUIRED_KEYS = (
     "repeat_purchase_rate_90d_on_time",
     "repeat_purchase_rate_90d_late",
 )
+# How late, in calendar days after the promised date, for the review-score breakdown:
+# (band, last day in it); the last band is open-ended.
+LATENESS_BANDS: tuple[tuple[str, int | None], ...] = (
+    ("on time", 0),
+    ("1-3", 3),
+    ("4-7", 7),
+    ("8+", None),
+)
+LOW_SCORE = 2.0  # an order whose review averages 2 stars or less is an unhappy customer
+
+
+def lateness_band(days: int) -> str:
+    """The band of ``LATENESS_BANDS`` that ``days`` late falls in (0 or less: on time)."""
+    for name, last in LATENESS_BANDS:
+        if last is None or days <= last:
+            return name
+    raise AssertionError("the last band is open-ended")
 
 
 @dataclass(slots=True)
@@ -64,6 +82,7 @@ class KpiSummary:
     click_to_door_days: tuple[float, ...]
     scores: dict[Punctuality, tuple[float, ...]]
     repeat: RepeatCohorts
+    scores_by_lateness: dict[str, tuple[float, ...]] = field(default_factory=dict)
     by_month: dict[str, MonthFigures] = field(default_factory=dict)
 
     @property
@@ -107,6 +126,17 @@ class KpiSummary:
             "reviewed_late_orders": len(self.scores.get(late, ())),
             "review_score_on_time_ci95": _pair(mean_interval(self.scores.get(on, ()))),
             "review_score_late_ci95": _pair(mean_interval(self.scores.get(late, ()))),
+            "low_score_rate_on_time": _low(self.scores.get(on, ())),
+            "low_score_rate_late": _low(self.scores.get(late, ())),
+            "review_score_by_days_late": [
+                {
+                    "days_late": band,
+                    "reviewed_orders": len(self.scores_by_lateness.get(band, ())),
+                    "review_score": mean(self.scores_by_lateness.get(band, ())),
+                    "low_score_rate": _low(self.scores_by_lateness.get(band, ())),
+                }
+                for band, _ in LATENESS_BANDS
+            ],
             "repeat_window_days": self.repeat.window / timedelta(days=1),
             "repeat_cohort_on_time": self.repeat.size(on),
             "repeat_cohort_late": self.repeat.size(late),
@@ -127,6 +157,10 @@ class KpiSummary:
         }
 
 
+def _low(scores: tuple[float, ...]) -> float | None:
+    return rate(sum(1 for s in scores if s <= LOW_SCORE), len(scores))
+
+
 def _pair(value: tuple[float, float] | None) -> list[float] | None:
     return list(value) if value is not None else None
 
@@ -142,6 +176,7 @@ def summarise(orders: Iterable[KpiOrder], *, window: timedelta = REPEAT_WINDOW) 
     days: list[float] = []
     scores: dict[Punctuality, list[float]] = {p: [] for p in Punctuality}
     months: dict[str, MonthFigures] = {}
+    by_lateness: dict[str, list[float]] = {band: [] for band, _ in LATENESS_BANDS}
     first: datetime | None = None
     last: datetime | None = None
     for order in everything:
@@ -158,7 +193,8 @@ def summarise(orders: Iterable[KpiOrder], *, window: timedelta = REPEAT_WINDOW) 
         elapsed = click_to_door_days(order)
         if elapsed is not None:
             days.append(elapsed)
-        month = months.setdefault(order.purchased_at.strftime("%Y-%m"), MonthFigures())
+        bought = order.purchased_at
+        month = months.setdefault(f"{bought.year:04d}-{bought.month:02d}", MonthFigures())
         month.delivered += 1
         cohort = punctuality(order)
         if cohort is None:
@@ -172,6 +208,9 @@ def summarise(orders: Iterable[KpiOrder], *, window: timedelta = REPEAT_WINDOW) 
         score = review_score(order)
         if score is not None:
             scores[cohort].append(score)
+            late_by = days_late(order)
+            if late_by is not None:
+                by_lateness[lateness_band(late_by)].append(score)
     return KpiSummary(
         orders=len(everything),
         first_purchase=first,
@@ -184,5 +223,6 @@ def summarise(orders: Iterable[KpiOrder], *, window: timedelta = REPEAT_WINDOW) 
         click_to_door_days=tuple(days),
         scores={p: tuple(v) for p, v in scores.items()},
         repeat=repeat_cohorts(everything, window),
+        scores_by_lateness={band: tuple(v) for band, v in by_lateness.items()},
         by_month=months,
     )
