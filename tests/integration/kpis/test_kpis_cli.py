@@ -208,3 +208,20 @@ def test_skipped_rows_are_said_and_counted(plain_subset: Path, tmp_path: Path) -
     assert code == 0, err
     assert json.loads(out)["skipped_rows"] == 1
     assert "olist: skipped 1 row(s): olist_orders_dataset.csv: unreadable timestamp x1" in err
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "kpis.md"
+
+
+def test_every_json_key_is_defined_in_the_docs(plain_subset: Path) -> None:
+    text = DOCS.read_text()
+    for key in kpis_json(plain_subset):
+        documented = key.removesuffix("_ci95") != key and "`*_ci95`" in text
+        assert documented or f"`{key}`" in text, key
+
+
+@needs_data
+def test_the_figures_in_the_docs_are_what_the_command_prints() -> None:
+    shown = next(line for line in DOCS.read_text().splitlines() if line.startswith("{"))
+    printed = json.dumps(kpis_json(SHARED_OLIST), allow_nan=False)
+    assert printed.startswith(shown.removesuffix(", ...}"))

@@ -15,7 +15,8 @@ Two kinds of trouble, two answers:
   :class:`ReadReport`, which the CLI prints: one bad row must not hide the other 99,999.
 
 Olist's timestamps are São Paulo wall-clock time without an offset; it is attached here,
-so calendar dates are the shopper's and durations are real elapsed time.
+so calendar dates are Brasília time's (the marketplace's clock) and durations are real
+elapsed time.
 """
 
 from __future__ import annotations
