@@ -46,7 +46,7 @@ class ShopifyReplay:
         self.refunds: dict[str, list[dict[str, Any]]] = {}  # order gid -> refunds made
         self.fulfillments: dict[str, list[dict[str, Any]]] = {}  # order gid -> by write-back
         self.fulfillment_orders: dict[str, list[dict[str, Any]]] = {}
-        self.next_answers: dict[str, list[Callable[[], Response]]] = {}
+        self.next_answers: dict[str, list[tuple[int, Callable[[], Response]]]] = {}
         self.refuse_refund: str | None = None
         server.expect_request("/admin/oauth/access_token", method="POST").respond_with_handler(
             self._exchange
@@ -60,9 +60,10 @@ class ShopifyReplay:
     def ops(self, name: str) -> list[dict[str, Any]]:
         return [v for op, v in self.calls if op == name]
 
-    def then(self, op: str, answer: Callable[[], Response]) -> None:
-        """Answer the next call of ``op`` with ``answer`` (a throttle, a 401...)."""
-        self.next_answers.setdefault(op, []).append(answer)
+    def then(self, op: str, answer: Callable[[], Response], *, after: int = 0) -> None:
+        """Answer a coming call of ``op`` with ``answer`` (a throttle, a 401...): the next
+        one, or the one after ``after`` calls answered as usual."""
+        self.next_answers.setdefault(op, []).append((after, answer))
 
     # ------------------------------------------------------------------ OAuth
     def _exchange(self, request: Request) -> Response:
@@ -89,7 +90,11 @@ class ShopifyReplay:
         self.calls.append((op, variables))
         queued = self.next_answers.get(op)
         if queued:
-            return queued.pop(0)()
+            wait, answer = queued[0]
+            if wait == 0:
+                queued.pop(0)
+                return answer()
+            queued[0] = (wait - 1, answer)
         data = getattr(self, f"_op_{op}")(variables)
         return self._json({"data": data, "extensions": throttle()})
 
