@@ -16,7 +16,7 @@ from postpurchase.adapters.storefronts.shopify import jobs
 from postpurchase.adapters.storefronts.shopify.app import ShopifyApp
 from postpurchase.adapters.storefronts.shopify.refund_port import ShopifyRefunds
 from postpurchase.bootstrap import Platform
-from postpurchase.domain.errors import Conflict, NotFound
+from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.money import Money
 from postpurchase.domain.storefronts import (
     BackfillState,
@@ -237,7 +237,7 @@ async def post_refund(
     with the same key answers the first result (200) and never pays twice."""
     key = body.idempotency_key or idempotency_key
     if not key:
-        raise Conflict("send an idempotency key (body or Idempotency-Key header)",
+        raise InvalidInput("send an idempotency key (body or Idempotency-Key header)",
                        field="idempotency_key")  # fmt: skip
     outcome = await run_in_threadpool(_refund, platform, merchant.id, order_id, body, key)
     if outcome.replayed:
