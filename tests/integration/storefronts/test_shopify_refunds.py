@@ -147,3 +147,26 @@ def test_the_cli_refunds_by_shopify_order_id(world: World, backend_url: str, mon
     too_much = CliRunner().invoke(cli, ["shopify", "refund", slug, str(rest["id"]),
                                         "--line", f"{JACKET}:5"])  # fmt: skip
     assert too_much.exit_code == 2 and "lines[0].quantity" in too_much.stderr
+
+
+def test_an_unanswered_refund_is_looked_up_not_paid_again(world: World) -> None:
+    _, auth, order_id, _ = shop_with_order(world)
+    replay = world.shopify
+
+    def made_then_lost() -> Any:  # Shopify refunds, then the answer never arrives
+        replay._op_Refund(replay.ops("Refund")[-1])
+        return replay._json({"errors": "Internal Server Error"}, 502)
+
+    replay.then("Refund", made_then_lost)
+    body = {"lines": [{"line_id": JACKET, "quantity": 1}]}
+    lost = refund(world, auth, order_id, body, key="k-lost")
+    assert lost.status_code == 502 and lost.json()["field"] == "idempotency_key"
+    assert len(replay.ops("Refund")) == 1  # not sent again on the 5xx
+    soon = refund(world, auth, order_id, body, key="k-lost")
+    assert soon.status_code == 409  # still in flight as far as we know
+    world.clock.advance(minutes=11)
+    later = refund(world, auth, order_id, body, key="k-lost")
+    assert later.status_code == 200 and later.json()["replayed"], later.text
+    assert len(replay.ops("Refund")) == 1 and replay.ops("Refunds")  # looked up, not re-paid
+    detail = world.client.get(f"/api/v1/orders/{order_id}", headers=auth).json()
+    assert [x["external_id"] for x in detail["refunds"]] == [later.json()["store_refund_id"]]

@@ -204,7 +204,9 @@ class ShopifyRefunds:
                 }
                 for t in suggested.get("suggestedTransactions") or ()
             ]
-        created = api.query(CREATE, {"input": refund_input})  # in flight: unknown if it fails
+        # in flight: if this fails the outcome is unknown (the ledger keeps it pending and
+        # ``find`` settles it); never sent twice
+        created = api.query(CREATE, {"input": refund_input}, idempotent=False)
         payload = created.get("refundCreate") or {}
         errors = user_errors(payload)
         if errors:
@@ -237,7 +239,7 @@ class ShopifyRefunds:
                 "currencyCode": shown.get("currencyCode") or amount.currency,
             }
         }
-        data = api.query(CREDIT, {"id": customer, "credit": credit})
+        data = api.query(CREDIT, {"id": customer, "credit": credit}, idempotent=False)
         errors = user_errors(data.get("storeCreditAccountCredit"))
         if errors:
             field, message = errors[0]

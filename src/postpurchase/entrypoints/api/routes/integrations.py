@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from postpurchase.adapters.db.catalogue_store import list_products
 from postpurchase.adapters.storefronts.shopify import jobs
+from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
 from postpurchase.adapters.storefronts.shopify.app import ShopifyApp
 from postpurchase.adapters.storefronts.shopify.refund_port import ShopifyRefunds
 from postpurchase.bootstrap import Platform
@@ -27,6 +28,7 @@ from postpurchase.domain.storefronts import (
 )
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn
 from postpurchase.entrypoints.api.edge_types import Amount
+from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.service_layer.storefronts.install import set_write_back
 from postpurchase.service_layer.storefronts.refunds import platform_of, refund_order
 
@@ -220,7 +222,21 @@ def _refund(platform: Platform, merchant_id: str, order_id: str, body: RefundIn,
         return refund_order(platform.uow(), platform.clock, stores, merchant_id, order_id, request)
 
 
-@router.post("/orders/{order_id}/refunds", status_code=201, tags=["orders"])
+@router.post(
+    "/orders/{order_id}/refunds",
+    status_code=201,
+    tags=["orders"],
+    responses={
+        200: {"description": "Refunded before under this idempotency_key: that result"},
+        502: {
+            "description": "Shopify did not answer while refunding: the outcome is unknown "
+            "until it is looked up (retry with the same key)",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
+    },
+)
 async def post_refund(
     order_id: str,
     body: RefundIn,
@@ -234,7 +250,16 @@ async def post_refund(
     refuses. Idempotent: retrying with the same `idempotency_key` answers the first result
     (200) and never pays twice."""
     key = body.idempotency_key
-    outcome = await run_in_threadpool(_refund, platform, merchant.id, order_id, body, key)
+    try:
+        outcome = await run_in_threadpool(_refund, platform, merchant.id, order_id, body, key)
+    except AdminApiError as unknown:
+        raise Problem(
+            502,
+            "Bad gateway",
+            f"{unknown}; the refund may have been made: retry with the same idempotency_key "
+            "in 10 minutes, when its outcome is looked up in Shopify before anything is paid",
+            field="idempotency_key",
+        ) from None
     if outcome.replayed:
         response.status_code = 200
     r = outcome.result
