@@ -17,9 +17,10 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from postpurchase.config import Settings
 from tests.integration.storefronts.shopify_shapes import THROTTLED, throttle
 
-VERSION = "2025-01"
+VERSION = Settings.model_fields["shopify_api_version"].default
 GRAPHQL = f"/admin/api/{VERSION}/graphql.json"
 TOKEN = "shpat_" + "5f0c" * 8  # an offline Admin API access token's shape
 SCOPE = "read_orders,write_orders,read_fulfillments,write_fulfillments,read_products"

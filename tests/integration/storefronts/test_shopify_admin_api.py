@@ -18,11 +18,11 @@ from postpurchase.adapters.storefronts.shopify.admin_api import (
 )
 from tests.integration.storefronts.shopify_shapes import THROTTLED, throttle
 
-PATH = "/admin/api/2025-01/graphql.json"
+PATH = "/admin/api/2025-07/graphql.json"
 
 
 def api(server: HTTPServer, waits: list[float]) -> AdminApi:
-    return AdminApi(httpx.Client(), "acme.myshopify.com", "shpat_x", version="2025-01",
+    return AdminApi(httpx.Client(), "acme.myshopify.com", "shpat_x", version="2025-07",
                     base=server.url_for("").rstrip("/"), sleep=waits.append)  # fmt: skip
 
 

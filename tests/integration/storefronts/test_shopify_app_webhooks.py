@@ -48,7 +48,7 @@ def deliver(client: TestClient, url: str, topic: str, body: dict[str, Any], *,
         "X-Shopify-Topic": topic,
         "X-Shopify-Webhook-Id": ref("wh-"),
         "X-Shopify-Hmac-Sha256": shopify_hmac(raw, secret) if secret else shopify_hmac(raw),
-        "X-Shopify-API-Version": "2025-01",
+        "X-Shopify-API-Version": "2026-10",
     }
     if shop:
         headers["X-Shopify-Shop-Domain"] = shop

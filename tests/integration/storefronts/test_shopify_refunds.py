@@ -49,6 +49,7 @@ def test_a_refund_is_asked_of_shopify_once(world: World) -> None:
                        "lines": [{"lineItemId": f"gid://shopify/LineItem/{JACKET}",
                                   "quantity": 1}]}  # fmt: skip
     [created] = world.shopify.ops("Refund")
+    assert created["key"] == "rma-1001"  # Shopify's own @idempotent key, from 2026-01
     made = created["input"]
     assert made["orderId"] == ORDER_GID.format(rest["id"]) and made["notify"] is False
     assert made["note"] == "Damaged on arrival [postpurchase:rma-1001]"
@@ -170,3 +171,12 @@ def test_an_unanswered_refund_is_looked_up_not_paid_again(world: World) -> None:
     assert len(replay.ops("Refund")) == 1 and replay.ops("Refunds")  # looked up, not re-paid
     detail = world.client.get(f"/api/v1/orders/{order_id}", headers=auth).json()
     assert [x["external_id"] for x in detail["refunds"]] == [later.json()["store_refund_id"]]
+
+
+def test_the_idempotent_directive_follows_the_api_version() -> None:
+    from postpurchase.adapters.storefronts.shopify.refund_port import create_document
+
+    assert "@idempotent(key: $key)" in create_document("2026-10")
+    assert "$key: String!" in create_document("2026-04")
+    old = create_document("2025-07")
+    assert "@idempotent" not in old and "$key" not in old and "{" in old

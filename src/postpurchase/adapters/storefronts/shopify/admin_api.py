@@ -78,6 +78,7 @@ class AdminApi:
     ) -> None:
         self.client = client
         self.shop = shop
+        self.version = version
         self.url = graphql_url(shop, version, base)
         self._token = token
         self.sleep = sleep
