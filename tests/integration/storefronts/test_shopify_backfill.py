@@ -121,13 +121,15 @@ def test_the_api_queues_the_backfill_for_the_worker(shop) -> None:
          "title": "Example T-Shirt", "handle": "example-t-shirt", "status": "ACTIVE",
          "vendor": "Acme", "productType": "Shirts", "tags": ["example", "mens"],
          "updatedAt": "2026-11-02T17:00:00Z",
-         "featuredImage": {"url": "https://cdn.shopify.com/s/files/1/t-shirt.png"},
+         "featuredMedia": {"preview": {"image": {
+             "url": "https://cdn.shopify.com/s/files/1/t-shirt.png"}}},
          "collections": {"nodes": [{"handle": "summer"}, {"handle": "shirts"}]},
          "variants": {"nodes": [
              {"id": "gid://shopify/ProductVariant/642667041472713922",
               "legacyResourceId": "642667041472713922", "title": "Small", "sku": "EX-TS-S",
               "price": "19.99", "position": 1, "inventoryPolicy": "DENY",
-              "inventoryQuantity": 75, "image": None}]}},
+              "inventoryQuantity": 75, "media": {"nodes": [{"preview": {"image": {
+                  "url": "https://cdn.shopify.com/s/files/1/t-shirt-small.png"}}}]}}]}},
     ]  # fmt: skip
     r = world.client.post("/api/v1/integrations/shopify/backfill",
                           json={"since": "2026-01-01"}, headers=auth)  # fmt: skip

@@ -32,11 +32,11 @@ query BackfillProducts($first: Int!, $after: String) {
     pageInfo { hasNextPage endCursor }
     nodes {
       id legacyResourceId title handle status vendor productType tags updatedAt
-      featuredImage { url }
+      featuredMedia { preview { image { url } } }
       collections(first: 20) { nodes { handle } }
       variants(first: 100) { nodes {
         id legacyResourceId title sku price position inventoryPolicy inventoryQuantity
-        image { url }
+        media(first: 1) { nodes { preview { image { url } } } }
       } }
     }
   }
@@ -61,6 +61,14 @@ def _nodes(value: object) -> list[Mapping[str, Any]]:
     return [n for n in nodes if isinstance(n, Mapping)] if isinstance(nodes, list) else []
 
 
+def _image(media: object) -> str | None:
+    """``preview.image.url`` of a Media (``featuredMedia``, a variant's first media)."""
+    preview = media.get("preview") if isinstance(media, Mapping) else None
+    image = preview.get("image") if isinstance(preview, Mapping) else None
+    url = image.get("url") if isinstance(image, Mapping) else None
+    return url if isinstance(url, str) and url else None
+
+
 def _quantity(value: object) -> int | None:
     return value if type(value) is int else None
 
@@ -75,7 +83,7 @@ def product_from_graphql(node: Mapping[str, Any], currency: str | None) -> Produ
     variants = []
     for i, v in enumerate(_nodes(node.get("variants"))):
         where = f"variants[{i}]"
-        image = v.get("image")
+        media = _nodes(v.get("media"))
         variants.append(
             Variant(
                 external_id=shopify_id(
@@ -86,12 +94,11 @@ def product_from_graphql(node: Mapping[str, Any], currency: str | None) -> Produ
                 gid=v.get("id") if isinstance(v.get("id"), str) else None,
                 sku=text(v, "sku", f"{where}.sku"),
                 **_price(v.get("price"), currency, f"{where}.price"),
-                image_url=image.get("url") if isinstance(image, Mapping) else None,
+                image_url=_image(media[0]) if media else None,
                 inventory_policy=(text(v, "inventoryPolicy") or "").lower() or None,
                 inventory_quantity=_quantity(v.get("inventoryQuantity")),
             )
         )
-    featured = node.get("featuredImage")
     return Product(
         platform=SOURCE,
         external_id=external,
@@ -102,7 +109,7 @@ def product_from_graphql(node: Mapping[str, Any], currency: str | None) -> Produ
         status=(text(node, "status") or "").lower() or None,
         vendor=text(node, "vendor"),
         product_type=text(node, "productType"),
-        image_url=featured.get("url") if isinstance(featured, Mapping) else None,
+        image_url=_image(node.get("featuredMedia")),
         tags=_tags(node.get("tags")),
         collections=tuple(
             h for c in _nodes(node.get("collections")) if (h := text(c, "handle")) is not None
