@@ -135,3 +135,17 @@ def test_without_the_app_configured_install_says_which_setting(world: World) -> 
     r = world.client.get("/shopify/install", params={"shop": "a.myshopify.com"},
                          follow_redirects=False)  # fmt: skip
     assert r.status_code == 404 and r.json()["field"] == "shopify_client_id"
+
+
+def test_an_install_opened_from_the_shop_admin_is_verified(world: World) -> None:
+    from tests.integration.storefronts.conftest import sign_callback
+
+    params = {"host": "YWNtZS5teXNob3BpZnkuY29tL2FkbWlu", "shop": "acme.myshopify.com",
+              "timestamp": str(int(world.clock.now().timestamp()))}  # fmt: skip
+    signed = world.client.get("/shopify/install", params=sign_callback(params),
+                              follow_redirects=False)  # fmt: skip
+    assert signed.status_code == 302
+    forged = world.client.get("/shopify/install",
+                              params=sign_callback(params, "shpss_not-ours-000000"),
+                              follow_redirects=False)  # fmt: skip
+    assert forged.status_code == 401 and forged.json()["field"] == "hmac"
