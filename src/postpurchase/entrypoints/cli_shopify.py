@@ -212,6 +212,8 @@ def refund(
         )
     if held is None:
         fail(f"order: {slug} has no order {order!r}")
+    if held.source != "shopify":
+        fail(f"order: {order!r} came from {held.source!r}, not from Shopify")
     try:
         request = RefundRequest(
             held.external_id,

@@ -35,6 +35,7 @@ class RecordDataRequest(Command):
     request_id: str
     email: str
     order_external_ids: tuple[str, ...] = ()
+    platform: str = "shopify"
 
 
 @dataclass(frozen=True, slots=True)

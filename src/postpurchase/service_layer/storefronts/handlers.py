@@ -62,7 +62,7 @@ def record_data_request(
     email = normalise_email(cmd.email)
     with uow:
         uow.raised.append(
-            CustomerDataRequested(cmd.merchant_id, "shopify", cmd.request_id, clock.now())
+            CustomerDataRequested(cmd.merchant_id, cmd.platform, cmd.request_id, clock.now())
         )
         uow.commit()
     return {

@@ -3,6 +3,8 @@ the worker, the synced catalogue, and refunds paid through the store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -30,6 +32,7 @@ from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn
 from postpurchase.entrypoints.api.edge_types import Amount
 from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.service_layer.storefronts.install import set_write_back
+from postpurchase.service_layer.storefronts.ports import StorefrontRefunds
 from postpurchase.service_layer.storefronts.refunds import platform_of, refund_order
 
 router = APIRouter(prefix="/api/v1", tags=["integrations"])
@@ -201,12 +204,30 @@ class RefundIn(BaseModel):
     )
 
 
+@contextmanager
+def _shopify_refunds(platform: Platform) -> Iterator[StorefrontRefunds]:
+    app = ShopifyApp.from_settings(platform.settings)
+    with app.http() as client:
+        yield ShopifyRefunds(lambda c: app.api(c, client))
+
+
+# Each store platform's adapter of the refund port, by the platform an order came from.
+REFUND_PORTS: dict[
+    StorePlatform, Callable[[Platform], AbstractContextManager[StorefrontRefunds]]
+] = {
+    StorePlatform.SHOPIFY: _shopify_refunds,
+}
+
+
 def _refund(platform: Platform, merchant_id: str, order_id: str, body: RefundIn, key: str) -> Any:
     with platform.uow() as uow:
         order = uow.orders.get(merchant_id, order_id)
     if order is None:
         raise NotFound("no such order", field="order_id")
-    platform_of(order.source)
+    store = platform_of(order.source)
+    port = REFUND_PORTS.get(store)
+    if port is None:
+        raise Conflict(f"refunds through {store} are not available", field="order_id")
     request = RefundRequest(
         order.external_id,
         order.currency,
@@ -216,9 +237,7 @@ def _refund(platform: Platform, merchant_id: str, order_id: str, body: RefundIn,
         to_store_credit=body.to_store_credit,
         idempotency_key=key,
     )
-    app = ShopifyApp.from_settings(platform.settings)
-    with app.http() as client:
-        stores = ShopifyRefunds(lambda c: app.api(c, client))
+    with port(platform) as stores:
         return refund_order(platform.uow(), platform.clock, stores, merchant_id, order_id, request)
 
 
