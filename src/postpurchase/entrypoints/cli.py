@@ -12,7 +12,7 @@ from rich.console import Console
 
 from postpurchase.config import Settings
 from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
-from postpurchase.entrypoints import cli_customers, cli_edd, cli_kpis, cli_notify
+from postpurchase.entrypoints import cli_customers, cli_edd, cli_kpis, cli_notify, cli_shopify
 from postpurchase.service_layer.ports import SecretSummary
 
 app = typer.Typer(
@@ -84,10 +84,12 @@ def db_upgrade(data_dir: DataDir = None, revision: str = "head") -> None:
 
 def _reseal(platform) -> int:  # type: ignore[no-untyped-def]
     from postpurchase.adapters.db.secret_store import reseal_all, reseal_endpoint_secrets
+    from postpurchase.adapters.db.storefront_store import reseal_connections
 
     with platform.engine.begin() as conn:
         changed = reseal_all(conn, platform.keyring)
         changed += reseal_endpoint_secrets(conn, platform.keyring)
+        changed += reseal_connections(conn, platform.keyring)
     if changed:
         err.print(f"re-sealed {changed} stored secrets with the first encryption key")
     return changed
@@ -422,6 +424,7 @@ app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and 
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
 app.add_typer(cli_kpis.app, name="kpis")
+app.add_typer(cli_shopify.app, name="shopify")
 
 
 def main() -> None:

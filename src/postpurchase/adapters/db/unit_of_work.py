@@ -11,10 +11,12 @@ from sqlalchemy import Connection, Engine
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import repositories as r
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.catalogue_store import SqlCatalogue, SqlShopData
 from postpurchase.adapters.db.inbox_store import SqlWebhookInbox
 from postpurchase.adapters.db.privacy_store import SqlCustomerData
 from postpurchase.adapters.db.refund_store import SqlRefundRepository
 from postpurchase.adapters.db.secret_store import SqlSecretRepository
+from postpurchase.adapters.db.storefront_store import SqlRefundLedger, SqlStoreConnectionRepository
 from postpurchase.domain.events import Event
 from postpurchase.domain.orders import Order, OrderProgress
 from postpurchase.domain.shipments import Shipment
@@ -51,6 +53,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.refunds = SqlRefundRepository(self.conn)
         self.inbox = SqlWebhookInbox(self.conn)
         self.privacy = SqlCustomerData(self.conn)
+        self.connections = SqlStoreConnectionRepository(self.conn, self.box)
+        self.storefront_refunds = SqlRefundLedger(self.conn)
+        self.catalogue = SqlCatalogue(self.conn)
+        self.shop_data = SqlShopData(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)
         self.tracking = r.SqlTrackingEventStore(self.conn)
         self.receipts = r.SqlWebhookReceipts(self.conn)

@@ -18,10 +18,12 @@ from postpurchase.entrypoints.api.routes import (
     customers,
     docs,
     health,
+    integrations,
     merchant,
     notifications,
     orders,
     public_track,
+    shopify_app,
     webhooks,
 )
 from postpurchase.entrypoints.web import survey, views
@@ -85,6 +87,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(merchant.router)
     app.include_router(customers.router)
     app.include_router(webhooks.router)
+    app.include_router(shopify_app.router)  # install, OAuth callback, app webhooks
+    app.include_router(integrations.router)  # connected stores, catalogue, store refunds
     app.include_router(notifications.router)
     app.include_router(public_track.router)
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
