@@ -84,10 +84,12 @@ def db_upgrade(data_dir: DataDir = None, revision: str = "head") -> None:
 
 def _reseal(platform) -> int:  # type: ignore[no-untyped-def]
     from postpurchase.adapters.db.secret_store import reseal_all, reseal_endpoint_secrets
+    from postpurchase.adapters.db.storefront_store import reseal_connections
 
     with platform.engine.begin() as conn:
         changed = reseal_all(conn, platform.keyring)
         changed += reseal_endpoint_secrets(conn, platform.keyring)
+        changed += reseal_connections(conn, platform.keyring)
     if changed:
         err.print(f"re-sealed {changed} stored secrets with the first encryption key")
     return changed

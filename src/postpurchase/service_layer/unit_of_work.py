@@ -13,6 +13,7 @@ from typing import Self
 
 from postpurchase.domain.events import Event
 from postpurchase.service_layer import ports
+from postpurchase.service_layer.storefronts import ports as store_ports
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -26,6 +27,8 @@ class AbstractUnitOfWork(abc.ABC):
     receipts: ports.WebhookReceipts
     counters: ports.Counters
     privacy: ports.CustomerData
+    connections: store_ports.StoreConnectionRepository
+    storefront_refunds: store_ports.RefundLedger
 
     def __init__(self) -> None:
         self._published: list[Event] = []

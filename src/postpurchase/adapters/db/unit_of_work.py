@@ -15,6 +15,7 @@ from postpurchase.adapters.db.inbox_store import SqlWebhookInbox
 from postpurchase.adapters.db.privacy_store import SqlCustomerData
 from postpurchase.adapters.db.refund_store import SqlRefundRepository
 from postpurchase.adapters.db.secret_store import SqlSecretRepository
+from postpurchase.adapters.db.storefront_store import SqlRefundLedger, SqlStoreConnectionRepository
 from postpurchase.domain.events import Event
 from postpurchase.domain.orders import Order, OrderProgress
 from postpurchase.domain.shipments import Shipment
@@ -51,6 +52,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.refunds = SqlRefundRepository(self.conn)
         self.inbox = SqlWebhookInbox(self.conn)
         self.privacy = SqlCustomerData(self.conn)
+        self.connections = SqlStoreConnectionRepository(self.conn, self.box)
+        self.storefront_refunds = SqlRefundLedger(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)
         self.tracking = r.SqlTrackingEventStore(self.conn)
         self.receipts = r.SqlWebhookReceipts(self.conn)
