@@ -23,6 +23,7 @@ from postpurchase.entrypoints.api.routes import (
     orders,
     public_track,
     webhooks,
+    woocommerce_webhooks,
 )
 from postpurchase.entrypoints.web import survey, views
 from postpurchase.entrypoints.web.loader import TrackingPageFastPath
@@ -85,6 +86,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(merchant.router)
     app.include_router(customers.router)
     app.include_router(webhooks.router)
+    app.include_router(woocommerce_webhooks.router)
     app.include_router(notifications.router)
     app.include_router(public_track.router)
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
