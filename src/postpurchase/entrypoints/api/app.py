@@ -18,6 +18,7 @@ from postpurchase.entrypoints.api.routes import (
     customers,
     docs,
     health,
+    integrations_woocommerce,
     merchant,
     notifications,
     orders,
@@ -87,6 +88,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(customers.router)
     app.include_router(webhooks.router)
     app.include_router(woocommerce_webhooks.router)
+    app.include_router(integrations_woocommerce.router)
     app.include_router(notifications.router)
     app.include_router(public_track.router)
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific

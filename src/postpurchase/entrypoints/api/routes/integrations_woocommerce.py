@@ -1,0 +1,94 @@
+"""``POST /api/v1/integrations/woocommerce``: connect the merchant's WooCommerce store."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from postpurchase.adapters.storefronts.woocommerce import connect as woo
+from postpurchase.adapters.storefronts.woocommerce.client import WooError
+from postpurchase.adapters.storefronts.woocommerce.wiring import client_for_credentials
+from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
+from postpurchase.entrypoints.api.problems import Problem
+
+router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
+
+
+class WooConnectIn(BaseModel):
+    """A REST API key the merchant created in WooCommerce -> Settings -> Advanced -> REST API
+    (permissions: Read/Write). Write-only: the key is sealed at rest and never shown."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://shop.example.com",
+                    "consumer_key": "ck_" + "0123456789abcdef" * 2 + "01234567",
+                    "consumer_secret": "cs_" + "fedcba9876543210" * 2 + "76543210",
+                }
+            ]
+        },
+    )
+
+    url: str = Field(max_length=300, description="The store's address, https://…")
+    consumer_key: str = Field(max_length=64, description="ck_ and 40 hex digits.")
+    consumer_secret: str = Field(max_length=64, description="cs_ and 40 hex digits.")
+
+
+class WooWebhooksOut(BaseModel):
+    created: list[str]
+    updated: list[str]
+    kept: list[str]
+
+
+class WooConnectOut(BaseModel):
+    shop: str
+    delivery_url: str = Field(description="Where the store now sends its webhooks.")
+    new_connection: bool
+    webhooks: WooWebhooksOut
+
+
+@router.post("/woocommerce", response_model=WooConnectOut)
+async def connect_woocommerce(
+    body: WooConnectIn, merchant: MerchantDep, platform: PlatformDep
+) -> WooConnectOut:
+    """Check the key against the store, keep it (sealed), and subscribe our
+    `/webhooks/woocommerce/{merchant}` endpoint to order.created, order.updated,
+    order.deleted, product.created, product.updated and product.deleted with a webhook
+    secret generated here (stored as the merchant's `woocommerce_webhook_secret`).
+    Idempotent: run again, existing webhooks are kept or re-keyed and missing ones created.
+    A key WooCommerce refuses is a 422 naming `consumer_key`."""
+    try:
+        credentials = woo.Credentials.checked(body.url, body.consumer_key, body.consumer_secret)
+    except Exception as exc:
+        field = getattr(exc, "field", None)
+        raise Problem(422, "Invalid request", str(exc),
+                      field={"key": "consumer_key", "secret": "consumer_secret"}.get(
+                          field or "", field or "url")) from None  # fmt: skip
+
+    def run() -> woo.Connected:
+        return woo.connect(
+            platform.uow(), platform.clock, merchant.slug, credentials,
+            base_url=platform.settings.base_url,
+            client_for=client_for_credentials(max_attempts=2),
+        )  # fmt: skip
+
+    try:
+        done = await run_in_threadpool(run)
+    except WooError as exc:
+        raise Problem(502, "Bad gateway", f"the store refused a webhook change: {exc}",
+                      field="url") from None  # fmt: skip
+    except Exception as exc:
+        field = getattr(exc, "field", None)
+        if field in ("key", "secret"):
+            raise Problem(422, "Invalid request", str(exc),
+                          field=f"consumer_{field}") from None  # fmt: skip
+        raise
+    return WooConnectOut(
+        shop=done.shop,
+        delivery_url=done.delivery_url,
+        new_connection=done.new_connection,
+        webhooks=WooWebhooksOut(created=done.created, updated=done.updated, kept=done.kept),
+    )
