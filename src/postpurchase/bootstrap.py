@@ -102,4 +102,7 @@ def bootstrap(
         from postpurchase.adapters.notifications import register
 
         register(platform)
+    from postpurchase.adapters.storefronts.shopify.jobs import register as shopify_jobs
+
+    shopify_jobs(platform)  # backfills and tracking write-back, run by the worker
     return platform

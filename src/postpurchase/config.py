@@ -105,6 +105,32 @@ class Settings(BaseSettings):
         "(0: read on every view).",
     )
 
+    # ---- Shopify app (issue 12): one app per deployment, installed by each shop ----
+    shopify_client_id: str = Field(
+        default="",
+        description="The Shopify app's client ID (Dev Dashboard -> your app -> Settings); "
+        "with the secret, enables /shopify/install.",
+    )
+    shopify_client_secret: str = Field(
+        default="",
+        repr=False,
+        description="The Shopify app's client secret: verifies install callbacks and the "
+        "webhooks of shops that installed the app.",
+    )
+    shopify_api_version: str = Field(
+        default="2025-01",
+        pattern=r"^(20[0-9]{2}-(01|04|07|10)|unstable)$",
+        description="The Admin API version the app calls (YYYY-MM, a quarterly release).",
+    )
+    shopify_admin_base_url: str = Field(
+        default="",
+        description="Override of https://{shop} for the Admin API and OAuth calls (tests "
+        "point it at a local server); empty in production.",
+    )
+    shopify_timeout_seconds: float = Field(
+        default=30, gt=0, le=300, description="Timeout of one Admin API call."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db_url(cls, v: str | None) -> str | None:

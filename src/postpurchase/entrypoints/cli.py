@@ -12,7 +12,13 @@ from rich.console import Console
 
 from postpurchase.config import Settings
 from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
-from postpurchase.entrypoints import cli_customers, cli_edd, cli_notify, cli_woocommerce
+from postpurchase.entrypoints import (
+    cli_customers,
+    cli_edd,
+    cli_notify,
+    cli_shopify,
+    cli_woocommerce,
+)
 from postpurchase.service_layer.ports import SecretSummary
 
 app = typer.Typer(
@@ -423,6 +429,7 @@ def demo(
 app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and evaluate.")
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
+app.add_typer(cli_shopify.app, name="shopify")
 app.add_typer(cli_woocommerce.app, name="woocommerce")
 
 

@@ -25,11 +25,11 @@ from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.inbox_store import InboxItem
 from postpurchase.adapters.db.leases import LEASE, heartbeat
 from postpurchase.adapters.storefronts import shopify, woocommerce
+from postpurchase.adapters.storefronts.shopify.fulfillments import as_command
 from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
 from postpurchase.domain.errors import DomainError, NotFound
 from postpurchase.domain.privacy import ErasureReport
-from postpurchase.domain.shipments import ShipmentFacts
 from postpurchase.entrypoints import metrics
 from postpurchase.service_layer.handlers import Created, FulfillmentResult
 
@@ -51,31 +51,8 @@ def translate(
         return woocommerce.parse_webhook(item_topic, body, merchant_id=merchant_id)
     parsed = shopify.parse_webhook(item_topic, body, merchant_id=merchant_id)
     if isinstance(parsed, shopify.ShopifyFulfillment):
-        return commands.RecordFulfillment(
-            merchant_id=merchant_id,
-            order_external_id=parsed.order_external_id,
-            fulfillment_id=parsed.fulfillment_id,
-            tracking_numbers=parsed.tracking_numbers,
-            carrier=parsed.carrier,
-            service=parsed.service,
-            lines=tuple(
-                commands.ShipmentLineInput(
-                    x.sku, x.quantity, line_external_id=x.line_item_id, title=x.title
-                )
-                for x in parsed.lines
-            ),
-            created_at=parsed.created_at,
-            events=parsed.tracking_events(),
-            cancelled=parsed.cancelled,
-            tracking_urls=parsed.tracking_urls,
-            facts=ShipmentFacts(
-                tracking_urls=parsed.tracking_urls,
-                name=parsed.name,
-                location_id=parsed.location_id,
-                carrier_name=parsed.tracking_company,
-            ),
-        )
-    return parsed  # PlaceOrder (orders/*), RecordRefund, or EraseCustomer (customers/redact)
+        return as_command(parsed, merchant_id)
+    return parsed  # PlaceOrder (orders/*), RecordRefund, EraseCustomer, the app's topics
 
 
 def _outcome(result: Any) -> dict[str, Any]:
@@ -89,6 +66,8 @@ def _outcome(result: Any) -> dict[str, Any]:
         return {"result": "processed", "erased": asdict(result)}
     if isinstance(result, Created):
         return {"result": "processed", "order_id": result.id, "created": result.created}
+    if isinstance(result, dict):  # e.g. a privacy data request: where its export is
+        return {"result": "processed", **result}
     return {"result": "processed", "changed": bool(result)}
 
 

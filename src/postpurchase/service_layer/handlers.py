@@ -26,6 +26,7 @@ from postpurchase.service_layer.merchant_secrets import new_tracking_secret, sto
 from postpurchase.service_layer.ports import Clock
 from postpurchase.service_layer.privacy import erase_customer
 from postpurchase.service_layer.refunds import record_refund
+from postpurchase.service_layer.storefronts import handlers as storefront_handlers
 from postpurchase.service_layer.tracking import (
     SweepPolicy,
     _record,
@@ -365,6 +366,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
     commands.SweepStaleShipments: sweep_stale_shipments,
     commands.RecordRefund: record_refund,
     commands.EraseCustomer: erase_customer,
+    **storefront_handlers.COMMAND_HANDLERS,  # connected stores: lifecycle, privacy, catalogue
 }
 
 EVENT_HANDLERS: dict[type[events.Event], list[Callable[..., Any]]] = {}

@@ -29,6 +29,8 @@ class AbstractUnitOfWork(abc.ABC):
     privacy: ports.CustomerData
     connections: store_ports.StoreConnectionRepository
     storefront_refunds: store_ports.RefundLedger
+    catalogue: store_ports.Catalogue
+    shop_data: store_ports.ShopData
 
     def __init__(self) -> None:
         self._published: list[Event] = []

@@ -371,7 +371,7 @@ class TestWebhook:
 
     def test_unknown_topic(self):
         with pytest.raises(InvalidInput) as info:
-            parse_webhook("products/create", b"{}", merchant_id=MERCHANT)
+            parse_webhook("themes/publish", b"{}", merchant_id=MERCHANT)
         assert info.value.field == "X-Shopify-Topic"
 
     def test_malformed_json(self):

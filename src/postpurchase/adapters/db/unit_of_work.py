@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import repositories as r
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.catalogue_store import SqlCatalogue, SqlShopData
 from postpurchase.adapters.db.inbox_store import SqlWebhookInbox
 from postpurchase.adapters.db.privacy_store import SqlCustomerData
 from postpurchase.adapters.db.refund_store import SqlRefundRepository
@@ -54,6 +55,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.privacy = SqlCustomerData(self.conn)
         self.connections = SqlStoreConnectionRepository(self.conn, self.box)
         self.storefront_refunds = SqlRefundLedger(self.conn)
+        self.catalogue = SqlCatalogue(self.conn)
+        self.shop_data = SqlShopData(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)
         self.tracking = r.SqlTrackingEventStore(self.conn)
         self.receipts = r.SqlWebhookReceipts(self.conn)

@@ -61,14 +61,21 @@ class ConnectionSettings:
     # Send tracking numbers the store does not have (from a carrier, a label, a 3PL) back
     # to it as fulfilments with tracking info.
     write_back_tracking: bool = False
+    # What the store told us about itself (not the merchant's to set): the shop's currency,
+    # which product prices in its webhooks are in.
+    currency: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"write_back_tracking": self.write_back_tracking}
+        return {"write_back_tracking": self.write_back_tracking, "currency": self.currency}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object] | None) -> ConnectionSettings:
         data = data or {}
-        return cls(write_back_tracking=bool(data.get("write_back_tracking", False)))
+        currency = data.get("currency")
+        return cls(
+            write_back_tracking=bool(data.get("write_back_tracking", False)),
+            currency=currency if isinstance(currency, str) and currency else None,
+        )
 
 
 class BackfillStatus(StrEnum):

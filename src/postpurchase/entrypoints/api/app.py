@@ -18,11 +18,13 @@ from postpurchase.entrypoints.api.routes import (
     customers,
     docs,
     health,
+    integrations,
     integrations_woocommerce,
     merchant,
     notifications,
     orders,
     public_track,
+    shopify_app,
     webhooks,
     woocommerce_webhooks,
 )
@@ -87,6 +89,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(merchant.router)
     app.include_router(customers.router)
     app.include_router(webhooks.router)
+    app.include_router(shopify_app.router)  # install, OAuth callback, app webhooks
+    app.include_router(integrations.router)  # connected stores, catalogue, store refunds
     app.include_router(woocommerce_webhooks.router)
     app.include_router(integrations_woocommerce.router)
     app.include_router(notifications.router)

@@ -14,6 +14,7 @@ from postpurchase.domain.storefronts import (
     StoreConnection,
     StorePlatform,
 )
+from postpurchase.domain.storefronts.catalogue import Product
 
 
 class StoreRefused(Exception):
@@ -76,3 +77,22 @@ class RefundLedger(Protocol):
 
     def settle(self, merchant_id: str, key: str, result: RefundResult, at: datetime) -> None: ...
     def fail(self, merchant_id: str, key: str, error: str, at: datetime) -> None: ...
+
+
+class Catalogue(Protocol):
+    """The store's products and variants as last synced."""
+
+    def upsert(self, merchant_id: str, product: Product, at: datetime) -> bool:
+        """Replace what is held of the product (its variants too); True when it changed.
+        Collections are kept when ``product.collections`` is None (the source did not say)."""
+        ...
+
+    def remove(self, merchant_id: str, platform: str, external_id: str, at: datetime) -> bool:
+        """Flag it deleted (kept: orders and returns may name it)."""
+        ...
+
+
+class ShopData(Protocol):
+    def customer_emails(self, merchant_id: str) -> list[str]:
+        """Every shopper e-mail the merchant's orders and customers hold (shop redaction)."""
+        ...

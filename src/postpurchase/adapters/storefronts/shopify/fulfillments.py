@@ -27,7 +27,9 @@ from postpurchase.adapters.tracking_sources.status_maps import (
     normalise_carrier,
 )
 from postpurchase.domain.carrier_detection import carrier_from_url
+from postpurchase.domain.commands import RecordFulfillment, ShipmentLineInput
 from postpurchase.domain.errors import InvalidInput
+from postpurchase.domain.shipments import ShipmentFacts
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.domain.tracking import TrackingEvent
 
@@ -187,4 +189,30 @@ def parse_fulfillment(payload: Payload) -> ShopifyFulfillment:
         name=text(f, "name"),
         location_id=optional_id(f.get("location_id"), "location_id", "Location"),
         lines=tuple(lines),
+    )
+
+
+def as_command(parsed: ShopifyFulfillment, merchant_id: str) -> RecordFulfillment:
+    """The ``RecordFulfillment`` a fulfilment stands for (webhooks and backfills alike)."""
+    return RecordFulfillment(
+        merchant_id=merchant_id,
+        order_external_id=parsed.order_external_id,
+        fulfillment_id=parsed.fulfillment_id,
+        tracking_numbers=parsed.tracking_numbers,
+        carrier=parsed.carrier,
+        service=parsed.service,
+        lines=tuple(
+            ShipmentLineInput(x.sku, x.quantity, line_external_id=x.line_item_id, title=x.title)
+            for x in parsed.lines
+        ),
+        created_at=parsed.created_at,
+        events=parsed.tracking_events(),
+        cancelled=parsed.cancelled,
+        tracking_urls=parsed.tracking_urls,
+        facts=ShipmentFacts(
+            tracking_urls=parsed.tracking_urls,
+            name=parsed.name,
+            location_id=parsed.location_id,
+            carrier_name=parsed.tracking_company,
+        ),
     )

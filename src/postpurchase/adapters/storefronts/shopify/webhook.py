@@ -6,19 +6,31 @@ from postpurchase.adapters.storefronts.shopify.fulfillments import (
     ShopifyFulfillment,
     parse_fulfillment,
 )
+from postpurchase.adapters.storefronts.shopify.lifecycle import parse_lifecycle
 from postpurchase.adapters.storefronts.shopify.orders import parse_order
 from postpurchase.adapters.storefronts.shopify.read import Payload, child, shopify_id, text, unwrap
 from postpurchase.adapters.storefronts.shopify.refunds import parse_refund
 from postpurchase.adapters.storefronts.shopify.topics import (
     CUSTOMERS_REDACT,
     FULFILLMENT_TOPICS,
+    LIFECYCLE_TOPICS,
     ORDER_TOPICS,
+    PRODUCT_TOPICS,
     REFUNDS_CREATE,
     TOPIC_HEADER,
     TOPICS,
 )
 from postpurchase.domain.commands import EraseCustomer, PlaceOrder, RecordRefund
 from postpurchase.domain.errors import InvalidInput
+from postpurchase.domain.storefronts.commands import (
+    RecordDataRequest,
+    RedactShop,
+    RemoveProduct,
+    SyncProduct,
+    UninstallStore,
+)
+
+StoreCommand = UninstallStore | RedactShop | RecordDataRequest | SyncProduct | RemoveProduct
 
 
 def parse_webhook(
@@ -27,12 +39,13 @@ def parse_webhook(
     *,
     merchant_id: str,
     use_presentment_currency: bool = False,
-) -> PlaceOrder | RecordRefund | ShopifyFulfillment | EraseCustomer:
+) -> PlaceOrder | RecordRefund | ShopifyFulfillment | EraseCustomer | StoreCommand:
     """``orders/create``, ``orders/updated`` and ``orders/cancelled`` -> ``PlaceOrder`` (a
     full snapshot; ``source_updated_at`` lets the handler revise a known order when newer,
     ``cancelled_at`` cancels it); ``refunds/create`` -> ``RecordRefund``;
     ``fulfillments/create`` and ``/update`` -> ``ShopifyFulfillment``;
-    ``customers/redact`` -> ``EraseCustomer``. Verify the HMAC first."""
+    ``customers/redact`` -> ``EraseCustomer``; the app's lifecycle, privacy and product
+    topics -> the commands of ``lifecycle``. Verify the HMAC first."""
     if topic in ORDER_TOPICS:
         return parse_order(
             payload, merchant_id=merchant_id, use_presentment_currency=use_presentment_currency
@@ -45,6 +58,8 @@ def parse_webhook(
         return parse_fulfillment(payload)
     if topic == CUSTOMERS_REDACT:
         return parse_redaction(payload, merchant_id=merchant_id)
+    if topic in LIFECYCLE_TOPICS or topic in PRODUCT_TOPICS:
+        return parse_lifecycle(topic, payload, merchant_id=merchant_id)
     supported = ", ".join(sorted(TOPICS))
     raise InvalidInput(f"unsupported topic {topic!r}; supported: {supported}", field=TOPIC_HEADER)
 

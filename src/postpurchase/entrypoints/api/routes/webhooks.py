@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from postpurchase.adapters import signatures
 from postpurchase.adapters.storefronts import shopify
+from postpurchase.adapters.storefronts.shopify.topics import LIFECYCLE_TOPICS
 from postpurchase.adapters.tracking_sources import aftership, easypost, normalised
 from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
@@ -24,6 +25,7 @@ from postpurchase.domain.carrier_detection import CARRIERS
 from postpurchase.domain.errors import DomainError
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.secrets import SecretKind
+from postpurchase.domain.storefronts import StoreConnection, StorePlatform
 from postpurchase.entrypoints import inbox, metrics
 from postpurchase.entrypoints.api import webhook_schemas
 from postpurchase.entrypoints.api.deps import PlatformDep, bearer_key
@@ -178,31 +180,69 @@ async def shopify_webhook(
     """Shopify topics orders/create, orders/updated, orders/cancelled (full order snapshots:
     the newest by `updated_at` wins, whatever the order of arrival), refunds/create,
     fulfillments/create and fulfillments/update, verified with `X-Shopify-Hmac-Sha256`
-    against the secret you set (`PUT /api/v1/merchant/secrets`).
+    against the secret you set (`PUT /api/v1/merchant/secrets`) or, for a shop that
+    installed the Shopify app, the app's client secret; with the app also
+    products/create|update|delete, app/uninstalled and the privacy topics.
 
     The delivery is checked, stored and answered at once (Shopify waits 5 s at most); it is
     processed right after, and retried with backoff if that fails (a fulfilment that comes
     before its order waits for it). A redelivery (same `X-Shopify-Webhook-Id`) changes
-    nothing. `GET /api/v1/merchant/webhook-deliveries/shopify/{id}` shows the outcome.
+    nothing. After `app/uninstalled` the shop's deliveries are answered and ignored (the
+    privacy topics excepted). `GET /api/v1/merchant/webhook-deliveries/shopify/{id}` shows
+    the outcome.
     """
     body = await _body(request)
     header = request.headers.get(signatures.SHOPIFY_HEADER)
-    merchant = _signed_merchant(
-        platform,
-        merchant_slug,
-        SecretKind.SHOPIFY_WEBHOOK,
-        signatures.SHOPIFY_HEADER,
-        lambda secret: signatures.verify_shopify(body, header, secret),
+    merchant, connection = _shopify_merchant(
+        platform, merchant_slug, lambda secret: signatures.verify_shopify(body, header, secret)
     )
+    return await receive_shopify(request, platform, background, merchant, connection, body)
+
+
+def _shopify_merchant(
+    platform: Platform, slug: str, verify: Callable[[str], bool]
+) -> tuple[Merchant, StoreConnection | None]:
+    """Like ``_signed_merchant``, accepting the app's client secret too for a shop that
+    installed the app (its deliveries are signed with it); the connection comes along."""
+    app_secret = platform.settings.shopify_client_secret.strip()
+    with platform.uow() as uow:
+        merchant = uow.merchants.get_by_slug(slug)
+        stored = uow.secrets.get(merchant.id, SecretKind.SHOPIFY_WEBHOOK) if merchant else None
+        connection = uow.connections.get(merchant.id, StorePlatform.SHOPIFY) if merchant else None
+    grace = timedelta(hours=platform.settings.secret_grace_hours)
+    accepted = stored.accepted(platform.clock.now(), grace) if stored is not None else ()
+    if connection is not None and app_secret:
+        accepted = (*accepted, app_secret)
+    results = [verify(secret) for secret in accepted]  # every one is tried, no early exit
+    if merchant is None or not any(results):
+        raise Problem(
+            401, "Unauthorized", "signature does not match", field=signatures.SHOPIFY_HEADER
+        )
+    return merchant, connection
+
+
+async def receive_shopify(
+    request: Request,
+    platform: Platform,
+    background: BackgroundTasks,
+    merchant: Merchant,
+    connection: StoreConnection | None,
+    body: bytes,
+) -> JSONResponse:
+    """A verified Shopify delivery: checked, stored in the inbox, answered, processed."""
     webhook_id = (request.headers.get(shopify.WEBHOOK_ID_HEADER) or "").strip()
     if not webhook_id or len(webhook_id) > 128:
         raise Problem(
             400, "Bad request", "missing webhook id header", field=shopify.WEBHOOK_ID_HEADER
         )
     topic = request.headers.get(shopify.TOPIC_HEADER)
+    counted = topic if topic in shopify.TOPICS else "other"
+    if connection is not None and not connection.active and topic not in LIFECYCLE_TOPICS:
+        metrics.STORE_DELIVERIES.labels("shopify", counted, "ignored").inc()
+        return JSONResponse({"ignored": "the shop uninstalled the app", "delivery": webhook_id})
     return await store_delivery(
         request, platform, background, merchant, shopify.SOURCE, webhook_id, topic, body,
-        counted=topic if topic in shopify.TOPICS else "other",
+        counted=counted,
     )  # fmt: skip
 
 
