@@ -15,6 +15,7 @@ from postpurchase.adapters.db.catalogue_store import list_products
 from postpurchase.adapters.storefronts.shopify import jobs
 from postpurchase.adapters.storefronts.shopify.app import ShopifyApp
 from postpurchase.adapters.storefronts.shopify.refund_port import ShopifyRefunds
+from postpurchase.adapters.storefronts.woocommerce import wiring as woocommerce_wiring
 from postpurchase.bootstrap import Platform
 from postpurchase.domain.errors import Conflict, NotFound
 from postpurchase.domain.money import Money
@@ -204,7 +205,6 @@ def _refund(platform: Platform, merchant_id: str, order_id: str, body: RefundIn,
         order = uow.orders.get(merchant_id, order_id)
     if order is None:
         raise NotFound("no such order", field="order_id")
-    platform_of(order.source)
     request = RefundRequest(
         order.external_id,
         order.currency,
@@ -214,6 +214,9 @@ def _refund(platform: Platform, merchant_id: str, order_id: str, body: RefundIn,
         to_store_credit=body.to_store_credit,
         idempotency_key=key,
     )
+    if platform_of(order.source) is StorePlatform.WOOCOMMERCE:
+        woo = woocommerce_wiring.refunds()
+        return refund_order(platform.uow(), platform.clock, woo, merchant_id, order_id, request)
     app = ShopifyApp.from_settings(platform.settings)
     with app.http() as client:
         stores = ShopifyRefunds(lambda c: app.api(c, client))
@@ -231,8 +234,9 @@ async def post_refund(
         str | None, Header(alias="Idempotency-Key", pattern=r"^\S{1,128}$")
     ] = None,
 ) -> dict[str, Any]:
-    """Refund lines and/or shipping of an order through its store (Shopify's refundCreate;
-    store credit with `to_store_credit`). Refused before the store is asked when it is more
+    """Refund lines and/or shipping of an order through its store (Shopify's refundCreate,
+    store credit with `to_store_credit`; WooCommerce's order refunds, paid back through the
+    payment gateway). Refused before the store is asked when it is more
     than what is still refundable (422 naming the line or `shipping`). Idempotent: retrying
     with the same key answers the first result (200) and never pays twice."""
     key = body.idempotency_key or idempotency_key
