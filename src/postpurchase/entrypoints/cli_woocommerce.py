@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -83,6 +84,11 @@ def _since(value: str | None) -> date | None:
         fail(f"--since: {value!r} is not a date (YYYY-MM-DD)")
 
 
+class Only(StrEnum):
+    orders = "orders"
+    products = "products"
+
+
 @app.command("backfill")
 def backfill(
     slug: Annotated[str, typer.Argument(help="Merchant slug.")],
@@ -90,25 +96,25 @@ def backfill(
         str | None,
         typer.Option("--since", help="Orders created on or after this day (YYYY-MM-DD, UTC)."),
     ] = None,
+    only: Annotated[
+        Only | None, typer.Option("--only", help="Import only orders, or only products.")
+    ] = None,
     restart: Annotated[
         bool, typer.Option("--restart", help="Start over instead of resuming a stopped run.")
     ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Import the store's orders (with their refunds and tracking numbers) through REST API
-    v3, oldest first, 100 a page, with a progress bar. Orders already here (from webhooks or
-    an earlier run) are revised only by a newer snapshot, never duplicated. A run that stops
-    (a revoked key, the store down) saves its page; run the same command again to resume."""
+    """Import the store's orders (with their refunds and tracking numbers), oldest first,
+    then its products (with their variations) into the catalogue, through REST API v3, 100
+    a page, with a progress bar. Orders already here (from webhooks or an earlier run) are
+    revised only by a newer snapshot, never duplicated. A run that stops (a revoked key, the
+    store down) saves its page; run the same command again to resume there. Prints one JSON
+    line per kind; exits 2 when any item was refused (each is listed)."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from postpurchase.adapters.storefronts.woocommerce.backfill import OrderPages
-    from postpurchase.adapters.storefronts.woocommerce.client import AccessRefused
+    from postpurchase.adapters.storefronts.woocommerce.backfill import OrderPages, ProductPages
     from postpurchase.adapters.storefronts.woocommerce.wiring import client_for_connection
-    from postpurchase.domain.errors import DomainError
-    from postpurchase.domain.storefronts import BackfillState, StorePlatform
     from postpurchase.entrypoints.cli import _platform, fail
-    from postpurchase.service_layer.storefronts import backfill as runner
 
     day = _since(since)
     platform = _platform(data_dir)
@@ -116,20 +122,41 @@ def backfill(
         merchant = uow.merchants.get_by_slug(slug)
     if merchant is None:
         fail(f"no merchant with slug {slug!r}")
+    out = Console(stderr=True)
+    refused = False
+    sources = {"orders": OrderPages, "products": ProductPages}
+    for kind, make in sources.items():
+        if only is not None and only.value != kind:
+            continue
+        refused |= _run_kind(platform, merchant.id, slug, kind, make, day, restart, out,
+                             client_for_connection())  # fmt: skip
+    if refused:
+        raise typer.Exit(2)
+
+
+def _run_kind(platform, merchant_id, slug, kind, make, day, restart, out, opener) -> bool:  # type: ignore[no-untyped-def]
+    """One kind's run with its progress bar; True when an item was refused."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from postpurchase.adapters.storefronts.woocommerce.client import AccessRefused
+    from postpurchase.domain.errors import DomainError
+    from postpurchase.domain.storefronts import BackfillState, StorePlatform
+    from postpurchase.entrypoints.cli import fail
+    from postpurchase.service_layer.storefronts import backfill as runner
+
     try:
         connection, state = runner.start(
-            platform.uow(), platform.clock, merchant.id, StorePlatform.WOOCOMMERCE, "orders",
-            day, restart=restart,
+            platform.uow(), platform.clock, merchant_id, StorePlatform.WOOCOMMERCE, kind,
+            day if kind == "orders" else None, restart=restart,
         )  # fmt: skip
     except DomainError as exc:
         fail(f"{exc.message}; run `postpurchase woocommerce connect {slug}` first")
-    out = Console(stderr=True)
     if state.cursor:
-        out.print(f"resuming at page {state.cursor} ({state.imported} orders imported before)")
+        out.print(f"{kind}: resuming at page {state.cursor} ({state.imported} imported before)")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with client_for_connection()(connection) as client, Progress(*columns, console=out) as bar:
-        source = OrderPages(client, merchant.id)
-        task = bar.add_task("Importing orders", total=None, completed=state.imported)
+    with opener(connection) as client, Progress(*columns, console=out) as bar:
+        source = make(client, merchant_id)
+        task = bar.add_task(f"Importing {kind}", total=None, completed=state.imported)
 
         def on_page(now: BackfillState, _items: int) -> None:
             bar.update(task, total=source.total, completed=now.imported + now.skipped)
@@ -139,16 +166,16 @@ def backfill(
                                 connection, state, on_page=on_page)  # fmt: skip
         except runner.BackfillStopped as stopped:
             bar.stop()
-            cause = stopped.__cause__ or stopped.__context__
-            if isinstance(cause, AccessRefused) or "AccessRefused" in str(stopped):
+            page = stopped.state.cursor or 1
+            if "AccessRefused" in str(stopped) or isinstance(stopped.__context__, AccessRefused):
                 fail(f"WooCommerce refused the REST API key ({stopped}); create a new Read/Write "
-                     f"key and run `postpurchase woocommerce connect {slug}` again, then this "
-                     f"command again: it resumes at page {stopped.state.cursor or 1}")  # fmt: skip
-            fail(f"backfill stopped: {stopped}; run the same command again to resume at page "
-                 f"{stopped.state.cursor or 1}")  # fmt: skip
+                     f"key, run `postpurchase woocommerce connect {slug}` with it, then this "
+                     f"command again: {kind} resume at page {page}")  # fmt: skip
+            fail(f"backfill of {kind} stopped: {stopped}; run the same command again to resume "
+                 f"at page {page}")  # fmt: skip
     for ref, why in report.skipped:
-        out.print(f"order {ref}: {why}", markup=False, highlight=False)
-    typer.echo(json.dumps({"imported": report.state.imported, "skipped": report.state.skipped,
+        out.print(f"{kind[:-1]} {ref}: {why}", markup=False, highlight=False)
+    typer.echo(json.dumps({"kind": kind, "imported": report.state.imported,
+                           "skipped": report.state.skipped,
                            "status": report.state.status.value}))  # fmt: skip
-    if report.skipped:
-        raise typer.Exit(2)
+    return bool(report.skipped)

@@ -227,9 +227,25 @@ def test_tenants_never_see_each_other(env) -> None:  # type: ignore[no-untyped-d
     assert mine["created"] is True and mine["order_id"] != outcome["order_id"]
 
 
-def test_product_topics_are_accepted(store: Store) -> None:
-    outcome = store.deliver(
-        "product.updated",
-        {"id": 93, "name": "Stoneware Mug, 12 oz", "sku": "MUG-12-SAND", "price": "18.00"},
-    )
-    assert outcome["result"] == "processed"
+def test_products_sync_into_the_catalogue_and_a_deleted_one_is_flagged(store: Store) -> None:
+    simple = store.deliver("product.updated", load("product_simple.json"))
+    variable = store.deliver("product.created", load("product_variable.json"))
+    assert simple["result"] == variable["result"] == "processed"
+    r = store.client.get("/api/v1/catalogue/products", headers=store.auth)
+    assert r.status_code == 200, r.text
+    products = {p["external_id"]: p for p in r.json()["items"]}
+    mug = products["93"]
+    assert (mug["title"], mug["status"], mug["collections"]) == (
+        "Stoneware Mug, 12 oz", "active", ["mugs"]
+    )  # fmt: skip
+    (variant,) = mug["variants"]
+    assert (variant["sku"], variant["inventory_policy"], variant["inventory_quantity"]) == (
+        "MUG-12-SAND", "deny", 37
+    )  # fmt: skip
+    # a webhook names a variable product's variations by id only; the backfill fills them
+    assert [v["id"] for v in products["22"]["variants"]] == ["23", "24"]
+    gone = store.deliver("product.deleted", {"id": 93})
+    assert gone["result"] == "processed"
+    r = store.client.get("/api/v1/catalogue/products?include_deleted=true", headers=store.auth)
+    deleted = {p["external_id"]: p["deleted_at"] for p in r.json()["items"]}
+    assert deleted["93"] is not None and deleted["22"] is None

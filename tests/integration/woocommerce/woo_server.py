@@ -36,6 +36,9 @@ class WooStore:
     orders: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     refunds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    products: list[dict[str, Any]] = field(default_factory=list)
+    variations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    currency: str = "USD"
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)  # statuses to answer next, in order
     revoked_after: int | None = None  # answer 401 once this many order pages were served
@@ -73,6 +76,21 @@ class WooStore:
         body = request.get_json(silent=True) if request.data else None
         if path == "orders" and request.method == "GET":
             return self._orders(request)
+        if path == "settings/general/woocommerce_currency":
+            return self._json(
+                {
+                    "id": "woocommerce_currency",
+                    "label": "Currency",
+                    "type": "select",
+                    "default": "USD",
+                    "value": self.currency,
+                }
+            )
+        if path == "products" and request.method == "GET":
+            return self._page(sorted(self.products, key=lambda p: p["id"]), request)
+        found = re.fullmatch(r"products/(\d+)/variations", path)
+        if found and request.method == "GET":
+            return self._page(self.variations.get(found.group(1), []), request)
         if path == "webhooks" and request.method == "GET":
             return self._page(self.webhooks, request)
         if path == "webhooks" and request.method == "POST":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import secrets as random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from postpurchase.adapters.storefronts.woocommerce.client import (
@@ -27,7 +27,12 @@ from postpurchase.adapters.storefronts.woocommerce.topics import SUBSCRIBED
 from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.secrets import SecretKind
-from postpurchase.domain.storefronts import StoreConnection, StorePlatform, normalise_shop
+from postpurchase.domain.storefronts import (
+    ConnectionSettings,
+    StoreConnection,
+    StorePlatform,
+    normalise_shop,
+)
 from postpurchase.service_layer.merchant_secrets import store_secrets
 from postpurchase.service_layer.ports import Clock
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
@@ -90,11 +95,21 @@ def _ours(hooks: list[Any], url: str) -> dict[str, Mapping[str, Any]]:
     return found
 
 
-def _check_access(client: WooClient) -> list[Any]:
+def _currency(client: WooClient) -> str | None:
+    """The shop's currency (its products' prices are in it), when the key may read it."""
+    try:
+        found = client.get("settings/general/woocommerce_currency")
+    except WooError:
+        return None
+    value = found.get("value") if isinstance(found, Mapping) else None
+    return value if isinstance(value, str) and len(value) == 3 else None
+
+
+def _check_access(client: WooClient) -> tuple[list[Any], str | None]:
     """Read an order (the key can read) and the webhooks (and manage them)."""
     try:
         client.page("orders", 1, per_page=1)
-        return client.all("webhooks")
+        return client.all("webhooks"), _currency(client)
     except AccessRefused as refused:
         raise InvalidInput(
             f"WooCommerce refused the key ({refused}); create a key with Read/Write "
@@ -125,7 +140,8 @@ def connect(
         stored = uow.secrets.get(merchant.id, SecretKind.WOOCOMMERCE_WEBHOOK)
     url = delivery_url(base_url, merchant.slug)
     with client_for(credentials) as client:
-        existing = _ours(_check_access(client), url)
+        hooks, currency = _check_access(client)
+        existing = _ours(hooks, url)
     # A secret we issued before stays while every webhook we subscribed is still there (we
     # cannot read a webhook's secret back); otherwise a fresh one, and every webhook of
     # ours is re-keyed with it.
@@ -144,13 +160,15 @@ def connect(
                 StoreConnection(
                     id=new_id(), merchant_id=merchant.id, platform=StorePlatform.WOOCOMMERCE,
                     shop=credentials.url, scopes=SCOPES, credentials=credentials.as_dict(),
-                    installed_at=now,
+                    installed_at=now, settings=ConnectionSettings(currency=currency),
                 )
             )  # fmt: skip
             result.new_connection = True
         else:
             connection.shop = credentials.url
             connection.reinstall(SCOPES, credentials.as_dict(), now)
+            if currency:
+                connection.settings = replace(connection.settings, currency=currency)
             uow.connections.save(connection)
         store_secrets(uow, clock, merchant.id, {SecretKind.WOOCOMMERCE_WEBHOOK: secret})
         uow.commit()

@@ -13,18 +13,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from postpurchase.adapters.storefronts.woocommerce.orders import parse_order
+from postpurchase.adapters.storefronts.woocommerce.products import parse_product
 from postpurchase.adapters.storefronts.woocommerce.read import Amounts, Payload, body_object, woo_id
 from postpurchase.adapters.storefronts.woocommerce.refunds import order_refunds
 from postpurchase.adapters.storefronts.woocommerce.topics import (
     ORDER_DELETED,
     ORDER_SNAPSHOTS,
+    PRODUCT_DELETED,
     PRODUCT_TOPICS,
+    SOURCE,
     TOPIC_HEADER,
     TOPICS,
 )
 from postpurchase.adapters.storefronts.woocommerce.tracking import fulfillments
 from postpurchase.domain.commands import CancelOrderByExternalId, Command
 from postpurchase.domain.errors import InvalidInput
+from postpurchase.domain.storefronts.commands import RemoveProduct, SyncProduct
 
 _PING = re.compile(rb"webhook_id=[0-9]{1,20}")
 
@@ -47,8 +51,8 @@ def order_commands(order: Mapping[str, Any], *, merchant_id: str) -> tuple[Comma
 
 
 def parse_webhook(topic: str | None, payload: Payload, *, merchant_id: str) -> tuple[Command, ...]:
-    """The commands a delivery stands for (pure; raises InvalidInput naming the field).
-    Product topics give none here: the catalogue is kept apart."""
+    """The commands a delivery stands for (pure; raises InvalidInput naming the field):
+    orders as above, products into the catalogue (a deleted one is flagged, kept)."""
     body = body_object(payload)
     if topic in ORDER_SNAPSHOTS:
         return order_commands(body, merchant_id=merchant_id)
@@ -60,8 +64,10 @@ def parse_webhook(topic: str | None, payload: Payload, *, merchant_id: str) -> t
                 merchant_id, woo_id(body.get("id"), "id"), reason="deleted in WooCommerce"
             ),
         )
+    if topic == PRODUCT_DELETED:
+        product_id = woo_id(body.get("id"), "id")
+        return (RemoveProduct(merchant_id, SOURCE, product_id),)
     if topic in PRODUCT_TOPICS:
-        woo_id(body.get("id"), "id")
-        return ()
+        return (SyncProduct(merchant_id, parse_product(body)),)
     supported = ", ".join(sorted(TOPICS))
     raise InvalidInput(f"unsupported topic {topic!r}; supported: {supported}", field=TOPIC_HEADER)
