@@ -32,9 +32,13 @@ class WooConnectIn(BaseModel):
         },
     )
 
-    url: str = Field(max_length=300, description="The store's address, https://…")
-    consumer_key: str = Field(max_length=64, description="ck_ and 40 hex digits.")
-    consumer_secret: str = Field(max_length=64, description="cs_ and 40 hex digits.")
+    url: str = Field(
+        max_length=300, pattern=r"^https?://[^\s/?#]+[^\s?#]*$",
+        description="The store's address, https://… (WordPress's address when WooCommerce "
+        "runs in a folder: https://example.com/shop).",
+    )  # fmt: skip
+    consumer_key: str = Field(pattern=r"^ck_[0-9a-f]{40}$", description="ck_ and 40 hex digits.")
+    consumer_secret: str = Field(pattern=r"^cs_[0-9a-f]{40}$", description="cs_ and 40 hex digits.")
 
 
 class WooWebhooksOut(BaseModel):
