@@ -8,6 +8,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -60,6 +61,11 @@ def connect(
         fail(f"{exc.field}: {exc.message}" if exc.field else exc.message)
     except WooError as exc:
         fail(f"the store refused a webhook change ({exc}); run connect again")
+    host = urlsplit(done.delivery_url).hostname or ""
+    if host in ("127.0.0.1", "localhost", "::1") or host.endswith(".local"):
+        typer.echo(f"warning: the store will post to {done.delivery_url}, which it cannot "
+                   "reach; set POSTPURCHASE_BASE_URL to this server's public https address "
+                   "and run connect again", err=True)  # fmt: skip
     hooks = {"created": done.created, "updated": done.updated, "kept": done.kept}
     typer.echo(
         json.dumps(

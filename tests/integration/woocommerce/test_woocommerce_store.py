@@ -3,6 +3,7 @@ a local server that answers as WooCommerce's REST API v3 documents (woo_server.p
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -286,3 +287,10 @@ def test_the_api_connects_a_store_and_refuses_a_shop_of_another_merchant(
         assert taken.status_code == 409 and taken.json()["field"] == "url"
         anonymous = client.post("/api/v1/integrations/woocommerce", json=body)
         assert anonymous.status_code == 401
+        shown = client.get("/api/v1/integrations/woocommerce",
+                           headers={"Authorization": f"Bearer {key}"}).json()  # fmt: skip
+        assert (shown["shop"], shown["status"], shown["currency"]) == (woo.url, "active", "USD")
+        assert "consumer_key" not in json.dumps(shown) and KEY not in json.dumps(shown)
+        none = client.get("/api/v1/integrations/woocommerce",
+                          headers={"Authorization": f"Bearer {other_key}"})  # fmt: skip
+        assert none.status_code == 404

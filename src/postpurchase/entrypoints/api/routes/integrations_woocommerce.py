@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,8 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from postpurchase.adapters.storefronts.woocommerce import connect as woo
 from postpurchase.adapters.storefronts.woocommerce.client import WooError
 from postpurchase.adapters.storefronts.woocommerce.wiring import client_for_credentials
+from postpurchase.domain.errors import NotFound
+from postpurchase.domain.storefronts import StorePlatform
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 from postpurchase.entrypoints.api.problems import Problem
+from postpurchase.entrypoints.api.routes.integrations import connection_out
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
 
@@ -52,6 +57,21 @@ class WooConnectOut(BaseModel):
     delivery_url: str = Field(description="Where the store now sends its webhooks.")
     new_connection: bool
     webhooks: WooWebhooksOut
+
+
+@router.get("/woocommerce")
+def get_woocommerce(merchant: MerchantDep, platform: PlatformDep) -> dict[str, Any]:
+    """The connected WooCommerce store: its address, when it was connected, the shop's
+    currency, and where each backfill stands (`orders`, `products`: status, the page to
+    resume at as `cursor`, imported and skipped, the error that stopped it)."""
+    with platform.uow() as uow:
+        connection = uow.connections.get(merchant.id, StorePlatform.WOOCOMMERCE)
+    if connection is None:
+        raise NotFound(
+            "no WooCommerce store is connected: POST /api/v1/integrations/woocommerce",
+            field="platform",
+        )
+    return connection_out(connection)
 
 
 @router.post("/woocommerce", response_model=WooConnectOut)
