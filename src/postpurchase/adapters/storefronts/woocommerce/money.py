@@ -20,7 +20,6 @@ from postpurchase.adapters.storefronts.woocommerce.read import (
     Amounts,
     gmt,
     objects,
-    optional_woo_id,
     text,
 )
 from postpurchase.domain.errors import InvalidInput
@@ -179,12 +178,3 @@ def refunded(order: Mapping[str, Any], amounts: Amounts) -> Money:
 
 def abs_money(value: Money) -> Money:
     return -value if value.is_negative() else value
-
-
-def line_ids(order: Mapping[str, Any]) -> set[str]:
-    ids: set[str] = set()
-    for where, item in objects(order, "line_items", "line_items"):
-        found = optional_woo_id(item.get("id"), f"{where}.id")
-        if found:
-            ids.add(found)
-    return ids

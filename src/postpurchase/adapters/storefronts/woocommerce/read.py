@@ -194,7 +194,3 @@ def line_sku(item: Mapping[str, Any]) -> str:
         if type(value) is int and value > 0:
             return f"{prefix}-{value}"
     return "line-unknown"
-
-
-def is_true(data: Mapping[str, Any], key: str, field: str) -> bool:
-    return flag(data, key, field) is True
