@@ -118,9 +118,10 @@ class Settings(BaseSettings):
         "webhooks of shops that installed the app.",
     )
     shopify_api_version: str = Field(
-        default="2025-01",
+        default="2026-10",
         pattern=r"^(20[0-9]{2}-(01|04|07|10)|unstable)$",
-        description="The Admin API version the app calls (YYYY-MM, a quarterly release).",
+        description="The Admin API version the app calls (YYYY-MM, a quarterly release; "
+        "Shopify supports each for a year, then answers with the oldest it supports).",
     )
     shopify_admin_base_url: str = Field(
         default="",

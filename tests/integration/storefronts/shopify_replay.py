@@ -17,9 +17,10 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from postpurchase.config import Settings
 from tests.integration.storefronts.shopify_shapes import THROTTLED, throttle
 
-VERSION = "2025-01"
+VERSION = Settings.model_fields["shopify_api_version"].default
 GRAPHQL = f"/admin/api/{VERSION}/graphql.json"
 TOKEN = "shpat_" + "5f0c" * 8  # an offline Admin API access token's shape
 SCOPE = "read_orders,write_orders,read_fulfillments,write_fulfillments,read_products"
@@ -46,7 +47,7 @@ class ShopifyReplay:
         self.refunds: dict[str, list[dict[str, Any]]] = {}  # order gid -> refunds made
         self.fulfillments: dict[str, list[dict[str, Any]]] = {}  # order gid -> by write-back
         self.fulfillment_orders: dict[str, list[dict[str, Any]]] = {}
-        self.next_answers: dict[str, list[Callable[[], Response]]] = {}
+        self.next_answers: dict[str, list[tuple[int, Callable[[], Response]]]] = {}
         self.refuse_refund: str | None = None
         server.expect_request("/admin/oauth/access_token", method="POST").respond_with_handler(
             self._exchange
@@ -60,9 +61,10 @@ class ShopifyReplay:
     def ops(self, name: str) -> list[dict[str, Any]]:
         return [v for op, v in self.calls if op == name]
 
-    def then(self, op: str, answer: Callable[[], Response]) -> None:
-        """Answer the next call of ``op`` with ``answer`` (a throttle, a 401...)."""
-        self.next_answers.setdefault(op, []).append(answer)
+    def then(self, op: str, answer: Callable[[], Response], *, after: int = 0) -> None:
+        """Answer a coming call of ``op`` with ``answer`` (a throttle, a 401...): the next
+        one, or the one after ``after`` calls answered as usual."""
+        self.next_answers.setdefault(op, []).append((after, answer))
 
     # ------------------------------------------------------------------ OAuth
     def _exchange(self, request: Request) -> Response:
@@ -89,7 +91,11 @@ class ShopifyReplay:
         self.calls.append((op, variables))
         queued = self.next_answers.get(op)
         if queued:
-            return queued.pop(0)()
+            wait, answer = queued[0]
+            if wait == 0:
+                queued.pop(0)
+                return answer()
+            queued[0] = (wait - 1, answer)
         data = getattr(self, f"_op_{op}")(variables)
         return self._json({"data": data, "extensions": throttle()})
 

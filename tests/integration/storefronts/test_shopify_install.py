@@ -134,4 +134,4 @@ def test_without_the_app_configured_install_says_which_setting(world: World) -> 
     world.platform.settings.shopify_client_secret = ""
     r = world.client.get("/shopify/install", params={"shop": "a.myshopify.com"},
                          follow_redirects=False)  # fmt: skip
-    assert r.status_code == 503 and r.json()["field"] == "shopify_client_id"
+    assert r.status_code == 404 and r.json()["field"] == "shopify_client_id"

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, delete, func, select, union, update
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.domain.ids import new_id
+from postpurchase.domain.money import minor_units
 from postpurchase.domain.storefronts.catalogue import Product
 
 
@@ -120,14 +121,23 @@ class SqlShopData:
         return sorted({r.email for r in self.conn.execute(q) if r.email and "@" in r.email})
 
 
+def _amount(value: Any, currency: str | None) -> str | None:
+    """As the store wrote it: PostgreSQL's NUMERIC gives 19.990000, the currency has 2."""
+    if value is None:
+        return None
+    amount = Decimal(str(value))
+    quantum = Decimal(1).scaleb(-minor_units(currency or "USD"))
+    exact = amount.quantize(quantum)
+    return str(exact if exact == amount else amount.normalize())
+
+
 def _variant(row: Any) -> dict[str, Any]:
-    price = row["price"]
     return {
         "id": row["external_id"],
         "gid": row["gid"],
         "title": row["title"],
         "sku": row["sku"],
-        "price": str(Decimal(str(price))) if price is not None else None,
+        "price": _amount(row["price"], row["currency"]),
         "currency": row["currency"],
         "image_url": row["image_url"],
         "inventory_policy": row["inventory_policy"],

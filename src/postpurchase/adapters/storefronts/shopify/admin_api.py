@@ -78,6 +78,7 @@ class AdminApi:
     ) -> None:
         self.client = client
         self.shop = shop
+        self.version = version
         self.url = graphql_url(shop, version, base)
         self._token = token
         self.sleep = sleep
@@ -90,8 +91,19 @@ class AdminApi:
             self.waited += seconds
             self.sleep(seconds)
 
-    def query(self, document: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The ``data`` of a query or mutation (user errors are the caller's to read)."""
+    def query(
+        self,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
+        """The ``data`` of a query or mutation (user errors are the caller's to read).
+
+        ``idempotent=False`` (a refund, a fulfilment): a request that may have reached
+        Shopify is never sent again (a network error after sending, a 5xx); only answers
+        that say it was not run (throttled, 429) are retried. The caller settles the unknown.
+        """
         if self.throttle is not None:
             self._pause(self.throttle.wait_for(self.last_cost))
         delay = SERVER_RETRY
@@ -103,7 +115,8 @@ class AdminApi:
                     headers={"X-Shopify-Access-Token": self._token, "Accept": "application/json"},
                 )
             except httpx.HTTPError as exc:
-                if attempt == MAX_ATTEMPTS:
+                unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if attempt == MAX_ATTEMPTS or not (idempotent or unsent):
                     raise AdminApiError(f"{self.shop}: {type(exc).__name__}: {exc}") from None
                 self._pause(delay)
                 delay *= 2
@@ -115,7 +128,7 @@ class AdminApi:
                     "uninstalled or its access revoked; install it again"
                 )
             if status == 429 or status >= 500:
-                if attempt == MAX_ATTEMPTS:
+                if attempt == MAX_ATTEMPTS or (status != 429 and not idempotent):
                     raise AdminApiError(f"{self.shop} answered {status} {attempt} times")
                 retry_after = response.headers.get("Retry-After", "")
                 wait = float(retry_after) if _number(retry_after) else delay

@@ -60,10 +60,10 @@ def order_commands(node: Mapping[str, Any], merchant_id: str) -> tuple[Command, 
 class ShopifyOrderPages:
     kind = "orders"
 
-    def __init__(self, api: AdminApi, merchant_id: str, page_size: int = ORDERS_PAGE) -> None:
+    def __init__(self, api: AdminApi, merchant_id: str, page_size: int | None = None) -> None:
         self.api = api
         self.merchant_id = merchant_id
-        self.page_size = page_size
+        self.page_size = page_size or ORDERS_PAGE
 
     def page(self, since: date | None, cursor: str | None) -> BackfillPage:
         variables: dict[str, Any] = {"first": self.page_size, "after": cursor}
@@ -84,10 +84,10 @@ class ShopifyOrderPages:
 class ShopifyProductPages:
     kind = "products"
 
-    def __init__(self, api: AdminApi, merchant_id: str, page_size: int = PRODUCTS_PAGE) -> None:
+    def __init__(self, api: AdminApi, merchant_id: str, page_size: int | None = None) -> None:
         self.api = api
         self.merchant_id = merchant_id
-        self.page_size = page_size
+        self.page_size = page_size or PRODUCTS_PAGE
         self.currency: str | None = None
 
     def page(self, since: date | None, cursor: str | None) -> BackfillPage:

@@ -58,8 +58,8 @@ query Suggest($id: ID!, $lines: [RefundLineItemInput!], $shipping: Money) {{
 """
 
 CREATE = f"""
-mutation Refund($input: RefundInput!) {{
-  refundCreate(input: $input) {{
+mutation Refund($input: RefundInput!{{key_variable}}) {{
+  refundCreate(input: $input){{directive}} {{
     refund {{
       id legacyResourceId createdAt note
       totalRefundedSet {{ {SHOP_MONEY} }}
@@ -92,6 +92,18 @@ query Refunds($id: ID!) {{
   }}
 }}
 """
+
+# Shopify's own idempotency for refundCreate: optional from 2026-01, required from 2026-04.
+IDEMPOTENT_FROM = "2026-01"
+
+
+def create_document(version: str) -> str:
+    """``refundCreate`` with ``@idempotent(key: $key)`` where the version has it."""
+    keyed = version == "unstable" or version >= IDEMPOTENT_FROM
+    return CREATE.replace("{key_variable}", ", $key: String!" if keyed else "").replace(
+        "{directive}", " @idempotent(key: $key)" if keyed else ""
+    )
+
 
 _MARK = re.compile(r"\[postpurchase:([^\]\s]+)\]\s*$")
 
@@ -204,7 +216,13 @@ class ShopifyRefunds:
                 }
                 for t in suggested.get("suggestedTransactions") or ()
             ]
-        created = api.query(CREATE, {"input": refund_input})  # in flight: unknown if it fails
+        # in flight: if this fails the outcome is unknown (the ledger keeps it pending and
+        # ``find`` settles it); never sent twice
+        document = create_document(api.version)
+        variables: dict[str, Any] = {"input": refund_input}
+        if "$key" in document:
+            variables["key"] = request.idempotency_key
+        created = api.query(document, variables, idempotent=False)
         payload = created.get("refundCreate") or {}
         errors = user_errors(payload)
         if errors:
@@ -237,7 +255,7 @@ class ShopifyRefunds:
                 "currencyCode": shown.get("currencyCode") or amount.currency,
             }
         }
-        data = api.query(CREDIT, {"id": customer, "credit": credit})
+        data = api.query(CREDIT, {"id": customer, "credit": credit}, idempotent=False)
         errors = user_errors(data.get("storeCreditAccountCredit"))
         if errors:
             field, message = errors[0]

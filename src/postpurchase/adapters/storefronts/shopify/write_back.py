@@ -149,7 +149,8 @@ def write_back(
         "trackingInfo": info,
         "notifyCustomer": False,
     }
-    done = _check(api.query(CREATE, {"fulfillment": fulfillment}).get("fulfillmentCreate"),
-                  "fulfillmentCreate")  # fmt: skip
+    # not re-sent on a 5xx: the outbox retries the whole job, which looks again first
+    created_data = api.query(CREATE, {"fulfillment": fulfillment}, idempotent=False)
+    done = _check(created_data.get("fulfillmentCreate"), "fulfillmentCreate")
     created = done.get("fulfillment") or {}
     return WriteBack("created", gid_number(created.get("legacyResourceId") or created.get("id")))

@@ -4,18 +4,19 @@ the worker, the synced catalogue, and refunds paid through the store."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from postpurchase.adapters.db.catalogue_store import list_products
 from postpurchase.adapters.storefronts.shopify import jobs
+from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
 from postpurchase.adapters.storefronts.shopify.app import ShopifyApp
 from postpurchase.adapters.storefronts.shopify.refund_port import ShopifyRefunds
 from postpurchase.adapters.storefronts.woocommerce import wiring as woocommerce_wiring
+from postpurchase.adapters.storefronts.woocommerce.client import WooError
 from postpurchase.bootstrap import Platform
 from postpurchase.domain.errors import Conflict, NotFound
 from postpurchase.domain.money import Money
@@ -28,6 +29,8 @@ from postpurchase.domain.storefronts import (
     StorePlatform,
 )
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn
+from postpurchase.entrypoints.api.edge_types import Amount
+from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.service_layer.storefronts.install import set_write_back
 from postpurchase.service_layer.storefronts.refunds import platform_of, refund_order
 
@@ -186,18 +189,18 @@ class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lines: list[RefundLineIn] = Field(default_factory=list, max_length=250)
-    shipping: Decimal | None = Field(
-        default=None, ge=0, max_digits=14, decimal_places=4,
-        description="Shipping to refund, in the order's currency.",
-    )  # fmt: skip
+    shipping: Amount | None = Field(
+        default=None, description="Shipping to refund, in the order's currency."
+    )
     note: str | None = Field(default=None, max_length=1000)
     to_store_credit: bool = Field(
         default=False, description="Refund as store credit instead of to the payment method."
     )
-    idempotency_key: str | None = Field(
-        default=None, pattern=r"^\S{1,128}$",
-        description="The same key never refunds twice (or send an Idempotency-Key header).",
-    )  # fmt: skip
+    idempotency_key: str = Field(
+        pattern=r"^[!-~]{1,128}$",
+        description="Your id for this refund (a return's RMA, a ticket): retrying with the "
+        "same key answers the first result and never refunds twice.",
+    )
 
 
 def _refund(platform: Platform, merchant_id: str, order_id: str, body: RefundIn, key: str) -> Any:
@@ -223,27 +226,45 @@ def _refund(platform: Platform, merchant_id: str, order_id: str, body: RefundIn,
         return refund_order(platform.uow(), platform.clock, stores, merchant_id, order_id, request)
 
 
-@router.post("/orders/{order_id}/refunds", status_code=201, tags=["orders"])
+@router.post(
+    "/orders/{order_id}/refunds",
+    status_code=201,
+    tags=["orders"],
+    responses={
+        200: {"description": "Refunded before under this idempotency_key: that result"},
+        502: {
+            "description": "Shopify did not answer while refunding: the outcome is unknown "
+            "until it is looked up (retry with the same key)",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
+    },
+)
 async def post_refund(
     order_id: str,
     body: RefundIn,
     merchant: MerchantDep,
     platform: PlatformDep,
     response: Response,
-    idempotency_key: Annotated[
-        str | None, Header(alias="Idempotency-Key", pattern=r"^\S{1,128}$")
-    ] = None,
 ) -> dict[str, Any]:
     """Refund lines and/or shipping of an order through its store (Shopify's refundCreate,
-    store credit with `to_store_credit`; WooCommerce's order refunds, paid back through the
+    store credit with `to_store_credit`; WooCommerce's order refunds, paid back through its
     payment gateway). Refused before the store is asked when it is more
-    than what is still refundable (422 naming the line or `shipping`). Idempotent: retrying
-    with the same key answers the first result (200) and never pays twice."""
-    key = body.idempotency_key or idempotency_key
-    if not key:
-        raise Conflict("send an idempotency key (body or Idempotency-Key header)",
-                       field="idempotency_key")  # fmt: skip
-    outcome = await run_in_threadpool(_refund, platform, merchant.id, order_id, body, key)
+    than what is still refundable (422 naming the line or `shipping`); 409 when the store
+    refuses. Idempotent: retrying with the same `idempotency_key` answers the first result
+    (200) and never pays twice."""
+    key = body.idempotency_key
+    try:
+        outcome = await run_in_threadpool(_refund, platform, merchant.id, order_id, body, key)
+    except (AdminApiError, WooError) as unknown:
+        raise Problem(
+            502,
+            "Bad gateway",
+            f"{unknown}; the refund may have been made: retry with the same idempotency_key "
+            "in 10 minutes, when its outcome is looked up in the store before anything is paid",
+            field="idempotency_key",
+        ) from None
     if outcome.replayed:
         response.status_code = 200
     r = outcome.result

@@ -41,8 +41,8 @@ def _app(platform: Platform) -> ShopifyApp:
     app = ShopifyApp.from_settings(platform.settings)
     if not app.configured:
         raise Problem(
-            503,
-            "Not configured",
+            404,
+            "Not found",
             "this deployment has no Shopify app: set POSTPURCHASE_SHOPIFY_CLIENT_ID and "
             "POSTPURCHASE_SHOPIFY_CLIENT_SECRET",
             field="shopify_client_id",
@@ -70,7 +70,26 @@ def _secure(request: Request, platform: Platform) -> bool:
     return request.url.scheme == "https" or platform.settings.base_url.startswith("https://")
 
 
-@router.get("/shopify/install", status_code=302, response_class=RedirectResponse)
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _answers(**codes: str) -> dict[int | str, dict[str, Any]]:
+    """Problem answers a route declares in /openapi.json (``_401="why"``)."""
+    return {int(k[1:]): {"description": v, "content": _PROBLEM} for k, v in codes.items()}
+
+
+NOT_CONFIGURED = "This deployment has no Shopify app (the client ID and secret are unset)."
+
+
+@router.get(
+    "/shopify/install",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses=_answers(
+        _401="Opened from the shop's admin with an HMAC that does not match.",
+        _404=NOT_CONFIGURED,
+    ),
+)
 def shopify_install(
     request: Request,
     platform: PlatformDep,
@@ -144,7 +163,15 @@ def _page(info: dict[str, Any]) -> str:
     )
 
 
-@router.get("/shopify/callback")
+@router.get(
+    "/shopify/callback",
+    responses=_answers(
+        _401="Refused: HMAC, state, timestamp or shop failed a check (`field` says which); "
+        "nothing was stored.",
+        _404=NOT_CONFIGURED,
+        _502="Shopify did not exchange the code for a token.",
+    ),
+)
 def shopify_callback(request: Request, platform: PlatformDep) -> Response:
     """Where Shopify sends the merchant back after approving (the allowed redirection URL).
     Verified (HMAC with the client secret, state against the install cookie, timestamp,
@@ -205,7 +232,16 @@ def register_webhooks(
     return [{"topic": r.topic, "ok": r.ok, "id": r.id, "error": r.error} for r in results]
 
 
-@router.post("/shopify/webhooks")
+@router.post(
+    "/shopify/webhooks",
+    responses=_answers(
+        _400="No shop domain header.",
+        _401="The body is not signed with the app's client secret.",
+        _404=NOT_CONFIGURED,
+        _413="The body is over `POSTPURCHASE_MAX_BATCH_BODY_BYTES`.",
+        _422="The payload is malformed; `field` names it.",
+    ),
+)
 async def shopify_app_webhooks(
     request: Request, platform: PlatformDep, background: BackgroundTasks
 ) -> JSONResponse:
