@@ -294,3 +294,31 @@ def test_the_api_connects_a_store_and_refuses_a_shop_of_another_merchant(
         none = client.get("/api/v1/integrations/woocommerce",
                           headers={"Authorization": f"Bearer {other_key}"})  # fmt: skip
         assert none.status_code == 404
+
+
+def test_the_refunds_api_pays_a_woocommerce_refund_through_the_store_once(
+    env,
+    woo: WooStore,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("POSTPURCHASE_OUTBOUND_ALLOW", "127.0.0.1")
+    platform, _, _, key = env
+    _connect(env, woo)
+    woo.orders = [load("order_created.json")]
+    order_id = _orders_after_backfill(env, woo)["5271"]
+    auth = {"Authorization": f"Bearer {key}"}
+    body = {"lines": [{"line_id": "315", "quantity": 1}], "shipping": "6.95",
+            "note": "damaged in transit", "idempotency_key": "rma-" + ref()}  # fmt: skip
+    with TestClient(create_app(platform)) as client:
+        first = client.post(f"/api/v1/orders/{order_id}/refunds", json=body, headers=auth)
+        assert first.status_code == 201, first.text
+        assert first.json()["amount"] == "25.01" and first.json()["replayed"] is False
+        again = client.post(f"/api/v1/orders/{order_id}/refunds", json=body, headers=auth)
+        assert again.status_code == 200 and again.json()["replayed"] is True
+        too_much = {**body, "lines": [{"line_id": "315", "quantity": 2}],
+                    "idempotency_key": "rma-" + ref()}  # fmt: skip
+        refused = client.post(f"/api/v1/orders/{order_id}/refunds", json=too_much, headers=auth)
+        assert refused.status_code == 422 and refused.json()["field"] == "lines[0].quantity"
+        order = client.get(f"/api/v1/orders/{order_id}", headers=auth).json()
+    assert len([r for r in woo.requests if r[0] == "POST" and "refunds" in r[1]]) == 1
+    assert [r["amount"]["amount"] for r in order["refunds"]] == ["25.01"]
