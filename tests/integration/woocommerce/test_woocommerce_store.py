@@ -302,7 +302,7 @@ def test_the_refunds_api_pays_a_woocommerce_refund_through_the_store_once(
     monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("POSTPURCHASE_OUTBOUND_ALLOW", "127.0.0.1")
-    platform, _, _, key = env
+    platform, _, merchant, key = env
     _connect(env, woo)
     woo.orders = [load("order_created.json")]
     order_id = _orders_after_backfill(env, woo)["5271"]
@@ -319,6 +319,13 @@ def test_the_refunds_api_pays_a_woocommerce_refund_through_the_store_once(
                     "idempotency_key": "rma-" + ref()}  # fmt: skip
         refused = client.post(f"/api/v1/orders/{order_id}/refunds", json=too_much, headers=auth)
         assert refused.status_code == 422 and refused.json()["field"] == "lines[0].quantity"
+        # WooCommerce then sends order.updated listing the refund: recorded once, not twice
+        with platform.uow() as uow:
+            secret = uow.secrets.get(merchant.id, SecretKind.WOOCOMMERCE_WEBHOOK)
+        assert secret is not None
+        snapshot = woo.orders[0] | {"date_modified_gmt": "2026-12-03T12:00:05"}
+        store = Store(client, merchant.slug, key, secret.current)
+        assert store.deliver("order.updated", snapshot)["refunds"][0]["recorded"] is False
         order = client.get(f"/api/v1/orders/{order_id}", headers=auth).json()
     assert len([r for r in woo.requests if r[0] == "POST" and "refunds" in r[1]]) == 1
     assert [r["amount"]["amount"] for r in order["refunds"]] == ["25.01"]
