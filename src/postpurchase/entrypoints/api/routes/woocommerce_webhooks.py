@@ -3,6 +3,8 @@ through the same durable inbox as Shopify's (checked, stored, answered, then pro
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 
@@ -20,7 +22,48 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 MAX_DELIVERY_ID = 128
 
 
-@router.post("/woocommerce/{merchant_slug}")
+def _header(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": False, "description": description,
+            "schema": {"type": "string", "maxLength": 256, **schema}}  # fmt: skip
+
+
+# What WooCommerce sends, for /openapi.json (the route reads the raw body itself: the
+# signature is over its exact bytes).
+OPENAPI: dict[str, Any] = {
+    "parameters": [
+        _header(woocommerce.TOPIC_HEADER, "order.created, order.updated, order.deleted, "
+                "product.created, product.updated or product.deleted.",
+                enum=sorted(woocommerce.TOPICS)),
+        _header(woocommerce.SIGNATURE_HEADER,
+                "base64 HMAC-SHA256 of the raw body with the webhook's secret."),
+        _header(woocommerce.DELIVERY_ID_HEADER, "Unique per delivery: a redelivery is a no-op."),
+    ],
+    "requestBody": {
+        "required": True,
+        "description": "The order or product exactly as WooCommerce's REST API v3 gives it "
+        "(`{\"id\": N}` for a deletion); the ping on save is the form body `webhook_id=N`.",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object"},
+                "example": {
+                    "id": 727, "number": "727", "status": "processing", "currency": "USD",
+                    "date_created_gmt": "2017-03-22T19:28:02",
+                    "date_modified_gmt": "2017-03-22T19:28:08", "total": "29.35",
+                    "prices_include_tax": False,
+                    "shipping": {"first_name": "John", "last_name": "Doe",
+                                 "address_1": "969 Market", "city": "San Francisco",
+                                 "state": "CA", "postcode": "94103", "country": "US"},
+                    "line_items": [{"id": 315, "name": "Woo Single #1", "product_id": 93,
+                                    "quantity": 2, "subtotal": "6.00", "total": "6.00",
+                                    "total_tax": "0.45", "sku": ""}],
+                },
+            },
+        },
+    },
+}  # fmt: skip
+
+
+@router.post("/woocommerce/{merchant_slug}", openapi_extra=OPENAPI)
 async def woocommerce_webhook(
     merchant_slug: str, request: Request, platform: PlatformDep, background: BackgroundTasks
 ) -> JSONResponse:
