@@ -12,7 +12,14 @@ from rich.console import Console
 
 from postpurchase.config import Settings
 from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
-from postpurchase.entrypoints import cli_customers, cli_edd, cli_kpis, cli_notify, cli_shopify
+from postpurchase.entrypoints import (
+    cli_customers,
+    cli_edd,
+    cli_kpis,
+    cli_notify,
+    cli_shopify,
+    cli_woocommerce,
+)
 from postpurchase.service_layer.ports import SecretSummary
 
 app = typer.Typer(
@@ -425,6 +432,7 @@ app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
 app.add_typer(cli_kpis.app, name="kpis")
 app.add_typer(cli_shopify.app, name="shopify")
+app.add_typer(cli_woocommerce.app, name="woocommerce")
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.inbox_store import InboxItem
 from postpurchase.adapters.db.leases import LEASE, heartbeat
-from postpurchase.adapters.storefronts import shopify
+from postpurchase.adapters.storefronts import shopify, woocommerce
 from postpurchase.adapters.storefronts.shopify.fulfillments import as_command
 from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
@@ -40,10 +40,15 @@ MAX_RETRY = timedelta(hours=1)
 GIVE_UP = timedelta(days=3)
 
 
-def translate(item_topic: str | None, body: bytes, merchant_id: str) -> Any:
-    """The command a Shopify delivery stands for (pure; raises InvalidInput naming the
-    field). The route calls it before storing, so a malformed delivery is refused at the
-    door, and processing calls it again on the stored bytes."""
+def translate(
+    item_topic: str | None, body: bytes, merchant_id: str, source: str = shopify.SOURCE
+) -> Any:
+    """The command a store delivery stands for (pure; raises InvalidInput naming the
+    field), or a tuple of commands run in order (a WooCommerce order snapshot carries its
+    refunds and tracking numbers). The route calls it before storing, so a malformed
+    delivery is refused at the door, and processing calls it again on the stored bytes."""
+    if source == woocommerce.SOURCE:
+        return woocommerce.parse_webhook(item_topic, body, merchant_id=merchant_id)
     parsed = shopify.parse_webhook(item_topic, body, merchant_id=merchant_id)
     if isinstance(parsed, shopify.ShopifyFulfillment):
         return as_command(parsed, merchant_id)
@@ -66,6 +71,25 @@ def _outcome(result: Any) -> dict[str, Any]:
     return {"result": "processed", "changed": bool(result)}
 
 
+def _run_steps(platform: Platform, steps: tuple[Any, ...]) -> dict[str, Any]:
+    """Run a delivery's commands in order (each idempotent, so a retry converges); the
+    outcome is the first one's, with what the others produced added."""
+    if not steps:
+        return {"result": "processed", "changed": False}
+    bus = platform.bus()
+    outcome = _outcome(bus.handle(steps[0]))
+    for step in steps[1:]:
+        result = bus.handle(step)
+        if isinstance(step, commands.RecordRefund):
+            outcome.setdefault("refunds", []).append(
+                {"refund_external_id": step.refund_external_id, "recorded": bool(result)}
+            )
+        elif isinstance(result, FulfillmentResult):
+            outcome.setdefault("shipment_ids", []).extend(c.id for c in result.shipments)
+            outcome.setdefault("warnings", []).extend(result.warnings)
+    return outcome
+
+
 def waiting_for(order_external_id: str) -> str:
     """What a delivery that came before its order waits for: that one order."""
     return f"order:{order_external_id}"
@@ -86,11 +110,11 @@ def process(platform: Platform, item: InboxItem) -> dict[str, Any]:
     retry = False
     command: Any = None
     try:
-        command = translate(item.topic, item.body, item.merchant_id)
-        result = platform.bus().handle(command)
-        outcome = _outcome(result)
-        if isinstance(command, commands.PlaceOrder):
-            outcome["order_external_id"] = command.external_id
+        command = translate(item.topic, item.body, item.merchant_id, item.source)
+        steps = command if isinstance(command, tuple) else (command,)
+        outcome = _run_steps(platform, steps)
+        if steps and isinstance(steps[0], commands.PlaceOrder):
+            outcome["order_external_id"] = steps[0].external_id
     except NotFound as exc:
         order = getattr(command, "order_external_id", None) or "?"
         outcome = {"result": "waiting", "waiting_for": waiting_for(order), "error": exc.message}

@@ -67,6 +67,9 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
     ("POST /api/v1/orders", "positive_data_acceptance", "total"): (
         "the order's money must add up: a stated total below what was refunded or paid"
     ),
+    ("POST /api/v1/integrations/woocommerce", "positive_data_acceptance", "url"): (
+        "must be a WooCommerce store that answers with the key (integrations_woocommerce.py)"
+    ),
     ("POST /api/v1/orders", "positive_data_acceptance", "placed_at"): (
         "an instant within 1970-2100 (domain/timestamps.py); JSON Schema has no date range"
     ),

@@ -19,12 +19,14 @@ from postpurchase.entrypoints.api.routes import (
     docs,
     health,
     integrations,
+    integrations_woocommerce,
     merchant,
     notifications,
     orders,
     public_track,
     shopify_app,
     webhooks,
+    woocommerce_webhooks,
 )
 from postpurchase.entrypoints.web import survey, views
 from postpurchase.entrypoints.web.loader import TrackingPageFastPath
@@ -89,6 +91,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(shopify_app.router)  # install, OAuth callback, app webhooks
     app.include_router(integrations.router)  # connected stores, catalogue, store refunds
+    app.include_router(woocommerce_webhooks.router)
+    app.include_router(integrations_woocommerce.router)
     app.include_router(notifications.router)
     app.include_router(public_track.router)
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific

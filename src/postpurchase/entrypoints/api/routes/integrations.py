@@ -17,6 +17,8 @@ from postpurchase.adapters.storefronts.shopify import jobs
 from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
 from postpurchase.adapters.storefronts.shopify.app import ShopifyApp
 from postpurchase.adapters.storefronts.shopify.refund_port import ShopifyRefunds
+from postpurchase.adapters.storefronts.woocommerce import wiring as woocommerce_wiring
+from postpurchase.adapters.storefronts.woocommerce.client import WooError
 from postpurchase.bootstrap import Platform
 from postpurchase.domain.errors import Conflict, NotFound
 from postpurchase.domain.money import Money
@@ -211,11 +213,17 @@ def _shopify_refunds(platform: Platform) -> Iterator[StorefrontRefunds]:
         yield ShopifyRefunds(lambda c: app.api(c, client))
 
 
+@contextmanager
+def _woocommerce_refunds(platform: Platform) -> Iterator[StorefrontRefunds]:
+    yield woocommerce_wiring.refunds()
+
+
 # Each store platform's adapter of the refund port, by the platform an order came from.
 REFUND_PORTS: dict[
     StorePlatform, Callable[[Platform], AbstractContextManager[StorefrontRefunds]]
 ] = {
     StorePlatform.SHOPIFY: _shopify_refunds,
+    StorePlatform.WOOCOMMERCE: _woocommerce_refunds,
 }
 
 
@@ -263,20 +271,21 @@ async def post_refund(
     platform: PlatformDep,
     response: Response,
 ) -> dict[str, Any]:
-    """Refund lines and/or shipping of an order through its store (Shopify's refundCreate;
-    store credit with `to_store_credit`). Refused before the store is asked when it is more
+    """Refund lines and/or shipping of an order through its store (Shopify's refundCreate,
+    store credit with `to_store_credit`; WooCommerce's order refunds, paid back through its
+    payment gateway). Refused before the store is asked when it is more
     than what is still refundable (422 naming the line or `shipping`); 409 when the store
     refuses. Idempotent: retrying with the same `idempotency_key` answers the first result
     (200) and never pays twice."""
     key = body.idempotency_key
     try:
         outcome = await run_in_threadpool(_refund, platform, merchant.id, order_id, body, key)
-    except AdminApiError as unknown:
+    except (AdminApiError, WooError) as unknown:
         raise Problem(
             502,
             "Bad gateway",
             f"{unknown}; the refund may have been made: retry with the same idempotency_key "
-            "in 10 minutes, when its outcome is looked up in Shopify before anything is paid",
+            "in 10 minutes, when its outcome is looked up in the store before anything is paid",
             field="idempotency_key",
         ) from None
     if outcome.replayed:

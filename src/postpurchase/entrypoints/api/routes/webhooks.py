@@ -240,20 +240,41 @@ async def receive_shopify(
     if connection is not None and not connection.active and topic not in LIFECYCLE_TOPICS:
         metrics.STORE_DELIVERIES.labels("shopify", counted, "ignored").inc()
         return JSONResponse({"ignored": "the shop uninstalled the app", "delivery": webhook_id})
+    return await store_delivery(
+        request, platform, background, merchant, shopify.SOURCE, webhook_id, topic, body,
+        counted=counted,
+    )  # fmt: skip
+
+
+async def store_delivery(
+    request: Request,
+    platform: Platform,
+    background: BackgroundTasks,
+    merchant: Merchant,
+    source: str,
+    delivery_id: str,
+    topic: str | None,
+    body: bytes,
+    *,
+    counted: str,
+) -> JSONResponse:
+    """A verified store delivery: translated once (a malformed one is refused naming the
+    field, and nothing is stored), stored in the inbox (a redelivery is a no-op), answered,
+    then processed in the background. ``counted`` is the topic as the metrics count it."""
     try:
-        inbox.translate(topic, body, merchant.id)  # refuses a malformed one, naming the field
+        inbox.translate(topic, body, merchant.id, source)
     except DomainError:
-        metrics.STORE_DELIVERIES.labels("shopify", counted, "refused").inc()
+        metrics.STORE_DELIVERIES.labels(source, counted, "refused").inc()
         raise
     item_id = await run_in_threadpool(
-        _accept, platform, merchant.id, "shopify", webhook_id, topic or "", body
+        _accept, platform, merchant.id, source, delivery_id, topic or "", body
     )
     if item_id is None:
-        metrics.STORE_DELIVERIES.labels("shopify", counted, "duplicate").inc()
-        return JSONResponse({"duplicate": True, "delivery": webhook_id})
-    metrics.STORE_DELIVERIES.labels("shopify", counted, "received").inc()
+        metrics.STORE_DELIVERIES.labels(source, counted, "duplicate").inc()
+        return JSONResponse({"duplicate": True, "delivery": delivery_id})
+    metrics.STORE_DELIVERIES.labels(source, counted, "received").inc()
     background.add_task(_process, request, platform, item_id)
-    return JSONResponse({"received": True, "topic": topic, "delivery": webhook_id})
+    return JSONResponse({"received": True, "topic": topic, "delivery": delivery_id})
 
 
 def _accept(
