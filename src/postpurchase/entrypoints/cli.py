@@ -12,7 +12,7 @@ from rich.console import Console
 
 from postpurchase.config import Settings
 from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
-from postpurchase.entrypoints import cli_customers, cli_edd, cli_notify
+from postpurchase.entrypoints import cli_checkout, cli_customers, cli_edd, cli_notify
 from postpurchase.service_layer.ports import SecretSummary
 
 app = typer.Typer(
@@ -421,6 +421,7 @@ def demo(
 app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and evaluate.")
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
+cli_checkout.register(merchant_app)  # publishable-key, checkout
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import Self
 
 from postpurchase.domain.events import Event
 from postpurchase.service_layer import ports
+from postpurchase.service_layer.checkout.ports import PublishableKeyRepository
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -26,6 +27,7 @@ class AbstractUnitOfWork(abc.ABC):
     receipts: ports.WebhookReceipts
     counters: ports.Counters
     privacy: ports.CustomerData
+    publishable_keys: PublishableKeyRepository
 
     def __init__(self) -> None:
         self._published: list[Event] = []

@@ -13,6 +13,7 @@ from postpurchase.adapters.db import repositories as r
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.inbox_store import SqlWebhookInbox
 from postpurchase.adapters.db.privacy_store import SqlCustomerData
+from postpurchase.adapters.db.publishable_keys import SqlPublishableKeys
 from postpurchase.adapters.db.refund_store import SqlRefundRepository
 from postpurchase.adapters.db.secret_store import SqlSecretRepository
 from postpurchase.domain.events import Event
@@ -51,6 +52,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.refunds = SqlRefundRepository(self.conn)
         self.inbox = SqlWebhookInbox(self.conn)
         self.privacy = SqlCustomerData(self.conn)
+        self.publishable_keys = SqlPublishableKeys(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)
         self.tracking = r.SqlTrackingEventStore(self.conn)
         self.receipts = r.SqlWebhookReceipts(self.conn)

@@ -15,6 +15,8 @@ from postpurchase.entrypoints.api.deps import KeyCache
 from postpurchase.entrypoints.api.headers import SecurityHeaders
 from postpurchase.entrypoints.api.limits import RequestLimits
 from postpurchase.entrypoints.api.routes import (
+    checkout,
+    checkout_admin,
     customers,
     docs,
     health,
@@ -87,6 +89,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
     app.include_router(public_track.router)
+    app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine
+    app.include_router(checkout_admin.router)
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
     app.add_middleware(TrackingPageFastPath)  # repeat views of /t/{token} from memory
