@@ -149,6 +149,8 @@ class CheckoutSettings:
             country = kw["ship_from_country"]
         if "ship_from_postal_code" in changes or "ship_from_country" in changes:
             code = changes.get("ship_from_postal_code", self.ship_from_postal_code)
+            if country is None and "ship_from_postal_code" not in changes:
+                code = None  # clearing the country clears its postal code
             if code is not None and country is None:
                 raise InvalidInput(
                     "a ship-from postal code needs its country", field="ship_from_country"

@@ -6,12 +6,18 @@ order between two cut-offs is handed over the same day, so they share dates, and
 keyed by its cut-off instant can never be served after it (the next request computes a new
 key). A new active model is a new engine object, and changed settings a new settings value,
 so neither is ever answered from the old entry.
+
+The engine is asked for an order placed just before the cut-off (:data:`JUST_BEFORE`), not
+at the request's own second: that is what the answer promises ("order before the cut-off
+and get it by ..."), it makes the answer the same for the whole window by construction, and
+it keeps the hand-over and the countdown on the same day even when the cut-off falls in an
+hour a daylight-saving change skips or repeats.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from postpurchase.domain.addresses import Address
@@ -28,6 +34,7 @@ from postpurchase.service_layer.checkout.ports import (
 )
 
 MAX_ENTRIES = 50_000
+JUST_BEFORE = timedelta(seconds=1)
 POSTAL_NOT_CHECKED = "postal code format not checked for this country"
 
 
@@ -56,13 +63,13 @@ class Merchant:
     settings: CheckoutSettings
 
 
-def request_for(merchant: Merchant, query: CheckoutQuery, now: datetime) -> EstimateRequest:
+def request_for(merchant: Merchant, query: CheckoutQuery, ordered_at: datetime) -> EstimateRequest:
     s = merchant.settings
     origin = Address(s.ship_from_country, s.ship_from_postal_code) if s.ship_from_country else None
     extras = {"items": float(query.item_count)} if query.items else {}
     return EstimateRequest(
         destination=Address(query.country, query.postal_code, query.region),
-        ordered_at=now.astimezone(zone_of(merchant.timezone)),
+        ordered_at=ordered_at.astimezone(zone_of(merchant.timezone)),
         origin=origin,
         service=estimate_service(None, query.level),
         weight_grams=float(query.weight_grams) if query.weight_grams else None,
@@ -109,7 +116,7 @@ class CheckoutQuotes:
             self.hits += 1
             return hit[1]
         self.misses += 1
-        request = request_for(merchant, query, now)
+        request = request_for(merchant, query, cutoff_at - JUST_BEFORE)
         estimate = engine.estimate(request)
         hand_over, _ = hand_over_date(request.ordered_at, request, origin_calendar)
         reasons = [r for r in (estimate.reason,) if r]
