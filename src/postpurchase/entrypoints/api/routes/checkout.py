@@ -182,10 +182,15 @@ Text = Annotated[str | None, Query()]
 )
 async def checkout_estimate(
     request: Request,
+    *,
     country: Annotated[
-        str | None,
-        Query(description="Destination country, ISO 3166-1 alpha-2.", examples=["GB"]),
-    ] = None,
+        str,
+        Query(
+            description="Destination country, ISO 3166-1 alpha-2.",
+            examples=["GB"],
+            pattern=r"^[A-Za-z]{2}$",
+        ),
+    ],
     postal_code: Annotated[
         str | None,
         Query(
@@ -195,20 +200,23 @@ async def checkout_estimate(
         ),
     ] = None,
     method: Annotated[
-        str | None,
+        str,
         Query(
+            min_length=1,
+            max_length=200,
             description="Shipping method: a service level (economy, standard, express, "
             "next_day, same_day) or the method's title as the store shows it "
             "('UPS Next Day Air').",
             examples=["standard"],
         ),
-    ] = None,
+    ],
     items: Annotated[
         str | None,
         Query(description="Cart as SKU:qty pairs, comma separated.", examples=["MUG-1:2,TEE-M:1"]),
     ] = None,
     weight: Annotated[
-        str | None, Query(description="Parcel weight in grams.", examples=["1200"])
+        str | None,
+        Query(description="Parcel weight in grams.", examples=["1200"], pattern=r"^[0-9]{1,9}$"),
     ] = None,
     region: Annotated[
         str | None, Query(description="State or province code, if known.", examples=["NY"])

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 from postpurchase.service_layer.checkout import keys
@@ -40,7 +40,7 @@ class NewKeyIn(BaseModel):
         json_schema_extra={"examples": [{"label": "storefront"}, {"rotate": True}]},
     )
     label: str = Field(default="storefront", max_length=100)
-    rotate: bool = Field(
+    rotate: StrictBool = Field(
         default=False,
         description="Revoke every other publishable key of yours at once (a leaked or "
         "abused key). Without it, old keys keep working until you DELETE them, so a "
@@ -113,24 +113,27 @@ class CheckoutSettingsIn(BaseModel):
     )
     cutoff: str | None = Field(
         default=None,
+        pattern=r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$",
         description="Local time of day (HH:MM, 24 h) in your time zone after "
         "which an order leaves a business day later. Default 14:00.",
         examples=["14:00"],
     )
-    handling_days: int | None = Field(
-        default=None, description="Business days to pick and pack (0-30). Default 1."
+    handling_days: StrictInt | None = Field(
+        default=None, ge=0, le=30, description="Business days to pick and pack (0-30). Default 1."
     )
     timezone: str | None = Field(
         default=None,
+        max_length=64,
         description="Your IANA time zone: the cut-off's clock.",
         examples=["Europe/London"],
     )
     ship_from_country: str | None = Field(
         default=None,
+        pattern=r"^[A-Za-z]{2}$",
         description="Where parcels leave from (ISO 3166-1 alpha-2): its public "
         "holidays are not business days, and it decides domestic or international.",
     )
-    ship_from_postal_code: str | None = None
+    ship_from_postal_code: str | None = Field(default=None, max_length=16)
     storefront_origins: list[str] | None = Field(
         default=None,
         description="https origins of your storefront allowed to call the "
