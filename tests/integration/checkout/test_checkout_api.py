@@ -299,3 +299,38 @@ def test_openapi_documents_the_endpoint_with_examples(world) -> None:  # type: i
     assert "422" in op["responses"] and "options" in spec["paths"][PATH]
     assert "/api/v1/merchant/publishable-keys" in spec["paths"]
     assert "/api/v1/merchant/checkout-settings" in spec["paths"]
+
+
+def test_repeat_questions_come_from_memory_but_never_past_the_cut_off(engine) -> None:  # type: ignore[no-untyped-def]
+    clock = FakeClock(datetime(2026, 12, 7, 16, 59, 50, tzinfo=UTC))
+    platform = bootstrap(Settings(), engine=engine, clock=clock, notifications=False)
+    app = create_app(platform)  # the default caches: keys and answers kept up to 10 s
+    with TestClient(app) as client:
+        _, auth, pk = shop(platform, client, **LONDON)
+        params = {"country": "GB", "method": "standard", "key": pk}
+        first = client.get(PATH, params=params)
+        assert first.headers["cache-control"] == "public, max-age=10"
+        fast = next(m for m in _middlewares(app) if type(m).__name__ == "CheckoutFastPath")
+        again = client.get(PATH, params=params)
+        assert fast.hits == 1 and again.content == first.content
+        assert again.headers["x-request-id"] != first.headers["x-request-id"]
+        cached_304 = client.get(
+            PATH, params=params, headers={"If-None-Match": first.headers["etag"]}
+        )
+        assert cached_304.status_code == 304 and fast.hits == 2
+        clock.current = datetime(2026, 12, 7, 17, 0, 0, tzinfo=UTC)  # the cut-off
+        after = client.get(PATH, params=params).json()
+        assert after["cutoff_at"] == "2026-12-08T17:00:00Z" and fast.hits == 2
+        # A changed setting shows once the key's entry (10 s) has expired.
+        client.patch("/api/v1/merchant/checkout-settings", json={"handling_days": 4}, headers=auth)
+        clock.advance(seconds=11)
+        later = client.get(PATH, params=params).json()
+        assert later["dates"]["hand_over"] > after["dates"]["hand_over"]
+
+
+def _middlewares(app: Any) -> list[Any]:
+    found, layer = [], app.middleware_stack
+    while layer is not None:
+        found.append(layer)
+        layer = getattr(layer, "app", None)
+    return found

@@ -13,6 +13,7 @@ cross-origin only by the origins of the key's own merchant.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -41,13 +42,14 @@ class CallerCache:
     """Key -> caller, for :data:`TTL_SECONDS` (unknown keys too, so a bad key costs one
     read per TTL, not one per request)."""
 
-    def __init__(self, ttl: float = TTL_SECONDS) -> None:
+    def __init__(self, ttl: float = TTL_SECONDS, now: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
+        self.now = now  # the platform's clock in the app, so tests can move it
         self._entries: dict[str, tuple[float, Caller | None]] = {}
 
     def cached(self, key: str) -> tuple[bool, Caller | None]:
         hit = self._entries.get(hash_api_key(key))
-        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+        if hit is not None and self.now() - hit[0] < self.ttl:
             return True, hit[1]
         return False, None
 
@@ -70,7 +72,7 @@ class CallerCache:
             )
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
-        self._entries[digest] = (time.monotonic(), caller)
+        self._entries[digest] = (self.now(), caller)
         return caller
 
 

@@ -136,7 +136,9 @@ def _quotes(request: Request) -> CheckoutQuotes:
 def _callers(request: Request) -> CallerCache:
     cache: CallerCache | None = getattr(request.app.state, "checkout_callers", None)
     if cache is None:
-        cache = request.app.state.checkout_callers = CallerCache()
+        clock = request.app.state.platform.clock
+        cache = CallerCache(now=lambda: clock.now().timestamp())
+        request.app.state.checkout_callers = cache
     return cache
 
 
