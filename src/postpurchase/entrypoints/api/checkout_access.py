@@ -3,7 +3,8 @@
 A publishable key (``pk_…``, in ``Authorization: Bearer`` or the ``key`` query parameter)
 or a secret API key names the merchant. Lookups are cached for :data:`TTL_SECONDS`, with
 the merchant's zone and checkout settings, so the hot path never waits on the database: a
-revoked key, a changed cut-off or origin list takes effect within that time.
+revoked key, a changed cut-off or origin list takes effect within twice that time (an
+expired entry is still served while its one reload runs).
 
 A CORS preflight carries no credentials, so when its URL has no ``key`` it is answered for
 an origin that some merchant lists (:class:`OriginIndex`); the estimate itself is readable
@@ -27,7 +28,7 @@ from postpurchase.domain.merchants import hash_api_key
 from postpurchase.service_layer.checkout import keys
 from postpurchase.service_layer.checkout.estimates import Merchant as CheckoutMerchant
 
-TTL_SECONDS = 10.0
+TTL_SECONDS = 5.0  # a change shows within 2 x this (see CallerCache.last)
 MAX_ENTRIES = 10_000
 
 
@@ -52,6 +53,14 @@ class CallerCache:
         if hit is not None and self.now() - hit[0] < self.ttl:
             return True, hit[1]
         return False, None
+
+    def last(self, key: str) -> tuple[bool, Caller | None]:
+        """The last answer for ``key`` if it expired within the last TTL: served while a
+        fresh one loads (so a revoked key works at most 2 x TTL; with a TTL of 0, never)."""
+        hit = self._entries.get(hash_api_key(key))
+        if hit is None or self.now() - hit[0] >= 2 * self.ttl:
+            return False, None
+        return True, hit[1]
 
     def load(self, platform: Platform, key: str) -> Caller | None:
         """Read the key's merchant (blocking: call it off the event loop)."""

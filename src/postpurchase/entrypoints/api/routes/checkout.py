@@ -11,6 +11,7 @@ Which engine answers is :data:`ENGINE_FOR_STATE`: ``app.state.checkout_engine_fo
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, timedelta
 from typing import Annotated, Any
@@ -143,11 +144,29 @@ def _callers(request: Request) -> CallerCache:
 
 
 async def _caller(request: Request, key: str | None) -> Caller | None:
+    """The key's merchant, from memory when fresh. One read per key at a time: requests
+    arriving while it runs wait for it, or, when the key was known, get the last answer
+    (so the many requests that find an entry expired at once do not each read it)."""
+    if not key:
+        return None
     cache = _callers(request)
-    found, caller = cache.cached(key) if key else (True, None)
-    if not found and key:
-        caller = await run_in_threadpool(cache.load, request.app.state.platform, key)
-    return caller
+    found, caller = cache.cached(key)
+    if found:
+        return caller
+    loads: dict[str, asyncio.Future[Caller | None]] | None = getattr(
+        request.app.state, "checkout_loads", None
+    )
+    if loads is None:
+        loads = request.app.state.checkout_loads = {}
+    load = loads.get(key)
+    if load is None:
+        load = asyncio.ensure_future(run_in_threadpool(cache.load, request.app.state.platform, key))
+        loads[key] = load
+        load.add_done_callback(lambda _: loads.pop(key, None))
+    known, last = cache.last(key)
+    if known and last is not None:
+        return last
+    return await asyncio.shield(load)
 
 
 def _cors(caller: Caller | None, origin: str | None) -> dict[str, str]:
