@@ -25,7 +25,10 @@ class CheckoutEngine(Protocol):
     def estimate(self, request: EstimateRequest) -> Estimate: ...
 
 
-# merchant id -> the engine serving that merchant now (its active model, or the rules)
+# merchant id -> the engine serving that merchant now (its active model, or the rules). It
+# is called on every request, on the event loop: it must be cheap, and return the same
+# object while the active model is unchanged (answers are cached per engine object; a new
+# object after an activation is what makes every cached answer of the old model unused).
 CheckoutEngineFor = Callable[[str], CheckoutEngine]
 
 # (country, region) -> the business calendar of that place (weekends and public holidays)
