@@ -13,6 +13,7 @@ from rich.console import Console
 from postpurchase.config import Settings
 from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
 from postpurchase.entrypoints import (
+    cli_checkout,
     cli_customers,
     cli_edd,
     cli_kpis,
@@ -433,6 +434,7 @@ app.add_typer(cli_customers.app, name="customers")
 app.add_typer(cli_kpis.app, name="kpis")
 app.add_typer(cli_shopify.app, name="shopify")
 app.add_typer(cli_woocommerce.app, name="woocommerce")
+cli_checkout.register(merchant_app)  # publishable-key, checkout
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import Self
 
 from postpurchase.domain.events import Event
 from postpurchase.service_layer import ports
+from postpurchase.service_layer.checkout.ports import PublishableKeyRepository
 from postpurchase.service_layer.storefronts import ports as store_ports
 
 
@@ -31,6 +32,7 @@ class AbstractUnitOfWork(abc.ABC):
     storefront_refunds: store_ports.RefundLedger
     catalogue: store_ports.Catalogue
     shop_data: store_ports.ShopData
+    publishable_keys: PublishableKeyRepository
 
     def __init__(self) -> None:
         self._published: list[Event] = []

@@ -70,6 +70,15 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
     ("POST /api/v1/integrations/woocommerce", "positive_data_acceptance", "url"): (
         "must be a WooCommerce store that answers with the key (integrations_woocommerce.py)"
     ),
+    ("GET /api/v1/estimates/checkout", "positive_data_acceptance", "*"): (
+        "checked beyond the schema: an assigned ISO country, the country's postal format, a "
+        "shipping method that says how fast, SKU:qty carts, a CLDR locale, an IANA zone, the "
+        "merchant's key (routes/checkout.py; every refusal names its field)"
+    ),
+    ("PATCH /api/v1/merchant/checkout-settings", "positive_data_acceptance", "*"): (
+        "checked beyond the schema: https storefront origins, an IANA zone, an assigned ISO "
+        "country and its postal format (domain/checkout/settings.py)"
+    ),
     ("POST /api/v1/orders", "positive_data_acceptance", "placed_at"): (
         "an instant within 1970-2100 (domain/timestamps.py); JSON Schema has no date range"
     ),

@@ -68,6 +68,19 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime),
 )
 
+# Publishable keys (issue 16): public, revocable, read checkout estimates only. Hashed.
+publishable_keys = Table(
+    "publishable_keys",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False, index=True),
+    Column("hint", String(16), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
 customers = Table(
     "customers",
     metadata,

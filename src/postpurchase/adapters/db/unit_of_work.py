@@ -14,6 +14,7 @@ from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.catalogue_store import SqlCatalogue, SqlShopData
 from postpurchase.adapters.db.inbox_store import SqlWebhookInbox
 from postpurchase.adapters.db.privacy_store import SqlCustomerData
+from postpurchase.adapters.db.publishable_keys import SqlPublishableKeys
 from postpurchase.adapters.db.refund_store import SqlRefundRepository
 from postpurchase.adapters.db.secret_store import SqlSecretRepository
 from postpurchase.adapters.db.storefront_store import SqlRefundLedger, SqlStoreConnectionRepository
@@ -57,6 +58,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.storefront_refunds = SqlRefundLedger(self.conn)
         self.catalogue = SqlCatalogue(self.conn)
         self.shop_data = SqlShopData(self.conn)
+        self.publishable_keys = SqlPublishableKeys(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)
         self.tracking = r.SqlTrackingEventStore(self.conn)
         self.receipts = r.SqlWebhookReceipts(self.conn)

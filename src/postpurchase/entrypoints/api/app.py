@@ -11,10 +11,13 @@ from fastapi import FastAPI
 from postpurchase import __version__
 from postpurchase.bootstrap import Platform
 from postpurchase.entrypoints.api import problems, telemetry, webhook_schemas
+from postpurchase.entrypoints.api.checkout_fastpath import CheckoutFastPath
 from postpurchase.entrypoints.api.deps import KeyCache
 from postpurchase.entrypoints.api.headers import SecurityHeaders
 from postpurchase.entrypoints.api.limits import RequestLimits
 from postpurchase.entrypoints.api.routes import (
+    checkout,
+    checkout_admin,
     customers,
     docs,
     health,
@@ -95,9 +98,12 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(integrations_woocommerce.router)
     app.include_router(notifications.router)
     app.include_router(public_track.router)
+    app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine
+    app.include_router(checkout_admin.router)
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
     app.add_middleware(TrackingPageFastPath)  # repeat views of /t/{token} from memory
+    app.add_middleware(CheckoutFastPath)  # repeat checkout questions from memory
     settings = platform.settings
     app.add_middleware(  # body limits and the API key header, before any body is read
         RequestLimits,

@@ -80,6 +80,13 @@ def current_merchant(request: Request, platform: PlatformDep) -> Merchant:
             field="Authorization",
             headers=challenge,
         )
+    if key.startswith("pk_"):  # service_layer.checkout.keys.PUBLISHABLE_PREFIX
+        raise Problem(
+            403,
+            "Forbidden",
+            "a publishable key can only read checkout estimates; use your secret API key",
+            field="Authorization",
+        )
     cache: KeyCache = request.app.state.key_cache
     merchant = cache.lookup(platform, key)
     if merchant is None:

@@ -27,7 +27,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from postpurchase.entrypoints.api.problems import problem_response
 
 API_PREFIX = "/api/v1/"
-PUBLIC_PREFIXES = ("/api/v1/public/",)  # the token in the path is the credential
+PUBLIC_PREFIXES = (
+    "/api/v1/public/",  # the token in the path is the credential
+    "/api/v1/estimates/",  # a publishable key, also as ?key=; CORS preflights carry none
+)
 BATCH_PREFIXES = ("/webhooks/",)  # tracking batches and store deliveries
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="postpurchase"'}
 

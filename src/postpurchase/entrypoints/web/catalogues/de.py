@@ -156,4 +156,8 @@ DE: dict[str, str] = {
     "nf.p": "Der Link zur Sendungsverfolgung ist unvollständig oder veraltet. Sie können Ihre "
     "Bestellung über die Bestellnummer suchen.",
     "nf.cta": "Bestellung suchen",
+    # checkout estimates (GET /api/v1/estimates/checkout)
+    "checkout.countdown": "Bestellen Sie innerhalb von {duration}, Lieferung bis {day}",
+    "checkout.by": "Lieferung bis {day}",
+    "checkout.window": "Ankunft {window}",
 }

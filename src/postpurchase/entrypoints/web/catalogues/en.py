@@ -158,4 +158,8 @@ EN: dict[str, str] = {
     "nf.p": "The tracking link may be incomplete or out of date. You can look up your order "
     "with its number instead.",
     "nf.cta": "Look up my order",
+    # checkout estimates (GET /api/v1/estimates/checkout)
+    "checkout.countdown": "Order within {duration} to get it by {day}",
+    "checkout.by": "Get it by {day}",
+    "checkout.window": "Arrives {window}",
 }

@@ -154,4 +154,8 @@ ES: dict[str, str] = {
     "nf.p": "Puede que el enlace de seguimiento esté incompleto o caducado. Puedes buscar tu "
     "pedido con su número.",
     "nf.cta": "Buscar mi pedido",
+    # checkout estimates (GET /api/v1/estimates/checkout)
+    "checkout.countdown": "Haz tu pedido en {duration} y recíbelo el {day}",
+    "checkout.by": "Recíbelo el {day}",
+    "checkout.window": "Llega {window}",
 }

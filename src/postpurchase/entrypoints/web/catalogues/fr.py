@@ -157,4 +157,8 @@ FR: dict[str, str] = {
     "nf.p": "Le lien de suivi est peut-être incomplet ou périmé. Vous pouvez retrouver votre "
     "commande avec son numéro.",
     "nf.cta": "Retrouver ma commande",
+    # checkout estimates (GET /api/v1/estimates/checkout)
+    "checkout.countdown": "Commandez dans {duration} pour le recevoir d’ici le {day}",
+    "checkout.by": "Livré d’ici le {day}",
+    "checkout.window": "Arrive {window}",
 }

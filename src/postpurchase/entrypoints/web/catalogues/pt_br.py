@@ -154,4 +154,8 @@ PT_BR: dict[str, str] = {
     "nf.p": "O link de rastreamento pode estar incompleto ou expirado. Você pode buscar seu "
     "pedido pelo número.",
     "nf.cta": "Buscar meu pedido",
+    # checkout estimates (GET /api/v1/estimates/checkout)
+    "checkout.countdown": "Peça em até {duration} e receba até {day}",
+    "checkout.by": "Receba até {day}",
+    "checkout.window": "Chega {window}",
 }
