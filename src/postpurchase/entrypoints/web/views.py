@@ -390,7 +390,7 @@ async def lookup_submit(request: Request, platform: WebPlatform) -> Response:
     if wanted is None:
         await floor()
         return _lookup_response(request, merchant, 422, errors=errors, number=echo)
-    wait = state_of(request).limiter.attempt(client_ip(request), wanted.number)
+    wait = await in_thread(state_of(request).limiter.attempt, client_ip(request), wanted.number)
     if wait is not None:
         await floor()
         return _lookup_response(
