@@ -172,6 +172,8 @@ def test_a_refusal_in_this_process_costs_no_round_trip() -> None:
     for _ in range(5):
         limiter.attempt("ip", "1001")
     assert len(calls) == 2
+    assert limiter.local_wait("ip", "#1001") == 60  # the page answers 429 without a read
+    assert limiter.local_wait("ip", "2002") is None and len(calls) == 2  # peeking spends none
 
 
 # ---- two API processes share the tracking page's lookup limit --------------------------------

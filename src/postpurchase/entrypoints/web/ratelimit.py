@@ -99,10 +99,25 @@ class LookupLimiter:
         self.shared = shared
         self._lock = threading.Lock()
 
+    def local_wait(self, ip: str, order_number: str) -> int | None:
+        """This process's own answer, without I/O or spending: the seconds to wait when its
+        buckets are already empty (the shared ones are then too), else None."""
+        order_key = self._order_key(ip, order_number)
+        with self._lock:
+            if not self.per_order.peek(order_key):
+                return self.per_order.retry_after(order_key)
+            if not self.per_ip.peek(ip):
+                return self.per_ip.retry_after(ip)
+        return None
+
+    @staticmethod
+    def _order_key(ip: str, order_number: str) -> str:
+        return f"{ip}|{order_number.strip().lstrip('#').lower()}"
+
     def attempt(self, ip: str, order_number: str) -> int | None:
         """Spend one attempt; None when allowed, else the seconds to wait. With a shared
         store this does I/O: call it from a thread."""
-        order_key = f"{ip}|{order_number.strip().lstrip('#').lower()}"
+        order_key = self._order_key(ip, order_number)
         with self._lock:
             if not self.per_order.peek(order_key):
                 return self.per_order.retry_after(order_key)
