@@ -57,9 +57,12 @@ test: install system-deps lint typecheck
 	$(BIN)/pytest tests $(PYTEST_ARGS)
 
 # kill -9 of a real worker while it sends, at full size: 1,000 messages, 20 kills, on SQLite
-# and on PostgreSQL + Redis servers of its own (`make test` runs 300 messages and 5 kills).
+# and on PostgreSQL + Redis servers of its own (`make test` runs 300 messages and 5 kills);
+# SMTP down, Redis down, PostgreSQL restarted and the API killed under 10,000 events with
+# 10-second outages (`make test`: 400 events, 2 s).
 faults: install
 	POSTPURCHASE_FAULTS_MESSAGES=1000 POSTPURCHASE_FAULTS_KILLS=20 \
+	POSTPURCHASE_OUTAGE_EVENTS=10000 POSTPURCHASE_OUTAGE_SECONDS=10 \
 	  $(BIN)/pytest tests/faults -s -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install system-deps
@@ -68,6 +71,7 @@ bench: install system-deps
 	$(BIN)/python benchmarks/tracking_page.py
 	$(BIN)/python benchmarks/edd.py
 	$(BIN)/python benchmarks/shopify_webhooks.py --db sqlite,postgresql
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

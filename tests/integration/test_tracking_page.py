@@ -45,6 +45,9 @@ def platform(engine: Engine) -> Platform:
 @pytest.fixture
 def client(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setattr(views, "LOOKUP_FLOOR_SECONDS", 0.0)  # one test measures the real floor
+    with platform.engine.connect() as conn:  # the lookup limit is shared: start each test full
+        conn.execute(t.rate_buckets.delete())
+        conn.commit()
     app = create_app(platform)  # includes the tracking page and public tracking routers
     with TestClient(app, follow_redirects=False) as c:
         yield c

@@ -384,6 +384,9 @@ def serve(
         log_level=settings.log_level,
         log_config=None,  # ours (structlog, redacted), not uvicorn's
         access_log=False,
+        # uvicorn kills a worker that misses a 5 s health ping; a process busy importing or
+        # serving on a loaded host can miss it while healthy, and the kill drops its requests.
+        timeout_worker_healthcheck=30,
     )
 
 

@@ -7,12 +7,15 @@ the API process (so it can enqueue) and in the worker process (so it can execute
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from huey import Huey, crontab
 
 from postpurchase.adapters import outbox
+from postpurchase.adapters.db.periodic import run_once
 from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_huey
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
@@ -23,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 FOLD_BATCH = 5000  # scans per fold transaction: big enough to batch a parcel's scans
 DRAIN_SLICE = 1000  # outbox rows per drain task before it re-queues itself
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Worker:
     huey: Huey
     platform: Platform
     drain_task: Any
+    periodic: dict[str, Any] = field(default_factory=dict)  # name -> Huey task (tests call them)
 
     def consumer(self, threads: int, *, embedded: bool = False) -> Any:
         cls = EmbeddedConsumer if embedded else self.huey.create_consumer
@@ -75,6 +80,13 @@ def sweep(platform: Platform) -> int:
     return int(flagged)
 
 
+def once(platform: Platform, name: str, every: timedelta, job: Callable[[], int]) -> int:
+    """Run a periodic job only if this process wins its tick: every worker process schedules
+    it, the cluster runs it once per tick (adapters/db/periodic.py)."""
+    done = run_once(platform.engine, name, every, platform.clock.now, job)
+    return 0 if done is None else done
+
+
 def build(settings: Settings | None = None, platform: Platform | None = None) -> Worker:
     """Wire Huey to a platform; the platform's queue becomes this Huey's publisher."""
     platform = platform or bootstrap(settings)
@@ -99,23 +111,36 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
     @huey.periodic_task(crontab(minute="*"), name="drain_outbox_sweep")  # type: ignore[untyped-decorator]
     def drain_sweep() -> int:
         # Safety net: a nudge lost between commit and enqueue is picked up within a minute.
-        _report("fold_tracking", fold_tracking(platform))
-        return _report("drain_outbox", drain_outbox(platform))
+        def job() -> int:
+            _report("fold_tracking", fold_tracking(platform))
+            return _report("drain_outbox", drain_outbox(platform))
+
+        return once(platform, "drain_outbox_sweep", MINUTE, job)
 
     @huey.periodic_task(crontab(minute="*"), name="webhook_inbox_sweep")  # type: ignore[untyped-decorator]
     def inbox_sweep() -> int:
         # Store deliveries whose processing failed, waited for their order, or whose API
         # process died before processing them: retried here, at their backoff time.
-        return _report("webhook_inbox", inbox.drain(platform))
+        return once(
+            platform,
+            "webhook_inbox_sweep",
+            MINUTE,
+            lambda: _report("webhook_inbox", inbox.drain(platform)),
+        )
 
     every = platform.settings.sweep_interval_minutes
 
     @huey.periodic_task(crontab(minute=f"*/{every}"), name="stale_shipments_sweep")  # type: ignore[untyped-decorator]
     def stale_sweep() -> int:
-        flagged = sweep(platform)
-        if flagged:
-            logger.info("flagged %d quiet shipments", flagged)
-        return flagged
+        def job() -> int:
+            flagged = sweep(platform)
+            if flagged:
+                logger.info("flagged %d quiet shipments", flagged)
+            return flagged
+
+        return once(platform, "stale_shipments_sweep", timedelta(minutes=every), job)
 
     platform.queue = HueyTaskQueue(drain_task, fold_task)
-    return Worker(huey, platform, drain_task)
+    periodic = {"drain_outbox_sweep": drain_sweep, "webhook_inbox_sweep": inbox_sweep}
+    periodic["stale_shipments_sweep"] = stale_sweep
+    return Worker(huey, platform, drain_task, periodic)

@@ -53,6 +53,7 @@ from postpurchase.service_layer.notification_ports import (
 from postpurchase.service_layer.notification_webhooks import Webhooks
 
 logger = logging.getLogger(__name__)
+MAX_OPS_URLS = 20  # ops alert targets per merchant
 
 
 class NotificationService(Planning, MessageDelivery, Webhooks):
@@ -236,6 +237,7 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         self, merchant_id: str, notifications: Any = None, branding: Any = None
     ) -> Preferences:
         """Validate, then store. Unknown flows, bad colours or times are refused (4xx)."""
+        self._check_ops_urls(notifications)  # resolves host names: before the transaction
         with self.uow() as uow:
             s = uow.store
             merchant = s.merchant(merchant_id)
@@ -253,6 +255,19 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
             uow.commit()
         self._merchants.pop(merchant_id, None)
         return prefs
+
+    def _check_ops_urls(self, notifications: Any) -> None:
+        """Each ops URL is one Apprise understands and not one inside our network, refused
+        with a 422 naming ``ops_urls.<index>`` (a target that only fails at its first
+        digest is a target nobody hears from)."""
+        check = getattr(self.channels.ops, "check_url", None)
+        urls = notifications.get("ops_urls") if isinstance(notifications, Mapping) else None
+        if check is None or not isinstance(urls, list):
+            return  # not given, or not a list: Preferences.parse names that
+        if len(urls) > MAX_OPS_URLS:
+            raise InvalidInput(f"at most {MAX_OPS_URLS} ops URLs", field="ops_urls")
+        for i, url in enumerate(urls):
+            check(url, f"ops_urls.{i}")
 
 
 __all__ = [

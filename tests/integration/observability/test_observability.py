@@ -128,3 +128,18 @@ def test_log_lines_are_json_with_the_request_id_and_no_personal_data(
     finally:
         logging.getLogger().handlers.clear()
         time.sleep(0)
+
+
+def test_a_database_that_is_down_answers_503_with_retry_after(engine) -> None:  # type: ignore[no-untyped-def]
+    platform = bootstrap(Settings(), engine=engine, notifications=False)
+    _, key, _ = handlers.create_merchant(platform.uow(), platform.clock, "Down " + ref())
+    down = create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:1/nothing", connect_args={"connect_timeout": 1}
+    )
+    broken = bootstrap(Settings(), engine=down, notifications=False)
+    with TestClient(create_app(broken), raise_server_exceptions=False) as client:
+        r = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 503, r.text
+    assert r.headers["retry-after"] == "5"
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["title"] == "Service unavailable"

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -510,4 +511,31 @@ product_variants = Table(
     Column("inventory_quantity", Integer),  # when the store granted inventory access
     UniqueConstraint("product_id", "external_id", name="uq_product_variants_external"),
     Index("ix_product_variants_merchant_sku", "merchant_id", "sku"),
+)
+
+# ---- shared across processes (issue 17: scale out) --------------------------------------------
+
+# Token buckets every API process spends from (when no Redis is configured): one row per
+# hashed key; ``full_at`` is when the bucket is full again, after which the row means nothing
+# and is pruned.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("stamp", Float, nullable=False),  # seconds since the epoch of the last spend
+    Column("full_at", Float, nullable=False),
+    Index("ix_rate_buckets_full_at", "full_at"),
+)
+
+# One row per periodic job: the last scheduled tick claimed and who holds it until when, so
+# a job scheduled by every worker process runs once per tick across the cluster.
+periodic_runs = Table(
+    "periodic_runs",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("tick", UTCDateTime, nullable=False),
+    Column("holder", String(64), nullable=False),
+    Column("held_until", UTCDateTime),
+    Column("finished_at", UTCDateTime),
 )

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from postpurchase.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from postpurchase.entrypoints.api.schemas import LINE_PATTERN
+
+logger = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
 
@@ -93,6 +97,21 @@ def install(app: FastAPI) -> None:
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
         return problem_response(
             exc.status, exc.title, exc.detail, field=exc.field, headers=exc.headers, **exc.extra
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(InvalidatePoolError)
+    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+        # The database went away (restarted, failed over, unreachable) or stayed locked. A 503
+        # with Retry-After tells carriers and stores to send again (scans, deliveries and
+        # orders by external id are idempotent); a 500 with a traceback said "our bug".
+        logger.warning("database unavailable: %s", type(exc).__name__, exc_info=exc)
+        return problem_response(
+            503,
+            "Service unavailable",
+            "the database is not reachable right now; retry shortly",
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine
 
 from postpurchase.adapters.db import tracking_views
 from postpurchase.adapters.db.tracking_views import MerchantProfile, PageVersion
+from postpurchase.adapters.shared_limits import shared_buckets
 from postpurchase.entrypoints.web.branding import Branding, branding_from, request_host
 from postpurchase.entrypoints.web.estimates import Estimator, engine_estimator
 from postpurchase.entrypoints.web.fastpath import (
@@ -321,6 +322,9 @@ def state_for(app: Any) -> PageState:
                 found = PageState(
                     max_stale=getattr(settings, "tracking_page_max_stale_seconds", MAX_STALE)
                 )
+                if platform is not None:  # the lookup limit every API process shares
+                    shared = shared_buckets(platform.engine, platform.settings.redis_url)
+                    found.limiter = LookupLimiter(shared=shared)
                 custom = getattr(app_state, "delivery_estimator", None)
                 if custom is not None:
                     found.estimator = custom

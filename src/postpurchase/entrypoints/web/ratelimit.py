@@ -1,19 +1,29 @@
-"""In-process token buckets that slow down guessing on the order lookup form.
+"""Token buckets that slow down guessing on the order lookup form.
 
 Two buckets guard each attempt: one per (client IP, order number), small, so nobody can try
 email after email against one order; one per client IP, larger, so nobody can walk order
-numbers with one email. Both must have a token. In-process is enough for one API process and
-degrades gracefully with N of them (each allows its own quota; the attacker gains N times,
-not unlimited); a shared Redis limiter is the step after that.
+numbers with one email. Both must have a token.
+
+The buckets that count are shared by every API process (:mod:`postpurchase.adapters.
+shared_limits`: Redis when configured, else the database), so N processes behind a load
+balancer allow the quota once, not N times. The in-process buckets are a fast pre-check: a
+process has seen at most the attempts the shared store has, so when its own bucket is empty
+the shared one is too, and the attempt is refused without a round trip. When the shared store
+cannot be reached the in-process answer stands (each process allows its quota; logged).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from postpurchase.adapters.shared_limits import Bucket, SharedBuckets
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -82,19 +92,57 @@ class LookupLimiter:
         per_order: tuple[float, float] = (5, 5 / 900),  # 5 at once, then 1 per 3 minutes
         per_ip: tuple[float, float] = (30, 30 / 3600),  # 30 at once, then 1 per 2 minutes
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedBuckets | None = None,
     ) -> None:
         self.per_order = TokenBucketLimiter(*per_order, clock=clock)
         self.per_ip = TokenBucketLimiter(*per_ip, clock=clock)
+        self.shared = shared
         self._lock = threading.Lock()
 
-    def attempt(self, ip: str, order_number: str) -> int | None:
-        """Spend one attempt; None when allowed, else the seconds to wait."""
-        order_key = f"{ip}|{order_number.strip().lstrip('#').lower()}"
+    def local_wait(self, ip: str, order_number: str) -> int | None:
+        """This process's own answer, without I/O or spending: the seconds to wait when its
+        buckets are already empty (the shared ones are then too), else None."""
+        order_key = self._order_key(ip, order_number)
         with self._lock:
             if not self.per_order.peek(order_key):
                 return self.per_order.retry_after(order_key)
             if not self.per_ip.peek(ip):
                 return self.per_ip.retry_after(ip)
+        return None
+
+    @staticmethod
+    def _order_key(ip: str, order_number: str) -> str:
+        return f"{ip}|{order_number.strip().lstrip('#').lower()}"
+
+    def attempt(self, ip: str, order_number: str) -> int | None:
+        """Spend one attempt; None when allowed, else the seconds to wait. With a shared
+        store this does I/O: call it from a thread."""
+        order_key = self._order_key(ip, order_number)
+        with self._lock:
+            if not self.per_order.peek(order_key):
+                return self.per_order.retry_after(order_key)
+            if not self.per_ip.peek(ip):
+                return self.per_ip.retry_after(ip)
+        if self.shared is not None:
+            try:
+                wait = self.shared.take(
+                    [
+                        Bucket(f"lookup:order:{order_key}", *self._rate(self.per_order)),
+                        Bucket(f"lookup:ip:{ip}", *self._rate(self.per_ip)),
+                    ]
+                )
+            except Exception:
+                logger.warning(
+                    "shared lookup limit unreachable; this process's holds", exc_info=True
+                )
+                wait = None
+            if wait is not None:
+                return wait
+        with self._lock:
             self.per_order.spend(order_key)
             self.per_ip.spend(ip)
-            return None
+        return None
+
+    @staticmethod
+    def _rate(bucket: TokenBucketLimiter) -> tuple[float, float]:
+        return bucket.capacity, bucket.per_second

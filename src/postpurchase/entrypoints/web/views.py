@@ -390,12 +390,6 @@ async def lookup_submit(request: Request, platform: WebPlatform) -> Response:
     if wanted is None:
         await floor()
         return _lookup_response(request, merchant, 422, errors=errors, number=echo)
-    wait = state_of(request).limiter.attempt(client_ip(request), wanted.number)
-    if wait is not None:
-        await floor()
-        return _lookup_response(
-            request, merchant, 429, limited=True, headers={"Retry-After": str(wait)}, number=echo
-        )
 
     def find() -> str | None:
         with platform.engine.connect() as conn:
@@ -404,7 +398,19 @@ async def lookup_submit(request: Request, platform: WebPlatform) -> Response:
             )
         return lookup.match(rows, wanted)
 
-    token = await in_thread(find)
+    limiter, ip = state_of(request).limiter, client_ip(request)
+    wait, token = limiter.local_wait(ip, wanted.number), None
+    if wait is None:
+        # The shared limit is a write (Redis, or an UPSERT) that runs beside the read: a
+        # lookup costs the longer of the two, not their sum; a refused one reveals nothing.
+        wait, token = await asyncio.gather(
+            in_thread(limiter.attempt, ip, wanted.number), in_thread(find)
+        )
+    if wait is not None:
+        await floor()
+        return _lookup_response(
+            request, merchant, 429, limited=True, headers={"Retry-After": str(wait)}, number=echo
+        )
     await floor()
     if token is None:
         return _lookup_response(request, merchant, 404, failed=True, number=echo)
