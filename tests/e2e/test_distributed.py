@@ -29,9 +29,13 @@ from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
 from postpurchase.testing import free_port, wait_until_healthy
 from tests import tracking_scenarios as sc
-from tests.conftest import REDIS_URL
+from tests.conftest import PG_URL, REDIS_URL
 
-STORES = ["db"] + (["redis"] if REDIS_URL else [])
+# (database, shared limits): the deployments there are. Hosts that share Redis share
+# PostgreSQL too, so Redis beside SQLite is not one of them.
+DEPLOYMENTS = [("sqlite", "db")] + (
+    [("postgresql", "db")] + ([("postgresql", "redis")] if REDIS_URL else []) if PG_URL else []
+)
 IP = "127.0.0.1"
 
 
@@ -50,11 +54,9 @@ class Cluster:
     redis_url: str | None
 
 
-@pytest.fixture(params=STORES)
-def cluster(request: pytest.FixtureRequest, backend_url: str, tmp_path: Path) -> Iterator[Cluster]:
-    redis_url = REDIS_URL if request.param == "redis" else None
-    if redis_url and backend_url.startswith("sqlite"):
-        pytest.skip("Redis beside SQLite is not a deployment: hosts sharing Redis share PostgreSQL")
+@pytest.fixture
+def cluster(limits: str, backend_url: str, tmp_path: Path) -> Iterator[Cluster]:
+    redis_url = REDIS_URL if limits == "redis" else None
     ports = [free_port(), free_port()]
     env = {
         **os.environ,
@@ -120,6 +122,7 @@ def scrape(url: str, prefix: str) -> float:
     )
 
 
+@pytest.mark.parametrize(("backend_url", "limits"), DEPLOYMENTS, indirect=["backend_url"])
 def test_api_processes_share_the_lookup_limit_and_sum_their_metrics(
     cluster: Cluster, engine: Engine
 ) -> None:
