@@ -17,7 +17,7 @@ from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_hu
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
-from postpurchase.entrypoints import inbox, metrics
+from postpurchase.entrypoints import carrier_tasks, inbox, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,8 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
         if flagged:
             logger.info("flagged %d quiet shipments", flagged)
         return flagged
+
+    carrier_tasks.register(huey, platform)  # tracking by polling carriers (issue 13)
 
     platform.queue = HueyTaskQueue(drain_task, fold_task)
     return Worker(huey, platform, drain_task)
