@@ -97,12 +97,8 @@ def _sdk() -> Any:
 
 
 @cache
-def _settings_class(name: str, api_url: str | None) -> Any:
-    """The connector's settings class, with its server address replaced when asked."""
-    provider = _sdk().gateway.providers[name]
-    base = provider.Settings
-    if not api_url:
-        return base
+def _relocated(base: type, api_url: str) -> type:
+    """A subclass of the connector's settings whose ``server_url`` is ``api_url``."""
     url = api_url.rstrip("/")
     return type(f"{base.__name__}At", (base,), {"server_url": property(lambda self: url)})
 
@@ -192,7 +188,7 @@ class KarrioGateway:
         self.timeout = timeout
         self._name = spec.name
         sdk = _sdk()
-        cls = _settings_class(spec.name, api_url)
+        cls = sdk.gateway.providers[spec.name].Settings
         values: dict[str, Any] = {
             "carrier_id": f"{account.carrier}-{account.id}",
             "test_mode": account.test_mode,
@@ -203,6 +199,8 @@ class KarrioGateway:
             from karrio.core.utils import DP
 
             settings = DP.to_object(cls, values)
+            if api_url:
+                settings.__class__ = _relocated(cls, api_url)
             self._gateway = sdk.gateway[spec.name].create(settings)
         except Exception as exc:
             raise CarrierError(self.carrier, F.REJECTED, f"bad account settings: {exc}") from None
@@ -238,10 +236,15 @@ class KarrioGateway:
                 return failures.from_status(
                     self.carrier, int(body["http_status"]), str(body), retry_after=retry_after
                 )
-        text = "; ".join(
+        said = [
             f"{getattr(m, 'code', '') or ''} {getattr(m, 'message', '') or ''}".strip()
             for m in messages
-        ) or "; ".join(str(r.data.get("error")) for r in records if r.key == "error")
+        ]
+        answered = [
+            " ".join(str(r.data.get("error")).split())[:300] for r in records if r.key == "error"
+        ]
+        # the carrier's own answer first: karrio's message may only be its parser failing on it
+        text = "; ".join(answered + said)
         if m := _HTTP.search(text):
             return failures.from_status(
                 self.carrier, int(m.group(1)), text, retry_after=retry_after

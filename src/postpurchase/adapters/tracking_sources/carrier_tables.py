@@ -217,8 +217,11 @@ SIMULATED_FAMILIES: Final = MappingProxyType(
     {
         "pre-transit": Mapped(S.INFO_RECEIVED),
         "transit": Mapped(S.IN_TRANSIT),
+        "out-for-delivery": Mapped(S.OUT_FOR_DELIVERY),
+        "ready-for-pickup": Mapped(S.AVAILABLE_FOR_PICKUP),
+        "delivery-attempted": Mapped(S.ATTEMPT_FAILED),
+        "exception": Mapped(S.EXCEPTION),
         "delivered": Mapped(S.DELIVERED),
-        "failure": Mapped(S.EXCEPTION),
     }
 )
 

@@ -124,10 +124,12 @@ def map_carrier_event(carrier: str | None, code: str | None, kind: str | None = 
 
 def map_simulated_event(carrier: str | None, code: str | None, family: str | None) -> Mapped:
     """The simulated carrier speaks each carrier's codes; a code our table of that carrier
-    does not know is read by the simulator's status family (and stays recognised)."""
-    mapped = map_carrier_code(carrier, code)
-    if mapped.recognised:
-        return mapped
+    does not know is read by the simulator's status family (and stays recognised). The
+    generic table is not consulted: the family is the simulator's own, better, word."""
+    table = CARRIER_CODES.get(carrier or "")
+    hit = table.get((code or "").strip().upper()) if table is not None else None
+    if hit is not None:
+        return hit
     return SIMULATED_FAMILIES.get(family or "", UNRECOGNISED)
 
 

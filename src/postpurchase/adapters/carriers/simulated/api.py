@@ -52,15 +52,16 @@ from postpurchase.domain.status import ShipmentStatus
 MAX_TRACK_BATCH = 50
 DEFAULT_API_KEY = "sim_test_key"
 
-# The carrier's own coarse classes of its event codes (like DHL's unified statusCode).
+# The carrier's own coarse classes of its event codes (its ``statusFamily``), as real
+# carriers' APIs have them (UPS activity types, DHL's statusCode).
 FAMILY: dict[ShipmentStatus, str] = {
     ShipmentStatus.PENDING: "pre-transit",
     ShipmentStatus.INFO_RECEIVED: "pre-transit",
     ShipmentStatus.IN_TRANSIT: "transit",
-    ShipmentStatus.OUT_FOR_DELIVERY: "transit",
-    ShipmentStatus.AVAILABLE_FOR_PICKUP: "transit",
-    ShipmentStatus.ATTEMPT_FAILED: "failure",
-    ShipmentStatus.EXCEPTION: "failure",
+    ShipmentStatus.OUT_FOR_DELIVERY: "out-for-delivery",
+    ShipmentStatus.AVAILABLE_FOR_PICKUP: "ready-for-pickup",
+    ShipmentStatus.ATTEMPT_FAILED: "delivery-attempted",
+    ShipmentStatus.EXCEPTION: "exception",
     ShipmentStatus.DELIVERED: "delivered",
     ShipmentStatus.EXPIRED: "unknown",
 }
