@@ -12,7 +12,7 @@ from rich.console import Console
 
 from postpurchase.config import Settings
 from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
-from postpurchase.entrypoints import cli_customers, cli_edd, cli_notify
+from postpurchase.entrypoints import cli_carriers, cli_customers, cli_edd, cli_notify
 from postpurchase.service_layer.ports import SecretSummary
 
 app = typer.Typer(
@@ -421,6 +421,8 @@ def demo(
 app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and evaluate.")
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
+app.add_typer(cli_carriers.simulator_app, name="simulator")
+cli_carriers.register(carriers_app, _platform, DataDir)
 
 
 def main() -> None:

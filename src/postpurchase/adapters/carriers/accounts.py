@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
@@ -62,16 +63,30 @@ def add_account(
         )
     spec = spec_for(carrier, connector)
     secrets, options = split_fields(spec, carrier, clean_fields(fields, field_prefix="fields"))
-    if connector is Connector.SIMULATED and not options["base_url"].startswith(
-        ("http://", "https://")
-    ):
-        raise InvalidInput("base_url is an http(s) URL", field="base_url")
+    if connector is Connector.SIMULATED:
+        _check_simulator_url(options["base_url"])
     with engine.connect().execution_options(write=True) as conn:
         store = SqlCarrierAccounts(conn, box)
         _, created = store.put(merchant_id, carrier, connector, mode, options, secrets, now)
         view = next(v for v in store.views(merchant_id) if v.carrier == carrier)
         conn.commit()
     return view, created
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _check_simulator_url(url: str) -> None:
+    """The simulated carrier runs beside us: a loopback http(s) URL, nothing else (a URL
+    a tenant chooses must not make the worker call into the network)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("base_url is an http(s) URL", field="base_url")
+    if parts.hostname not in _LOOPBACK and not parts.hostname.startswith("127."):
+        raise InvalidInput(
+            "the simulated carrier is reached on this machine (127.0.0.1, localhost)",
+            field="base_url",
+        )
 
 
 def list_accounts(engine: Engine, box: SecretBox, merchant_id: str) -> list[AccountView]:

@@ -15,6 +15,7 @@ from postpurchase.entrypoints.api.deps import KeyCache
 from postpurchase.entrypoints.api.headers import SecurityHeaders
 from postpurchase.entrypoints.api.limits import RequestLimits
 from postpurchase.entrypoints.api.routes import (
+    carriers,
     customers,
     docs,
     health,
@@ -83,6 +84,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(health.router)
     app.include_router(orders.router)
     app.include_router(merchant.router)
+    app.include_router(carriers.router)
     app.include_router(customers.router)
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
