@@ -88,6 +88,7 @@ def _reseal(platform) -> int:  # type: ignore[no-untyped-def]
     with platform.engine.begin() as conn:
         changed = reseal_all(conn, platform.keyring)
         changed += reseal_endpoint_secrets(conn, platform.keyring)
+        changed += cli_carriers.reseal_credentials(conn, platform.keyring)
     if changed:
         err.print(f"re-sealed {changed} stored secrets with the first encryption key")
     return changed

@@ -41,6 +41,13 @@ def _epilog() -> str:
     )
 
 
+def reseal_credentials(conn: Any, box: Any) -> int:
+    """Carrier credentials re-sealed with the first key (``secrets reencrypt``)."""
+    from postpurchase.adapters.db.carrier_store import reseal_credentials as reseal
+
+    return reseal(conn, box)
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {' '.join(message.split())}", err=True)
     raise typer.Exit(2)

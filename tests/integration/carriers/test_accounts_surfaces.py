@@ -163,3 +163,24 @@ def test_cli_add_list_test_remove(platform, simulator, tmp_path, monkeypatch) ->
     assert run(cli, ["carriers", "remove", merchant.slug, "fedex"]).exit_code == 0
     gone = run(cli, ["carriers", "remove", merchant.slug, "fedex"])
     assert gone.exit_code == 2 and "no fedex account" in gone.output
+
+
+def test_key_rotation_reseals_carrier_credentials(platform, simulator, monkeypatch) -> None:
+    import os
+
+    from postpurchase.adapters.carriers.accounts import test_account
+    from postpurchase.adapters.secrets import Keyring, new_key
+    from tests.integration.carriers.conftest import simulated_account
+
+    merchant, _ = tenant(platform)
+    simulated_account(platform, merchant.id, "ups", simulator.url)
+    fresh = new_key()
+    rotated = f"{fresh},{os.environ['POSTPURCHASE_ENCRYPTION_KEYS']}"
+    monkeypatch.setenv("POSTPURCHASE_ENCRYPTION_KEYS", rotated)
+    monkeypatch.setenv("POSTPURCHASE_DATABASE_URL", platform.engine.url.render_as_string(False))
+    done = CliRunner().invoke(cli, ["secrets", "reencrypt"])
+    assert done.exit_code == 0, done.output
+    # only the new key now: the credentials still open, and the carrier still answers
+    platform.keyring = Keyring([fresh])
+    view = test_account(platform.engine, platform.keyring, platform.clock.now, merchant.id, "ups")
+    assert view.last_ok_at is not None

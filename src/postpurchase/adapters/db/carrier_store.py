@@ -166,6 +166,21 @@ class SqlCarrierAccounts:
         return True
 
 
+def reseal_credentials(conn: Connection, box: SecretBox) -> int:
+    """Re-seal every account's credentials with the keyring's first key (after a key
+    rotation, by ``postpurchase secrets reencrypt``); returns how many changed."""
+    changed = 0
+    for row in conn.execute(select(A.id, A.sealed_credentials)).all():
+        if box.needs_reseal(row.sealed_credentials):
+            conn.execute(
+                update(t.carrier_accounts)
+                .where(A.id == row.id)
+                .values(sealed_credentials=box.reseal(row.sealed_credentials))
+            )
+            changed += 1
+    return changed
+
+
 def _count() -> Any:
     from sqlalchemy import func
 
