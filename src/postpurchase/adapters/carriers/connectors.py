@@ -48,9 +48,11 @@ KARRIO: dict[str, ConnectorSpec] = {
               ("client_id", "client_secret"), 10, 5.0),
     "usps": _k("usps", ("client_id", "client_secret"), ("account_number", "account_type"),
                ("client_id", "client_secret"), 10, 2.0),
-    # FedEx: the shipping API project; a separate Track API project is optional.
-    "fedex": _k("fedex", ("api_key", "secret_key", "track_api_key", "track_secret_key"),
-                ("account_number", "account_country_code"), ("api_key", "secret_key"), 30, 5.0),
+    # FedEx: tracking needs a Track API project's keys; the shipping project's keys are for
+    # rates and labels.
+    "fedex": _k("fedex", ("track_api_key", "track_secret_key", "api_key", "secret_key"),
+                ("account_number", "account_country_code"), ("track_api_key", "track_secret_key"),
+                30, 5.0),
     # DHL Express through the MyDHL API (the XML-PI services karrio's dhl_express speaks
     # are being retired by DHL).
     "dhl": _k("mydhl", ("username", "password"), ("account_number", "account_country_code"),
