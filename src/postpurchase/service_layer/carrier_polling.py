@@ -21,6 +21,7 @@ credentials back it off for the longest delay and keep the error for the operato
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -93,12 +94,24 @@ class Limiter(Protocol):
 
 @dataclass
 class PollReport:
+    """What a round did; account threads add to it under its lock."""
+
     polled: int = 0
     ingested_events: int = 0
     failed_accounts: dict[str, str] = field(default_factory=dict)
     rescheduled: int = 0
     stopped: int = 0
     calls: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, n in counts.items():
+                setattr(self, name, getattr(self, name) + n)
+
+    def failed(self, account_id: str, message: str) -> None:
+        with self._lock:
+            self.failed_accounts[account_id] = message
 
 
 @dataclass
@@ -161,7 +174,7 @@ def _poll_account(
         batches = list(_chunks(items, gateway.max_batch))
         for n, batch in enumerate(batches):
             poller.limiter.acquire(key, rate)
-            report.calls += 1
+            report.add(calls=1)
             try:
                 answer = gateway.track([i.tracking_number for i in batch])
             except CarrierError as exc:
@@ -173,9 +186,9 @@ def _poll_account(
             for u in updates:
                 by_merchant[account.merchant_id].append(u)
             for merchant_id, merchant_updates in by_merchant.items():
-                report.ingested_events += poller.ingest(merchant_id, tuple(merchant_updates))
+                report.add(ingested_events=poller.ingest(merchant_id, tuple(merchant_updates)))
             _reschedule(poller, batch, report)
-            report.polled += len(batch)
+            report.add(polled=len(batch))
         if account.failures or account.last_error:
             store.account_ok(account.id, clock.now())
 
@@ -190,10 +203,10 @@ def _reschedule(poller: Poller, batch: list[PollItem], report: PollReport) -> No
                 ShipmentStatus.DELIVERED, ShipmentStatus.EXPIRED
             ) else "idle"  # fmt: skip
             rows.append(Reschedule(state.shipment_id, None, reason))
-            report.stopped += 1
+            report.add(stopped=1)
         else:
             rows.append(Reschedule(state.shipment_id, at))
-            report.rescheduled += 1
+            report.add(rescheduled=1)
     poller.store.reschedule(rows, now)
 
 
@@ -219,7 +232,7 @@ def _fail(
         until.isoformat(),
         extra={"carrier": account.carrier, "account": account.id},
     )
-    report.failed_accounts[account.id] = exc.message
+    report.failed(account.id, exc.message)
     poller.store.account_failed(account.id, until, failures, exc.message)
     poller.store.reschedule(
         [Reschedule(i.shipment_id, until, error=exc.message) for i in items], now

@@ -9,67 +9,102 @@ carrier and answers 502 naming the cause when it refuses or fails.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal, Union
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Body, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
 
 from postpurchase.adapters.carriers import accounts
+from postpurchase.adapters.carriers.connectors import (
+    KARRIO,
+    SIMULATED_CARRIERS,
+    ConnectorSpec,
+    simulated_spec,
+)
 from postpurchase.adapters.db.carrier_store import AccountView
 from postpurchase.domain.carriers import CarrierError, Connector
+from postpurchase.domain.carriers.accounts import MAX_VALUE
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
-from postpurchase.entrypoints.api.problems import PROBLEM, Problem
 
 router = APIRouter(prefix="/api/v1/carriers", tags=["carriers"])
 
 
-class AccountIn(BaseModel):
-    """A carrier account to add, or to replace the one the merchant has at that carrier."""
+# A value as the connector takes it: no line breaks or NUL, not blank (domain/carriers).
+_VALUE = {
+    "min_length": 1,
+    "max_length": MAX_VALUE,
+    "pattern": r"^[^\r\n\x00]*[^\s\x00][^\r\n\x00]*$",
+}
+# The simulated carrier is reached on this machine only (adapters/carriers/accounts.py).
+_LOOPBACK_URL = (
+    r"^https?://(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|localhost|\[::1\])"
+    r"(:[0-9]{1,5})?(/[^\s]*)?$"
+)
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "carrier": "ups",
-                    "mode": "test",
-                    "credentials": {"client_id": "your-ups-app-client-id",
-                                    "client_secret": "your-ups-app-client-secret"},
-                    "options": {"account_number": "A12B34"},
-                },
-                {
-                    "carrier": "fedex",
-                    "connector": "simulated",
-                    "credentials": {"api_key": "sim_test_key"},
-                    "options": {"base_url": "http://127.0.0.1:8700"},
-                },
-            ]
-        },
+
+def _fields_model(name: str, fields: tuple[str, ...], required: tuple[str, ...], **extra: Any):
+    spec: dict[str, Any] = {}
+    for f in fields:
+        constraints = {**_VALUE, **extra.get(f, {})}
+        if f in required:
+            spec[f] = (str, Field(**constraints))
+        else:
+            spec[f] = (str | None, Field(default=None, **constraints))
+    return create_model(name, __config__=ConfigDict(extra="forbid"), **spec)
+
+
+def _account_model(carrier: str, spec: ConnectorSpec) -> tuple[str, Any]:
+    """The body for one (connector, carrier): exactly the fields its connector takes."""
+    simulated = spec.connector is Connector.SIMULATED
+    title = "".join(p.title() for p in carrier.split("_")) + ("Simulated" if simulated else "")
+    extra = {"base_url": {"pattern": _LOOPBACK_URL, "max_length": 200}} if simulated else {}
+    credentials = _fields_model(f"{title}Credentials", spec.secrets, spec.required)
+    options = _fields_model(f"{title}Options", spec.options, spec.required, **extra)
+    connector_field: Any = (
+        (Literal["simulated"], Field(description="The built-in simulated carrier."))
+        if simulated
+        else (Literal["karrio"], Field(default="karrio", description="karrio's connector."))
+    )
+    options_field: Any = (
+        (options, Field()) if any(f in spec.required for f in spec.options)
+        else (options, Field(default_factory=options))
     )  # fmt: skip
+    model = create_model(
+        f"{title}AccountIn",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=f"A {carrier} account through {spec.connector.value} ({spec.name}).",
+        carrier=(Literal[carrier], Field(description="Our carrier slug.")),
+        connector=connector_field,
+        mode=(Literal["test", "production"], Field(default="test")),
+        credentials=(credentials, Field(description="Write-only; sealed at rest.")),
+        options=options_field,
+    )
+    return f"{spec.connector.value}:{carrier}", model
 
-    carrier: str = Field(
-        pattern=r"^[a-z][a-z0-9_]{1,47}$",
-        description="Our carrier slug (the one carrier detection gives): ups, usps, fedex, dhl, "
-        "canada_post, royal_mail, dpd, gls, purolator.",
-    )
-    connector: Literal["karrio", "simulated"] = Field(
-        default="karrio",
-        description="karrio: the carrier's real API through karrio's connector. simulated: "
-        "the built-in simulated carrier (`postpurchase simulator serve`), not in production.",
-    )
-    mode: Literal["test", "production"] = Field(
-        default="test", description="test: the carrier's sandbox; production: live."
-    )
-    credentials: dict[str, str] = Field(
-        default_factory=dict,
-        description="Secret fields the connector needs (client_secret, password, api_key...). "
-        "Write-only.",
-    )
-    options: dict[str, str] = Field(
-        default_factory=dict,
-        description="Plain fields (account_number, customer_number, base_url...).",
-    )
+
+def _tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return f"{value.get('connector') or 'karrio'}:{value.get('carrier')}"
+    return f"{getattr(value, 'connector', 'karrio')}:{getattr(value, 'carrier', '')}"
+
+
+_MODELS = [_account_model(c, s) for c, s in sorted(KARRIO.items())] + [
+    _account_model(c, simulated_spec(c)) for c in SIMULATED_CARRIERS
+]
+AccountIn = Annotated[
+    Union[tuple(Annotated[m, Tag(tag)] for tag, m in _MODELS)],  # type: ignore[valid-type]  # noqa: UP007
+    Discriminator(
+        _tag,
+        custom_error_type="carrier",
+        custom_error_message="carrier (with connector) is one of "
+        + ", ".join(tag for tag, _ in _MODELS),
+    ),
+    Field(
+        description="A carrier account: `carrier` (and `connector`, `karrio` by default) "
+        "decides which `credentials` and `options` it takes (docs/carriers.md)."
+    ),
+]
 
 
 class AccountOut(BaseModel):
@@ -109,24 +144,31 @@ async def list_accounts(merchant: MerchantDep, platform: PlatformDep) -> list[Ac
     return [_out(v) for v in views]
 
 
-@router.post("/accounts", response_model=AccountOut, status_code=201)
+@router.post(
+    "/accounts",
+    response_model=AccountOut,
+    status_code=201,
+    responses={200: {"model": AccountOut, "description": "Replaced your account at that carrier."}},
+)
 async def add_account(
-    body: AccountIn, merchant: MerchantDep, platform: PlatformDep, response: Response
+    body: Annotated[AccountIn, Body()],
+    merchant: MerchantDep,
+    platform: PlatformDep,
+    response: Response,
 ) -> AccountOut:
     """Add a carrier account, or replace yours at that carrier (200). Polling of your open
     shipments at that carrier starts at the worker's next round."""
-    overlap = set(body.credentials) & set(body.options)
-    if overlap:
-        raise Problem(
-            422, "Invalid request", "a field is either a credential or an option",
-            field=f"options.{sorted(overlap)[0]}",
-        )  # fmt: skip
+    fields = {
+        k: v
+        for part in (body.credentials, body.options)
+        for k, v in part.model_dump().items()
+        if v is not None
+    }
     view, created = await run_in_threadpool(
         lambda: accounts.add_account(
             platform.engine, platform.keyring, platform.clock.now(), merchant.id, body.carrier,
             connector=Connector(body.connector), mode=accounts.parse_mode(body.mode),
-            fields={**body.credentials, **body.options},
-            production=platform.settings.environment == "production",
+            fields=fields, production=platform.settings.environment == "production",
         )
     )  # fmt: skip
     if not created:
@@ -134,34 +176,40 @@ async def add_account(
     return _out(view)
 
 
-@router.post(
-    "/accounts/{carrier}/test",
-    response_model=AccountOut,
-    responses={
-        502: {
-            "description": "The carrier refused the credentials, failed, limited us or did "
-            "not answer; `detail` names the cause, `failure` is auth, rate_limited, "
-            "unavailable, timeout, rejected or unsupported.",
-            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-    },
-)
-async def test_account(carrier: str, merchant: MerchantDep, platform: PlatformDep) -> AccountOut:
-    """Call the carrier with the stored credentials. 502 with the cause when it refuses
-    them, fails (5xx), limits us (429) or does not answer in time."""
+class TestOut(BaseModel):
+    ok: bool = Field(description="Whether the carrier accepted the credentials and answered.")
+    failure: (
+        Literal["auth", "rate_limited", "unavailable", "timeout", "rejected", "unsupported"] | None
+    ) = Field(description="Why not: auth (wrong credentials), rate_limited, unavailable "
+              "(5xx, unreachable), timeout, rejected, unsupported.")  # fmt: skip
+    detail: str | None = Field(description="The cause, in the carrier's words where it gave any.")
+    account: AccountOut
+
+
+@router.post("/accounts/{carrier}/test", response_model=TestOut)
+async def test_account(carrier: str, merchant: MerchantDep, platform: PlatformDep) -> TestOut:
+    """Call the carrier with the stored credentials. `ok: false` names the cause: refused
+    credentials, the carrier failing (5xx), limiting us (429) or not answering in time; the
+    account keeps it as `last_error`."""
     s = platform.settings
+    failure = detail = None
     try:
-        view = await run_in_threadpool(
+        await run_in_threadpool(
             lambda: accounts.test_account(
                 platform.engine, platform.keyring, platform.clock.now, merchant.id, carrier,
                 api_urls=s.carrier_api_urls, timeout=s.carrier_timeout_seconds,
             )
         )  # fmt: skip
     except CarrierError as exc:
-        raise Problem(
-            502, "Carrier error", exc.message, field="credentials", failure=exc.failure.value
-        ) from None
-    return _out(view)
+        failure, detail = exc.failure.value, exc.message
+    view = await run_in_threadpool(
+        lambda: next(
+            v
+            for v in accounts.list_accounts(platform.engine, platform.keyring, merchant.id)
+            if v.carrier == carrier.strip().lower()
+        )
+    )
+    return TestOut(ok=failure is None, failure=failure, detail=detail, account=_out(view))
 
 
 @router.delete("/accounts/{carrier}", status_code=204)
