@@ -224,6 +224,14 @@ class _Bad(Exception):
         self.field = field
 
 
+def _canonical(address: Address) -> str:
+    """The postal code as the post prints it: upper case, the inward code after a space."""
+    code = "".join((address.postal_code or "").upper().split())
+    if address.country in ("CA", "GB") and len(code) > 3:
+        return f"{code[:-3]} {code[-3:]}"
+    return code
+
+
 def _billable_kg(parcel: dict[str, Any]) -> Decimal:
     grams = Decimal(str(parcel.get("weightGrams", 0)))
     if grams <= 0:
@@ -378,18 +386,16 @@ def create_app(state: SimulatorState) -> FastAPI:
     async def validate(carrier: str, request: Request) -> JSONResponse:
         address = _address(await request.json(), "address")
         pattern = _POSTAL.get(address.country)
-        code = (address.postal_code or "").upper()
-        if pattern is None or pattern.match(code):
+        given = address.postal_code or ""
+        if pattern is None or (pattern.match(given) and given == _canonical(address)):
             return JSONResponse({"valid": True, "messages": []})
-        fixed = code.replace(" ", "")
-        if address.country == "CA" and len(fixed) == 6:
-            fixed = f"{fixed[:3]} {fixed[3:]}"
-        valid_fix = bool(pattern.match(fixed))
+        fixed = _canonical(address)
+        suggestion = {**address.as_dict(), "postal_code": fixed} if pattern.match(fixed) else None
         return JSONResponse(
             {
                 "valid": False,
-                "messages": [f"postal code {address.postal_code!r} is not valid"],
-                "suggestion": {**address.as_dict(), "postal_code": fixed} if valid_fix else None,
+                "messages": [f"postal code {given!r} is not in the {address.country} format"],
+                "suggestion": suggestion,
             }
         )
 
