@@ -189,6 +189,95 @@ def register(carriers_app: typer.Typer, platform_for: Any, data_dir_type: Any) -
         typer.echo(f"{carrier}: the carrier answered; credentials work", err=True)
         typer.echo(_view_json(view))
 
+    @carriers_app.command("rates")
+    def rates(
+        slug: Annotated[str, typer.Argument(help="Merchant slug.")],
+        from_: Annotated[
+            str, typer.Option("--from", help="Origin: COUNTRY:POSTAL_CODE, e.g. US:43215.")
+        ],
+        to: Annotated[str, typer.Option(help="Destination: COUNTRY:POSTAL_CODE.")],
+        weight_grams: Annotated[int, typer.Option(help="Parcel weight in grams.")],
+        dims: Annotated[
+            str | None, typer.Option(help="Length x width x height in cm, e.g. 30x20x10.")
+        ] = None,
+        deliver_by: Annotated[
+            str | None, typer.Option(help="The order's promise, YYYY-MM-DD.")
+        ] = None,
+        timeout: Annotated[float, typer.Option(help="Seconds to wait for all carriers.")] = 3.0,
+        data_dir: data_dir_type = None,
+    ) -> None:
+        """Rates from every carrier account of the merchant, asked in parallel within the
+        timeout: the cheapest that meets the promise, the alternatives and why, and which
+        carriers failed or timed out (one JSON object)."""
+        from datetime import date
+        from decimal import Decimal, InvalidOperation
+
+        from postpurchase.adapters.carriers.accounts import rate_shop
+        from postpurchase.domain.addresses import Address
+        from postpurchase.domain.carriers import Parcel, RateRequest
+        from postpurchase.domain.errors import DomainError
+
+        def place(value: str, name: str) -> Address:
+            country, _, postal = value.partition(":")
+            try:
+                return Address(country, postal or None)
+            except DomainError as exc:
+                _fail(f"{name}: {exc.message}")
+                raise
+
+        size: list[Decimal | None] = [None, None, None]
+        if dims:
+            try:
+                size = [Decimal(p) for p in dims.lower().split("x")]
+            except InvalidOperation:
+                size = []
+            if len(size) != 3:
+                _fail("--dims: three numbers in cm, e.g. 30x20x10")
+        promise = None
+        if deliver_by:
+            try:
+                promise = date.fromisoformat(deliver_by)
+            except ValueError:
+                _fail("--deliver-by: a date, YYYY-MM-DD")
+        try:
+            request = RateRequest(
+                place(from_, "--from"), place(to, "--to"),
+                (Parcel(weight_grams, size[0], size[1], size[2]),),
+            )  # fmt: skip
+        except DomainError as exc:
+            _fail(f"--{(exc.field or 'weight-grams').replace('_', '-')}: {exc.message}")
+        platform = platform_for(data_dir)
+        s = platform.settings
+        try:
+            result = rate_shop(
+                platform.engine, platform.keyring, _merchant_id(platform, slug), request,
+                deliver_by=promise, timeout=timeout, api_urls=s.carrier_api_urls,
+                call_timeout=s.carrier_timeout_seconds,
+            )  # fmt: skip
+        except DomainError as exc:
+            _fail(exc.message)
+
+        def quote(q: Any) -> dict[str, Any]:
+            return {
+                "carrier": q.carrier, "service": q.service, "amount": str(q.price.amount),
+                "currency": q.price.currency,
+                "delivery_date": q.delivery_date.isoformat() if q.delivery_date else None,
+            }  # fmt: skip
+
+        typer.echo(
+            json.dumps(
+                {
+                    "chosen": quote(result.chosen) if result.chosen else None,
+                    "why": result.why,
+                    "alternatives": [
+                        {**quote(a.quote), "why_not": a.why_not} for a in result.alternatives
+                    ],
+                    "failed": result.failed,
+                    "timed_out": result.timed_out,
+                }
+            )
+        )
+
     @carriers_app.command("remove")
     def remove(
         slug: Annotated[str, typer.Argument(help="Merchant slug.")],

@@ -8,7 +8,7 @@ with none open, and records the outcome in another.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
@@ -20,9 +20,11 @@ from postpurchase.domain.carriers import (
     AccountMode,
     CarrierError,
     Connector,
+    RateRequest,
     clean_fields,
 )
 from postpurchase.domain.errors import InvalidInput, NotFound
+from postpurchase.service_layer.carrier_rates import RateShop, shop
 from postpurchase.service_layer.ports import SecretBox
 
 
@@ -92,6 +94,32 @@ def _check_simulator_url(url: str) -> None:
 def list_accounts(engine: Engine, box: SecretBox, merchant_id: str) -> list[AccountView]:
     with engine.connect() as conn:
         return SqlCarrierAccounts(conn, box).views(merchant_id)
+
+
+def rate_shop(
+    engine: Engine,
+    box: SecretBox,
+    merchant_id: str,
+    request: RateRequest,
+    *,
+    deliver_by: date | None = None,
+    timeout: float = 3.0,
+    api_urls: dict[str, str] | None = None,
+    call_timeout: float = 20.0,
+) -> RateShop:
+    """Rates from every account of the merchant, read in one transaction and asked with none
+    open; the cheapest that meets ``deliver_by``, with the others and why."""
+    with engine.connect() as conn:
+        every = SqlCarrierAccounts(conn, box).all(merchant_id)
+    if not every:
+        raise NotFound("no carrier accounts: add one with `carriers add`", field="carrier")
+    return shop(
+        every,
+        lambda a: gateway_for(a, api_urls=api_urls, timeout=min(call_timeout, timeout)),
+        request,
+        deliver_by=deliver_by,
+        timeout=timeout,
+    )
 
 
 def remove_account(engine: Engine, box: SecretBox, merchant_id: str, carrier: str) -> None:

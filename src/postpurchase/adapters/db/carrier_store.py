@@ -123,6 +123,13 @@ class SqlCarrierAccounts:
         ).first()
         return _account(row, self.box) if row is not None else None
 
+    def all(self, merchant_id: str) -> list[CarrierAccount]:
+        """Every account of the merchant, credentials opened (to call the carriers)."""
+        rows = self.conn.execute(
+            select(t.carrier_accounts).where(A.merchant_id == merchant_id).order_by(A.carrier)
+        ).all()
+        return [_account(r, self.box) for r in rows]
+
     def views(self, merchant_id: str) -> list[AccountView]:
         polling = (
             select(P.account_id, _count().label("n"))
