@@ -149,3 +149,35 @@ def test_a_carrier_that_does_not_answer_times_out(httpserver) -> None:
         gateway(httpserver, timeout=0.5).track(["1Z023E2X0214323462"])
     assert time.monotonic() - started < 2.5  # gave up well before the answer came
     assert caught.value.failure.value == "timeout" and "0.5 s" in caught.value.message
+
+
+def test_rates_come_back_as_exact_money(httpserver) -> None:
+    from decimal import Decimal
+
+    from postpurchase.domain.addresses import Address
+    from postpurchase.domain.carriers import Parcel, RateRequest
+
+    token(httpserver)
+    httpserver.expect_request("/api/rating/v2409/Shop", method="POST").respond_with_data(
+        (FIXTURES / "ups_rate_shop.json").read_text(), content_type="application/json"
+    )
+    quotes = gateway(httpserver).rate(
+        RateRequest(
+            Address("US", "43215", "OH", "Columbus", "500 Commerce Way"),
+            Address("US", "94103", "CA", "San Francisco", "1 Market St"),
+            (Parcel(1800, Decimal(30), Decimal(20), Decimal(10)),),
+        )
+    )
+    by_price = sorted(quotes, key=lambda q: q.price.amount)
+    assert [(q.price.amount, q.price.currency, q.transit_days) for q in by_price] == [
+        (Decimal("16.93"), "USD", 4),
+        (Decimal("47.61"), "USD", 2),
+    ]
+    assert all(q.carrier == "ups" and q.service.startswith("ups_") for q in quotes)
+    sent = json.loads(next(r for r, _ in httpserver.log if "/rating/" in r.path).get_data())
+    package = sent["RateRequest"]["Shipment"]["Package"]
+    package = package[0] if isinstance(package, list) else package
+    # 1,800 g went to karrio as 1.8 kg; karrio sends a US shipment to UPS in pounds
+    weight = package["PackageWeight"]
+    assert weight["UnitOfMeasurement"]["Code"] == "LBS"
+    assert abs(float(weight["Weight"]) - 1.8 / 0.45359237) < 0.05

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -44,6 +45,7 @@ from postpurchase.domain.carriers import (
     Label,
     LabelRequest,
     NumberProblem,
+    Parcel,
     Pickup,
     PickupRequest,
     RateQuote,
@@ -51,6 +53,7 @@ from postpurchase.domain.carriers import (
     TrackBatch,
     TrackResult,
 )
+from postpurchase.domain.money import Money
 from postpurchase.domain.tracking import Location
 
 F = CarrierFailure
@@ -323,9 +326,37 @@ class KarrioGateway:
         self.track([probe])
 
     def rate(self, request: RateRequest) -> list[RateQuote]:
-        raise CarrierError(
-            self.carrier, F.UNSUPPORTED, "rates through karrio come in a later release"
+        """karrio's rates for the parcels, our ``Money`` (the carrier's string amount kept
+        exact through ``str``), the delivery date from the transit days when the carrier
+        gives no date."""
+        from karrio.core import models
+
+        sdk = _sdk()
+        payload = models.RateRequest(
+            shipper=_karrio_address(request.origin),
+            recipient=_karrio_address(request.destination),
+            parcels=[_karrio_parcel(p) for p in request.parcels],
+            services=list(request.services),
         )
+        rates, messages, records = self._run(lambda gw: sdk.Rating.fetch(payload).from_(gw))
+        rates = rates or []
+        errors = [m for m in messages if getattr(m, "level", "error") != "warning"]
+        if not rates and (errors or any(r.key == "error" for r in records)):
+            raise self._failure(errors or messages, records)
+        out = []
+        for r in rates:
+            if r.total_charge is None or not r.currency:
+                continue
+            out.append(
+                RateQuote(
+                    carrier=self.carrier,
+                    service=str(r.service),
+                    price=Money(Decimal(str(r.total_charge)), r.currency),
+                    delivery_date=_day(getattr(r, "estimated_delivery", None)),
+                    transit_days=r.transit_days,
+                )
+            )
+        return out
 
     def buy_label(self, request: LabelRequest) -> Label:
         raise CarrierError(
@@ -346,6 +377,27 @@ class KarrioGateway:
         raise CarrierError(
             self.carrier, F.UNSUPPORTED, "pickups through karrio come in a later release"
         )
+
+
+def _karrio_address(a: Address) -> Any:
+    from karrio.core import models
+
+    return models.Address(
+        postal_code=a.postal_code, city=a.city, country_code=a.country,
+        state_code=a.region, address_line1=a.line1, address_line2=a.line2,
+        person_name=a.name, phone_number=a.phone,
+    )  # fmt: skip
+
+
+def _karrio_parcel(p: Parcel) -> Any:
+    from karrio.core import models
+
+    dims = (p.length_cm, p.width_cm, p.height_cm)
+    return models.Parcel(
+        weight=float(Decimal(p.weight_grams) / 1000), weight_unit="KG",
+        length=float(dims[0]) if dims[0] else None, width=float(dims[1]) if dims[1] else None,
+        height=float(dims[2]) if dims[2] else None, dimension_unit="CM",
+    )  # fmt: skip
 
 
 def _day(value: str | None) -> date | None:
