@@ -21,7 +21,7 @@ from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
 from postpurchase.domain.carriers import CarrierAccount, CarrierGateway, PollPolicy, TrackBatch
 from postpurchase.domain.commands import TrackingUpdate
-from postpurchase.service_layer.carrier_polling import Poller, PollReport, poll_round
+from postpurchase.service_layer.carriers.polling import Poller, PollReport, poll_round
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from postpurchase.domain import commands
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.entrypoints.carrier_tasks import make_poller
-from postpurchase.service_layer.carrier_polling import poll_round
+from postpurchase.service_layer.carriers.polling import poll_round
 from tests.factories import T0, place_order
 from tests.integration.carriers.conftest import new_merchant, simulated_account
 

@@ -18,7 +18,7 @@ from postpurchase.domain.addresses import Address
 from postpurchase.domain.carriers import Parcel, RateQuote, RateRequest
 from postpurchase.domain.money import Money
 from postpurchase.entrypoints.cli import app as cli
-from postpurchase.service_layer.carrier_rates import choose
+from postpurchase.service_layer.carriers.rates import choose
 from tests.integration.carriers.conftest import SIM_KEY, simulated_account
 
 REQUEST = RateRequest(

@@ -24,7 +24,7 @@ from postpurchase.domain.carriers import (
     clean_fields,
 )
 from postpurchase.domain.errors import InvalidInput, NotFound
-from postpurchase.service_layer.carrier_rates import RateShop, shop
+from postpurchase.service_layer.carriers.rates import RateShop, shop
 from postpurchase.service_layer.ports import SecretBox
 
 

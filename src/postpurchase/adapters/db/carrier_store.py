@@ -29,7 +29,7 @@ from postpurchase.domain.carriers import (
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.secrets import last4
 from postpurchase.domain.status import ShipmentStatus
-from postpurchase.service_layer.carrier_polling import PollItem, PollState, Reschedule
+from postpurchase.service_layer.carriers.polling import PollItem, PollState, Reschedule
 from postpurchase.service_layer.ports import SecretBox
 
 A = t.carrier_accounts.c
