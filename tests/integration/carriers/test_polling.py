@@ -205,3 +205,52 @@ def test_two_workers_never_claim_the_same_shipment(platform, merchant, simulator
         th.join()
     every = [sid for c in claims for sid in c]
     assert len(every) == len(set(every)) and len(every) == 30
+
+
+def test_no_carrier_call_is_made_inside_a_transaction(
+    platform, merchant, simulator, sim_state
+) -> None:
+    from sqlalchemy import event
+
+    open_tx: set[int] = set()
+    lock = threading.Lock()
+
+    def began(conn) -> None:
+        with lock:
+            open_tx.add(id(conn))
+
+    def ended(conn) -> None:
+        with lock:
+            open_tx.discard(id(conn))
+
+    engine = platform.engine
+    event.listen(engine, "begin", began)
+    event.listen(engine, "commit", ended)
+    event.listen(engine, "rollback", ended)
+    try:
+        simulated_account(platform, merchant.id, "ups", simulator.url)
+        for i in range(3):
+            ship(platform, merchant.id, "ups", sim_state, seed=500 + i)
+        poller = make_poller(platform)
+        make_gateway = poller.gateway_for
+        seen: list[int] = []
+
+        def watched(account):
+            gateway = make_gateway(account)
+            track = gateway.track
+
+            def checked(numbers):
+                with lock:
+                    seen.append(len(open_tx))
+                return track(numbers)
+
+            gateway.track = checked
+            return gateway
+
+        poller.gateway_for = watched
+        assert poll_round(poller).polled == 3
+    finally:
+        event.remove(engine, "begin", began)
+        event.remove(engine, "commit", ended)
+        event.remove(engine, "rollback", ended)
+    assert seen and all(n == 0 for n in seen), seen
