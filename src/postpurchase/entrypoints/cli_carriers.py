@@ -252,7 +252,7 @@ def register(carriers_app: typer.Typer, platform_for: Any, data_dir_type: Any) -
             result = rate_shop(
                 platform.engine, platform.keyring, _merchant_id(platform, slug), request,
                 deliver_by=promise, timeout=timeout, api_urls=s.carrier_api_urls,
-                call_timeout=s.carrier_timeout_seconds,
+                call_timeout=s.carrier_timeout_seconds, today=platform.clock.now().date(),
             )  # fmt: skip
         except DomainError as exc:
             _fail(exc.message)
@@ -262,6 +262,7 @@ def register(carriers_app: typer.Typer, platform_for: Any, data_dir_type: Any) -
                 "carrier": q.carrier, "service": q.service, "amount": str(q.price.amount),
                 "currency": q.price.currency,
                 "delivery_date": q.delivery_date.isoformat() if q.delivery_date else None,
+                "delivery_date_estimated": q.date_estimated,
             }  # fmt: skip
 
         typer.echo(

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from postpurchase.adapters.carriers.connectors import spec_for, split_fields
 from postpurchase.adapters.carriers.gateways import gateway_for
 from postpurchase.adapters.db.carrier_store import AccountView, SqlCarrierAccounts, SqlPollStore
+from postpurchase.adapters.edd.calendars import business_calendar
 from postpurchase.domain.carriers import (
     AccountMode,
     CarrierError,
@@ -106,6 +107,7 @@ def rate_shop(
     timeout: float = 3.0,
     api_urls: dict[str, str] | None = None,
     call_timeout: float = 20.0,
+    today: date | None = None,
 ) -> RateShop:
     """Rates from every account of the merchant, read in one transaction and asked with none
     open; the cheapest that meets ``deliver_by``, with the others and why."""
@@ -113,12 +115,15 @@ def rate_shop(
         every = SqlCarrierAccounts(conn, box).all(merchant_id)
     if not every:
         raise NotFound("no carrier accounts: add one with `carriers add`", field="carrier")
+    calendar = business_calendar(request.destination.country, request.destination.region)
+    start = calendar.roll_forward(today or date.today())
     return shop(
         every,
         lambda a: gateway_for(a, api_urls=api_urls, timeout=min(call_timeout, timeout)),
         request,
         deliver_by=deliver_by,
         timeout=timeout,
+        date_from_transit=lambda days: calendar.add_business_days(start, days),
     )
 
 

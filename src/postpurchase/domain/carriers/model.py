@@ -104,11 +104,15 @@ class RateRequest:
 
 @dataclass(frozen=True, slots=True)
 class RateQuote:
+    """A price for a service; ``delivery_date`` is the carrier's, or ours from its transit
+    days (``date_estimated``) when it gave none."""
+
     carrier: str
     service: str
     price: Money
     delivery_date: date | None = None
     transit_days: int | None = None
+    date_estimated: bool = False
 
 
 class LabelFormat(StrEnum):

@@ -1,7 +1,9 @@
 """Rate shopping: ask every carrier account of the merchant for rates in parallel, within a
 deadline, and choose the cheapest that still meets the order's promise.
 
-Each account runs on a thread of its own; whatever has not answered by ``timeout`` is
+A rate that gives transit days but no date is dated by the destination's business
+calendar (``date_from_transit``), so it can still be held against the promise. Each
+account runs on a thread of its own; whatever has not answered by ``timeout`` is
 reported as timed out (its thread is abandoned, not waited for), and a failing carrier is
 reported with its cause. The choice is explained: the chosen rate, and for every other one
 why it lost (later than the promise, or dearer).
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from postpurchase.domain.carriers import (
@@ -52,6 +54,7 @@ def shop(
     *,
     deliver_by: date | None = None,
     timeout: float = 3.0,
+    date_from_transit: Callable[[int], date] | None = None,
 ) -> RateShop:
     """Every account's rates within ``timeout`` seconds; the cheapest meeting ``deliver_by``
     (a rate without a delivery date cannot be shown to meet it)."""
@@ -65,10 +68,19 @@ def shop(
             quotes.extend(future.result())
         except CarrierError as exc:
             failed[account.carrier] = exc.message
+    if date_from_transit is not None:
+        quotes = [_dated(q, date_from_transit) for q in quotes]
     timed_out = sorted(futures[f].carrier for f in pending)
     for f in pending:
         f.cancel()
     return choose(quotes, deliver_by, failed=failed, timed_out=timed_out)
+
+
+def _dated(q: RateQuote, date_from_transit: Callable[[int], date]) -> RateQuote:
+    """A quote with transit days but no date gets the date our calendar gives them."""
+    if q.delivery_date is not None or q.transit_days is None:
+        return q
+    return replace(q, delivery_date=date_from_transit(q.transit_days), date_estimated=True)
 
 
 def choose(
