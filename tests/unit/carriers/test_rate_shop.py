@@ -85,7 +85,7 @@ def test_two_currencies_are_never_compared() -> None:
         "ups": FakeCarrier("ups", [q("ups", "9.00", day=MONDAY)]),
         "canada_post": FakeCarrier(
             "canada_post", [q("canada_post", "8.00", day=MONDAY, currency="CAD")]
-        ),  # fmt: skip
+        ),
     }
     result = shop([account("ups"), account("canada_post")], lambda a: carriers[a.carrier],
                   REQUEST)  # fmt: skip
