@@ -98,3 +98,41 @@ def test_cli_rates(platform, merchant, simulator, monkeypatch) -> None:
     ok = run(cli, ["carriers", "rates", merchant.slug, "--from", "US:43215", "--to", "US:94103",
                    "--weight-grams", "500", "--deliver-by", later])  # fmt: skip
     assert ok.exit_code == 0 and "delivers by" in json.loads(ok.stdout)["why"]
+
+
+def test_api_rates(platform, merchant, simulator) -> None:
+    from fastapi.testclient import TestClient
+
+    from postpurchase.entrypoints.api.app import create_app
+    from postpurchase.service_layer import handlers
+    from tests.factories import ref
+
+    other, other_key, *_ = handlers.create_merchant(platform.uow(), platform.clock, "Shop " + ref())
+    simulated_account(platform, other.id, "ups", simulator.url)
+    simulated_account(platform, other.id, "fedex", simulator.url)
+    body = {
+        "origin": {"country": "US", "postal_code": "43215"},
+        "destination": {"country": "US", "postal_code": "94103"},
+        "parcels": [{"weight_grams": 1200, "length_cm": 30, "width_cm": 20, "height_cm": 10}],
+    }
+    with TestClient(create_app(platform)) as client:
+        r = client.post(
+            "/api/v1/carriers/rates", json=body, headers={"Authorization": f"Bearer {other_key}"}
+        )
+        assert r.status_code == 200, r.text
+        out = r.json()
+        assert out["chosen"]["carrier"] in ("ups", "fedex") and out["alternatives"]
+        assert out["failed"] == {} and out["timed_out"] == []
+        _, lonely_key, *_ = handlers.create_merchant(
+            platform.uow(), platform.clock, "Shop " + ref()
+        )
+        none = client.post(
+            "/api/v1/carriers/rates", json=body, headers={"Authorization": f"Bearer {lonely_key}"}
+        )
+        assert none.status_code == 404 and none.json()["field"] == "carrier"
+        bad = client.post(
+            "/api/v1/carriers/rates",
+            json={**body, "parcels": [{"weight_grams": 0}]},
+            headers={"Authorization": f"Bearer {other_key}"},
+        )
+        assert bad.status_code == 422 and bad.json()["field"] == "parcels[0].weight_grams"

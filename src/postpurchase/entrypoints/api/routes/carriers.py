@@ -1,4 +1,5 @@
-"""A merchant's carrier accounts: /api/v1/carriers/accounts.
+"""A merchant's carrier accounts (/api/v1/carriers/accounts) and rates across them
+(/api/v1/carriers/rates).
 
 Credentials are write-only: sealed at rest, shown back only by their last four characters.
 Each carrier's fields are those its connector needs (docs/carriers.md); a field the carrier
@@ -8,7 +9,8 @@ carrier and answers 502 naming the cause when it refuses or fails.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from fastapi import APIRouter, Body, Response
@@ -23,9 +25,17 @@ from postpurchase.adapters.carriers.connectors import (
     simulated_spec,
 )
 from postpurchase.adapters.db.carrier_store import AccountView
-from postpurchase.domain.carriers import CarrierError, Connector
+from postpurchase.domain.addresses import Address
+from postpurchase.domain.carriers import (
+    CarrierError,
+    Connector,
+    Parcel,
+    RateQuote,
+    RateRequest,
+)
 from postpurchase.domain.carriers.accounts import MAX_VALUE
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
+from postpurchase.entrypoints.api.edge_types import IsoDate
 
 router = APIRouter(prefix="/api/v1/carriers", tags=["carriers"])
 
@@ -228,3 +238,120 @@ async def remove_account(carrier: str, merchant: MerchantDep, platform: Platform
         accounts.remove_account, platform.engine, platform.keyring, merchant.id, carrier
     )
     return Response(status_code=204)
+
+
+class PlaceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    country: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166 alpha-2.")
+    postal_code: str | None = Field(default=None, max_length=16, pattern=r"^[A-Za-z0-9 -]*$")
+    region: str | None = Field(default=None, max_length=8, pattern=r"^[A-Za-z0-9-]*$")
+    city: str | None = Field(default=None, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")
+
+
+class ParcelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weight_grams: int = Field(ge=1, le=1_000_000)
+    length_cm: float | None = Field(default=None, gt=0, le=1000)
+    width_cm: float | None = Field(default=None, gt=0, le=1000)
+    height_cm: float | None = Field(default=None, gt=0, le=1000)
+
+
+class RatesIn(BaseModel):
+    """A parcel to rate with every carrier account you have."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "origin": {"country": "US", "postal_code": "43215"},
+                    "destination": {"country": "US", "postal_code": "94103"},
+                    "parcels": [{"weight_grams": 1200, "length_cm": 30, "width_cm": 20,
+                                 "height_cm": 10}],
+                    "deliver_by": "2026-12-11",
+                }
+            ]
+        },
+    )  # fmt: skip
+
+    origin: PlaceIn
+    destination: PlaceIn
+    parcels: list[ParcelIn] = Field(min_length=1, max_length=50)
+    deliver_by: IsoDate | None = Field(
+        default=None, description="The order's promise: rates that deliver later lose."
+    )
+    timeout_seconds: float = Field(
+        default=3.0, ge=0.5, le=10, description="How long to wait for all carriers."
+    )
+
+
+class QuoteOut(BaseModel):
+    carrier: str
+    service: str
+    amount: Decimal
+    currency: str
+    delivery_date: date | None
+    delivery_date_estimated: bool = Field(
+        description="True when the carrier gave transit days and we dated them."
+    )
+
+
+class AlternativeOut(QuoteOut):
+    why_not: str
+
+
+class RatesOut(BaseModel):
+    chosen: QuoteOut | None
+    why: str
+    alternatives: list[AlternativeOut]
+    failed: dict[str, str] = Field(description="Carrier -> the cause it failed.")
+    timed_out: list[str] = Field(description="Carriers that did not answer in time.")
+
+
+def _quote(q: RateQuote) -> dict[str, Any]:
+    return {
+        "carrier": q.carrier, "service": q.service, "amount": q.price.amount,
+        "currency": q.price.currency, "delivery_date": q.delivery_date,
+        "delivery_date_estimated": q.date_estimated,
+    }  # fmt: skip
+
+
+def _place(p: PlaceIn) -> Address:
+    return Address(p.country, p.postal_code, p.region, p.city)
+
+
+def _parcel(p: ParcelIn) -> Parcel:
+    def cm(v: float | None) -> Decimal | None:
+        return Decimal(str(v)) if v is not None else None
+
+    return Parcel(p.weight_grams, cm(p.length_cm), cm(p.width_cm), cm(p.height_cm))
+
+
+@router.post("/rates", response_model=RatesOut)
+async def rates(body: RatesIn, merchant: MerchantDep, platform: PlatformDep) -> RatesOut:
+    """Rates from every carrier account you have, asked in parallel within
+    `timeout_seconds`: the cheapest that delivers by `deliver_by`, every other rate with why
+    it lost, and the carriers that failed (with the cause) or timed out."""
+    request = RateRequest(
+        _place(body.origin), _place(body.destination), tuple(_parcel(p) for p in body.parcels)
+    )
+    s = platform.settings
+    result = await run_in_threadpool(
+        lambda: accounts.rate_shop(
+            platform.engine, platform.keyring, merchant.id, request,
+            deliver_by=body.deliver_by, timeout=body.timeout_seconds,
+            api_urls=s.carrier_api_urls, call_timeout=s.carrier_timeout_seconds,
+            today=platform.clock.now().date(),
+        )
+    )  # fmt: skip
+    return RatesOut(
+        chosen=QuoteOut(**_quote(result.chosen)) if result.chosen else None,
+        why=result.why,
+        alternatives=[
+            AlternativeOut(**_quote(a.quote), why_not=a.why_not) for a in result.alternatives
+        ],
+        failed=result.failed,
+        timed_out=result.timed_out,
+    )
