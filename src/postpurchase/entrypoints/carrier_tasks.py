@@ -58,6 +58,8 @@ class _Gateways:
         s = self.platform.settings
         made = gateway_for(account, api_urls=s.carrier_api_urls, timeout=s.carrier_timeout_seconds)
         with self._lock:
+            for old in [k for k in self._cache if k[0] == account.id]:
+                del self._cache[old]  # the account changed: its old gateway goes
             self._cache[key] = made
         return made
 
