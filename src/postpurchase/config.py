@@ -132,6 +132,35 @@ class Settings(BaseSettings):
         default=30, gt=0, le=300, description="Timeout of one Admin API call."
     )
 
+    # ---- carriers: accounts and tracking by polling (issue 13) ------------------------------
+    carrier_poll_enabled: bool = Field(
+        default=True,
+        description="The worker polls carriers (through the merchant's carrier accounts) for "
+        "open shipments nobody pushes scans for.",
+    )
+    carrier_poll_batch: int = Field(
+        default=500, ge=1, le=10000, description="Shipments one poll round claims at most."
+    )
+    carrier_poll_idle_days: int = Field(
+        default=14, ge=1, description="Stop polling a shipment no scan has moved for this long."
+    )
+    carrier_poll_cadence_scale: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="Multiplies every polling interval (hourly in transit, 15 min out for "
+        "delivery); the demo uses 0.02 so polling shows within a minute.",
+    )
+    carrier_timeout_seconds: float = Field(
+        default=20.0, gt=0, le=120, description="How long one carrier API call may take."
+    )
+    carrier_api_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Replace a carrier connector's API address, JSON by our carrier slug: "
+        '{"ups": "https://ups-proxy.internal"} (an egress proxy; tests point it at a '
+        "recorded-response server).",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db_url(cls, v: str | None) -> str | None:

@@ -42,7 +42,7 @@ def test_demo_serves_its_orders_and_stops_on_ctrl_c(tmp_path) -> None:
         assert r.status_code == 200
         orders = r.json()["data"]
         assert len(orders) == 40
-        # the simulated carriers have delivered the older parcels through the webhook
+        # the worker polled the simulated carrier's API: the older parcels are delivered
         for _ in range(100):
             statuses = {
                 o["status"]

@@ -13,6 +13,7 @@ from rich.console import Console
 from postpurchase.config import Settings
 from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
 from postpurchase.entrypoints import (
+    cli_carriers,
     cli_checkout,
     cli_customers,
     cli_edd,
@@ -98,6 +99,7 @@ def _reseal(platform) -> int:  # type: ignore[no-untyped-def]
         changed = reseal_all(conn, platform.keyring)
         changed += reseal_endpoint_secrets(conn, platform.keyring)
         changed += reseal_connections(conn, platform.keyring)
+        changed += cli_carriers.reseal_credentials(conn, platform.keyring)
     if changed:
         err.print(f"re-sealed {changed} stored secrets with the first encryption key")
     return changed
@@ -438,6 +440,8 @@ app.add_typer(cli_kpis.app, name="kpis")
 app.add_typer(cli_shopify.app, name="shopify")
 app.add_typer(cli_woocommerce.app, name="woocommerce")
 cli_checkout.register(merchant_app)  # publishable-key, checkout
+app.add_typer(cli_carriers.simulator_app, name="simulator")
+cli_carriers.register(carriers_app, _platform, DataDir)
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """`postpurchase demo`: the whole product on the embedded default, with simulated carriers.
 
 One process: uvicorn serves the API, an embedded Huey consumer drains the outbox, and the
-simulated carrier network replays scans into our public tracking webhook — history first,
-then the last two days in accelerated time until it catches up with the real clock.
+simulated carrier serves its own HTTP API, which the worker polls through the demo
+merchant's carrier accounts like a real carrier's: history first, then the last two days in
+accelerated time until it catches up with the real clock.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from postpurchase.domain.errors import DomainError
 from postpurchase.domain.money import Money
 from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
+from postpurchase.entrypoints.carrier_tasks import make_poller, poll_until_done
+from postpurchase.entrypoints.demo_carriers import sim_clock, start_simulator
 from postpurchase.entrypoints.worker import build
 from postpurchase.service_layer.handlers import create_merchant
 
@@ -185,25 +188,21 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _fresh(data_dir)
     base = f"http://{host}:{port}"
-    settings = Settings(data_dir=data_dir, base_url=base, database_url=None, redis_url=None)
+    settings = Settings(
+        data_dir=data_dir, base_url=base, database_url=None, redis_url=None,
+        carrier_poll_cadence_scale=0.02,  # hourly polls every ~72 s, so the demo moves
+    )  # fmt: skip
     worker = build(settings)
     platform = worker.platform
     upgrade(platform.engine)
     smtp = start_demo_smtp("127.0.0.1", 0, data_dir / "mail")
     register(platform, demo_settings(smtp.url), replace=True)
-    merchant, key, tracking_secret = create_merchant(
-        platform.uow(), platform.clock, "Demo Store", slug="demo"
-    )
+    merchant, key, _ = create_merchant(platform.uow(), platform.clock, "Demo Store", slug="demo")
     now = datetime.now(UTC)
     scans = seed_orders(platform, merchant.id, orders, now, seed)
 
-    sink = simulated.http_sink(
-        f"{base}/webhooks/tracking/postpurchase?merchant={merchant.slug}",
-        secret=tracking_secret,
-    )
     start = now - timedelta(days=2)
-    player = simulated.Player(sink, speed=speed, start=start, clock=catch_up_clock(start, speed))
-    player.add(scans)
+    carrier_api = start_simulator(platform, merchant.id, scans, seed, sim_clock(start, speed))
 
     consumer = worker.consumer(platform.settings.worker_threads, embedded=True)
     consumer.start()
@@ -214,12 +213,10 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
         )
     )
 
-    def play() -> None:
-        while not server.started and not stop.is_set():
-            time.sleep(0.05)
-        player.run(stop, interval=0.5)
+    def first_poll() -> None:  # the worker polls every minute; the history shows at once
+        poll_until_done(make_poller(platform), settings.carrier_poll_batch)
 
-    threading.Thread(target=play, name="simulated-carriers", daemon=True).start()
+    threading.Thread(target=first_poll, name="first-poll", daemon=True).start()
     threading.Thread(target=_announce, args=(server, base, key, platform), daemon=True).start()
     try:
         server.run()
@@ -227,6 +224,7 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
         pass  # uvicorn re-raises the Ctrl-C it handled; the shutdown already happened
     finally:
         stop.set()
+        carrier_api.stop()
         consumer.stop(graceful=True)
         smtp.stop()
         platform.engine.dispose()

@@ -20,7 +20,7 @@ from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_hu
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
-from postpurchase.entrypoints import inbox, metrics
+from postpurchase.entrypoints import carrier_tasks, inbox, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +139,8 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
             return flagged
 
         return once(platform, "stale_shipments_sweep", timedelta(minutes=every), job)
+
+    carrier_tasks.register(huey, platform)  # tracking by polling carriers (issue 13)
 
     platform.queue = HueyTaskQueue(drain_task, fold_task)
     periodic = {"drain_outbox_sweep": drain_sweep, "webhook_inbox_sweep": inbox_sweep}

@@ -44,12 +44,20 @@ _UPS: Final = {
     "AR": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # arrival scan
     "DP": Mapped(S.IN_TRANSIT, Substatus.HUB_DEPARTURE),  # departure scan
     "OT": Mapped(S.OUT_FOR_DELIVERY),  # out for delivery today
+    "OF": Mapped(S.OUT_FOR_DELIVERY),  # out for delivery
     "FS": Mapped(S.DELIVERED),
+    "KB": Mapped(S.DELIVERED),
 }
 
 _USPS: Final = {
     "MA": Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),  # pre-shipment info sent
-    "GX": Mapped(S.EXCEPTION, EXTRA_CANCELLED),  # shipping label cancelled
+    # USPS Tracking API v3 sample (karrio's usps fixture): "Shipping Label Created, USPS
+    # Awaiting Item" -- not a cancellation
+    "GX": Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),
+    "A1": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # arrived at USPS regional facility
+    "T1": Mapped(S.IN_TRANSIT, Substatus.HUB_DEPARTURE),  # departed USPS regional facility
+    "SF": Mapped(S.IN_TRANSIT, Substatus.HUB_DEPARTURE),  # departed post office
+    "TL": Mapped(S.IN_TRANSIT),  # in transit to next facility
     "03": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),  # accepted at USPS origin
     "10": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # processed through facility
     "07": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # arrival at unit
@@ -71,6 +79,8 @@ _FEDEX: Final = {
     "IN": Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),  # initiated
     "PU": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),
     "AR": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),
+    "AO": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # at origin (karrio's fedex fixture)
+    "AE": Mapped(S.IN_TRANSIT),  # shipment arriving early
     "AF": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # at local FedEx facility
     "OF": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # at FedEx origin facility
     "FD": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # at FedEx destination
@@ -103,6 +113,7 @@ _DHL: Final = {  # DHL Express event type codes
     "WC": Mapped(S.OUT_FOR_DELIVERY),  # with courier
     "CC": Mapped(S.AVAILABLE_FOR_PICKUP),  # awaiting collection by consignee
     "OK": Mapped(S.DELIVERED),
+    "POD": Mapped(S.DELIVERED),  # proof of delivery (MyDHL API typeCode)
     "NH": Mapped(S.ATTEMPT_FAILED, EXTRA_RECIPIENT_UNAVAILABLE),  # not home
     "CA": Mapped(S.ATTEMPT_FAILED, EXTRA_BUSINESS_CLOSED),  # closed on arrival
     "RD": Mapped(S.EXCEPTION, Substatus.REFUSED),
@@ -115,6 +126,104 @@ _DHL: Final = {  # DHL Express event type codes
     "HP": Mapped(S.EXCEPTION, Substatus.CUSTOMS_HOLD),  # held for payment
     "RT": Mapped(S.EXCEPTION, Substatus.RETURNED_TO_SENDER),
 }
+
+# UPS: an activity's meaning is its *type* (I = in transit or out for delivery, D = delivered,
+# X = exception, M = billing information received, MV = voided, P = pickup, RS = returned)
+# refined by its status *code*. Read as (type, code) first, then the code alone (``_UPS``),
+# then the type alone. Types: UPS Tracking API "Package Activity Types"; codes: UPS manifest
+# codes, UPS's Tracking API sample and karrio's ups fixture.
+UPS_ACTIVITY: Final = MappingProxyType(
+    {
+        ("I", "OF"): Mapped(S.OUT_FOR_DELIVERY),  # out for delivery
+        ("I", "OT"): Mapped(S.OUT_FOR_DELIVERY),  # out for delivery today
+        ("I", "OR"): Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),  # origin scan
+        ("I", "AR"): Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # arrival scan
+        ("I", "DP"): Mapped(S.IN_TRANSIT, Substatus.HUB_DEPARTURE),  # departure scan
+        ("M", "MP"): Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),  # ready for UPS
+        ("M", "DP"): Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),  # manifest processed
+        ("M", "VP"): Mapped(S.EXCEPTION, EXTRA_CANCELLED),  # manifest cancelled, voided
+        ("D", "FS"): Mapped(S.DELIVERED),
+        ("D", "KB"): Mapped(S.DELIVERED),
+        ("D", "2W"): Mapped(S.DELIVERED, Substatus.PICKED_UP_BY_CUSTOMER),  # from Access Point
+        ("X", "SR"): Mapped(S.IN_TRANSIT, EXTRA_CUSTOMS_CLEARED),  # released by customs
+        ("X", "CD"): Mapped(S.EXCEPTION, Substatus.CUSTOMS_HOLD),  # held by customs
+        ("X", "RF"): Mapped(S.EXCEPTION, Substatus.REFUSED),  # receiver refused
+        ("X", "RS"): Mapped(S.EXCEPTION, Substatus.RETURNED_TO_SENDER),
+        ("X", "NH"): Mapped(S.ATTEMPT_FAILED, EXTRA_RECIPIENT_UNAVAILABLE),  # not home
+        ("X", "48"): Mapped(S.ATTEMPT_FAILED, Substatus.REDELIVERY_SCHEDULED),  # receiver away
+        ("X", "WT"): Mapped(S.EXCEPTION, Substatus.WEATHER),  # severe weather delay
+        ("X", "AI"): Mapped(S.EXCEPTION, Substatus.ADDRESS_ISSUE),  # address incomplete
+        ("X", "LS"): Mapped(S.EXCEPTION, Substatus.LOST),  # cannot be located
+        ("X", "ZP"): Mapped(S.AVAILABLE_FOR_PICKUP),  # held at UPS Access Point
+    }
+)
+
+UPS_ACTIVITY_TYPES: Final = MappingProxyType(
+    {
+        "M": Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),
+        "MV": Mapped(S.EXCEPTION, EXTRA_CANCELLED),
+        "P": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),
+        "I": Mapped(S.IN_TRANSIT),
+        "O": Mapped(S.OUT_FOR_DELIVERY),
+        "D": Mapped(S.DELIVERED),
+        "X": Mapped(S.EXCEPTION),
+        "RS": Mapped(S.EXCEPTION, Substatus.RETURNED_TO_SENDER),
+        "U": Mapped(S.IN_TRANSIT),  # an update (Track Alert)
+    }
+)
+
+_CANADA_POST: Final = {  # event identifiers (karrio's canadapost fixture, Canada Post samples)
+    "0100": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # item processed at postal facility
+    "0173": Mapped(S.EXCEPTION, Substatus.ADDRESS_ISSUE),  # addressing error, correcting
+    "0174": Mapped(S.OUT_FOR_DELIVERY),  # item out for delivery
+    "1496": Mapped(S.DELIVERED),  # item successfully delivered
+    "20": Mapped(S.DELIVERED, Substatus.SIGNED),  # signature image recorded
+}
+
+_DPD: Final = {  # DPD parcel life-cycle status codes (karrio's dpd fixture)
+    "PickedUp": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),  # DPD has received your parcel
+    "BetweenDepots": Mapped(S.IN_TRANSIT, Substatus.HUB_DEPARTURE),  # at dispatch centre
+    "Depot": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # at parcel delivery centre
+    "Courier": Mapped(S.OUT_FOR_DELIVERY),  # left the delivery centre for the consignee
+    "DeliveryFailure": Mapped(S.ATTEMPT_FAILED),  # not able to deliver
+    "ReturningFromDelivery": Mapped(S.ATTEMPT_FAILED, Substatus.REDELIVERY_SCHEDULED),
+    "ParcelShop": Mapped(S.AVAILABLE_FOR_PICKUP),  # delivered by driver to a Pickup shop
+    "Delivered": Mapped(S.DELIVERED),
+}
+
+_GLS: Final = {  # GLS Track and Trace status codes (karrio's gls fixture, GLS samples)
+    "INTIAL.PREADVICE": Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),  # data entered
+    "INTIAL.NORMAL": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),  # handed over to GLS
+    "INTRANSIT": Mapped(S.IN_TRANSIT),
+    "INDELIVERY": Mapped(S.OUT_FOR_DELIVERY),
+    "DELIVERED": Mapped(S.DELIVERED),
+    "DELIVEREDPS": Mapped(S.DELIVERED, Substatus.PICKED_UP_BY_CUSTOMER),  # at ParcelShop
+    "NOTDELIVERED": Mapped(S.ATTEMPT_FAILED),
+    "INWAREHOUSE": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),
+    "CANCELED": Mapped(S.EXCEPTION, EXTRA_CANCELLED),
+}
+
+_PUROLATOR: Final = {  # ScanType values of Purolator's Tracking Service
+    "ProofOfPickUp": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),
+    "Other": Mapped(S.IN_TRANSIT),
+    "OnDelivery": Mapped(S.OUT_FOR_DELIVERY),
+    "Delivery": Mapped(S.DELIVERED),
+    "Undeliverable": Mapped(S.ATTEMPT_FAILED),
+}
+
+# The simulated carrier's own classes of its codes (its ``statusFamily``, like DHL's unified
+# ``statusCode``): read only when the carrier's code table does not know a code.
+SIMULATED_FAMILIES: Final = MappingProxyType(
+    {
+        "pre-transit": Mapped(S.INFO_RECEIVED),
+        "transit": Mapped(S.IN_TRANSIT),
+        "out-for-delivery": Mapped(S.OUT_FOR_DELIVERY),
+        "ready-for-pickup": Mapped(S.AVAILABLE_FOR_PICKUP),
+        "delivery-attempted": Mapped(S.ATTEMPT_FAILED),
+        "exception": Mapped(S.EXCEPTION),
+        "delivered": Mapped(S.DELIVERED),
+    }
+)
 
 GENERIC_CODES: Final = MappingProxyType(
     {
@@ -165,6 +274,10 @@ CARRIER_CODES: Final = MappingProxyType(
         "usps": MappingProxyType(_USPS),
         "fedex": MappingProxyType(_FEDEX),
         "dhl": MappingProxyType(_DHL),
+        "canada_post": MappingProxyType(_CANADA_POST),
+        "dpd": MappingProxyType({k.upper(): v for k, v in _DPD.items()}),
+        "gls": MappingProxyType(_GLS),
+        "purolator": MappingProxyType({k.upper(): v for k, v in _PUROLATOR.items()}),
     }
 )
 

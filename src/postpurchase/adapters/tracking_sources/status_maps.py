@@ -32,6 +32,9 @@ from postpurchase.adapters.tracking_sources.carrier_tables import (
     CARRIER_ALIASES,
     CARRIER_CODES,
     GENERIC_CODES,
+    SIMULATED_FAMILIES,
+    UPS_ACTIVITY,
+    UPS_ACTIVITY_TYPES,
 )
 from postpurchase.adapters.tracking_sources.mapped import UNRECOGNISED, Mapped
 from postpurchase.adapters.tracking_sources.source_tables import (
@@ -100,6 +103,36 @@ def map_carrier_code(carrier: str | None, code: str | None) -> Mapped:
     return GENERIC_CODES.get(key, UNRECOGNISED)
 
 
+def map_carrier_event(carrier: str | None, code: str | None, kind: str | None = None) -> Mapped:
+    """A polled carrier event: the carrier's code read together with its own class of it.
+
+    UPS: (activity type, status code) first -- type ``I`` with code ``OF``/``OT`` is out for
+    delivery, type ``X`` with ``SR`` is a customs release, not a hold -- then the code
+    alone, then the type alone. Other carriers: their code table, then the generic one.
+    """
+    if carrier == "ups" and kind:
+        hit = UPS_ACTIVITY.get((kind.strip().upper(), (code or "").strip().upper()))
+        if hit is not None:
+            return hit
+    mapped = map_carrier_code(carrier, code)
+    if mapped.recognised or not kind:
+        return mapped
+    if carrier == "ups":
+        return UPS_ACTIVITY_TYPES.get(kind.strip().upper(), UNRECOGNISED)
+    return mapped
+
+
+def map_simulated_event(carrier: str | None, code: str | None, family: str | None) -> Mapped:
+    """The simulated carrier speaks each carrier's codes; a code our table of that carrier
+    does not know is read by the simulator's status family (and stays recognised). The
+    generic table is not consulted: the family is the simulator's own, better, word."""
+    table = CARRIER_CODES.get(carrier or "")
+    hit = table.get((code or "").strip().upper()) if table is not None else None
+    if hit is not None:
+        return hit
+    return SIMULATED_FAMILIES.get(family or "", UNRECOGNISED)
+
+
 _SQUASH: Final = re.compile(r"[^a-z0-9]+")
 
 
@@ -141,11 +174,16 @@ __all__ = [
     "EASYPOST_STATUS_DETAILS",
     "GENERIC_CODES",
     "SHOPIFY_SHIPMENT_STATUSES",
+    "SIMULATED_FAMILIES",
     "UNRECOGNISED",
+    "UPS_ACTIVITY",
+    "UPS_ACTIVITY_TYPES",
     "Mapped",
     "map_aftership",
     "map_carrier_code",
+    "map_carrier_event",
     "map_easypost",
     "map_shopify_shipment_status",
+    "map_simulated_event",
     "normalise_carrier",
 ]

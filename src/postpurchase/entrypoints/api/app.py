@@ -16,6 +16,7 @@ from postpurchase.entrypoints.api.deps import KeyCache
 from postpurchase.entrypoints.api.headers import SecurityHeaders
 from postpurchase.entrypoints.api.limits import RequestLimits
 from postpurchase.entrypoints.api.routes import (
+    carriers,
     checkout,
     checkout_admin,
     customers,
@@ -90,6 +91,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(health.router)
     app.include_router(orders.router)
     app.include_router(merchant.router)
+    app.include_router(carriers.router)
     app.include_router(customers.router)
     app.include_router(webhooks.router)
     app.include_router(shopify_app.router)  # install, OAuth callback, app webhooks

@@ -65,7 +65,12 @@ def problem_response(
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
-    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    # a tagged union's tag ("karrio:ups" in routes/carriers.py) is not a field of the body
+    parts = [
+        p
+        for p in loc
+        if p not in ("body", "query", "path", "header") and not (isinstance(p, str) and ":" in p)
+    ]
     out = ""
     for p in parts:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))

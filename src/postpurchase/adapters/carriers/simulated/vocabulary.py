@@ -1,7 +1,9 @@
 """What each simulated carrier says at each step: its own codes and wording.
 
 A scan *kind* fixes our unified status and substatus; the carrier only chooses the code and
-the description, as real carriers do.
+the description, as real carriers do. Where a code is also one of the real carrier's (UPS
+``OT``, Canada Post ``0174``...), it means what the real carrier means by it, so our status
+tables read the simulator as they read the carrier.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         "signed": ("01", "Delivered, Left with Individual"),
         "door": ("DF", "Delivered, Front Door/Porch"),
         "attempt": ("02", "Notice Left (No Authorized Recipient Available)"),
-        "held": ("52", "Available for Pickup at Post Office"),
+        "held": ("AP", "Available for Pickup at Post Office"),
         "collected": ("PO", "Delivered, Individual Picked Up at Post Office"),
         "weather": ("NT", "In Transit, Arriving Late - Weather Delay"),
         "address_issue": ("21", "No Such Number - Awaiting Address Correction"),
@@ -121,7 +123,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
         "collected": ("CO", "Collected by recipient"),
         "weather": ("TD", "Delay due to adverse weather"),
         "address_issue": ("BA", "Incorrect or incomplete address"),
-        "address_fixed": ("CA", "Address corrected; delivery rescheduled"),
+        "address_fixed": ("AD", "Address corrected; delivery rescheduled"),
         "lost": ("MS", "Shipment could not be located"),
         "refused": ("RD", "Delivery refused; returning to shipper"),
         "rts_address": ("RA", "Returning to shipper - address problem"),
@@ -129,14 +131,14 @@ VOCABULARY: dict[str, dict[str, tuple[str, str]]] = {
     },
     "canada_post": {
         "label": ("3000", "Electronic information submitted by shipper"),
-        "pickup": ("0174", "Item picked up by Canada Post"),
+        "pickup": ("0001", "Item picked up by Canada Post"),
         "arrival": ("0100", "Item processed at postal facility"),
         "departure": ("0170", "Item in transit"),
         "export": ("0900", "Item has left Canada"),
         "import": ("0901", "Item has arrived in destination country"),
         "customs": ("0910", "Item released by customs"),
         "transit": ("0171", "Item in transit"),
-        "ofd": ("0500", "Out for delivery"),
+        "ofd": ("0174", "Item out for delivery"),
         "signed": ("1409", "Delivered, signed by recipient"),
         "door": ("1441", "Delivered to safe drop location"),
         "attempt": ("1701", "Attempted delivery; notice card left"),

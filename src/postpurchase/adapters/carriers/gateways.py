@@ -1,0 +1,31 @@
+"""Building the gateway for an account: the one place that picks the connector."""
+
+from __future__ import annotations
+
+from postpurchase.adapters.carriers.connectors import spec_for
+from postpurchase.domain.carriers import CarrierAccount, CarrierGateway, Connector
+
+
+def gateway_for(
+    account: CarrierAccount, *, api_urls: dict[str, str] | None = None, timeout: float = 20.0
+) -> CarrierGateway:
+    """A gateway to ``account``'s carrier through its connector (raises ``CarrierError``)."""
+    spec = spec_for(account.carrier, account.connector)
+    if account.connector is Connector.SIMULATED:
+        from postpurchase.adapters.carriers.simulated.client import SimulatedGateway
+
+        return SimulatedGateway(
+            account.carrier,
+            account.options["base_url"],
+            account.credentials["api_key"],
+            timeout=timeout,
+        )
+    from postpurchase.adapters.carriers.karrio_gateway import KarrioGateway
+
+    return KarrioGateway(
+        account, spec, api_url=(api_urls or {}).get(account.carrier), timeout=timeout
+    )
+
+
+def rate_for(account: CarrierAccount) -> float:
+    return spec_for(account.carrier, account.connector).rate_per_second

@@ -1,0 +1,409 @@
+"""The carrier port over karrio's SDK and its connector packages (the ``carriers`` extra).
+
+Why karrio: one maintained SDK speaks UPS, USPS, FedEx, DHL, Canada Post, Royal Mail, DPD,
+GLS and Purolator, including their OAuth dances; we install it unmodified from PyPI and
+call its public API: ``karrio.sdk.gateway[name].create(settings)`` and
+``karrio.sdk.Tracking.fetch(...).from_(gateway).parse()``.
+
+What we add on top:
+
+* **Our own status mapping.** karrio's ``TrackingEvent.status`` is karrio's reading; we keep
+  the carrier's code and map it with our tables (``tracking_sources.carrier_tables``). For
+  UPS the activity *type* (``I``, ``X``, ``D``…) matters as much as the code, and karrio's
+  event has no field for it, so it is read from the response the connector recorded on the
+  gateway's tracer (``gateway.tracer.records``), matched by position.
+* **Named failures.** karrio turns every failure into messages; we turn messages and the
+  recorded error responses into :class:`CarrierError` (credentials, rate limit, carrier
+  down, timeout), so the poller knows whether to back off or to stop.
+* **A deadline.** karrio's HTTP calls have no timeout by default; each call runs in a
+  thread and is abandoned after ``timeout`` seconds.
+* **Where the API lives.** ``api_url`` replaces the connector's server address (a proxy,
+  or a recorded-response server in tests) by subclassing its settings, not by editing it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from postpurchase.adapters.carriers import failures
+from postpurchase.adapters.carriers.connectors import ConnectorSpec
+from postpurchase.domain.addresses import Address
+from postpurchase.domain.carriers import (
+    AddressCheck,
+    CarrierAccount,
+    CarrierError,
+    CarrierFailure,
+    CarrierScan,
+    Label,
+    LabelRequest,
+    NumberProblem,
+    Parcel,
+    Pickup,
+    PickupRequest,
+    RateQuote,
+    RateRequest,
+    TrackBatch,
+    TrackResult,
+)
+from postpurchase.domain.money import Money
+from postpurchase.domain.tracking import Location
+
+F = CarrierFailure
+_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="karrio")
+
+_AUTH = re.compile(
+    r"auth|credential|unauthori[sz]ed|forbidden|invalid[ _]client|client ?id|client_secret|"
+    r"access licen[cs]e|password|api[ _]?key|invalid token|\b40[13]\b",
+    re.I,
+)
+_THROTTLE = re.compile(r"too many|rate.?limit|quota|throttl|\b429\b", re.I)
+_DOWN = re.compile(
+    r"unavailable|temporar|try again|internal (server )?error|bad gateway|gateway time|"
+    r"connection refused|name or service|urlopen error|remote end closed|\b5\d\d\b",
+    re.I,
+)
+_TIMEOUT = re.compile(r"timed? ?out", re.I)
+_HTTP = re.compile(r"HTTP (\d{3})")
+
+
+def available() -> bool:
+    """Whether the ``carriers`` extra (karrio) is installed."""
+    try:
+        import karrio.sdk  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@cache
+def _sdk() -> Any:
+    try:
+        from loguru import logger
+
+        logger.disable("karrio")  # karrio logs every request at INFO on stderr
+        import karrio.sdk as sdk
+    except ImportError:
+        raise CarrierError(
+            "karrio",
+            F.UNSUPPORTED,
+            "karrio is not installed: pip install 'postpurchase[carriers]'",
+        ) from None
+    return sdk
+
+
+@cache
+def _relocated(base: type, api_url: str) -> type:
+    """A subclass of the connector's settings whose ``server_url`` is ``api_url``."""
+    url = api_url.rstrip("/")
+    return type(f"{base.__name__}At", (base,), {"server_url": property(lambda self: url)})
+
+
+def _aware(raw: str | None, day: str | None, clock: str | None) -> datetime | None:
+    """karrio's timestamp (ISO); carriers give local times, karrio writes them with ``Z``."""
+    if raw:
+        try:
+            at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            at = None
+        if at is not None:
+            return at if at.tzinfo else at.replace(tzinfo=UTC)
+    if day:
+        try:
+            at = datetime.fromisoformat(f"{day}T{_24h(clock) or '00:00'}")
+        except ValueError:
+            return None
+        return at.replace(tzinfo=UTC)
+    return None
+
+
+def _24h(clock: str | None) -> str | None:
+    if not clock:
+        return None
+    for fmt in ("%I:%M %p", "%H:%M:%S", "%H:%M"):
+        try:
+            return datetime.strptime(clock.strip(), fmt).strftime("%H:%M:%S")
+        except ValueError:
+            continue
+    return None
+
+
+def _location(text: str | None) -> Location | None:
+    """karrio joins a location into one string ("Wayne, NJ, 07470, US")."""
+    if not text:
+        return None
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    country = parts[-1] if parts and len(parts[-1]) == 2 and parts[-1].isalpha() else None
+    if country:
+        parts = parts[:-1]
+    postal = next((p for p in parts[1:] if any(ch.isdigit() for ch in p)), None)
+    rest = [p for p in parts if p != postal]
+    return Location(
+        city=rest[0] if rest else None,
+        region=rest[1] if len(rest) > 1 else None,
+        postal_code=postal,
+        country=country,
+    )
+
+
+def _ups_activity_types(records: list[Any]) -> dict[str, list[str | None]]:
+    """UPS activity types per tracking number, in the order of the response's activities."""
+    import json
+
+    out: dict[str, list[str | None]] = {}
+    for rec in records:
+        if getattr(rec, "key", None) != "response":
+            continue
+        body = rec.data.get("response")
+        try:
+            parsed = json.loads(body) if isinstance(body, str) else None
+        except ValueError:
+            continue
+        for shipment in (parsed or {}).get("trackResponse", {}).get("shipment", []) or []:
+            for package in shipment.get("package", []) or []:
+                number = package.get("trackingNumber") or shipment.get("inquiryNumber")
+                out[number] = [
+                    (a.get("status") or {}).get("type") for a in package.get("activity", []) or []
+                ]
+    return out
+
+
+class KarrioGateway:
+    """One merchant's account at one carrier, through karrio's connector for it."""
+
+    def __init__(
+        self,
+        account: CarrierAccount,
+        spec: ConnectorSpec,
+        *,
+        api_url: str | None = None,
+        timeout: float = 20.0,
+    ) -> None:
+        self.carrier = account.carrier
+        self.max_batch = spec.track_batch
+        self.timeout = timeout
+        self._name = spec.name
+        sdk = _sdk()
+        cls = sdk.gateway.providers[spec.name].Settings
+        values: dict[str, Any] = {
+            "carrier_id": f"{account.carrier}-{account.id}",
+            "test_mode": account.test_mode,
+            **account.options,
+            **account.credentials,
+        }
+        try:
+            from karrio.core.utils import DP
+
+            settings = DP.to_object(cls, values)
+            if api_url:
+                settings.__class__ = _relocated(cls, api_url)
+            self._gateway = sdk.gateway[spec.name].create(settings)
+        except Exception as exc:
+            raise CarrierError(self.carrier, F.REJECTED, f"bad account settings: {exc}") from None
+        self._lock = threading.Lock()
+
+    # ---- plumbing -----------------------------------------------------------------------
+
+    def _run(self, action: Any) -> tuple[Any, list[Any], list[Any]]:
+        """(result, karrio messages, tracer records) of one SDK call, within the deadline."""
+        from karrio.core.utils import Tracer
+
+        with self._lock:
+            tracer = Tracer()
+            self._gateway.tracer = tracer
+            self._gateway.settings.tracer = tracer
+            future = _POOL.submit(lambda: action(self._gateway).parse())
+            try:
+                result, messages = future.result(timeout=self.timeout)
+            except FutureTimeout:
+                raise failures.timeout(self.carrier, self.timeout) from None
+            return result, list(messages or []), tracer.records
+
+    def _failure(self, messages: list[Any], records: list[Any]) -> CarrierError:
+        """The most telling failure among the error responses and karrio's messages."""
+        retry_after = None
+        for rec in records:
+            if getattr(rec, "key", None) != "error":
+                continue
+            headers = {k.lower(): v for k, v in (rec.data.get("response_headers") or {}).items()}
+            retry_after = retry_after or headers.get("retry-after")
+            body = rec.data.get("error")
+            if isinstance(body, dict) and body.get("http_status"):
+                return failures.from_status(
+                    self.carrier, int(body["http_status"]), str(body), retry_after=retry_after
+                )
+        said = [
+            f"{getattr(m, 'code', '') or ''} {getattr(m, 'message', '') or ''}".strip()
+            for m in messages
+        ]
+        answered = [
+            " ".join(str(r.data.get("error")).split())[:300] for r in records if r.key == "error"
+        ]
+        # the carrier's own answer first: karrio's message may only be its parser failing on it
+        text = "; ".join(answered + said)
+        if m := _HTTP.search(text):
+            return failures.from_status(
+                self.carrier, int(m.group(1)), text, retry_after=retry_after
+            )
+        if _TIMEOUT.search(text):
+            return failures.timeout(self.carrier, self.timeout)
+        if _AUTH.search(text):
+            return CarrierError(
+                self.carrier, F.AUTH, f"the carrier refused the credentials ({text})"
+            )
+        if _THROTTLE.search(text) or retry_after:
+            return CarrierError(
+                self.carrier, F.RATE_LIMITED, f"too many requests ({text})",
+                retry_after=failures.retry_after_seconds(retry_after),
+            )  # fmt: skip
+        if _DOWN.search(text):
+            return CarrierError(self.carrier, F.UNAVAILABLE, f"the carrier's API failed ({text})")
+        return CarrierError(self.carrier, F.REJECTED, text or "the carrier refused the request")
+
+    # ---- the port -----------------------------------------------------------------------
+
+    def track(self, numbers: Sequence[str]) -> TrackBatch:
+        from karrio.core.models import TrackingRequest
+
+        sdk = _sdk()
+        request = TrackingRequest(tracking_numbers=list(numbers))
+        details, messages, records = self._run(lambda gw: sdk.Tracking.fetch(request).from_(gw))
+        details = details or []
+        errors = [m for m in messages if getattr(m, "level", "error") != "warning"]
+        if not details and (errors or any(r.key == "error" for r in records)):
+            raise self._failure(errors or messages, records)
+        kinds = _ups_activity_types(records) if self._name == "ups" else {}
+        results = []
+        found = set()
+        for d in details:
+            number = d.tracking_number
+            found.add(number)
+            types = kinds.get(number) or kinds.get(numbers[0] if len(numbers) == 1 else "", [])
+            scans = []
+            for i, e in enumerate(d.events or []):
+                at = _aware(e.timestamp, e.date, e.time)
+                if at is None:
+                    continue
+                scans.append(
+                    CarrierScan(
+                        occurred_at=at,
+                        code=e.code,
+                        description=e.description,
+                        kind=types[i] if i < len(types) else None,
+                        location=_location(e.location),
+                        signed_by=getattr(d.info, "signed_by", None)
+                        if i == 0 and d.delivered
+                        else None,
+                    )
+                )
+            info = d.info
+            results.append(
+                TrackResult(
+                    tracking_number=number,
+                    scans=tuple(scans),
+                    estimated_delivery=_day(d.estimated_delivery),
+                    service=getattr(info, "shipment_service", None) if info else None,
+                    tracking_url=getattr(info, "carrier_tracking_link", None) if info else None,
+                )
+            )
+        text = "; ".join(f"{m.code}: {m.message}" for m in messages) or "not found"
+        problems = tuple(NumberProblem(n, "NOT_FOUND", text) for n in numbers if n not in found)
+        return TrackBatch(tuple(results), problems)
+
+    def check(self) -> None:
+        """A tracking call for a number nobody has: an answer (even "not found") proves the
+        credentials; a refusal says why."""
+        probe = {"ups": "1Z999AA10123456784", "fedex": "123456789012"}.get(
+            self.carrier, "0000000000"
+        )
+        self.track([probe])
+
+    def rate(self, request: RateRequest) -> list[RateQuote]:
+        """karrio's rates for the parcels, our ``Money`` (the carrier's string amount kept
+        exact through ``str``), the delivery date from the transit days when the carrier
+        gives no date."""
+        from karrio.core import models
+
+        sdk = _sdk()
+        payload = models.RateRequest(
+            shipper=_karrio_address(request.origin),
+            recipient=_karrio_address(request.destination),
+            parcels=[_karrio_parcel(p) for p in request.parcels],
+            services=list(request.services),
+        )
+        rates, messages, records = self._run(lambda gw: sdk.Rating.fetch(payload).from_(gw))
+        rates = rates or []
+        errors = [m for m in messages if getattr(m, "level", "error") != "warning"]
+        if not rates and (errors or any(r.key == "error" for r in records)):
+            raise self._failure(errors or messages, records)
+        out = []
+        for r in rates:
+            if r.total_charge is None or not r.currency:
+                continue
+            out.append(
+                RateQuote(
+                    carrier=self.carrier,
+                    service=str(r.service),
+                    price=Money(Decimal(str(r.total_charge)), r.currency),
+                    delivery_date=_day(getattr(r, "estimated_delivery", None)),
+                    transit_days=r.transit_days,
+                )
+            )
+        return out
+
+    def buy_label(self, request: LabelRequest) -> Label:
+        raise CarrierError(
+            self.carrier, F.UNSUPPORTED, "labels through karrio come in a later release"
+        )
+
+    def void_label(self, label: Label) -> None:
+        raise CarrierError(
+            self.carrier, F.UNSUPPORTED, "labels through karrio come in a later release"
+        )
+
+    def validate_address(self, address: Address) -> AddressCheck:
+        raise CarrierError(
+            self.carrier, F.UNSUPPORTED, "address checks through karrio come in a later release"
+        )
+
+    def schedule_pickup(self, request: PickupRequest) -> Pickup:
+        raise CarrierError(
+            self.carrier, F.UNSUPPORTED, "pickups through karrio come in a later release"
+        )
+
+
+def _karrio_address(a: Address) -> Any:
+    from karrio.core import models
+
+    return models.Address(
+        postal_code=a.postal_code, city=a.city, country_code=a.country,
+        state_code=a.region, address_line1=a.line1, address_line2=a.line2,
+        person_name=a.name, phone_number=a.phone,
+    )  # fmt: skip
+
+
+def _karrio_parcel(p: Parcel) -> Any:
+    from karrio.core import models
+
+    dims = (p.length_cm, p.width_cm, p.height_cm)
+    return models.Parcel(
+        weight=float(Decimal(p.weight_grams) / 1000), weight_unit="KG",
+        length=float(dims[0]) if dims[0] else None, width=float(dims[1]) if dims[1] else None,
+        height=float(dims[2]) if dims[2] else None, dimension_unit="CM",
+    )  # fmt: skip
+
+
+def _day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
