@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -66,6 +67,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         reads.close()
 
 
+def served_estimator(platform: Platform) -> Any:
+    from postpurchase.adapters.edd.serving import models_for
+    from postpurchase.entrypoints.web.served_estimates import ServedEstimator
+
+    return ServedEstimator(models_for(platform.engine))
+
+
 def create_app(platform: Platform) -> FastAPI:
     app = FastAPI(
         title="postpurchase",
@@ -78,6 +86,7 @@ def create_app(platform: Platform) -> FastAPI:
     )
     app.state.platform = platform
     app.state.key_cache = KeyCache()
+    app.state.delivery_estimator = served_estimator(platform)  # issue 16: the active model
     problems.install(app)
     app.include_router(docs.router)
     app.include_router(health.router)
