@@ -26,8 +26,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from postpurchase.domain.addresses import Address
+from postpurchase.domain.commands import PlaceOrder
 from postpurchase.domain.edd.types import Estimate, EstimateRequest
 from postpurchase.domain.order_details import ServiceLevel, estimate_service
+from postpurchase.domain.orders import OurPromise
 from postpurchase.domain.tracking import TrackingState
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,12 @@ class DeliveryEngine(Protocol):
         now: datetime,
         purchase: Estimate | None = None,
     ) -> Estimate: ...
+
+
+class Promiser(Protocol):
+    """Our promise at purchase for an order being placed (``place_order`` calls it)."""
+
+    def __call__(self, cmd: PlaceOrder) -> OurPromise | None: ...
 
 
 class ModelSource(Protocol):
