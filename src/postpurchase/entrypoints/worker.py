@@ -17,7 +17,7 @@ from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_hu
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
-from postpurchase.entrypoints import inbox, metrics
+from postpurchase.entrypoints import inbox, metrics, worker_edd
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,12 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
         if flagged:
             logger.info("flagged %d quiet shipments", flagged)
         return flagged
+
+    @huey.periodic_task(crontab(minute="*"), name="edd_models")  # type: ignore[untyped-decorator]
+    def edd_models() -> int:
+        # Model trainings asked for through the API, weekly re-training, daily re-calibration
+        # and drift checks: each once cluster-wide (a lease per merchant and job).
+        return _report("edd_models", worker_edd.run(platform))
 
     platform.queue = HueyTaskQueue(drain_task, fold_task)
     return Worker(huey, platform, drain_task)

@@ -330,3 +330,37 @@ def activate_version(db: Engine, merchant_id: str, version: int, *, now: datetim
     models_for(db).put(merchant_id, ActiveModel(merchant_id, version, model_version, engine))
     assert fresh is not None
     return fresh
+
+
+def register_engine(
+    db: Engine,
+    merchant_id: str,
+    engine: Any,
+    *,
+    now: datetime,
+    based_on: ModelRow,
+    records: Sequence[DeliveredShipmentRecord],
+) -> int:
+    """Store a re-calibrated copy of the active model as a new active version (the worker's
+    daily re-calibration); its metrics are the model's it came from, marked as such."""
+    from postpurchase.adapters.edd.engine_parts import ENGINE_VERSION
+
+    data, model_version = _artefact_bytes(engine)
+    new = NewModel(
+        model_version=model_version,
+        engine_version=ENGINE_VERSION,
+        format_version=int(_header(data).get("format_version") or 0),
+        trained_from=based_on.trained_from,
+        trained_until=max(r.delivered_at for r in records) + timedelta(seconds=1),
+        shipments=len(records),
+        source="recalibration",
+        features=_features(engine),
+        metrics={**based_on.metrics, "recalibrated_from": based_on.version},
+        artefact=data,
+    )
+    with db.connect().execution_options(write=True) as conn:
+        version = edd_registry.add_model(conn, merchant_id, new, now)
+        edd_registry.activate(conn, merchant_id, version, now)
+        conn.commit()
+    models_for(db).put(merchant_id, ActiveModel(merchant_id, version, model_version, engine))
+    return version

@@ -18,6 +18,7 @@ from postpurchase.entrypoints.api.limits import RequestLimits
 from postpurchase.entrypoints.api.routes import (
     customers,
     docs,
+    edd_models,
     health,
     merchant,
     notifications,
@@ -95,6 +96,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(customers.router)
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
+    app.include_router(edd_models.router)
     app.include_router(public_track.router)
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
