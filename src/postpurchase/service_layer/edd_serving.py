@@ -22,14 +22,17 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.commands import PlaceOrder
-from postpurchase.domain.edd.types import Estimate, EstimateRequest
+from postpurchase.domain.edd.types import Estimate, EstimateRequest, Layer
+from postpurchase.domain.errors import DomainError
 from postpurchase.domain.order_details import ServiceLevel, estimate_service
-from postpurchase.domain.orders import OurPromise
+from postpurchase.domain.orders import Order, OurPromise
+from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.status import ShipmentStatus
 from postpurchase.domain.tracking import TrackingState
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,12 @@ class ActiveModel:
     version: int  # the registry's number, 1, 2, 3... per merchant
     model_version: str  # the artefact's own id
     engine: DeliveryEngine
+
+
+class EngineSource(Protocol):
+    """What consumers call: ``EngineCache`` is one; the notification wiring holds a lazy one."""
+
+    def engine_for(self, merchant_id: str) -> ActiveModel | None: ...
 
 
 @dataclass(slots=True)
@@ -226,3 +235,58 @@ def request_from(
         weight_grams=float(weight) if weight else None,
         **extra,
     )
+
+
+def _domain_request(order: Order, shipment: Shipment | None) -> EstimateRequest:
+    weight = sum((li.weight_grams or 0) * li.quantity for li in order.lines)
+    return EstimateRequest(
+        destination=order.shipping_address,
+        ordered_at=order.placed_at,
+        origin=shipment.origin if shipment else None,
+        carrier=shipment.carrier if shipment else None,
+        service=estimate_service(
+            shipment.service if shipment else None, order.details.service_level
+        ),
+        weight_grams=float(weight) if weight else None,
+    )
+
+
+def delivery_date(
+    order: Order,
+    shipment: Shipment | None,
+    now_local: datetime,
+    models: EngineSource | None,
+) -> date | None:
+    """The date a message states, decided as the tracking page decides it: the active
+    model's when it is confident, else the carrier's, the store's promise, then ours at
+    purchase; a date already past is never stated (the page says "late" instead).
+    ``now_local`` is in the shopper's zone."""
+    today = now_local.date()
+    state = shipment.state if shipment is not None else None
+    if state is not None and state.status in (ShipmentStatus.DELIVERED, ShipmentStatus.EXPIRED):
+        return None
+    active = models.engine_for(order.merchant_id) if models is not None else None
+    if active is not None:
+        try:
+            request = _domain_request(order, shipment)
+            est = active.engine.estimate(request)
+            if shipment is not None and state is not None:
+                est = active.engine.live(request, state, now_local, est)
+            if est.reason is None and est.layer is not Layer.RULES and est.promise >= today:
+                return est.promise
+        except (DomainError, KeyError, TypeError, ValueError):
+            log.warning("delivery-date model failed for a message", exc_info=True)
+    candidates = (
+        state.carrier_estimate if state is not None else None,
+        order.promise.latest if order.promise is not None else None,
+        order.our_promise.promise if order.our_promise is not None else None,
+    )
+    picked = next((d for d in candidates if d is not None), None)
+    return picked if picked is not None and picked >= today else None
+
+
+def out_for_delivery_today(status_at: datetime | None, send_at: datetime, tz: tzinfo) -> bool:
+    """Whether an "arriving today" message sent at ``send_at`` is about a scan of that day."""
+    if status_at is None:
+        return True  # nothing says which day: the scan is the event being sent now
+    return status_at.astimezone(tz).date() == send_at.astimezone(tz).date()

@@ -112,7 +112,7 @@ def build_service(
     def nudge() -> None:
         platform.queue.nudge_outbox()  # read at call time: the worker swaps the queue in
 
-    return NotificationService(
+    service = NotificationService(
         uow=uow,
         clock=platform.clock,
         renderer=JinjaRenderer(),
@@ -120,6 +120,21 @@ def build_service(
         config=config,
         nudge=nudge,
     )
+    # Messages state the date the tracking page shows: the same model cache (issue 16).
+    service.models = _Models(platform.engine)
+    return service
+
+
+class _Models:
+    """The process's model cache, imported on first use (the model stack is heavy)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def engine_for(self, merchant_id: str) -> Any:
+        from postpurchase.adapters.edd.serving import models_for
+
+        return models_for(self.engine).engine_for(merchant_id)
 
 
 def register(
