@@ -124,7 +124,9 @@ def check_artefact(data: bytes) -> tuple[Any, str, dict[str, Any]]:
     except ArtefactError as exc:
         raise ModelRefused(_without_path(str(exc))) from None
     except Exception as exc:  # any other failure to load is the same refusal
-        raise ModelRefused(f"not a usable model artefact ({exc.__class__.__name__})") from None
+        raise ModelRefused(
+            f"not a readable model artefact ({exc.__class__.__name__}: {exc})"
+        ) from None
     return engine, model_version, _header(data)
 
 

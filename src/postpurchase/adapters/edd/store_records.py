@@ -120,16 +120,14 @@ def delivered_records(
         order_ids = sorted({r["order_id"] for r in chunk})
         weights: dict[str, int] = {}
         values: dict[str, Decimal] = {}
-        lq = select(
-            li.order_id,
-            func.sum(li.weight_grams * li.quantity),
-            func.sum(li.unit_price * li.quantity),
-        ).where(li.order_id.in_(order_ids))
-        for oid, weight, value in conn.execute(lq.group_by(li.order_id)):
+        lq = select(li.order_id, li.weight_grams, li.quantity, li.unit_price).where(
+            li.order_id.in_(order_ids)
+        )
+        for oid, weight, quantity, price in conn.execute(lq):
             if weight:
-                weights[oid] = int(weight)
-            if value is not None:
-                values[oid] = Decimal(str(value))
+                weights[oid] = weights.get(oid, 0) + int(weight) * int(quantity)
+            if price is not None:
+                values[oid] = values.get(oid, Decimal(0)) + Decimal(str(price)) * int(quantity)
         for r in chunk:
             rec = _record(r, weights.get(r["order_id"]), values.get(r["order_id"]))
             if rec is not None:
