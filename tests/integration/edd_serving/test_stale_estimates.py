@@ -84,3 +84,22 @@ def test_a_carrier_date_that_passed_says_late_since_when(
 
     assert estimate["late_since"] == (date.fromisoformat(end) + timedelta(days=1)).isoformat()
     assert estimate["end"] >= (sc.NOW + timedelta(days=10)).date().isoformat()
+
+
+def test_the_sweep_flags_a_parcel_out_for_delivery_since_an_earlier_day(
+    client: TestClient, shop: Any, platform: Platform, clock: FakeClock
+) -> None:
+    from postpurchase.domain import commands
+
+    seeded = sc.order(platform, shop.id, "out_for_delivery")
+    clock.advance(hours=12)  # the same evening: not late yet
+    assert platform.bus().handle(commands.SweepStaleShipments("*", clock.now())) == 0
+    clock.advance(days=1)  # Friday night, still not delivered
+    assert platform.bus().handle(commands.SweepStaleShipments("*", clock.now())) >= 1
+    _, body = _page(client, seeded.token)
+    parcel = body["shipments"][0]
+    assert (parcel["status"], parcel["substatus"]) == ("exception", "delayed")
+    assert (parcel["events"][0]["status"], parcel["events"][0]["substatus"]) == (
+        "exception",
+        "delayed",
+    )  # the sweep's own event, newest first
