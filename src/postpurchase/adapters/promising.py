@@ -54,7 +54,7 @@ class EnginePromiser:
     @property
     def models(self) -> EngineCache:
         if self._models is None:
-            from postpurchase.adapters.edd.serving import models_for
+            from postpurchase.adapters.model_serving import models_for
 
             self._models = models_for(self.db)
         return self._models

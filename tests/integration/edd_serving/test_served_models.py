@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from postpurchase.adapters.db import edd_registry
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.edd import merchant_models as mm
-from postpurchase.adapters.edd.serving import models_for
+from postpurchase.adapters.model_serving import models_for
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands

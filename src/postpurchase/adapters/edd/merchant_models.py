@@ -30,8 +30,8 @@ from sqlalchemy import Engine
 from postpurchase.adapters.db import edd_registry
 from postpurchase.adapters.db.edd_registry import ModelRow, NewModel
 from postpurchase.adapters.edd.records import DeliveredShipmentRecord
-from postpurchase.adapters.edd.serving import engine_from_bytes, models_for
 from postpurchase.adapters.edd.store_records import count_delivered, delivered_records
+from postpurchase.adapters.model_serving import engine_from_bytes, models_for
 from postpurchase.service_layer.edd_serving import ActiveModel
 
 TARGET_ON_TIME = 0.95

@@ -159,8 +159,8 @@ def recalibrate(
     """See the module docstring; then the drift check."""
     from postpurchase.adapters.edd.merchant_models import register_engine
     from postpurchase.adapters.edd.replay import replay
-    from postpurchase.adapters.edd.serving import engine_from_bytes
     from postpurchase.adapters.edd.store_records import delivered_records
+    from postpurchase.adapters.model_serving import engine_from_bytes
 
     with db.connect() as conn:
         active = edd_registry.active_version(conn, merchant_id)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from postpurchase.adapters.model_serving import models_for
 from postpurchase.adapters.notifications.email import SmtpEmailChannel
 from postpurchase.adapters.notifications.ops import AppriseOpsNotifier
 from postpurchase.adapters.notifications.rendering import JinjaRenderer
@@ -121,20 +122,8 @@ def build_service(
         nudge=nudge,
     )
     # Messages state the date the tracking page shows: the same model cache (issue 16).
-    service.models = _Models(platform.engine)
+    service.models = models_for(platform.engine)
     return service
-
-
-class _Models:
-    """The process's model cache, imported on first use (the model stack is heavy)."""
-
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-
-    def engine_for(self, merchant_id: str) -> Any:
-        from postpurchase.adapters.edd.serving import models_for
-
-        return models_for(self.engine).engine_for(merchant_id)
 
 
 def register(

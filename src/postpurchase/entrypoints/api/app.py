@@ -69,7 +69,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def served_estimator(platform: Platform) -> Any:
-    from postpurchase.adapters.edd.serving import models_for
+    from postpurchase.adapters.model_serving import models_for
     from postpurchase.entrypoints.web.served_estimates import ServedEstimator
 
     return ServedEstimator(models_for(platform.engine))

@@ -22,7 +22,7 @@ from postpurchase.entrypoints.web.page_parts import estimate_view
 
 def served(platform: Platform) -> Estimator:
     """The served estimator for a thread (it may wait for a model to load)."""
-    from postpurchase.adapters.edd.serving import models_for
+    from postpurchase.adapters.model_serving import models_for
     from postpurchase.entrypoints.web.served_estimates import ServedEstimator
 
     return ServedEstimator(models_for(platform.engine), wait=True)

@@ -2,7 +2,7 @@
 
 Installed as ``app.state.delivery_estimator`` (the tracking page and its JSON twin), and used
 by the API's order and shipment views, so a page and the API never disagree. The model comes
-from the process's :class:`EngineCache` (``adapters.edd.serving.models_for``): a model
+from the process's :class:`EngineCache` (``adapters.model_serving.models_for``): a model
 trained or activated in any process is served here within the page's freshness bound, with
 no restart. The tracking page hands over the active version it read with the order
 (``order["edd_model"]``), so checking it costs nothing; while this process loads a new model

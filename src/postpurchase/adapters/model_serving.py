@@ -1,8 +1,10 @@
-"""Serving models from the registry: the :class:`ModelSource` behind ``EngineCache`` and
-the one cache per process and database (``models_for``).
+"""Serving delivery-date models from the registry: the :class:`ModelSource` behind
+``EngineCache`` and the one cache per process and database (``models_for``).
 
 An artefact is read through the engine's own ``load_engine`` (so its format and version
-checks are the engine's), from a private temporary file holding the registry's bytes.
+checks are the engine's), from a private temporary file holding the registry's bytes. Kept
+outside the ``adapters.edd`` package, whose import loads the model stack (LightGBM,
+scikit-learn, pandas: seconds): a process pays for that only when it loads a model.
 """
 
 from __future__ import annotations
