@@ -84,7 +84,7 @@ class ActiveModel:
 class EngineSource(Protocol):
     """What consumers call: ``EngineCache`` is one; the notification wiring holds a lazy one."""
 
-    def engine_for(self, merchant_id: str) -> ActiveModel | None: ...
+    def engine_for(self, merchant_id: str, *, wait: bool = True) -> ActiveModel | None: ...
 
 
 @dataclass(slots=True)
@@ -265,7 +265,9 @@ def delivery_date(
     state = shipment.state if shipment is not None else None
     if state is not None and state.status in (ShipmentStatus.DELIVERED, ShipmentStatus.EXPIRED):
         return None
-    active = models.engine_for(order.merchant_id) if models is not None else None
+    # Planning runs inside the notification transaction: never wait there for a model to
+    # load (seconds); until this process has it, the carrier's and the promises' dates.
+    active = models.engine_for(order.merchant_id, wait=False) if models is not None else None
     if active is not None:
         try:
             request = _domain_request(order, shipment)

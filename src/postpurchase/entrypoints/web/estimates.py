@@ -15,6 +15,7 @@ imported lazily: a missing or failing engine costs the page its best date, never
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -174,6 +175,18 @@ def _stamp(estimate: Any) -> tuple[str | None, str | None, int | None]:
     return estimate.get("layer"), estimate.get("model"), int(version) if version else None
 
 
+def _ours(promise: date, estimate: Any) -> Chosen:
+    """Our promise at purchase, as its window (p50 to promise): called rough when the rules
+    layer made it (a generic transit table), else a promise of ours."""
+    layer, model, version = _stamp(estimate)
+    p50 = promise
+    if isinstance(estimate, Mapping) and estimate.get("p50"):
+        with contextlib.suppress(ValueError):
+            p50 = min(promise, date.fromisoformat(str(estimate["p50"])))
+    source = "rough" if layer in (None, "rules") else "promise"
+    return Chosen(p50, promise, source, layer, model, version)
+
+
 def _may_be_confident(estimator: Estimator | None, order: Mapping[str, Any]) -> bool:
     """Whether the estimator may beat the carrier's date for this order (a served model may
     for a merchant with an active model; the rules layer never does)."""
@@ -226,7 +239,7 @@ def choose(
     elif (latest := order.get("promise_latest")) is not None:
         picked = Chosen(order.get("promise_earliest") or latest, latest, "promise", "store")
     elif (ours := order.get("our_promise")) is not None:  # ours, made at intake
-        picked = Chosen(ours, ours, "promise", *_stamp(order.get("our_estimate")))
+        picked = _ours(ours, order.get("our_estimate"))
     if picked is not None and picked.end >= today:
         return picked
     engine = ask()
