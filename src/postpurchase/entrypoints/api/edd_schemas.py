@@ -4,7 +4,7 @@ behind it, our promise at purchase, and the model registry."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -73,6 +73,9 @@ class TrainingOut(BaseModel):
     """A training run started in the worker (poll the job, or list the models)."""
 
     job: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: str = Field(
+        description="queued, running, done, refused (too little history: the rules or the "
+        "active model stay), skipped (nothing to re-calibrate) or failed."
+    )
     status_url: str
     result: dict[str, Any] | None = None
