@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/edd", tags=["delivery dates"])
 class TrainIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"force": False}]})
 
-    force: bool = Field(
+    force: StrictBool = Field(
         default=False, description="Activate the new model even if its back-test does not win."
     )
 
