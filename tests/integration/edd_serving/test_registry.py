@@ -3,6 +3,7 @@ apart, artefact bytes round-trip, and a scheduled job taken by exactly one worke
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -74,3 +75,15 @@ def test_a_due_job_is_taken_by_exactly_one_worker(engine: Engine) -> None:
         [row] = reg.jobs(conn, m)
     assert row["lease_until"] is None and row["last_result"] == {"status": "done"}
     assert row["due_at"] == AT + timedelta(days=7)
+
+
+def test_old_recalibrations_are_pruned_and_trained_models_kept(engine: Engine) -> None:
+    m, _ = new_merchant(engine)
+    with engine.begin() as conn:
+        reg.add_model(conn, m, _model("trained", 0.95), AT)
+        for i in range(4):
+            v = reg.add_model(conn, m, replace(_model(f"r{i}", 0.95), source="recalibration"), AT)
+            reg.activate(conn, m, v, AT)
+        assert reg.prune(conn, m, "recalibration", keep=1) == 2
+        left = [(r.version, r.source, r.active) for r in reg.list_models(conn, m)]
+    assert left == [(5, "recalibration", True), (4, "recalibration", False), (1, "database", False)]

@@ -188,6 +188,21 @@ def activate(conn: Connection, merchant_id: str, version: int, at: datetime) -> 
     conn.execute(stmt)
 
 
+def prune(conn: Connection, merchant_id: str, source: str, keep: int) -> int:
+    """Drop all but the newest ``keep`` inactive models of ``source`` (the daily
+    re-calibrations: a year of them would be hundreds of MB); trained models all stay."""
+    active = active_version(conn, merchant_id)
+    rows = conn.execute(
+        select(_m.version)
+        .where(_m.merchant_id == merchant_id, _m.source == source)
+        .order_by(_m.version.desc())
+    ).all()
+    old = [int(r[0]) for r in rows if int(r[0]) != active][keep:]
+    if old:
+        conn.execute(delete(t.edd_models).where(_m.merchant_id == merchant_id, _m.version.in_(old)))
+    return len(old)
+
+
 def deactivate(conn: Connection, merchant_id: str) -> None:
     """Back to the rules layer."""
     conn.execute(delete(t.edd_active).where(t.edd_active.c.merchant_id == merchant_id))

@@ -36,6 +36,7 @@ from postpurchase.service_layer.edd_serving import ActiveModel
 
 TARGET_ON_TIME = 0.95
 HOLDOUT_DAYS = 30
+KEEP_RECALIBRATIONS = 7  # older inactive re-calibrated copies are dropped (trained ones stay)
 METRIC_FIELDS = (
     "orders",
     "promise_on_time_rate",
@@ -363,6 +364,7 @@ def register_engine(
     with db.connect().execution_options(write=True) as conn:
         version = edd_registry.add_model(conn, merchant_id, new, now)
         edd_registry.activate(conn, merchant_id, version, now)
+        edd_registry.prune(conn, merchant_id, "recalibration", KEEP_RECALIBRATIONS)
         conn.commit()
     models_for(db).put(merchant_id, ActiveModel(merchant_id, version, model_version, engine))
     return version

@@ -13,7 +13,8 @@ exactly one runs it, and a crashed worker's job is due again when its lease ends
   re-calibrating means: load the active model, replay the deliveries since it was trained
   (the engine observes each one, adds its calibration score, prunes scores older than its
   window and refits on its weekly schedule), and store the result as a new version that
-  becomes active. The walk-forward is the same the training uses, so a re-calibrated model
+  becomes active (the newest 7 inactive re-calibrations are kept, older ones dropped; trained
+  models all stay). The walk-forward is the same the training uses, so a re-calibrated model
   is what the old one would have become had it run in production since.
 * drift: after each re-calibration, coverage of the active model's promises over the last
   ``POSTPURCHASE_EDD_DRIFT_WINDOW`` deliveries; outside [``edd_target_low``,
