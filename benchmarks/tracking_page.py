@@ -126,6 +126,9 @@ def server_app() -> Any:
         state = PageState(pages=PageCache(entries=0))
         if hasattr(state, "responses"):  # the response cache too (code from before it: none)
             state.responses.entries = 0
+        served = getattr(app.state, "delivery_estimator", None)
+        if served is not None:  # the estimator serve uses (the active model, else rules)
+            state.estimator = served
         app.state.tracking_page = state
     paths = {getattr(r, "path", None) for r in app.routes}
     if "/t/{token}" not in paths:

@@ -211,12 +211,24 @@ class FakeShipments:
             out[s.order_id].append(s.view())
         return out
 
-    def quiet_since(self, before: datetime, limit: int) -> list[Shipment]:
+    def quiet_since(
+        self, before: datetime, limit: int, out_for_delivery_before: datetime | None = None
+    ) -> list[Shipment]:
         done = (ShipmentStatus.DELIVERED, ShipmentStatus.EXPIRED)
+
+        def overdue(s: Shipment) -> bool:
+            return (
+                out_for_delivery_before is not None
+                and s.status is ShipmentStatus.OUT_FOR_DELIVERY
+                and s.state.status_at is not None
+                and s.state.status_at < out_for_delivery_before
+            )
+
         return [
             s
             for s in self.items.values()
-            if s.status not in done and (s.state.last_event_at or s.created_at) < before
+            if s.status not in done
+            and ((s.state.last_event_at or s.created_at) < before or overdue(s))
         ][:limit]
 
 

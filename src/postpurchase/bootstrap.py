@@ -14,11 +14,13 @@ from sqlalchemy import Engine
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from postpurchase.adapters.outbox import Subscriber
+from postpurchase.adapters.promising import EnginePromiser
 from postpurchase.adapters.queue import NullTaskQueue
 from postpurchase.adapters.secrets import load_keyring
 from postpurchase.config import Settings
 from postpurchase.domain import commands
 from postpurchase.service_layer import handlers
+from postpurchase.service_layer.edd_serving import Promiser
 from postpurchase.service_layer.messagebus import MessageBus
 from postpurchase.service_layer.ports import Clock, SecretBox, SystemClock, TaskQueue
 
@@ -33,6 +35,7 @@ class Platform:
     queue: TaskQueue
     policy: handlers.SweepPolicy
     keyring: SecretBox
+    promiser: Promiser | None = None  # our promise at purchase (issue 16)
     subscribers: dict[str, list[Subscriber]] = field(default_factory=lambda: defaultdict(list))
 
     def uow(self) -> SqlAlchemyUnitOfWork:
@@ -41,7 +44,9 @@ class Platform:
     def bus(self) -> MessageBus:
         """A fresh bus per request or job: a unit of work is never shared between threads."""
         uow = self.uow()
-        deps: dict[str, Any] = {"uow": uow, "clock": self.clock, "policy": self.policy}
+        deps: dict[str, Any] = {
+            "uow": uow, "clock": self.clock, "policy": self.policy, "promiser": self.promiser,
+        }  # fmt: skip
         chosen = dict(handlers.COMMAND_HANDLERS)
         if self.settings.tracking_ingest == "deferred":
             chosen[commands.RecordTracking] = handlers.accept_tracking
@@ -96,6 +101,7 @@ def bootstrap(
         queue=queue or NullTaskQueue(),
         policy=policy,
         keyring=keyring,
+        promiser=EnginePromiser(engine),
     )
     if notifications:
         # Built-in subscribers plug in through the same outbox API a third party would use.

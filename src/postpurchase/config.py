@@ -104,6 +104,25 @@ class Settings(BaseSettings):
         "database: a new scan, rating or branding change shows within this many seconds "
         "(0: read on every view).",
     )
+    # ---- delivery-date models (issue 16) ----
+    edd_retrain_days: int = Field(
+        default=7, ge=1, le=90, description="Days between scheduled re-trainings of each model."
+    )
+    edd_recalibrate_hours: int = Field(
+        default=24,
+        ge=1,
+        le=720,
+        description="Hours between re-calibrations on recent deliveries (and drift checks).",
+    )
+    edd_drift_window: int = Field(
+        default=200, ge=50, le=10000, description="Deliveries the drift check looks back over."
+    )
+    edd_target_low: float = Field(
+        default=0.95, gt=0.5, lt=1, description="Drift alert when fewer promises are kept."
+    )
+    edd_target_high: float = Field(
+        default=0.965, gt=0.5, le=1, description="Drift alert when more are kept (padding)."
+    )
 
     # ---- Shopify app (issue 12): one app per deployment, installed by each shop ----
     shopify_client_id: str = Field(

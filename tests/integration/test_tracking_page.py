@@ -529,6 +529,10 @@ def test_json_twin_matches_the_page_and_leaks_no_pii(
         "start": "2026-11-21",
         "end": "2026-11-21",
         "late": False,
+        "late_since": None,
+        "layer": "carrier",
+        "model": None,
+        "model_version": None,
     }
     assert first["events"][0]["local_time"] == "2026-11-19T13:18:00-05:00"
     assert body["items_not_shipped"] == [

@@ -27,6 +27,45 @@ class Promise:
 
 
 @dataclass(frozen=True, slots=True)
+class OurPromise:
+    """The date *we* promised at purchase (issue 16), beside the store's own ``Promise``.
+
+    Made once at intake by the merchant's active delivery-date model (or the rules layer)
+    and never changed afterwards: it is what the shopper was told, whatever later scans,
+    revisions or models say. ``layer``/``model``/``model_version`` say who made it.
+    """
+
+    promise: date
+    p50: date
+    confidence: float
+    layer: str
+    model: str
+    model_version: int | None = None
+
+    def as_dict(self) -> dict[str, str | float | int | None]:
+        return {
+            "promise": self.promise.isoformat(),
+            "p50": self.p50.isoformat(),
+            "confidence": self.confidence,
+            "layer": self.layer,
+            "model": self.model,
+            "model_version": self.model_version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> OurPromise:
+        version = data.get("model_version")
+        return cls(
+            promise=date.fromisoformat(str(data["promise"])),
+            p50=date.fromisoformat(str(data["p50"])),
+            confidence=float(str(data.get("confidence") or 0.95)),
+            layer=str(data.get("layer") or "rules"),
+            model=str(data.get("model") or ""),
+            model_version=int(str(version)) if version is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class LineFacts:
     """What a store says of a line beyond sku, name, quantity and price."""
 
@@ -153,6 +192,7 @@ class Order:
     cancel_reason: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    our_promise: OurPromise | None = None  # set once at intake (see OurPromise)
     events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -161,7 +161,12 @@ class Shipment:
             )
 
     def stale_event(
-        self, now: datetime, *, no_scan_after: timedelta, expire_after: timedelta
+        self,
+        now: datetime,
+        *,
+        no_scan_after: timedelta,
+        expire_after: timedelta,
+        out_for_delivery_after: timedelta | None = None,
     ) -> TrackingEvent | None:
         """The system event a periodic sweep should record, if the shipment went quiet.
 
@@ -183,6 +188,21 @@ class Shipment:
         already_flagged = (
             self.status is ShipmentStatus.EXCEPTION and self.substatus == Substatus.DELAYED
         )
+        out_since = self.state.status_at
+        if (
+            out_for_delivery_after is not None
+            and self.status is ShipmentStatus.OUT_FOR_DELIVERY
+            and out_since is not None
+            and now - out_since >= out_for_delivery_after
+        ):
+            # "Arriving today" went stale: out for delivery on an earlier day, no delivery.
+            return TrackingEvent(
+                occurred_at=now,
+                status=ShipmentStatus.EXCEPTION,
+                substatus=Substatus.DELAYED,
+                description=f"Out for delivery on {out_since.date().isoformat()}, not delivered",
+                source=SYSTEM_SOURCE,
+            )
         if quiet >= no_scan_after and not already_flagged and self.state.handed_over_at is not None:
             return TrackingEvent(
                 occurred_at=now,

@@ -111,8 +111,20 @@ def progress_bar(label: str) -> Iterator[ProgressFn]:
 
 @app.command()
 def train(
-    olist: OlistDir,
-    model: ModelPath,
+    slug: Annotated[
+        str | None,
+        typer.Argument(
+            help="Merchant slug: train on its own delivered shipments and register the model.",
+            show_default=False,
+        ),
+    ] = None,
+    olist: Annotated[
+        Path | None,
+        typer.Option("--olist", help="Directory of Olist-format CSVs (plain or .csv.gz)."),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model artefact file to write (with --olist).")
+    ] = None,
     until: Annotated[
         str | None,
         typer.Option(help="Learn only from what was known before this date (YYYY-MM-DD)."),
@@ -120,8 +132,29 @@ def train(
     confidence: Annotated[
         float, typer.Option(min=0.5, max=0.999, help="Confidence of the promise date.")
     ] = 0.95,
+    force: Annotated[
+        bool, typer.Option("--force", help="Activate the new model even if it does not win.")
+    ] = False,
+    holdout_days: Annotated[
+        int, typer.Option(min=1, max=365, help="Back-test on orders placed in the last N days.")
+    ] = 30,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Overrides POSTPURCHASE_DATA_DIR.", show_default=False),
+    ] = None,
 ) -> None:
-    """Train the engine on the delivered orders in OLIST and save a versioned artefact."""
+    """Train the engine: on merchant SLUG's delivered shipments (registered, activated when
+    its back-test beats the active model), or on the Olist CSVs in --olist into --model."""
+    if slug is not None:
+        if olist is not None or model is not None:
+            raise fail("give either SLUG or --olist/--model, not both")
+        from postpurchase.entrypoints.cli_edd_models import train_slug
+
+        train_slug(slug, confidence=confidence, force=force, holdout_days=holdout_days,
+                   data_dir=data_dir)  # fmt: skip
+        return
+    if olist is None or model is None:
+        raise fail("give a merchant SLUG, or --olist DIR and --model FILE")
     from postpurchase.adapters.edd.artefact import save_engine
     from postpurchase.adapters.edd.replay import train_from_records
 
@@ -196,6 +229,10 @@ def evaluate(
     metrics = contract_metrics(scored)
     typer.echo(json.dumps({k: metrics[k] for k in CONTRACT_FIELDS}))
 
+
+from postpurchase.entrypoints import cli_edd_models  # noqa: E402  (registers models, activate)
+
+cli_edd_models.register(app)
 
 if __name__ == "__main__":
     app()

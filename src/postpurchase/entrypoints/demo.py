@@ -251,6 +251,10 @@ def _announce(server: uvicorn.Server, base: str, key: str, platform: Any) -> Non
         f"  Order lookup:   {base}/track",
         f"  Emails sent:    {base}/notifications/sent",
         f"  Health:         {base}/healthz",
+        # 30 days of history is too young to learn from (orders must be 45+ days old), so
+        # the demo serves the rules layer; a store with months of deliveries trains with:
+        f"  Delivery model: postpurchase edd train demo --data-dir {platform.settings.data_dir}"
+        " (needs 300 deliveries of orders 45+ days old; the demo's 30 days stay on rules)",
         f"API key: {key}",
         "",
     ]

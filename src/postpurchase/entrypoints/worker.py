@@ -20,7 +20,7 @@ from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_hu
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
-from postpurchase.entrypoints import carrier_tasks, inbox, metrics
+from postpurchase.entrypoints import carrier_tasks, inbox, metrics, worker_edd
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,12 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
         return once(platform, "stale_shipments_sweep", timedelta(minutes=every), job)
 
     carrier_tasks.register(huey, platform)  # tracking by polling carriers (issue 13)
+
+    @huey.periodic_task(crontab(minute="*"), name="edd_models")  # type: ignore[untyped-decorator]
+    def edd_models() -> int:
+        # Model trainings asked for through the API, weekly re-training, daily re-calibration
+        # and drift checks: each once cluster-wide (a lease per merchant and job).
+        return _report("edd_models", worker_edd.run(platform))
 
     platform.queue = HueyTaskQueue(drain_task, fold_task)
     periodic = {"drain_outbox_sweep": drain_sweep, "webhook_inbox_sweep": inbox_sweep}

@@ -6,6 +6,7 @@ to its handler and re-exports those names.
 
 from __future__ import annotations
 
+import logging
 import secrets as random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -18,10 +19,11 @@ from postpurchase.domain.carrier_detection import CARRIERS, detect, normalise
 from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import API_KEY_PREFIX, Merchant, hash_api_key, slugify
-from postpurchase.domain.orders import Order, OrderLine, OrderRevision
+from postpurchase.domain.orders import Order, OrderLine, OrderRevision, OurPromise
 from postpurchase.domain.secrets import SecretKind
 from postpurchase.domain.shipments import Shipment, ShipmentLine, UnmatchedLine
 from postpurchase.domain.status import OrderStatus
+from postpurchase.service_layer.edd_serving import Promiser
 from postpurchase.service_layer.merchant_secrets import new_tracking_secret, store_secrets
 from postpurchase.service_layer.ports import Clock
 from postpurchase.service_layer.privacy import erase_customer
@@ -36,6 +38,8 @@ from postpurchase.service_layer.tracking import (
     sweep_stale_shipments,
 )
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
+
+log = logging.getLogger(__name__)
 
 MAX_CLOCK_SKEW = timedelta(days=1)  # a store clock may run ahead; a week ahead is a bug
 
@@ -85,8 +89,18 @@ def create_merchant(
     return NewMerchant(merchant, key, tracking_secret)
 
 
-def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock) -> Created:
-    """Idempotent by the store's order id: the same order sent twice is stored once."""
+def place_order(
+    cmd: commands.PlaceOrder,
+    uow: AbstractUnitOfWork,
+    clock: Clock,
+    promiser: Promiser | None = None,
+) -> Created:
+    """Idempotent by the store's order id: the same order sent twice is stored once.
+
+    ``promiser`` makes our own promise at purchase (the merchant's active delivery-date
+    model, else the rules), before the transaction: it may load a model. It is stored only
+    on a new order; a known one keeps the promise it was given.
+    """
     now = clock.now()
     if cmd.placed_at > now + MAX_CLOCK_SKEW or cmd.placed_at.year < 2000:
         raise InvalidInput("placed_at is in the future or implausibly old", field="placed_at")
@@ -99,6 +113,7 @@ def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock)
         OrderLine(new_id(), li.sku, li.name, li.quantity, li.unit_price, li.weight_grams, li.facts)
         for li in cmd.lines
     ]
+    ours = _our_promise(promiser, cmd)
     with uow:
         existing = uow.orders.get_by_external_id(cmd.merchant_id, cmd.external_id)
         if existing is not None:
@@ -132,6 +147,7 @@ def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock)
             source_updated_at=cmd.source_updated_at,
             created_at=now,
             updated_at=now,
+            our_promise=ours,
         )
         order.events.append(events.OrderPlaced(cmd.merchant_id, order.id, cmd.placed_at))
         if cmd.cancelled_at is not None:  # first heard of after it was cancelled
@@ -139,6 +155,16 @@ def place_order(cmd: commands.PlaceOrder, uow: AbstractUnitOfWork, clock: Clock)
         uow.orders.add(order)
         uow.commit()
         return Created(order.id, created=True)
+
+
+def _our_promise(promiser: Promiser | None, cmd: commands.PlaceOrder) -> OurPromise | None:
+    if promiser is None:
+        return None
+    try:
+        return promiser(cmd)
+    except Exception:  # an order is never refused for want of a delivery date
+        log.warning("no promise at purchase for %s", cmd.external_id, exc_info=True)
+        return None
 
 
 def _revise(

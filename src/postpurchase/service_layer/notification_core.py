@@ -28,6 +28,7 @@ from postpurchase.domain.notifications import (
     MessageStatus,
     Preferences,
 )
+from postpurchase.service_layer.edd_serving import EngineSource
 from postpurchase.service_layer.heartbeats import beating
 from postpurchase.service_layer.notification_ports import (
     Delivery,
@@ -202,6 +203,7 @@ class ServiceCore:
         self.config = config
         self.nudge = nudge
         self._down_until: dict[str, datetime] = {}  # circuit breaker per channel
+        self.models: EngineSource | None = None  # delivery-date models (set by the wiring)
         self._merchants: dict[str, tuple[float, Merchant | None]] = {}
 
     def _merchant(self, s: NotificationStore, merchant_id: str) -> Merchant | None:

@@ -43,6 +43,7 @@ from postpurchase.domain.order_details import as_the_shopper_paid
 from postpurchase.domain.orders import Order
 from postpurchase.domain.shipments import Shipment
 from postpurchase.domain.status import OrderStatus
+from postpurchase.service_layer.edd_serving import delivery_date, out_for_delivery_today
 from postpurchase.service_layer.notification_core import (
     ServiceCore,
     _short,
@@ -185,6 +186,13 @@ class Planning(ServiceCore):
                 now, urgent=flow.urgent, tz=tz, quiet=prefs.quiet_hours,
                 collapse_seconds=prefs.collapse_seconds,
             )  # fmt: skip
+            status_at = shipment.state.status_at if shipment is not None else None
+            status_at = status_at or trig.event_at
+            if flow.name == "out_for_delivery" and not out_for_delivery_today(status_at, at, tz):
+                # It would say "arriving today" on another day than the scan's.
+                when = status_at.astimezone(tz).date() if status_at else "an unknown day"
+                msg.suppress(f"out for delivery on {when}: not news on the day it would go", now)
+        if msg.status is MessageStatus.QUEUED:
             msg.send_after = msg.next_attempt_at = at
             msg.reason = f"queued: {why}"
             plan.scheduled.append(Scheduled(MESSAGE_DUE, merchant.id, {"message_id": msg.id}, at))
@@ -250,9 +258,8 @@ class Planning(ServiceCore):
     ) -> MessageContext:
         base = self.config.base_url.rstrip("/")
         state = shipment.state if shipment is not None else None
-        estimate = state.carrier_estimate if state and state.carrier_estimate else None
-        if estimate is None and order.promise is not None:
-            estimate = order.promise.latest
+        # The date the tracking page shows, never one already past (edd_serving).
+        estimate = delivery_date(order, shipment, now.astimezone(zone(tz_name)), self.models)
         previous = trig.details.get("previous") if trig.flow == "estimate_changed" else None
         pickup_until = None
         if trig.flow == "available_for_pickup":

@@ -144,8 +144,11 @@ class ShipmentRepository(Protocol):
         in this unit of work and not yet written."""
         ...
 
-    def quiet_since(self, before: datetime, limit: int) -> list[Shipment]:
-        """Shipments of every merchant, not delivered or expired, with no event since ``before``."""
+    def quiet_since(
+        self, before: datetime, limit: int, out_for_delivery_before: datetime | None = None
+    ) -> list[Shipment]:
+        """Shipments of every merchant, not delivered or expired, with no event since ``before``
+        (or out for delivery since before ``out_for_delivery_before``)."""
         ...
 
 

@@ -29,6 +29,8 @@ class SweepPolicy:
     no_scan_days: dict[str, int]
     default_no_scan_days: int = 5
     expire_days: int = 30
+    # Out for delivery this long without a delivery: late (issue 16: "today" went stale).
+    out_for_delivery_after: timedelta = timedelta(hours=24)
 
     def no_scan_after(self, carrier: str | None) -> timedelta:
         days = self.no_scan_days.get(carrier or "", self.default_no_scan_days)
@@ -249,13 +251,18 @@ def sweep_stale_shipments(
     shortest = min([policy.default_no_scan_days, *policy.no_scan_days.values()])
     flagged = 0
     with uow:
-        quiet = uow.shipments.quiet_since(cmd.now - timedelta(days=shortest), limit=5000)
+        quiet = uow.shipments.quiet_since(
+            cmd.now - timedelta(days=shortest),
+            limit=5000,
+            out_for_delivery_before=cmd.now - policy.out_for_delivery_after,
+        )
         touched: dict[str, set[str]] = defaultdict(set)
         for s in quiet:
             event = s.stale_event(
                 cmd.now,
                 no_scan_after=policy.no_scan_after(s.carrier),
                 expire_after=timedelta(days=policy.expire_days),
+                out_for_delivery_after=policy.out_for_delivery_after,
             )
             if event is None:
                 continue

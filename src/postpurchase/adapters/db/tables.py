@@ -130,6 +130,9 @@ orders = Table(
     Column("taxes_included", Boolean),
     Column("details", Json),  # OrderDetails: customer, billing, method, notes, discounts...
     Column("source_updated_at", UTCDateTime),  # the store's updated_at of what we hold
+    # Our own promise at purchase (issue 16): set once at intake, never changed afterwards.
+    Column("our_promise", Date),
+    Column("our_estimate", Json),  # p50, window, layer, model and registry version behind it
     UniqueConstraint("merchant_id", "external_id", name="uq_orders_merchant_external"),
     Index("ix_orders_merchant_placed", "merchant_id", "placed_at", "id"),
     Index("ix_orders_merchant_status", "merchant_id", "status"),
@@ -584,4 +587,51 @@ shipment_polls = Table(
     Column("last_error", Text),
     Index("ix_shipment_polls_due", "next_attempt_at"),
     Index("ix_shipment_polls_account", "account_id"),
+)
+
+# ---- delivery-date models (issue 16) ---------------------------------------------------------
+
+# Every trained model of a merchant, artefact bytes included: a model must be visible to every
+# API and worker process on every host, and the database is the one thing they all share.
+edd_models = Table(
+    "edd_models",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),  # 1, 2, 3... per merchant
+    Column("model_version", String(120), nullable=False),  # the artefact's own id
+    Column("engine_version", String(32), nullable=False),
+    Column("format_version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("trained_from", UTCDateTime),
+    Column("trained_until", UTCDateTime),
+    Column("shipments", Integer, nullable=False),  # delivered shipments it learned from
+    Column("source", String(32), nullable=False),  # database, file, schedule
+    Column("features", Json, nullable=False),
+    Column("metrics", Json, nullable=False),  # its own back-test
+    Column("artefact", LargeBinary, nullable=False),  # the gzip JSON file, byte for byte
+    Column("artefact_sha256", String(64), nullable=False),
+)
+
+# Which model each merchant's estimates come from (no row: the rules layer). A row of its own
+# so activation is one upsert and the tracking page reads it by primary key.
+edd_active = Table(
+    "edd_active",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("activated_at", UTCDateTime, nullable=False),
+)
+
+# Scheduled model work (re-train, re-calibrate, drift check) per merchant: ``due_at`` says
+# when it runs next, ``lease_until`` which worker holds it, so it runs once cluster-wide.
+edd_jobs = Table(
+    "edd_jobs",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("job", String(32), primary_key=True),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),
+    Column("holder", String(64)),
+    Column("last_run_at", UTCDateTime),
+    Column("last_result", Json),
 )

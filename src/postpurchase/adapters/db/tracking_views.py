@@ -128,6 +128,16 @@ class PageVersion:
     events: int
     last_event_at: datetime | None
     rating: int | None
+    edd_model: int | None = None  # the merchant's active delivery-date model (issue 16)
+
+
+# A new model changes every estimate of the merchant's pages: its version is part of theirs.
+_ACTIVE_MODEL = (
+    select(t.edd_active.c.version)
+    .where(t.edd_active.c.merchant_id == t.orders.c.merchant_id)
+    .correlate(t.orders)
+    .scalar_subquery()
+)
 
 
 def _page_version_query(*, many: bool) -> Any:
@@ -149,6 +159,7 @@ def _page_version_query(*, many: bool) -> Any:
             func.max(s.last_event_at),
             r.score,
             o.tracking_token,
+            _ACTIVE_MODEL,
         )
         .select_from(
             t.orders.outerjoin(t.shipments, s.order_id == o.id).outerjoin(
@@ -170,6 +181,7 @@ def _version(row: Any) -> PageVersion:
     return PageVersion(
         row[0], row[1], row[2], row[3], row[4], int(row[5]), int(row[6]), row[7],
         int(row[8]) if row[8] is not None else None,
+        int(row[10]) if row[10] is not None else None,
     )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from postpurchase.adapters.model_serving import models_for
 from postpurchase.adapters.notifications.email import SmtpEmailChannel
 from postpurchase.adapters.notifications.ops import AppriseOpsNotifier
 from postpurchase.adapters.notifications.rendering import JinjaRenderer
@@ -112,7 +113,7 @@ def build_service(
     def nudge() -> None:
         platform.queue.nudge_outbox()  # read at call time: the worker swaps the queue in
 
-    return NotificationService(
+    service = NotificationService(
         uow=uow,
         clock=platform.clock,
         renderer=JinjaRenderer(),
@@ -120,6 +121,9 @@ def build_service(
         config=config,
         nudge=nudge,
     )
+    # Messages state the date the tracking page shows: the same model cache (issue 16).
+    service.models = models_for(platform.engine)
+    return service
 
 
 def register(

@@ -156,6 +156,16 @@ def live_estimate(
     if status is ShipmentStatus.DELIVERED and state.delivered_at is not None:
         d = state.delivered_at.astimezone(now.tzinfo).date()
         return Estimate(d, d, d, d, conf, Layer.LIVE, "live/delivered")
+    scan_day = state.status_at.astimezone(now.tzinfo).date() if state.status_at else today
+    if status is ShipmentStatus.OUT_FOR_DELIVERY and scan_day < today:
+        # Out for delivery on an earlier day and still not delivered: not "today" again.
+        # The next business day at the earliest, the one after that as the promise.
+        nxt = cal.next_business_day(today)
+        after = cal.next_business_day(nxt)
+        return Estimate(
+            nxt, nxt, after, after, conf, Layer.LIVE, "live/out_for_delivery",
+            f"out for delivery on {scan_day.isoformat()} without a delivery",
+        )  # fmt: skip
     if status in (ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.AVAILABLE_FOR_PICKUP):
         nxt = cal.next_business_day(today)
         final = today if status is ShipmentStatus.AVAILABLE_FOR_PICKUP else nxt

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -21,6 +22,7 @@ from postpurchase.entrypoints.api.routes import (
     checkout_admin,
     customers,
     docs,
+    edd_models,
     health,
     integrations,
     integrations_woocommerce,
@@ -74,6 +76,29 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         reads.close()
 
 
+def served_estimator(platform: Platform) -> Any:
+    from postpurchase.adapters.model_serving import models_for
+    from postpurchase.entrypoints.web.served_estimates import ServedEstimator
+
+    return ServedEstimator(models_for(platform.engine))
+
+
+def served_checkout_engines(platform: Platform) -> Any:
+    """merchant id -> the engine answering its checkout estimates: its active model once this
+    process has loaded it (never waited for on the event loop), else the rules layer. The
+    same object while the active model is unchanged, as the checkout's answer cache needs."""
+    from postpurchase.adapters.checkout.rules_engine import rules_engine_for
+    from postpurchase.adapters.model_serving import models_for
+
+    models = models_for(platform.engine)
+
+    def engine_for(merchant_id: str) -> Any:
+        active = models.engine_for(merchant_id, wait=False)
+        return active.engine if active is not None else rules_engine_for(merchant_id)
+
+    return engine_for
+
+
 def create_app(platform: Platform) -> FastAPI:
     app = FastAPI(
         title="postpurchase",
@@ -86,6 +111,8 @@ def create_app(platform: Platform) -> FastAPI:
     )
     app.state.platform = platform
     app.state.key_cache = KeyCache()
+    app.state.delivery_estimator = served_estimator(platform)  # issue 16: the active model
+    app.state.checkout_engine_for = served_checkout_engines(platform)  # the same, at checkout
     problems.install(app)
     app.include_router(docs.router)
     app.include_router(health.router)
@@ -99,6 +126,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(woocommerce_webhooks.router)
     app.include_router(integrations_woocommerce.router)
     app.include_router(notifications.router)
+    app.include_router(edd_models.router)
     app.include_router(public_track.router)
     app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine
     app.include_router(checkout_admin.router)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
+from postpurchase.entrypoints.api.edd_schemas import EstimateOut, OurPromiseOut
 from postpurchase.entrypoints.api.edge_types import PromiseIn
 
 
@@ -143,6 +144,9 @@ class ShipmentOut(BaseModel):
         default=None,
         description="The carrier's (or the store's) public tracking page for this parcel.",
     )
+    estimate: EstimateOut | None = Field(
+        default=None, description="The date the tracking page shows, and who made it."
+    )
 
 
 class OrderOut(BaseModel):
@@ -171,6 +175,12 @@ class OrderOut(BaseModel):
     shipments: list[ShipmentOut]
     created_at: datetime
     updated_at: datetime
+    our_promise: OurPromiseOut | None = Field(
+        default=None, description="The date we promised at purchase (set once at intake)."
+    )
+    estimate: EstimateOut | None = Field(
+        default=None, description="The order's date as the tracking page shows it."
+    )
 
 
 class OrderList(BaseModel):

@@ -15,10 +15,11 @@ imported lazily: a missing or failing engine costs the page its best date, never
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from postpurchase.domain.addresses import Address
@@ -43,6 +44,8 @@ class EngineEstimate:
     latest: date
     confident: bool
     model: str
+    layer: str = "rules"  # rules | learned | live: the engine layer that answered
+    model_version: int | None = None  # the merchant's registry version, when a model did
 
 
 # (order row, shipment row or None, now in the shopper's zone) -> estimate or None
@@ -56,6 +59,18 @@ class Chosen:
     start: date
     end: date
     source: str
+    # Who answered: an engine layer (rules | learned | live), "carrier" or "store".
+    layer: str | None = None
+    model: str | None = None
+    model_version: int | None = None
+    late_since: date | None = None  # the first day past an earlier date that was not kept
+
+
+def _of(engine: EngineEstimate, source: str, late_since: date | None = None) -> Chosen:
+    return Chosen(
+        engine.likely, engine.latest, source, engine.layer, engine.model, engine.model_version,
+        late_since,
+    )  # fmt: skip
 
 
 def tracking_state(row: Mapping[str, Any]) -> TrackingState:
@@ -127,7 +142,7 @@ def _rules_and_live(
             request, origin_calendar=origin_cal, destination_calendar=dest_cal
         )
         if shipment is None:
-            return EngineEstimate(purchase.p50, purchase.promise, False, purchase.model)
+            return EngineEstimate(purchase.p50, purchase.promise, False, purchase.model, "rules")
         handover, _ = hand_over_date(request.ordered_at, request, origin_cal)
         points = (
             (0.1, (purchase.p10 - handover).days),
@@ -146,10 +161,37 @@ def _rules_and_live(
         )
         live = edd.live_estimate(tracking_state(shipment), now, inputs, purchase)
         # Built on the rules table, so never "confident", however clean the lane.
-        return EngineEstimate(live.p50, live.promise, False, live.model)
+        return EngineEstimate(live.p50, live.promise, False, live.model, "rules")
     except (DomainError, KeyError, TypeError, ValueError):
         log.warning("delivery-date engine could not estimate", exc_info=True)
         return None
+
+
+def _stamp(estimate: Any) -> tuple[str | None, str | None, int | None]:
+    """(layer, model, model version) of our promise at purchase, as stored on the order."""
+    if not isinstance(estimate, Mapping):
+        return None, None, None
+    version = estimate.get("model_version")
+    return estimate.get("layer"), estimate.get("model"), int(version) if version else None
+
+
+def _ours(promise: date, estimate: Any) -> Chosen:
+    """Our promise at purchase, as its window (p50 to promise): called rough when the rules
+    layer made it (a generic transit table), else a promise of ours."""
+    layer, model, version = _stamp(estimate)
+    p50 = promise
+    if isinstance(estimate, Mapping) and estimate.get("p50"):
+        with contextlib.suppress(ValueError):
+            p50 = min(promise, date.fromisoformat(str(estimate["p50"])))
+    source = "rough" if layer in (None, "rules") else "promise"
+    return Chosen(p50, promise, source, layer, model, version)
+
+
+def _may_be_confident(estimator: Estimator | None, order: Mapping[str, Any]) -> bool:
+    """Whether the estimator may beat the carrier's date for this order (a served model may
+    for a merchant with an active model; the rules layer never does)."""
+    may = getattr(estimator, "may_be_confident", True)
+    return bool(may(order) if callable(may) else may)
 
 
 def choose(
@@ -158,7 +200,11 @@ def choose(
     now: datetime,
     estimator: Estimator | None,
 ) -> Chosen | None:
-    """The best honest date for a parcel (or for an order with no parcel yet)."""
+    """The best honest date for a parcel (or for an order with no parcel yet).
+
+    A date that has passed without a delivery is not shown as if it still held: the engine's
+    live layer re-estimates from the time elapsed and the answer says since when it is late.
+    """
     if shipment is not None:
         status = shipment["status"]
         if status == ShipmentStatus.DELIVERED or status == ShipmentStatus.EXPIRED:
@@ -166,28 +212,42 @@ def choose(
         if status == ShipmentStatus.EXCEPTION and shipment.get("substatus") in NO_DATE_SUBSTATUSES:
             return None
 
-    def ask() -> EngineEstimate | None:
-        if estimator is None:
-            return None
-        try:
-            return estimator(order, shipment, now)
-        except Exception:  # a plugged-in engine must never take the page down
-            log.exception("delivery estimator failed")
-            return None
+    asked: list[EngineEstimate | None] = []
 
-    engine = None
-    if getattr(estimator, "may_be_confident", True):
+    def ask() -> EngineEstimate | None:
+        if asked:
+            return asked[0]
+        found = None
+        if estimator is not None:
+            try:
+                found = estimator(order, shipment, now)
+            except Exception:  # a plugged-in engine must never take the page down
+                log.exception("delivery estimator failed")
+        asked.append(found)
+        return found
+
+    today = now.date()
+    may_be_confident = _may_be_confident(estimator, order)
+    if may_be_confident:
         engine = ask()
         if engine is not None and engine.confident:
-            return Chosen(engine.likely, engine.latest, "engine")
+            return _of(engine, "engine")
     carrier = shipment.get("carrier_estimate") if shipment else None
+    picked: Chosen | None = None
     if carrier is not None:
-        return Chosen(carrier, carrier, "carrier")
-    latest = order.get("promise_latest")
-    if latest is not None:
-        return Chosen(order.get("promise_earliest") or latest, latest, "promise")
-    if engine is None and not getattr(estimator, "may_be_confident", True):
-        engine = ask()
+        picked = Chosen(carrier, carrier, "carrier", "carrier")
+    elif (latest := order.get("promise_latest")) is not None:
+        picked = Chosen(order.get("promise_earliest") or latest, latest, "promise", "store")
+    elif (ours := order.get("our_promise")) is not None:  # ours, made at intake
+        picked = _ours(ours, order.get("our_estimate"))
+    if picked is not None and picked.end >= today:
+        return picked
+    engine = ask()
+    if picked is not None:  # the carrier's or the shop's date passed: re-estimate from now
+        since = picked.end + timedelta(days=1)
+        if engine is not None and engine.latest >= today:
+            return _of(engine, "engine" if engine.confident else "rough", since)
+        return replace(picked, late_since=since)
     if engine is not None:
-        return Chosen(engine.likely, engine.latest, "rough")
+        return _of(engine, "engine" if engine.confident else "rough")
     return None

@@ -216,6 +216,7 @@ def serve_page(
     order = read_models.get_order_by_token(conn, token)
     if order is None:  # deleted between the two reads
         return None
+    order["edd_model"] = version.edd_model  # the active model, read with the version
     t = translator(lang)
     address = order.get("shipping_address") or {}
     tz = shopper_zone(
@@ -234,6 +235,10 @@ def serve_page(
     )
     rendered = render(Loaded(page, t, merchant, order))
     rendered = replace(rendered, headers={**rendered.headers, "ETag": etag_of(rendered.body)})
+    warming = getattr(state.estimator, "warming", None)
+    if warming is not None and warming(version.merchant_id):
+        # The new model is still loading here: answer from the previous one, keep nothing.
+        return Served(rendered, version, merchant.settings, state.clock())
     kept = state.pages.put(key, version, merchant.settings, rendered)
     return Served(rendered, version, merchant.settings, kept.at + PAGE_TTL)
 

@@ -226,6 +226,7 @@ def build_page(
                     delivered_at=s.get("delivered_at"),
                     tz=tz,
                     carrier_name=name,
+                    status_at=s.get("status_at"),
                 ),
                 steps=steps_for(t, s["status"], s.get("handed_over_at") is not None, cancelled),
                 items=_items_of_shipment(s, lines_by_id, len(shipments) == 1),
@@ -325,4 +326,5 @@ def build_page(
         ),
         custom_block=branding.custom_block,
         summary=order_summary.build(order, t),
+        our_promise=order.get("our_promise"),
     )

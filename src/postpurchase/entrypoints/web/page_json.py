@@ -29,6 +29,10 @@ def _estimate_json(e: EstimateView) -> dict[str, Any]:
         "start": _d(e.start),
         "end": _d(e.end),
         "late": e.late,
+        "late_since": _d(e.late_since),
+        "layer": e.layer,
+        "model": e.model,
+        "model_version": e.model_version,
     }
 
 
@@ -58,6 +62,7 @@ def page_json(page: TrackingPage) -> dict[str, Any]:
             "status": page.order_status,
             "placed_at": page.placed_at.isoformat(),
             "destination": dict(page.destination_fields),
+            "our_promise": _d(page.our_promise),
         },
         "language": page.lang,
         "timezone": page.timezone,

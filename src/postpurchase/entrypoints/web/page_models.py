@@ -33,6 +33,11 @@ class EstimateView:
     start: date | None = None
     end: date | None = None
     late: bool = False
+    late_since: date | None = None  # the first day past the date that was not kept
+    revised: str | None = None  # the new estimate shown under a late notice
+    layer: str | None = None  # engine layer behind the date: rules | learned | live
+    model: str | None = None
+    model_version: int | None = None  # the merchant's registry version of that model
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,3 +148,4 @@ class TrackingPage:
     custom_block: CustomBlock | None
     summary: OrderSummary | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    our_promise: date | None = None  # the date we promised at purchase (set once at intake)

@@ -7,7 +7,8 @@ Kept apart from ``page.build_page``, which puts them together for a whole order.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
@@ -215,13 +216,30 @@ def estimate_view(
     delivered_at: datetime | None,
     tz: ZoneInfo,
     carrier_name: str | None,
+    status_at: datetime | None = None,
 ) -> EstimateView:
+    """What the page says about when the parcel comes, for ``today`` in the shopper's zone.
+
+    Nothing here goes stale with the clock: "out for delivery" means today only on the day
+    of that scan, and a date that passed without a delivery is shown as late, with since
+    when and the live layer's new estimate.
+    """
     if status == ShipmentStatus.DELIVERED and delivered_at is not None:
         local = delivered_at.astimezone(tz)
         text = cap(f"{t.day(local.date())}, {t.time(delivered_at, tz)}")
         return EstimateView("delivered", t("eta.delivered_label"), text, start=local.date())
     if status == ShipmentStatus.OUT_FOR_DELIVERY:
-        return EstimateView("date", t("eta.label"), t("eta.today"), start=today, end=today)
+        scan_day = status_at.astimezone(tz).date() if status_at is not None else today
+        if scan_day >= today:
+            return EstimateView("date", t("eta.label"), t("eta.today"), start=today, end=today)
+        # Out for delivery on an earlier day and still not delivered: late since the day after.
+        late_since = scan_day + timedelta(days=1)
+        if chosen is None or chosen.late_since is None or chosen.late_since > late_since:
+            chosen = (
+                replace(chosen, late_since=late_since)
+                if chosen is not None
+                else Chosen(scan_day, scan_day, "carrier", late_since=late_since)
+            )
     if status == ShipmentStatus.AVAILABLE_FOR_PICKUP:
         return EstimateView("pickup", t("eta.label"), "")  # it is there now: no date to wait for
     if status == ShipmentStatus.EXPIRED or (
@@ -236,16 +254,32 @@ def estimate_view(
         "engine": t("eta.source.engine"),
         "rough": t("eta.source.rough"),
     }
-    if chosen.end < today:
+    if chosen.late_since is not None or chosen.end < today:
+        since = chosen.late_since or chosen.end + timedelta(days=1)
+        expected = since - timedelta(days=1)
+        revised = None
+        if chosen.late_since is not None and chosen.end >= today:
+            start = max(chosen.start, today)
+            new = (
+                t.relative_day(start, today)
+                if start == chosen.end
+                else t.day_range(start, chosen.end)
+            )
+            revised = f"{t('eta.label')}: {cap(new)}"
         return EstimateView(
             "date",
             t("eta.label"),
             t("h.delayed"),
-            note=t("eta.late", date=t.day(chosen.end)),
+            note=t("eta.late", date=t.day(expected)),
             source=chosen.source,
             start=chosen.start,
             end=chosen.end,
             late=True,
+            late_since=since,
+            revised=revised,
+            layer=chosen.layer,
+            model=chosen.model,
+            model_version=chosen.model_version,
         )
     start = max(chosen.start, today)
     if start == chosen.end:
@@ -262,4 +296,7 @@ def estimate_view(
         source=chosen.source,
         start=start,
         end=chosen.end,
+        layer=chosen.layer,
+        model=chosen.model,
+        model_version=chosen.model_version,
     )

@@ -16,7 +16,7 @@ from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.sql import CHUNK, _chunks, one_of
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.money import Money
-from postpurchase.domain.orders import Order, OrderLine, OrderProgress, Promise
+from postpurchase.domain.orders import Order, OrderLine, OrderProgress, OurPromise, Promise
 from postpurchase.domain.status import OrderStatus
 
 
@@ -37,8 +37,10 @@ class SqlOrderRepository:
         its lines by id (lines no longer in it stay, so shipments that name them still
         resolve)."""
         row = _order_row(order)
-        for key in ("id", "merchant_id", "tracking_token", "created_at"):
+        # Our promise at purchase is never rewritten: a revision keeps the one intake made.
+        for key in ("id", "merchant_id", "tracking_token", "created_at", "our_promise"):
             row.pop(key)
+        row.pop("our_estimate")
         self.conn.execute(update(t.orders).where(t.orders.c.id == order.id).values(**row))
         existing = {
             r.id
@@ -214,6 +216,8 @@ def _order_row(o: Order) -> dict[str, Any]:
         **codec.totals_columns(o.money),
         "details": codec.details_doc(o.details),
         "source_updated_at": o.source_updated_at,
+        "our_promise": o.our_promise.promise if o.our_promise else None,
+        "our_estimate": o.our_promise.as_dict() if o.our_promise else None,
     }
 
 
@@ -266,4 +270,7 @@ def _order(r: Any, lines: list[OrderLine]) -> Order:
         totals=codec.totals_from(r, r["currency"]),
         details=codec.details_from(r["details"], r["currency"]),
         source_updated_at=r["source_updated_at"],
+        our_promise=OurPromise.from_dict(r["our_estimate"])
+        if isinstance(r.get("our_estimate"), dict)
+        else None,
     )

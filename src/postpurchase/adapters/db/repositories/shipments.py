@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import Connection, and_, func, insert, or_, select
 
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import order_codec as codec
@@ -122,14 +122,25 @@ class SqlShipmentRepository:
                     )
         return out
 
-    def quiet_since(self, before: datetime, limit: int) -> list[Shipment]:
+    def quiet_since(
+        self, before: datetime, limit: int, out_for_delivery_before: datetime | None = None
+    ) -> list[Shipment]:
         c = t.shipments.c
         last = func.coalesce(c.last_scan_at, c.created_at)
+        which = last < before
+        if out_for_delivery_before is not None:  # out for delivery and still not delivered
+            which = or_(
+                which,
+                and_(
+                    c.status == ShipmentStatus.OUT_FOR_DELIVERY.value,
+                    c.status_at < out_for_delivery_before,
+                ),
+            )
         q = (
             select(t.shipments)
             .where(
                 c.status.notin_([ShipmentStatus.DELIVERED.value, ShipmentStatus.EXPIRED.value]),
-                last < before,
+                which,
             )
             .order_by(last)
             .limit(limit)

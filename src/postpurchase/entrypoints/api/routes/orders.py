@@ -26,7 +26,7 @@ from postpurchase.domain.order_details import (
 )
 from postpurchase.domain.orders import LineFacts, OrderLineInput, Promise
 from postpurchase.domain.status import OrderStatus
-from postpurchase.entrypoints.api import presenters, schemas
+from postpurchase.entrypoints.api import estimate_views, presenters, schemas
 from postpurchase.entrypoints.api.deps import BusDep, MerchantDep, PlatformDep, ReadConn
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -183,7 +183,13 @@ def list_orders(
 def get_order(
     order_id: str, merchant: MerchantDep, conn: ReadConn, platform: PlatformDep
 ) -> schemas.OrderOut:
-    return _order_or_404(conn, merchant.id, order_id, platform.settings.base_url)
+    """One order, with the date the tracking page shows (layer and model behind it)."""
+    row = read_models.get_order(conn, merchant.id, order_id)
+    if row is None:
+        raise NotFound("no such order", field="order_id")
+    return estimate_views.with_estimates(
+        presenters.order(row, platform.settings.base_url), row, platform
+    )
 
 
 @router.post("/orders/{order_id}/cancel", response_model=schemas.OrderOut)
@@ -236,9 +242,18 @@ def create_shipment(
 
 
 @router.get("/shipments/{shipment_id}", response_model=schemas.ShipmentOut, tags=["shipments"])
-def get_shipment(shipment_id: str, merchant: MerchantDep, conn: ReadConn) -> schemas.ShipmentOut:
-    """A shipment with its scan timeline, newest first."""
-    return _shipment_or_404(conn, merchant.id, shipment_id)
+def get_shipment(
+    shipment_id: str, merchant: MerchantDep, conn: ReadConn, platform: PlatformDep
+) -> schemas.ShipmentOut:
+    """A shipment with its scan timeline, newest first, and the date the tracking page shows."""
+    out = _shipment_or_404(conn, merchant.id, shipment_id)
+    order = read_models.get_order(conn, merchant.id, out.order_id)
+    shipment = next((s for s in (order or {}).get("shipments", []) if s["id"] == out.id), None)
+    if order is not None and shipment is not None:
+        out.estimate = estimate_views.estimate_of(
+            order, shipment, platform.clock.now(), estimate_views.served(platform)
+        )
+    return out
 
 
 def read_after(platform: Platform) -> Connection:

@@ -1,0 +1,65 @@
+"""Serving delivery-date models from the registry: the :class:`ModelSource` behind
+``EngineCache`` and the one cache per process and database (``models_for``).
+
+An artefact is read through the engine's own ``load_engine`` (so its format and version
+checks are the engine's), from a private temporary file holding the registry's bytes. Kept
+outside the ``adapters.edd`` package, whose import loads the model stack (LightGBM,
+scikit-learn, pandas: seconds): a process pays for that only when it loads a model.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import weakref
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from postpurchase.adapters.db import edd_registry
+from postpurchase.service_layer.edd_serving import DeliveryEngine, EngineCache
+
+
+def engine_from_bytes(data: bytes) -> tuple[DeliveryEngine, str]:
+    """Load an artefact held in memory; raises ``ArtefactError`` when it is unusable."""
+    from postpurchase.adapters.edd.artefact import load_engine
+
+    fd, name = tempfile.mkstemp(prefix="edd-", suffix=".json.gz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return load_engine(Path(name))
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+class RegistrySource:
+    """The registry in the platform's database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def active_version(self, merchant_id: str) -> int | None:
+        with self.engine.connect() as conn:
+            return edd_registry.active_version(conn, merchant_id)
+
+    def load(self, merchant_id: str, version: int) -> tuple[DeliveryEngine, str]:
+        with self.engine.connect() as conn:
+            data = edd_registry.artefact(conn, merchant_id, version)
+        if data is None:
+            raise LookupError(f"no model version {version} for merchant {merchant_id}")
+        return engine_from_bytes(data)
+
+
+_CACHES: weakref.WeakKeyDictionary[Engine, EngineCache] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def models_for(engine: Engine) -> EngineCache:
+    """This process's model cache for the database behind ``engine`` (made on first use)."""
+    with _LOCK:
+        found = _CACHES.get(engine)
+        if found is None:
+            found = _CACHES[engine] = EngineCache(RegistrySource(engine))
+        return found
