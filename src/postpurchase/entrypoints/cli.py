@@ -12,7 +12,7 @@ from rich.console import Console
 
 from postpurchase.config import Settings
 from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
-from postpurchase.entrypoints import cli_customers, cli_edd, cli_notify
+from postpurchase.entrypoints import cli_customers, cli_edd, cli_edd_backtest, cli_notify
 from postpurchase.service_layer.ports import SecretSummary
 
 app = typer.Typer(
@@ -419,6 +419,7 @@ def demo(
 
 
 app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and evaluate.")
+cli_edd.app.command("backtest")(cli_edd_backtest.backtest)
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
 

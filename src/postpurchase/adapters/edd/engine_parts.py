@@ -32,7 +32,7 @@ ENGINE_VERSION = "edd-1"
 MIN_HISTORY = 300
 QUANTILES = (0.5, 0.9)  # p10 and the promise come from calibrated ratios on these
 BUSINESS_TO_CALENDAR = 7.0 / 5.0
-CURVE_LEVELS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99)
+CURVE_LEVELS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99)
 UNCALIBRATED_WIDENING = 1.35  # raw 90% quantile x this when too few scores (plain model's need)
 
 
@@ -57,6 +57,14 @@ class EngineConfig:
     min_calibration_scores: int = 60
     group_other_weight: float = 1.0  # < 1: calibrate per destination region (soft Mondrian)
     calibrate_median: bool = False
+    # "censored": Kaplan-Meier scores over orders *placed* in the window, open ones
+    # right-censored (adapters/edd/censored.py); "delivered": scores of orders delivered in
+    # the window (the engine before issue 16). docs/edd.md compares both.
+    calibration: str = "censored"
+    # > 0 (censored only): the promise is the median ratio of the orders placed in the last
+    # this many days times the tail *shape* of the window (scores relative to their purchase
+    # week's median), so the level follows a drift within two weeks (censored.py).
+    calibration_drift_days: float = 0.0
     gbm: GbmParams = field(default_factory=GbmParams)
 
     def to_dict(self) -> dict[str, Any]:

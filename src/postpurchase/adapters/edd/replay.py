@@ -123,6 +123,7 @@ def replay(
                 state.purchase_row = engine.space.purchase_row(state.facts, engine.history, now)
             state.handed_over_at = rec.handed_over_at
             engine.observe(state, when, outcome_of(rec))
+        engine.known_until = now
         due = engine.last_fit is None or now - engine.last_fit >= every - 1e-9
         if (fit_from is None or day >= fit_from) and now < stop_fitting and due:
             engine.refit(now)
@@ -255,4 +256,5 @@ def train_from_records(
     )
     engine.refit(local_day_number(end))
     engine.trained_until = end
+    engine.known_until = local_day_number(end)
     return engine
