@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from postpurchase.adapters.edd.learned import Array
 
 
 def km_quantiles(
-    values: Array, events: Array, weights: Array, levels: Sequence[float]
+    values: Array, events: NDArray[Any], weights: Array, levels: Sequence[float]
 ) -> list[float] | None:
     """Weighted Kaplan-Meier quantiles of right-censored ``values`` at each level.
 
@@ -53,7 +55,7 @@ def km_quantiles(
     return out
 
 
-def _km_cdf_at(values: Array, events: Array, weights: Array, at: float) -> float:
+def _km_cdf_at(values: Array, events: NDArray[Any], weights: Array, at: float) -> float:
     """The weighted Kaplan-Meier CDF at ``at`` (0 without events up to it)."""
     observed = events.astype(bool)
     order = np.lexsort((~observed, values))
