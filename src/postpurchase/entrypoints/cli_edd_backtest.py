@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from postpurchase.entrypoints import cli_edd
 from postpurchase.entrypoints.cli_edd import (
     OlistDir,
-    engine_config,
     fail,
     load,
     parse_moment,
@@ -26,7 +26,7 @@ from postpurchase.entrypoints.cli_edd import (
     report_rows,
 )
 
-CALIBRATIONS = ("censored", "delivered")
+CALIBRATIONS = ("censored", "delivered")  # EngineConfig.calibration (not imported: fast --help)
 
 
 def _f(value: float | None, digits: int = 3) -> str:
@@ -71,7 +71,7 @@ def backtest(
     if not any(r.ordered_at >= start and (end is None or r.ordered_at < end) for r in data.records):
         raise fail(f"no delivered orders placed from {since} in {olist} to score")
     report_rows(data)
-    config = dataclasses.replace(engine_config(confidence), calibration=calibration)
+    config = dataclasses.replace(cli_edd.engine_config(confidence), calibration=calibration)
     with progress_bar("back-testing") as update:
         scored = run_backtest(
             data.records,

@@ -6,7 +6,8 @@ import itertools
 import math
 
 import numpy as np
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postpurchase.adapters.edd.censored import CensoredCalibrator, CensoredSample, km_quantiles
@@ -15,6 +16,7 @@ from postpurchase.adapters.edd.learned import weighted_quantile
 LEVELS = (0.5, 0.8, 0.9, 0.95, 0.99)
 
 
+@settings(deadline=None)  # a loaded CI machine is not a slow algorithm
 @given(st.lists(st.floats(0, 100), min_size=1, max_size=60), st.floats(0.01, 1))
 def test_without_censoring_it_is_the_weighted_quantile(values: list[float], level: float) -> None:
     v = np.array(values)
@@ -23,6 +25,7 @@ def test_without_censoring_it_is_the_weighted_quantile(values: list[float], leve
     assert found == [weighted_quantile(v, w, level)]
 
 
+@settings(deadline=None)
 @given(
     st.lists(st.tuples(st.floats(0, 50), st.booleans(), st.floats(0.01, 5)), min_size=1),
     st.lists(st.floats(0.01, 0.999), min_size=2, max_size=6),
@@ -39,6 +42,7 @@ def test_quantiles_never_decrease_with_the_level(
     assert all(a <= b + 1e-12 for a, b in itertools.pairwise(found))
 
 
+@settings(deadline=None)
 @given(
     st.lists(st.tuples(st.floats(0, 50), st.floats(0, 20)), min_size=3, max_size=40),
     st.floats(0.5, 0.99),
@@ -140,3 +144,63 @@ def test_the_sample_is_read_once_per_day_until_invalidated() -> None:
     cal.factors([0.95], 200.4)
     cal.factors([0.95], 200.97)  # summer-time midnight of the next day rounds to 201
     assert calls == [200.0, 200.0, 201.0]
+
+
+def step_sample(rng: np.random.Generator, slow_from: float, scale: float) -> CensoredSample:
+    """Orders placed from ``slow_from`` on take ``scale`` times longer; clock at 200."""
+    calm = make_sample(200.0, rng)
+    slow = np.round(calm.q50 * scale * np.exp(rng.normal(0, 0.4, calm.start.size)))
+    actual = np.where(calm.start >= slow_from, slow, np.round(calm.q50 * np.exp(
+        rng.normal(0, 0.4, calm.start.size))))  # fmt: skip
+    actual = np.where(calm.start + actual < 200.0, actual, np.nan)
+    return CensoredSample(200.0, calm.start, calm.q50, calm.q90, actual, calm.groups)
+
+
+def settled_sample(rng: np.random.Generator, scale: float) -> CensoredSample:
+    """Every order of the window ``scale`` times slower and delivered: what the step becomes."""
+    calm = make_sample(200.0, rng)
+    actual = np.round(calm.q50 * scale * np.exp(rng.normal(0, 0.4, calm.start.size)))
+    return CensoredSample(500.0, calm.start + 300.0, calm.q50, calm.q90, actual, calm.groups)
+
+
+@settings(deadline=None, max_examples=15)
+@given(st.floats(0.5, 0.8), st.integers(0, 10_000))
+def test_level_tracking_follows_a_step_in_either_direction(scale: float, seed: int) -> None:
+    """Three weeks after deliveries speed up (or slow down, 1/scale), the tracked promise
+    has moved closer to where it settles than the window's own tail has."""
+    for factor in (scale, 1.0 / scale):
+        sample = step_sample(np.random.default_rng(seed), 179.0, factor)
+        settled = settled_sample(np.random.default_rng(seed + 1), factor)
+        plain = CensoredCalibrator(lambda c, s=sample: s, 90, min_scores=50)
+        tracked = CensoredCalibrator(lambda c, s=sample: s, 90, min_scores=50, drift_days=21)
+        target = CensoredCalibrator(lambda c, s=settled: s, 90, min_scores=50)
+        p = plain.factors([0.95], 200.0)
+        t = tracked.factors([0.95], 200.0)
+        goal = target.factors([0.95], 500.0)
+        assert p is not None and t is not None and goal is not None
+        assert abs(t[0] - goal[0]) < abs(p[0] - goal[0])
+
+
+def test_live_promises_allow_a_share_of_the_purchase_misses() -> None:
+    from postpurchase.adapters.edd.engine import EddEngine, EngineConfig
+
+    engine = EddEngine(EngineConfig())
+    assert engine.live_confidence(0.95) == pytest.approx(0.96)
+    levels = [engine.live_confidence(c) for c in (0.5, 0.8, 0.9, 0.95, 0.99)]
+    assert levels == sorted(levels) and all(lv <= 0.999 for lv in levels)
+    assert EddEngine(EngineConfig(live_miss_ratio=1.0)).live_confidence(0.9) == pytest.approx(0.9)
+
+
+def test_a_config_written_before_censored_calibration_keeps_its_meaning() -> None:
+    from postpurchase.adapters.edd.engine import EngineConfig
+
+    old = EngineConfig().to_dict()
+    for key in ("calibration", "calibration_drift_days", "live_miss_ratio"):
+        old.pop(key)
+    loaded = EngineConfig.from_dict(old)
+    assert (loaded.calibration, loaded.calibration_drift_days, loaded.live_miss_ratio) == (
+        "delivered",
+        0.0,
+        1.0,
+    )
+    assert EngineConfig.from_dict(EngineConfig().to_dict()) == EngineConfig()

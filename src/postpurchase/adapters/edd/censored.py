@@ -89,6 +89,7 @@ class CensoredSample:
 
 
 SampleSource = Callable[[float], CensoredSample]
+MAX_DAYS = 64  # samples kept per calibrator (one per local day asked about)
 
 
 @dataclass(slots=True)
@@ -110,22 +111,26 @@ class CensoredCalibrator:
     other_weight: float = 1.0
     drift_days: float = 0.0
     cohort_days: float = 7.0
-    _day: float | None = None
-    _sample: CensoredSample | None = None
+    _samples: dict[float, CensoredSample] = field(default_factory=dict, repr=False)
     _cache: dict[tuple[float, tuple[float, ...], str], list[float] | None] = field(
         default_factory=dict, repr=False
     )
 
     def invalidate(self) -> None:
-        self._day, self._sample = None, None
+        """Something the samples were built from changed (a delivery was observed)."""
+        self._samples.clear()
         self._cache.clear()
 
     def _at(self, now: float) -> CensoredSample:
+        """The sample as of ``now``'s local day, built once per day (a batch of orders from
+        many days, e.g. an import, reuses the last ``MAX_DAYS`` of them)."""
         day = float(np.floor(now + 0.05))  # local midnight, summer time included
-        if self._sample is None or self._day != day:
-            self._cache.clear()
-            self._sample, self._day = self.source(day), day
-        return self._sample
+        sample = self._samples.get(day)
+        if sample is None:
+            if len(self._samples) >= MAX_DAYS:
+                self._samples.pop(next(iter(self._samples)))
+            sample = self._samples[day] = self.source(day)
+        return sample
 
     def factors(self, levels: Sequence[float], now: float, group: str = "") -> list[float] | None:
         """Multipliers per level (on q50 + 1 up to 0.5, on ``upper_base`` above)."""

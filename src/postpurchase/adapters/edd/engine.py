@@ -159,6 +159,15 @@ class EddEngine:
             return None
         return [max(round(raw[0]), math.ceil(d - 1e-9)) for d in days]
 
+    def live_confidence(self, confidence: float) -> float:
+        """The live layer's level for a promise at ``confidence`` at purchase.
+
+        Once the carrier has the parcel the engine knows more, so it keeps more of its
+        promises: it allows ``live_miss_ratio`` of the purchase promise's misses
+        (0.95 at purchase -> 0.96 live with the default 0.8).
+        """
+        return min(0.999, 1.0 - (1.0 - confidence) * self.config.live_miss_ratio)
+
     @property
     def model_name(self) -> str:
         return f"gbm-conformal/{ENGINE_VERSION}#{self.fit_count}"
@@ -431,13 +440,14 @@ class EddEngine:
         t = local_day_number(now)
         lane = lane_of(request.origin, request.destination, self.centroids)
         typical = self.table.lookup(request.carrier, request.service, lane.zone).typical
+        level = self.live_confidence(request.confidence)
         transit = self.transit_quantiles(
-            raw, t, typical * BUSINESS_TO_CALENDAR, facts.dest_region or "", request.confidence
+            raw, t, typical * BUSINESS_TO_CALENDAR, facts.dest_region or "", level
         )
         dest = request.destination
         inputs = LiveInputs(
             transit,
-            request.confidence,
+            level,
             business_calendar(dest.country, dest.region),
             destination_region=facts.dest_region,
         )

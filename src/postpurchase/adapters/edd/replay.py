@@ -205,7 +205,10 @@ def _handovers(
         q = None if raw is None else (float(raw[i][0]), float(raw[i][1]))
         state.raw_live = q
         if q is not None:
-            days, _ = engine.calibrated_days(q, engine.transit, now, state.facts.dest_region or "")
+            level = engine.live_confidence(engine.config.confidence)
+            days, _ = engine.calibrated_days(
+                q, engine.transit, now, state.facts.dest_region or "", level
+            )
             state.live_promise_days = math.ceil(days[3] - 1e-9)
         if r.record_id not in scored or r.handed_over_at is None:
             continue
