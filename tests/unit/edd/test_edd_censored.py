@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -156,6 +157,10 @@ def step_sample(rng: np.random.Generator, slow_from: float, scale: float) -> Cen
     return CensoredSample(200.0, calm.start, calm.q50, calm.q90, actual, calm.groups)
 
 
+def always(sample: CensoredSample) -> Callable[[float], CensoredSample]:
+    return lambda clock: sample
+
+
 def settled_sample(rng: np.random.Generator, scale: float) -> CensoredSample:
     """Every order of the window ``scale`` times slower and delivered: what the step becomes."""
     calm = make_sample(200.0, rng)
@@ -171,9 +176,9 @@ def test_level_tracking_follows_a_step_in_either_direction(scale: float, seed: i
     for factor in (scale, 1.0 / scale):
         sample = step_sample(np.random.default_rng(seed), 179.0, factor)
         settled = settled_sample(np.random.default_rng(seed + 1), factor)
-        plain = CensoredCalibrator(lambda c, s=sample: s, 90, min_scores=50)
-        tracked = CensoredCalibrator(lambda c, s=sample: s, 90, min_scores=50, drift_days=21)
-        target = CensoredCalibrator(lambda c, s=settled: s, 90, min_scores=50)
+        plain = CensoredCalibrator(always(sample), 90, min_scores=50)
+        tracked = CensoredCalibrator(always(sample), 90, min_scores=50, drift_days=21)
+        target = CensoredCalibrator(always(settled), 90, min_scores=50)
         p = plain.factors([0.95], 200.0)
         t = tracked.factors([0.95], 200.0)
         goal = target.factors([0.95], 500.0)
