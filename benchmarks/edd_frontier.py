@@ -231,7 +231,7 @@ def print_tables(runs: dict[str, Run]) -> None:
         table = Table(title=f"{key}: {r.name} from {r.since}")
         for name in ("month", "orders", "P50 MAE", "on time", "slack", "live", "live slack",
                      "market", "market slack"):  # fmt: skip
-            table.add_column(name, justify="right")
+            table.add_column(name, justify="right", no_wrap=True)
         for m in r.rows:
             table.add_row(
                 m.month, str(m.orders), _f(m.p50_mae_days, 2), _f(m.promise_on_time_rate, 3),
