@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -158,7 +159,8 @@ def report(runs: dict[str, Run], figure: str | None) -> str:
         f"{_pct(hball.promise_on_time_rate)} / {_f(hball.promise_slack_days, 1)}.",
         "",
         f"Frontier over the rolling back-test ({rolling.rows[-1].orders:,} orders): each "
-        "row is one stated confidence (`edd train --confidence`, `EngineConfig.confidence`).",
+        "row is one stated confidence (`edd train --confidence`, `EngineConfig.confidence`); "
+        f"{equal_rate_line(rolling, rolling_base)}.",
         "",
         *frontier_markdown(rolling, rolling_base),
         "",
@@ -240,14 +242,27 @@ def print_tables(runs: dict[str, Run]) -> None:
                 _f(m.market_slack_days, 1),
             )  # fmt: skip
         console.print(table)
-    engine, base = runs["rolling"].rows[-1], runs["rolling-before"].rows[-1]
-    if engine.promise_slack_days and base.promise_slack_days:
-        console.print(
-            f"slack, engine / baseline (before issue 16): {engine.promise_slack_days:.1f} / "
-            f"{base.promise_slack_days:.1f} = "
-            f"{engine.promise_slack_days / base.promise_slack_days:.2f}x; on time "
-            f"{_pct(engine.promise_on_time_rate)} vs {_pct(base.promise_on_time_rate)}"
-        )
+    console.print(equal_rate_line(runs["rolling"], runs["rolling-before"]))
+
+
+def slack_at(points: Sequence[CurvePoint], rate: float) -> float | None:
+    """Slack where the frontier crosses ``rate`` on-time (linear between stated levels)."""
+    pts = sorted((p.on_time_rate, p.mean_slack_days) for p in points if p.mean_slack_days)
+    for (r0, s0), (r1, s1) in itertools.pairwise(pts):
+        if r0 <= rate <= r1 and s0 is not None and s1 is not None:
+            return s0 if r1 == r0 else s0 + (s1 - s0) * (rate - r0) / (r1 - r0)
+    return None
+
+
+def equal_rate_line(engine: Run, base: Run, rate: float = 0.95) -> str:
+    """The named comparison: slack at the same on-time rate, engine against the baseline."""
+    ours, theirs = slack_at(engine.front.purchase, rate), slack_at(base.front.purchase, rate)
+    if ours is None or theirs is None:
+        return f"the frontiers do not both cross {rate:.0%} on time"
+    return (
+        f"slack at {rate:.0%} on time, engine / before issue 16: {ours:.1f} / {theirs:.1f} "
+        f"days = {ours / theirs:.2f}x"
+    )
 
 
 def main() -> None:
