@@ -209,3 +209,17 @@ def test_a_config_written_before_censored_calibration_keeps_its_meaning() -> Non
         1.0,
     )
     assert EngineConfig.from_dict(EngineConfig().to_dict()) == EngineConfig()
+
+
+def test_a_served_model_reads_the_world_as_of_its_last_known_delivery() -> None:
+    """After training nothing new is delivered until the platform says so: later days are
+    read as of the cut-off (one sample, no open order mistaken for a late one)."""
+    from postpurchase.adapters.edd.engine import EddEngine, EngineConfig
+
+    engine = EddEngine(EngineConfig())
+    assert engine._clock(150.0) == 150.0
+    engine.known_until = 100.0
+    assert engine._clock(150.0) == 100.0 and engine._clock(90.0) == 90.0
+    assert EddEngine(EngineConfig(calibration="delivered"))._clock(150.0) == 150.0
+    with pytest.raises(ValueError, match="calibration"):
+        EngineConfig(calibration="magic")

@@ -108,6 +108,13 @@ class EddEngine:
             return self._censored[id(target)]
         return target.calibrator
 
+    def _clock(self, now: float) -> float:
+        """When censored calibration reads the world: ``now``, or the last day deliveries
+        are known for (a served model asked about later days reuses one sample)."""
+        if self.config.calibration == "censored" and self.known_until is not None:
+            return min(now, self.known_until)
+        return now
+
     def _sample(self, clock: float, live: bool) -> CensoredSample:
         """Orders placed (or handed over, ``live``) in the calibration window, as of ``clock``."""
         if self.known_until is not None:
@@ -154,7 +161,7 @@ class EddEngine:
         group: str = "",
     ) -> list[int] | None:
         """Promise days at several confidence levels (for the stated-vs-observed plot)."""
-        days = self.calibrator(target).days(levels, raw[0], raw[1], now, group)
+        days = self.calibrator(target).days(levels, raw[0], raw[1], self._clock(now), group)
         if days is None:
             return None
         return [max(round(raw[0]), math.ceil(d - 1e-9)) for d in days]
@@ -312,7 +319,7 @@ class EddEngine:
         """
         q50, q90 = raw[0], raw[1]
         levels = (0.1, 0.5, 0.9, confidence or self.config.confidence)
-        days = self.calibrator(target).days(levels, q50, q90, now, group)
+        days = self.calibrator(target).days(levels, q50, q90, self._clock(now), group)
         if days is None:
             # Not enough recent deliveries to vouch for the level: widen the raw quantiles
             # the way the plain model needed on Olist, and say so.
