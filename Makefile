@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck unit integration e2e browser system-deps install dev clean bench faults
+.PHONY: demo test lint typecheck unit integration e2e browser system-deps install dev clean bench faults edd-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ bench: install system-deps
 	$(BIN)/python benchmarks/edd.py
 	$(BIN)/python benchmarks/shopify_webhooks.py --db sqlite,postgresql
 	$(BIN)/python benchmarks/scale.py
+
+# Delivery-date accuracy: rolling monthly back-test and on-time/slack frontier on the shared
+# Olist sample; rewrites the generated section of docs/edd.md and docs/edd_frontier.png.
+edd-report: install
+	nice -n 10 $(BIN)/python benchmarks/edd_frontier.py --docs docs/edd.md --figure docs/edd_frontier.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -17,6 +17,7 @@ from postpurchase.entrypoints import (
     cli_checkout,
     cli_customers,
     cli_edd,
+    cli_edd_backtest,
     cli_kpis,
     cli_notify,
     cli_shopify,
@@ -434,6 +435,7 @@ def demo(
 
 
 app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and evaluate.")
+cli_edd.app.command("backtest")(cli_edd_backtest.backtest)
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
 app.add_typer(cli_kpis.app, name="kpis")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from postpurchase.adapters.edd.engine import ENGINE_VERSION, EddEngine, EngineConfig, OrderState
-from postpurchase.adapters.edd.features import FeatureSpace, OrderFacts, Outcome
+from postpurchase.adapters.edd.features import FeatureSpace, OrderFacts, Outcome, local_day_number
 
 FORMAT = "postpurchase-edd-model"
 FORMAT_VERSION = 1
@@ -140,6 +140,8 @@ def engine_from_dict(body: dict[str, Any]) -> EddEngine:
     engine.trained_until = (
         datetime.fromisoformat(body["trained_until"]) if body["trained_until"] else None
     )
+    if engine.trained_until is not None:  # deliveries are known up to the cut-off
+        engine.known_until = local_day_number(engine.trained_until)
     orders = [_order_from_dict(d) for d in body["orders"]]
     engine.orders = {s.order_id: s for s in orders}
     delivered = sorted(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 
 import numpy as np
 
 from postpurchase.adapters.edd.calendars import business_calendar
+from postpurchase.adapters.edd.censored import CensoredCalibrator, CensoredSample
 from postpurchase.adapters.edd.engine_parts import (
     BUSINESS_TO_CALENDAR,
     CURVE_LEVELS,
@@ -33,9 +35,10 @@ from postpurchase.adapters.edd.features import (
     Outcome,
     as_matrix,
     facts_of,
+    local_date,
     local_day_number,
 )
-from postpurchase.adapters.edd.learned import Array
+from postpurchase.adapters.edd.learned import Array, Calibrator
 from postpurchase.adapters.edd.records import SAO_PAULO
 from postpurchase.domain.edd.geo import PostalCentroids
 from postpurchase.domain.edd.live import LiveInputs, TransitQuantiles, live_estimate
@@ -43,6 +46,12 @@ from postpurchase.domain.edd.rules import DEFAULT_TABLE, TransitTable, lane_of, 
 from postpurchase.domain.edd.types import Estimate, EstimateRequest, Layer
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.domain.tracking import TrackingState
+
+
+def local_date_of(day_number: float) -> date:
+    """The local date of a local day number (inverse of ``day_start``, to the day)."""
+    # Local midnights fall up to an hour before the whole number in summer time.
+    return date(1970, 1, 1) + timedelta(days=math.floor(day_number + 0.05))
 
 
 def _transit(state: OrderState) -> float:
@@ -75,7 +84,73 @@ class EddEngine:
         self._unscored: list[OrderState] = []
         self.last_fit: float | None = None
         self.trained_until: datetime | None = None
+        # Deliveries are known up to this local day number (the replay moves it daily; a
+        # loaded artefact knows up to its cut-off): open orders are censored here, not at
+        # ``now``, so a model nobody feeds does not read silence as lateness.
+        self.known_until: float | None = None
         self.fit_count = 0
+        cfg = self.config
+        self._censored = {
+            id(target): CensoredCalibrator(
+                partial(self._sample, live=live),
+                cfg.calibration_window_days,
+                cfg.calibration_tau_days,
+                cfg.min_calibration_scores,
+                cfg.group_other_weight,
+                cfg.calibration_drift_days,
+            )
+            for target, live in ((self.purchase, False), (self.transit, True))
+        }
+
+    def calibrator(self, target: LearnedTarget) -> CensoredCalibrator | Calibrator:
+        """The calibration in use for ``target`` (see ``EngineConfig.calibration``)."""
+        if self.config.calibration == "censored":
+            return self._censored[id(target)]
+        return target.calibrator
+
+    def _clock(self, now: float) -> float:
+        """When censored calibration reads the world: ``now``, or the last day deliveries
+        are known for (a served model asked about later days reuses one sample)."""
+        if self.config.calibration == "censored" and self.known_until is not None:
+            return min(now, self.known_until)
+        return now
+
+    def _sample(self, clock: float, live: bool) -> CensoredSample:
+        """Orders placed (or handed over, ``live``) in the calibration window, as of ``clock``."""
+        if self.known_until is not None:
+            clock = min(clock, self.known_until)
+        today = local_date_of(clock)
+        oldest = today - timedelta(days=math.ceil(self.config.calibration_window_days) + 1)
+        rows: list[tuple[float, float, float, float, str]] = []
+        for s in self.orders.values():
+            raw = s.raw_live if live else s.raw
+            if raw is None:
+                continue
+            if live:
+                if s.handed_over_at is None:
+                    continue
+                day = local_date(s.handed_over_at)
+            else:
+                day = s.facts.order_day
+            if day < oldest:
+                continue
+            start = day_start(day)
+            actual = math.nan
+            known = s.delivered_at is not None and local_date(s.delivered_at) < today
+            if known and s.outcome is not None:
+                actual = s.outcome.transit_days if live else s.outcome.total_days
+            rows.append((start, raw[0], raw[1], actual, s.facts.dest_region or ""))
+        if not rows:
+            return CensoredSample.empty(clock)
+        cols = list(zip(*rows, strict=True))
+        return CensoredSample(
+            clock,
+            np.asarray(cols[0], dtype=np.float64),
+            np.asarray(cols[1], dtype=np.float64),
+            np.asarray(cols[2], dtype=np.float64),
+            np.asarray(cols[3], dtype=np.float64),
+            np.asarray(cols[4], dtype=object),
+        )
 
     def promise_curve(
         self,
@@ -86,10 +161,19 @@ class EddEngine:
         group: str = "",
     ) -> list[int] | None:
         """Promise days at several confidence levels (for the stated-vs-observed plot)."""
-        days = target.calibrator.days(levels, raw[0], raw[1], now, group)
+        days = self.calibrator(target).days(levels, raw[0], raw[1], self._clock(now), group)
         if days is None:
             return None
         return [max(round(raw[0]), math.ceil(d - 1e-9)) for d in days]
+
+    def live_confidence(self, confidence: float) -> float:
+        """The live layer's level for a promise at ``confidence`` at purchase.
+
+        Once the carrier has the parcel the engine knows more, so it keeps more of its
+        promises: it allows ``live_miss_ratio`` of the purchase promise's misses
+        (0.95 at purchase -> 0.96 live with the default 0.8).
+        """
+        return min(0.999, 1.0 - (1.0 - confidence) * self.config.live_miss_ratio)
 
     @property
     def model_name(self) -> str:
@@ -101,6 +185,8 @@ class EddEngine:
         """A delivery happened: update the history and queue the order for calibration."""
         state.outcome = outcome
         state.delivered_at = delivered_at
+        for calibrator in self._censored.values():
+            calibrator.invalidate()
         self.history.observe(state.facts, outcome, delivered_at)
         if self.config.rescore:
             self._unscored.append(state)
@@ -233,7 +319,7 @@ class EddEngine:
         """
         q50, q90 = raw[0], raw[1]
         levels = (0.1, 0.5, 0.9, confidence or self.config.confidence)
-        days = target.calibrator.days(levels, q50, q90, now, group)
+        days = self.calibrator(target).days(levels, q50, q90, self._clock(now), group)
         if days is None:
             # Not enough recent deliveries to vouch for the level: widen the raw quantiles
             # the way the plain model needed on Olist, and say so.
@@ -361,13 +447,14 @@ class EddEngine:
         t = local_day_number(now)
         lane = lane_of(request.origin, request.destination, self.centroids)
         typical = self.table.lookup(request.carrier, request.service, lane.zone).typical
+        level = self.live_confidence(request.confidence)
         transit = self.transit_quantiles(
-            raw, t, typical * BUSINESS_TO_CALENDAR, facts.dest_region or "", request.confidence
+            raw, t, typical * BUSINESS_TO_CALENDAR, facts.dest_region or "", level
         )
         dest = request.destination
         inputs = LiveInputs(
             transit,
-            request.confidence,
+            level,
             business_calendar(dest.country, dest.region),
             destination_region=facts.dest_region,
         )

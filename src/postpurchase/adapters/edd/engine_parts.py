@@ -32,7 +32,8 @@ ENGINE_VERSION = "edd-1"
 MIN_HISTORY = 300
 QUANTILES = (0.5, 0.9)  # p10 and the promise come from calibrated ratios on these
 BUSINESS_TO_CALENDAR = 7.0 / 5.0
-CURVE_LEVELS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99)
+CURVE_LEVELS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99)
+CALIBRATIONS = ("censored", "delivered")  # see EngineConfig.calibration
 UNCALIBRATED_WIDENING = 1.35  # raw 90% quantile x this when too few scores (plain model's need)
 
 
@@ -57,7 +58,23 @@ class EngineConfig:
     min_calibration_scores: int = 60
     group_other_weight: float = 1.0  # < 1: calibrate per destination region (soft Mondrian)
     calibrate_median: bool = False
+    # "censored": Kaplan-Meier scores over orders *placed* in the window, open ones
+    # right-censored (adapters/edd/censored.py); "delivered": scores of orders delivered in
+    # the window (the engine before issue 16). docs/edd.md compares both.
+    calibration: str = "censored"
+    # > 0 (censored only): the promise is the median ratio of the orders placed in the last
+    # this many days times the tail *shape* of the window (scores relative to their purchase
+    # week's median), so the level follows a drift within two weeks (censored.py).
+    calibration_drift_days: float = 21.0
+    # The live re-estimate promises at 1 - (1 - confidence) * this (see EddEngine.live_confidence).
+    live_miss_ratio: float = 0.8
     gbm: GbmParams = field(default_factory=GbmParams)
+
+    def __post_init__(self) -> None:
+        if self.calibration not in CALIBRATIONS:
+            raise ValueError(f"calibration must be one of {CALIBRATIONS}, not {self.calibration!r}")
+        if not 0.0 < self.live_miss_ratio <= 1.0:
+            raise ValueError("live_miss_ratio must be in (0, 1]")
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in EngineConfig.__dataclass_fields__ if k != "gbm"}
@@ -67,6 +84,8 @@ class EngineConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EngineConfig:
         data = dict(data)
+        if "calibration" not in data:  # written before issue 16: keep what it meant then
+            data.update(calibration="delivered", calibration_drift_days=0.0, live_miss_ratio=1.0)
         gbm = GbmParams(**data.pop("gbm", {}))
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(gbm=gbm, **known)

@@ -123,6 +123,7 @@ def replay(
                 state.purchase_row = engine.space.purchase_row(state.facts, engine.history, now)
             state.handed_over_at = rec.handed_over_at
             engine.observe(state, when, outcome_of(rec))
+        engine.known_until = now
         due = engine.last_fit is None or now - engine.last_fit >= every - 1e-9
         if (fit_from is None or day >= fit_from) and now < stop_fitting and due:
             engine.refit(now)
@@ -204,7 +205,10 @@ def _handovers(
         q = None if raw is None else (float(raw[i][0]), float(raw[i][1]))
         state.raw_live = q
         if q is not None:
-            days, _ = engine.calibrated_days(q, engine.transit, now, state.facts.dest_region or "")
+            level = engine.live_confidence(engine.config.confidence)
+            days, _ = engine.calibrated_days(
+                q, engine.transit, now, state.facts.dest_region or "", level
+            )
             state.live_promise_days = math.ceil(days[3] - 1e-9)
         if r.record_id not in scored or r.handed_over_at is None:
             continue
@@ -255,4 +259,5 @@ def train_from_records(
     )
     engine.refit(local_day_number(end))
     engine.trained_until = end
+    engine.known_until = local_day_number(end)
     return engine
