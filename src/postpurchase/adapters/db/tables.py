@@ -408,3 +408,5 @@ tracking_ratings = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_tracking_ratings_merchant_created", "merchant_id", "created_at"),
 )
+
+from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401

@@ -22,6 +22,7 @@ from postpurchase.entrypoints.api.routes import (
     notifications,
     orders,
     public_track,
+    returns,
     webhooks,
 )
 from postpurchase.entrypoints.web import survey, views
@@ -87,6 +88,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
     app.include_router(public_track.router)
+    app.include_router(returns.router)
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
     app.add_middleware(TrackingPageFastPath)  # repeat views of /t/{token} from memory
