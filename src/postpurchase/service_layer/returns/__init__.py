@@ -15,6 +15,7 @@ from postpurchase.service_layer.returns.ports import (
 from postpurchase.service_layer.returns.services import (
     LedgerIssuer,
     LineAsk,
+    Overview,
     ReturnAsk,
     Returns,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "LedgerIssuer",
     "LineAsk",
     "OrderFacts",
+    "Overview",
     "RefundIssuer",
     "ReturnAsk",
     "ReturnLabels",

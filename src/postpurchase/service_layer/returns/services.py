@@ -58,6 +58,14 @@ class ReturnAsk:
     gift: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Overview:
+    facts: OrderFacts
+    policy: ReturnPolicy
+    returns: list[Return]
+    returnable: dict[str, int]  # order line id -> units that can still be returned
+
+
 def shopper_zone(facts: OrderFacts, merchant_zone: str | None = None) -> tzinfo:
     """The shopper's zone: the order's, else the merchant's, else UTC."""
     for name in (facts.timezone, merchant_zone):
@@ -214,6 +222,22 @@ class Returns:
             customer = uow.returns.count_for_customer(merchant_id, email, since)
         ctx = build_context(policy, facts, existing, ask, now, customer_returns=customer)
         return policy, facts, ctx
+
+    def overview(self, merchant_id: str, order_id: str) -> Overview:
+        """What the portal shows before the shopper chooses: each line with how many can
+        still be returned, the policy, and the order's returns so far."""
+        with self._uow() as uow:
+            facts = uow.orders.facts(merchant_id, order_id)
+            if facts is None:
+                raise NotFound("no such order", field="order_id")
+            existing = uow.returns.for_order(merchant_id, order_id)
+            held = _held(existing)
+            left = {}
+            for line in facts.order.lines:
+                d = facts.delivered.get(line.id)
+                n = min(d.quantity, line.quantity) if d else 0
+                left[line.id] = max(0, n - held.get(line.id, 0))
+            return Overview(facts, uow.policies.active(merchant_id), existing, left)
 
     def quote(self, merchant_id: str, order_id: str, ask: ReturnAsk) -> Quote:
         """What the policy would decide and pay, without storing anything."""

@@ -381,3 +381,13 @@ class SqlOrderFacts:
             destination_country=order.shipping_address.country,
             timezone=order.timezone,
         )
+
+
+def order_by_token(conn: Connection, token: str) -> tuple[str, str, str] | None:
+    """(merchant id, order id, checkout locale) of the order a tracking token opens: the
+    shopper's portal uses the same unguessable token as the tracking page."""
+    c = t.orders.c
+    row = conn.execute(
+        select(c.merchant_id, c.id, c.locale).where(c.tracking_token == token)
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
