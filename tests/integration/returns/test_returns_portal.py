@@ -160,3 +160,15 @@ def test_every_language_has_every_portal_key() -> None:
 
     for lang, table in RETURNS_CATALOGUE.items():
         assert set(table) == set(EN), lang
+
+
+def test_the_language_switch_links_to_pages_one_can_open(site: Any) -> None:
+    platform, merchant, client = site
+    seeded = sc.order(platform, merchant.id, "delivered")
+    url, html = open_order(client, merchant, seeded)
+    sock = re.search(r'name="qty_([0-9a-f]{32})"', html.split("Merino")[1]).group(1)  # type: ignore[union-attr]
+    form = {"csrf": csrf(html), f"qty_{sock}": "1", f"reason_{sock}": "too_small"}
+    review = client.post(f"{url}/review", data=form).text
+    link = re.search(r'href="([^"]+lang=fr)"', review).group(1)  # type: ignore[union-attr]
+    assert link == f"{url}?lang=fr"
+    assert "Que souhaitez-vous renvoyer" in client.get(link).text

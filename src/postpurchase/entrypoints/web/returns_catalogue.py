@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 EN: Mapping[str, str] = {
+    "step.choose": "Choose",
+    "step.review": "Check",
+    "step.done": "Done",
     "title": "Start a return",
     "intro": "Enter your order number and the email address or postal code you used at checkout.",
     "find": "Find my order",
@@ -81,6 +84,9 @@ EN: Mapping[str, str] = {
 }
 
 DE: Mapping[str, str] = {
+    "step.choose": "Auswählen",
+    "step.review": "Prüfen",
+    "step.done": "Fertig",
     "title": "Rücksendung starten",
     "intro": "Gib deine Bestellnummer und die E-Mail-Adresse oder Postleitzahl aus der "
     "Bestellung ein.",
@@ -152,6 +158,9 @@ DE: Mapping[str, str] = {
 }
 
 FR: Mapping[str, str] = {
+    "step.choose": "Choisir",
+    "step.review": "Vérifier",
+    "step.done": "Terminé",
     "title": "Faire un retour",
     "intro": "Saisissez votre numéro de commande et l'adresse e-mail ou le code postal "
     "utilisés lors de la commande.",
@@ -225,6 +234,9 @@ FR: Mapping[str, str] = {
 }
 
 ES: Mapping[str, str] = {
+    "step.choose": "Elegir",
+    "step.review": "Revisar",
+    "step.done": "Listo",
     "title": "Iniciar una devolución",
     "intro": "Escribe tu número de pedido y el correo electrónico o código postal que usaste "
     "al comprar.",
@@ -296,6 +308,9 @@ ES: Mapping[str, str] = {
 }
 
 PT_BR: Mapping[str, str] = {
+    "step.choose": "Escolher",
+    "step.review": "Conferir",
+    "step.done": "Pronto",
     "title": "Iniciar uma devolução",
     "intro": "Informe o número do pedido e o e-mail ou CEP usado na compra.",
     "find": "Encontrar meu pedido",

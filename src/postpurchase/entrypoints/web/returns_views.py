@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import quote as urlquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -33,7 +34,7 @@ from postpurchase.domain.returns import Decision, Quote, Resolution, Return, Ret
 from postpurchase.entrypoints.api.routes.returns import returns_service
 from postpurchase.entrypoints.web import lookup, views
 from postpurchase.entrypoints.web.branding import Branding, branding_from
-from postpurchase.entrypoints.web.i18n import Translator, choose_language, translator
+from postpurchase.entrypoints.web.i18n import LANGUAGES, Translator, choose_language, translator
 from postpurchase.entrypoints.web.loader import (
     WebPlatform,
     explicit_language,
@@ -102,10 +103,12 @@ async def _form(request: Request) -> dict[str, str] | None:
 
 
 def _same_origin(request: Request) -> bool:
-    """A browser names the page a form came from; it must be ours (when it says)."""
+    """A browser that names the site a form came from must name ours. Our pages send
+    ``Referrer-Policy: no-referrer``, so browsers send ``Origin: null`` for our own forms:
+    that, or no Origin at all, leaves the decision to the token (SameSite=Strict cookie)."""
     origin = request.headers.get("origin")
     if not origin or origin == "null":
-        return origin is None
+        return True
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
@@ -137,7 +140,11 @@ def _page(
     headers: Mapping[str, str] | None = None,
     **context: Any,
 ) -> Response:
-    links = views._lang_links(request)
+    # The switch links to a page one can GET (a POST's answer, the review, is not one).
+    base = request.url.path.removesuffix("/review").removesuffix("/confirm")
+    shop = request.query_params.get("shop")
+    keep = f"shop={urlquote(shop)}&" if shop else ""
+    links = {lang: f"{base}?{keep}lang={urlquote(lang)}" for lang in LANGUAGES}
     body, all_headers = views._html(
         template, t=t, branding=branding, lang_links=links, w=Words(t), csrf=csrf, **context
     )
