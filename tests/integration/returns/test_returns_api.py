@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.returns import tables as rt
+from postpurchase.domain import commands
+from postpurchase.domain.status import ShipmentStatus
+from tests.factories import scan, ups_number
 from tests.integration.returns.conftest import Shop
 
 PROBLEM = "application/problem+json"
@@ -239,3 +242,41 @@ def test_every_returns_operation_is_in_openapi_under_the_returns_tag(shop: Shop)
     assert "/api/v1/returns/bulk-approve" in paths
     assert len(ops) >= 13
     assert shop.clock.now() - timedelta(days=5)  # the clock is the fixture's, not the wall's
+
+
+def test_an_order_discount_not_on_the_lines_is_shared_so_no_refund_exceeds_the_payment(
+    shop: Shop,
+) -> None:
+    """Lines 25.00 and 20.00 (the mug's own 2.50 off, 1.80 tax), and an order code for 4.50
+    more that the store did not spread over the lines: the mug paid 22.50 of 42.50 after
+    line discounts, so it carries 2.39 (rounded up) of the code."""
+    c = shop.client
+    body = {
+        "external_id": "disc-1", "currency": "USD", "placed_at": "2026-11-01T10:00:00Z",
+        "lines": [
+            {"sku": "MUG-1", "name": "Mug", "quantity": 2, "unit_price": "12.50",
+             "discount": "2.50", "tax": "1.80"},
+            {"sku": "TEE-M", "name": "Tee", "quantity": 1, "unit_price": "20.00"},
+        ],
+        "discounts": [{"code": "TAKE7", "amount": "7.00"}],
+        "shipping_address": {"country": "US", "postal_code": "10001"},
+        "shipping_fee": "0",
+    }  # fmt: skip
+    order = c.post("/api/v1/orders", json=body).json()
+    ship = c.post(f"/api/v1/orders/{order['id']}/shipments", json={"tracking_number": ups_number()})
+    assert ship.status_code == 201, ship.text
+    number = ship.json()["tracking_number"]
+    shop.platform.bus().handle(
+        commands.RecordTracking(
+            shop.merchant_id,
+            (commands.TrackingUpdate(number, "ups", (scan(44, ShipmentStatus.DELIVERED),)),),
+        )
+    )
+    mug = next(x["id"] for x in order["lines"] if x["sku"] == "MUG-1")
+    q = c.post(
+        f"/api/v1/orders/{order['id']}/returns/quote",
+        json={"lines": [{"order_line_id": mug, "quantity": 2, "reason": "too_small"}]},
+    )
+    assert q.status_code == 200, q.text
+    # 25.00 - 2.50 - 2.39 + 1.80 tax
+    assert q.json()["refund"]["amount"] == "21.91"

@@ -55,6 +55,12 @@ class SkuCosts:
     handling: Decimal  # receiving, inspecting, repacking
     resale_rate: Decimal  # share of the price recovered when resold (0..1)
 
+    def __post_init__(self) -> None:
+        if self.label < 0 or self.handling < 0:
+            raise InvalidInput("costs must not be negative", field="keep_it")
+        if not Decimal(0) <= self.resale_rate <= Decimal(1):
+            raise InvalidInput("a share between 0 and 1", field="keep_it.resale_rate")
+
 
 @dataclass(frozen=True, slots=True)
 class KeepIt:
@@ -79,6 +85,10 @@ class CustomerLimit:
     max_returns: int
     period_days: int
     action: LimitAction = LimitAction.REVIEW
+
+    def __post_init__(self) -> None:
+        if self.max_returns < 1 or not 1 <= self.period_days <= 3650:
+            raise InvalidInput("max_returns ≥ 1 and period_days 1..3650", field="limit")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from decimal import ROUND_UP, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from postpurchase.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id
-from postpurchase.domain.money import Money, total
+from postpurchase.domain.money import Money, minor_units, total
+from postpurchase.domain.orders import Order
 from postpurchase.domain.returns import (
     Disposition,
     Grade,
@@ -92,6 +94,28 @@ def _refunded_by_returns(returns: Sequence[Return], currency: str) -> dict[str, 
     return out
 
 
+def order_discount_shares(order: Order) -> dict[str, Money]:
+    """An order-level discount the store did not allocate to lines (a code for 10 % off
+    the order, reported once), shared over the lines by what each paid, rounded up so the
+    refundable amount of every line stays at or below what was really paid for it."""
+    cur = order.currency
+    zero = Money.zero(cur)
+    on_lines = total([d.amount for d in order.details.discounts if d.target == "lines"], cur)
+    allocated = total([line.discount for line in order.lines], cur)
+    extra = on_lines - allocated
+    if not zero < extra:
+        return {}
+    paid = {line.id: line.paid for line in order.lines if not line.paid.is_negative()}
+    base = total(list(paid.values()), cur)
+    if not zero < base:
+        return {}
+    quantum = Decimal(1).scaleb(-minor_units(cur))
+    return {
+        lid: Money((extra.amount * p.amount / base.amount).quantize(quantum, ROUND_UP), cur)
+        for lid, p in paid.items()
+    }
+
+
 def build_context(
     policy: ReturnPolicy,
     facts: OrderFacts,
@@ -114,6 +138,7 @@ def build_context(
     seen: set[str] = set()
     requests: list[LineRequest] = []
     zero = Money.zero(order.currency)
+    extra_discounts = order_discount_shares(order)
     for i, a in enumerate(ask.lines):
         line = lines_by_id.get(a.order_line_id)
         if line is None:
@@ -135,8 +160,9 @@ def build_context(
         if policy.reason(a.reason) is None:
             codes = ", ".join(r.code for r in policy.leaf_reasons())
             raise InvalidInput(f"one of: {codes}", field=f"lines[{i}].reason")
+        discount = (line.facts.discount or zero) + extra_discounts.get(line.id, zero)
         cap = line_refund_cap(
-            unit_price=line.unit_price, quantity=line.quantity, discount=line.facts.discount,
+            unit_price=line.unit_price, quantity=line.quantity, discount=discount,
             tax=line.facts.tax, taxes_included=order.money.taxes_included,
         )  # fmt: skip
         refunded = facts.refunded.get(line.id, zero) + by_returns.get(line.id, zero)
