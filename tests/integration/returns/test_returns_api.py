@@ -280,3 +280,33 @@ def test_an_order_discount_not_on_the_lines_is_shared_so_no_refund_exceeds_the_p
     assert q.status_code == 200, q.text
     # 25.00 - 2.50 - 2.39 + 1.80 tax
     assert q.json()["refund"]["amount"] == "21.91"
+
+
+def test_two_returns_asked_at_once_never_take_the_same_unit(shop: Shop) -> None:
+    import threading
+
+    from postpurchase.domain.errors import DomainError
+    from postpurchase.entrypoints.api.routes.returns import returns_service
+    from postpurchase.service_layer.returns import LineAsk, ReturnAsk
+
+    order = shop.delivered_order()
+    tee = lines_of(order)["TEE-M"]
+    svc = returns_service(shop.platform)
+    ask_one = ReturnAsk((LineAsk(tee, 1, "too_large"),))
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def go() -> None:
+        start.wait()
+        try:
+            svc.request(shop.merchant_id, order.id, ask_one)
+            outcomes.append("created")
+        except DomainError as exc:
+            outcomes.append(exc.field or "")
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=30)
+    assert sorted(outcomes) == ["created"] + ["lines[0].quantity"] * 3

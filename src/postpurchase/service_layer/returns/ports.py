@@ -83,7 +83,9 @@ class PolicyStore(Protocol):
 
 
 class OrderFactsReader(Protocol):
-    def facts(self, merchant_id: str, order_id: str) -> OrderFacts | None: ...
+    def facts(
+        self, merchant_id: str, order_id: str, *, lock: bool = False
+    ) -> OrderFacts | None: ...
 
 
 class Ledger(Protocol):

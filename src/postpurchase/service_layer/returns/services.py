@@ -233,9 +233,15 @@ class Returns:
     # ---- the shopper's side --------------------------------------------------------------------
 
     def _context(
-        self, uow: AbstractReturnsUnitOfWork, merchant_id: str, order_id: str, ask: ReturnAsk
+        self,
+        uow: AbstractReturnsUnitOfWork,
+        merchant_id: str,
+        order_id: str,
+        ask: ReturnAsk,
+        *,
+        lock: bool = False,
     ) -> tuple[ReturnPolicy, OrderFacts, ReturnRequestContext]:
-        facts = uow.orders.facts(merchant_id, order_id)
+        facts = uow.orders.facts(merchant_id, order_id, lock=lock)
         if facts is None:
             raise NotFound("no such order", field="order_id")
         policy = uow.policies.active(merchant_id)
@@ -282,7 +288,7 @@ class Returns:
                     if before.order_id != order_id:
                         raise Conflict("this idempotency key made another return", field="key")
                     return before, None, False
-            policy, facts, ctx = self._context(uow, merchant_id, order_id, ask)
+            policy, facts, ctx = self._context(uow, merchant_id, order_id, ask, lock=True)
             quote = evaluate(policy, ctx)
             if quote.verdict is Verdict.REFUSED:
                 raise refusal(quote)

@@ -340,8 +340,10 @@ class SqlOrderFacts:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def facts(self, merchant_id: str, order_id: str) -> OrderFacts | None:
-        order = SqlOrderRepository(self.conn).get(merchant_id, order_id)
+    def facts(self, merchant_id: str, order_id: str, *, lock: bool = False) -> OrderFacts | None:
+        """``lock``: hold the order row until commit (PostgreSQL), so two returns asked for
+        at once cannot both take the same units."""
+        order = SqlOrderRepository(self.conn).get(merchant_id, order_id, lock=lock)
         if order is None:
             return None
         c = t.shipments.c
