@@ -110,6 +110,7 @@ class ReturnPolicy:
     limit: CustomerLimit | None = None
     gift_returns: bool = True  # the recipient gets store credit; the giver is not told
     statutory_rights: bool = True  # EU/EEA right of withdrawal before the merchant's rules
+    _leaves: Mapping[str, Reason] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.version < 1:
@@ -123,17 +124,15 @@ class ReturnPolicy:
         codes = [r.code for root in self.reasons for r in root.walk()]
         if len(codes) != len(set(codes)):
             raise InvalidInput("reason codes must be unique", field="reasons")
+        leaves = {r.code: r for root in self.reasons for r in root.walk() if not r.children}
+        object.__setattr__(self, "_leaves", leaves)
         for currency, fee in self.return_fee.items():
             if fee < 0:
                 raise InvalidInput("must not be negative", field=f"return_fee.{currency}")
 
     def reason(self, code: str) -> Reason | None:
         """The leaf reason ``code`` (a branch is not a reason one can pick)."""
-        for root in self.reasons:
-            for r in root.walk():
-                if r.code == code and not r.children:
-                    return r
-        return None
+        return self._leaves.get(code)
 
     def leaf_reasons(self) -> list[Reason]:
         return [r for root in self.reasons for r in root.walk() if not r.children]
