@@ -62,6 +62,11 @@ def test_the_whole_flow_refunds_what_was_paid_once(shop: Shop) -> None:
     assert c.post(f"/api/v1/returns/{rid}/in-transit").json()["status"] == "in_transit"
     assert c.post(f"/api/v1/returns/{rid}/receive").json()["status"] == "received"
     mug = lines_of(order)["MUG-1"]
+    wrong = c.post(
+        f"/api/v1/returns/{rid}/inspect",
+        json={"lines": [{"order_line_id": lines_of(order)["TEE-M"], "grade": "resellable"}]},
+    )
+    assert wrong.status_code == 422 and wrong.json()["field"] == "lines"
     inspected = c.post(
         f"/api/v1/returns/{rid}/inspect",
         json={"lines": [{"order_line_id": mug, "grade": "resellable", "note": "as new"}]},

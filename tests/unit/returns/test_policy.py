@@ -275,3 +275,19 @@ def test_window_boundary_is_the_end_of_the_last_day_in_the_shoppers_zone(
     open_ = now.astimezone(tz).date() <= last
     assert (q.lines[0].decision.verdict is Verdict.APPROVED) == open_
     assert q.lines[0].decision.rule == "window"
+
+
+def test_a_misspelt_nested_key_is_refused_naming_it() -> None:
+    import pytest
+
+    from postpurchase.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught:
+        policy_from_dict({"keep_it": {"default": {"lable": "5"}}})
+    assert caught.value.field == "keep_it.default.lable"
+    with pytest.raises(InvalidInput) as caught:
+        policy_from_dict({"reasons": [{"code": "x", "photo": True}]})
+    assert caught.value.field == "reasons[0].photo"
+    with pytest.raises(InvalidInput) as caught:
+        policy_from_dict({"limit": {"max_returns": 0, "period_days": 30}})
+    assert caught.value.field == "limit"

@@ -213,11 +213,30 @@ def policy_to_dict(p: ReturnPolicy) -> dict[str, Any]:
     }  # fmt: skip
 
 
+_REASON_KEYS = frozenset(
+    {"code", "label", "children", "requires_photo", "review", "merchant_fault", "window_days"}
+)
+_COST_KEYS = frozenset({"label", "handling", "resale_rate"})
+_KEEP_KEYS = frozenset({"default", "per_sku", "max_value"})
+_LIMIT_KEYS = frozenset({"max_returns", "period_days", "action"})
+
+
+def _only(d: object, allowed: frozenset[str], at: str) -> Mapping[str, Any]:
+    """``d`` as a mapping with no key outside ``allowed`` (a typo is refused, not dropped)."""
+    if not isinstance(d, Mapping):
+        raise InvalidInput("must be an object", field=at)
+    unknown = sorted(set(d) - allowed)
+    if unknown:
+        raise InvalidInput(f"unknown key; one of {sorted(allowed)}", field=f"{at}.{unknown[0]}")
+    return d
+
+
 def _dec(value: object, name: str) -> Decimal:
     return parse_amount(value, field=name)
 
 
-def _reason_from(d: Mapping[str, Any], at: str) -> Reason:
+def _reason_from(raw: Mapping[str, Any], at: str) -> Reason:
+    d = _only(raw, _REASON_KEYS, at)
     code = d.get("code")
     if not isinstance(code, str) or not code.strip() or len(code) > 64:
         raise InvalidInput("a reason needs a code (1-64 characters)", field=f"{at}.code")
@@ -235,7 +254,8 @@ def _reason_from(d: Mapping[str, Any], at: str) -> Reason:
     )
 
 
-def _costs_from(d: Mapping[str, Any], at: str) -> SkuCosts:
+def _costs_from(raw: Mapping[str, Any], at: str) -> SkuCosts:
+    d = _only(raw, _COST_KEYS, at)
     return SkuCosts(
         label=_dec(d.get("label", "0"), f"{at}.label"),
         handling=_dec(d.get("handling", "0"), f"{at}.handling"),
@@ -251,8 +271,8 @@ def policy_from_dict(d: Mapping[str, Any]) -> ReturnPolicy:
     """A policy from its JSON document; bad values raise ``InvalidInput`` naming the key."""
     base = default_policy()
     try:
-        keep = d.get("keep_it")
-        limit = d.get("limit")
+        keep = _only(d["keep_it"], _KEEP_KEYS, "keep_it") if d.get("keep_it") else None
+        limit = _only(d["limit"], _LIMIT_KEYS, "limit") if d.get("limit") else None
         reasons = d.get("reasons")
         return ReturnPolicy(
             version=int(d.get("version", 1)),

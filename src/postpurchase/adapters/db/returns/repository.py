@@ -45,6 +45,9 @@ def _snapshot(r: Return) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+_STEP_VERDICTS = {ReturnStatus.APPROVED: "approved", ReturnStatus.REJECTED: "refused"}
+
+
 class SqlReturnRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -99,8 +102,8 @@ class SqlReturnRepository:
         else:
             rows.append(
                 {"merchant_id": ret.merchant_id, "return_id": ret.id, "line_id": None,
-                 "actor": actor, "rule": f"manual.{ret.status.value}", "verdict": "approved"
-                 if ret.status is not ReturnStatus.REJECTED else "refused",
+                 "actor": actor, "rule": f"manual.{ret.status.value}",
+                 "verdict": _STEP_VERDICTS.get(ret.status, "recorded"),
                  "explanation": note, "status": ret.status.value, "created_at": at}
             )  # fmt: skip
         self.flush()

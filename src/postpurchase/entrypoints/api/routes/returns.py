@@ -314,9 +314,13 @@ def inspect(
         raise InvalidInput("each line once", field="lines")
     notes = {x.order_line_id: x.note for x in body.lines if x.note}
     chosen = {x.order_line_id: Disposition(x.disposition) for x in body.lines if x.disposition}
-    return return_out(
-        returns_service(platform).inspect(merchant.id, return_id, grades, notes, chosen)
-    )
+    try:
+        ret = returns_service(platform).inspect(merchant.id, return_id, grades, notes, chosen)
+    except InvalidInput as exc:  # the domain says grades/dispositions; the body says lines
+        if exc.field in ("grades", "dispositions"):
+            raise InvalidInput(exc.message, field="lines") from None
+        raise
+    return return_out(ret)
 
 
 @router.post("/returns/{return_id}/resolve", response_model=s.ReturnOut)
