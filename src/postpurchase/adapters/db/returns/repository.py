@@ -165,8 +165,9 @@ class SqlReturnRepository:
             where.append(c.created_at >= q.created_from)
         if q.created_to is not None:
             where.append(c.created_at < q.created_to)
-        if q.needs_review is True:
-            where += [c.status == ReturnStatus.REQUESTED.value]
+        if q.needs_review is not None:
+            waiting = c.status == ReturnStatus.REQUESTED.value
+            where.append(waiting if q.needs_review else ~waiting)
         if q.cursor:
             where.append(c.id > q.cursor)
         sel = select(rt.returns).where(and_(*where)).order_by(c.id).limit(q.limit)
