@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from decimal import ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from postpurchase.domain.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -116,6 +116,32 @@ def order_discount_shares(order: Order) -> dict[str, Money]:
     }
 
 
+def order_tax_shares(order: Order, discounts: Mapping[str, Money]) -> dict[str, Money]:
+    """Tax the store reported for the order but not per line (prices before tax), shared
+    over the lines by what each paid after discounts, rounded down: a refund gives back
+    the tax paid on what comes back, never more."""
+    cur = order.currency
+    zero = Money.zero(cur)
+    if order.money.taxes_included:
+        return {}
+    extra = order.money.tax - total([line.facts.tax or zero for line in order.lines], cur)
+    if not zero < extra:
+        return {}
+    paid = {}
+    for line in order.lines:
+        p = line.paid - discounts.get(line.id, zero)
+        if zero < p:
+            paid[line.id] = p
+    base = total(list(paid.values()), cur)
+    if not zero < base:
+        return {}
+    quantum = Decimal(1).scaleb(-minor_units(cur))
+    return {
+        lid: Money((extra.amount * p.amount / base.amount).quantize(quantum, ROUND_DOWN), cur)
+        for lid, p in paid.items()
+    }
+
+
 def build_context(
     policy: ReturnPolicy,
     facts: OrderFacts,
@@ -139,6 +165,7 @@ def build_context(
     requests: list[LineRequest] = []
     zero = Money.zero(order.currency)
     extra_discounts = order_discount_shares(order)
+    extra_tax = order_tax_shares(order, extra_discounts)
     for i, a in enumerate(ask.lines):
         line = lines_by_id.get(a.order_line_id)
         if line is None:
@@ -161,9 +188,10 @@ def build_context(
             codes = ", ".join(r.code for r in policy.leaf_reasons())
             raise InvalidInput(f"one of: {codes}", field=f"lines[{i}].reason")
         discount = (line.facts.discount or zero) + extra_discounts.get(line.id, zero)
+        tax = (line.facts.tax or zero) + extra_tax.get(line.id, zero)
         cap = line_refund_cap(
             unit_price=line.unit_price, quantity=line.quantity, discount=discount,
-            tax=line.facts.tax, taxes_included=order.money.taxes_included,
+            tax=tax, taxes_included=order.money.taxes_included,
         )  # fmt: skip
         refunded = facts.refunded.get(line.id, zero) + by_returns.get(line.id, zero)
         requests.append(
