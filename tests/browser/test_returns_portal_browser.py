@@ -125,7 +125,7 @@ def test_main_journey_shows_the_amount_before_confirming(
     first = page.request.post(f"{site.url}{action}", form=dict(fields), max_redirects=0)
     assert first.status == 303
     page.get_by_role("button", name="Confirm my return").click()
-    expect(page.locator("h1")).to_contain_text("Return R")
+    expect(page.locator("h1")).to_contain_text(f"Return {site.journey.number.lstrip('#')}-R1")
     expect(page.get_by_role("status")).to_contain_text("Approved")
     expect(page.locator(".rt-amount")).to_have_text("$51.79")
     assert _axe(page, axe_source) == []

@@ -45,8 +45,8 @@ EN: Mapping[str, str] = {
     "change": "Change",
     "done.title": "Return {number}",
     "done.amount": "Amount",
-    "done.next.approved": "Approved. You will get a return label: pack the items and send "
-    "them back.",
+    "done.next.approved": "You will get a return label: pack the items and send them back.",
+    "done.fees": "Fees",
     "done.next.requested": "The shop reviews your return and lets you know by email.",
     "done.next.keep_it": "No need to send anything back: keep the items.",
     "done.next.rejected": "This return was not accepted.",
@@ -119,8 +119,8 @@ DE: Mapping[str, str] = {
     "change": "Ändern",
     "done.title": "Rücksendung {number}",
     "done.amount": "Betrag",
-    "done.next.approved": "Angenommen. Du bekommst ein Rücksendeetikett: Artikel einpacken "
-    "und zurücksenden.",
+    "done.next.approved": "Du bekommst ein Rücksendeetikett: Artikel einpacken und zurücksenden.",
+    "done.fees": "Gebühren",
     "done.next.requested": "Der Shop prüft deine Rücksendung und meldet sich per E-Mail.",
     "done.next.keep_it": "Du musst nichts zurücksenden: behalte die Artikel.",
     "done.next.rejected": "Diese Rücksendung wurde nicht angenommen.",
@@ -194,8 +194,9 @@ FR: Mapping[str, str] = {
     "change": "Modifier",
     "done.title": "Retour {number}",
     "done.amount": "Montant",
-    "done.next.approved": "Accepté. Vous recevrez une étiquette retour : emballez les "
-    "articles et renvoyez-les.",
+    "done.next.approved": "Vous recevrez une étiquette retour : emballez les articles et "
+    "renvoyez-les.",
+    "done.fees": "Frais",
     "done.next.requested": "La boutique examine votre retour et vous répond par e-mail.",
     "done.next.keep_it": "Rien à renvoyer : gardez les articles.",
     "done.next.rejected": "Ce retour n'a pas été accepté.",
@@ -269,8 +270,9 @@ ES: Mapping[str, str] = {
     "change": "Cambiar",
     "done.title": "Devolución {number}",
     "done.amount": "Importe",
-    "done.next.approved": "Aprobada. Recibirás una etiqueta de devolución: empaqueta los "
-    "artículos y envíalos.",
+    "done.next.approved": "Recibirás una etiqueta de devolución: empaqueta los artículos "
+    "y envíalos.",
+    "done.fees": "Cargos",
     "done.next.requested": "La tienda revisa tu devolución y te avisa por correo.",
     "done.next.keep_it": "No hace falta devolver nada: quédate los artículos.",
     "done.next.rejected": "Esta devolución no fue aceptada.",
@@ -342,8 +344,8 @@ PT_BR: Mapping[str, str] = {
     "change": "Alterar",
     "done.title": "Devolução {number}",
     "done.amount": "Valor",
-    "done.next.approved": "Aprovada. Você vai receber uma etiqueta de devolução: embale os "
-    "itens e envie.",
+    "done.next.approved": "Você vai receber uma etiqueta de devolução: embale os itens e envie.",
+    "done.fees": "Taxas",
     "done.next.requested": "A loja analisa sua devolução e avisa por e-mail.",
     "done.next.keep_it": "Não precisa devolver nada: fique com os itens.",
     "done.next.rejected": "Esta devolução não foi aceita.",

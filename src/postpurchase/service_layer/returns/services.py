@@ -328,7 +328,7 @@ class Returns:
                 id=new_id(),
                 merchant_id=merchant_id,
                 order_id=order_id,
-                number=f"R{order.number.lstrip('#')}-{len(existing) + 1}",
+                number=f"{order.number.lstrip('#')}-R{len(existing) + 1}",
                 lines=[
                     ReturnLine(
                         q.line_id, q.sku, q.quantity, q.reason_code, q.refund, q.decision.rule
