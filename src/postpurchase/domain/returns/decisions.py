@@ -331,7 +331,10 @@ def _resolution_decision(ctx: ReturnRequestContext, allowed: frozenset[Resolutio
             "keep_it", Verdict.APPROVED,
             "Sending these back costs more than they are worth: keep them, no return needed.",
         )  # fmt: skip
-    return Decision("resolution", Verdict.APPROVED, "", (("resolution", r.value),))
+    chosen = "a refund to the original payment" if r is Resolution.REFUND else "store credit"
+    return Decision(
+        "resolution", Verdict.APPROVED, f"You get {chosen}.", (("resolution", r.value),)
+    )
 
 
 def _return_fee(

@@ -383,7 +383,9 @@ async def _posted(
 def _explain(words: Words, quote: Quote) -> list[str]:
     cur = quote.refund.currency
     lines = [words.decision(x.decision, cur) for x in quote.lines]
-    lines += [words.decision(d, cur) for d in quote.decisions if d.explanation]
+    lines += [
+        words.decision(d, cur) for d in quote.decisions if d.rule != "resolution"
+    ]  # the page says what the shopper chose already
     return list(dict.fromkeys(lines))  # once each, in order
 
 
