@@ -291,3 +291,30 @@ def test_a_misspelt_nested_key_is_refused_naming_it() -> None:
     with pytest.raises(InvalidInput) as caught:
         policy_from_dict({"limit": {"max_returns": 0, "period_days": 30}})
     assert caught.value.field == "limit"
+
+
+@given(
+    zone=zones,
+    delivered=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1),
+                           timezones=st.just(UTC)),
+    offset=st.integers(-2 * 86400, 2 * 86400),
+    country=st.sampled_from(["DE", "FR", "NO", "US", "GB", "BR"]),
+)  # fmt: skip
+def test_the_eu_right_of_withdrawal_ends_with_the_14th_day_in_the_shoppers_zone(
+    zone: str, delivered: datetime, offset: int, country: str
+) -> None:
+    """A 7-day merchant window and a final-sale tag: inside 14 days an EU/EEA shopper may
+    still return (rule statutory.eu_withdrawal); anyone else, or after that, may not."""
+    tz = ZoneInfo(zone)
+    last = delivered.astimezone(tz).date() + timedelta(days=14)
+    closes = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz).astimezone(UTC)
+    now = closes + timedelta(seconds=offset)
+    policy = ReturnPolicy(reasons=DEFAULT_REASONS, window_days=7)
+    q = evaluate(
+        policy,
+        ctx(line(delivered_at=delivered), now=now, zone=tz, destination_country=country,
+            order_tags=frozenset({"final-sale"})),
+    )  # fmt: skip
+    by_law = country in ("DE", "FR", "NO") and now.astimezone(tz).date() <= last
+    assert (q.lines[0].decision.rule == "statutory.eu_withdrawal") == by_law
+    assert (q.verdict is Verdict.APPROVED) == by_law
