@@ -315,3 +315,18 @@ def test_two_returns_asked_at_once_never_take_the_same_unit(shop: Shop) -> None:
     for th in threads:
         th.join(timeout=30)
     assert sorted(outcomes) == ["created"] + ["lines[0].quantity"] * 3
+
+
+def test_a_customer_over_the_limit_is_refused_or_reviewed(shop: Shop) -> None:
+    c = shop.client
+    c.put("/api/v1/returns/policy", json={"limit": {"max_returns": 1, "period_days": 30,
+                                                    "action": "refuse"}})  # fmt: skip
+    first, second = (shop.delivered_order(email="Repeat@Example.com") for _ in range(2))
+    ok = c.post(f"/api/v1/orders/{first.id}/returns", json=ask(first, ("TEE-M", 1, "too_large")))
+    assert ok.status_code == 201
+    r = c.post(f"/api/v1/orders/{second.id}/returns", json=ask(second, ("TEE-M", 1, "too_large")))
+    assert r.status_code == 422 and r.json()["field"] == "limit"
+    c.put("/api/v1/returns/policy", json={"limit": {"max_returns": 1, "period_days": 30}})
+    r = c.post(f"/api/v1/orders/{second.id}/returns", json=ask(second, ("TEE-M", 1, "too_large")))
+    assert r.status_code == 201 and r.json()["review_reason"] == "limit"
+    assert c.get("/api/v1/returns/policy").json()["version"] == 2
