@@ -539,3 +539,6 @@ periodic_runs = Table(
     Column("held_until", UTCDateTime),
     Column("finished_at", UTCDateTime),
 )
+
+
+from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401
