@@ -164,11 +164,21 @@ def test_review_then_reject_or_bulk_approve(shop: Shop) -> None:
     assert rejected.json()["status"] == "rejected"
     bulk = c.post(
         "/api/v1/returns/bulk-approve",
-        json={"ids": [damaged.json()["id"], other.json()["id"], "0" * 32]},
-    ).json()
-    assert (bulk["approved"], bulk["refused"]) == (1, 2)
-    assert bulk["results"][1]["error"]["field"] == "status"
-    assert bulk["results"][2]["error"]["field"] == "return_id"
+        json={"ids": [damaged.json()["id"], other.json()["id"], "0" * 32, " ", "ré-42"]},
+    )
+    assert bulk.status_code == 200, bulk.text  # a malformed id is one bad item, not a bad batch
+    body = bulk.json()
+    assert (body["approved"], body["refused"], body["not_found"]) == (1, 1, 3)
+    outcomes = [(x["id"], x["outcome"], x["status"]) for x in body["results"]]
+    assert outcomes == [
+        (damaged.json()["id"], "approved", "approved"),
+        (other.json()["id"], "refused", None),
+        ("0" * 32, "not_found", None),
+        (" ", "not_found", None),
+        ("ré-42", "not_found", None),
+    ]
+    assert body["results"][1]["error"]["field"] == "status"
+    assert {x["error"]["field"] for x in body["results"][2:]} == {"return_id"}
     # Rejected returns give their units back: the tee of order2 can be asked for again.
     again = c.post(
         f"/api/v1/orders/{order2.id}/returns", json=ask(order2, ("TEE-M", 1, "too_large"))
@@ -190,7 +200,8 @@ def test_one_merchant_never_sees_another_merchants_returns(shop: Shop, other_sho
     )
     assert r.status_code == 404
     bulk = theirs.post("/api/v1/returns/bulk-approve", json={"ids": [mine["id"]]}).json()
-    assert bulk["refused"] == 1
+    assert (bulk["not_found"], bulk["results"][0]["outcome"]) == (1, "not_found")
+    assert shop.client.get(f"/api/v1/returns/{mine['id']}").json()["status"] == "approved"
 
 
 def test_store_credit_with_bonus_and_keep_it(shop: Shop) -> None:
@@ -229,9 +240,68 @@ def test_policy_refuses_unknown_keys_and_bad_values(shop: Shop) -> None:
     c = shop.client
     r = c.put("/api/v1/returns/policy", json={"windw_days": 10})
     assert r.status_code == 422 and r.json()["field"] == "windw_days"
+    r = c.put("/api/v1/returns/policy", json={"keep_it": {"default": {"lable": "8"}}})
+    assert r.status_code == 422 and r.json()["field"] == "keep_it.default.lable"
+    r = c.put("/api/v1/returns/policy", json={"reasons": [{"code": "fit", "childs": []}]})
+    assert r.status_code == 422 and r.json()["field"] == "reasons[0].childs"
     r = c.put("/api/v1/returns/policy", json={"restocking_fee_rate": "1.5"})
     assert r.status_code == 422 and r.json()["field"] == "restocking_fee_rate"
+    dup = [{"code": "fit", "children": [{"code": "fit"}]}]
+    r = c.put("/api/v1/returns/policy", json={"reasons": dup})
+    assert r.status_code == 422 and r.json()["field"] == "reasons"
     assert c.get("/api/v1/returns/policy").json()["window_days"] == 30
+    # What GET answers, PUT takes back unchanged (but for the version, which saving assigns).
+    document = c.get("/api/v1/returns/policy").json()
+    saved = c.put("/api/v1/returns/policy", json=document).json()
+    assert {**saved, "version": 0} == {**document, "version": 0}
+
+
+def test_the_policy_schema_forbids_unknown_keys_at_every_depth(shop: Shop) -> None:
+    spec = shop.client.get("/openapi.json").json()
+    put = spec["paths"]["/api/v1/returns/policy"]["put"]
+    ref = put["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    models = spec["components"]["schemas"]
+    policy = models[ref.rsplit("/", 1)[1]]
+    assert policy["additionalProperties"] is False
+    for name in ("ReasonIn", "KeepItIn", "SkuCostsIn", "LimitIn"):
+        assert models[name]["additionalProperties"] is False, name
+    assert set(policy["properties"]) == set(shop.client.get("/api/v1/returns/policy").json())
+
+
+def test_return_ids_route_by_their_pattern_so_allow_lists_what_the_path_answers(
+    shop: Shop,
+) -> None:
+    c = shop.client
+    r = c.get("/api/v1/returns/bulk-approve")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert c.delete("/api/v1/returns/policy").headers["allow"] == "GET, PUT"
+    assert c.get("/api/v1/returns/not-an-id").status_code == 404
+    assert c.get("/api/v1/returns/" + "0" * 32).json()["field"] == "return_id"
+    spec = c.get("/openapi.json").json()
+    (param,) = spec["paths"]["/api/v1/returns/{return_id}"]["get"]["parameters"]
+    assert param["schema"]["pattern"] == "^[0-9a-f]{32}$"
+
+
+def test_the_created_filters_take_iso_instants_with_an_offset_only(shop: Shop) -> None:
+    c = shop.client
+    order = shop.delivered_order()
+    made = c.post(
+        f"/api/v1/orders/{order.id}/returns", json=ask(order, ("TEE-M", 1, "too_large"))
+    ).json()
+    for field, bad in (
+        ("created_to", "0.5"),
+        ("created_from", "1700000000"),
+        ("created_to", "2026-12-01T00:00:00"),
+        ("created_from", "yesterday"),
+    ):
+        r = c.get("/api/v1/returns", params={field: bad})
+        assert r.status_code == 422 and r.json()["field"] == field, (field, bad, r.text)
+    at = made["created_at"]
+    found = c.get("/api/v1/returns", params={"created_from": at}).json()["items"]
+    assert [x["id"] for x in found] == [made["id"]]
+    assert c.get("/api/v1/returns", params={"created_to": at}).json()["items"] == []
+    edge = c.get("/api/v1/returns", params={"created_from": "0001-01-01T00:00:00+01:00"})
+    assert edge.status_code == 200 and len(edge.json()["items"]) == 1
 
 
 def test_every_returns_operation_is_in_openapi_under_the_returns_tag(shop: Shop) -> None:

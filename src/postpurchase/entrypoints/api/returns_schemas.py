@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints, WithJsonSchema
 
-from postpurchase.entrypoints.api.edge_types import Count, Id128, OneLine, Strict
+from postpurchase.entrypoints.api.edge_types import (
+    Amount,
+    Count,
+    Currency,
+    Id128,
+    OneLine,
+    Strict,
+)
+
+RETURN_ID_PATTERN = r"^[0-9a-f]{32}$"  # domain/ids.new_id: 32 lowercase hex characters
 
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), OneLine
@@ -22,7 +32,7 @@ DispositionName = Literal["restock", "dispose"]
 
 class ReturnLineIn(Strict):
     order_line_id: Id128 = Field(description="The order line's `id` (GET /api/v1/orders/{id}).")
-    quantity: Annotated[Count, Field(ge=1, le=100_000)]
+    quantity: Count = Field(ge=1, le=100_000)
     reason: Code = Field(description="A leaf code of the policy's reason tree, e.g. `too_small`.")
 
 
@@ -156,20 +166,110 @@ class InspectLineIn(Strict):
 
 
 class InspectIn(Strict):
-    lines: list[InspectLineIn] = Field(min_length=1, max_length=100)
+    lines: list[InspectLineIn] = Field(
+        min_length=1,
+        max_length=100,
+        description="Every line of the return, each once (by `order_line_id`).",
+    )
 
 
 class BulkApproveIn(Strict):
-    ids: list[Id128] = Field(min_length=1, max_length=500)
+    ids: list[Annotated[str, StringConstraints(max_length=128)]] = Field(
+        min_length=1,
+        max_length=500,
+        description="Return ids; one that names no return of yours is answered `not_found` "
+        "in its place, the others are still approved.",
+    )
 
 
 class BulkItem(BaseModel):
     id: str
-    status: str | None
-    error: dict[str, Any] | None = Field(default=None, description="`{field, detail}` if refused.")
+    outcome: Literal["approved", "not_found", "refused"] = Field(
+        description="`refused`: the return exists but cannot be approved (see `error`)."
+    )
+    status: str | None = Field(description="The return's status after the call, if found.")
+    error: dict[str, Any] | None = Field(
+        default=None, description="`{field, detail}` unless approved."
+    )
 
 
 class BulkApproveOut(BaseModel):
     approved: int
-    refused: int
-    results: list[BulkItem]
+    refused: int = Field(description="Found but not approvable (e.g. already rejected).")
+    not_found: int
+    results: list[BulkItem] = Field(description="One per id sent, in the same order.")
+
+
+# ---- the return policy document (GET/PUT /api/v1/returns/policy) ----------------------------
+# Every object forbids keys it does not name, as domain/returns/policy.py does at any depth;
+# what is left to the domain (reason codes unique across the tree) the schema cannot say.
+
+RATE_PATTERN = r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$"
+Rate = Annotated[
+    Decimal,
+    Field(ge=0, le=1, max_digits=7, decimal_places=6),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": RATE_PATTERN, "examples": ["0.10"]},
+                {"type": "number", "minimum": 0, "maximum": 1, "multipleOf": 0.000001},
+            ]
+        }
+    ),
+]
+Days = Annotated[Count, Field(ge=0, le=3650)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=200), OneLine]
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+PerCurrency = dict[Currency, Amount]
+
+
+class ReasonIn(Strict):
+    code: ReasonCode = Field(description="Unique across the tree, e.g. `too_small`.")
+    label: Annotated[str, StringConstraints(max_length=200), OneLine] | None = None
+    children: list[ReasonIn] | None = Field(default=None, max_length=100)
+    requires_photo: StrictBool = False
+    review: StrictBool = False
+    merchant_fault: StrictBool = False
+    window_days: Days | None = Field(default=None, description="Overrides the policy's.")
+
+
+class SkuCostsIn(Strict):
+    label: Amount = Decimal(0)
+    handling: Amount = Decimal(0)
+    resale_rate: Rate = Decimal(0)
+
+
+class KeepItIn(Strict):
+    default: SkuCostsIn | None = None
+    per_sku: dict[str, SkuCostsIn] | None = None
+    max_value: PerCurrency | None = None
+
+
+class LimitIn(Strict):
+    max_returns: Count = Field(ge=1, le=1_000_000)
+    period_days: Count = Field(ge=1, le=3650)
+    action: Literal["review", "refuse"] = "review"
+
+
+class PolicyIn(Strict):
+    """The policy document GET answers; keys left out take their defaults."""
+
+    version: Count | None = Field(
+        default=None, ge=1, description="Ignored: each save becomes the next version."
+    )
+    window_days: Days | None = None
+    reasons: list[ReasonIn] | None = Field(default=None, max_length=100)
+    final_sale_tags: list[Tag] | None = None
+    non_returnable_tags: list[Tag] | None = None
+    non_returnable_skus: list[Tag] | None = None
+    sku_tags: dict[str, list[Tag]] | None = None
+    statutory_exempt_skus: list[Tag] | None = None
+    resolutions: list[ResolutionName] | None = None
+    return_fee: PerCurrency | None = None
+    fee_waived_for_credit: StrictBool | None = None
+    restocking_fee_rate: Rate | None = None
+    store_credit_bonus_rate: Rate | None = None
+    keep_it: KeepItIn | None = None
+    limit: LimitIn | None = None
+    gift_returns: StrictBool | None = None
+    statutory_rights: StrictBool | None = None

@@ -5,14 +5,17 @@ Every operation is tenant-scoped by the API key and documented under the tag ``r
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Response
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+from starlette.convertors import Convertor, register_url_convertor
 
 from postpurchase.adapters.db.returns import SqlReturnsUnitOfWork
 from postpurchase.bootstrap import Platform
-from postpurchase.domain.errors import InvalidInput
+from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.money import Money
 from postpurchase.domain.returns import (
     Decision,
@@ -38,6 +41,46 @@ from postpurchase.service_layer.returns import (
 router = APIRouter(prefix="/api/v1", tags=["returns"])
 
 KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+
+
+class ReturnIdConvertor(Convertor[str]):
+    """Route only return ids into ``{return_id}``: ``/returns/bulk-approve`` and
+    ``/returns/policy`` are then no return, so a GET there is a 405 that says ``Allow: POST``
+    (RFC 9110 counts the methods routes answer), not a lookup of a return named so."""
+
+    regex = s.RETURN_ID_PATTERN.strip("^$")
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("return_id", ReturnIdConvertor())
+ReturnId = Annotated[
+    str, Path(pattern=s.RETURN_ID_PATTERN, description="The return's `id` (32 hex characters).")
+]
+RETURN = "/returns/{return_id:return_id}"
+NOT_AN_ID = "no such return: not a return id (32 hex characters)"
+
+
+def _no_epoch(value: object) -> object:
+    """A date-time filter is ISO 8601; Pydantic would also read "0.5" as seconds since 1970."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9.eE+-]+\s*", value):
+        raise ValueError("an ISO 8601 date and time with its offset, e.g. 2026-01-31T00:00:00Z")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    """In UTC, as stored; a bound beyond what UTC can hold (year 1 at +01:00) is the end."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year < 2000 else datetime.max).replace(tzinfo=UTC)
+
+
+CreatedBound = Annotated[AwareDatetime, BeforeValidator(_no_epoch), AfterValidator(_utc)]
 
 
 def returns_service(platform: Platform) -> Returns:
@@ -154,7 +197,6 @@ def ask_of(body: s.ReturnCreate) -> ReturnAsk:
 
 # ---- policy ---------------------------------------------------------------------------------
 
-POLICY_KEYS = frozenset(policy_to_dict(policy_from_dict({})))
 POLICY_EXAMPLE = policy_to_dict(policy_from_dict({"window_days": 30}))
 
 
@@ -168,16 +210,13 @@ def get_policy(merchant: MerchantDep, platform: PlatformDep) -> dict[str, Any]:
 def put_policy(
     merchant: MerchantDep,
     platform: PlatformDep,
-    document: Annotated[
-        dict[str, Any], Body(openapi_examples={"default": {"value": POLICY_EXAMPLE}})
-    ],
+    document: Annotated[s.PolicyIn, Body(openapi_examples={"default": {"value": POLICY_EXAMPLE}})],
 ) -> dict[str, Any]:
-    """Save a new version of the policy (the document GET returns; keys left out take their
-    defaults). Returns take the version in force when they are requested."""
-    unknown = sorted(set(document) - POLICY_KEYS)
-    if unknown:
-        raise InvalidInput(f"unknown policy key; one of {sorted(POLICY_KEYS)}", field=unknown[0])
-    saved = returns_service(platform).save_policy(merchant.id, policy_from_dict(document))
+    """Save a new version of the policy (the document GET returns; keys left out or null
+    take their defaults; a key it does not name, at any depth, is refused). Returns take the
+    version in force when they are requested."""
+    policy = policy_from_dict(document.model_dump(mode="json", exclude_none=True))
+    saved = returns_service(platform).save_policy(merchant.id, policy)
     return policy_to_dict(saved)
 
 
@@ -225,8 +264,12 @@ def list_returns(
     status: ReturnStatus | None = None,
     order_id: Annotated[str | None, Query(max_length=32)] = None,
     needs_review: bool | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: Annotated[
+        CreatedBound | None, Query(description="inclusive, ISO 8601 with its offset")
+    ] = None,
+    created_to: Annotated[
+        CreatedBound | None, Query(description="exclusive, ISO 8601 with its offset")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[0-9a-f]{32}$")] = None,
 ) -> s.ReturnList:
@@ -244,45 +287,51 @@ def list_returns(
 def bulk_approve(
     body: s.BulkApproveIn, merchant: MerchantDep, platform: PlatformDep
 ) -> s.BulkApproveOut:
-    """Approve many returns; each one that cannot be approved is listed with why, the others
-    are approved."""
-    results = returns_service(platform).bulk_approve(merchant.id, body.ids)
-    items = [
-        s.BulkItem(
-            id=rid,
-            status=ret.status.value if ret else None,
-            error={"field": err.field, "detail": err.message} if err else None,
-        )
-        for rid, ret, err in results
-    ]
-    ok = sum(1 for x in items if x.error is None)
-    return s.BulkApproveOut(approved=ok, refused=len(items) - ok, results=items)
+    """Approve many returns, each on its own: the answer has one result per id, in order,
+    `approved`, `not_found` (no return of yours has that id) or `refused` with why (e.g.
+    already rejected); one bad id never stops the others."""
+    is_id = re.compile(s.RETURN_ID_PATTERN).fullmatch
+    tried = iter(returns_service(platform).bulk_approve(merchant.id, list(filter(is_id, body.ids))))
+    items = []
+    for rid in body.ids:
+        ret, err = next(tried)[1:] if is_id(rid) else (None, NotFound(NOT_AN_ID, field="return_id"))
+        outcome = "approved" if ret else "not_found" if isinstance(err, NotFound) else "refused"
+        error = {"field": err.field, "detail": err.message} if err else None
+        status = ret.status.value if ret else None
+        items.append(s.BulkItem(id=rid, outcome=outcome, status=status, error=error))
+    count = {o: sum(1 for x in items if x.outcome == o) for o in ("approved", "not_found")}
+    return s.BulkApproveOut(
+        approved=count["approved"],
+        refused=len(items) - count["approved"] - count["not_found"],
+        not_found=count["not_found"],
+        results=items,
+    )
 
 
-@router.get("/returns/{return_id}", response_model=s.ReturnOut)
-def get_return(return_id: str, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
+@router.get(RETURN, response_model=s.ReturnOut)
+def get_return(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
     """One return with its lines, status history and money ledger."""
     svc = returns_service(platform)
     return return_out(svc.get(merchant.id, return_id), ledger=svc.ledger(merchant.id, return_id))
 
 
-@router.post("/returns/{return_id}/approve", response_model=s.ReturnOut)
-def approve(return_id: str, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
+@router.post(RETURN + "/approve", response_model=s.ReturnOut)
+def approve(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
     """Approve a return left for review."""
     return return_out(returns_service(platform).approve(merchant.id, return_id))
 
 
-@router.post("/returns/{return_id}/reject", response_model=s.ReturnOut)
+@router.post(RETURN + "/reject", response_model=s.ReturnOut)
 def reject(
-    return_id: str, body: s.RejectIn, merchant: MerchantDep, platform: PlatformDep
+    return_id: ReturnId, body: s.RejectIn, merchant: MerchantDep, platform: PlatformDep
 ) -> s.ReturnOut:
     """Reject a return left for review; `reason` is shown to the shopper."""
     return return_out(returns_service(platform).reject(merchant.id, return_id, body.reason))
 
 
-@router.post("/returns/{return_id}/label", response_model=s.ReturnOut)
+@router.post(RETURN + "/label", response_model=s.ReturnOut)
 def label(
-    return_id: str, body: s.LabelIn, merchant: MerchantDep, platform: PlatformDep
+    return_id: ReturnId, body: s.LabelIn, merchant: MerchantDep, platform: PlatformDep
 ) -> s.ReturnOut:
     """Record the return label you issued (carrier and tracking number)."""
     return return_out(
@@ -292,21 +341,21 @@ def label(
     )
 
 
-@router.post("/returns/{return_id}/in-transit", response_model=s.ReturnOut)
-def in_transit(return_id: str, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
+@router.post(RETURN + "/in-transit", response_model=s.ReturnOut)
+def in_transit(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
     """The return parcel is on its way back."""
     return return_out(returns_service(platform).in_transit(merchant.id, return_id))
 
 
-@router.post("/returns/{return_id}/receive", response_model=s.ReturnOut)
-def receive(return_id: str, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
+@router.post(RETURN + "/receive", response_model=s.ReturnOut)
+def receive(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
     """The goods arrived (by parcel, or handed over at a counter)."""
     return return_out(returns_service(platform).receive(merchant.id, return_id))
 
 
-@router.post("/returns/{return_id}/inspect", response_model=s.ReturnOut)
+@router.post(RETURN + "/inspect", response_model=s.ReturnOut)
 def inspect(
-    return_id: str, body: s.InspectIn, merchant: MerchantDep, platform: PlatformDep
+    return_id: ReturnId, body: s.InspectIn, merchant: MerchantDep, platform: PlatformDep
 ) -> s.ReturnOut:
     """Grade every line, then restock or dispose of it (an event for inventory each)."""
     grades = {x.order_line_id: Grade(x.grade) for x in body.lines}
@@ -323,8 +372,8 @@ def inspect(
     return return_out(ret)
 
 
-@router.post("/returns/{return_id}/resolve", response_model=s.ReturnOut)
-def resolve(return_id: str, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
+@router.post(RETURN + "/resolve", response_model=s.ReturnOut)
+def resolve(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
     """Pay the refund or issue the store credit (recorded in the money ledger), once the
     goods are put away, or at once for a keep-it return."""
     svc = returns_service(platform)
