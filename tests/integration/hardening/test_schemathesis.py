@@ -41,6 +41,10 @@ MAX_EXAMPLES = int(os.environ.get("POSTPURCHASE_SCHEMATHESIS_EXAMPLES", "8"))
 # is a rule a route checks beyond its schema; the schema cannot say it, or a file this
 # suite does not own has yet to. Anything else failing fails the test.
 OPAQUE_CURSOR = "cursor: opaque, only the ones the API issued decode (a schema cannot say)"
+RETURN_LINES = (
+    "the order's lines as the policy sees them: a quantity delivered and not in another "
+    "return, a leaf of the merchant's reason tree, inside the window (domain/returns)"
+)
 KNOWN: dict[tuple[str, str, str | None], str] = {
     ("GET /api/v1/orders", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
     ("GET /api/v1/notifications/messages", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
@@ -82,6 +86,19 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
     ("POST /api/v1/orders", "positive_data_acceptance", "placed_at"): (
         "an instant within 1970-2100 (domain/timestamps.py); JSON Schema has no date range"
     ),
+    ("POST /api/v1/returns/{return_id}/inspect", "positive_data_acceptance", "lines"): (
+        "each line of the return once, by order_line_id; uniqueItems compares whole items, "
+        "not one key (routes/returns.py)"
+    ),
+    ("PUT /api/v1/returns/policy", "positive_data_acceptance", "reasons"): (
+        "reason codes unique across the whole tree, children included (domain/returns/policy.py)"
+    ),
+    ("POST /api/v1/orders/{order_id}/returns", "positive_data_acceptance", "lines"): RETURN_LINES,
+    (
+        "POST /api/v1/orders/{order_id}/returns/quote",
+        "positive_data_acceptance",
+        "lines",
+    ): RETURN_LINES,
 }
 
 

@@ -635,3 +635,6 @@ edd_jobs = Table(
     Column("last_run_at", UTCDateTime),
     Column("last_result", Json),
 )
+
+
+from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401

@@ -30,11 +30,12 @@ from postpurchase.entrypoints.api.routes import (
     notifications,
     orders,
     public_track,
+    returns,
     shopify_app,
     webhooks,
     woocommerce_webhooks,
 )
-from postpurchase.entrypoints.web import survey, views
+from postpurchase.entrypoints.web import returns_views, survey, views
 from postpurchase.entrypoints.web.loader import TrackingPageFastPath
 
 _frozen = False
@@ -130,6 +131,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(public_track.router)
     app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine
     app.include_router(checkout_admin.router)
+    app.include_router(returns.router)
+    app.include_router(returns_views.router)  # /returns: the shopper's returns portal
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
     app.add_middleware(TrackingPageFastPath)  # repeat views of /t/{token} from memory

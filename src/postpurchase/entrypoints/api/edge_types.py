@@ -105,6 +105,9 @@ def _iso_date(value: Any) -> Any:
 
 Count = Annotated[int, BeforeValidator(_json_integer)]
 Grams = Annotated[int, Field(ge=0, le=10_000_000), BeforeValidator(_json_integer)]
+# Bounds before the validator, so they reach the JSON Schema as minimum/maximum (after it,
+# an optional field's schema would carry pydantic's own ge/le, which no client reads).
+Days = Annotated[int, Field(ge=0, le=3650), BeforeValidator(_json_integer)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 

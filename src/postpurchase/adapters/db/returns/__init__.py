@@ -1,0 +1,9 @@
+"""Returns in the database: tables, the repository, the policy store, the ledger, the unit of
+work. Other contexts import this package only."""
+
+from __future__ import annotations
+
+from postpurchase.adapters.db.returns.repository import order_by_token
+from postpurchase.adapters.db.returns.unit_of_work import SqlReturnsUnitOfWork
+
+__all__ = ["SqlReturnsUnitOfWork", "order_by_token"]

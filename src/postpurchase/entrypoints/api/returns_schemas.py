@@ -1,0 +1,275 @@
+"""Request and response shapes of the returns endpoints (tag ``returns``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StrictBool, StringConstraints, WithJsonSchema
+
+from postpurchase.entrypoints.api.edge_types import (
+    Amount,
+    Count,
+    Currency,
+    Days,
+    Id128,
+    OneLine,
+    Strict,
+)
+
+RETURN_ID_PATTERN = r"^[0-9a-f]{32}$"  # domain/ids.new_id: 32 lowercase hex characters
+
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), OneLine
+]
+Reason500 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), OneLine
+]
+ResolutionName = Literal["refund", "store_credit", "keep_it"]
+GradeName = Literal["resellable", "refurbish", "damaged", "wrong_item"]
+DispositionName = Literal["restock", "dispose"]
+
+
+class ReturnLineIn(Strict):
+    order_line_id: Id128 = Field(description="The order line's `id` (GET /api/v1/orders/{id}).")
+    quantity: Count = Field(ge=1, le=100_000)
+    reason: Code = Field(description="A leaf code of the policy's reason tree, e.g. `too_small`.")
+
+
+class ReturnCreate(Strict):
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
+    resolution: ResolutionName = "refund"
+    gift: StrictBool = Field(
+        default=False, description="A gift return: store credit to the recipient only."
+    )
+
+
+class MoneyOut(BaseModel):
+    amount: str
+    currency: str
+
+
+class DecisionOut(BaseModel):
+    rule: str = Field(
+        description="The rule that decided, e.g. `window`, `statutory.eu_withdrawal`."
+    )
+    verdict: Literal["approved", "review", "refused"]
+    explanation: str = Field(description="One line for the shopper.")
+    line_id: str | None = None
+
+
+class QuotedLineOut(BaseModel):
+    order_line_id: str
+    sku: str
+    quantity: int
+    reason: str
+    refund: MoneyOut
+    restocking_fee: MoneyOut
+    keep_it: bool
+    decision: DecisionOut
+
+
+class QuoteOut(BaseModel):
+    verdict: Literal["approved", "review", "refused"]
+    resolution: ResolutionName
+    allowed_resolutions: list[ResolutionName]
+    policy_version: int
+    lines: list[QuotedLineOut]
+    decisions: list[DecisionOut]
+    items: MoneyOut
+    restocking_fee: MoneyOut
+    return_fee: MoneyOut
+    refund: MoneyOut
+    bonus: MoneyOut
+    amount: MoneyOut = Field(description="What the shopper gets: the credit, or the refund.")
+    keep_it_offered: bool
+
+
+class ReturnLineOut(BaseModel):
+    order_line_id: str
+    sku: str
+    quantity: int
+    reason: str
+    refund: MoneyOut
+    rule: str
+    grade: GradeName | None
+    disposition: DispositionName | None
+    note: str | None
+
+
+class StatusStep(BaseModel):
+    status: str
+    at: datetime
+
+
+class LedgerEntryOut(BaseModel):
+    id: str
+    kind: Literal["refund", "store_credit", "fee"]
+    amount: MoneyOut
+    reference: str | None
+    created_at: datetime
+
+
+class ReturnOut(BaseModel):
+    id: str
+    number: str
+    order_id: str
+    status: str
+    resolution: ResolutionName
+    gift: bool
+    refund: MoneyOut
+    bonus: MoneyOut
+    fees: MoneyOut
+    amount: MoneyOut = Field(description="What the shopper gets: the credit, or the refund.")
+    policy_version: int
+    needs_review: bool
+    review_reason: str | None
+    rejection_reason: str | None
+    carrier: str | None
+    tracking_number: str | None
+    resolution_reference: str | None
+    lines: list[ReturnLineOut]
+    history: list[StatusStep]
+    created_at: datetime
+    updated_at: datetime | None
+    quote: QuoteOut | None = Field(default=None, description="The policy's decision, on create.")
+    ledger: list[LedgerEntryOut] = Field(default_factory=list)
+
+
+class ReturnList(BaseModel):
+    items: list[ReturnOut]
+    next_cursor: str | None
+
+
+class RejectIn(Strict):
+    reason: Reason500 = Field(description="Shown to the shopper.")
+
+
+class LabelIn(Strict):
+    carrier: Code | None = None
+    tracking_number: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), OneLine
+        ]
+        | None
+    ) = None
+
+
+class InspectLineIn(Strict):
+    order_line_id: Id128
+    grade: GradeName
+    note: Annotated[str, StringConstraints(max_length=1000), OneLine] | None = None
+    disposition: DispositionName | None = Field(
+        default=None,
+        description="Default: restock what is resellable or refurbish, dispose of the rest.",
+    )
+
+
+class InspectIn(Strict):
+    lines: list[InspectLineIn] = Field(
+        min_length=1,
+        max_length=100,
+        description="Every line of the return, each once (by `order_line_id`).",
+    )
+
+
+class BulkApproveIn(Strict):
+    ids: list[Annotated[str, StringConstraints(max_length=128)]] = Field(
+        min_length=1,
+        max_length=500,
+        description="Return ids; one that names no return of yours is answered `not_found` "
+        "in its place, the others are still approved.",
+    )
+
+
+class BulkItem(BaseModel):
+    id: str
+    outcome: Literal["approved", "not_found", "refused"] = Field(
+        description="`refused`: the return exists but cannot be approved (see `error`)."
+    )
+    status: str | None = Field(description="The return's status after the call, if found.")
+    error: dict[str, Any] | None = Field(
+        default=None, description="`{field, detail}` unless approved."
+    )
+
+
+class BulkApproveOut(BaseModel):
+    approved: int
+    refused: int = Field(description="Found but not approvable (e.g. already rejected).")
+    not_found: int
+    results: list[BulkItem] = Field(description="One per id sent, in the same order.")
+
+
+# ---- the return policy document (GET/PUT /api/v1/returns/policy) ----------------------------
+# Every object forbids keys it does not name, as domain/returns/policy.py does at any depth;
+# what is left to the domain (reason codes unique across the tree) the schema cannot say.
+
+RATE_PATTERN = r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$"
+Rate = Annotated[
+    Decimal,
+    Field(ge=0, le=1, max_digits=7, decimal_places=6),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": RATE_PATTERN, "examples": ["0.10"]},
+                {"type": "number", "minimum": 0, "maximum": 1, "multipleOf": 0.000001},
+            ]
+        }
+    ),
+]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=200), OneLine]
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+PerCurrency = dict[Currency, Amount]
+
+
+class ReasonIn(Strict):
+    code: ReasonCode = Field(description="Unique across the tree, e.g. `too_small`.")
+    label: Annotated[str, StringConstraints(max_length=200), OneLine] | None = None
+    children: list[ReasonIn] | None = Field(default=None, max_length=100)
+    requires_photo: StrictBool = False
+    review: StrictBool = False
+    merchant_fault: StrictBool = False
+    window_days: Days | None = Field(default=None, description="Overrides the policy's.")
+
+
+class SkuCostsIn(Strict):
+    label: Amount = Decimal(0)
+    handling: Amount = Decimal(0)
+    resale_rate: Rate = Decimal(0)
+
+
+class KeepItIn(Strict):
+    default: SkuCostsIn | None = None
+    per_sku: dict[str, SkuCostsIn] | None = None
+    max_value: PerCurrency | None = None
+
+
+class LimitIn(Strict):
+    max_returns: Count = Field(ge=1, le=1_000_000)
+    period_days: Count = Field(ge=1, le=3650)
+    action: Literal["review", "refuse"] = "review"
+
+
+class PolicyIn(Strict):
+    """The policy document GET answers; keys left out take their defaults."""
+
+    version: Count | None = Field(
+        default=None, ge=1, description="Ignored: each save becomes the next version."
+    )
+    window_days: Days | None = None
+    reasons: list[ReasonIn] | None = Field(default=None, max_length=100)
+    final_sale_tags: list[Tag] | None = None
+    non_returnable_tags: list[Tag] | None = None
+    non_returnable_skus: list[Tag] | None = None
+    sku_tags: dict[str, list[Tag]] | None = None
+    statutory_exempt_skus: list[Tag] | None = None
+    resolutions: list[ResolutionName] | None = None
+    return_fee: PerCurrency | None = None
+    fee_waived_for_credit: StrictBool | None = None
+    restocking_fee_rate: Rate | None = None
+    store_credit_bonus_rate: Rate | None = None
+    keep_it: KeepItIn | None = None
+    limit: LimitIn | None = None
+    gift_returns: StrictBool | None = None
+    statutory_rights: StrictBool | None = None
