@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from postpurchase.entrypoints.cli_common import progress_bar
 
 # The package __init__ of adapters.edd loads the model stack, so even constants are not
 # imported from it here: `postpurchase --help` and every other command stay fast.
@@ -28,7 +27,6 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 if TYPE_CHECKING:  # the model stack (LightGBM, scikit-learn) loads only when a command runs
     from postpurchase.adapters.edd.engine import EngineConfig
     from postpurchase.adapters.edd.olist import OlistData
-    from postpurchase.adapters.edd.replay import ProgressFn
 
 app = typer.Typer(
     help="Estimated delivery dates: train on delivered orders, evaluate on a later period.",
@@ -87,26 +85,6 @@ def report_rows(data: OlistData) -> None:
         note(f"olist: {report.summary()}")
         for example in report.examples:
             note(f"  skipped {example}")
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[ProgressFn]:
-    """A Rich bar on stderr; the replay reports (done, total) days."""
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 @app.command()

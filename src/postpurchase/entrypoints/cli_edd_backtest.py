@@ -17,12 +17,12 @@ from rich.console import Console
 from rich.table import Table
 
 from postpurchase.entrypoints import cli_edd
+from postpurchase.entrypoints.cli_common import progress_bar
 from postpurchase.entrypoints.cli_edd import (
     OlistDir,
     fail,
     load,
     parse_moment,
-    progress_bar,
     report_rows,
 )
 

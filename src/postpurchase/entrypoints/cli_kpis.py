@@ -10,25 +10,16 @@ that cannot be used exits 2 with one line. Definitions: docs/kpis.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from postpurchase.adapters.kpis import OlistKpiInputError, read_olist
-from postpurchase.adapters.kpis.olist import Progress as ProgressFn
 from postpurchase.domain.kpis import summarise
+from postpurchase.entrypoints.cli_common import progress_bar
 
 app = typer.Typer(
     help="Delivery-experience KPIs: on-time rate, click-to-door, reviews, repeat purchase.",
@@ -42,26 +33,6 @@ def fail(message: str) -> typer.Exit:
     """One line on stderr, exit code 2: the contract for bad input."""
     typer.echo(f"error: {' '.join(message.split())}", err=True)
     return typer.Exit(code=2)
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[ProgressFn]:
-    """A Rich bar on stderr (only on a terminal), fed (bytes read, bytes in all files)."""
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _number(value: Any, *, percent: bool = False, digits: int = 2) -> str:
@@ -165,7 +136,7 @@ def olist(
 ) -> None:
     """On-time rate, click-to-door, review score and 90-day repeat purchase, on time vs late."""
     try:
-        with progress_bar("reading") as update:
+        with progress_bar("reading", in_bytes=True) as update:
             data = read_olist(directory, progress=update)
     except OlistKpiInputError as exc:
         raise fail(str(exc)) from None

@@ -9,7 +9,6 @@ input exits 2 with one line.
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from postpurchase.entrypoints.cli_common import since_date
 
 DataDir = Annotated[
     Path | None,
@@ -37,17 +38,6 @@ def _merchant_id(platform: Any, slug: str) -> str:
     if merchant is None:
         fail(f"no merchant with slug {slug!r}")
     return str(merchant.id)
-
-
-def _since(value: str | None) -> date | None:
-    from postpurchase.entrypoints.cli import fail
-
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--since: {value!r} is not a date (YYYY-MM-DD)")
 
 
 @app.command("backfill")
@@ -74,7 +64,7 @@ def backfill(
     from postpurchase.entrypoints.cli import _platform, fail
     from postpurchase.service_layer.storefronts.backfill import BackfillStopped
 
-    day = _since(since)
+    day = since_date(since)
     platform = _platform(data_dir)
     merchant_id = _merchant_id(platform, slug)
     kinds = [k for k, on in (("orders", orders), ("products", products)) if on]

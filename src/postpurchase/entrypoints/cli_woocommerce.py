@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
+
+from postpurchase.entrypoints.cli_common import since_date
 
 DataDir = Annotated[
     Path | None,
@@ -79,17 +80,6 @@ def connect(
     )
 
 
-def _since(value: str | None) -> date | None:
-    from postpurchase.entrypoints.cli import fail
-
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--since: {value!r} is not a date (YYYY-MM-DD)")
-
-
 class Only(StrEnum):
     orders = "orders"
     products = "products"
@@ -122,7 +112,7 @@ def backfill(
     from postpurchase.adapters.storefronts.woocommerce.wiring import client_for_connection
     from postpurchase.entrypoints.cli import _platform, fail
 
-    day = _since(since)
+    day = since_date(since)
     platform = _platform(data_dir)
     with platform.uow() as uow:
         merchant = uow.merchants.get_by_slug(slug)
