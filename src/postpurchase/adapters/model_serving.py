@@ -38,7 +38,17 @@ class RegistrySource:
     """The registry in the platform's database."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        # Weakly: the process-wide cache below is keyed weakly by the engine, and a strong
+        # reference from its value would keep every engine (and its pool of open database
+        # connections) alive for good, one per CLI run or test that made an engine.
+        self._engine = weakref.ref(engine)
+
+    @property
+    def engine(self) -> Engine:
+        engine = self._engine()
+        if engine is None:
+            raise LookupError("the database engine of this model cache was disposed of")
+        return engine
 
     def active_version(self, merchant_id: str) -> int | None:
         with self.engine.connect() as conn:
