@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import karrio.sdk  # noqa: F401  (the carriers extra, which make install installs: missing is a failure)
 import pytest
 from pytest_httpserver import HTTPServer
 
@@ -17,8 +18,6 @@ from postpurchase.adapters.carriers.gateways import gateway_for
 from postpurchase.adapters.carriers.reading import to_update
 from postpurchase.domain.carriers import AccountMode, CarrierAccount, CarrierError, Connector
 from postpurchase.domain.status import ShipmentStatus as S
-
-pytest.importorskip("karrio.sdk", reason="the carriers extra (make install installs it)")
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers"
 ACCOUNT = CarrierAccount(

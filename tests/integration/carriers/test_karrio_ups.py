@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import karrio.sdk  # noqa: F401  (the carriers extra, which make install installs: missing is a failure)
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -22,8 +23,6 @@ from postpurchase.adapters.carriers.reading import to_update
 from postpurchase.domain.carriers import AccountMode, CarrierAccount, CarrierError, Connector
 from postpurchase.domain.status import ShipmentStatus as S
 from postpurchase.domain.status import Substatus
-
-pytest.importorskip("karrio.sdk", reason="the carriers extra (make install installs it)")
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers"
 

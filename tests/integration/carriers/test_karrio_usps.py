@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
+import karrio.sdk  # noqa: F401  (the carriers extra, which make install installs: missing is a failure)
 from pytest_httpserver import HTTPServer
 
 from postpurchase.adapters.carriers.gateways import gateway_for
@@ -15,8 +15,6 @@ from postpurchase.adapters.carriers.reading import to_update
 from postpurchase.domain.carriers import AccountMode, CarrierAccount, Connector
 from postpurchase.domain.status import ShipmentStatus as S
 from postpurchase.domain.status import Substatus
-
-pytest.importorskip("karrio.sdk", reason="the carriers extra (make install installs it)")
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers"
 NUMBER = "9400111899223197428490"
