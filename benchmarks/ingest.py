@@ -70,7 +70,11 @@ PHASES = os.environ.get(
 ).split(",")
 
 
-def make_shipments(platform: Any, merchant_id: str, n: int, rng: random.Random) -> list[str]:
+def make_shipments(
+    platform: Any, merchant_id: str, n: int, rng: random.Random, *, contact: bool = False
+) -> list[str]:
+    """One parcel per order; ``contact``: the orders have an e-mail, so each status change
+    plans a message (benchmarks/scale.py measures that too)."""
     numbers = []
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"creating {n} shipments", total=n)
@@ -78,7 +82,8 @@ def make_shipments(platform: Any, merchant_id: str, n: int, rng: random.Random) 
             order = platform.bus().handle(
                 commands.PlaceOrder(
                     merchant_id=merchant_id, external_id=uuid.uuid4().hex, number=str(i),
-                    email=None, phone=None, customer_name=None, locale="en", currency="USD",
+                    email=f"shopper{i}@example.com" if contact else None, phone=None,
+                    customer_name="Ada" if contact else None, locale="en", currency="USD",
                     lines=(OrderLineInput("SKU", "Thing", 1, Money(Decimal(5), "USD")),),
                     shipping_address=Address("US", "10001"), shipping_fee=Money.zero("USD"),
                     placed_at=datetime(2026, 11, 1, tzinfo=UTC),

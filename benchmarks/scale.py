@@ -32,11 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from itertools import cycle
 from pathlib import Path
 from typing import Any
@@ -44,7 +42,6 @@ from typing import Any
 import httpx
 import orjson
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import func, select, text, update
 
@@ -57,11 +54,6 @@ from postpurchase.adapters.notifications.demo_smtp import start_demo_smtp
 from postpurchase.adapters.queue import make_huey
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
-from postpurchase.domain import commands
-from postpurchase.domain.addresses import Address
-from postpurchase.domain.carrier_detection import example_number
-from postpurchase.domain.money import Money
-from postpurchase.domain.orders import OrderLineInput
 from postpurchase.entrypoints.api.app import EVENT_LOOP
 from postpurchase.entrypoints.worker import fold_tracking
 from postpurchase.service_layer.handlers import create_merchant
@@ -75,29 +67,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of ``pid`` and its children so far (uvicorn and Huey run in one)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(x) for x in fields[11:15]) / TICK
-
-
-def make_shipments(platform: Any, merchant_id: str, n: int, rng: random.Random) -> list[str]:
-    """Orders with an e-mail (each status change plans a message) and one parcel each."""
-    numbers = []
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task(f"creating {n} shipments", total=n)
-        for i in range(n):
-            order = platform.bus().handle(
-                commands.PlaceOrder(
-                    merchant_id=merchant_id, external_id=uuid.uuid4().hex, number=str(i),
-                    email=f"shopper{i}@example.com", phone=None, customer_name="Ada",
-                    locale="en", currency="USD",
-                    lines=(OrderLineInput("SKU", "Thing", 1, Money(Decimal(5), "USD")),),
-                    shipping_address=Address("US", "10001"), shipping_fee=Money.zero("USD"),
-                    placed_at=datetime(2026, 11, 1, tzinfo=UTC),
-                )
-            )  # fmt: skip
-            number = example_number("ups", rng)
-            platform.bus().handle(commands.CreateShipment(merchant_id, order.id, number, "ups"))
-            numbers.append(number)
-            progress.advance(task)
-    return numbers
 
 
 @dataclass
@@ -236,7 +205,7 @@ def main() -> None:
         rng = random.Random(42)
         n_ship = max(1, args.events // 4)
         for config in ["ceiling", *args.configs.split(",")]:
-            numbers = make_shipments(platform, merchant.id, n_ship, rng)
+            numbers = ingest.make_shipments(platform, merchant.id, n_ship, rng, contact=True)
             bodies = ingest.batches(ingest.feed(numbers, 4, rng))
             console.print(f"{config}: {len(bodies)} batches")
             if config == "ceiling":
