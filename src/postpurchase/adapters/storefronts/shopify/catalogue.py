@@ -12,14 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from postpurchase.adapters.storefronts.shopify.read import (
-    Payload,
-    objects,
-    shopify_id,
-    text,
-    timestamp,
-    unwrap,
-)
+from postpurchase.adapters.storefronts.json_fields import Payload, objects, text
+from postpurchase.adapters.storefronts.shopify.read import shopify_id, timestamp, unwrap
 from postpurchase.adapters.storefronts.shopify.topics import SOURCE
 from postpurchase.domain.money import parse_amount
 from postpurchase.domain.storefronts.catalogue import Product, Variant

@@ -8,15 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from postpurchase.adapters.storefronts.json_fields import Payload, array, objects, quantity, text
 from postpurchase.adapters.storefronts.shopify.read import (
-    Payload,
-    array,
     line_sku,
-    objects,
     optional_id,
-    quantity,
     shopify_id,
-    text,
     timestamp,
     unwrap,
 )

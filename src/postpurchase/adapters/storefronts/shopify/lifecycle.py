@@ -4,15 +4,9 @@ and ``products/create|update|delete``."""
 
 from __future__ import annotations
 
+from postpurchase.adapters.storefronts.json_fields import Payload, child, text
 from postpurchase.adapters.storefronts.shopify.catalogue import parse_product_webhook
-from postpurchase.adapters.storefronts.shopify.read import (
-    Payload,
-    child,
-    shopify_id,
-    text,
-    timestamp,
-    unwrap,
-)
+from postpurchase.adapters.storefronts.shopify.read import shopify_id, timestamp, unwrap
 from postpurchase.adapters.storefronts.shopify.topics import (
     APP_UNINSTALLED,
     CUSTOMERS_DATA_REQUEST,

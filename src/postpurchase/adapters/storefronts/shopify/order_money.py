@@ -9,13 +9,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from postpurchase.adapters.storefronts.shopify.read import (
-    Prices,
-    flag,
-    objects,
-    rate,
-    text,
-)
+from postpurchase.adapters.storefronts.json_fields import flag, objects, text
+from postpurchase.adapters.storefronts.shopify.read import Prices, rate
 from postpurchase.adapters.storefronts.shopify.refunds import returned
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.money import Money, minor_units, parse_amount, total

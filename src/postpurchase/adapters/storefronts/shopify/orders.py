@@ -9,23 +9,25 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from postpurchase.adapters.storefronts.shopify import order_money
-from postpurchase.adapters.storefronts.shopify.read import (
+from postpurchase.adapters.storefronts.json_fields import (
     Payload,
-    Prices,
     child,
     currency,
-    destination,
     flag,
-    line_sku,
     objects,
+    quantity,
+    text,
+)
+from postpurchase.adapters.storefronts.shopify import order_money
+from postpurchase.adapters.storefronts.shopify.read import (
+    Prices,
+    destination,
+    line_sku,
     optional_address,
     optional_id,
     optional_quantity,
     pairs,
-    quantity,
     shopify_id,
-    text,
     timestamp,
     unwrap,
 )

@@ -23,17 +23,19 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from postpurchase.adapters.storefronts.shopify.read import (
+from postpurchase.adapters.storefronts.json_fields import (
     Payload,
-    Prices,
     child,
     currency,
-    line_sku,
     objects,
-    optional_id,
     quantity,
-    shopify_id,
     text,
+)
+from postpurchase.adapters.storefronts.shopify.read import (
+    Prices,
+    line_sku,
+    optional_id,
+    shopify_id,
     timestamp,
     unwrap,
 )

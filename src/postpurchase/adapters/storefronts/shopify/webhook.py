@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from postpurchase.adapters.storefronts.json_fields import Payload, child, text
 from postpurchase.adapters.storefronts.shopify.fulfillments import (
     ShopifyFulfillment,
     parse_fulfillment,
 )
 from postpurchase.adapters.storefronts.shopify.lifecycle import parse_lifecycle
 from postpurchase.adapters.storefronts.shopify.orders import parse_order
-from postpurchase.adapters.storefronts.shopify.read import Payload, child, shopify_id, text, unwrap
+from postpurchase.adapters.storefronts.shopify.read import shopify_id, unwrap
 from postpurchase.adapters.storefronts.shopify.refunds import parse_refund
 from postpurchase.adapters.storefronts.shopify.topics import (
     CUSTOMERS_REDACT,

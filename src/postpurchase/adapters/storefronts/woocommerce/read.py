@@ -1,10 +1,10 @@
 """Readers for WooCommerce REST v3 JSON. Every error names the JSON path of its field
 (``line_items[1].total``, ``shipping.country``).
 
-The generic readers (strings, flags, arrays of objects, ISO 4217 codes) are the ones the
-Shopify translation uses; what differs is here: WooCommerce ids are integers, its ``*_gmt``
-times carry no offset (they are UTC, as their name says), and its amounts are decimal
-strings, with an empty string for "none".
+The generic readers (strings, flags, arrays of objects, ISO 4217 codes) are shared with
+Shopify's (``storefronts.json_fields``); what differs is here: WooCommerce ids are
+integers, its ``*_gmt`` times carry no offset (they are UTC, as their name says), and its
+amounts are decimal strings, with an empty string for "none".
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from postpurchase.adapters.storefronts.shopify.read import (
+from postpurchase.adapters.storefronts.json_fields import (
     Payload,
     array,
     child,
