@@ -9,6 +9,16 @@ from postpurchase.domain.console.attention import (
     kinds_of,
     still_resolved,
 )
+from postpurchase.domain.console.queries import (
+    PER_PAGE,
+    OrderQuery,
+    Page,
+    Paged,
+    clean_text,
+    parse_day,
+    parse_order_query,
+    parse_page,
+)
 from postpurchase.domain.console.roles import ACT, CONFIGURE, MANAGE_TEAM, READ, Role
 from postpurchase.domain.console.users import (
     MIN_PASSWORD,
@@ -20,6 +30,14 @@ from postpurchase.domain.console.users import (
 )
 
 __all__ = [
+    "PER_PAGE",
+    "OrderQuery",
+    "Page",
+    "Paged",
+    "clean_text",
+    "parse_day",
+    "parse_order_query",
+    "parse_page",
     "ACT",
     "CONFIGURE",
     "MANAGE_TEAM",

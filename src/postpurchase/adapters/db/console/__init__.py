@@ -3,7 +3,30 @@ its pages use. Other contexts import this package only."""
 
 from __future__ import annotations
 
+from postpurchase.adapters.db.console.attention import QueueRow, attention_count, queue
+from postpurchase.adapters.db.console.detail import (
+    OrderDetail,
+    SentMessage,
+    ShipmentDetail,
+    order_detail,
+    shipment_detail,
+)
 from postpurchase.adapters.db.console.reads import overview_counts
+from postpurchase.adapters.db.console.search import OrderRow, carriers_in_use, search_orders
 from postpurchase.adapters.db.console.unit_of_work import SqlConsoleUnitOfWork
 
-__all__ = ["SqlConsoleUnitOfWork", "overview_counts"]
+__all__ = [
+    "OrderDetail",
+    "OrderRow",
+    "QueueRow",
+    "SentMessage",
+    "ShipmentDetail",
+    "SqlConsoleUnitOfWork",
+    "attention_count",
+    "carriers_in_use",
+    "order_detail",
+    "overview_counts",
+    "queue",
+    "search_orders",
+    "shipment_detail",
+]
