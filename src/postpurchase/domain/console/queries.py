@@ -107,9 +107,7 @@ def parse_order_query(params: Mapping[str, str]) -> OrderQuery:
         try:
             return enum(raw)
         except ValueError:
-            raise InvalidInput(
-                "one of " + ", ".join(e.value for e in enum), field=name
-            ) from None
+            raise InvalidInput("one of " + ", ".join(e.value for e in enum), field=name) from None
 
     carrier = (params.get("carrier") or "").strip().lower() or None
     if carrier is not None and not _CARRIER.match(carrier):

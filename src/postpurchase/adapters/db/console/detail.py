@@ -141,8 +141,18 @@ def messages_of(
     )  # fmt: skip
     return [
         SentMessage(
-            r.id, r.flow, r.channel, r.status, r.reason, r.recipient, r.created_at, r.sent_at,
-            r.subject, r.last_error, r.shipment_id, r.body_text,
+            r.id,
+            r.flow,
+            r.channel,
+            r.status,
+            r.reason,
+            r.recipient,
+            r.created_at,
+            r.sent_at,
+            r.subject,
+            r.last_error,
+            r.shipment_id,
+            r.body_text,
         )  # fmt: skip
         for r in rows
     ]

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-
 from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
 
 from postpurchase.adapters.db import tables as t
@@ -103,8 +102,16 @@ def search_orders(
     parcels = shipments_of(conn, merchant_id, [r.id for r in rows])
     out = [
         OrderRow(
-            r.id, r.number, r.placed_at, r.status, r.email, r.name, r.customer_id, r.currency,
-            r.total, tuple(parcels.get(r.id, ())),
+            r.id,
+            r.number,
+            r.placed_at,
+            r.status,
+            r.email,
+            r.name,
+            r.customer_id,
+            r.currency,
+            r.total,
+            tuple(parcels.get(r.id, ())),
         )  # fmt: skip
         for r in rows
     ]
@@ -135,5 +142,3 @@ def carriers_in_use(conn: Connection, merchant_id: str) -> list[str]:
         select(S.carrier).where(S.merchant_id == merchant_id, S.carrier.is_not(None)).distinct()
     )
     return sorted(r.carrier for r in rows)
-
-
