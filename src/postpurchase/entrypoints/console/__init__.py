@@ -17,7 +17,13 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from postpurchase.domain.console import Principal, Role
-from postpurchase.entrypoints.console import views_auth, views_home, views_team
+from postpurchase.entrypoints.console import (
+    views_auth,
+    views_exceptions,
+    views_home,
+    views_orders,
+    views_team,
+)
 from postpurchase.entrypoints.console.auth import (
     Agent,
     Owner,
@@ -39,6 +45,8 @@ router = APIRouter()
 router.include_router(views_auth.router)
 router.include_router(views_home.router)
 router.include_router(views_team.router)
+router.include_router(views_orders.router)
+router.include_router(views_exceptions.router)
 
 
 def install(app: FastAPI) -> None:

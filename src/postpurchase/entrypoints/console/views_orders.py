@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -11,7 +13,7 @@ from postpurchase.adapters.db.console import (
     search_orders,
     shipment_detail,
 )
-from postpurchase.domain.console import Attention, kinds_of, parse_order_query
+from postpurchase.domain.console import Attention, Principal, kinds_of, parse_order_query
 from postpurchase.domain.console.attention import ParcelFacts
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
@@ -25,7 +27,7 @@ router = APIRouter(prefix="/console", include_in_schema=False, tags=["console"])
 @router.get("/orders")
 async def orders(request: Request, me: Viewer) -> Response:
     carriers = await read(request, carriers_in_use, me.merchant_id)
-    common = {
+    common: dict[str, Any] = {
         "nav": "orders", "order_statuses": list(OrderStatus),
         "shipment_statuses": list(ShipmentStatus), "carriers": carriers,
         "params": dict(request.query_params),
@@ -53,6 +55,13 @@ async def order(request: Request, me: Viewer, order_id: str) -> Response:
 
 @router.get("/shipments/{shipment_id}")
 async def shipment(request: Request, me: Viewer, shipment_id: str) -> Response:
+    return await shipment_page(request, me, shipment_id)
+
+
+async def shipment_page(
+    request: Request, me: Principal, shipment_id: str, status_code: int = 200, **extra: Any
+) -> Response:
+    """The shipment page; an action that failed shows it again with its error."""
     found = await read(request, shipment_detail, me.merchant_id, shipment_id[:32])
     if found is None:
         raise ConsoleNotFound(me, "shipment")
@@ -63,6 +72,6 @@ async def shipment(request: Request, me: Viewer, shipment_id: str) -> Response:
     )  # fmt: skip
     kinds = kinds_of(facts, platform.clock.now(), platform.settings.no_scan_days)
     return render(
-        request, me, "console/shipment.html", nav="orders", s=found,
-        kinds=[k for k in Attention if k in kinds],
+        request, me, "console/shipment.html", status_code=status_code, nav="orders", s=found,
+        kinds=[k for k in Attention if k in kinds], **extra,
     )  # fmt: skip

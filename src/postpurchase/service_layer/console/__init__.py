@@ -11,10 +11,17 @@ from postpurchase.service_layer.console.accounts import (
     StoreNeeded,
     digest,
 )
+from postpurchase.service_layer.console.actions import (
+    Reshipper,
+    ShipmentActions,
+    ShippingRefunder,
+)
 from postpurchase.service_layer.console.ports import (
     AbstractConsoleUnitOfWork,
+    AgentMessage,
     MerchantRef,
     OneTimeToken,
+    ParcelOfOrder,
     PasswordHasher,
     StoredSession,
 )
@@ -22,12 +29,17 @@ from postpurchase.service_layer.console.ports import (
 __all__ = [
     "AbstractConsoleUnitOfWork",
     "Accounts",
+    "AgentMessage",
     "InvalidCredentials",
     "Link",
     "MerchantRef",
     "NotAllowed",
     "OneTimeToken",
+    "ParcelOfOrder",
     "PasswordHasher",
+    "Reshipper",
+    "ShipmentActions",
+    "ShippingRefunder",
     "SignedIn",
     "StoreNeeded",
     "StoredSession",

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.console import (
     MANAGE_TEAM,
     ConsoleUser,
@@ -95,7 +96,9 @@ class Accounts:
 
     # ---- the first owner (CLI) and invitations ---------------------------------------------
 
-    def create_user(self, slug: str, email: str, role: Role, name: str | None = None) -> Link:
+    def create_user(
+        self, slug: str, email: str, role: Role, name: str | None = None, *, actor: str = "cli"
+    ) -> Link:
         """A user of the merchant ``slug`` with a one-time set-password link. An address that
         is invited but never set a password gets a fresh link; an active one is a conflict."""
         address = normalise_email(email)
@@ -104,6 +107,8 @@ class Accounts:
             if merchant is None:
                 raise NotFound(f"no merchant with slug {slug!r}", field="slug")
             link = self._issue(uow, merchant, address, role, TokenPurpose.SET_PASSWORD, name)
+            self._audit(uow, merchant.id, actor, "console.user.created", address,
+                        {"role": [None, role.value]})  # fmt: skip
             uow.commit()
         return link
 
@@ -116,6 +121,8 @@ class Accounts:
             if merchant is None:
                 raise NotFound("merchant not found")
             link = self._issue(uow, merchant, address, role, TokenPurpose.INVITE, None)
+            self._audit(uow, merchant.id, by.actor, "console.user.invited", address,
+                        {"role": [None, role.value]})  # fmt: skip
             uow.commit()
         return link
 
@@ -184,6 +191,8 @@ class Accounts:
             uow.users.save(user)
             uow.tokens.revoke_user(user.merchant_id, user.id, now)
             uow.sessions.delete_user(user.merchant_id, user.id)
+            self._audit(uow, user.merchant_id, f"user:{user.email}",
+                        f"console.password.{stored.purpose.value}", user.email, {})  # fmt: skip
             uow.commit()
         return user
 
@@ -285,6 +294,8 @@ class Accounts:
             user = user.with_role(role)
             uow.users.save(user)
             uow.sessions.delete_user(by.merchant_id, user.id)
+            self._audit(uow, by.merchant_id, by.actor, "console.user.role_changed", user.email,
+                        {"role": [old.value, role.value]})  # fmt: skip
             uow.commit()
         return user, old
 
@@ -300,8 +311,22 @@ class Accounts:
             uow.users.save(user)
             uow.tokens.revoke_user(by.merchant_id, user.id, now)
             uow.sessions.delete_user(by.merchant_id, user.id)
+            self._audit(uow, by.merchant_id, by.actor, "console.user.removed", user.email,
+                        {"role": [user.role.value, None]})  # fmt: skip
             uow.commit()
         return user
+
+    def _audit(
+        self,
+        uow: AbstractConsoleUnitOfWork,
+        merchant_id: str,
+        actor: str,
+        action: str,
+        email: str,
+        changes: dict[str, list[object]],
+    ) -> None:
+        entry = AuditEntry(merchant_id, actor, action, f"console_user:{email}", self.now(), changes)
+        uow.audit.record(entry)
 
     @staticmethod
     def _member(uow: AbstractConsoleUnitOfWork, by: Principal, user_id: str) -> ConsoleUser:

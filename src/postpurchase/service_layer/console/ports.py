@@ -9,7 +9,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from postpurchase.domain.console import ConsoleUser, Principal, TokenPurpose
+from postpurchase.domain.console import Attention, ConsoleUser, ParcelFacts, Principal, TokenPurpose
+from postpurchase.domain.money import Money
+from postpurchase.service_layer.ports import AuditLog
 
 
 class PasswordHasher(Protocol):
@@ -118,6 +120,67 @@ class MerchantLookup(Protocol):
     def by_id(self, merchant_id: str) -> MerchantRef | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ParcelOfOrder:
+    """A shipment as the console's actions need it: the rule's facts and its order's."""
+
+    id: str
+    merchant_id: str
+    order_id: str
+    order_number: str
+    order_external_id: str
+    order_source: str
+    email: str | None
+    customer_id: str | None
+    locale: str
+    shipping_fee: Money
+    tracking_number: str
+    carrier: str | None
+    facts: ParcelFacts
+
+
+@dataclass(frozen=True, slots=True)
+class AgentMessage:
+    """An e-mail a person writes to a customer about one shipment."""
+
+    id: str
+    merchant_id: str
+    order_id: str
+    shipment_id: str
+    customer_id: str | None
+    recipient: str
+    locale: str
+    subject: str
+    body: str
+    at: datetime
+
+
+class ParcelLookup(Protocol):
+    def get(self, merchant_id: str, shipment_id: str) -> ParcelOfOrder | None: ...
+
+
+class Resolutions(Protocol):
+    def resolve(
+        self,
+        merchant_id: str,
+        shipment_id: str,
+        kinds: list[Attention],
+        at: datetime,
+        actor: str,
+        action: str,
+        note: str | None,
+    ) -> None:
+        """Record (or renew) that a person dealt with these kinds of attention."""
+        ...
+
+
+class Outbound(Protocol):
+    def queue_email(self, message: AgentMessage) -> None:
+        """A queued e-mail in the notifications store, due now: the worker sends it the way
+        it sends every message (retries, opt-outs, the merchant's sender)."""
+        ...
+
+
 class AbstractConsoleUnitOfWork(abc.ABC):
     """One transaction over the console's tables; rolled back unless committed."""
 
@@ -125,6 +188,10 @@ class AbstractConsoleUnitOfWork(abc.ABC):
     tokens: TokenRepository
     sessions: SessionRepository
     merchants: MerchantLookup
+    audit: AuditLog
+    parcels: ParcelLookup
+    resolutions: Resolutions
+    outbound: Outbound
 
     def __enter__(self) -> Self:
         return self

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, or_, select
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.console.tables import console_resolutions
 
-O, S, C, E, M = (
+Ord, S, C, E, M = (
     t.orders.c, t.shipments.c, t.customers.c, t.tracking_events.c, t.notification_messages.c,
 )  # fmt: skip
 MAX_EVENTS = 500
@@ -90,8 +90,8 @@ class ShipmentDetail:
 def order_facts(conn: Connection, merchant_id: str, order_id: str) -> OrderFacts | None:
     r = conn.execute(
         select(t.orders, C.name.label("customer_name"))
-        .select_from(t.orders.outerjoin(t.customers, C.id == O.customer_id))
-        .where(O.merchant_id == merchant_id, O.id == order_id)
+        .select_from(t.orders.outerjoin(t.customers, C.id == Ord.customer_id))
+        .where(Ord.merchant_id == merchant_id, Ord.id == order_id)
     ).first()
     if r is None:
         return None
@@ -153,7 +153,7 @@ def messages_of(
             r.last_error,
             r.shipment_id,
             r.body_text,
-        )  # fmt: skip
+        )
         for r in rows
     ]
 

@@ -14,7 +14,7 @@ from postpurchase.adapters.db import tables as t
 from postpurchase.domain.carrier_detection import normalise
 from postpurchase.domain.console import OrderQuery, Paged
 
-O, S, C = t.orders.c, t.shipments.c, t.customers.c
+Ord, S, C = t.orders.c, t.shipments.c, t.customers.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +48,17 @@ def text_condition(merchant_id: str, text: str) -> ColumnElement[bool]:
     number = text.lstrip("#").strip()
     lowered = like_escape(text.lower())
     conditions: list[ColumnElement[bool]] = [
-        O.number.in_([number, f"#{number}"]),
-        O.external_id == text,
+        Ord.number.in_([number, f"#{number}"]),
+        Ord.external_id == text,
         func.lower(C.name).like(f"%{lowered}%", escape="\\"),
     ]
     if "@" in text:
-        conditions.append(func.lower(O.email).like(f"{lowered}%", escape="\\"))
+        conditions.append(func.lower(Ord.email).like(f"{lowered}%", escape="\\"))
     tracking = normalise(text)
     if tracking:
         conditions.append(
             exists().where(
-                S.merchant_id == merchant_id, S.order_id == O.id, S.tracking_number == tracking
+                S.merchant_id == merchant_id, S.order_id == Ord.id, S.tracking_number == tracking
             )
         )
     return or_(*conditions)
@@ -69,32 +69,34 @@ def search_orders(
 ) -> tuple[list[OrderRow], Paged]:
     q = (
         select(
-            O.id, O.number, O.placed_at, O.status, O.email, C.name, O.customer_id, O.currency,
-            O.total,
+            Ord.id, Ord.number, Ord.placed_at, Ord.status, Ord.email, C.name,
+            Ord.customer_id, Ord.currency, Ord.total,
         )
-        .select_from(t.orders.outerjoin(t.customers, C.id == O.customer_id))
-        .where(O.merchant_id == merchant_id)
+        .select_from(t.orders.outerjoin(t.customers, C.id == Ord.customer_id))
+        .where(Ord.merchant_id == merchant_id)
     )  # fmt: skip
     if query.text:
         q = q.where(text_condition(merchant_id, query.text))
     if query.order_status:
-        q = q.where(O.status == query.order_status.value)
+        q = q.where(Ord.status == query.order_status.value)
     if query.shipment_status or query.carrier:
-        parcel: list[ColumnElement[bool]] = [S.merchant_id == merchant_id, S.order_id == O.id]
+        parcel: list[ColumnElement[bool]] = [S.merchant_id == merchant_id, S.order_id == Ord.id]
         if query.shipment_status:
             parcel.append(S.status == query.shipment_status.value)
         if query.carrier:
             parcel.append(S.carrier == query.carrier)
         q = q.where(exists().where(*parcel))
     if query.placed_from:
-        q = q.where(O.placed_at >= datetime.combine(query.placed_from, time(), UTC))
+        q = q.where(Ord.placed_at >= datetime.combine(query.placed_from, time(), UTC))
     if query.placed_to:
         end = datetime.combine(query.placed_to, time(), UTC) + timedelta(days=1)
-        q = q.where(O.placed_at < end)
+        q = q.where(Ord.placed_at < end)
     page = query.page
     rows = list(
         conn.execute(
-            q.order_by(O.placed_at.desc(), O.id.desc()).limit(page.per_page + 1).offset(page.offset)
+            q.order_by(Ord.placed_at.desc(), Ord.id.desc())
+            .limit(page.per_page + 1)
+            .offset(page.offset)
         )
     )
     has_more = len(rows) > page.per_page
@@ -112,7 +114,7 @@ def search_orders(
             r.currency,
             r.total,
             tuple(parcels.get(r.id, ())),
-        )  # fmt: skip
+        )
         for r in rows
     ]
     return out, Paged(page.number, page.per_page, len(out), has_more)

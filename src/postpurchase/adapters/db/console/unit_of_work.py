@@ -6,6 +6,8 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
+from postpurchase.adapters.db.audit_store import SqlAuditLog
+from postpurchase.adapters.db.console.actions_store import SqlOutbound, SqlParcels, SqlResolutions
 from postpurchase.adapters.db.console.repository import (
     SqlMerchantLookup,
     SqlSessions,
@@ -20,6 +22,10 @@ class SqlConsoleUnitOfWork(AbstractConsoleUnitOfWork):
     tokens: SqlTokens
     sessions: SqlSessions
     merchants: SqlMerchantLookup
+    audit: SqlAuditLog
+    parcels: SqlParcels
+    resolutions: SqlResolutions
+    outbound: SqlOutbound
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -31,6 +37,10 @@ class SqlConsoleUnitOfWork(AbstractConsoleUnitOfWork):
         self.tokens = SqlTokens(self.conn)
         self.sessions = SqlSessions(self.conn)
         self.merchants = SqlMerchantLookup(self.conn)
+        self.audit = SqlAuditLog(self.conn)
+        self.parcels = SqlParcels(self.conn)
+        self.resolutions = SqlResolutions(self.conn)
+        self.outbound = SqlOutbound(self.conn)
         return self
 
     def __exit__(self, *exc: Any) -> None:
