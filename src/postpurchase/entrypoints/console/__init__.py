@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI
 from postpurchase.domain.console import Principal, Role
 from postpurchase.entrypoints.console import (
     views_auth,
+    views_customers,
     views_exceptions,
     views_home,
     views_orders,
@@ -47,6 +48,7 @@ router.include_router(views_home.router)
 router.include_router(views_team.router)
 router.include_router(views_orders.router)
 router.include_router(views_exceptions.router)
+router.include_router(views_customers.router)
 
 
 def install(app: FastAPI) -> None:

@@ -13,17 +13,27 @@ from postpurchase.adapters.db.console.detail import (
 )
 from postpurchase.adapters.db.console.reads import overview_counts
 from postpurchase.adapters.db.console.search import OrderRow, carriers_in_use, search_orders
+from postpurchase.adapters.db.console.timeline import (
+    CustomerRow,
+    Timeline,
+    customer_timeline,
+    find_customers,
+)
 from postpurchase.adapters.db.console.unit_of_work import SqlConsoleUnitOfWork
 
 __all__ = [
+    "CustomerRow",
     "OrderDetail",
     "OrderRow",
     "QueueRow",
     "SentMessage",
     "ShipmentDetail",
     "SqlConsoleUnitOfWork",
+    "Timeline",
     "attention_count",
     "carriers_in_use",
+    "customer_timeline",
+    "find_customers",
     "order_detail",
     "overview_counts",
     "queue",
