@@ -23,6 +23,7 @@ from postpurchase.entrypoints.console import (
     views_exceptions,
     views_home,
     views_orders,
+    views_settings,
     views_team,
 )
 from postpurchase.entrypoints.console.auth import (
@@ -49,6 +50,7 @@ router.include_router(views_team.router)
 router.include_router(views_orders.router)
 router.include_router(views_exceptions.router)
 router.include_router(views_customers.router)
+router.include_router(views_settings.router)
 
 
 def install(app: FastAPI) -> None:

@@ -16,6 +16,7 @@ from postpurchase.service_layer.console.actions import (
     ShipmentActions,
     ShippingRefunder,
 )
+from postpurchase.service_layer.console.audit import AdminAudit
 from postpurchase.service_layer.console.ports import (
     AbstractConsoleUnitOfWork,
     AgentMessage,
@@ -29,6 +30,7 @@ from postpurchase.service_layer.console.ports import (
 __all__ = [
     "AbstractConsoleUnitOfWork",
     "Accounts",
+    "AdminAudit",
     "AgentMessage",
     "InvalidCredentials",
     "Link",
