@@ -49,7 +49,7 @@ def compose(link: Link, base_url: str) -> OutgoingEmail:
         "url": link.url(base_url),
     }
     return OutgoingEmail(
-        message_id=f"<console-{uuid.uuid4().hex}@postpurchase>",
+        message_id=f"console-{uuid.uuid4().hex}",
         to=link.user.email,
         from_name=link.merchant.name,
         from_email=None,
