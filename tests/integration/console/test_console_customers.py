@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from postpurchase.domain.console import Role
+from tests.console_seeding import seed
 from tests.integration.console.conftest import Console
-from tests.integration.console.seeding import seed
 
 
 def test_timeline_shows_orders_scans_messages_and_actions_newest_first(console: Console) -> None:

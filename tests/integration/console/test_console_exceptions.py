@@ -16,9 +16,9 @@ from postpurchase.adapters.db.console.attention import kind_condition
 from postpurchase.domain.console import Attention, kinds_of
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.service_layer.console import ShipmentActions
+from tests.console_seeding import seed
 from tests.factories import scan
 from tests.integration.console.conftest import Console
-from tests.integration.console.seeding import seed
 
 KINDS = {
     "late": {Attention.LATE},

@@ -17,9 +17,9 @@ from postpurchase.adapters.notifications.settings import NotifySettings
 from postpurchase.adapters.notifications.wiring import register
 from postpurchase.adapters.outbox import drain
 from postpurchase.service_layer.console import InvalidCredentials
+from tests.console_seeding import seed
 from tests.factories import ref
 from tests.integration.console.conftest import PASSWORD, Console, form_csrf
-from tests.integration.console.seeding import seed
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import pytest
 
 from postpurchase.domain.console import Role
 from postpurchase.domain.notifications import Channel, Message, MessageStatus
+from tests.console_seeding import seed
 from tests.factories import place_order
 from tests.integration.console.conftest import Console
-from tests.integration.console.seeding import seed
 
 
 def test_search_finds_an_order_by_number_email_tracking_number_and_name(console: Console) -> None:

@@ -23,11 +23,19 @@ class Seeded:
     tracking_number: str
 
 
-def seed(platform: Any, merchant_id: str, kind: str, *, name: str = "Ada Lovelace") -> Seeded:
+def seed(
+    platform: Any,
+    merchant_id: str,
+    kind: str,
+    *,
+    name: str = "Ada Lovelace",
+    email: str | None = None,
+    number: str | None = None,
+) -> Seeded:
     """One order with one shipment. ``kind``: on_time, late, quiet, failed, invalid, address,
     returned, damaged, delivered."""
-    email = f"{ref()}@example.com"
-    number = "#" + ref()
+    email = email or f"{ref()}@example.com"
+    number = number or "#" + ref()
     promise = Promise(date(2026, 11, 20))  # the test clock is 2026-11-06
     if kind == "late":
         promise = Promise(date(2026, 11, 3))
