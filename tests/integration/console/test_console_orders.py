@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from postpurchase.domain.console import Role
@@ -102,3 +104,15 @@ def test_no_page_shows_another_stores_order_or_shipment(console: Console, role: 
         assert r.status_code == 404 and theirs.tracking_number not in r.text
     assert theirs.number not in person.get("/console/orders").text
     assert theirs.tracking_number not in person.get("/console/exceptions").text
+
+
+def test_the_overview_counts_only_this_stores_parcels(console: Console) -> None:
+    def tiles(text: str) -> list[str]:
+        return re.findall(r'<span class="num">(\d+)</span>', text)
+
+    before = tiles(console.b.viewer.get("/console").text)
+    seed(console.platform, console.a.merchant_id, "failed")
+    seed(console.platform, console.a.merchant_id, "on_time")
+    assert tiles(console.b.viewer.get("/console").text) == before
+    mine = tiles(console.a.viewer.get("/console").text)
+    assert mine[0] == "2" and mine[2] == "1"  # two orders, one needing attention
