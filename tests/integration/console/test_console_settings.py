@@ -11,7 +11,7 @@ import pytest
 from postpurchase.domain.console import Role
 from tests.integration.console.conftest import Console
 
-SECTIONS = ["notifications", "checkout", "keys", "webhooks", "carriers", "integrations"]
+SECTIONS = ["notifications", "checkout", "keys", "webhooks", "carriers", "integrations", "audit"]
 
 
 def audit_actions(console: Console, merchant_id: str) -> list[str]:
@@ -80,3 +80,12 @@ def test_webhooks_and_publishable_keys(console: Console) -> None:
                    "publishable_key.revoked"):  # fmt: skip
         assert f"console.settings.{action}" in actions
     assert audit_actions(console, console.b.merchant_id) == []
+
+
+def test_the_audit_log_page_shows_this_stores_changes(console: Console) -> None:
+    owner = console.a.owner
+    owner.post("/console/settings/keys/publishable", {"label": "storefront"})
+    page = owner.get("/console/settings/audit").text
+    assert "console.settings.publishable_key.created" in page and f"user:{owner.email}" in page
+    other = console.b.owner.get("/console/settings/audit").text
+    assert "publishable_key.created" not in other and console.a.agent.email not in other

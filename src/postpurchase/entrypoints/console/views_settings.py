@@ -40,6 +40,7 @@ SECTIONS = [
     ("webhooks", "Webhooks"),
     ("carriers", "Carriers"),
     ("integrations", "Integrations"),
+    ("audit", "Audit log"),
 ]
 
 
@@ -100,7 +101,13 @@ def _load(platform: Platform, me: Principal, section: str) -> dict[str, Any]:
         with platform.uow() as uow:
             found = [uow.connections.get(merchant_id, p) for p in StorePlatform]
         return {"connections": [c for c in found if c is not None]}
+    if section == "audit":
+        with SqlConsoleUnitOfWork(platform.engine) as uow:
+            return {"entries": uow.audit.list(merchant_id, limit=AUDIT_PAGE)}
     raise ConsoleNotFound(me, "settings page")
+
+
+AUDIT_PAGE = 100
 
 
 async def _page(
