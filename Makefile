@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # (empty) runs serially, e.g. to read a failing test's output in order.
 PYTEST_ARGS ?= -n 3
 
-.PHONY: demo test lint typecheck unit integration e2e browser system-deps install dev clean bench faults edd-report
+.PHONY: screenshots demo test lint typecheck unit integration e2e browser system-deps install dev clean bench faults edd-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ e2e: install
 
 browser: install system-deps
 	$(BIN)/pytest tests/browser $(PYTEST_ARGS)
+
+# Refresh the documentation's screenshots (a plain test run writes them to a scratch dir).
+screenshots: install system-deps
+	POSTPURCHASE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser -k screenshots -p no:cacheprovider
 
 test: install system-deps lint typecheck
 	$(BIN)/pytest tests $(PYTEST_ARGS)
