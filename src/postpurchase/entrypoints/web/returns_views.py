@@ -32,7 +32,7 @@ from postpurchase.bootstrap import Platform
 from postpurchase.domain.errors import DomainError, NotFound
 from postpurchase.domain.returns import Decision, Quote, Resolution, Return, ReturnPolicy
 from postpurchase.entrypoints.api.routes.returns import returns_service
-from postpurchase.entrypoints.web import lookup, views
+from postpurchase.entrypoints.web import lookup, rendering
 from postpurchase.entrypoints.web.branding import Branding, branding_from
 from postpurchase.entrypoints.web.i18n import LANGUAGES, Translator, choose_language, translator
 from postpurchase.entrypoints.web.loader import (
@@ -145,18 +145,20 @@ def _page(
     shop = request.query_params.get("shop")
     keep = f"shop={urlquote(shop)}&" if shop else ""
     links = {lang: f"{base}?{keep}lang={urlquote(lang)}" for lang in LANGUAGES}
-    body, all_headers = views._html(
+    body, all_headers = rendering.html_page(
         template, t=t, branding=branding, lang_links=links, w=Words(t), csrf=csrf, **context
     )
     all_headers["Cache-Control"] = "private, no-store"
     if headers:
         all_headers.update(headers)
-    response = Response(body, status_code=status_code, media_type=views.HTML, headers=all_headers)
+    response = Response(
+        body, status_code=status_code, media_type=rendering.HTML, headers=all_headers
+    )
     secure = request.url.scheme == "https"
     response.set_cookie(
         CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=secure, path="/returns"
     )
-    views._remember_language(request, response)
+    rendering.remember_language(request, response)
     return response
 
 
@@ -196,7 +198,7 @@ def _lookup_page(
 @router.get("/returns", response_class=HTMLResponse)
 async def returns_lookup(request: Request, platform: WebPlatform) -> Response:
     shop = request.query_params.get("shop")
-    merchant = await in_thread(views._lookup_merchant, request, platform, shop)
+    merchant = await in_thread(rendering.lookup_merchant, request, platform, shop)
     number = (request.query_params.get("number") or "")[: lookup.MAX_NUMBER]
     return _lookup_page(request, merchant, 200, number=number)
 
@@ -208,12 +210,12 @@ async def returns_lookup_submit(request: Request, platform: WebPlatform) -> Resp
     started = time.monotonic()
     form = await _form(request) or {}
     shop = form.get("shop") or request.query_params.get("shop")
-    merchant = await in_thread(views._lookup_merchant, request, platform, shop)
+    merchant = await in_thread(rendering.lookup_merchant, request, platform, shop)
     raw_number = form.get("number", "")[:200]
     echo = raw_number.strip()[: lookup.MAX_NUMBER]
 
     async def floor() -> None:
-        left = views.LOOKUP_FLOOR_SECONDS - (time.monotonic() - started)
+        left = rendering.LOOKUP_FLOOR_SECONDS - (time.monotonic() - started)
         if left > 0:
             await asyncio.sleep(left)
 
@@ -224,7 +226,7 @@ async def returns_lookup_submit(request: Request, platform: WebPlatform) -> Resp
     if wanted is None:
         await floor()
         return _lookup_page(request, merchant, 422, number=echo, errors=errors)
-    wait = state_of(request).limiter.attempt(views.client_ip(request), wanted.number)
+    wait = state_of(request).limiter.attempt(rendering.client_ip(request), wanted.number)
     if wait is not None:
         await floor()
         return _lookup_page(
@@ -336,7 +338,7 @@ def _choose_page(
 async def returns_choose(token: str, request: Request, platform: WebPlatform) -> Response:
     opened = await in_thread(_open, platform, token)
     if opened is None:
-        return views.not_found(request)
+        return rendering.not_found(request)
     return _choose_page(request, opened, 200)
 
 
@@ -374,7 +376,7 @@ async def _posted(
     form = await _form(request)
     opened = await in_thread(_open, platform, token)
     if opened is None:
-        return None, {}, views.not_found(request)
+        return None, {}, rendering.not_found(request)
     if form is None or not _csrf_ok(request, form):
         return opened, {}, _choose_page(request, opened, 403, errors=["err.form"])
     return opened, form, None
@@ -394,7 +396,7 @@ async def returns_review(token: str, request: Request, platform: WebPlatform) ->
     """The amount, the fees and why, before anything is stored."""
     opened, form, refused = await _posted(token, request, platform)
     if refused is not None or opened is None:
-        return refused or views.not_found(request)
+        return refused or rendering.not_found(request)
     ask, errors = _ask(form, opened.overview)
     if ask is None:
         return _choose_page(request, opened, 422, chosen=form, errors=errors)
@@ -425,7 +427,7 @@ async def returns_confirm(token: str, request: Request, platform: WebPlatform) -
     """Create the return (once per idempotency key) and show its status."""
     opened, form, refused = await _posted(token, request, platform)
     if refused is not None or opened is None:
-        return refused or views.not_found(request)
+        return refused or rendering.not_found(request)
     ask, errors = _ask(form, opened.overview)
     if ask is None:
         return _choose_page(request, opened, 422, chosen=form, errors=errors)
@@ -449,7 +451,7 @@ async def returns_done(
     if opened is not None:
         ret = next((r for r in opened.overview.returns if r.id == return_id), None)
     if opened is None or ret is None:
-        return views.not_found(request)
+        return rendering.not_found(request)
     t, branding = _context(request, opened)
     names = {line.id: line.name for line in opened.overview.facts.order.lines}
     credit = ret.resolution is Resolution.STORE_CREDIT or ret.gift
