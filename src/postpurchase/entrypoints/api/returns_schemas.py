@@ -26,9 +26,15 @@ Code = Annotated[
 Reason500 = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), OneLine
 ]
-ResolutionName = Literal["refund", "store_credit", "keep_it"]
+ResolutionName = Literal["refund", "store_credit", "keep_it", "exchange"]
+MethodName = Literal["mail", "drop_off", "in_store", "pickup"]
 GradeName = Literal["resellable", "refurbish", "damaged", "wrong_item"]
 DispositionName = Literal["restock", "dispose"]
+
+
+class MoneyOut(BaseModel):
+    amount: str
+    currency: str
 
 
 class ReturnLineIn(Strict):
@@ -37,17 +43,70 @@ class ReturnLineIn(Strict):
     reason: Code = Field(description="A leaf code of the policy's reason tree, e.g. `too_small`.")
 
 
+class ExchangeLineIn(Strict):
+    order_line_id: Id128 = Field(description="The returned order line.")
+    variant_id: Id128 = Field(
+        description="The catalogue variant wanted instead (GET .../returns/exchange-options)."
+    )
+
+
 class ReturnCreate(Strict):
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
     resolution: ResolutionName = "refund"
     gift: StrictBool = Field(
         default=False, description="A gift return: store credit to the recipient only."
     )
+    method: MethodName | None = Field(
+        default=None,
+        description="How the parcel comes back (the policy's `methods`); its cost is taken "
+        "from the refund.",
+    )
+    exchange: list[ExchangeLineIn] | None = Field(
+        default=None,
+        max_length=100,
+        description="For `resolution: exchange`: the variant wanted for each returned line.",
+    )
 
 
-class MoneyOut(BaseModel):
-    amount: str
-    currency: str
+class FootprintOut(BaseModel):
+    kg_co2e: str = Field(description="Estimated kg CO2e (docs/returns.md, Carbon).")
+    distance_km: str = Field(description="The line haul's road km.")
+    precision: Literal["postal", "region", "country", "none"]
+
+
+class MethodOut(BaseModel):
+    method: MethodName
+    cost: MoneyOut
+    footprint: FootprintOut
+
+
+class ExchangeLineOut(BaseModel):
+    order_line_id: str
+    variant_id: str | None
+    sku: str
+    title: str
+    quantity: int
+    unit_price: MoneyOut
+
+
+class ExchangeOut(BaseModel):
+    lines: list[ExchangeLineOut]
+    charge: MoneyOut = Field(description="What the shopper pays on top (an upsell).")
+    order_id: str | None = Field(description="The exchange order, once created.")
+
+
+class VariantOut(BaseModel):
+    variant_id: str
+    sku: str | None
+    title: str
+    price: MoneyOut
+    stock: int | None = Field(description="Units the store reports; null when not shared.")
+    available: bool
+
+
+class ExchangeOptionsOut(BaseModel):
+    order_line_id: str
+    variants: list[VariantOut]
 
 
 class DecisionOut(BaseModel):
@@ -84,6 +143,10 @@ class QuoteOut(BaseModel):
     bonus: MoneyOut
     amount: MoneyOut = Field(description="What the shopper gets: the credit, or the refund.")
     keep_it_offered: bool
+    method: MethodName | None = None
+    method_fee: MoneyOut | None = None
+    footprint: FootprintOut | None = Field(default=None, description="The chosen method's.")
+    exchange: ExchangeOut | None = None
 
 
 class ReturnLineOut(BaseModel):
@@ -105,7 +168,7 @@ class StatusStep(BaseModel):
 
 class LedgerEntryOut(BaseModel):
     id: str
-    kind: Literal["refund", "store_credit", "fee"]
+    kind: Literal["refund", "store_credit", "fee", "credit_bonus"]
     amount: MoneyOut
     reference: str | None
     created_at: datetime
@@ -129,6 +192,9 @@ class ReturnOut(BaseModel):
     carrier: str | None
     tracking_number: str | None
     resolution_reference: str | None
+    method: MethodName | None = None
+    co2e_kg: str | None = Field(default=None, description="The chosen method's estimate.")
+    exchange: ExchangeOut | None = None
     lines: list[ReturnLineOut]
     history: list[StatusStep]
     created_at: datetime
@@ -251,6 +317,18 @@ class LimitIn(Strict):
     action: Literal["review", "refuse"] = "review"
 
 
+class MethodTermsIn(Strict):
+    method: MethodName
+    fee: PerCurrency | None = Field(default=None, description="The shopper's cost.")
+    merchant_fault_free: StrictBool = True
+
+
+class PlaceIn(Strict):
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+    postal_code: Annotated[str, StringConstraints(max_length=16), OneLine] | None = None
+    region: Annotated[str, StringConstraints(max_length=64), OneLine] | None = None
+
+
 class PolicyIn(Strict):
     """The policy document GET answers; keys left out take their defaults."""
 
@@ -273,3 +351,5 @@ class PolicyIn(Strict):
     limit: LimitIn | None = None
     gift_returns: StrictBool | None = None
     statutory_rights: StrictBool | None = None
+    methods: list[MethodTermsIn] | None = Field(default=None, max_length=4)
+    return_to: PlaceIn | None = None

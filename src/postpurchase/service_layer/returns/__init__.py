@@ -2,36 +2,58 @@
 
 from __future__ import annotations
 
+from postpurchase.service_layer.returns.context import ExchangeAsk, LineAsk, ReturnAsk
+from postpurchase.service_layer.returns.exchange_orders import (
+    PlacedExchangeOrders,
+    exchange_command,
+)
 from postpurchase.service_layer.returns.ports import (
     AbstractReturnsUnitOfWork,
     DeliveredLine,
+    ExchangeCatalogue,
+    ExchangeOrders,
     IssuedMoney,
     Label,
     OrderFacts,
     RefundIssuer,
     ReturnLabels,
     ReturnQuery,
+    StoreRefunds,
 )
 from postpurchase.service_layer.returns.services import (
     LedgerIssuer,
-    LineAsk,
     Overview,
-    ReturnAsk,
+    Preview,
     Returns,
+    to_exchange,
+)
+from postpurchase.service_layer.returns.store_refunds import (
+    StorefrontReturnRefunds,
+    refund_request,
 )
 
 __all__ = [
     "AbstractReturnsUnitOfWork",
     "DeliveredLine",
+    "ExchangeAsk",
+    "ExchangeCatalogue",
+    "ExchangeOrders",
     "IssuedMoney",
     "Label",
     "LedgerIssuer",
     "LineAsk",
     "OrderFacts",
     "Overview",
+    "PlacedExchangeOrders",
+    "Preview",
     "RefundIssuer",
     "ReturnAsk",
     "ReturnLabels",
     "ReturnQuery",
     "Returns",
+    "StoreRefunds",
+    "StorefrontReturnRefunds",
+    "exchange_command",
+    "refund_request",
+    "to_exchange",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.repositories.receipts import outbox_rows
+from postpurchase.adapters.db.returns.catalogue import SqlExchangeCatalogue
 from postpurchase.adapters.db.returns.repository import (
     SqlLedger,
     SqlOrderFacts,
@@ -26,6 +27,7 @@ class SqlReturnsUnitOfWork(AbstractReturnsUnitOfWork):
     policies: SqlPolicyStore
     orders: SqlOrderFacts
     ledger: SqlLedger
+    catalogue: SqlExchangeCatalogue
 
     def __init__(self, engine: Engine, now: Callable[[], datetime] | None = None) -> None:
         super().__init__()
@@ -40,6 +42,7 @@ class SqlReturnsUnitOfWork(AbstractReturnsUnitOfWork):
         self.policies = SqlPolicyStore(self.conn)
         self.orders = SqlOrderFacts(self.conn)
         self.ledger = SqlLedger(self.conn)
+        self.catalogue = SqlExchangeCatalogue(self.conn)
         return self
 
     def __exit__(self, *exc: Any) -> None:
