@@ -55,6 +55,7 @@ class LineRequest:
     already_refunded: Money  # by the store or earlier returns
     delivered_at: datetime | None
     gift_card: bool = False
+    photos: int = 0  # photos the shopper attached (checked and stored before the quote)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ def _line_decision(
             f"The {days}-day return window ended on {until.isoformat()}.",
             days=str(days), until=until.isoformat(),
         ), False  # fmt: skip
-    if reason.requires_photo:
+    if reason.requires_photo and not line.photos:
         return d(
             "reason.photo", Verdict.REVIEW,
             "This reason needs a photo: the shop looks at your return before approving it.",

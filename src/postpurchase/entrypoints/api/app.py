@@ -144,6 +144,7 @@ def create_app(platform: Platform) -> FastAPI:
         RequestLimits,
         max_body_bytes=settings.max_body_bytes,
         max_batch_body_bytes=settings.max_batch_body_bytes,
+        max_upload_body_bytes=settings.max_upload_body_bytes,
     )
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     webhook_schemas.install(app)  # the tracking webhook's body formats, in /openapi.json

@@ -126,6 +126,7 @@ def return_out(
                 grade=x.grade.value if x.grade else None,
                 disposition=x.disposition.value if x.disposition else None,
                 note=x.note,
+                photos=list(x.photos),
             )
             for x in r.lines
         ],

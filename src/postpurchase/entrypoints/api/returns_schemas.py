@@ -41,6 +41,11 @@ class ReturnLineIn(Strict):
     order_line_id: Id128 = Field(description="The order line's `id` (GET /api/v1/orders/{id}).")
     quantity: Count = Field(ge=1, le=100_000)
     reason: Code = Field(description="A leaf code of the policy's reason tree, e.g. `too_small`.")
+    photos: list[Annotated[str, StringConstraints(pattern=RETURN_ID_PATTERN)]] | None = Field(
+        default=None,
+        max_length=5,
+        description="Ids of photos uploaded with POST /api/v1/orders/{id}/returns/photos.",
+    )
 
 
 class ExchangeLineIn(Strict):
@@ -66,6 +71,12 @@ class ReturnCreate(Strict):
         max_length=100,
         description="For `resolution: exchange`: the variant wanted for each returned line.",
     )
+
+
+class PhotoOut(BaseModel):
+    id: str
+    content_type: str
+    size: int
 
 
 class FootprintOut(BaseModel):
@@ -159,6 +170,7 @@ class ReturnLineOut(BaseModel):
     grade: GradeName | None
     disposition: DispositionName | None
     note: str | None
+    photos: list[str] = Field(default_factory=list, description="GET /api/v1/returns/photos/{id}")
 
 
 class StatusStep(BaseModel):

@@ -7,6 +7,7 @@ from postpurchase.service_layer.returns.exchange_orders import (
     PlacedExchangeOrders,
     exchange_command,
 )
+from postpurchase.service_layer.returns.ledger import LedgerIssuer
 from postpurchase.service_layer.returns.ports import (
     AbstractReturnsUnitOfWork,
     DeliveredLine,
@@ -21,7 +22,7 @@ from postpurchase.service_layer.returns.ports import (
     StoreRefunds,
 )
 from postpurchase.service_layer.returns.services import (
-    LedgerIssuer,
+    MAX_PHOTO_BYTES,
     Overview,
     Preview,
     Returns,
@@ -33,6 +34,7 @@ from postpurchase.service_layer.returns.store_refunds import (
 )
 
 __all__ = [
+    "MAX_PHOTO_BYTES",
     "AbstractReturnsUnitOfWork",
     "DeliveredLine",
     "ExchangeAsk",

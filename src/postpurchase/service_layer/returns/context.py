@@ -34,6 +34,7 @@ class LineAsk:
     order_line_id: str
     quantity: int
     reason: str
+    photos: tuple[str, ...] = ()  # media ids of return photos uploaded for this order
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,7 @@ def build_context(
                 line_quantity=line.quantity, delivered=n_delivered,
                 already_returned=held.get(line.id, 0), cap=cap, already_refunded=refunded,
                 delivered_at=delivered.delivered_at if delivered else None,
-                gift_card=line.facts.gift_card,
+                gift_card=line.facts.gift_card, photos=len(a.photos),
             )
         )  # fmt: skip
     return ReturnRequestContext(

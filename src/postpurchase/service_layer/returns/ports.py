@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from postpurchase.domain.events import Event
+from postpurchase.domain.media import MediaKind, MediaRef, StoredMedia
 from postpurchase.domain.money import Money
 from postpurchase.domain.orders import Order, OrderLine
 from postpurchase.domain.returns import (
@@ -151,12 +152,24 @@ class ExchangeOrders(Protocol):
     def create(self, ret: Return, facts: OrderFacts) -> str: ...
 
 
+class MediaFiles(Protocol):
+    """The media store (``uow.media``): return photos live there, never in memory."""
+
+    def put(
+        self, merchant_id: str, kind: MediaKind, content_type: str, data: bytes,
+        filename: str | None = None,
+    ) -> MediaRef: ...  # fmt: skip
+
+    def get(self, merchant_id: str, media_id: str) -> StoredMedia | None: ...
+
+
 class AbstractReturnsUnitOfWork(abc.ABC):
     returns: ReturnRepository
     policies: PolicyStore
     orders: OrderFactsReader
     ledger: Ledger
     catalogue: ExchangeCatalogue
+    media: MediaFiles
 
     def __init__(self) -> None:
         self._published: list[Event] = []

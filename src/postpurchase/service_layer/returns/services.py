@@ -8,12 +8,13 @@ written. A repeated idempotency key gives back the return it made the first time
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from postpurchase.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id
-from postpurchase.domain.money import Money, total
+from postpurchase.domain.media import MediaKind, MediaRef, StoredMedia, sniff_image
+from postpurchase.domain.money import Money
 from postpurchase.domain.returns import (
     CatalogueVariant,
     Disposition,
@@ -48,7 +49,6 @@ from postpurchase.service_layer.returns.context import (
 from postpurchase.service_layer.returns.ports import (
     AbstractReturnsUnitOfWork,
     ExchangeOrders,
-    IssuedMoney,
     OrderFacts,
     RefundIssuer,
     ReturnQuery,
@@ -76,6 +76,33 @@ def to_exchange(plan: ExchangePlan) -> Exchange:
     )  # fmt: skip
 
 
+MAX_PHOTO_BYTES = 5 * 1024 * 1024  # a phone photo, not a raw file
+MAX_PHOTOS_PER_LINE = 5
+
+
+def photo_tag(order_id: str) -> str:
+    """The stored photo's name: ties it to the order it was uploaded for."""
+    return f"return-{order_id}"
+
+
+def _check_photos(
+    uow: AbstractReturnsUnitOfWork, merchant_id: str, order_id: str, ask: ReturnAsk
+) -> None:
+    """Each photo named must be a return photo uploaded for this order (an id from another
+    order or merchant is refused as unknown)."""
+    for i, a in enumerate(ask.lines):
+        if len(a.photos) > MAX_PHOTOS_PER_LINE:
+            raise InvalidInput(f"at most {MAX_PHOTOS_PER_LINE} photos", field=f"lines[{i}].photos")
+        for media_id in a.photos:
+            found = uow.media.get(merchant_id, media_id[:64])
+            if (
+                found is None
+                or found.ref.kind is not MediaKind.RETURN_PHOTO
+                or found.ref.filename != photo_tag(order_id)
+            ):
+                raise InvalidInput("no such photo for this order", field=f"lines[{i}].photos")
+
+
 def plan_refusal(plan: ExchangePlan) -> InvalidInput:
     index = {x.order_line_id: i for i, x in enumerate(plan.lines)}
     first = next(d for d in plan.decisions if d.verdict is Verdict.REFUSED)
@@ -89,6 +116,8 @@ class Overview:
     policy: ReturnPolicy
     returns: list[Return]
     returnable: dict[str, int]  # order line id -> units that can still be returned
+    methods: list[MethodOption] = field(default_factory=list)  # greenest first
+    exchange: dict[str, list[CatalogueVariant]] = field(default_factory=dict)  # per line
 
 
 def refusal(quote: Quote) -> InvalidInput:
@@ -177,7 +206,13 @@ class Returns:
                 d = facts.delivered.get(line.id)
                 n = min(d.quantity, line.quantity) if d else 0
                 left[line.id] = max(0, n - held.get(line.id, 0))
-            return Overview(facts, uow.policies.active(merchant_id), existing, left)
+            policy = uow.policies.active(merchant_id)
+            swaps = (
+                exchange_choices(uow, merchant_id, facts)
+                if Resolution.EXCHANGE in policy.resolutions
+                else {}
+            )
+            return Overview(facts, policy, existing, left, method_options(policy, facts), swaps)
 
     def quote(self, merchant_id: str, order_id: str, ask: ReturnAsk) -> Quote:
         """What the policy would decide and pay, without storing anything."""
@@ -211,6 +246,28 @@ class Returns:
                 raise NotFound("no such order", field="order_id")
             return exchange_choices(uow, merchant_id, facts)
 
+    def add_photo(
+        self, merchant_id: str, order_id: str, data: bytes, *, field: str = "photo"
+    ) -> MediaRef:
+        """Check an uploaded photo (PNG, JPEG, WebP or GIF by its bytes, at most
+        ``MAX_PHOTO_BYTES``) and store it for this order's return; a bad file raises
+        ``InvalidInput`` naming ``field`` and nothing is stored."""
+        content_type = sniff_image(data, MAX_PHOTO_BYTES, field=field)
+        with self._uow() as uow:
+            if uow.orders.facts(merchant_id, order_id) is None:
+                raise NotFound("no such order", field="order_id")
+            ref = uow.media.put(
+                merchant_id, MediaKind.RETURN_PHOTO, content_type, data, photo_tag(order_id)
+            )
+            self._commit(uow)
+            return ref
+
+    def photo(self, merchant_id: str, media_id: str) -> StoredMedia | None:
+        with self._uow() as uow:
+            found = uow.media.get(merchant_id, media_id)
+        ok = found is not None and found.ref.kind is MediaKind.RETURN_PHOTO
+        return found if ok else None
+
     def request(
         self, merchant_id: str, order_id: str, ask: ReturnAsk, *, key: str | None = None
     ) -> tuple[Return, Quote | None, bool]:
@@ -222,6 +279,7 @@ class Returns:
                     if before.order_id != order_id:
                         raise Conflict("this idempotency key made another return", field="key")
                     return before, None, False
+            _check_photos(uow, merchant_id, order_id, ask)
             policy, facts, ctx = self._context(uow, merchant_id, order_id, ask, lock=True)
             quote = evaluate(policy, ctx)
             if quote.verdict is Verdict.REFUSED:
@@ -233,6 +291,7 @@ class Returns:
             existing = uow.returns.for_order(merchant_id, order_id)
             now = self._now()
             zero = Money.zero(order.currency)
+            photos = {a.order_line_id: a.photos for a in ask.lines}
             fees = quote.restocking_fee + quote.return_fee + (quote.method_fee or zero)
             shown = chosen_footprint(policy, facts, ask)
             ret = Return(
@@ -242,7 +301,13 @@ class Returns:
                 number=f"{order.number.lstrip('#')}-R{len(existing) + 1}",
                 lines=[
                     ReturnLine(
-                        q.line_id, q.sku, q.quantity, q.reason_code, q.refund, q.decision.rule
+                        q.line_id,
+                        q.sku,
+                        q.quantity,
+                        q.reason_code,
+                        q.refund,
+                        q.decision.rule,
+                        photos=list(photos.get(q.line_id, ())),
                     )
                     for q in quote.lines
                 ],
@@ -418,45 +483,3 @@ class Returns:
     def for_order(self, merchant_id: str, order_id: str) -> list[Return]:
         with self._uow() as uow:
             return uow.returns.for_order(merchant_id, order_id)
-
-
-class LedgerIssuer:
-    """Records refunds and credits in the ledger (``return_ledger``), in the same
-    transaction as the state change, so each is recorded exactly once (unique per return
-    and kind). With no store connected the ledger is the record; when the store paid
-    (``paid``), the entry carries the store's refund id and the amount it really paid.
-    Store credit's bonus is an entry of its own (``credit_bonus``): the storefront refund
-    port pays back what was paid, the bonus is the merchant's to issue.
-    """
-
-    def refund(
-        self, uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime,
-        paid: IssuedMoney | None = None,
-    ) -> IssuedMoney:  # fmt: skip
-        self._fees(uow, ret, at)
-        amount = paid.amount if paid is not None and paid.amount is not None else ret.refund
-        ref = uow.ledger.record(ret, "refund", amount, at, paid.reference if paid else None)
-        return IssuedMoney(paid.reference if paid else ref, amount)
-
-    def credit(
-        self, uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime,
-        paid: IssuedMoney | None = None,
-    ) -> IssuedMoney:  # fmt: skip
-        self._fees(uow, ret, at)
-        if paid is None:
-            ref = uow.ledger.record(ret, "store_credit", ret.credit, at)
-            return IssuedMoney(ref, ret.credit)
-        amount = paid.amount if paid.amount is not None else ret.refund
-        uow.ledger.record(ret, "store_credit", amount, at, paid.reference)
-        if ret.bonus.amount > 0:
-            uow.ledger.record(ret, "credit_bonus", ret.bonus, at)
-        return IssuedMoney(paid.reference, amount + ret.bonus)
-
-    @staticmethod
-    def _fees(uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime) -> None:
-        if ret.fees.amount > 0:
-            uow.ledger.record(ret, "fee", ret.fees, at)
-
-
-def lines_total(ret: Return) -> Money:
-    return total([line.refund for line in ret.lines], ret.currency)

@@ -10,7 +10,8 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -42,6 +43,7 @@ from postpurchase.entrypoints.api.returns_out import (
 )
 from postpurchase.entrypoints.api.routes.integrations import REFUND_PORTS
 from postpurchase.service_layer.returns import (
+    MAX_PHOTO_BYTES,
     ExchangeAsk,
     LedgerIssuer,
     LineAsk,
@@ -114,7 +116,9 @@ def returns_service(platform: Platform) -> Returns:
     connected store when there is one (else the ledger is the record), exchange orders
     placed on the message bus."""
     return Returns(
-        lambda: SqlReturnsUnitOfWork(platform.engine, platform.clock.now),
+        lambda: SqlReturnsUnitOfWork(
+            platform.engine, platform.clock.now, platform.settings.media_dir
+        ),
         platform.clock.now,
         LedgerIssuer(),
         after_commit=platform.queue.nudge_outbox,
@@ -127,7 +131,10 @@ def returns_service(platform: Platform) -> Returns:
 
 def ask_of(body: s.ReturnCreate) -> ReturnAsk:
     return ReturnAsk(
-        lines=tuple(LineAsk(x.order_line_id, x.quantity, x.reason) for x in body.lines),
+        lines=tuple(
+            LineAsk(x.order_line_id, x.quantity, x.reason, tuple(x.photos or ()))
+            for x in body.lines
+        ),
         resolution=Resolution(body.resolution),
         gift=body.gift,
         method=ReturnMethod(body.method) if body.method else None,
@@ -236,6 +243,68 @@ def create_return(
     if not created:
         response.status_code = 200
     return return_out(ret, quote)
+
+
+@router.post(
+    "/orders/{order_id}/returns/photos",
+    response_model=s.PhotoOut,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                t: {"schema": {"type": "string", "format": "binary"}}
+                for t in ("image/png", "image/jpeg", "image/webp", "image/gif")
+            },
+        }
+    },
+)
+async def upload_photo(
+    order_id: str, request: Request, merchant: MerchantDep, platform: PlatformDep
+) -> s.PhotoOut:
+    """Upload a photo for a return of this order (the raw image as the body; PNG, JPEG,
+    WebP or GIF, recognised by its bytes, at most 5 MiB). Name its `id` in
+    `lines[i].photos` when requesting the return; a reason that asks for a photo is then
+    decided without waiting for review. A bigger or non-image body is a 422 naming `photo`
+    and nothing is stored."""
+    data = await read_capped(request, MAX_PHOTO_BYTES)
+    ref = await run_in_threadpool(returns_service(platform).add_photo, merchant.id, order_id, data)
+    return s.PhotoOut(id=ref.id, content_type=ref.content_type, size=ref.size)
+
+
+@router.get(
+    "/returns/photos/{media_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/*": {}}, "description": "The photo's bytes"}},
+)
+def get_photo(
+    media_id: Annotated[str, Path(pattern=s.RETURN_ID_PATTERN)],
+    merchant: MerchantDep,
+    platform: PlatformDep,
+) -> Response:
+    """A return photo (the shopper's), for the inspection screen."""
+    found = returns_service(platform).photo(merchant.id, media_id)
+    if found is None:
+        raise NotFound("no such photo", field="media_id")
+    return Response(
+        found.data,
+        media_type=found.ref.content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+    )
+
+
+async def read_capped(request: Request, cap: int) -> bytes:
+    """The body, up to ``cap + 1`` bytes (one more than allowed, so a check can say it is
+    too big without reading a huge body into memory)."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > cap:
+        return b"\0" * (cap + 1)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            break
+    return bytes(body[: cap + 1])
 
 
 @router.get("/returns", response_model=s.ReturnList)
