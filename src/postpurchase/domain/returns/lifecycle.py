@@ -189,7 +189,7 @@ class Return:
 
     def approve(self, at: datetime, *, automatic: bool = False) -> None:
         self._move(S.APPROVED, at)
-        self.events.append(ev.ReturnApproved(*self._base(), automatic=automatic))
+        self.events.append(ev.ReturnApproved(*self._base(), automatic=automatic, gift=self.gift))
 
     def reject(self, at: datetime, reason: str) -> None:
         if not reason.strip():
@@ -203,7 +203,9 @@ class Return:
             raise Conflict("a keep-it return has no parcel", field="status")
         self._move(S.LABEL_ISSUED, at)
         self.carrier, self.tracking_number = carrier, tracking_number
-        self.events.append(ev.ReturnLabelIssued(*self._base(), carrier, tracking_number))
+        self.events.append(
+            ev.ReturnLabelIssued(*self._base(), carrier, tracking_number, gift=self.gift)
+        )
 
     def ship(self, at: datetime) -> None:
         self._move(S.IN_TRANSIT, at)
@@ -213,7 +215,7 @@ class Return:
         if self.keep_it:
             raise Conflict("a keep-it return has no parcel", field="status")
         self._move(S.RECEIVED, at)
-        self.events.append(ev.ReturnReceived(*self._base()))
+        self.events.append(ev.ReturnReceived(*self._base(), gift=self.gift))
 
     def inspect(
         self, at: datetime, grades: Mapping[str, Grade], notes: Mapping[str, str] | None = None
@@ -295,12 +297,18 @@ class Return:
         if credit:
             amount = self.credit
             self.events.append(
-                ev.ReturnCredited(*self._base(), str(amount.amount), amount.currency, reference)
+                ev.ReturnCredited(
+                    *self._base(), str(amount.amount), amount.currency, reference, gift=self.gift
+                )
             )
         else:
             self.events.append(
                 ev.ReturnRefunded(
-                    *self._base(), str(self.refund.amount), self.refund.currency, reference
+                    *self._base(),
+                    str(self.refund.amount),
+                    self.refund.currency,
+                    reference,
+                    gift=self.gift,
                 )
             )
 
