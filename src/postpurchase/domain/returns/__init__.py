@@ -6,6 +6,7 @@ its modules: an import-linter contract in pyproject.toml keeps it so.
 
 from __future__ import annotations
 
+from postpurchase.domain.returns.analytics import ReturnsAnalytics, SkuRate, analyse
 from postpurchase.domain.returns.decisions import (
     Decision,
     LineRequest,
@@ -55,6 +56,7 @@ from postpurchase.domain.returns.policy import (
     policy_to_dict,
 )
 from postpurchase.domain.returns.refunds import line_refund_cap, refund_for_quantity
+from postpurchase.domain.returns.simulation import Tally
 
 __all__ = [
     "TRANSITIONS",
@@ -84,8 +86,12 @@ __all__ = [
     "ReturnPolicy",
     "ReturnRequestContext",
     "ReturnStatus",
+    "ReturnsAnalytics",
     "SkuCosts",
+    "SkuRate",
+    "Tally",
     "Verdict",
+    "analyse",
     "default_policy",
     "distance",
     "evaluate",

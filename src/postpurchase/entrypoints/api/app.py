@@ -32,6 +32,7 @@ from postpurchase.entrypoints.api.routes import (
     orders,
     public_track,
     returns,
+    returns_insights,
     shopify_app,
     webhooks,
     woocommerce_webhooks,
@@ -133,6 +134,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(public_track.router)
     app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine
     app.include_router(checkout_admin.router)
+    app.include_router(returns_insights.router)  # before returns: /returns/policy/simulate
     app.include_router(returns.router)
     app.include_router(returns_views.router)  # /returns: the shopper's returns portal
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific

@@ -113,7 +113,7 @@ def return_out(
         tracking_number=r.tracking_number,
         resolution_reference=r.resolution_reference,
         method=r.method.value if r.method else None,
-        co2e_kg=str(r.co2e_kg) if r.co2e_kg is not None else None,
+        co2e_kg=f"{r.co2e_kg:.2f}" if r.co2e_kg is not None else None,
         exchange=exchange_out(r.exchange) if r.exchange is not None else None,
         lines=[
             s.ReturnLineOut(

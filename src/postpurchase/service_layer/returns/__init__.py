@@ -28,6 +28,7 @@ from postpurchase.service_layer.returns.services import (
     Returns,
     to_exchange,
 )
+from postpurchase.service_layer.returns.simulate import PastRequest, ask_of, past_requests, replay
 from postpurchase.service_layer.returns.store_refunds import (
     StorefrontReturnRefunds,
     refund_request,
@@ -46,6 +47,7 @@ __all__ = [
     "LineAsk",
     "OrderFacts",
     "Overview",
+    "PastRequest",
     "PlacedExchangeOrders",
     "Preview",
     "RefundIssuer",
@@ -55,7 +57,10 @@ __all__ = [
     "Returns",
     "StoreRefunds",
     "StorefrontReturnRefunds",
+    "ask_of",
     "exchange_command",
+    "past_requests",
     "refund_request",
+    "replay",
     "to_exchange",
 ]

@@ -70,9 +70,18 @@ def held_units(returns: Sequence[Return]) -> dict[str, int]:
 
 
 def _refunded_by_returns(returns: Sequence[Return], currency: str) -> dict[str, Money]:
+    """What other live returns pay (or will pay) for each line: every return not rejected
+    holds its share from the moment it is asked, so two returns of a line's units asked
+    before either is refunded still add up to at most the line. A return the store refunded
+    is left out: the store's refund is already among the order's refunds."""
     out: dict[str, Money] = {}
     for r in returns:
-        if r.status in (ReturnStatus.REFUNDED, ReturnStatus.CREDITED):
+        paid_by_store = (
+            r.status in (ReturnStatus.REFUNDED, ReturnStatus.CREDITED)
+            and r.resolution_reference is not None
+            and not r.resolution_reference.startswith("ledger:")
+        )
+        if r.status is not ReturnStatus.REJECTED and not paid_by_store:
             for line in r.lines:
                 out[line.order_line_id] = out.get(line.order_line_id, Money.zero(currency)) + (
                     line.refund

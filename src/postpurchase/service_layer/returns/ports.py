@@ -97,6 +97,10 @@ class OrderFactsReader(Protocol):
         self, merchant_id: str, order_id: str, *, lock: bool = False
     ) -> OrderFacts | None: ...
 
+    def sold(self, merchant_id: str, since: datetime, until: datetime) -> dict[str, int]:
+        """Units sold per SKU in orders placed in ``[since, until)``."""
+        ...
+
 
 class Ledger(Protocol):
     def record(

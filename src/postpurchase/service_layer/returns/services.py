@@ -30,8 +30,11 @@ from postpurchase.domain.returns import (
     ReturnLine,
     ReturnPolicy,
     ReturnRequestContext,
+    ReturnsAnalytics,
     ReturnStatus,
+    Tally,
     Verdict,
+    analyse,
     evaluate,
 )
 from postpurchase.service_layer.returns.choices import (
@@ -54,6 +57,7 @@ from postpurchase.service_layer.returns.ports import (
     ReturnQuery,
     StoreRefunds,
 )
+from postpurchase.service_layer.returns.simulate import all_returns, past_requests, replay
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,6 +467,21 @@ class Returns:
             uow.returns.record_decisions(ret, None, now, actor="merchant", note="resolved")
             self._commit(uow)
             return ret
+
+    def simulate(self, merchant_id: str, draft: ReturnPolicy, days: int) -> Tally:
+        """Replay the last ``days`` of return requests under ``draft`` (nothing is stored)."""
+        until = self._now() + timedelta(seconds=1)  # up to and including now
+        with self._uow() as uow:
+            past = list(past_requests(uow, merchant_id, until - timedelta(days=days), until, draft))
+        return replay(draft, past)
+
+    def analytics(self, merchant_id: str, since: datetime, until: datetime) -> ReturnsAnalytics:
+        """Returns asked in ``[since, until)`` against the units sold in it."""
+        with self._uow() as uow:
+            found = all_returns(uow, merchant_id, since, until)
+            sold = uow.orders.sold(merchant_id, since, until)
+            policy = uow.policies.active(merchant_id)
+        return analyse(found, sold, policy)
 
     def get(self, merchant_id: str, return_id: str) -> Return:
         with self._uow() as uow:

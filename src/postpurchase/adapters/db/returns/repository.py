@@ -384,6 +384,9 @@ class SqlOrderFacts:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def sold(self, merchant_id: str, since: datetime, until: datetime) -> dict[str, int]:
+        return sold_units(self.conn, merchant_id, since, until)
+
     def facts(self, merchant_id: str, order_id: str, *, lock: bool = False) -> OrderFacts | None:
         """``lock``: hold the order row until commit (PostgreSQL), so two returns asked for
         at once cannot both take the same units."""
@@ -427,6 +430,20 @@ class SqlOrderFacts:
             destination_country=order.shipping_address.country,
             timezone=order.timezone,
         )
+
+
+def sold_units(
+    conn: Connection, merchant_id: str, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Units sold per SKU in orders placed in ``[since, until)``."""
+    o, ol = t.orders.c, t.order_lines.c
+    rows = conn.execute(
+        select(ol.sku, func.sum(ol.quantity))
+        .join_from(t.order_lines, t.orders, o.id == ol.order_id)
+        .where(o.merchant_id == merchant_id, o.placed_at >= since, o.placed_at < until)
+        .group_by(ol.sku)
+    )
+    return {str(sku): int(n or 0) for sku, n in rows}
 
 
 def order_by_token(conn: Connection, token: str) -> tuple[str, str, str] | None:
