@@ -142,6 +142,8 @@ class Return:
     method: ReturnMethod | None = None  # how the parcel comes back (None: keep-it, or unset)
     co2e_kg: Decimal | None = None  # the method's estimated footprint when chosen
     exchange: Exchange | None = None  # what the shopper gets instead, for an exchange
+    label_media_id: str | None = None  # the bought label's document (media store)
+    qr_media_id: str | None = None  # its QR code for a box-free drop-off (PNG)
     updated_at: datetime | None = None
     history: list[tuple[ReturnStatus, datetime]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list, repr=False, compare=False)

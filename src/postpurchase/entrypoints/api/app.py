@@ -33,6 +33,7 @@ from postpurchase.entrypoints.api.routes import (
     public_track,
     returns,
     returns_insights,
+    returns_labels,
     shopify_app,
     webhooks,
     woocommerce_webhooks,
@@ -135,6 +136,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine
     app.include_router(checkout_admin.router)
     app.include_router(returns_insights.router)  # before returns: /returns/policy/simulate
+    app.include_router(returns_labels.router)
     app.include_router(returns.router)
     app.include_router(returns_views.router)  # /returns: the shopper's returns portal
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific

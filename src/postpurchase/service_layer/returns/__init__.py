@@ -7,6 +7,7 @@ from postpurchase.service_layer.returns.exchange_orders import (
     PlacedExchangeOrders,
     exchange_command,
 )
+from postpurchase.service_layer.returns.labels import ReturnLabelDesk
 from postpurchase.service_layer.returns.ledger import LedgerIssuer
 from postpurchase.service_layer.returns.ports import (
     AbstractReturnsUnitOfWork,
@@ -52,6 +53,7 @@ __all__ = [
     "Preview",
     "RefundIssuer",
     "ReturnAsk",
+    "ReturnLabelDesk",
     "ReturnLabels",
     "ReturnQuery",
     "Returns",

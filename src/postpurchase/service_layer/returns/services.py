@@ -266,6 +266,10 @@ class Returns:
             self._commit(uow)
             return ref
 
+    def media(self, merchant_id: str, media_id: str) -> StoredMedia | None:
+        with self._uow() as uow:
+            return uow.media.get(merchant_id, media_id)
+
     def photo(self, merchant_id: str, media_id: str) -> StoredMedia | None:
         with self._uow() as uow:
             found = uow.media.get(merchant_id, media_id)

@@ -45,6 +45,7 @@ def _snapshot(r: Return) -> tuple[Any, ...]:
     return (
         r.status, r.rejection_reason, r.carrier, r.tracking_number, r.resolution_reference,
         r.review_reason, len(r.history), r.exchange.order_id if r.exchange else None,
+        r.label_media_id,
         tuple((x.grade, x.disposition, x.note, tuple(x.photos)) for x in r.lines),
     )  # fmt: skip
 
@@ -208,6 +209,7 @@ def _row(r: Return) -> dict[str, Any]:
         "created_at": r.created_at, "updated_at": r.updated_at or r.created_at,
         "method": r.method.value if r.method else None, "co2e_kg": r.co2e_kg,
         "exchange": _exchange_doc(r.exchange),
+        "label_media_id": r.label_media_id, "qr_media_id": r.qr_media_id,
     }  # fmt: skip
 
 
@@ -306,6 +308,8 @@ def _return(row: Any, lines: list[Any]) -> Return:
         method=ReturnMethod(row["method"]) if row["method"] else None,
         co2e_kg=Decimal(str(row["co2e_kg"])) if row["co2e_kg"] is not None else None,
         exchange=_exchange(row["exchange"], cur),
+        label_media_id=row["label_media_id"],
+        qr_media_id=row["qr_media_id"],
     )
 
 

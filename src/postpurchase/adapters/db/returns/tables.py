@@ -53,6 +53,8 @@ returns = Table(
     Column("method", String(16)),  # mail | drop_off | in_store | pickup (migration 0020)
     Column("co2e_kg", ExactDecimal),  # the chosen method's estimate
     Column("exchange", Json),  # {lines: [...], charge, order_id} for an exchange
+    Column("label_media_id", Id),  # the bought label (media_files)
+    Column("qr_media_id", Id),  # its QR code
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("merchant_id", "idempotency_key", name="uq_returns_merchant_key"),

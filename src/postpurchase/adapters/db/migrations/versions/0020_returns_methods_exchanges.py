@@ -1,4 +1,4 @@
-"""returns: the return method and its CO2e, exchanges, photos per line
+"""returns: the return method and its CO2e, exchanges, bought labels, photos per line
 
 Revision ID: 0020
 Revises: 0015
@@ -27,6 +27,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("method", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("co2e_kg", DEC(), nullable=True))
         batch.add_column(sa.Column("exchange", JSON, nullable=True))
+        batch.add_column(sa.Column("label_media_id", sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column("qr_media_id", sa.String(length=32), nullable=True))
     with op.batch_alter_table("return_lines") as batch:
         batch.add_column(sa.Column("photos", JSON, nullable=True))
 
@@ -35,6 +37,8 @@ def downgrade() -> None:
     with op.batch_alter_table("return_lines") as batch:
         batch.drop_column("photos")
     with op.batch_alter_table("returns") as batch:
+        batch.drop_column("qr_media_id")
+        batch.drop_column("label_media_id")
         batch.drop_column("exchange")
         batch.drop_column("co2e_kg")
         batch.drop_column("method")
