@@ -51,3 +51,13 @@ def test_a_bought_label_comes_with_its_document_and_qr_code(
     assert other_shop.client.get(f"/api/v1/returns/{rid}/label/qr").status_code == 404
     no_account = c.post(f"/api/v1/returns/{rid}/label/buy", json={"carrier": "dhl"})
     assert no_account.status_code == 404 and no_account.json()["field"] == "carrier"
+    # The shopper sees the QR code and the label on the return's page (by the order's token).
+    page = c.get(f"/returns/o/{order.tracking_token}/r/{rid}")
+    assert page.status_code == 200 and f"/r/{rid}/qr" in page.text, page.text
+    shown = c.get(f"/returns/o/{order.tracking_token}/r/{rid}/qr")
+    assert shown.status_code == 200 and shown.content == qr.content
+    pdf = c.get(f"/returns/o/{order.tracking_token}/r/{rid}/label")
+    assert pdf.status_code == 200 and pdf.content == doc.content
+    other = shop.delivered_order()
+    assert c.get(f"/returns/o/{other.tracking_token}/r/{rid}/qr").status_code == 404
+    assert c.get(f"/returns/o/{order.tracking_token}/r/{rid}/passwd").status_code == 404

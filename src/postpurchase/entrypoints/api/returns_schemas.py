@@ -16,6 +16,7 @@ from postpurchase.entrypoints.api.edge_types import (
     Id128,
     OneLine,
     Strict,
+    Version,
 )
 
 RETURN_ID_PATTERN = r"^[0-9a-f]{32}$"  # domain/ids.new_id: 32 lowercase hex characters
@@ -344,8 +345,8 @@ class PlaceIn(Strict):
 class PolicyIn(Strict):
     """The policy document GET answers; keys left out take their defaults."""
 
-    version: Count | None = Field(
-        default=None, ge=1, description="Ignored: each save becomes the next version."
+    version: Version | None = Field(
+        default=None, description="Ignored: each save becomes the next version."
     )
     window_days: Days | None = None
     reasons: list[ReasonIn] | None = Field(default=None, max_length=100)

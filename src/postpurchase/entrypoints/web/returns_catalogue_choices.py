@@ -6,6 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 EN: Mapping[str, str] = {
+    "done.qr": (
+        "Show this code at the {carrier} drop-off point (tracking number {number}),"
+        " no box or printer needed."
+    ),
+    "done.qr_alt": "QR code of return parcel {number}",
+    "done.label": "Print the return label (PDF)",
     "photo": "Photo",
     "photo.hint": "Needed for: {reasons}. PNG, JPEG, WebP or GIF, up to 5 MB.",
     "res.exchange": "Exchange for another size or colour",
@@ -37,6 +43,12 @@ EN: Mapping[str, str] = {
 }
 
 DE: Mapping[str, str] = {
+    "done.qr": (
+        "Zeige diesen Code an der {carrier}-Abgabestelle (Sendungsnummer {number}),"
+        " ohne Karton oder Drucker."
+    ),
+    "done.qr_alt": "QR-Code der Rücksendung {number}",
+    "done.label": "Rücksendeetikett drucken (PDF)",
     "photo": "Foto",
     "photo.hint": "Nötig für: {reasons}. PNG, JPEG, WebP oder GIF, bis 5 MB.",
     "res.exchange": "Umtausch gegen eine andere Größe oder Farbe",
@@ -70,6 +82,12 @@ DE: Mapping[str, str] = {
 }
 
 FR: Mapping[str, str] = {
+    "done.qr": (
+        "Montrez ce code au point de dépôt {carrier} (numéro de suivi {number}),"
+        " sans carton ni imprimante."
+    ),
+    "done.qr_alt": "Code QR du colis retour {number}",
+    "done.label": "Imprimer l'étiquette de retour (PDF)",
     "photo": "Photo",
     "photo.hint": "Nécessaire pour : {reasons}. PNG, JPEG, WebP ou GIF, 5 Mo maximum.",
     "res.exchange": "Échange contre une autre taille ou couleur",
@@ -103,6 +121,12 @@ FR: Mapping[str, str] = {
 }
 
 ES: Mapping[str, str] = {
+    "done.qr": (
+        "Muestra este código en el punto de entrega de {carrier} (seguimiento {number}),"
+        " sin caja ni impresora."
+    ),
+    "done.qr_alt": "Código QR del paquete de devolución {number}",
+    "done.label": "Imprimir la etiqueta de devolución (PDF)",
     "photo": "Foto",
     "photo.hint": "Necesaria para: {reasons}. PNG, JPEG, WebP o GIF, hasta 5 MB.",
     "res.exchange": "Cambio por otra talla o color",
@@ -134,6 +158,12 @@ ES: Mapping[str, str] = {
 }
 
 PT_BR: Mapping[str, str] = {
+    "done.qr": (
+        "Mostre este código no ponto de entrega {carrier} (rastreio {number}),"
+        " sem caixa nem impressora."
+    ),
+    "done.qr_alt": "QR code do pacote de devolução {number}",
+    "done.label": "Imprimir a etiqueta de devolução (PDF)",
     "photo": "Foto",
     "photo.hint": "Necessária para: {reasons}. PNG, JPEG, WebP ou GIF, até 5 MB.",
     "res.exchange": "Troca por outro tamanho ou cor",

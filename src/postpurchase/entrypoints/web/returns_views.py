@@ -458,3 +458,28 @@ async def returns_done(
         order=opened.overview.facts.order, ret=ret, names=names, credit=credit,
         amount=ret.credit if credit else ret.refund, token=token,
     )  # fmt: skip
+
+
+@router.get("/returns/o/{token}/r/{return_id}/{what}")
+async def returns_label_file(
+    token: str, return_id: str, what: str, request: Request, platform: WebPlatform
+) -> Response:
+    """The return's QR code (``qr``, PNG) or label (``label``), for the shopper holding the
+    order's tracking token."""
+    opened = await in_thread(_open, platform, token)
+    ret = None
+    if opened is not None:
+        ret = next((r for r in opened.overview.returns if r.id == return_id), None)
+    media_id = None
+    if ret is not None:
+        media_id = {"qr": ret.qr_media_id, "label": ret.label_media_id}.get(what)
+    if opened is None or not media_id:
+        return rendering.not_found(request)
+    found = await in_thread(returns_service(platform).media, opened.merchant_id, media_id)
+    if found is None:
+        return rendering.not_found(request)
+    return Response(
+        found.data, media_type=found.ref.content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+                 "Referrer-Policy": "no-referrer"},
+    )  # fmt: skip
