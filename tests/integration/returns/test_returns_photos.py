@@ -156,3 +156,19 @@ def test_the_portal_takes_a_photo_and_refuses_a_bad_one(site: Any) -> None:  # n
     assert [photo.group(1)] in stored
     status = client.get(done.headers["location"])
     assert "Approved" in status.text  # the photo spared the review
+
+
+def test_the_inspector_adds_photos_to_a_line(shop: Shop) -> None:
+    order = shop.delivered_order()
+    c = shop.client
+    body = {"lines": [{"order_line_id": order.lines[0].id, "quantity": 1, "reason": "too_small"}]}
+    rid = c.post(f"/api/v1/orders/{order.id}/returns", json=body).json()["id"]
+    c.post(f"/api/v1/returns/{rid}/receive")
+    photo = upload(shop, order.id, png()).json()["id"]
+    line = {"order_line_id": order.lines[0].id, "grade": "damaged", "note": "dented"}
+    bad = c.post(f"/api/v1/returns/{rid}/inspect", json={"lines": [{**line, "photos": ["f" * 32]}]})
+    assert bad.status_code == 422 and bad.json()["field"] == "lines[0].photos"
+    assert c.get(f"/api/v1/returns/{rid}").json()["status"] == "received"  # nothing changed
+    ok = c.post(f"/api/v1/returns/{rid}/inspect", json={"lines": [{**line, "photos": [photo]}]})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["lines"][0]["photos"] == [photo] and ok.json()["status"] == "disposed"

@@ -243,6 +243,12 @@ class InspectLineIn(Strict):
         default=None,
         description="Default: restock what is resellable or refurbish, dispose of the rest.",
     )
+    photos: list[Annotated[str, StringConstraints(pattern=RETURN_ID_PATTERN)]] | None = Field(
+        default=None,
+        max_length=5,
+        description="The inspector's photos, uploaded with POST "
+        "/api/v1/orders/{id}/returns/photos.",
+    )
 
 
 class InspectIn(Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from postpurchase.service_layer.returns.choices import Preview, to_exchange
 from postpurchase.service_layer.returns.context import ExchangeAsk, LineAsk, ReturnAsk
 from postpurchase.service_layer.returns.exchange_orders import (
     PlacedExchangeOrders,
@@ -9,6 +10,7 @@ from postpurchase.service_layer.returns.exchange_orders import (
 )
 from postpurchase.service_layer.returns.labels import ReturnLabelDesk
 from postpurchase.service_layer.returns.ledger import LedgerIssuer
+from postpurchase.service_layer.returns.photos import MAX_PHOTO_BYTES
 from postpurchase.service_layer.returns.ports import (
     AbstractReturnsUnitOfWork,
     DeliveredLine,
@@ -23,11 +25,8 @@ from postpurchase.service_layer.returns.ports import (
     StoreRefunds,
 )
 from postpurchase.service_layer.returns.services import (
-    MAX_PHOTO_BYTES,
     Overview,
-    Preview,
     Returns,
-    to_exchange,
 )
 from postpurchase.service_layer.returns.simulate import PastRequest, ask_of, past_requests, replay
 from postpurchase.service_layer.returns.store_refunds import (

@@ -4,11 +4,14 @@ exchange, the variant wanted instead (priced and stock-checked from the catalogu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.returns import (
     CatalogueVariant,
+    Exchange,
+    ExchangeLine,
     ExchangePlan,
     Footprint,
     MethodOption,
@@ -16,6 +19,7 @@ from postpurchase.domain.returns import (
     Quote,
     Resolution,
     ReturnPolicy,
+    Verdict,
     distance,
     footprint,
     options,
@@ -108,3 +112,30 @@ def exchange_plan(
 
 def kg(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    quote: Quote
+    exchange: ExchangePlan | None  # priced and stock-checked, for an exchange
+    footprint: Footprint | None  # the chosen method's estimated CO2e
+
+
+def to_exchange(plan: ExchangePlan) -> Exchange:
+    return Exchange(
+        [
+            ExchangeLine(
+                x.order_line_id, x.variant.sku or "", x.variant.id, x.variant.title,
+                x.quantity, x.unit_price,
+            )
+            for x in plan.lines
+        ],
+        plan.charge,
+    )  # fmt: skip
+
+
+def plan_refusal(plan: ExchangePlan) -> InvalidInput:
+    index = {x.order_line_id: i for i, x in enumerate(plan.lines)}
+    first = next(d for d in plan.decisions if d.verdict is Verdict.REFUSED)
+    at = f"exchange[{index.get(first.line_id or '', 0)}].variant_id"
+    return InvalidInput(first.explanation, field=at)

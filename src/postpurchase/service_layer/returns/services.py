@@ -18,10 +18,6 @@ from postpurchase.domain.money import Money
 from postpurchase.domain.returns import (
     CatalogueVariant,
     Disposition,
-    Exchange,
-    ExchangeLine,
-    ExchangePlan,
-    Footprint,
     Grade,
     MethodOption,
     Quote,
@@ -38,16 +34,24 @@ from postpurchase.domain.returns import (
     evaluate,
 )
 from postpurchase.service_layer.returns.choices import (
+    Preview,
     chosen_footprint,
     exchange_choices,
     exchange_plan,
     method_options,
+    plan_refusal,
+    to_exchange,
 )
 from postpurchase.service_layer.returns.context import (
     LineAsk,
     ReturnAsk,
     build_context,
     held_units,
+)
+from postpurchase.service_layer.returns.photos import (
+    MAX_PHOTO_BYTES,
+    _check_photos,
+    photo_tag,
 )
 from postpurchase.service_layer.returns.ports import (
     AbstractReturnsUnitOfWork,
@@ -58,60 +62,6 @@ from postpurchase.service_layer.returns.ports import (
     StoreRefunds,
 )
 from postpurchase.service_layer.returns.simulate import all_returns, past_requests, replay
-
-
-@dataclass(frozen=True, slots=True)
-class Preview:
-    quote: Quote
-    exchange: ExchangePlan | None  # priced and stock-checked, for an exchange
-    footprint: Footprint | None  # the chosen method's estimated CO2e
-
-
-def to_exchange(plan: ExchangePlan) -> Exchange:
-    return Exchange(
-        [
-            ExchangeLine(
-                x.order_line_id, x.variant.sku or "", x.variant.id, x.variant.title,
-                x.quantity, x.unit_price,
-            )
-            for x in plan.lines
-        ],
-        plan.charge,
-    )  # fmt: skip
-
-
-MAX_PHOTO_BYTES = 5 * 1024 * 1024  # a phone photo, not a raw file
-MAX_PHOTOS_PER_LINE = 5
-
-
-def photo_tag(order_id: str) -> str:
-    """The stored photo's name: ties it to the order it was uploaded for."""
-    return f"return-{order_id}"
-
-
-def _check_photos(
-    uow: AbstractReturnsUnitOfWork, merchant_id: str, order_id: str, ask: ReturnAsk
-) -> None:
-    """Each photo named must be a return photo uploaded for this order (an id from another
-    order or merchant is refused as unknown)."""
-    for i, a in enumerate(ask.lines):
-        if len(a.photos) > MAX_PHOTOS_PER_LINE:
-            raise InvalidInput(f"at most {MAX_PHOTOS_PER_LINE} photos", field=f"lines[{i}].photos")
-        for media_id in a.photos:
-            found = uow.media.get(merchant_id, media_id[:64])
-            if (
-                found is None
-                or found.ref.kind is not MediaKind.RETURN_PHOTO
-                or found.ref.filename != photo_tag(order_id)
-            ):
-                raise InvalidInput("no such photo for this order", field=f"lines[{i}].photos")
-
-
-def plan_refusal(plan: ExchangePlan) -> InvalidInput:
-    index = {x.order_line_id: i for i, x in enumerate(plan.lines)}
-    first = next(d for d in plan.decisions if d.verdict is Verdict.REFUSED)
-    at = f"exchange[{index.get(first.line_id or '', 0)}].variant_id"
-    return InvalidInput(first.explanation, field=at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,15 +361,34 @@ class Returns:
         dispositions: Mapping[str, Disposition] | None = None,
         *,
         put_away: bool = True,
+        photos: Mapping[str, tuple[str, ...]] | None = None,
     ) -> Return:
-        """Grade the lines, then (by default) restock or dispose of them in the same step."""
-
-        def act(r: Return, at: datetime) -> None:
-            r.inspect(at, grades, notes)
+        """Grade the lines (with notes and the inspector's photos), then (by default)
+        restock or dispose of them in the same step."""
+        with self._uow() as uow:
+            ret = uow.returns.get(merchant_id, return_id, lock=True)
+            if ret is None:
+                raise NotFound("no such return", field="return_id")
+            for line_id, ids in (photos or {}).items():
+                ask = ReturnAsk((LineAsk(line_id, 1, "", ids),))
+                try:
+                    _check_photos(uow, merchant_id, ret.order_id, ask)
+                except InvalidInput:
+                    raise InvalidInput(
+                        "no such photo for this order",
+                        field=f"photos.{line_id}",
+                    ) from None
+            now = self._now()
+            ret.inspect(now, grades, notes)
             if put_away:
-                r.put_away(at, dispositions)
-
-        return self._step(merchant_id, return_id, act, note="inspected")
+                ret.put_away(now, dispositions)
+            for line in ret.lines:
+                for media_id in (photos or {}).get(line.order_line_id, ()):
+                    if media_id not in line.photos:
+                        line.photos.append(media_id)
+            uow.returns.record_decisions(ret, None, now, actor="merchant", note="inspected")
+            self._commit(uow)
+            return ret
 
     def resolve(self, merchant_id: str, return_id: str) -> Return:
         """Pay the refund or issue the credit (or create the exchange order), once.

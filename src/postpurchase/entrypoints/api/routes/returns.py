@@ -413,11 +413,18 @@ def inspect(
         raise InvalidInput("each line once", field="lines")
     notes = {x.order_line_id: x.note for x in body.lines if x.note}
     chosen = {x.order_line_id: Disposition(x.disposition) for x in body.lines if x.disposition}
+    photos = {x.order_line_id: tuple(x.photos) for x in body.lines if x.photos}
     try:
-        ret = returns_service(platform).inspect(merchant.id, return_id, grades, notes, chosen)
+        ret = returns_service(platform).inspect(
+            merchant.id, return_id, grades, notes, chosen, photos=photos
+        )
     except InvalidInput as exc:  # the domain says grades/dispositions; the body says lines
         if exc.field in ("grades", "dispositions"):
             raise InvalidInput(exc.message, field="lines") from None
+        if exc.field and exc.field.startswith("photos."):
+            line_id = exc.field.removeprefix("photos.")
+            i = next((i for i, x in enumerate(body.lines) if x.order_line_id == line_id), 0)
+            raise InvalidInput(exc.message, field=f"lines[{i}].photos") from None
         raise
     return return_out(ret)
 
