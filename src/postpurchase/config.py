@@ -101,6 +101,14 @@ class Settings(BaseSettings):
         description="Largest request body of a batch route (the tracking and store webhooks "
         "under /webhooks), counted as it streams in; a larger one is refused with 413.",
     )
+    max_upload_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="Largest request body of an upload route (return photos: "
+        "POST /api/v1/orders/{id}/returns/photos and the returns portal's photo step), "
+        "counted as it streams in; a larger one is refused with 413.",
+    )
     tracking_page_max_stale_seconds: float = Field(
         default=2.0,
         ge=0,

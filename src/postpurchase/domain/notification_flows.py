@@ -146,6 +146,27 @@ for _flow in (
     register_flow(_flow)
 
 
+def _not_a_gift(topic: str, p: Mapping[str, Any], _prefs: Preferences) -> bool:
+    """A gift return's messages would reach the giver (the order's contact): none go."""
+    return p.get("gift") is not True
+
+
+for _flow in (
+    Flow("return_approved", SubjectKind.RETURN, frozenset({"ReturnApproved"}), _not_a_gift,
+         "Return approved: what happens next, and the link to the return.", progress=False),
+    Flow("return_label_ready", SubjectKind.RETURN, frozenset({"ReturnLabelIssued"}),
+         _not_a_gift, "Return label ready: the carrier and tracking number, and the link "
+         "to the return.", progress=False),
+    Flow("return_received", SubjectKind.RETURN, frozenset({"ReturnReceived"}), _not_a_gift,
+         "Return received: the shop has the parcel and inspects it.", progress=False),
+    Flow("return_refunded", SubjectKind.RETURN, frozenset({"ReturnRefunded"}), _not_a_gift,
+         "Refund issued: how much, to the original payment.", progress=False),
+    Flow("return_credited", SubjectKind.RETURN, frozenset({"ReturnCredited"}), _not_a_gift,
+         "Store credit issued: how much.", progress=False),
+):  # fmt: skip
+    register_flow(_flow)
+
+
 def as_date(value: Any) -> date | None:
     """A date from a date, datetime or ISO string (outbox payloads are JSON); else None."""
     if isinstance(value, datetime):
@@ -206,6 +227,11 @@ def triggers_for(
             if shipment_id is None:
                 continue
             subject = shipment_id
+        elif flow.subject is SubjectKind.RETURN:
+            return_id = payload.get("return_id")
+            if not isinstance(return_id, str) or not return_id:
+                continue
+            subject = return_id
         else:
             subject = order_id
         out.append(

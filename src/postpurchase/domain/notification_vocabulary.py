@@ -32,6 +32,7 @@ class MessageStatus(StrEnum):
 class SubjectKind(StrEnum):
     ORDER = "order"
     SHIPMENT = "shipment"
+    RETURN = "return"  # the subject id is the return's (an order may have several)
 
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "pt-BR", "fr", "de")

@@ -174,6 +174,8 @@ class MessageContext:
     discount_codes: tuple[str, ...] = ()
     tax: Money | None = None  # when there was tax
     taxes_included: bool = False  # then ``tax`` is part of the prices, not added to them
+    return_url: str | None = None  # return flows: the return's page in the portal
+    return_amount: Money | None = None  # return_refunded / return_credited
 
 
 # --------------------------------------------------------------------------- webhooks, ops

@@ -11,12 +11,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import Merchant
-from postpurchase.domain.money import total
+from postpurchase.domain.money import Money, total
 from postpurchase.domain.notifications import (
     FLOWS,
     Candidate,
@@ -65,6 +66,21 @@ class _Plan:
     messages: list[Message] = field(default_factory=list)
     supersede: list[tuple[Sequence[str], str]] = field(default_factory=list)
     scheduled: list[Scheduled] = field(default_factory=list)
+
+
+def _amount(details: Mapping[str, Any]) -> Money | None:
+    """A return event's amount (Decimal text and its currency), when it has one."""
+    amount, currency = details.get("amount"), details.get("currency")
+    if not isinstance(amount, str) or not isinstance(currency, str):
+        return None
+    try:
+        return Money(Decimal(amount), currency)
+    except (ArithmeticError, ValueError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _is_progress(flow: str) -> bool:
@@ -299,8 +315,10 @@ class Planning(ServiceCore):
             survey_url=f"{base}/t/{order.tracking_token}/survey"
             if msg.flow == "delivered"
             else None,
-            carrier=shipment.carrier if shipment else None,
-            tracking_number=shipment.tracking_number if shipment else None,
+            carrier=shipment.carrier if shipment else _text(trig.details.get("carrier")),
+            tracking_number=(
+                shipment.tracking_number if shipment else _text(trig.details.get("tracking_number"))
+            ),
             estimate=estimate,
             previous_estimate=as_date(previous),
             status=state.status.value if state else None,
@@ -313,4 +331,10 @@ class Planning(ServiceCore):
             tax=paid.tax if paid.tax.amount else None,
             taxes_included=paid.taxes_included,
             remedy=prefs.remedy.get(msg.flow),
+            return_url=(
+                f"{base}/returns/o/{order.tracking_token}/r/{trig.subject_id}"
+                if trig.subject_kind is SubjectKind.RETURN
+                else None
+            ),
+            return_amount=_amount(trig.details),
         )

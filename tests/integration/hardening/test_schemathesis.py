@@ -45,6 +45,11 @@ RETURN_LINES = (
     "the order's lines as the policy sees them: a quantity delivered and not in another "
     "return, a leaf of the merchant's reason tree, inside the window (domain/returns)"
 )
+RETURN_METHODS = "each return method once; uniqueItems compares whole items, not one key"
+RETURN_CHOICES = (
+    "a method the merchant's policy offers, a variant of the returned item's product from "
+    "the synced catalogue (domain/returns)"
+)
 KNOWN: dict[tuple[str, str, str | None], str] = {
     ("GET /api/v1/orders", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
     ("GET /api/v1/notifications/messages", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
@@ -92,6 +97,29 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
     ),
     ("PUT /api/v1/returns/policy", "positive_data_acceptance", "reasons"): (
         "reason codes unique across the whole tree, children included (domain/returns/policy.py)"
+    ),
+    ("PUT /api/v1/returns/policy", "positive_data_acceptance", "methods"): RETURN_METHODS,
+    ("POST /api/v1/returns/policy/simulate", "positive_data_acceptance", "methods"): (
+        RETURN_METHODS
+    ),
+    ("POST /api/v1/returns/policy/simulate", "positive_data_acceptance", "reasons"): (
+        "reason codes unique across the whole tree, children included (domain/returns/policy.py)"
+    ),
+    ("GET /api/v1/returns/analytics", "positive_data_acceptance", "created_from"): (
+        "created_from before created_to: a relation between two parameters (returns_insights)"
+    ),
+    ("POST /api/v1/orders/{order_id}/returns/photos", "positive_data_acceptance", "photo"): (
+        "a PNG, JPEG, WebP or GIF by its magic bytes (domain/media.sniff_image); a binary "
+        "schema cannot say which bytes"
+    ),
+    ("POST /api/v1/orders/{order_id}/returns", "positive_data_acceptance", "exchange"): (
+        RETURN_CHOICES
+    ),
+    ("POST /api/v1/orders/{order_id}/returns", "positive_data_acceptance", "method"): (
+        RETURN_CHOICES
+    ),
+    ("POST /api/v1/orders/{order_id}/returns/quote", "positive_data_acceptance", "exchange"): (
+        RETURN_CHOICES
     ),
     ("POST /api/v1/orders/{order_id}/returns", "positive_data_acceptance", "lines"): RETURN_LINES,
     (

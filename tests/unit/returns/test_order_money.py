@@ -14,7 +14,7 @@ from postpurchase.domain.money import Money, total
 from postpurchase.domain.order_details import Discount, OrderDetails, OrderTotals
 from postpurchase.domain.orders import LineFacts, Order, OrderLine
 from postpurchase.domain.returns import line_refund_cap
-from postpurchase.service_layer.returns.services import (
+from postpurchase.service_layer.returns.context import (
     order_discount_shares,
     order_tax_shares,
 )

@@ -41,7 +41,7 @@ def sample_context(
 ) -> MessageContext:
     locale = pick_locale(locale)
     currency, tz, name = _LOCAL[locale]
-    shipment_flow = flow != "order_confirmed"
+    shipment_flow = flow != "order_confirmed" and not flow.startswith("return_")
     lines = (
         LineItem("Ceramic mug", 2, Money(Decimal("25.00"), currency)),
         LineItem("Organic cotton T-shirt", 1, Money(Decimal("20.00"), currency)),
@@ -64,8 +64,10 @@ def sample_context(
         if channel is Channel.EMAIL
         else None,
         survey_url=f"{base_url}/t/sample-token/survey" if flow == "delivered" else None,
-        carrier="ups" if shipment_flow else None,
-        tracking_number="1Z999AA10123456784" if shipment_flow else None,
+        carrier="ups" if shipment_flow or flow == "return_label_ready" else None,
+        tracking_number="1Z999AA10123456784"
+        if shipment_flow or flow == "return_label_ready"
+        else None,
         estimate=date(2026, 11, 27) if shipment_flow else None,
         previous_estimate=date(2026, 11, 25) if flow == "estimate_changed" else None,
         status=_STATUS.get(flow),
@@ -74,4 +76,10 @@ def sample_context(
         location="Springfield, IL, US" if flow == "available_for_pickup" else None,
         pickup_until=date(2026, 12, 1) if flow == "available_for_pickup" else None,
         remedy="We have refunded your shipping fee." if flow == "delayed" else None,
+        return_url=f"{base_url}/returns/o/sample-token/r/sample"
+        if flow.startswith("return_")
+        else None,
+        return_amount=Money(Decimal("24.30"), currency)
+        if flow in ("return_refunded", "return_credited")
+        else None,
     )

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from postpurchase.domain.money import Money, minor_units, total
 from postpurchase.domain.returns import statutory
+from postpurchase.domain.returns.methods import ReturnMethod
 from postpurchase.domain.returns.policy import LimitAction, Resolution, ReturnPolicy
 from postpurchase.domain.returns.refunds import refund_for_quantity
 
@@ -54,6 +55,7 @@ class LineRequest:
     already_refunded: Money  # by the store or earlier returns
     delivered_at: datetime | None
     gift_card: bool = False
+    photos: int = 0  # photos the shopper attached (checked and stored before the quote)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,7 @@ class ReturnRequestContext:
     order_tags: frozenset[str] = frozenset()
     gift: bool = False
     customer_returns_in_period: int = 0
+    method: ReturnMethod | None = None  # how the parcel comes back (None: not chosen yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,8 @@ class Quote:
     bonus: Money  # extra store credit
     keep_it_offered: bool = False
     allowed_resolutions: tuple[Resolution, ...] = field(default=())
+    method: ReturnMethod | None = None
+    method_fee: Money | None = None  # the chosen method's cost, taken from the refund
 
     @property
     def credit(self) -> Money:
@@ -165,7 +170,7 @@ def _line_decision(
             f"The {days}-day return window ended on {until.isoformat()}.",
             days=str(days), until=until.isoformat(),
         ), False  # fmt: skip
-    if reason.requires_photo:
+    if reason.requires_photo and not line.photos:
         return d(
             "reason.photo", Verdict.REVIEW,
             "This reason needs a photo: the shop looks at your return before approving it.",
@@ -261,7 +266,10 @@ def evaluate(policy: ReturnPolicy, ctx: ReturnRequestContext) -> Quote:
                 f"A restocking fee of {restocking} applies.", (("amount", str(restocking)),),
             )
         )  # fmt: skip
-    refund = after_restock - fee
+    method_fee, method_decision = _method_fee(policy, ctx, quoted, after_restock - fee)
+    if method_decision is not None:
+        decisions.append(method_decision)
+    refund = after_restock - fee - method_fee
     refund = refund if not refund.is_negative() else zero
     bonus = (
         _share(refund, policy.store_credit_bonus_rate)
@@ -295,6 +303,8 @@ def evaluate(policy: ReturnPolicy, ctx: ReturnRequestContext) -> Quote:
         bonus=bonus,
         keep_it_offered=keep_offered,
         allowed_resolutions=tuple(sorted(allowed)),
+        method=ctx.method if ctx.resolution is not Resolution.KEEP_IT else None,
+        method_fee=method_fee,
     )
 
 
@@ -331,7 +341,11 @@ def _resolution_decision(ctx: ReturnRequestContext, allowed: frozenset[Resolutio
             "keep_it", Verdict.APPROVED,
             "Sending these back costs more than they are worth: keep them, no return needed.",
         )  # fmt: skip
-    chosen = "a refund to the original payment" if r is Resolution.REFUND else "store credit"
+    chosen = {
+        Resolution.REFUND: "a refund to the original payment",
+        Resolution.STORE_CREDIT: "store credit",
+        Resolution.EXCHANGE: "an exchange: the new item is sent when the policy allows",
+    }[r]
     return Decision(
         "resolution", Verdict.APPROVED, f"You get {chosen}.", (("resolution", r.value),)
     )
@@ -348,6 +362,10 @@ def _return_fee(
         return zero, Decision("fee.free", Verdict.APPROVED, "Returns are free.")
     if ctx.resolution is Resolution.KEEP_IT:
         return zero, Decision("fee.keep_it", Verdict.APPROVED, "No return, so no return fee.")
+    if ctx.resolution is Resolution.EXCHANGE:
+        return zero, Decision(
+            "fee.exchange", Verdict.APPROVED, "Exchanges are free: no return fee."
+        )
     if live and all(r is not None and r.merchant_fault for r in faults):
         return zero, Decision(
             "fee.merchant_fault", Verdict.APPROVED, "Free return: the shop got this wrong."
@@ -360,4 +378,36 @@ def _return_fee(
     return charged, Decision(
         "fee.return", Verdict.APPROVED,
         f"A return fee of {charged} is taken from your refund.", (("amount", str(charged)),),
+    )  # fmt: skip
+
+
+def _method_fee(
+    policy: ReturnPolicy, ctx: ReturnRequestContext, lines: Sequence[QuotedLine], left: Money
+) -> tuple[Money, Decision | None]:
+    """The chosen return method's cost to the shopper, taken from what is left of the refund
+    (never below zero); a method the policy does not offer is refused."""
+    zero = Money.zero(ctx.currency)
+    if ctx.method is None or ctx.resolution is Resolution.KEEP_IT:
+        return zero, None
+    terms = policy.method(ctx.method)
+    if terms is None:
+        offered = ", ".join(t.method.value for t in policy.methods) or "none"
+        return zero, Decision(
+            "method", Verdict.REFUSED, f"This shop does not offer that return method ({offered}).",
+            (("method", ctx.method.value),),
+        )  # fmt: skip
+    live = [q for q in lines if q.decision.verdict is not Verdict.REFUSED]
+    reasons = [policy.reason(q.reason_code) for q in live]
+    fault = bool(live) and all(r is not None and r.merchant_fault for r in reasons)
+    cost = Money(terms.cost(ctx.currency, merchant_fault=fault), ctx.currency)
+    if cost.amount <= 0:
+        return zero, Decision(
+            "method.free", Verdict.APPROVED, "This return method is free.",
+            (("method", ctx.method.value),),
+        )  # fmt: skip
+    charged = cost if cost <= left else (left if not left.is_negative() else zero)
+    return charged, Decision(
+        "method.fee", Verdict.APPROVED,
+        f"This return method costs {charged}, taken from your refund.",
+        (("method", ctx.method.value), ("amount", str(charged))),
     )  # fmt: skip

@@ -25,6 +25,7 @@ class ReturnRequested(ReturnEvent):
 @dataclass(frozen=True, slots=True)
 class ReturnApproved(ReturnEvent):
     automatic: bool
+    gift: bool = False  # a gift return: the giver (the order's contact) is not told
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class ReturnRejected(ReturnEvent):
 class ReturnLabelIssued(ReturnEvent):
     carrier: str | None
     tracking_number: str | None
+    gift: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,7 @@ class ReturnInTransit(ReturnEvent):
 
 @dataclass(frozen=True, slots=True)
 class ReturnReceived(ReturnEvent):
-    pass
+    gift: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class ReturnRefunded(ReturnEvent):
     amount: str
     currency: str
     reference: str
+    gift: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class ReturnCredited(ReturnEvent):
     amount: str
     currency: str
     reference: str
+    gift: bool = False
 
 
 @dataclass(frozen=True, slots=True)

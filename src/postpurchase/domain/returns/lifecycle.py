@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from postpurchase.domain.errors import Conflict, InvalidInput
 from postpurchase.domain.events import Event
 from postpurchase.domain.money import Money
 from postpurchase.domain.returns import events as ev
+from postpurchase.domain.returns.methods import ReturnMethod
 from postpurchase.domain.returns.policy import Resolution
 
 
@@ -41,6 +43,28 @@ class Grade(StrEnum):
     REFURBISH = "refurbish"
     DAMAGED = "damaged"
     WRONG_ITEM = "wrong_item"
+
+
+@dataclass(slots=True)
+class ExchangeLine:
+    """One returned line swapped for a variant: ``quantity`` units of ``sku`` at ``unit_price``."""
+
+    order_line_id: str
+    sku: str  # the new variant's
+    variant_id: str | None
+    title: str
+    quantity: int
+    unit_price: Money
+
+
+@dataclass(slots=True)
+class Exchange:
+    """An exchange: the new lines, the difference charged (an upsell) or refunded (a cheaper
+    variant), and the exchange order once it is created."""
+
+    lines: list[ExchangeLine]
+    charge: Money  # what the shopper pays on top (never negative)
+    order_id: str | None = None  # the exchange order, once created
 
 
 class Disposition(StrEnum):
@@ -80,6 +104,7 @@ class ReturnLine:
     grade: Grade | None = None
     disposition: Disposition | None = None
     note: str | None = None
+    photos: list[str] = field(default_factory=list)  # media ids (shopper's, inspector's)
 
     def __post_init__(self) -> None:
         if isinstance(self.quantity, bool) or self.quantity < 1:
@@ -114,6 +139,11 @@ class Return:
     carrier: str | None = None
     tracking_number: str | None = None
     resolution_reference: str | None = None
+    method: ReturnMethod | None = None  # how the parcel comes back (None: keep-it, or unset)
+    co2e_kg: Decimal | None = None  # the method's estimated footprint when chosen
+    exchange: Exchange | None = None  # what the shopper gets instead, for an exchange
+    label_media_id: str | None = None  # the bought label's document (media store)
+    qr_media_id: str | None = None  # its QR code for a box-free drop-off (PNG)
     updated_at: datetime | None = None
     history: list[tuple[ReturnStatus, datetime]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
@@ -161,7 +191,7 @@ class Return:
 
     def approve(self, at: datetime, *, automatic: bool = False) -> None:
         self._move(S.APPROVED, at)
-        self.events.append(ev.ReturnApproved(*self._base(), automatic=automatic))
+        self.events.append(ev.ReturnApproved(*self._base(), automatic=automatic, gift=self.gift))
 
     def reject(self, at: datetime, reason: str) -> None:
         if not reason.strip():
@@ -175,7 +205,9 @@ class Return:
             raise Conflict("a keep-it return has no parcel", field="status")
         self._move(S.LABEL_ISSUED, at)
         self.carrier, self.tracking_number = carrier, tracking_number
-        self.events.append(ev.ReturnLabelIssued(*self._base(), carrier, tracking_number))
+        self.events.append(
+            ev.ReturnLabelIssued(*self._base(), carrier, tracking_number, gift=self.gift)
+        )
 
     def ship(self, at: datetime) -> None:
         self._move(S.IN_TRANSIT, at)
@@ -185,7 +217,7 @@ class Return:
         if self.keep_it:
             raise Conflict("a keep-it return has no parcel", field="status")
         self._move(S.RECEIVED, at)
-        self.events.append(ev.ReturnReceived(*self._base()))
+        self.events.append(ev.ReturnReceived(*self._base(), gift=self.gift))
 
     def inspect(
         self, at: datetime, grades: Mapping[str, Grade], notes: Mapping[str, str] | None = None
@@ -240,8 +272,23 @@ class Return:
             return self.status is S.APPROVED
         return self.status in (S.RESTOCKED, S.DISPOSED)
 
+    def exchanged(self, at: datetime, exchange_order_id: str) -> None:
+        """Record that the exchange order was created (it ships like any other order)."""
+        if self.resolution is not Resolution.EXCHANGE or self.exchange is None:
+            raise Conflict("this return is not an exchange", field="resolution")
+        if not self.ready_to_resolve():
+            raise Conflict(
+                f"a return that is {self.status.value} cannot be exchanged yet", field="status"
+            )
+        self._move(S.EXCHANGED, at)
+        self.exchange.order_id = exchange_order_id
+        self.resolution_reference = f"order:{exchange_order_id}"
+        self.events.append(ev.ReturnExchanged(*self._base(), exchange_order_id))
+
     def resolve(self, at: datetime, reference: str) -> None:
         """Record that the money went back (refund) or the credit was issued."""
+        if self.resolution is Resolution.EXCHANGE:
+            raise Conflict("an exchange is resolved by its exchange order", field="resolution")
         if not self.ready_to_resolve():
             raise Conflict(
                 f"a return that is {self.status.value} cannot be refunded yet", field="status"
@@ -252,12 +299,18 @@ class Return:
         if credit:
             amount = self.credit
             self.events.append(
-                ev.ReturnCredited(*self._base(), str(amount.amount), amount.currency, reference)
+                ev.ReturnCredited(
+                    *self._base(), str(amount.amount), amount.currency, reference, gift=self.gift
+                )
             )
         else:
             self.events.append(
                 ev.ReturnRefunded(
-                    *self._base(), str(self.refund.amount), self.refund.currency, reference
+                    *self._base(),
+                    str(self.refund.amount),
+                    self.refund.currency,
+                    reference,
+                    gift=self.gift,
                 )
             )
 

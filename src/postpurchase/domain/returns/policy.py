@@ -16,12 +16,15 @@ from typing import Any
 
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.money import Money, parse_amount, parse_currency
+from postpurchase.domain.returns.geo import Place
+from postpurchase.domain.returns.methods import MethodTerms, ReturnMethod, default_methods
 
 
 class Resolution(StrEnum):
     REFUND = "refund"  # to the original payment
     STORE_CREDIT = "store_credit"
     KEEP_IT = "keep_it"  # refund or credit, no parcel comes back
+    EXCHANGE = "exchange"  # another variant (or a dearer one, the difference charged)
 
 
 class LimitAction(StrEnum):
@@ -110,6 +113,8 @@ class ReturnPolicy:
     limit: CustomerLimit | None = None
     gift_returns: bool = True  # the recipient gets store credit; the giver is not told
     statutory_rights: bool = True  # EU/EEA right of withdrawal before the merchant's rules
+    methods: tuple[MethodTerms, ...] = field(default_factory=default_methods)
+    return_to: Place | None = None  # the returns address, for the CO2e estimate's distance
     _leaves: Mapping[str, Reason] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -129,6 +134,17 @@ class ReturnPolicy:
         for currency, fee in self.return_fee.items():
             if fee < 0:
                 raise InvalidInput("must not be negative", field=f"return_fee.{currency}")
+        seen: set[ReturnMethod] = set()
+        for i, terms in enumerate(self.methods):
+            if terms.method in seen:
+                raise InvalidInput("each method once", field=f"methods[{i}].method")
+            seen.add(terms.method)
+            for currency, fee in terms.fee.items():
+                if fee < 0:
+                    raise InvalidInput("must not be negative", field=f"methods[{i}].fee.{currency}")
+
+    def method(self, method: ReturnMethod) -> MethodTerms | None:
+        return next((t for t in self.methods if t.method is method), None)
 
     def reason(self, code: str) -> Reason | None:
         """The leaf reason ``code`` (a branch is not a reason one can pick)."""
@@ -210,6 +226,15 @@ def policy_to_dict(p: ReturnPolicy) -> dict[str, Any]:
         },
         "gift_returns": p.gift_returns,
         "statutory_rights": p.statutory_rights,
+        "methods": [
+            {"method": t.method.value, "fee": {k: str(v) for k, v in sorted(t.fee.items())},
+             "merchant_fault_free": t.merchant_fault_free}
+            for t in p.methods
+        ],
+        "return_to": None if p.return_to is None else {
+            "country": p.return_to.country, "postal_code": p.return_to.postal_code,
+            "region": p.return_to.region,
+        },
     }  # fmt: skip
 
 
@@ -219,6 +244,35 @@ _REASON_KEYS = frozenset(
 _COST_KEYS = frozenset({"label", "handling", "resale_rate"})
 _KEEP_KEYS = frozenset({"default", "per_sku", "max_value"})
 _LIMIT_KEYS = frozenset({"max_returns", "period_days", "action"})
+_METHOD_KEYS = frozenset({"method", "fee", "merchant_fault_free"})
+_PLACE_KEYS = frozenset({"country", "postal_code", "region"})
+
+
+def _method_from(raw: object, at: str) -> MethodTerms:
+    d = _only(raw, _METHOD_KEYS, at)
+    try:
+        method = ReturnMethod(str(d.get("method")))
+    except ValueError:
+        options = ", ".join(m.value for m in ReturnMethod)
+        raise InvalidInput(f"one of: {options}", field=f"{at}.method") from None
+    return MethodTerms(
+        method,
+        _per_currency(d.get("fee"), f"{at}.fee"),
+        merchant_fault_free=bool(d.get("merchant_fault_free", True)),
+    )
+
+
+def _place_from(raw: object, at: str) -> Place:
+    d = _only(raw, _PLACE_KEYS, at)
+    country = d.get("country")
+    if not isinstance(country, str) or len(country.strip()) != 2:
+        raise InvalidInput("an ISO 3166 two-letter country code", field=f"{at}.country")
+    code, region = d.get("postal_code"), d.get("region")
+    return Place(
+        country.strip().upper(),
+        str(code).strip()[:16] if code else None,
+        str(region).strip()[:64] if region else None,
+    )
 
 
 def _only(d: object, allowed: frozenset[str], at: str) -> Mapping[str, Any]:
@@ -309,6 +363,10 @@ def policy_from_dict(d: Mapping[str, Any]) -> ReturnPolicy:
             ),
             gift_returns=bool(d.get("gift_returns", True)),
             statutory_rights=bool(d.get("statutory_rights", True)),
+            methods=base.methods if d.get("methods") is None else tuple(
+                _method_from(m, f"methods[{i}]") for i, m in enumerate(d["methods"])
+            ),
+            return_to=_place_from(d["return_to"], "return_to") if d.get("return_to") else None,
         )  # fmt: skip
     except InvalidInput:
         raise

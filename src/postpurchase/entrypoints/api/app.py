@@ -33,6 +33,8 @@ from postpurchase.entrypoints.api.routes import (
     orders,
     public_track,
     returns,
+    returns_insights,
+    returns_labels,
     shopify_app,
     webhooks,
     woocommerce_webhooks,
@@ -134,6 +136,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(public_track.router)
     app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine
     app.include_router(checkout_admin.router)
+    app.include_router(returns_insights.router)  # before returns: /returns/policy/simulate
+    app.include_router(returns_labels.router)
     app.include_router(returns.router)
     app.include_router(returns_views.router)  # /returns: the shopper's returns portal
     console.install(app)  # /console: the merchant console (issue 14)
@@ -146,6 +150,7 @@ def create_app(platform: Platform) -> FastAPI:
         RequestLimits,
         max_body_bytes=settings.max_body_bytes,
         max_batch_body_bytes=settings.max_batch_body_bytes,
+        max_upload_body_bytes=settings.max_upload_body_bytes,
     )
     app.add_middleware(SecurityHeaders, production=settings.environment == "production")
     webhook_schemas.install(app)  # the tracking webhook's body formats, in /openapi.json

@@ -108,6 +108,7 @@ Grams = Annotated[int, Field(ge=0, le=10_000_000), BeforeValidator(_json_integer
 # Bounds before the validator, so they reach the JSON Schema as minimum/maximum (after it,
 # an optional field's schema would carry pydantic's own ge/le, which no client reads).
 Days = Annotated[int, Field(ge=0, le=3650), BeforeValidator(_json_integer)]
+Version = Annotated[int, Field(ge=1, le=2_000_000_000), BeforeValidator(_json_integer)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 

@@ -5,7 +5,8 @@
   ``receive()`` yields it and refused the moment it passes the limit. Nothing is parsed
   first and nothing larger than the limit is ever held, so a 150 MB upload costs what
   the first megabyte does. API writes get ``max_body_bytes`` (1 MiB), the batch routes
-  under ``/webhooks`` ``max_batch_body_bytes`` (5 MiB). The answer is a 413 problem
+  under ``/webhooks`` ``max_batch_body_bytes`` (5 MiB), the photo uploads
+  ``max_upload_body_bytes`` (16 MiB). The answer is a 413 problem
   document naming ``body``.
 * **No API key, no body.** A request to ``/api/v1`` (but ``/api/v1/public``, where a token
   in the path is the credential) without ``Authorization: Bearer <key>`` gets its 401
@@ -32,6 +33,8 @@ PUBLIC_PREFIXES = (
     "/api/v1/estimates/",  # a publishable key, also as ?key=; CORS preflights carry none
 )
 BATCH_PREFIXES = ("/webhooks/",)  # tracking batches and store deliveries
+# Routes that take photos: the API's upload and the returns portal's review step.
+UPLOAD_PATHS = re.compile(r"^(?:/api/v1/orders/[^/]+/returns/photos|/returns/o/[^/]+/review)$")
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="postpurchase"'}
 
 
@@ -71,13 +74,25 @@ def has_bearer_key(scope: Scope) -> bool:
 
 
 class RequestLimits:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_batch_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_batch_body_bytes: int,
+        max_upload_body_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_batch_body_bytes = max_batch_body_bytes
+        self.max_upload_body_bytes = max_upload_body_bytes or max_body_bytes
 
     def limit_for(self, path: str) -> int:
-        return self.max_batch_body_bytes if path.startswith(BATCH_PREFIXES) else self.max_body_bytes
+        if path.startswith(BATCH_PREFIXES):
+            return self.max_batch_body_bytes
+        if UPLOAD_PATHS.match(path):
+            return self.max_upload_body_bytes
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

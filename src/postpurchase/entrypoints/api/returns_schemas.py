@@ -16,6 +16,7 @@ from postpurchase.entrypoints.api.edge_types import (
     Id128,
     OneLine,
     Strict,
+    Version,
 )
 
 RETURN_ID_PATTERN = r"^[0-9a-f]{32}$"  # domain/ids.new_id: 32 lowercase hex characters
@@ -26,15 +27,33 @@ Code = Annotated[
 Reason500 = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), OneLine
 ]
-ResolutionName = Literal["refund", "store_credit", "keep_it"]
+ResolutionName = Literal["refund", "store_credit", "keep_it", "exchange"]
+MethodName = Literal["mail", "drop_off", "in_store", "pickup"]
 GradeName = Literal["resellable", "refurbish", "damaged", "wrong_item"]
 DispositionName = Literal["restock", "dispose"]
+
+
+class MoneyOut(BaseModel):
+    amount: str
+    currency: str
 
 
 class ReturnLineIn(Strict):
     order_line_id: Id128 = Field(description="The order line's `id` (GET /api/v1/orders/{id}).")
     quantity: Count = Field(ge=1, le=100_000)
     reason: Code = Field(description="A leaf code of the policy's reason tree, e.g. `too_small`.")
+    photos: list[Annotated[str, StringConstraints(pattern=RETURN_ID_PATTERN)]] | None = Field(
+        default=None,
+        max_length=5,
+        description="Ids of photos uploaded with POST /api/v1/orders/{id}/returns/photos.",
+    )
+
+
+class ExchangeLineIn(Strict):
+    order_line_id: Id128 = Field(description="The returned order line.")
+    variant_id: Id128 = Field(
+        description="The catalogue variant wanted instead (GET .../returns/exchange-options)."
+    )
 
 
 class ReturnCreate(Strict):
@@ -43,11 +62,63 @@ class ReturnCreate(Strict):
     gift: StrictBool = Field(
         default=False, description="A gift return: store credit to the recipient only."
     )
+    method: MethodName | None = Field(
+        default=None,
+        description="How the parcel comes back (the policy's `methods`); its cost is taken "
+        "from the refund.",
+    )
+    exchange: list[ExchangeLineIn] | None = Field(
+        default=None,
+        max_length=100,
+        description="For `resolution: exchange`: the variant wanted for each returned line.",
+    )
 
 
-class MoneyOut(BaseModel):
-    amount: str
-    currency: str
+class PhotoOut(BaseModel):
+    id: str
+    content_type: str
+    size: int
+
+
+class FootprintOut(BaseModel):
+    kg_co2e: str = Field(description="Estimated kg CO2e (docs/returns.md, Carbon).")
+    distance_km: str = Field(description="The line haul's road km.")
+    precision: Literal["postal", "region", "country", "none"]
+
+
+class MethodOut(BaseModel):
+    method: MethodName
+    cost: MoneyOut
+    footprint: FootprintOut
+
+
+class ExchangeLineOut(BaseModel):
+    order_line_id: str
+    variant_id: str | None
+    sku: str
+    title: str
+    quantity: int
+    unit_price: MoneyOut
+
+
+class ExchangeOut(BaseModel):
+    lines: list[ExchangeLineOut]
+    charge: MoneyOut = Field(description="What the shopper pays on top (an upsell).")
+    order_id: str | None = Field(description="The exchange order, once created.")
+
+
+class VariantOut(BaseModel):
+    variant_id: str
+    sku: str | None
+    title: str
+    price: MoneyOut
+    stock: int | None = Field(description="Units the store reports; null when not shared.")
+    available: bool
+
+
+class ExchangeOptionsOut(BaseModel):
+    order_line_id: str
+    variants: list[VariantOut]
 
 
 class DecisionOut(BaseModel):
@@ -84,6 +155,10 @@ class QuoteOut(BaseModel):
     bonus: MoneyOut
     amount: MoneyOut = Field(description="What the shopper gets: the credit, or the refund.")
     keep_it_offered: bool
+    method: MethodName | None = None
+    method_fee: MoneyOut | None = None
+    footprint: FootprintOut | None = Field(default=None, description="The chosen method's.")
+    exchange: ExchangeOut | None = None
 
 
 class ReturnLineOut(BaseModel):
@@ -96,6 +171,7 @@ class ReturnLineOut(BaseModel):
     grade: GradeName | None
     disposition: DispositionName | None
     note: str | None
+    photos: list[str] = Field(default_factory=list, description="GET /api/v1/returns/photos/{id}")
 
 
 class StatusStep(BaseModel):
@@ -105,7 +181,7 @@ class StatusStep(BaseModel):
 
 class LedgerEntryOut(BaseModel):
     id: str
-    kind: Literal["refund", "store_credit", "fee"]
+    kind: Literal["refund", "store_credit", "fee", "credit_bonus"]
     amount: MoneyOut
     reference: str | None
     created_at: datetime
@@ -129,6 +205,9 @@ class ReturnOut(BaseModel):
     carrier: str | None
     tracking_number: str | None
     resolution_reference: str | None
+    method: MethodName | None = None
+    co2e_kg: str | None = Field(default=None, description="The chosen method's estimate.")
+    exchange: ExchangeOut | None = None
     lines: list[ReturnLineOut]
     history: list[StatusStep]
     created_at: datetime
@@ -163,6 +242,12 @@ class InspectLineIn(Strict):
     disposition: DispositionName | None = Field(
         default=None,
         description="Default: restock what is resellable or refurbish, dispose of the rest.",
+    )
+    photos: list[Annotated[str, StringConstraints(pattern=RETURN_ID_PATTERN)]] | None = Field(
+        default=None,
+        max_length=5,
+        description="The inspector's photos, uploaded with POST "
+        "/api/v1/orders/{id}/returns/photos.",
     )
 
 
@@ -251,11 +336,23 @@ class LimitIn(Strict):
     action: Literal["review", "refuse"] = "review"
 
 
+class MethodTermsIn(Strict):
+    method: MethodName
+    fee: PerCurrency | None = Field(default=None, description="The shopper's cost.")
+    merchant_fault_free: StrictBool = True
+
+
+class PlaceIn(Strict):
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+    postal_code: Annotated[str, StringConstraints(max_length=16), OneLine] | None = None
+    region: Annotated[str, StringConstraints(max_length=64), OneLine] | None = None
+
+
 class PolicyIn(Strict):
     """The policy document GET answers; keys left out take their defaults."""
 
-    version: Count | None = Field(
-        default=None, ge=1, description="Ignored: each save becomes the next version."
+    version: Version | None = Field(
+        default=None, description="Ignored: each save becomes the next version."
     )
     window_days: Days | None = None
     reasons: list[ReasonIn] | None = Field(default=None, max_length=100)
@@ -273,3 +370,5 @@ class PolicyIn(Strict):
     limit: LimitIn | None = None
     gift_returns: StrictBool | None = None
     statutory_rights: StrictBool | None = None
+    methods: list[MethodTermsIn] | None = Field(default=None, max_length=4)
+    return_to: PlaceIn | None = None

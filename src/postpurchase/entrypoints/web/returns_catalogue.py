@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from postpurchase.entrypoints.web import returns_catalogue_choices as choices
+
 EN: Mapping[str, str] = {
     "step.choose": "Choose",
     "step.review": "Check",
@@ -382,10 +384,11 @@ PT_BR: Mapping[str, str] = {
     "rule.credit.bonus": "O crédito vem com um bônus de {amount}.",
 }
 
+EN = {**EN, **choices.EN}
 RETURNS_CATALOGUE: Mapping[str, Mapping[str, str]] = {
     "en": EN,
-    "de": DE,
-    "fr": FR,
-    "es": ES,
-    "pt-BR": PT_BR,
+    "de": {**DE, **choices.DE},
+    "fr": {**FR, **choices.FR},
+    "es": {**ES, **choices.ES},
+    "pt-BR": {**PT_BR, **choices.PT_BR},
 }

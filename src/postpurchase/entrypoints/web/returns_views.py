@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 from urllib.parse import quote as urlquote
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -30,9 +30,16 @@ from postpurchase.adapters.db.returns import order_by_token
 from postpurchase.adapters.db.tracking_views import MerchantProfile
 from postpurchase.bootstrap import Platform
 from postpurchase.domain.errors import DomainError, NotFound
-from postpurchase.domain.returns import Decision, Quote, Resolution, Return, ReturnPolicy
+from postpurchase.domain.returns import (
+    Decision,
+    Quote,
+    Resolution,
+    Return,
+    ReturnPolicy,
+    Verdict,
+)
 from postpurchase.entrypoints.api.routes.returns import returns_service
-from postpurchase.entrypoints.web import lookup, views
+from postpurchase.entrypoints.web import lookup, rendering
 from postpurchase.entrypoints.web.branding import Branding, branding_from
 from postpurchase.entrypoints.web.i18n import LANGUAGES, Translator, choose_language, translator
 from postpurchase.entrypoints.web.loader import (
@@ -44,13 +51,12 @@ from postpurchase.entrypoints.web.loader import (
 from postpurchase.entrypoints.web.page_state import state_of
 from postpurchase.entrypoints.web.returns_catalogue import EN as RETURNS_EN
 from postpurchase.entrypoints.web.returns_catalogue import RETURNS_CATALOGUE
-from postpurchase.service_layer.returns import LineAsk, Overview, ReturnAsk
+from postpurchase.entrypoints.web.returns_forms import TooLarge, ask_from, check_photos, read_form
+from postpurchase.service_layer.returns import Overview
 
 router = APIRouter(include_in_schema=False, tags=["returns portal"])
 
 CSRF_COOKIE = "pp_rf"
-MAX_FORM_BYTES = 32_768
-MAX_FIELDS = 420  # two per line (quantity, reason) for up to 200 lines, and a few more
 
 
 class Words:
@@ -84,22 +90,6 @@ class Words:
 
 
 # ---- helpers --------------------------------------------------------------------------------
-
-
-async def _form(request: Request) -> dict[str, str] | None:
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return dict(pairs)
 
 
 def _same_origin(request: Request) -> bool:
@@ -145,18 +135,20 @@ def _page(
     shop = request.query_params.get("shop")
     keep = f"shop={urlquote(shop)}&" if shop else ""
     links = {lang: f"{base}?{keep}lang={urlquote(lang)}" for lang in LANGUAGES}
-    body, all_headers = views._html(
+    body, all_headers = rendering.html_page(
         template, t=t, branding=branding, lang_links=links, w=Words(t), csrf=csrf, **context
     )
     all_headers["Cache-Control"] = "private, no-store"
     if headers:
         all_headers.update(headers)
-    response = Response(body, status_code=status_code, media_type=views.HTML, headers=all_headers)
+    response = Response(
+        body, status_code=status_code, media_type=rendering.HTML, headers=all_headers
+    )
     secure = request.url.scheme == "https"
     response.set_cookie(
         CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=secure, path="/returns"
     )
-    views._remember_language(request, response)
+    rendering.remember_language(request, response)
     return response
 
 
@@ -196,7 +188,7 @@ def _lookup_page(
 @router.get("/returns", response_class=HTMLResponse)
 async def returns_lookup(request: Request, platform: WebPlatform) -> Response:
     shop = request.query_params.get("shop")
-    merchant = await in_thread(views._lookup_merchant, request, platform, shop)
+    merchant = await in_thread(rendering.lookup_merchant, request, platform, shop)
     number = (request.query_params.get("number") or "")[: lookup.MAX_NUMBER]
     return _lookup_page(request, merchant, 200, number=number)
 
@@ -206,14 +198,18 @@ async def returns_lookup_submit(request: Request, platform: WebPlatform) -> Resp
     """Find the order as /track does (same limiter, same timing floor, same answers for a
     wrong email and an unknown number), then open its returns page."""
     started = time.monotonic()
-    form = await _form(request) or {}
+    try:
+        read = await read_form(request)
+    except TooLarge:
+        read = None
+    form = read[0] if read is not None else {}
     shop = form.get("shop") or request.query_params.get("shop")
-    merchant = await in_thread(views._lookup_merchant, request, platform, shop)
+    merchant = await in_thread(rendering.lookup_merchant, request, platform, shop)
     raw_number = form.get("number", "")[:200]
     echo = raw_number.strip()[: lookup.MAX_NUMBER]
 
     async def floor() -> None:
-        left = views.LOOKUP_FLOOR_SECONDS - (time.monotonic() - started)
+        left = rendering.LOOKUP_FLOOR_SECONDS - (time.monotonic() - started)
         if left > 0:
             await asyncio.sleep(left)
 
@@ -224,7 +220,7 @@ async def returns_lookup_submit(request: Request, platform: WebPlatform) -> Resp
     if wanted is None:
         await floor()
         return _lookup_page(request, merchant, 422, number=echo, errors=errors)
-    wait = state_of(request).limiter.attempt(views.client_ip(request), wanted.number)
+    wait = state_of(request).limiter.attempt(rendering.client_ip(request), wanted.number)
     if wait is not None:
         await floor()
         return _lookup_page(
@@ -306,7 +302,7 @@ def _choices(policy: ReturnPolicy) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _resolutions(policy: ReturnPolicy) -> list[str]:
-    order = [Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.KEEP_IT]
+    order = [Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.EXCHANGE, Resolution.KEEP_IT]
     allowed = set(policy.resolutions) | ({Resolution.KEEP_IT} if policy.keep_it else set())
     return [r.value for r in order if r in allowed]
 
@@ -328,7 +324,9 @@ def _choose_page(
         reasons=_choices(ov.policy), resolutions=_resolutions(ov.policy),
         bonus_rate=int(ov.policy.store_credit_bonus_rate * 100), gift=ov.policy.gift_returns,
         returns=list(reversed(ov.returns)), chosen=chosen or {}, errors=errors or [],
-        raw_error=raw_error, token=request.path_params["token"],
+        raw_error=raw_error, token=request.path_params["token"], methods=ov.methods,
+        swaps=ov.exchange, photo_reasons=[r.label for r in ov.policy.leaf_reasons()
+                                          if r.requires_photo],
     )  # fmt: skip
 
 
@@ -336,48 +334,28 @@ def _choose_page(
 async def returns_choose(token: str, request: Request, platform: WebPlatform) -> Response:
     opened = await in_thread(_open, platform, token)
     if opened is None:
-        return views.not_found(request)
+        return rendering.not_found(request)
     return _choose_page(request, opened, 200)
-
-
-def _ask(form: Mapping[str, str], overview: Overview) -> tuple[ReturnAsk | None, list[str]]:
-    """The shopper's choices; line ids and quantities are checked again by the service."""
-    lines: list[LineAsk] = []
-    errors: list[str] = []
-    for key, value in form.items():
-        if not key.startswith("qty_") or value in ("", "0"):
-            continue
-        line_id = key[4:]
-        if not value.isdigit() or len(value) > 6:
-            errors.append("err.nothing")
-            continue
-        reason = form.get(f"reason_{line_id}", "")
-        if not reason:
-            errors.append("err.reason")
-            continue
-        lines.append(LineAsk(line_id[:64], int(value), reason[:64]))
-    if not lines and not errors:
-        errors.append("err.nothing")
-    raw = form.get("resolution", "refund")
-    resolution = Resolution(raw) if raw in {r.value for r in Resolution} else Resolution.REFUND
-    gift = form.get("gift") == "1" and overview.policy.gift_returns
-    if gift:
-        resolution = Resolution.STORE_CREDIT
-    if errors:
-        return None, sorted(set(errors))
-    return ReturnAsk(tuple(lines), resolution, gift), []
 
 
 async def _posted(
     token: str, request: Request, platform: Platform
-) -> tuple[_Opened | None, dict[str, str], Response | None]:
-    form = await _form(request)
+) -> tuple[_Opened | None, dict[str, str], dict[str, bytes], Response | None]:
+    try:
+        read = await read_form(request)
+    except TooLarge:
+        read = None
+        too_large = True
+    else:
+        too_large = False
     opened = await in_thread(_open, platform, token)
     if opened is None:
-        return None, {}, views.not_found(request)
-    if form is None or not _csrf_ok(request, form):
-        return opened, {}, _choose_page(request, opened, 403, errors=["err.form"])
-    return opened, form, None
+        return None, {}, {}, rendering.not_found(request)
+    if too_large:
+        return opened, {}, {}, _choose_page(request, opened, 413, errors=["err.photo_size"])
+    if read is None or not _csrf_ok(request, read[0]):
+        return opened, {}, {}, _choose_page(request, opened, 403, errors=["err.form"])
+    return opened, read[0], read[1], None
 
 
 def _explain(words: Words, quote: Quote) -> list[str]:
@@ -392,18 +370,22 @@ def _explain(words: Words, quote: Quote) -> list[str]:
 @router.post("/returns/o/{token}/review", response_class=HTMLResponse)
 async def returns_review(token: str, request: Request, platform: WebPlatform) -> Response:
     """The amount, the fees and why, before anything is stored."""
-    opened, form, refused = await _posted(token, request, platform)
+    opened, form, uploads, refused = await _posted(token, request, platform)
     if refused is not None or opened is None:
-        return refused or views.not_found(request)
-    ask, errors = _ask(form, opened.overview)
+        return refused or rendering.not_found(request)
+    bad = check_photos(uploads)
+    if bad:
+        return _choose_page(request, opened, 422, chosen=form, errors=sorted(set(bad.values())))
+    pending = dict.fromkeys(uploads, ("pending",))
+    ask, errors = ask_from(form, opened.overview, pending)
     if ask is None:
         return _choose_page(request, opened, 422, chosen=form, errors=errors)
+    svc = returns_service(platform)
     try:
-        quote = await in_thread(
-            returns_service(platform).quote, opened.merchant_id, opened.order_id, ask
-        )
+        preview = await in_thread(svc.preview, opened.merchant_id, opened.order_id, ask)
     except DomainError as exc:
         return _choose_page(request, opened, 422, chosen=form, raw_error=exc.message)
+    quote = preview.quote
     t, branding = _context(request, opened)
     words = Words(t)
     if quote.refused():
@@ -412,21 +394,39 @@ async def returns_review(token: str, request: Request, platform: WebPlatform) ->
             request, opened, 422, chosen=form,
             errors=[], raw_error=words.decision(first, quote.refund.currency),
         )  # fmt: skip
+    if preview.exchange is not None and preview.exchange.verdict is Verdict.REFUSED:
+        first = next(d for d in preview.exchange.decisions if d.verdict is Verdict.REFUSED)
+        return _choose_page(request, opened, 422, chosen=form, raw_error=first.explanation)
+    stored: dict[str, list[str]] = {}
+    try:  # the rest is acceptable: now the photos are kept (checked above)
+        for line_id, data in uploads.items():
+            if any(a.order_line_id == line_id for a in ask.lines):
+                ref = await in_thread(svc.add_photo, opened.merchant_id, opened.order_id, data)
+                stored.setdefault(line_id, []).append(ref.id)
+    except DomainError as exc:
+        return _choose_page(request, opened, 422, chosen=form, raw_error=exc.message)
     names = {line.id: line.name for line in opened.overview.facts.order.lines}
+    explanations = _explain(words, quote)
+    if preview.exchange is not None:
+        explanations += [
+            words.decision(d, quote.refund.currency) for d in preview.exchange.decisions
+        ]
     return _page(
         request, "returns_review.html", 200, t=t, branding=branding, csrf=_csrf_token(request),
         order=opened.overview.facts.order, quote=quote, names=names, ask=ask,
-        explanations=_explain(words, quote), key=secrets.token_urlsafe(18), token=token,
+        explanations=explanations, key=secrets.token_urlsafe(18), token=token,
+        footprint=preview.footprint, exchange=preview.exchange,
+        photos={k: ",".join(v) for k, v in stored.items()},
     )  # fmt: skip
 
 
 @router.post("/returns/o/{token}/confirm", response_class=HTMLResponse)
 async def returns_confirm(token: str, request: Request, platform: WebPlatform) -> Response:
     """Create the return (once per idempotency key) and show its status."""
-    opened, form, refused = await _posted(token, request, platform)
+    opened, form, _, refused = await _posted(token, request, platform)
     if refused is not None or opened is None:
-        return refused or views.not_found(request)
-    ask, errors = _ask(form, opened.overview)
+        return refused or rendering.not_found(request)
+    ask, errors = ask_from(form, opened.overview, {})
     if ask is None:
         return _choose_page(request, opened, 422, chosen=form, errors=errors)
     raw_key = form.get("key", "")
@@ -449,7 +449,7 @@ async def returns_done(
     if opened is not None:
         ret = next((r for r in opened.overview.returns if r.id == return_id), None)
     if opened is None or ret is None:
-        return views.not_found(request)
+        return rendering.not_found(request)
     t, branding = _context(request, opened)
     names = {line.id: line.name for line in opened.overview.facts.order.lines}
     credit = ret.resolution is Resolution.STORE_CREDIT or ret.gift
@@ -457,4 +457,29 @@ async def returns_done(
         request, "returns_done.html", 200, t=t, branding=branding, csrf=_csrf_token(request),
         order=opened.overview.facts.order, ret=ret, names=names, credit=credit,
         amount=ret.credit if credit else ret.refund, token=token,
+    )  # fmt: skip
+
+
+@router.get("/returns/o/{token}/r/{return_id}/{what}")
+async def returns_label_file(
+    token: str, return_id: str, what: str, request: Request, platform: WebPlatform
+) -> Response:
+    """The return's QR code (``qr``, PNG) or label (``label``), for the shopper holding the
+    order's tracking token."""
+    opened = await in_thread(_open, platform, token)
+    ret = None
+    if opened is not None:
+        ret = next((r for r in opened.overview.returns if r.id == return_id), None)
+    media_id = None
+    if ret is not None:
+        media_id = {"qr": ret.qr_media_id, "label": ret.label_media_id}.get(what)
+    if opened is None or not media_id:
+        return rendering.not_found(request)
+    found = await in_thread(returns_service(platform).media, opened.merchant_id, media_id)
+    if found is None:
+        return rendering.not_found(request)
+    return Response(
+        found.data, media_type=found.ref.content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+                 "Referrer-Policy": "no-referrer"},
     )  # fmt: skip

@@ -10,29 +10,18 @@ carrier's or merchant's sites through the ``Referer`` header.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import time
 from collections.abc import Mapping
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from postpurchase.adapters.db import read_models, tracking_views
 from postpurchase.adapters.db.tracking_views import MerchantProfile
-from postpurchase.bootstrap import Platform
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
 from postpurchase.entrypoints.web import lookup
-from postpurchase.entrypoints.web.branding import Branding, branding_from
-from postpurchase.entrypoints.web.fastpath import LANG_COOKIE
+from postpurchase.entrypoints.web.branding import branding_from
 from postpurchase.entrypoints.web.i18n import (
-    LANGUAGES,
-    Translator,
     choose_language,
     normalise_language,
     translator,
@@ -42,7 +31,6 @@ from postpurchase.entrypoints.web.loader import (
     Rendered,
     WebPlatform,
     explicit_language,
-    host_merchant,
     in_thread,
     not_modified,
     not_modified_response,
@@ -51,133 +39,21 @@ from postpurchase.entrypoints.web.loader import (
     state_of,
     valid_token,
 )
-
-HERE = Path(__file__).parent
-STATIC_DIR = HERE / "static"
-LOOKUP_FLOOR_SECONDS = 0.35  # every lookup answer takes at least this long (timing-safe)
-MAX_FORM_BYTES = 4096
-HTML = "text/html; charset=utf-8"
-
-router = APIRouter(include_in_schema=False, tags=["tracking page"])
-
-env = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    auto_reload=False,
+from postpurchase.entrypoints.web.rendering import (
+    HTML,
+    LOOKUP_FLOOR_SECONDS,
+    STATIC,
+    client_ip,
+    html_page,
+    lang_links_for,
+    lookup_merchant,
+    not_found,
+    remember_language,
+    render,
+    small_form,
 )
 
-
-def _load_static() -> dict[str, tuple[bytes, str, str]]:
-    """name -> (bytes, media type, short content hash) for the versioned asset URLs."""
-    types = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
-    out = {}
-    for path in sorted(STATIC_DIR.iterdir()):
-        if path.suffix in types:
-            body = path.read_bytes()
-            out[path.name] = (body, types[path.suffix], hashlib.sha256(body).hexdigest()[:12])
-    return out
-
-
-STATIC = _load_static()
-
-
-def asset_url(name: str) -> str:
-    return f"/static/tracking/{name}?v={STATIC[name][2]}"
-
-
-env.globals["asset_url"] = asset_url
-
-
-@lru_cache(maxsize=4096)
-def _style_hash(css: str) -> str:
-    """CSP source for the brand ``<style>`` block: a hash, not a nonce, so a rendered page
-    can be cached and served again byte for byte."""
-    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
-
-
-def _security_headers(branding: Branding | None) -> dict[str, str]:
-    style = "'self'"
-    if branding is not None:
-        style += " " + _style_hash(branding.css_variables())
-        if branding.font_url:
-            parts = urlsplit(branding.font_url)
-            style += f" {parts.scheme}://{parts.netloc}"
-    csp = (
-        f"default-src 'none'; style-src {style}; "
-        "img-src 'self' https: data:; font-src 'self' https:; script-src 'self'; "
-        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    )
-    return {
-        "Content-Security-Policy": csp,
-        "Referrer-Policy": "no-referrer",
-        "X-Content-Type-Options": "nosniff",
-        "X-Robots-Tag": "noindex, nofollow",
-        "Cache-Control": "private, no-cache",
-        "Vary": "Accept-Language, Cookie",
-    }
-
-
-def _html(
-    template: str,
-    *,
-    t: Translator,
-    branding: Branding | None,
-    lang_links: Mapping[str, str],
-    **context: Any,
-) -> tuple[bytes, dict[str, str]]:
-    html = env.get_template(template).render(
-        t=t, branding=branding, lang_links=lang_links, languages=LANGUAGES, **context
-    )
-    return html.encode(), _security_headers(branding)
-
-
-def _render(
-    template: str,
-    status_code: int,
-    *,
-    t: Translator,
-    branding: Branding | None,
-    lang_links: Mapping[str, str],
-    headers: Mapping[str, str] | None = None,
-    **context: Any,
-) -> Response:
-    body, all_headers = _html(template, t=t, branding=branding, lang_links=lang_links, **context)
-    if headers:
-        all_headers.update(headers)
-    return Response(body, status_code=status_code, media_type=HTML, headers=all_headers)
-
-
-def _lang_links(request: Request, **keep: str | None) -> dict[str, str]:
-    """Links for the language switch: the same page with ``?lang=`` (works without JS)."""
-    base = request.url.path
-    extra = {k: v for k, v in keep.items() if v}
-    return {lang: f"{base}?{urlencode({**extra, 'lang': lang})}" for lang in LANGUAGES}
-
-
-def _remember_language(request: Request, response: Response) -> None:
-    chosen = normalise_language(request.query_params.get("lang"))
-    if chosen:
-        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, httponly=True, samesite="lax")
-
-
-def _fallback_translator(request: Request) -> Translator:
-    return translator(
-        choose_language(
-            explicit_language(request),
-            None,
-            accept_language=request.headers.get("accept-language"),
-        )
-    )
-
-
-def not_found(request: Request) -> Response:
-    """The friendly 404: says what may have happened and offers the lookup form."""
-    t = _fallback_translator(request)
-    response = _render("not_found.html", 404, t=t, branding=None, lang_links=_lang_links(request))
-    _remember_language(request, response)
-    return response
+router = APIRouter(include_in_schema=False, tags=["tracking page"])
 
 
 # ---- tracking page ----------------------------------------------------------------------------
@@ -191,10 +67,10 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
     # shown as picked, recorded only by the form's POST (a GET never rates).
     raw_pick = request.query_params.get("rate", "")
     picked = int(raw_pick) if raw_pick in ("1", "2", "3", "4", "5") else None
-    links = _lang_links(request)
+    links = lang_links_for(request)
 
     def render(loaded: Loaded) -> Rendered:
-        body, headers = _html(
+        body, headers = html_page(
             "tracking.html",
             t=loaded.t,
             branding=loaded.page.branding,
@@ -221,7 +97,7 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
         return not_found(request)
     rendered = served.rendered
     response = Response(rendered.body, media_type=rendered.media_type, headers=rendered.headers)
-    _remember_language(request, response)
+    remember_language(request, response)
     state.remember(request, response, served, read_at)
     if not_modified(request, rendered):
         return not_modified_response(response)
@@ -233,7 +109,7 @@ async def rate_delivery(token: str, request: Request, platform: WebPlatform) -> 
     """One tap: five submit buttons post ``score``; JS posts the same form and takes JSON."""
     if not valid_token(token):
         return not_found(request)
-    form = await _small_form(request)
+    form = await small_form(request)
     raw = form.get("score", "") if form is not None else ""
     score = int(raw) if raw in ("1", "2", "3", "4", "5") else None
     wants_json = "application/json" in request.headers.get("accept", "")
@@ -282,37 +158,6 @@ async def tracking_not_found(rest: str, request: Request) -> Response:
 # ---- lookup -----------------------------------------------------------------------------------
 
 
-async def _small_form(request: Request) -> dict[str, str] | None:
-    """The urlencoded form body, refusing anything larger than a lookup needs."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return dict(pairs)
-
-
-def _lookup_merchant(
-    request: Request, platform: Platform, shop: str | None
-) -> MerchantProfile | None:
-    """Whose lookup form this is: the custom domain's merchant, ``?shop=``, or the only one."""
-    state = state_of(request)
-    with platform.engine.connect() as conn:
-        owner = host_merchant(request, conn, state)
-        if owner is not None:
-            return state.profile(conn, owner)
-        if shop:
-            return tracking_views.merchant_by_slug(conn, shop[:64])
-        return tracking_views.sole_merchant(conn)
-
-
 def _lookup_response(
     request: Request,
     merchant: MerchantProfile | None,
@@ -335,12 +180,12 @@ def _lookup_response(
     )
     branding = branding_from(merchant.name, merchant.settings) if merchant else None
     shop = merchant.slug if merchant else None
-    response = _render(
+    response = render(
         "lookup.html",
         status_code,
         t=t,
         branding=branding,
-        lang_links=_lang_links(request, shop=request.query_params.get("shop")),
+        lang_links=lang_links_for(request, shop=request.query_params.get("shop")),
         shop=shop,
         number=number,
         contact=contact,
@@ -349,21 +194,16 @@ def _lookup_response(
         limited=limited,
         headers=headers,
     )
-    _remember_language(request, response)
+    remember_language(request, response)
     return response
 
 
 @router.get("/track", response_class=HTMLResponse)
 async def lookup_form(request: Request, platform: WebPlatform) -> Response:
     shop = request.query_params.get("shop")
-    merchant = await in_thread(_lookup_merchant, request, platform, shop)
+    merchant = await in_thread(lookup_merchant, request, platform, shop)
     number = (request.query_params.get("number") or "")[: lookup.MAX_NUMBER]
     return _lookup_response(request, merchant, 200, number=number)
-
-
-def client_ip(request: Request) -> str:
-    """The peer address (behind a proxy, run uvicorn with ``--proxy-headers``)."""
-    return request.client.host if request.client else "unknown"
 
 
 @router.post("/track", response_class=HTMLResponse)
@@ -374,11 +214,11 @@ async def lookup_submit(request: Request, platform: WebPlatform) -> Response:
     (thanks to the floor and the equal-work matcher) the same time.
     """
     started = time.monotonic()
-    form = await _small_form(request) or {}
+    form = await small_form(request) or {}
     raw_number = form.get("number", "")[:200]
     raw_contact = form.get("contact", "")[:400]
     shop = form.get("shop") or request.query_params.get("shop")
-    merchant = await in_thread(_lookup_merchant, request, platform, shop)
+    merchant = await in_thread(lookup_merchant, request, platform, shop)
     wanted, errors = lookup.parse(raw_number, raw_contact)
 
     async def floor() -> None:

@@ -17,9 +17,17 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from postpurchase.domain.events import Event
+from postpurchase.domain.media import MediaKind, MediaRef, StoredMedia
 from postpurchase.domain.money import Money
-from postpurchase.domain.orders import Order
-from postpurchase.domain.returns import Quote, Return, ReturnPolicy, ReturnStatus
+from postpurchase.domain.orders import Order, OrderLine
+from postpurchase.domain.returns import (
+    CatalogueVariant,
+    Decision,
+    Quote,
+    Return,
+    ReturnPolicy,
+    ReturnStatus,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +50,7 @@ class OrderFacts:
 @dataclass(frozen=True, slots=True)
 class IssuedMoney:
     reference: str  # where the money is recorded: "ledger:<id>", a store's refund id...
+    amount: Money | None = None  # what a store really paid back, when it says
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +80,9 @@ class ReturnRepository(Protocol):
         self, merchant_id: str, email: str, since: datetime, exclude: str | None = None
     ) -> int: ...
     def record_decisions(
-        self, ret: Return, quote: Quote | None, at: datetime, *, actor: str, note: str = ""
-    ) -> None: ...
+        self, ret: Return, quote: Quote | None, at: datetime, *, actor: str, note: str = "",
+        extra: Sequence[Decision] = (),
+    ) -> None: ...  # fmt: skip
     def aggregates(self) -> Iterator[Return]: ...
     def flush(self) -> None: ...
 
@@ -87,6 +97,10 @@ class OrderFactsReader(Protocol):
         self, merchant_id: str, order_id: str, *, lock: bool = False
     ) -> OrderFacts | None: ...
 
+    def sold(self, merchant_id: str, since: datetime, until: datetime) -> dict[str, int]:
+        """Units sold per SKU in orders placed in ``[since, until)``."""
+        ...
+
 
 class Ledger(Protocol):
     def record(
@@ -99,12 +113,58 @@ class RefundIssuer(Protocol):
     """Pays a return's money back. Called inside the unit of work for the ledger; an
     implementation that calls a store must do its network call outside the transaction."""
 
-    def refund(self, uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime) -> IssuedMoney: ...
-    def credit(self, uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime) -> IssuedMoney: ...
+    def refund(
+        self, uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime,
+        paid: IssuedMoney | None = None,
+    ) -> IssuedMoney: ...  # fmt: skip
+
+    def credit(
+        self, uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime,
+        paid: IssuedMoney | None = None,
+    ) -> IssuedMoney: ...  # fmt: skip
 
 
 class ReturnLabels(Protocol):
     def issue(self, ret: Return, facts: OrderFacts) -> Label: ...
+
+
+class ExchangeCatalogue(Protocol):
+    """The store's products and variants as synced (``products``/``product_variants``)."""
+
+    def product_of(self, merchant_id: str, line: OrderLine) -> str | None:
+        """Our product id for an order line: by the store's product id, else by its SKU."""
+        ...
+
+    def variants(self, merchant_id: str, product_id: str) -> list[CatalogueVariant]: ...
+    def variant(self, merchant_id: str, variant_id: str) -> CatalogueVariant | None: ...
+
+
+class StoreRefunds(Protocol):
+    """Pays a return back through the order's connected store (Shopify, WooCommerce).
+
+    Network I/O: called outside any transaction, with the return's id in the idempotency
+    key, so calling it again after a crash or a timeout never pays twice. None when the
+    order did not come from a connected store (the ledger alone is then the record).
+    """
+
+    def refund(self, ret: Return, facts: OrderFacts, *, credit: bool) -> IssuedMoney | None: ...
+
+
+class ExchangeOrders(Protocol):
+    """Creates the exchange order (idempotent per return: a retry finds the first one)."""
+
+    def create(self, ret: Return, facts: OrderFacts) -> str: ...
+
+
+class MediaFiles(Protocol):
+    """The media store (``uow.media``): return photos live there, never in memory."""
+
+    def put(
+        self, merchant_id: str, kind: MediaKind, content_type: str, data: bytes,
+        filename: str | None = None,
+    ) -> MediaRef: ...  # fmt: skip
+
+    def get(self, merchant_id: str, media_id: str) -> StoredMedia | None: ...
 
 
 class AbstractReturnsUnitOfWork(abc.ABC):
@@ -112,6 +172,8 @@ class AbstractReturnsUnitOfWork(abc.ABC):
     policies: PolicyStore
     orders: OrderFactsReader
     ledger: Ledger
+    catalogue: ExchangeCatalogue
+    media: MediaFiles
 
     def __init__(self) -> None:
         self._published: list[Event] = []

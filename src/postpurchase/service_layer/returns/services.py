@@ -8,56 +8,60 @@ written. A repeated idempotency key gives back the return it made the first time
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from postpurchase.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id
-from postpurchase.domain.money import Money, minor_units, total
-from postpurchase.domain.orders import Order
+from postpurchase.domain.media import MediaKind, MediaRef, StoredMedia, sniff_image
+from postpurchase.domain.money import Money
 from postpurchase.domain.returns import (
+    CatalogueVariant,
     Disposition,
     Grade,
-    LineRequest,
+    MethodOption,
     Quote,
     Resolution,
     Return,
     ReturnLine,
     ReturnPolicy,
     ReturnRequestContext,
+    ReturnsAnalytics,
     ReturnStatus,
+    Tally,
     Verdict,
+    analyse,
     evaluate,
-    line_refund_cap,
 )
-from postpurchase.domain.returns.lifecycle import held_quantities
+from postpurchase.service_layer.returns.choices import (
+    Preview,
+    chosen_footprint,
+    exchange_choices,
+    exchange_plan,
+    method_options,
+    plan_refusal,
+    to_exchange,
+)
+from postpurchase.service_layer.returns.context import (
+    LineAsk,
+    ReturnAsk,
+    build_context,
+    held_units,
+)
+from postpurchase.service_layer.returns.photos import (
+    MAX_PHOTO_BYTES,
+    _check_photos,
+    photo_tag,
+)
 from postpurchase.service_layer.returns.ports import (
     AbstractReturnsUnitOfWork,
-    IssuedMoney,
+    ExchangeOrders,
     OrderFacts,
     RefundIssuer,
     ReturnQuery,
+    StoreRefunds,
 )
-
-MAX_LINES = 100
-
-
-@dataclass(frozen=True, slots=True)
-class LineAsk:
-    order_line_id: str
-    quantity: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReturnAsk:
-    """What a shopper (through the portal) or an integrator (through the API) asks for."""
-
-    lines: tuple[LineAsk, ...]
-    resolution: Resolution = Resolution.REFUND
-    gift: bool = False
+from postpurchase.service_layer.returns.simulate import all_returns, past_requests, replay
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,154 +70,8 @@ class Overview:
     policy: ReturnPolicy
     returns: list[Return]
     returnable: dict[str, int]  # order line id -> units that can still be returned
-
-
-def shopper_zone(facts: OrderFacts, merchant_zone: str | None = None) -> tzinfo:
-    """The shopper's zone: the order's, else the merchant's, else UTC."""
-    for name in (facts.timezone, merchant_zone):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
-
-
-def _held(returns: Sequence[Return]) -> dict[str, int]:
-    return held_quantities(returns)
-
-
-def _refunded_by_returns(returns: Sequence[Return], currency: str) -> dict[str, Money]:
-    out: dict[str, Money] = {}
-    for r in returns:
-        if r.status in (ReturnStatus.REFUNDED, ReturnStatus.CREDITED):
-            for line in r.lines:
-                out[line.order_line_id] = out.get(line.order_line_id, Money.zero(currency)) + (
-                    line.refund
-                )
-    return out
-
-
-def order_discount_shares(order: Order) -> dict[str, Money]:
-    """An order-level discount the store did not allocate to lines (a code for 10 % off
-    the order, reported once), shared over the lines by what each paid, rounded up so the
-    refundable amount of every line stays at or below what was really paid for it."""
-    cur = order.currency
-    zero = Money.zero(cur)
-    on_lines = total([d.amount for d in order.details.discounts if d.target == "lines"], cur)
-    allocated = total([line.discount for line in order.lines], cur)
-    extra = on_lines - allocated
-    if not zero < extra:
-        return {}
-    paid = {line.id: line.paid for line in order.lines if not line.paid.is_negative()}
-    base = total(list(paid.values()), cur)
-    if not zero < base:
-        return {}
-    quantum = Decimal(1).scaleb(-minor_units(cur))
-    return {
-        lid: Money((extra.amount * p.amount / base.amount).quantize(quantum, ROUND_UP), cur)
-        for lid, p in paid.items()
-    }
-
-
-def order_tax_shares(order: Order, discounts: Mapping[str, Money]) -> dict[str, Money]:
-    """Tax the store reported for the order but not per line (prices before tax), shared
-    over the lines by what each paid after discounts, rounded down: a refund gives back
-    the tax paid on what comes back, never more."""
-    cur = order.currency
-    zero = Money.zero(cur)
-    if order.money.taxes_included:
-        return {}
-    extra = order.money.tax - total([line.facts.tax or zero for line in order.lines], cur)
-    if not zero < extra:
-        return {}
-    paid = {}
-    for line in order.lines:
-        p = line.paid - discounts.get(line.id, zero)
-        if zero < p:
-            paid[line.id] = p
-    base = total(list(paid.values()), cur)
-    if not zero < base:
-        return {}
-    quantum = Decimal(1).scaleb(-minor_units(cur))
-    return {
-        lid: Money((extra.amount * p.amount / base.amount).quantize(quantum, ROUND_DOWN), cur)
-        for lid, p in paid.items()
-    }
-
-
-def build_context(
-    policy: ReturnPolicy,
-    facts: OrderFacts,
-    existing: Sequence[Return],
-    ask: ReturnAsk,
-    now: datetime,
-    *,
-    customer_returns: int = 0,
-) -> ReturnRequestContext:
-    """The policy's input from an order and a shopper's ask; tampered line ids and
-    quantities are refused here, naming the field."""
-    order = facts.order
-    if not ask.lines:
-        raise InvalidInput("choose at least one item", field="lines")
-    if len(ask.lines) > MAX_LINES:
-        raise InvalidInput(f"at most {MAX_LINES} lines", field="lines")
-    lines_by_id = {line.id: line for line in order.lines}
-    held = _held(existing)
-    by_returns = _refunded_by_returns(existing, order.currency)
-    seen: set[str] = set()
-    requests: list[LineRequest] = []
-    zero = Money.zero(order.currency)
-    extra_discounts = order_discount_shares(order)
-    extra_tax = order_tax_shares(order, extra_discounts)
-    for i, a in enumerate(ask.lines):
-        line = lines_by_id.get(a.order_line_id)
-        if line is None:
-            raise InvalidInput("not an item of this order", field=f"lines[{i}].order_line_id")
-        if a.order_line_id in seen:
-            raise InvalidInput("each item once", field=f"lines[{i}].order_line_id")
-        seen.add(a.order_line_id)
-        if isinstance(a.quantity, bool) or a.quantity < 1:
-            raise InvalidInput("must be a positive integer", field=f"lines[{i}].quantity")
-        delivered = facts.delivered.get(line.id)
-        n_delivered = min(delivered.quantity, line.quantity) if delivered else 0
-        left = n_delivered - held.get(line.id, 0)
-        if a.quantity > max(left, 0):
-            raise InvalidInput(
-                f"only {max(left, 0)} of {line.sku} can be returned "
-                f"({n_delivered} delivered, {held.get(line.id, 0)} in other returns)",
-                field=f"lines[{i}].quantity",
-            )
-        if policy.reason(a.reason) is None:
-            codes = ", ".join(r.code for r in policy.leaf_reasons())
-            raise InvalidInput(f"one of: {codes}", field=f"lines[{i}].reason")
-        discount = (line.facts.discount or zero) + extra_discounts.get(line.id, zero)
-        tax = (line.facts.tax or zero) + extra_tax.get(line.id, zero)
-        cap = line_refund_cap(
-            unit_price=line.unit_price, quantity=line.quantity, discount=discount,
-            tax=tax, taxes_included=order.money.taxes_included,
-        )  # fmt: skip
-        refunded = facts.refunded.get(line.id, zero) + by_returns.get(line.id, zero)
-        requests.append(
-            LineRequest(
-                line_id=line.id, sku=line.sku, quantity=a.quantity, reason_code=a.reason,
-                line_quantity=line.quantity, delivered=n_delivered,
-                already_returned=held.get(line.id, 0), cap=cap, already_refunded=refunded,
-                delivered_at=delivered.delivered_at if delivered else None,
-                gift_card=line.facts.gift_card,
-            )
-        )  # fmt: skip
-    return ReturnRequestContext(
-        currency=order.currency,
-        now=now,
-        zone=shopper_zone(facts),
-        destination_country=facts.destination_country,
-        resolution=ask.resolution,
-        lines=tuple(requests),
-        order_tags=frozenset(t.strip().lower() for t in order.details.tags),
-        gift=ask.gift,
-        customer_returns_in_period=customer_returns,
-    )
+    methods: list[MethodOption] = field(default_factory=list)  # greenest first
+    exchange: dict[str, list[CatalogueVariant]] = field(default_factory=dict)  # per line
 
 
 def refusal(quote: Quote) -> InvalidInput:
@@ -235,11 +93,16 @@ class Returns:
         now: Callable[[], datetime],
         issuer: RefundIssuer,
         after_commit: Callable[[], None] | None = None,
+        *,
+        store: StoreRefunds | None = None,
+        exchanges: ExchangeOrders | None = None,
     ) -> None:
         self._uow = uow
         self._now = now
         self._issuer = issuer
         self._after_commit = after_commit  # wakes the outbox drain (notifications, inventory)
+        self._store = store  # pays through the order's connected store, when there is one
+        self._exchanges = exchanges  # creates exchange orders
 
     def _commit(self, uow: AbstractReturnsUnitOfWork) -> None:
         uow.commit()
@@ -291,19 +154,77 @@ class Returns:
             if facts is None:
                 raise NotFound("no such order", field="order_id")
             existing = uow.returns.for_order(merchant_id, order_id)
-            held = _held(existing)
+            held = held_units(existing)
             left = {}
             for line in facts.order.lines:
                 d = facts.delivered.get(line.id)
                 n = min(d.quantity, line.quantity) if d else 0
                 left[line.id] = max(0, n - held.get(line.id, 0))
-            return Overview(facts, uow.policies.active(merchant_id), existing, left)
+            policy = uow.policies.active(merchant_id)
+            swaps = (
+                exchange_choices(uow, merchant_id, facts)
+                if Resolution.EXCHANGE in policy.resolutions
+                else {}
+            )
+            return Overview(facts, policy, existing, left, method_options(policy, facts), swaps)
 
     def quote(self, merchant_id: str, order_id: str, ask: ReturnAsk) -> Quote:
         """What the policy would decide and pay, without storing anything."""
+        return self.preview(merchant_id, order_id, ask).quote
+
+    def preview(self, merchant_id: str, order_id: str, ask: ReturnAsk) -> Preview:
+        """The quote with the exchange's price and the chosen method's footprint; stores
+        nothing (the portal's review step and ``POST .../returns/quote``)."""
         with self._uow() as uow:
-            policy, _, ctx = self._context(uow, merchant_id, order_id, ask)
-            return evaluate(policy, ctx)
+            policy, facts, ctx = self._context(uow, merchant_id, order_id, ask)
+            quote = evaluate(policy, ctx)
+            plan = exchange_plan(uow, merchant_id, facts, quote, ask)
+            return Preview(quote, plan, chosen_footprint(policy, facts, ask))
+
+    def methods(self, merchant_id: str, order_id: str, lines: Sequence[LineAsk] = ()) -> list[
+        MethodOption
+    ]:  # fmt: skip
+        """The return methods offered for the order, each with its cost and CO2e."""
+        with self._uow() as uow:
+            facts = uow.orders.facts(merchant_id, order_id)
+            if facts is None:
+                raise NotFound("no such order", field="order_id")
+            return method_options(uow.policies.active(merchant_id), facts, lines)
+
+    def exchange_choices(
+        self, merchant_id: str, order_id: str
+    ) -> dict[str, list[CatalogueVariant]]:
+        with self._uow() as uow:
+            facts = uow.orders.facts(merchant_id, order_id)
+            if facts is None:
+                raise NotFound("no such order", field="order_id")
+            return exchange_choices(uow, merchant_id, facts)
+
+    def add_photo(
+        self, merchant_id: str, order_id: str, data: bytes, *, field: str = "photo"
+    ) -> MediaRef:
+        """Check an uploaded photo (PNG, JPEG, WebP or GIF by its bytes, at most
+        ``MAX_PHOTO_BYTES``) and store it for this order's return; a bad file raises
+        ``InvalidInput`` naming ``field`` and nothing is stored."""
+        content_type = sniff_image(data, MAX_PHOTO_BYTES, field=field)
+        with self._uow() as uow:
+            if uow.orders.facts(merchant_id, order_id) is None:
+                raise NotFound("no such order", field="order_id")
+            ref = uow.media.put(
+                merchant_id, MediaKind.RETURN_PHOTO, content_type, data, photo_tag(order_id)
+            )
+            self._commit(uow)
+            return ref
+
+    def media(self, merchant_id: str, media_id: str) -> StoredMedia | None:
+        with self._uow() as uow:
+            return uow.media.get(merchant_id, media_id)
+
+    def photo(self, merchant_id: str, media_id: str) -> StoredMedia | None:
+        with self._uow() as uow:
+            found = uow.media.get(merchant_id, media_id)
+        ok = found is not None and found.ref.kind is MediaKind.RETURN_PHOTO
+        return found if ok else None
 
     def request(
         self, merchant_id: str, order_id: str, ask: ReturnAsk, *, key: str | None = None
@@ -316,14 +237,21 @@ class Returns:
                     if before.order_id != order_id:
                         raise Conflict("this idempotency key made another return", field="key")
                     return before, None, False
+            _check_photos(uow, merchant_id, order_id, ask)
             policy, facts, ctx = self._context(uow, merchant_id, order_id, ask, lock=True)
             quote = evaluate(policy, ctx)
             if quote.verdict is Verdict.REFUSED:
                 raise refusal(quote)
+            plan = exchange_plan(uow, merchant_id, facts, quote, ask)
+            if plan is not None and plan.verdict is Verdict.REFUSED:
+                raise plan_refusal(plan)
             order = facts.order
             existing = uow.returns.for_order(merchant_id, order_id)
             now = self._now()
-            fees = quote.restocking_fee + quote.return_fee
+            zero = Money.zero(order.currency)
+            photos = {a.order_line_id: a.photos for a in ask.lines}
+            fees = quote.restocking_fee + quote.return_fee + (quote.method_fee or zero)
+            shown = chosen_footprint(policy, facts, ask)
             ret = Return(
                 id=new_id(),
                 merchant_id=merchant_id,
@@ -331,25 +259,36 @@ class Returns:
                 number=f"{order.number.lstrip('#')}-R{len(existing) + 1}",
                 lines=[
                     ReturnLine(
-                        q.line_id, q.sku, q.quantity, q.reason_code, q.refund, q.decision.rule
+                        q.line_id,
+                        q.sku,
+                        q.quantity,
+                        q.reason_code,
+                        q.refund,
+                        q.decision.rule,
+                        photos=list(photos.get(q.line_id, ())),
                     )
                     for q in quote.lines
                 ],
                 resolution=quote.resolution,
                 currency=order.currency,
-                refund=quote.refund,
-                bonus=quote.bonus,
+                refund=quote.refund if plan is None else plan.refund,
+                bonus=quote.bonus if plan is None else zero,
                 fees=fees,
                 policy_version=quote.policy_version,
                 created_at=now,
                 gift=ask.gift,
                 customer_email=(order.email or "").lower() or None,
                 idempotency_key=key,
+                method=quote.method,
+                co2e_kg=shown.kg_co2e if shown is not None else None,
+                exchange=None if plan is None else to_exchange(plan),
             )
-            review = [d for d in quote.all_decisions() if d.verdict is Verdict.REVIEW]
+            decisions = [*quote.all_decisions(), *(plan.decisions if plan else ())]
+            review = [d for d in decisions if d.verdict is Verdict.REVIEW]
             ret.review_reason = review[0].rule if review else None
-            ret.requested(quote.verdict.value)
-            if quote.verdict is Verdict.APPROVED:
+            verdict = Verdict.REVIEW if review else quote.verdict
+            ret.requested(verdict.value)
+            if verdict is Verdict.APPROVED:
                 ret.approve(now, automatic=True)
             if not uow.returns.add(ret):  # the same key, submitted at the same instant
                 uow.rollback()
@@ -357,7 +296,9 @@ class Returns:
                 if again is None:
                     raise Conflict("submitted twice at once; try again", field="key")
                 return again, None, False
-            uow.returns.record_decisions(ret, quote, now, actor="policy")
+            uow.returns.record_decisions(
+                ret, quote, now, actor="policy", extra=plan.decisions if plan else ()
+            )
             self._commit(uow)
             return ret, quote, True
 
@@ -420,35 +361,100 @@ class Returns:
         dispositions: Mapping[str, Disposition] | None = None,
         *,
         put_away: bool = True,
+        photos: Mapping[str, tuple[str, ...]] | None = None,
     ) -> Return:
-        """Grade the lines, then (by default) restock or dispose of them in the same step."""
-
-        def act(r: Return, at: datetime) -> None:
-            r.inspect(at, grades, notes)
-            if put_away:
-                r.put_away(at, dispositions)
-
-        return self._step(merchant_id, return_id, act, note="inspected")
-
-    def resolve(self, merchant_id: str, return_id: str) -> Return:
-        """Pay the refund or issue the credit through the issuer, and record it."""
+        """Grade the lines (with notes and the inspector's photos), then (by default)
+        restock or dispose of them in the same step."""
         with self._uow() as uow:
             ret = uow.returns.get(merchant_id, return_id, lock=True)
+            if ret is None:
+                raise NotFound("no such return", field="return_id")
+            for line_id, ids in (photos or {}).items():
+                ask = ReturnAsk((LineAsk(line_id, 1, "", ids),))
+                try:
+                    _check_photos(uow, merchant_id, ret.order_id, ask)
+                except InvalidInput:
+                    raise InvalidInput(
+                        "no such photo for this order",
+                        field=f"photos.{line_id}",
+                    ) from None
+            now = self._now()
+            ret.inspect(now, grades, notes)
+            if put_away:
+                ret.put_away(now, dispositions)
+            for line in ret.lines:
+                for media_id in (photos or {}).get(line.order_line_id, ()):
+                    if media_id not in line.photos:
+                        line.photos.append(media_id)
+            uow.returns.record_decisions(ret, None, now, actor="merchant", note="inspected")
+            self._commit(uow)
+            return ret
+
+    def resolve(self, merchant_id: str, return_id: str) -> Return:
+        """Pay the refund or issue the credit (or create the exchange order), once.
+
+        No network I/O inside a transaction: the return is checked and the order read in a
+        first one; the store's refund (``StoreRefunds``, idempotent per return) and the
+        exchange order are made outside; a second transaction records the result in the
+        ledger and moves the return on. Resolving again replays the store's first answer.
+        """
+        with self._uow() as uow:
+            ret = uow.returns.get(merchant_id, return_id)
             if ret is None:
                 raise NotFound("no such return", field="return_id")
             if not ret.ready_to_resolve():
                 raise Conflict(
                     f"a return that is {ret.status.value} cannot be refunded yet", field="status"
                 )
+            facts = uow.orders.facts(merchant_id, ret.order_id)
+        assert facts is not None  # a return's order is never deleted (foreign key)
+        credit = ret.resolution is Resolution.STORE_CREDIT or ret.gift
+        exchange_order: str | None = None
+        if ret.resolution is Resolution.EXCHANGE:
+            if self._exchanges is None:
+                raise Conflict("exchange orders are not available here", field="resolution")
+            exchange_order = self._exchanges.create(ret, facts)
+        paid = (
+            self._store.refund(ret, facts, credit=credit and exchange_order is None)
+            if self._store is not None and ret.refund.amount > 0
+            else None
+        )
+        with self._uow() as uow:
+            ret = uow.returns.get(merchant_id, return_id, lock=True)
+            if ret is None:
+                raise NotFound("no such return", field="return_id")
+            if ret.status in (ReturnStatus.REFUNDED, ReturnStatus.CREDITED, ReturnStatus.EXCHANGED):
+                return ret  # resolved meanwhile by another call: the store was paid once
             now = self._now()
-            credit = ret.resolution is Resolution.STORE_CREDIT or ret.gift
-            issued = (
-                self._issuer.credit(uow, ret, now) if credit else self._issuer.refund(uow, ret, now)
-            )
-            ret.resolve(now, issued.reference)
+            if exchange_order is not None:
+                if ret.refund.amount > 0:
+                    self._issuer.refund(uow, ret, now, paid)
+                ret.exchanged(now, exchange_order)
+            else:
+                issued = (
+                    self._issuer.credit(uow, ret, now, paid)
+                    if credit
+                    else self._issuer.refund(uow, ret, now, paid)
+                )
+                ret.resolve(now, issued.reference)
             uow.returns.record_decisions(ret, None, now, actor="merchant", note="resolved")
             self._commit(uow)
             return ret
+
+    def simulate(self, merchant_id: str, draft: ReturnPolicy, days: int) -> Tally:
+        """Replay the last ``days`` of return requests under ``draft`` (nothing is stored)."""
+        until = self._now() + timedelta(seconds=1)  # up to and including now
+        with self._uow() as uow:
+            past = list(past_requests(uow, merchant_id, until - timedelta(days=days), until, draft))
+        return replay(draft, past)
+
+    def analytics(self, merchant_id: str, since: datetime, until: datetime) -> ReturnsAnalytics:
+        """Returns asked in ``[since, until)`` against the units sold in it."""
+        with self._uow() as uow:
+            found = all_returns(uow, merchant_id, since, until)
+            sold = uow.orders.sold(merchant_id, since, until)
+            policy = uow.policies.active(merchant_id)
+        return analyse(found, sold, policy)
 
     def get(self, merchant_id: str, return_id: str) -> Return:
         with self._uow() as uow:
@@ -469,28 +475,3 @@ class Returns:
     def for_order(self, merchant_id: str, order_id: str) -> list[Return]:
         with self._uow() as uow:
             return uow.returns.for_order(merchant_id, order_id)
-
-
-class LedgerIssuer:
-    """The refund issuer when no store is connected: the ledger is the record.
-
-    Writes a ``refund`` or ``store_credit`` entry (and the fees kept, as ``fee``) in the same
-    transaction as the state change, so a refund is recorded exactly once.
-    """
-
-    def refund(self, uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime) -> IssuedMoney:
-        self._fees(uow, ret, at)
-        return IssuedMoney(uow.ledger.record(ret, "refund", ret.refund, at))
-
-    def credit(self, uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime) -> IssuedMoney:
-        self._fees(uow, ret, at)
-        return IssuedMoney(uow.ledger.record(ret, "store_credit", ret.credit, at))
-
-    @staticmethod
-    def _fees(uow: AbstractReturnsUnitOfWork, ret: Return, at: datetime) -> None:
-        if ret.fees.amount > 0:
-            uow.ledger.record(ret, "fee", ret.fees, at)
-
-
-def lines_total(ret: Return) -> Money:
-    return total([line.refund for line in ret.lines], ret.currency)

@@ -6,7 +6,7 @@ written back whole at commit when it changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,12 +21,16 @@ from postpurchase.adapters.db.sql import upsert_insert
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import Money
 from postpurchase.domain.returns import (
+    Decision,
     Disposition,
+    Exchange,
+    ExchangeLine,
     Grade,
     Quote,
     Resolution,
     Return,
     ReturnLine,
+    ReturnMethod,
     ReturnPolicy,
     ReturnStatus,
     default_policy,
@@ -40,8 +44,9 @@ from postpurchase.service_layer.returns.ports import DeliveredLine, OrderFacts, 
 def _snapshot(r: Return) -> tuple[Any, ...]:
     return (
         r.status, r.rejection_reason, r.carrier, r.tracking_number, r.resolution_reference,
-        r.review_reason, len(r.history),
-        tuple((x.grade, x.disposition, x.note) for x in r.lines),
+        r.review_reason, len(r.history), r.exchange.order_id if r.exchange else None,
+        r.label_media_id,
+        tuple((x.grade, x.disposition, x.note, tuple(x.photos)) for x in r.lines),
     )  # fmt: skip
 
 
@@ -89,11 +94,12 @@ class SqlReturnRepository:
             yield ret
 
     def record_decisions(
-        self, ret: Return, quote: Quote | None, at: datetime, *, actor: str, note: str = ""
-    ) -> None:
+        self, ret: Return, quote: Quote | None, at: datetime, *, actor: str, note: str = "",
+        extra: Sequence[Decision] = (),
+    ) -> None:  # fmt: skip
         rows: list[dict[str, Any]] = []
         if quote is not None:
-            for d in quote.all_decisions():
+            for d in [*quote.all_decisions(), *extra]:
                 rows.append(
                     {"merchant_id": ret.merchant_id, "return_id": ret.id, "line_id": d.line_id,
                      "actor": actor, "rule": d.rule, "verdict": d.verdict.value,
@@ -201,7 +207,38 @@ def _row(r: Return) -> dict[str, Any]:
         "resolution_reference": r.resolution_reference, "policy_version": r.policy_version,
         "history": [[s.value, at.isoformat()] for s, at in r.history],
         "created_at": r.created_at, "updated_at": r.updated_at or r.created_at,
+        "method": r.method.value if r.method else None, "co2e_kg": r.co2e_kg,
+        "exchange": _exchange_doc(r.exchange),
+        "label_media_id": r.label_media_id, "qr_media_id": r.qr_media_id,
     }  # fmt: skip
+
+
+def _exchange_doc(x: Exchange | None) -> dict[str, Any] | None:
+    if x is None:
+        return None
+    return {
+        "lines": [
+            {"order_line_id": e.order_line_id, "sku": e.sku, "variant_id": e.variant_id,
+             "title": e.title, "quantity": e.quantity, "unit_price": str(e.unit_price.amount)}
+            for e in x.lines
+        ],
+        "charge": str(x.charge.amount),
+        "order_id": x.order_id,
+    }  # fmt: skip
+
+
+def _exchange(doc: Any, cur: str) -> Exchange | None:
+    if not doc:
+        return None
+    return Exchange(
+        [
+            ExchangeLine(e["order_line_id"], e["sku"], e["variant_id"], e["title"],
+                         int(e["quantity"]), _money(e["unit_price"], cur))
+            for e in doc["lines"]
+        ],
+        _money(doc["charge"], cur),
+        doc.get("order_id"),
+    )  # fmt: skip
 
 
 def _line_rows(r: Return) -> list[dict[str, Any]]:
@@ -218,6 +255,7 @@ def _line_rows(r: Return) -> list[dict[str, Any]]:
             "grade": x.grade.value if x.grade else None,
             "disposition": x.disposition.value if x.disposition else None,
             "note": x.note,
+            "photos": list(x.photos) or None,
         }
         for i, x in enumerate(r.lines)
     ]
@@ -245,6 +283,7 @@ def _return(row: Any, lines: list[Any]) -> Return:
                 grade=Grade(x["grade"]) if x["grade"] else None,
                 disposition=Disposition(x["disposition"]) if x["disposition"] else None,
                 note=x["note"],
+                photos=list(x["photos"] or ()),
             )
             for x in lines
         ],
@@ -266,6 +305,11 @@ def _return(row: Any, lines: list[Any]) -> Return:
         resolution_reference=row["resolution_reference"],
         updated_at=row["updated_at"],
         history=[(ReturnStatus(s), datetime.fromisoformat(at)) for s, at in row["history"]],
+        method=ReturnMethod(row["method"]) if row["method"] else None,
+        co2e_kg=Decimal(str(row["co2e_kg"])) if row["co2e_kg"] is not None else None,
+        exchange=_exchange(row["exchange"], cur),
+        label_media_id=row["label_media_id"],
+        qr_media_id=row["qr_media_id"],
     )
 
 
@@ -344,6 +388,9 @@ class SqlOrderFacts:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def sold(self, merchant_id: str, since: datetime, until: datetime) -> dict[str, int]:
+        return sold_units(self.conn, merchant_id, since, until)
+
     def facts(self, merchant_id: str, order_id: str, *, lock: bool = False) -> OrderFacts | None:
         """``lock``: hold the order row until commit (PostgreSQL), so two returns asked for
         at once cannot both take the same units."""
@@ -387,6 +434,20 @@ class SqlOrderFacts:
             destination_country=order.shipping_address.country,
             timezone=order.timezone,
         )
+
+
+def sold_units(
+    conn: Connection, merchant_id: str, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Units sold per SKU in orders placed in ``[since, until)``."""
+    o, ol = t.orders.c, t.order_lines.c
+    rows = conn.execute(
+        select(ol.sku, func.sum(ol.quantity))
+        .join_from(t.order_lines, t.orders, o.id == ol.order_id)
+        .where(o.merchant_id == merchant_id, o.placed_at >= since, o.placed_at < until)
+        .group_by(ol.sku)
+    )
+    return {str(sku): int(n or 0) for sku, n in rows}
 
 
 def order_by_token(conn: Connection, token: str) -> tuple[str, str, str] | None:

@@ -50,6 +50,11 @@ returns = Table(
     Column("resolution_reference", String(128)),
     Column("policy_version", Integer, nullable=False),
     Column("history", Json, nullable=False),  # [[status, iso time], ...]
+    Column("method", String(16)),  # mail | drop_off | in_store | pickup (migration 0020)
+    Column("co2e_kg", ExactDecimal),  # the chosen method's estimate
+    Column("exchange", Json),  # {lines: [...], charge, order_id} for an exchange
+    Column("label_media_id", Id),  # the bought label (media_files)
+    Column("qr_media_id", Id),  # its QR code
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("merchant_id", "idempotency_key", name="uq_returns_merchant_key"),
@@ -73,6 +78,7 @@ return_lines = Table(
     Column("grade", String(32)),
     Column("disposition", String(32)),
     Column("note", Text),
+    Column("photos", Json),  # media ids of the shopper's photos (migration 0020)
 )
 
 return_decisions = Table(

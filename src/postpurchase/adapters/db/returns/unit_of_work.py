@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.media_store import SqlMediaStore
 from postpurchase.adapters.db.repositories.receipts import outbox_rows
+from postpurchase.adapters.db.returns.catalogue import SqlExchangeCatalogue
 from postpurchase.adapters.db.returns.repository import (
     SqlLedger,
     SqlOrderFacts,
@@ -26,10 +29,18 @@ class SqlReturnsUnitOfWork(AbstractReturnsUnitOfWork):
     policies: SqlPolicyStore
     orders: SqlOrderFacts
     ledger: SqlLedger
+    catalogue: SqlExchangeCatalogue
+    media: SqlMediaStore
 
-    def __init__(self, engine: Engine, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        now: Callable[[], datetime] | None = None,
+        media_dir: Path | None = None,
+    ) -> None:
         super().__init__()
         self.engine = engine
+        self.media_dir = media_dir
         self.now = now or (lambda: datetime.now(UTC))
         self.conn: Connection | None = None
 
@@ -40,6 +51,8 @@ class SqlReturnsUnitOfWork(AbstractReturnsUnitOfWork):
         self.policies = SqlPolicyStore(self.conn)
         self.orders = SqlOrderFacts(self.conn)
         self.ledger = SqlLedger(self.conn)
+        self.catalogue = SqlExchangeCatalogue(self.conn)
+        self.media = SqlMediaStore(self.conn, self.now, self.media_dir)
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -6,37 +6,54 @@ Every operation is tenant-scoped by the API key and documented under the tag ``r
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
 from postpurchase.adapters.db.returns import SqlReturnsUnitOfWork
+from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
+from postpurchase.adapters.storefronts.woocommerce.client import WooError
 from postpurchase.bootstrap import Platform
+from postpurchase.domain.commands import PlaceOrder
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.money import Money
 from postpurchase.domain.returns import (
-    Decision,
     Disposition,
     Grade,
-    Quote,
     Resolution,
-    Return,
+    ReturnMethod,
     ReturnStatus,
     policy_from_dict,
     policy_to_dict,
 )
+from postpurchase.domain.storefronts import StorePlatform
 from postpurchase.entrypoints.api import returns_schemas as s
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
+from postpurchase.entrypoints.api.problems import Problem
+from postpurchase.entrypoints.api.returns_out import (
+    footprint_out,
+    money,
+    preview_out,
+    return_out,
+)
+from postpurchase.entrypoints.api.routes.integrations import REFUND_PORTS
 from postpurchase.service_layer.returns import (
+    MAX_PHOTO_BYTES,
+    ExchangeAsk,
     LedgerIssuer,
     LineAsk,
+    PlacedExchangeOrders,
     ReturnAsk,
     ReturnQuery,
     Returns,
+    StorefrontReturnRefunds,
 )
+from postpurchase.service_layer.storefronts import StorefrontRefunds
 
 router = APIRouter(prefix="/api/v1", tags=["returns"])
 
@@ -83,115 +100,45 @@ def _utc(value: datetime) -> datetime:
 CreatedBound = Annotated[AwareDatetime, BeforeValidator(_no_epoch), AfterValidator(_utc)]
 
 
+def _refund_port(
+    platform: Platform, store: StorePlatform
+) -> AbstractContextManager[StorefrontRefunds] | None:
+    port = REFUND_PORTS.get(store)
+    return port(platform) if port is not None else None
+
+
+def _place(platform: Platform, cmd: PlaceOrder) -> str:
+    return str(platform.bus().handle(cmd).id)
+
+
 def returns_service(platform: Platform) -> Returns:
-    """The returns use cases on this platform's database, refunds recorded in the ledger."""
+    """The returns use cases on this platform's database: refunds through the order's
+    connected store when there is one (else the ledger is the record), exchange orders
+    placed on the message bus."""
     return Returns(
-        lambda: SqlReturnsUnitOfWork(platform.engine, platform.clock.now),
+        lambda: SqlReturnsUnitOfWork(
+            platform.engine, platform.clock.now, platform.settings.media_dir
+        ),
         platform.clock.now,
         LedgerIssuer(),
         after_commit=platform.queue.nudge_outbox,
-    )
-
-
-def money(m: Money) -> s.MoneyOut:
-    r = m.rounded()
-    return s.MoneyOut(amount=str(r.amount), currency=r.currency)
-
-
-def decision(d: Decision) -> s.DecisionOut:
-    return s.DecisionOut(
-        rule=d.rule, verdict=d.verdict.value, explanation=d.explanation, line_id=d.line_id
-    )
-
-
-def quote_out(q: Quote) -> s.QuoteOut:
-    return s.QuoteOut(
-        verdict=q.verdict.value,
-        resolution=q.resolution.value,
-        allowed_resolutions=[r.value for r in q.allowed_resolutions],
-        policy_version=q.policy_version,
-        lines=[
-            s.QuotedLineOut(
-                order_line_id=x.line_id,
-                sku=x.sku,
-                quantity=x.quantity,
-                reason=x.reason_code,
-                refund=money(x.refund),
-                restocking_fee=money(x.restocking_fee),
-                keep_it=x.keep_it,
-                decision=decision(x.decision),
-            )
-            for x in q.lines
-        ],
-        decisions=[decision(d) for d in q.decisions if d.explanation],
-        items=money(q.items),
-        restocking_fee=money(q.restocking_fee),
-        return_fee=money(q.return_fee),
-        refund=money(q.refund),
-        bonus=money(q.bonus),
-        amount=money(q.amount),
-        keep_it_offered=q.keep_it_offered,
-    )
-
-
-def return_out(
-    r: Return, quote: Quote | None = None, ledger: list[dict[str, Any]] | None = None
-) -> s.ReturnOut:
-    credit = r.resolution is Resolution.STORE_CREDIT or r.gift
-    return s.ReturnOut(
-        id=r.id,
-        number=r.number,
-        order_id=r.order_id,
-        status=r.status.value,
-        resolution=r.resolution.value,
-        gift=r.gift,
-        refund=money(r.refund),
-        bonus=money(r.bonus),
-        fees=money(r.fees),
-        amount=money(r.credit if credit else r.refund),
-        policy_version=r.policy_version,
-        needs_review=r.status is ReturnStatus.REQUESTED,
-        review_reason=r.review_reason,
-        rejection_reason=r.rejection_reason,
-        carrier=r.carrier,
-        tracking_number=r.tracking_number,
-        resolution_reference=r.resolution_reference,
-        lines=[
-            s.ReturnLineOut(
-                order_line_id=x.order_line_id,
-                sku=x.sku,
-                quantity=x.quantity,
-                reason=x.reason_code,
-                refund=money(x.refund),
-                rule=x.rule,
-                grade=x.grade.value if x.grade else None,
-                disposition=x.disposition.value if x.disposition else None,
-                note=x.note,
-            )
-            for x in r.lines
-        ],
-        history=[s.StatusStep(status=st.value, at=at) for st, at in r.history],
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        quote=quote_out(quote) if quote is not None else None,
-        ledger=[
-            s.LedgerEntryOut(
-                id=str(e["id"]),
-                kind=e["kind"],
-                amount=money(Money(e["amount"], str(e["currency"]))),
-                reference=e["reference"],
-                created_at=e["created_at"],
-            )
-            for e in ledger or ()
-        ],
+        store=StorefrontReturnRefunds(
+            platform.uow, platform.clock, lambda store: _refund_port(platform, store)
+        ),
+        exchanges=PlacedExchangeOrders(lambda cmd: _place(platform, cmd), platform.clock.now),
     )
 
 
 def ask_of(body: s.ReturnCreate) -> ReturnAsk:
     return ReturnAsk(
-        lines=tuple(LineAsk(x.order_line_id, x.quantity, x.reason) for x in body.lines),
+        lines=tuple(
+            LineAsk(x.order_line_id, x.quantity, x.reason, tuple(x.photos or ()))
+            for x in body.lines
+        ),
         resolution=Resolution(body.resolution),
         gift=body.gift,
+        method=ReturnMethod(body.method) if body.method else None,
+        exchange=tuple(ExchangeAsk(x.order_line_id, x.variant_id) for x in body.exchange or ()),
     )
 
 
@@ -227,8 +174,49 @@ def put_policy(
 def quote_return(
     order_id: str, body: s.ReturnCreate, merchant: MerchantDep, platform: PlatformDep
 ) -> s.QuoteOut:
-    """What the policy would decide and refund for these lines; nothing is stored."""
-    return quote_out(returns_service(platform).quote(merchant.id, order_id, ask_of(body)))
+    """What the policy would decide and refund for these lines (with the exchange's price
+    and the chosen method's cost and CO2e); nothing is stored."""
+    return preview_out(returns_service(platform).preview(merchant.id, order_id, ask_of(body)))
+
+
+@router.get("/orders/{order_id}/returns/methods", response_model=list[s.MethodOut])
+def return_methods(
+    order_id: str, merchant: MerchantDep, platform: PlatformDep
+) -> list[s.MethodOut]:
+    """The return methods the policy offers for this order, each with its cost to the shopper
+    and an estimated CO2e (distance × mode emission factors; docs/returns.md), lowest first."""
+    return [
+        s.MethodOut(
+            method=o.terms.method.value, cost=money(Money(o.cost, o.currency)),
+            footprint=footprint_out(o.footprint),
+        )
+        for o in returns_service(platform).methods(merchant.id, order_id)
+    ]  # fmt: skip
+
+
+@router.get(
+    "/orders/{order_id}/returns/exchange-options", response_model=list[s.ExchangeOptionsOut]
+)
+def exchange_options(
+    order_id: str, merchant: MerchantDep, platform: PlatformDep
+) -> list[s.ExchangeOptionsOut]:
+    """Per order line, the variants of its product (from the synced catalogue) that an
+    exchange may ask for, with price and stock."""
+    choices = returns_service(platform).exchange_choices(merchant.id, order_id)
+    return [
+        s.ExchangeOptionsOut(
+            order_line_id=line_id,
+            variants=[
+                s.VariantOut(
+                    variant_id=v.id, sku=v.sku, title=v.title, price=money(v.price),
+                    stock=v.stock,
+                    available=v.sells_out_of_stock or v.stock is None or v.stock > 0,
+                )
+                for v in variants if v.price is not None
+            ],
+        )
+        for line_id, variants in choices.items()
+    ]  # fmt: skip
 
 
 @router.post(
@@ -255,6 +243,68 @@ def create_return(
     if not created:
         response.status_code = 200
     return return_out(ret, quote)
+
+
+@router.post(
+    "/orders/{order_id}/returns/photos",
+    response_model=s.PhotoOut,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                t: {"schema": {"type": "string", "format": "binary"}}
+                for t in ("image/png", "image/jpeg", "image/webp", "image/gif")
+            },
+        }
+    },
+)
+async def upload_photo(
+    order_id: str, request: Request, merchant: MerchantDep, platform: PlatformDep
+) -> s.PhotoOut:
+    """Upload a photo for a return of this order (the raw image as the body; PNG, JPEG,
+    WebP or GIF, recognised by its bytes, at most 5 MiB). Name its `id` in
+    `lines[i].photos` when requesting the return; a reason that asks for a photo is then
+    decided without waiting for review. A bigger or non-image body is a 422 naming `photo`
+    and nothing is stored."""
+    data = await read_capped(request, MAX_PHOTO_BYTES)
+    ref = await run_in_threadpool(returns_service(platform).add_photo, merchant.id, order_id, data)
+    return s.PhotoOut(id=ref.id, content_type=ref.content_type, size=ref.size)
+
+
+@router.get(
+    "/returns/photos/{media_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/*": {}}, "description": "The photo's bytes"}},
+)
+def get_photo(
+    media_id: Annotated[str, Path(pattern=s.RETURN_ID_PATTERN)],
+    merchant: MerchantDep,
+    platform: PlatformDep,
+) -> Response:
+    """A return photo (the shopper's), for the inspection screen."""
+    found = returns_service(platform).photo(merchant.id, media_id)
+    if found is None:
+        raise NotFound("no such photo", field="media_id")
+    return Response(
+        found.data,
+        media_type=found.ref.content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+    )
+
+
+async def read_capped(request: Request, cap: int) -> bytes:
+    """The body, up to ``cap + 1`` bytes (one more than allowed, so a check can say it is
+    too big without reading a huge body into memory)."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > cap:
+        return b"\0" * (cap + 1)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            break
+    return bytes(body[: cap + 1])
 
 
 @router.get("/returns", response_model=s.ReturnList)
@@ -363,19 +413,50 @@ def inspect(
         raise InvalidInput("each line once", field="lines")
     notes = {x.order_line_id: x.note for x in body.lines if x.note}
     chosen = {x.order_line_id: Disposition(x.disposition) for x in body.lines if x.disposition}
+    photos = {x.order_line_id: tuple(x.photos) for x in body.lines if x.photos}
     try:
-        ret = returns_service(platform).inspect(merchant.id, return_id, grades, notes, chosen)
+        ret = returns_service(platform).inspect(
+            merchant.id, return_id, grades, notes, chosen, photos=photos
+        )
     except InvalidInput as exc:  # the domain says grades/dispositions; the body says lines
         if exc.field in ("grades", "dispositions"):
             raise InvalidInput(exc.message, field="lines") from None
+        if exc.field and exc.field.startswith("photos."):
+            line_id = exc.field.removeprefix("photos.")
+            i = next((i for i, x in enumerate(body.lines) if x.order_line_id == line_id), 0)
+            raise InvalidInput(exc.message, field=f"lines[{i}].photos") from None
         raise
     return return_out(ret)
 
 
-@router.post(RETURN + "/resolve", response_model=s.ReturnOut)
+@router.post(
+    RETURN + "/resolve",
+    response_model=s.ReturnOut,
+    responses={
+        502: {
+            "description": "The store did not answer while refunding: the outcome is unknown "
+            "until it is looked up (resolve again in 10 minutes; nothing is paid twice)",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
+    },
+)
 def resolve(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
-    """Pay the refund or issue the store credit (recorded in the money ledger), once the
-    goods are put away, or at once for a keep-it return."""
+    """Pay the refund or issue the store credit once the goods are put away (at once for a
+    keep-it return): through the order's connected store when it came from one (Shopify's
+    refundCreate, WooCommerce's order refunds; the return's id is the idempotency key), and
+    recorded in the money ledger; for an exchange, create the exchange order. Exactly once:
+    resolving again is a 409."""
     svc = returns_service(platform)
-    ret = svc.resolve(merchant.id, return_id)
+    try:
+        ret = svc.resolve(merchant.id, return_id)
+    except (AdminApiError, WooError) as unknown:
+        raise Problem(
+            502,
+            "Bad gateway",
+            f"{unknown}; the refund may have been made: resolve again in 10 minutes, when its "
+            "outcome is looked up in the store before anything is paid",
+            field="return_id",
+        ) from None
     return return_out(ret, ledger=svc.ledger(merchant.id, return_id))
