@@ -637,4 +637,5 @@ edd_jobs = Table(
 )
 
 
+from postpurchase.adapters.db.labels import tables as labels_tables  # noqa: E402, F401
 from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401

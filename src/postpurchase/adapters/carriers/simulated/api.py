@@ -202,6 +202,18 @@ def _shipment(carrier: str, number: str, events: list[dict[str, Any]]) -> dict[s
     }
 
 
+MAX_PARCEL_GRAMS = 30_000  # every simulated service's weight limit
+DROP_OFF_CARRIERS = frozenset({"usps", "royal_mail", "ups", "canada_post", "dhl"})
+
+
+def _rejects(address: Address) -> str | None:
+    """Why the carrier refuses to deliver there: a street it cannot find (a line naming
+    ``nowhere``, the simulator's stand-in for an address that does not exist)."""
+    if "nowhere" in (address.line1 or "").lower():
+        return f"no such street: {address.line1!r} in {address.postal_code or address.country}"
+    return None
+
+
 def _address(data: Any, where: str) -> Address:
     if not isinstance(data, dict):
         raise _Bad(f"{where} must be an object", where)
@@ -357,11 +369,26 @@ def create_app(state: SimulatorState) -> FastAPI:
         fmt = str(body.get("labelFormat") or "PDF").upper()
         if fmt not in ("PDF", "ZPL"):
             raise _Bad("labelFormat is PDF or ZPL", "labelFormat")
+        parcels = body.get("parcels") or [{}]
+        for n, p in enumerate(parcels):
+            if int(p.get("weightGrams") or 0) > MAX_PARCEL_GRAMS:
+                return _error(
+                    422, "PARCEL_TOO_HEAVY",
+                    f"parcel {n + 1} weighs over the {MAX_PARCEL_GRAMS} g limit of {service}",
+                )  # fmt: skip
+        rejected = _rejects(destination)
+        if rejected:
+            return _error(422, "ADDRESS_REJECTED", rejected)
+        if origin.country != destination.country and not body.get("customs"):
+            raise _Bad("customs data is required for an international parcel", "customs")
+        drop_off = bool(body.get("dropOff"))
+        if drop_off and carrier not in DROP_OFF_CARRIERS:
+            raise _Bad(f"{carrier} has no label-less drop-off", "dropOff")
         rng = random.Random(f"label|{state.seed}|{carrier}|{key}")
         number = example_number(carrier, rng)
         now = state.clock()
         state.add_parcel(SimParcel(number, carrier, service, origin, destination, now))
-        kg = sum((_billable_kg(p) for p in body.get("parcels") or [{}]), Decimal(0))
+        kg = sum((_billable_kg(p) for p in parcels), Decimal(0))
         km = distance_km(hub_for(origin), hub_for(destination))
         document = _document(fmt, carrier, number, destination)
         label = {
@@ -374,6 +401,8 @@ def create_app(state: SimulatorState) -> FastAPI:
             "totalCharge": str(_price(carrier, service, kg, km)),
             "currency": "USD",
         }
+        if drop_off:
+            label["dropOffCode"] = f"{carrier.upper()}-DROP-{number}"
         return JSONResponse(state.keep_label(f"{carrier}|{key}", label), status_code=201)
 
     @app.delete("/{carrier}/ship/v1/labels/{label_id}")

@@ -43,7 +43,9 @@ def _address(a: Address) -> dict[str, Any]:
         "region": a.region,
         "city": a.city,
         "line1": a.line1,
+        "line2": a.line2,
         "name": a.name,
+        "phone": a.phone,
     }
 
 
@@ -172,6 +174,8 @@ class SimulatedGateway:
                 "service": request.service,
                 "labelFormat": request.label_format.value,
                 "reference": request.reference,
+                "customs": request.customs.as_dict() if request.customs else None,
+                "dropOff": request.drop_off,
             },
         )
         return Label(
@@ -182,6 +186,7 @@ class SimulatedGateway:
             label_format=LabelFormat(body["labelFormat"]),
             document=base64.b64decode(body["label"]),
             price=Money(Decimal(body["totalCharge"]), body["currency"]),
+            drop_off_code=body.get("dropOffCode"),
         )
 
     def void_label(self, label: Label) -> None:
