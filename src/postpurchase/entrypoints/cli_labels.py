@@ -253,7 +253,9 @@ def void(
 
     platform, merchant_id, carriers = _context(data_dir, slug)
     try:
-        record = labels_service.void_label(platform.uow(), platform.clock, carriers, merchant_id, label_id)
+        record = labels_service.void_label(
+            platform.uow(), platform.clock, carriers, merchant_id, label_id
+        )
     except DomainError as exc:
         fail(f"{exc.field or 'label'}: {exc.message}")
     typer.echo(_label_json(record))

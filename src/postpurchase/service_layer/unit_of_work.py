@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # the labels package imports this module
 
 class AbstractUnitOfWork(abc.ABC):
     merchants: ports.MerchantRepository
+    audit: ports.AuditLog
+    media: ports.MediaStore
     secrets: ports.SecretRepository
     customers: ports.CustomerRepository
     orders: ports.OrderRepository

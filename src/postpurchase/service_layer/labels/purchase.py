@@ -59,7 +59,7 @@ from postpurchase.service_layer.ports import Clock
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 STALE = timedelta(minutes=5)  # a pending purchase older than this lost its caller
-CONTENT_TYPES = {LabelFormat.PDF: "application/pdf", LabelFormat.ZPL: "application/x-zpl"}
+CONTENT_TYPES = {LabelFormat.PDF: "application/pdf", LabelFormat.ZPL: "application/zpl"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,11 +194,11 @@ def _store(
     qr = qr_png(label.drop_off_code) if label.drop_off_code else None
     with uow:
         media = uow.media.put(
-            record.merchant_id, MediaKind("label"), CONTENT_TYPES[label.label_format],
+            record.merchant_id, MediaKind.LABEL, CONTENT_TYPES[label.label_format],
             label.document, filename=f"label-{label.tracking_number}.{suffix}",
         )  # fmt: skip
         qr_ref = (
-            uow.media.put(record.merchant_id, MediaKind("label"), "image/png", qr,
+            uow.media.put(record.merchant_id, MediaKind.LABEL, "image/png", qr,
                           filename=f"drop-off-{label.tracking_number}.png")
             if qr is not None else None
         )  # fmt: skip

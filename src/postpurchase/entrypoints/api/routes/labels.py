@@ -282,7 +282,7 @@ def _media(platform: Platform, merchant_id: str, media_id: str | None, what: str
 @router.get(
     "/labels/{label_id}/document",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}, "application/x-zpl": {}},
+    responses={200: {"content": {"application/pdf": {}, "application/zpl": {}},
                      "description": "The 4×6 label as bought."}},
 )  # fmt: skip
 async def label_document(label_id: str, merchant: MerchantDep, platform: PlatformDep) -> Response:
