@@ -199,7 +199,7 @@ def _write(platform: Any, merchant_id: str, media_id: str | None, path: Path) ->
     if stored is None:
         fail("label: the document is gone from the media store")
     path.write_bytes(stored.data)
-    typer.echo(f"wrote {path} ({stored.content_type}, {len(stored.data)} bytes)", err=True)
+    typer.echo(f"wrote {path} ({stored.ref.content_type}, {len(stored.data)} bytes)", err=True)
 
 
 @app.command("get")

@@ -293,7 +293,7 @@ async def label_document(label_id: str, merchant: MerchantDep, platform: Platfor
                       "document")  # fmt: skip
 
     stored = await run_in_threadpool(read)
-    return Response(stored.data, media_type=stored.content_type)
+    return Response(stored.data, media_type=stored.ref.content_type)
 
 
 @router.get(
