@@ -93,8 +93,8 @@ def test_a_label_is_bought_once_stored_and_tracked_at_once(
         count(platform, t.shipment_polls, P.id == shipment.id, P.next_attempt_at.is_not(None)) == 1
     )
     # the outbox carries ShipmentCreated: the store write-back job reads it
-    O = t.outbox.c
-    assert count(platform, t.outbox, O.topic == "ShipmentCreated") >= 1
+    box = t.outbox.c
+    assert count(platform, t.outbox, box.topic == "ShipmentCreated") >= 1
 
     again = buy(platform, merchant.id, p)
     assert again.replayed and again.record.id == r.id
