@@ -38,6 +38,8 @@ from tests.integration.carriers.conftest import simulated_account
 ORIGIN = Address("US", "43215", "OH", "Columbus", "500 Commerce Way", name="Acme Mugs")
 TO = Address("US", "94103", "CA", "San Francisco", "1 Market St", name="Ana Lee")
 
+pytestmark = pytest.mark.usefixtures("forget_label_polls")
+
 
 def order(platform, merchant_id: str, to: Address = TO) -> str:
     created = handlers.place_order(

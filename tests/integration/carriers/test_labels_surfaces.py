@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -18,6 +19,8 @@ from tests.integration.carriers.test_labels import TO
 ORIGIN = {"country": "US", "postal_code": "43215", "region": "OH", "city": "Columbus",
           "line1": "500 Commerce Way", "name": "Acme Mugs"}  # fmt: skip
 PARCELS = [{"weight_grams": 1200, "length_cm": 30, "width_cm": 20, "height_cm": 10}]
+
+pytestmark = pytest.mark.usefixtures("forget_label_polls")
 
 
 def tenant(platform):

@@ -391,7 +391,7 @@ class KarrioGateway:
             raise self._failure(messages, records)
 
     def validate_address(self, address: Address) -> AddressCheck:
-        """karrio's ``Address.validate`` (MyDHL, Purolator, Royal Mail have it; the other
+        """karrio's ``Address.validate`` (MyDHL and Purolator have it; the other
         connectors answer UNSUPPORTED, and our own checks stand alone)."""
         from karrio.core import models
 
