@@ -104,9 +104,9 @@ class ParcelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     weight_grams: int = Field(ge=1, le=1_000_000)
-    length_cm: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=1)
-    width_cm: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=1)
-    height_cm: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=1)
+    length_cm: float | None = Field(default=None, gt=0, le=1000)
+    width_cm: float | None = Field(default=None, gt=0, le=1000)
+    height_cm: float | None = Field(default=None, gt=0, le=1000)
 
 
 class CustomsItemIn(BaseModel):
@@ -114,7 +114,7 @@ class CustomsItemIn(BaseModel):
 
     description: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*\S")
     quantity: int = Field(ge=1, le=10_000)
-    value: Decimal = Field(ge=0, le=1_000_000, decimal_places=2, description="Per unit.")
+    value: str = Field(pattern=r"^[0-9]{1,7}(\.[0-9]{1,2})?$", description="Per unit, e.g. 12.50.")
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     weight_grams: int = Field(ge=1, le=1_000_000, description="Per unit.")
     hs_code: str | None = Field(default=None, pattern=r"^\d{4}\.?\d{2}(\.?\d{2}){0,2}$")
@@ -133,7 +133,7 @@ class CustomsIn(BaseModel):
         return Customs(
             ContentType(self.contents),
             tuple(
-                CustomsItem(i.description, i.quantity, Money(i.value, i.currency),
+                CustomsItem(i.description, i.quantity, Money(Decimal(i.value), i.currency),
                             i.weight_grams, i.hs_code, i.origin_country)
                 for i in self.items
             ),
@@ -207,7 +207,10 @@ def label_out(r: LabelRecord) -> LabelOut:
 
 
 def _parcel(p: ParcelIn) -> Parcel:
-    return Parcel(p.weight_grams, p.length_cm, p.width_cm, p.height_cm)
+    def cm(v: float | None) -> Decimal | None:
+        return Decimal(str(v)) if v is not None else None
+
+    return Parcel(p.weight_grams, cm(p.length_cm), cm(p.width_cm), cm(p.height_cm))
 
 
 @router.post(
