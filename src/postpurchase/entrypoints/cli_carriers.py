@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from postpurchase.adapters.carriers.connectors import (
+    AFTERSHIP_CARRIERS,
     EASYPOST_CARRIERS,
     KARRIO,
     SIMULATED_CARRIERS,
@@ -45,6 +46,8 @@ def _epilog() -> str:
         + f"\n\nSimulated carrier ({', '.join(SIMULATED_CARRIERS)}): --simulator URL --api-key KEY."
         + f"\n\nThrough EasyPost ({', '.join(EASYPOST_CARRIERS)}): --easypost --api-key KEY "
         "[--carrier-account-id ca_...]."
+        + f"\n\nTracking through AfterShip ({', '.join(AFTERSHIP_CARRIERS)}): --aftership "
+        "--api-key KEY."
     )
 
 
@@ -105,6 +108,9 @@ def register(carriers_app: typer.Typer, platform_for: Any, data_dir_type: Any) -
                 "--carrier-account-id) instead of karrio's connector."
             ),
         ] = False,
+        aftership: Annotated[
+            bool, typer.Option(help="Track through your AfterShip account (--api-key).")
+        ] = False,
         data_dir: data_dir_type = None,
         **values: str | None,
     ) -> None:
@@ -121,6 +127,7 @@ def register(carriers_app: typer.Typer, platform_for: Any, data_dir_type: Any) -
         connector = (
             Connector.SIMULATED if simulator
             else Connector.EASYPOST if easypost
+            else Connector.AFTERSHIP if aftership
             else Connector.KARRIO
         )  # fmt: skip
         if simulator:

@@ -20,6 +20,13 @@ def gateway_for(
             account.credentials["api_key"],
             timeout=timeout,
         )
+    if account.connector is Connector.AFTERSHIP:
+        from postpurchase.adapters.carriers.aftership_gateway import AfterShipGateway
+
+        return AfterShipGateway(
+            account.carrier, spec.name, account.credentials["api_key"],
+            base_url=(api_urls or {}).get("aftership"), timeout=timeout,
+        )  # fmt: skip
     if account.connector is Connector.EASYPOST:
         from postpurchase.adapters.carriers.easypost_gateway import EasyPostGateway
 
