@@ -38,6 +38,7 @@ from typing import Any
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
+from postpurchase.adapters.carriers.simulated import documents
 from postpurchase.adapters.carriers.simulated.network import distance_km, hub_for
 from postpurchase.adapters.carriers.simulated.plans import SimParcel, plan
 from postpurchase.adapters.carriers.simulated.service import (
@@ -390,7 +391,8 @@ def create_app(state: SimulatorState) -> FastAPI:
         state.add_parcel(SimParcel(number, carrier, service, origin, destination, now))
         kg = sum((_billable_kg(p) for p in parcels), Decimal(0))
         km = distance_km(hub_for(origin), hub_for(destination))
-        document = _document(fmt, carrier, number, destination)
+        make = documents.zpl if fmt == "ZPL" else documents.pdf
+        document = make(carrier, service, number, origin, destination)
         label = {
             "labelId": "lbl_"
             + hashlib.blake2b(f"{carrier}|{key}".encode(), digest_size=8).hexdigest(),
@@ -440,40 +442,6 @@ def create_app(state: SimulatorState) -> FastAPI:
         )
 
     return app
-
-
-def _document(fmt: str, carrier: str, number: str, to: Address) -> bytes:
-    """A 4×6 label: ZPL as a printer takes it, or a one-page PDF with the same text."""
-    if fmt == "ZPL":
-        return (
-            f"^XA^PW812^LL1218^FO50,50^A0N,40,40^FD{carrier.upper()}^FS"
-            f"^FO50,120^A0N,30,30^FD{to.city or ''} {to.postal_code or ''} {to.country}^FS"
-            f"^FO50,200^BCN,120,Y,N,N^FD{number}^FS^XZ"
-        ).encode()
-    text = f"{carrier.upper()} {number} {to.postal_code or ''} {to.country}"
-    stream = f"BT /F1 18 Tf 36 380 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 432] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def catch_up_clock(start: datetime, speed: float) -> Callable[[], datetime]:
