@@ -1,5 +1,6 @@
 """Labels, voids, pickups and address checks through karrio's connectors, over real HTTP
-against recorded carrier responses (pytest-httpserver).
+against recorded carrier responses (pytest-httpserver). ``ups_pickup*.json`` are the
+PickupCreationResponse and error of karrio's UPS fixture (test_pickup.py, 2026.1.32).
 
 ``ups_ship_zpl.json`` is the ShipmentResponse of karrio's own UPS fixture
 (modules/connectors/ups/tests/ups/test_shipment.py, release 2026.1.32) with its label image
@@ -98,7 +99,23 @@ def test_connectors_without_the_operation_answer_unsupported(httpserver: HTTPSer
         gw.validate_address(TO)  # karrio's UPS connector has no address validation
     assert address.value.failure is CarrierFailure.UNSUPPORTED
     assert account().carrier == "ups"
+
+
+def test_ups_pickup_through_karrio(httpserver: HTTPServer) -> None:
+    token(httpserver)
+    httpserver.expect_oneshot_request(
+        "/api/pickupcreation/v2409/pickup", method="POST"
+    ).respond_with_data((FIXTURES / "ups_pickup.json").read_text(), content_type="application/json")
     ready = datetime(2026, 12, 8, 9, tzinfo=UTC)
-    with pytest.raises(CarrierError) as pickup:  # the recorded server has no pickup route
+    gw = gateway(httpserver)
+    pickup = gw.schedule_pickup(PickupRequest(FROM, ready, ready.replace(hour=17), 3))
+    assert pickup.confirmation == "2929AONCALL02"
+    assert pickup.pickup_date == ready.date()
+    httpserver.expect_request("/api/pickupcreation/v2409/pickup", method="POST").respond_with_data(
+        (FIXTURES / "ups_pickup_error.json").read_text(), content_type="application/json",
+        status=400,
+    )  # fmt: skip
+    with pytest.raises(CarrierError) as refused:
         gw.schedule_pickup(PickupRequest(FROM, ready, ready.replace(hour=17)))
-    assert pickup.value.failure in (CarrierFailure.REJECTED, CarrierFailure.UNAVAILABLE)
+    assert refused.value.failure is CarrierFailure.REJECTED
+    assert "Invalid pickup date" in refused.value.message
