@@ -56,6 +56,13 @@ def test_demo_serves_its_orders_and_stops_on_ctrl_c(tmp_path) -> None:
         assert r.status_code == 200
         orders = r.json()["data"]
         assert len(orders) == 40
+        # labels bought from the simulated carrier through the same gateway: downloadable
+        label_urls = [ln.split("curl -H 'Authorization: Bearer " + key + "' ", 1)[1].split()[0]
+                      for ln in lines if ln.strip().startswith("Label (")]  # fmt: skip
+        assert label_urls, text
+        document = httpx.get(label_urls[0], headers=headers)
+        assert document.status_code == 200
+        assert document.content.startswith((b"%PDF", b"^XA"))
         # the worker polled the simulated carrier's API: the older parcels are delivered
         for _ in range(100):
             statuses = {

@@ -21,6 +21,7 @@ from postpurchase.entrypoints import (
     cli_edd,
     cli_edd_backtest,
     cli_kpis,
+    cli_labels,
     cli_notify,
     cli_shopify,
     cli_woocommerce,
@@ -441,6 +442,7 @@ cli_edd.app.command("backtest")(cli_edd_backtest.backtest)
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
 app.add_typer(cli_console.app, name="user")
+app.add_typer(cli_labels.app, name="labels")
 app.add_typer(cli_audit.app, name="audit")
 app.add_typer(cli_kpis.app, name="kpis")
 app.add_typer(cli_shopify.app, name="shopify")

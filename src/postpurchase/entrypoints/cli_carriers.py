@@ -15,7 +15,12 @@ from typing import Annotated, Any
 
 import typer
 
-from postpurchase.adapters.carriers.connectors import KARRIO, SIMULATED_CARRIERS
+from postpurchase.adapters.carriers.connectors import (
+    AFTERSHIP_CARRIERS,
+    EASYPOST_CARRIERS,
+    KARRIO,
+    SIMULATED_CARRIERS,
+)
 
 simulator_app = typer.Typer(
     help="The simulated carrier: an HTTP API shaped like a real carrier's.", no_args_is_help=True
@@ -25,6 +30,7 @@ FIELDS = (
     "client_id", "client_secret", "api_key", "secret_key", "track_api_key", "track_secret_key",
     "username", "password", "user_token", "delis_id", "account_number", "account_country_code",
     "account_type", "customer_number", "contract_id", "depot", "contact_id",
+    "carrier_account_id",
 )  # fmt: skip
 
 
@@ -38,6 +44,10 @@ def _epilog() -> str:
         "four characters):\n\n"
         + "\n\n".join(rows)
         + f"\n\nSimulated carrier ({', '.join(SIMULATED_CARRIERS)}): --simulator URL --api-key KEY."
+        + f"\n\nThrough EasyPost ({', '.join(EASYPOST_CARRIERS)}): --easypost --api-key KEY "
+        "[--carrier-account-id ca_...]."
+        + f"\n\nTracking through AfterShip ({', '.join(AFTERSHIP_CARRIERS)}): --aftership "
+        "--api-key KEY."
     )
 
 
@@ -91,6 +101,16 @@ def register(carriers_app: typer.Typer, platform_for: Any, data_dir_type: Any) -
             str | None,
             typer.Option(help="Use the simulated carrier served at this URL instead."),
         ] = None,
+        easypost: Annotated[
+            bool,
+            typer.Option(
+                help="Through your EasyPost account (--api-key, optional "
+                "--carrier-account-id) instead of karrio's connector."
+            ),
+        ] = False,
+        aftership: Annotated[
+            bool, typer.Option(help="Track through your AfterShip account (--api-key).")
+        ] = False,
         data_dir: data_dir_type = None,
         **values: str | None,
     ) -> None:
@@ -104,7 +124,12 @@ def register(carriers_app: typer.Typer, platform_for: Any, data_dir_type: Any) -
             _fail("only one option can be read from stdin (-)")
         if stdin:
             fields[stdin[0]] = sys.stdin.readline().strip()
-        connector = Connector.SIMULATED if simulator else Connector.KARRIO
+        connector = (
+            Connector.SIMULATED if simulator
+            else Connector.EASYPOST if easypost
+            else Connector.AFTERSHIP if aftership
+            else Connector.KARRIO
+        )  # fmt: skip
         if simulator:
             fields["base_url"] = simulator
         platform = platform_for(data_dir)

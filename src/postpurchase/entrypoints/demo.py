@@ -32,13 +32,14 @@ from postpurchase.domain.money import Money
 from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
 from postpurchase.entrypoints.carrier_tasks import make_poller, poll_until_done
-from postpurchase.entrypoints.demo_carriers import sim_clock, start_simulator
+from postpurchase.entrypoints.demo_carriers import buy_demo_labels, sim_clock, start_simulator
 from postpurchase.entrypoints.worker import build
 from postpurchase.service_layer.handlers import create_merchant
 
 console = Console(stderr=True)
 log = logging.getLogger(__name__)
 
+LABEL_ORDERS = 3  # the newest orders, left for the demo to buy labels for
 WAREHOUSE = Address("US", "43215", "OH", "Columbus", "500 Commerce Way", name="Demo Store DC")
 
 # (postal code, region, city): real US places across the simulated network's regions.
@@ -102,6 +103,8 @@ def seed_orders(
         task = progress.add_task("Creating demo orders", total=n)
         for i in range(n):
             placed = now - timedelta(seconds=rng.uniform(0, 30 * 86400))
+            if i < LABEL_ORDERS:  # placed today, not shipped yet: the demo buys their labels
+                placed = now - timedelta(hours=rng.uniform(1, 6))
             postal, region, city = rng.choice(DESTINATIONS)
             first, last = rng.choice(FIRST), rng.choice(LAST)
             picks = rng.sample(CATALOGUE, rng.choices([1, 2, 3], [60, 30, 10])[0])
@@ -137,6 +140,8 @@ def seed_orders(
             )
             progress.advance(task)
             shipped_at = placed + handling
+            if i < LABEL_ORDERS:
+                continue
             if shipped_at > now or rng.random() < 0.02:
                 if rng.random() < 0.5 and shipped_at <= now:
                     platform.bus().handle(commands.CancelOrder(merchant_id, order.id, "demo"))
@@ -204,6 +209,7 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
 
     start = now - timedelta(days=2)
     carrier_api = start_simulator(platform, merchant.id, scans, seed, sim_clock(start, speed))
+    labels = buy_demo_labels(platform, merchant.id, WAREHOUSE, LABEL_ORDERS)
 
     consumer = worker.consumer(platform.settings.worker_threads, embedded=True)
     consumer.start()
@@ -219,7 +225,7 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
 
     threading.Thread(target=first_poll, name="first-poll", daemon=True).start()
     threading.Thread(
-        target=_announce, args=(server, base, key, platform, console_login), daemon=True
+        target=_announce, args=(server, base, key, platform, console_login, labels), daemon=True
     ).start()
     try:
         server.run()
@@ -252,7 +258,12 @@ def demo_console_user(platform: Any) -> tuple[str, str]:
 
 
 def _announce(
-    server: uvicorn.Server, base: str, key: str, platform: Any, console_login: tuple[str, str]
+    server: uvicorn.Server,
+    base: str,
+    key: str,
+    platform: Any,
+    console_login: tuple[str, str],
+    labels: list[Any],
 ) -> None:
     while not server.started:
         time.sleep(0.05)
@@ -278,6 +289,14 @@ def _announce(
         # the demo serves the rules layer; a store with months of deliveries trains with:
         f"  Delivery model: postpurchase edd train demo --data-dir {platform.settings.data_dir}"
         " (needs 300 deliveries of orders 45+ days old; the demo's 30 days stay on rules)",
+        *(
+            f"  Label ({r.carrier} {r.label_format.value}, {r.tracking_number}): curl -H "
+            f"'Authorization: Bearer {key}' {base}/api/v1/labels/{r.id}/document -o "
+            f"label-{r.tracking_number}.{r.label_format.value.lower()}"
+            for r in labels
+        ),
+        f"  Labels (CLI):   postpurchase labels get demo LABEL_ID --out label.pdf --data-dir "
+        f"{platform.settings.data_dir}",
         f"API key: {key}",
         "",
     ]

@@ -40,3 +40,45 @@ def start_simulator(
             fields={"base_url": running.url, "api_key": DEFAULT_API_KEY},
         )  # fmt: skip
     return running
+
+
+def buy_demo_labels(platform: Any, merchant_id: str, origin: Any, n: int = 3) -> list[Any]:
+    """Labels for the newest unshipped orders, bought from the simulated carrier through the
+    same gateway and ledger as a real carrier's (PDF and ZPL, one with a drop-off QR code):
+    each becomes a shipment that the demo then polls."""
+    import logging
+
+    from sqlalchemy import select
+
+    from postpurchase.adapters.carriers.accounts import AccountGateways, qr_png
+    from postpurchase.adapters.db import tables as t
+    from postpurchase.domain.carriers import LabelFormat, Parcel
+    from postpurchase.domain.errors import DomainError
+    from postpurchase.domain.labels import LabelPurchase
+    from postpurchase.service_layer import labels as labels_service
+
+    o = t.orders.c
+    with platform.engine.connect() as conn:
+        ids = conn.execute(
+            select(o.id).where(o.merchant_id == merchant_id, o.status == "unfulfilled")
+            .order_by(o.placed_at.desc()).limit(n)
+        ).scalars().all()  # fmt: skip
+    gateways = AccountGateways(platform.engine, platform.keyring, timeout=10)
+    bought = []
+    plans = [("usps", "ground", LabelFormat.PDF, True), ("ups", "express", LabelFormat.ZPL, False),
+             ("fedex", "ground", LabelFormat.PDF, False)]  # fmt: skip
+    for order_id, (carrier, service, fmt, drop_off) in zip(ids, plans, strict=False):
+        purchase = LabelPurchase(
+            order_id=order_id, carrier=carrier, service=service, origin=origin,
+            parcels=(Parcel(1200),), idempotency_key=f"demo-label-{order_id}",
+            label_format=fmt, drop_off=drop_off,
+        )  # fmt: skip
+        try:
+            outcome = labels_service.buy_label(
+                platform.uow(), platform.clock, gateways, qr_png, merchant_id, purchase
+            )
+        except DomainError as exc:  # the simulated carrier's occasional 429/503
+            logging.getLogger(__name__).warning("demo label not bought: %s", exc.message)
+            continue
+        bought.append(outcome.record)
+    return bought

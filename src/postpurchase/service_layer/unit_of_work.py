@@ -9,12 +9,15 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from postpurchase.domain.events import Event
 from postpurchase.service_layer import ports
 from postpurchase.service_layer.checkout.ports import PublishableKeyRepository
 from postpurchase.service_layer.storefronts import ports as store_ports
+
+if TYPE_CHECKING:  # the labels package imports this module
+    from postpurchase.service_layer.labels import LabelLedger
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -35,6 +38,7 @@ class AbstractUnitOfWork(abc.ABC):
     catalogue: store_ports.Catalogue
     shop_data: store_ports.ShopData
     publishable_keys: PublishableKeyRepository
+    labels: LabelLedger
 
     def __init__(self) -> None:
         self._published: list[Event] = []

@@ -71,3 +71,22 @@ def simulated_account(platform, merchant_id: str, carrier: str, url: str, key: s
         fields={"base_url": url, "api_key": key},
     )
     return view
+
+
+@pytest.fixture
+def forget_label_polls(platform):
+    """Labels make open shipments at the merchant's carrier accounts, which every poll round
+    of the shared test database would then enrol and call; the simulator they were bought
+    from stops with the test. Afterwards, remove those merchants' accounts (and polls)."""
+    yield
+    from sqlalchemy import delete, select
+
+    from postpurchase.adapters.db import tables as t
+    from postpurchase.adapters.db.labels.tables import shipping_labels
+
+    merchants = select(shipping_labels.c.merchant_id).distinct()
+    with platform.engine.begin() as conn:
+        conn.execute(delete(t.shipment_polls).where(t.shipment_polls.c.merchant_id.in_(merchants)))
+        conn.execute(
+            delete(t.carrier_accounts).where(t.carrier_accounts.c.merchant_id.in_(merchants))
+        )

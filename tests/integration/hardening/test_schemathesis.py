@@ -95,6 +95,14 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
         "each line of the return once, by order_line_id; uniqueItems compares whole items, "
         "not one key (routes/returns.py)"
     ),
+    ("POST /api/v1/labels", "positive_data_acceptance", "*"): (
+        "checked before a carrier is asked: the order's address and the origin by our address "
+        "rules, the carrier's parcel limits, customs data across a customs border, carriers "
+        "with label-less drop-off (domain/labels, domain/carriers/address_rules.py)"
+    ),
+    ("POST /api/v1/carriers/pickups", "positive_data_acceptance", "*"): (
+        "closes_at after ready_at (domain/carriers/model.py); JSON Schema cannot compare fields"
+    ),
     ("PUT /api/v1/returns/policy", "positive_data_acceptance", "reasons"): (
         "reason codes unique across the whole tree, children included (domain/returns/policy.py)"
     ),

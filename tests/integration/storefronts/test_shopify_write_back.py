@@ -124,3 +124,52 @@ def test_the_cli_turns_write_back_on_and_off(world: World, backend_url: str, mon
     assert json.loads(off.stdout)["settings"]["write_back_tracking"] is False
     nobody = CliRunner().invoke(cli, ["shopify", "settings", "nobody-here"])
     assert nobody.exit_code == 2 and "no merchant" in nobody.stderr
+
+
+def test_a_label_bought_through_the_carrier_port_is_written_back(world: World) -> None:
+    """The label service's shipment goes out through the same outbox event and job."""
+    from postpurchase.adapters.carriers.accounts import AccountGateways, add_account, qr_png
+    from postpurchase.adapters.carriers.simulated.api import DEFAULT_API_KEY, SimulatorState
+    from postpurchase.adapters.carriers.simulated.server import start_in_thread
+    from postpurchase.domain.addresses import Address
+    from postpurchase.domain.carriers import AccountMode, Connector, Parcel
+    from postpurchase.domain.labels import LabelPurchase
+    from postpurchase.service_layer import labels as labels_service
+
+    _, auth, order_id, _ = shop(world)
+    world.client.patch("/api/v1/integrations/shopify/settings",
+                       json={"write_back_tracking": True}, headers=auth)  # fmt: skip
+    merchant_id = _merchant(world, auth)
+    simulator = start_in_thread(SimulatorState(seed=3))
+    try:
+        add_account(
+            world.platform.engine, world.platform.keyring, world.clock.now(), merchant_id,
+            "canada_post", connector=Connector.SIMULATED, mode=AccountMode.TEST,
+            fields={"base_url": simulator.url, "api_key": DEFAULT_API_KEY},
+        )  # fmt: skip
+        origin = Address("CA", "M5V 3L9", "ON", "Toronto", "1 Dock Rd", name="Shop DC")
+        purchase = LabelPurchase(
+            order_id=order_id, carrier="canada_post", service="ground", origin=origin,
+            parcels=(Parcel(1500),), idempotency_key="wb-label-1",
+        )  # fmt: skip
+        carriers = AccountGateways(world.platform.engine, world.platform.keyring)
+        record = labels_service.buy_label(
+            world.platform.uow(), world.platform.clock, carriers, qr_png, merchant_id, purchase
+        ).record
+        work(world)
+        [made] = world.shopify.ops("Fulfil")
+        info = made["fulfillment"]["trackingInfo"]
+        assert info["number"] == record.tracking_number and info["company"] == "Canada Post"
+    finally:
+        simulator.stop()
+        from sqlalchemy import delete
+
+        from postpurchase.adapters.db import tables as t
+
+        with world.platform.engine.begin() as conn:  # off the shared poll schedule
+            conn.execute(
+                delete(t.shipment_polls).where(t.shipment_polls.c.merchant_id == merchant_id)
+            )
+            conn.execute(
+                delete(t.carrier_accounts).where(t.carrier_accounts.c.merchant_id == merchant_id)
+            )

@@ -107,6 +107,21 @@ EXPECTED: dict[str, dict[str, str]] = {
         "NOTDELIVERED": "A",
         "CANCELED": "X",
     },
+    "royal_mail": {
+        "EVAIE": "I", "EVAIP": "I",  # sender preparing / despatching item
+        "EVPPA": "T",  # accepted at Post Office
+        "EVOCO": "T",  # received, being processed for delivery
+        "EVDAV": "T", "EVDAC": "T", "EVBAV": "T", "EVIMC": "T", "EVIAV": "T",  # item received
+        "EVOAC": "T", "EVORI": "T",  # item received at / arrived at
+        "EVODO": "T",  # despatched to delivery office
+        "EVGMI": "T", "RSRXS": "T", "RORXS": "T",  # in transit; delivery request received
+        "EVGPD": "O",  # due to be delivered today
+        "EVKSP": "D", "EVKSF": "D", "EVKOP": "D",  # delivered (signed, safeplace, by)
+        "EVPLC": "D",  # collected
+        "EVKLS": "P", "EVPLA": "P", "EVNDA": "P",  # at a collection point / for collection
+        "EVKNA": "A", "EVKNR": "A", "EVNPS": "A", "EVNSR": "A",  # attempted; redelivery
+        "EVNRT": "X", "EVNMI": "X", "EVNCU": "X", "EVNHE": "X",  # retention, missort, customs
+    },
     "purolator": {
         "PROOFOFPICKUP": "T", "OTHER": "T", "ONDELIVERY": "O", "DELIVERY": "D",
         "UNDELIVERABLE": "A",

@@ -20,6 +20,7 @@ from postpurchase.adapters.edd.calendars import business_calendar
 from postpurchase.domain.carriers import (
     AccountMode,
     CarrierError,
+    CarrierGateway,
     Connector,
     RateRequest,
     clean_fields,
@@ -162,3 +163,39 @@ def test_account(
 
 
 test_account.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+class AccountGateways:
+    """The labels context's ``LabelCarriers``: a merchant's account at a carrier as a gateway
+    (read in a short transaction of its own; building the gateway makes no call)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        box: SecretBox,
+        *,
+        api_urls: dict[str, str] | None = None,
+        timeout: float = 20.0,
+    ) -> None:
+        self.engine = engine
+        self.box = box
+        self.api_urls = api_urls
+        self.timeout = timeout
+
+    def gateway(self, merchant_id: str, carrier: str) -> tuple[CarrierGateway, str]:
+        with self.engine.connect() as conn:
+            account = SqlCarrierAccounts(conn, self.box).get(merchant_id, carrier)
+        if account is None:
+            raise NotFound(f"no {carrier} account: add one with `carriers add`", field="carrier")
+        return gateway_for(account, api_urls=self.api_urls, timeout=self.timeout), account.id
+
+
+def qr_png(payload: str) -> bytes:
+    """A drop-off code as a PNG QR code (segno, BSD-3-Clause), scaled for a phone screen."""
+    import io
+
+    import segno
+
+    out = io.BytesIO()
+    segno.make_qr(payload, error="m").save(out, kind="png", scale=8, border=4)
+    return out.getvalue()

@@ -78,8 +78,48 @@ def simulated_spec(carrier: str) -> ConnectorSpec:
     )
 
 
+# Our slugs -> EasyPost's carrier names (its ``carrier`` field on trackers and rates).
+EASYPOST_CARRIERS: dict[str, str] = {
+    "ups": "UPS", "usps": "USPS", "fedex": "FedEx", "dhl": "DHLExpress",
+    "canada_post": "CanadaPost", "purolator": "Purolator", "royal_mail": "RoyalMail",
+}  # fmt: skip
+
+
+def easypost_spec(carrier: str) -> ConnectorSpec:
+    """EasyPost: the merchant's API key; ``carrier_account_id`` picks one of the carrier
+    accounts the merchant has at EasyPost (its default one otherwise)."""
+    return ConnectorSpec(
+        Connector.EASYPOST, EASYPOST_CARRIERS[carrier], ("api_key",), ("carrier_account_id",),
+        ("api_key",), 10, 5.0,
+    )  # fmt: skip
+
+
+# Our slugs -> AfterShip's courier slugs.
+AFTERSHIP_CARRIERS: dict[str, str] = {
+    "ups": "ups", "usps": "usps", "fedex": "fedex", "dhl": "dhl", "canada_post": "canada-post",
+    "royal_mail": "royal-mail", "dpd": "dpd", "gls": "gls", "purolator": "purolator",
+}  # fmt: skip
+
+
+def aftership_spec(carrier: str) -> ConnectorSpec:
+    """AfterShip: the merchant's API key; tracking only, up to 50 numbers a call."""
+    return ConnectorSpec(
+        Connector.AFTERSHIP, AFTERSHIP_CARRIERS[carrier], ("api_key",), (), ("api_key",), 50, 5.0
+    )
+
+
 def spec_for(carrier: str, connector: Connector) -> ConnectorSpec:
     """The connector's needs for ``carrier``; refuses a carrier it does not serve."""
+    if connector is Connector.AFTERSHIP:
+        if carrier not in AFTERSHIP_CARRIERS:
+            raise InvalidInput(
+                f"through AfterShip: {', '.join(AFTERSHIP_CARRIERS)}", field="carrier"
+            )
+        return aftership_spec(carrier)
+    if connector is Connector.EASYPOST:
+        if carrier not in EASYPOST_CARRIERS:
+            raise InvalidInput(f"through EasyPost: {', '.join(EASYPOST_CARRIERS)}", field="carrier")
+        return easypost_spec(carrier)
     if connector is Connector.SIMULATED:
         if carrier not in SIMULATED_CARRIERS:
             raise InvalidInput(

@@ -20,6 +20,21 @@ def gateway_for(
             account.credentials["api_key"],
             timeout=timeout,
         )
+    if account.connector is Connector.AFTERSHIP:
+        from postpurchase.adapters.carriers.aftership_gateway import AfterShipGateway
+
+        return AfterShipGateway(
+            account.carrier, spec.name, account.credentials["api_key"],
+            base_url=(api_urls or {}).get("aftership"), timeout=timeout,
+        )  # fmt: skip
+    if account.connector is Connector.EASYPOST:
+        from postpurchase.adapters.carriers.easypost_gateway import EasyPostGateway
+
+        return EasyPostGateway(
+            account.carrier, spec.name, account.credentials["api_key"],
+            carrier_account_id=account.options.get("carrier_account_id"),
+            base_url=(api_urls or {}).get("easypost"), timeout=timeout,
+        )  # fmt: skip
     from postpurchase.adapters.carriers.karrio_gateway import KarrioGateway
 
     return KarrioGateway(

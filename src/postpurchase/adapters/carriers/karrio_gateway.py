@@ -23,18 +23,26 @@ What we add on top:
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from postpurchase.adapters.carriers import failures
 from postpurchase.adapters.carriers.connectors import ConnectorSpec
+from postpurchase.adapters.carriers.karrio_models import (
+    aware_time,
+    iso_day,
+    karrio_address,
+    karrio_customs,
+    karrio_location,
+    karrio_parcel,
+)
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.carriers import (
     AddressCheck,
@@ -43,9 +51,9 @@ from postpurchase.domain.carriers import (
     CarrierFailure,
     CarrierScan,
     Label,
+    LabelFormat,
     LabelRequest,
     NumberProblem,
-    Parcel,
     Pickup,
     PickupRequest,
     RateQuote,
@@ -54,7 +62,6 @@ from postpurchase.domain.carriers import (
     TrackResult,
 )
 from postpurchase.domain.money import Money
-from postpurchase.domain.tracking import Location
 
 F = CarrierFailure
 _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="karrio")
@@ -72,6 +79,7 @@ _DOWN = re.compile(
 )
 _TIMEOUT = re.compile(r"timed? ?out", re.I)
 _HTTP = re.compile(r"HTTP (\d{3})")
+_NOT_SUPPORTED = re.compile(r"not.?supported|NON_SUPPORTED|unsupported", re.I)
 
 
 def available() -> bool:
@@ -104,53 +112,6 @@ def _relocated(base: type, api_url: str) -> type:
     """A subclass of the connector's settings whose ``server_url`` is ``api_url``."""
     url = api_url.rstrip("/")
     return type(f"{base.__name__}At", (base,), {"server_url": property(lambda self: url)})
-
-
-def _aware(raw: str | None, day: str | None, clock: str | None) -> datetime | None:
-    """karrio's timestamp (ISO); carriers give local times, karrio writes them with ``Z``."""
-    if raw:
-        try:
-            at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            at = None
-        if at is not None:
-            return at if at.tzinfo else at.replace(tzinfo=UTC)
-    if day:
-        try:
-            at = datetime.fromisoformat(f"{day}T{_24h(clock) or '00:00'}")
-        except ValueError:
-            return None
-        return at.replace(tzinfo=UTC)
-    return None
-
-
-def _24h(clock: str | None) -> str | None:
-    if not clock:
-        return None
-    for fmt in ("%I:%M %p", "%H:%M:%S", "%H:%M"):
-        try:
-            return datetime.strptime(clock.strip(), fmt).strftime("%H:%M:%S")
-        except ValueError:
-            continue
-    return None
-
-
-def _location(text: str | None) -> Location | None:
-    """karrio joins a location into one string ("Wayne, NJ, 07470, US")."""
-    if not text:
-        return None
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    country = parts[-1] if parts and len(parts[-1]) == 2 and parts[-1].isalpha() else None
-    if country:
-        parts = parts[:-1]
-    postal = next((p for p in parts[1:] if any(ch.isdigit() for ch in p)), None)
-    rest = [p for p in parts if p != postal]
-    return Location(
-        city=rest[0] if rest else None,
-        region=rest[1] if len(rest) > 1 else None,
-        postal_code=postal,
-        country=country,
-    )
 
 
 def _ups_activity_types(records: list[Any]) -> dict[str, list[str | None]]:
@@ -288,7 +249,7 @@ class KarrioGateway:
             types = kinds.get(number) or kinds.get(numbers[0] if len(numbers) == 1 else "", [])
             scans = []
             for i, e in enumerate(d.events or []):
-                at = _aware(e.timestamp, e.date, e.time)
+                at = aware_time(e.timestamp, e.date, e.time)
                 if at is None:
                     continue
                 scans.append(
@@ -297,7 +258,7 @@ class KarrioGateway:
                         code=e.code,
                         description=e.description,
                         kind=types[i] if i < len(types) else None,
-                        location=_location(e.location),
+                        location=karrio_location(e.location),
                         signed_by=getattr(d.info, "signed_by", None)
                         if i == 0 and d.delivered
                         else None,
@@ -308,7 +269,7 @@ class KarrioGateway:
                 TrackResult(
                     tracking_number=number,
                     scans=tuple(scans),
-                    estimated_delivery=_day(d.estimated_delivery),
+                    estimated_delivery=iso_day(d.estimated_delivery),
                     service=getattr(info, "shipment_service", None) if info else None,
                     tracking_url=getattr(info, "carrier_tracking_link", None) if info else None,
                 )
@@ -333,9 +294,9 @@ class KarrioGateway:
 
         sdk = _sdk()
         payload = models.RateRequest(
-            shipper=_karrio_address(request.origin),
-            recipient=_karrio_address(request.destination),
-            parcels=[_karrio_parcel(p) for p in request.parcels],
+            shipper=karrio_address(request.origin),
+            recipient=karrio_address(request.destination),
+            parcels=[karrio_parcel(p) for p in request.parcels],
             services=list(request.services),
         )
         rates, messages, records = self._run(lambda gw: sdk.Rating.fetch(payload).from_(gw))
@@ -352,58 +313,122 @@ class KarrioGateway:
                     carrier=self.carrier,
                     service=str(r.service),
                     price=Money(Decimal(str(r.total_charge)), r.currency),
-                    delivery_date=_day(getattr(r, "estimated_delivery", None)),
+                    delivery_date=iso_day(getattr(r, "estimated_delivery", None)),
                     transit_days=r.transit_days,
                 )
             )
         return out
 
+    def _unsupported(self, messages: list[Any], what: str) -> CarrierError | None:
+        """karrio's "this connector has no such operation" as UNSUPPORTED."""
+        text = " ".join(f"{getattr(m, 'code', '')} {getattr(m, 'message', '')}" for m in messages)
+        if _NOT_SUPPORTED.search(text):
+            return CarrierError(self.carrier, F.UNSUPPORTED, f"{what} not offered by {self._name}")
+        return None
+
+    def _settled(self, result: Any, messages: list[Any], records: list[Any], what: str) -> Any:
+        """The result, or the failure karrio reported instead of one."""
+        errors = [m for m in messages if getattr(m, "level", "error") != "warning"]
+        if result is None or (errors and not result):
+            raise self._unsupported(errors or messages, what) or self._failure(
+                errors or messages, records
+            )
+        return result
+
     def buy_label(self, request: LabelRequest) -> Label:
-        raise CarrierError(
-            self.carrier, F.UNSUPPORTED, "labels through karrio come in a later release"
+        """karrio's ``Shipment.create``: the label in the format asked (PDF or ZPL, 4×6),
+        customs for an international parcel. karrio carriers take no idempotency key: the
+        label service's ledger keeps a retry from buying twice."""
+        from karrio.core import models
+
+        sdk = _sdk()
+        payload = models.ShipmentRequest(
+            service=request.service,
+            shipper=karrio_address(request.origin),
+            recipient=karrio_address(request.destination),
+            parcels=[karrio_parcel(p) for p in request.parcels],
+            customs=karrio_customs(request.customs) if request.customs else None,
+            reference=request.reference or "",
+            label_type=request.label_format.value,
+            options={"label_size": "4x6"},
+        )
+        shipment, messages, records = self._run(lambda gw: sdk.Shipment.create(payload).from_(gw))
+        shipment = self._settled(shipment, messages, records, "labels")
+        docs = shipment.docs
+        raw = getattr(docs, "label", None) or (
+            docs.zpl_label if request.label_format.value == "ZPL" else docs.pdf_label
+        )
+        if not raw:
+            raise CarrierError(self.carrier, F.REJECTED, "the carrier answered without a label")
+        rate = shipment.selected_rate
+        price = (
+            Money(Decimal(str(rate.total_charge)), rate.currency)
+            if rate is not None and rate.total_charge is not None and rate.currency
+            else None
+        )
+        fmt = (shipment.label_type or request.label_format.value).upper()
+        return Label(
+            carrier=self.carrier,
+            service=request.service,
+            tracking_number=shipment.tracking_number,
+            label_id=shipment.shipment_identifier or shipment.tracking_number,
+            label_format=LabelFormat(fmt) if fmt in ("PDF", "ZPL") else request.label_format,
+            document=base64.b64decode(raw),
+            price=price,
         )
 
     def void_label(self, label: Label) -> None:
-        raise CarrierError(
-            self.carrier, F.UNSUPPORTED, "labels through karrio come in a later release"
+        """karrio's ``Shipment.cancel`` by the carrier's shipment identifier."""
+        from karrio.core import models
+
+        sdk = _sdk()
+        payload = models.ShipmentCancelRequest(
+            shipment_identifier=label.label_id, service=label.service
         )
+        done, messages, records = self._run(lambda gw: sdk.Shipment.cancel(payload).from_(gw))
+        done = self._settled(done, messages, records, "voiding labels")
+        if not getattr(done, "success", True):
+            raise self._failure(messages, records)
 
     def validate_address(self, address: Address) -> AddressCheck:
-        raise CarrierError(
-            self.carrier, F.UNSUPPORTED, "address checks through karrio come in a later release"
+        """karrio's ``Address.validate`` (MyDHL and Purolator have it; the other
+        connectors answer UNSUPPORTED, and our own checks stand alone)."""
+        from karrio.core import models
+
+        sdk = _sdk()
+        payload = models.AddressValidationRequest(address=karrio_address(address))
+        found, messages, records = self._run(lambda gw: sdk.Address.validate(payload).from_(gw))
+        found = self._settled(found, messages, records, "address checks")
+        fixed = getattr(found, "complete_address", None)
+        suggestion = None
+        if fixed is not None and getattr(fixed, "country_code", None):
+            suggestion = Address(
+                country=fixed.country_code, postal_code=fixed.postal_code,
+                region=fixed.state_code or address.region, city=fixed.city or address.city,
+                line1=fixed.address_line1 or address.line1, line2=fixed.address_line2,
+                name=address.name, phone=address.phone,
+            )  # fmt: skip
+            if suggestion == address:
+                suggestion = None
+        return AddressCheck(
+            valid=bool(found.success),
+            suggestion=suggestion,
+            messages=tuple(str(getattr(m, "message", m)) for m in messages),
         )
 
     def schedule_pickup(self, request: PickupRequest) -> Pickup:
-        raise CarrierError(
-            self.carrier, F.UNSUPPORTED, "pickups through karrio come in a later release"
+        """karrio's ``Pickup.schedule`` for the window (the carrier's local times)."""
+        from karrio.core import models
+
+        sdk = _sdk()
+        payload = models.PickupRequest(
+            pickup_date=request.ready_at.date().isoformat(),
+            ready_time=request.ready_at.strftime("%H:%M"),
+            closing_time=request.closes_at.strftime("%H:%M"),
+            address=karrio_address(request.address),
+            parcels_count=request.parcel_count,
         )
-
-
-def _karrio_address(a: Address) -> Any:
-    from karrio.core import models
-
-    return models.Address(
-        postal_code=a.postal_code, city=a.city, country_code=a.country,
-        state_code=a.region, address_line1=a.line1, address_line2=a.line2,
-        person_name=a.name, phone_number=a.phone,
-    )  # fmt: skip
-
-
-def _karrio_parcel(p: Parcel) -> Any:
-    from karrio.core import models
-
-    dims = (p.length_cm, p.width_cm, p.height_cm)
-    return models.Parcel(
-        weight=float(Decimal(p.weight_grams) / 1000), weight_unit="KG",
-        length=float(dims[0]) if dims[0] else None, width=float(dims[1]) if dims[1] else None,
-        height=float(dims[2]) if dims[2] else None, dimension_unit="CM",
-    )  # fmt: skip
-
-
-def _day(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+        done, messages, records = self._run(lambda gw: sdk.Pickup.schedule(payload).from_(gw))
+        done = self._settled(done, messages, records, "pickups")
+        day = iso_day(done.pickup_date) or request.ready_at.date()
+        return Pickup(done.confirmation_number, day)

@@ -11,7 +11,9 @@ from dataclasses import replace
 
 from postpurchase.adapters.tracking_sources.common import MAX_SHORT, MAX_TEXT
 from postpurchase.adapters.tracking_sources.status_maps import (
+    map_aftership,
     map_carrier_event,
+    map_easypost,
     map_simulated_event,
 )
 from postpurchase.domain.carriers import CarrierAccount, CarrierScan, Connector, TrackResult
@@ -21,7 +23,11 @@ from postpurchase.domain.tracking import TrackingEvent
 
 def source_of(account: CarrierAccount) -> str:
     """The ``source`` of polled events: which connector told us."""
-    return "simulated" if account.connector is Connector.SIMULATED else "karrio"
+    return {
+        Connector.SIMULATED: "simulated",
+        Connector.EASYPOST: "easypost",
+        Connector.AFTERSHIP: "aftership",
+    }.get(account.connector, "karrio")
 
 
 def _scan_id(number: str, scan: CarrierScan) -> str:
@@ -45,6 +51,12 @@ def _event(account: CarrierAccount, number: str, scan: CarrierScan, source: str)
     if account.connector is Connector.SIMULATED:
         mapped = map_simulated_event(account.carrier, scan.code, scan.kind)
         code = scan.code
+    elif account.connector is Connector.AFTERSHIP:  # AfterShip's tag and subtag
+        mapped = map_aftership(scan.kind, scan.code)
+        code = scan.code or scan.kind
+    elif account.connector is Connector.EASYPOST:  # EasyPost's own status and detail
+        mapped = map_easypost(scan.kind, scan.code)
+        code = f"{scan.kind}:{scan.code}" if scan.code else scan.kind
     else:
         mapped = map_carrier_event(account.carrier, scan.code, scan.kind)
         code = f"{scan.kind}:{scan.code}" if scan.kind and account.carrier == "ups" else scan.code

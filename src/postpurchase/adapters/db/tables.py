@@ -669,4 +669,5 @@ media_files = Table(
 
 
 from postpurchase.adapters.db.console import tables as console_tables  # noqa: E402, F401
+from postpurchase.adapters.db.labels import tables as labels_tables  # noqa: E402, F401
 from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401

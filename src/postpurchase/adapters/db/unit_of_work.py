@@ -15,6 +15,7 @@ from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.audit_store import SqlAuditLog
 from postpurchase.adapters.db.catalogue_store import SqlCatalogue, SqlShopData
 from postpurchase.adapters.db.inbox_store import SqlWebhookInbox
+from postpurchase.adapters.db.labels import SqlLabelLedger
 from postpurchase.adapters.db.media_store import SqlMediaStore
 from postpurchase.adapters.db.privacy_store import SqlCustomerData
 from postpurchase.adapters.db.publishable_keys import SqlPublishableKeys
@@ -67,6 +68,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.shop_data = SqlShopData(self.conn)
         self.publishable_keys = SqlPublishableKeys(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)
+        self.labels = SqlLabelLedger(self.conn)
         self.tracking = r.SqlTrackingEventStore(self.conn)
         self.receipts = r.SqlWebhookReceipts(self.conn)
         self.counters = r.SqlCounters(self.conn)

@@ -211,6 +211,40 @@ _PUROLATOR: Final = {  # ScanType values of Purolator's Tracking Service
     "Undeliverable": Mapped(S.ATTEMPT_FAILED),
 }
 
+_ROYAL_MAIL: Final = {  # Tracking API v2 event codes (Royal Mail's guide, published samples)
+    "EVAIE": Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),  # sender preparing item
+    "EVAIP": Mapped(S.INFO_RECEIVED, Substatus.LABEL_CREATED),  # sender despatching item
+    "EVPPA": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),  # accepted at Post Office/parcelshop
+    "EVOCO": Mapped(S.IN_TRANSIT, Substatus.PICKED_UP),  # received, being processed
+    "EVDAV": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # item received
+    "EVDAC": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # item received
+    "EVBAV": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # item received
+    "EVIMC": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # received at international hub
+    "EVIAV": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # received in the UK from abroad
+    "EVOAC": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # item received at (mail centre)
+    "EVORI": Mapped(S.IN_TRANSIT, Substatus.HUB_ARRIVAL),  # arrived at
+    "EVODO": Mapped(S.IN_TRANSIT, Substatus.HUB_DEPARTURE),  # despatched to delivery office
+    "EVGMI": Mapped(S.IN_TRANSIT),  # in transit
+    "RSRXS": Mapped(S.IN_TRANSIT),  # delivery (redelivery) request received
+    "RORXS": Mapped(S.IN_TRANSIT),  # delivery request received
+    "EVGPD": Mapped(S.OUT_FOR_DELIVERY),  # due to be delivered today
+    "EVKSP": Mapped(S.DELIVERED, Substatus.SIGNED),  # delivered and signed
+    "EVKSF": Mapped(S.DELIVERED, Substatus.LEFT_AT_DOOR),  # delivered to safeplace
+    "EVKOP": Mapped(S.DELIVERED),  # delivered by (the postman)
+    "EVPLC": Mapped(S.DELIVERED, Substatus.PICKED_UP_BY_CUSTOMER),  # collected
+    "EVKLS": Mapped(S.AVAILABLE_FOR_PICKUP),  # delivered to your collection point
+    "EVPLA": Mapped(S.AVAILABLE_FOR_PICKUP),  # available for collection
+    "EVNDA": Mapped(S.AVAILABLE_FOR_PICKUP),  # available for redelivery or collection
+    "EVKNA": Mapped(S.ATTEMPT_FAILED),  # delivery attempted: no answer
+    "EVKNR": Mapped(S.ATTEMPT_FAILED),  # delivery attempted
+    "EVNPS": Mapped(S.ATTEMPT_FAILED, EXTRA_RECIPIENT_UNAVAILABLE),  # nobody home (karrio)
+    "EVNSR": Mapped(S.ATTEMPT_FAILED, Substatus.REDELIVERY_SCHEDULED),  # prepared for redelivery
+    "EVNRT": Mapped(S.EXCEPTION, Substatus.DELAYED),  # item retention (held by Royal Mail)
+    "EVNMI": Mapped(S.EXCEPTION, Substatus.DELAYED),  # missorted (karrio: sorting error)
+    "EVNCU": Mapped(S.EXCEPTION, Substatus.CUSTOMS_HOLD),  # held by customs (karrio)
+    "EVNHE": Mapped(S.EXCEPTION, Substatus.DELAYED),  # on hold (karrio)
+}
+
 # The simulated carrier's own classes of its codes (its ``statusFamily``, like DHL's unified
 # ``statusCode``): read only when the carrier's code table does not know a code.
 SIMULATED_FAMILIES: Final = MappingProxyType(
@@ -278,6 +312,7 @@ CARRIER_CODES: Final = MappingProxyType(
         "dpd": MappingProxyType({k.upper(): v for k, v in _DPD.items()}),
         "gls": MappingProxyType(_GLS),
         "purolator": MappingProxyType({k.upper(): v for k, v in _PUROLATOR.items()}),
+        "royal_mail": MappingProxyType(_ROYAL_MAIL),
     }
 )
 

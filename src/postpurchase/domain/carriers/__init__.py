@@ -13,6 +13,15 @@ from postpurchase.domain.carriers.accounts import (
     Connector,
     clean_fields,
 )
+from postpurchase.domain.carriers.address_rules import (
+    AddressProblem,
+    AddressVerdict,
+    canonical_postal_code,
+    canonical_region,
+    check_address,
+    postal_code_ok,
+)
+from postpurchase.domain.carriers.customs import ContentType, Customs, CustomsItem, needs_customs
 from postpurchase.domain.carriers.errors import TRANSIENT, CarrierError, CarrierFailure
 from postpurchase.domain.carriers.model import (
     AddressCheck,
@@ -37,12 +46,17 @@ __all__ = [
     "TRANSIENT",
     "AccountMode",
     "AddressCheck",
+    "AddressProblem",
+    "AddressVerdict",
     "CarrierAccount",
     "CarrierError",
     "CarrierFailure",
     "CarrierGateway",
     "CarrierScan",
     "Connector",
+    "ContentType",
+    "Customs",
+    "CustomsItem",
     "Label",
     "LabelFormat",
     "LabelRequest",
@@ -56,6 +70,11 @@ __all__ = [
     "TrackBatch",
     "TrackResult",
     "backoff",
+    "canonical_postal_code",
+    "canonical_region",
+    "check_address",
     "clean_fields",
+    "needs_customs",
     "next_poll",
+    "postal_code_ok",
 ]

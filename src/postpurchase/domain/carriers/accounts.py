@@ -19,6 +19,8 @@ class AccountMode(StrEnum):
 class Connector(StrEnum):
     KARRIO = "karrio"  # karrio's SDK and the carrier's connector package
     SIMULATED = "simulated"  # our simulated carrier's HTTP API (demo, tests, benchmarks)
+    EASYPOST = "easypost"  # the merchant's EasyPost account, an aggregator, for this carrier
+    AFTERSHIP = "aftership"  # the merchant's AfterShip account: tracking only
 
 
 _OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")

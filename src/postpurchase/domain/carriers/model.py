@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from postpurchase.domain.addresses import Address
+from postpurchase.domain.carriers.customs import Customs
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.money import Money
 from postpurchase.domain.tracking import Location, require_aware
@@ -131,6 +132,8 @@ class LabelRequest:
     idempotency_key: str
     label_format: LabelFormat = LabelFormat.PDF
     reference: str | None = None
+    customs: Customs | None = None  # required when the parcel crosses a customs border
+    drop_off: bool = False  # ask for a label-less drop-off code where the carrier has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,7 @@ class Label:
     label_format: LabelFormat
     document: bytes = field(repr=False)
     price: Money | None = None
+    drop_off_code: str | None = None  # what the counter scans instead of a printed label
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from postpurchase.entrypoints.api.routes import (
     health,
     integrations,
     integrations_woocommerce,
+    labels,
     merchant,
     notifications,
     orders,
@@ -125,6 +126,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(merchant.router)
     app.include_router(audit.router)  # the audit log of admin actions
     app.include_router(carriers.router)
+    app.include_router(labels.router)
     app.include_router(customers.router)
     app.include_router(webhooks.router)
     app.include_router(shopify_app.router)  # install, OAuth callback, app webhooks

@@ -24,7 +24,7 @@ from postpurchase.domain.carriers import (
     RateRequest,
 )
 
-_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="rates")
+_POOL = ThreadPoolExecutor(max_workers=48, thread_name_prefix="rates")  # 8 shops of 6 carriers
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from typing import Any
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
+from postpurchase.adapters.carriers.simulated import documents
 from postpurchase.adapters.carriers.simulated.network import distance_km, hub_for
 from postpurchase.adapters.carriers.simulated.plans import SimParcel, plan
 from postpurchase.adapters.carriers.simulated.service import (
@@ -202,6 +203,18 @@ def _shipment(carrier: str, number: str, events: list[dict[str, Any]]) -> dict[s
     }
 
 
+MAX_PARCEL_GRAMS = 30_000  # every simulated service's weight limit
+DROP_OFF_CARRIERS = frozenset({"usps", "royal_mail", "ups", "canada_post", "dhl"})
+
+
+def _rejects(address: Address) -> str | None:
+    """Why the carrier refuses to deliver there: a street it cannot find (a line naming
+    ``nowhere``, the simulator's stand-in for an address that does not exist)."""
+    if "nowhere" in (address.line1 or "").lower():
+        return f"no such street: {address.line1!r} in {address.postal_code or address.country}"
+    return None
+
+
 def _address(data: Any, where: str) -> Address:
     if not isinstance(data, dict):
         raise _Bad(f"{where} must be an object", where)
@@ -357,13 +370,29 @@ def create_app(state: SimulatorState) -> FastAPI:
         fmt = str(body.get("labelFormat") or "PDF").upper()
         if fmt not in ("PDF", "ZPL"):
             raise _Bad("labelFormat is PDF or ZPL", "labelFormat")
+        parcels = body.get("parcels") or [{}]
+        for n, p in enumerate(parcels):
+            if int(p.get("weightGrams") or 0) > MAX_PARCEL_GRAMS:
+                return _error(
+                    422, "PARCEL_TOO_HEAVY",
+                    f"parcel {n + 1} weighs over the {MAX_PARCEL_GRAMS} g limit of {service}",
+                )  # fmt: skip
+        rejected = _rejects(destination)
+        if rejected:
+            return _error(422, "ADDRESS_REJECTED", rejected)
+        if origin.country != destination.country and not body.get("customs"):
+            raise _Bad("customs data is required for an international parcel", "customs")
+        drop_off = bool(body.get("dropOff"))
+        if drop_off and carrier not in DROP_OFF_CARRIERS:
+            raise _Bad(f"{carrier} has no label-less drop-off", "dropOff")
         rng = random.Random(f"label|{state.seed}|{carrier}|{key}")
         number = example_number(carrier, rng)
         now = state.clock()
         state.add_parcel(SimParcel(number, carrier, service, origin, destination, now))
-        kg = sum((_billable_kg(p) for p in body.get("parcels") or [{}]), Decimal(0))
+        kg = sum((_billable_kg(p) for p in parcels), Decimal(0))
         km = distance_km(hub_for(origin), hub_for(destination))
-        document = _document(fmt, carrier, number, destination)
+        make = documents.zpl if fmt == "ZPL" else documents.pdf
+        document = make(carrier, service, number, origin, destination)
         label = {
             "labelId": "lbl_"
             + hashlib.blake2b(f"{carrier}|{key}".encode(), digest_size=8).hexdigest(),
@@ -374,6 +403,8 @@ def create_app(state: SimulatorState) -> FastAPI:
             "totalCharge": str(_price(carrier, service, kg, km)),
             "currency": "USD",
         }
+        if drop_off:
+            label["dropOffCode"] = f"{carrier.upper()}-DROP-{number}"
         return JSONResponse(state.keep_label(f"{carrier}|{key}", label), status_code=201)
 
     @app.delete("/{carrier}/ship/v1/labels/{label_id}")
@@ -411,40 +442,6 @@ def create_app(state: SimulatorState) -> FastAPI:
         )
 
     return app
-
-
-def _document(fmt: str, carrier: str, number: str, to: Address) -> bytes:
-    """A 4×6 label: ZPL as a printer takes it, or a one-page PDF with the same text."""
-    if fmt == "ZPL":
-        return (
-            f"^XA^PW812^LL1218^FO50,50^A0N,40,40^FD{carrier.upper()}^FS"
-            f"^FO50,120^A0N,30,30^FD{to.city or ''} {to.postal_code or ''} {to.country}^FS"
-            f"^FO50,200^BCN,120,Y,N,N^FD{number}^FS^XZ"
-        ).encode()
-    text = f"{carrier.upper()} {number} {to.postal_code or ''} {to.country}"
-    stream = f"BT /F1 18 Tf 36 380 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 432] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def catch_up_clock(start: datetime, speed: float) -> Callable[[], datetime]:

@@ -19,9 +19,13 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_mo
 
 from postpurchase.adapters.carriers import accounts
 from postpurchase.adapters.carriers.connectors import (
+    AFTERSHIP_CARRIERS,
+    EASYPOST_CARRIERS,
     KARRIO,
     SIMULATED_CARRIERS,
     ConnectorSpec,
+    aftership_spec,
+    easypost_spec,
     simulated_spec,
 )
 from postpurchase.adapters.db.carrier_store import AccountView
@@ -69,13 +73,21 @@ def _fields_model(
 def _account_model(carrier: str, spec: ConnectorSpec) -> tuple[str, Any]:
     """The body for one (connector, carrier): exactly the fields its connector takes."""
     simulated = spec.connector is Connector.SIMULATED
-    title = "".join(p.title() for p in carrier.split("_")) + ("Simulated" if simulated else "")
+    suffix = {
+        Connector.SIMULATED: "Simulated", Connector.EASYPOST: "EasyPost",
+        Connector.AFTERSHIP: "AfterShip",
+    }  # fmt: skip
+    title = "".join(p.title() for p in carrier.split("_")) + suffix.get(spec.connector, "")
     extra = {"base_url": {"pattern": _LOOPBACK_URL, "max_length": 200}} if simulated else {}
     credentials = _fields_model(f"{title}Credentials", spec.secrets, spec.required)
     options = _fields_model(f"{title}Options", spec.options, spec.required, **extra)
     connector_field: Any = (
         (Literal["simulated"], Field(description="The built-in simulated carrier."))
         if simulated
+        else (Literal["easypost"], Field(description="Your EasyPost account, for this carrier."))
+        if spec.connector is Connector.EASYPOST
+        else (Literal["aftership"], Field(description="Your AfterShip account: tracking only."))
+        if spec.connector is Connector.AFTERSHIP
         else (Literal["karrio"], Field(default="karrio", description="karrio's connector."))
     )
     options_field: Any = (
@@ -104,9 +116,12 @@ def _tag(value: Any) -> str | None:
     return f"{getattr(value, 'connector', 'karrio')}:{getattr(value, 'carrier', '')}"
 
 
-_MODELS = [_account_model(c, s) for c, s in sorted(KARRIO.items())] + [
-    _account_model(c, simulated_spec(c)) for c in SIMULATED_CARRIERS
-]
+_MODELS = (
+    [_account_model(c, s) for c, s in sorted(KARRIO.items())]
+    + [_account_model(c, simulated_spec(c)) for c in SIMULATED_CARRIERS]
+    + [_account_model(c, easypost_spec(c)) for c in EASYPOST_CARRIERS]
+    + [_account_model(c, aftership_spec(c)) for c in AFTERSHIP_CARRIERS]
+)
 _ACCOUNT_IN: Any = Annotated[
     Union[tuple(Annotated[m, Tag(tag)] for tag, m in _MODELS)],  # noqa: UP007
     Discriminator(

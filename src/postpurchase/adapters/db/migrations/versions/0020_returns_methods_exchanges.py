@@ -1,7 +1,7 @@
 """returns: the return method and its CO2e, exchanges, bought labels, photos per line
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0019
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import postpurchase.adapters.db.types
 
 revision: str = "0020"
-down_revision: str | None = "0015"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
