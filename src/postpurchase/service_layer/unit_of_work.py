@@ -14,6 +14,8 @@ from typing import Self
 from postpurchase.domain.events import Event
 from postpurchase.service_layer import ports
 from postpurchase.service_layer.checkout.ports import PublishableKeyRepository
+from postpurchase.service_layer.recommendations.ports import RecommendationStore
+from postpurchase.service_layer.remedies.ports import RemedyStore
 from postpurchase.service_layer.storefronts import ports as store_ports
 
 
@@ -33,6 +35,8 @@ class AbstractUnitOfWork(abc.ABC):
     catalogue: store_ports.Catalogue
     shop_data: store_ports.ShopData
     publishable_keys: PublishableKeyRepository
+    recommendations: RecommendationStore
+    remedies: RemedyStore
 
     def __init__(self) -> None:
         self._published: list[Event] = []

@@ -637,4 +637,6 @@ edd_jobs = Table(
 )
 
 
+from postpurchase.adapters.db.recommendations import tables as recommendations_tables  # noqa: E402, F401
+from postpurchase.adapters.db.remedies import tables as remedies_tables  # noqa: E402, F401
 from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401

@@ -15,7 +15,9 @@ from postpurchase.adapters.db.catalogue_store import SqlCatalogue, SqlShopData
 from postpurchase.adapters.db.inbox_store import SqlWebhookInbox
 from postpurchase.adapters.db.privacy_store import SqlCustomerData
 from postpurchase.adapters.db.publishable_keys import SqlPublishableKeys
+from postpurchase.adapters.db.recommendations import SqlRecommendationStore
 from postpurchase.adapters.db.refund_store import SqlRefundRepository
+from postpurchase.adapters.db.remedies import SqlRemedyStore
 from postpurchase.adapters.db.secret_store import SqlSecretRepository
 from postpurchase.adapters.db.storefront_store import SqlRefundLedger, SqlStoreConnectionRepository
 from postpurchase.domain.events import Event
@@ -59,6 +61,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.catalogue = SqlCatalogue(self.conn)
         self.shop_data = SqlShopData(self.conn)
         self.publishable_keys = SqlPublishableKeys(self.conn)
+        self.recommendations = SqlRecommendationStore(self.conn)
+        self.remedies = SqlRemedyStore(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)
         self.tracking = r.SqlTrackingEventStore(self.conn)
         self.receipts = r.SqlWebhookReceipts(self.conn)

@@ -30,6 +30,8 @@ from postpurchase.entrypoints.api.routes import (
     notifications,
     orders,
     public_track,
+    recommendations,
+    remedies,
     returns,
     shopify_app,
     webhooks,
@@ -132,6 +134,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine
     app.include_router(checkout_admin.router)
     app.include_router(returns.router)
+    app.include_router(recommendations.router)  # rules, preview, /r/{link}, KPI
+    app.include_router(remedies.router)  # late-delivery remedy: rule, ledger, KPI
     app.include_router(returns_views.router)  # /returns: the shopper's returns portal
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
