@@ -42,7 +42,8 @@ def update_rules(
 ) -> RecommendationRules:
     """Merge ``patch`` into the merchant's rules (validated: unknown keys are refused) and
     audit the change in the same transaction."""
-    from postpurchase.domain.audit import AuditEntry, changes_between  # TODO(foundation)
+    # Imported here: service_layer.audit imports the unit of work, which imports our ports.
+    from postpurchase.service_layer.audit import record_change
 
     with uow:
         before = uow.recommendations.rules(merchant_id)
@@ -51,10 +52,16 @@ def update_rules(
         if old != new:
             now = clock.now()
             uow.recommendations.save_rules(merchant_id, after, now)
-            uow.audit.record(
-                AuditEntry(merchant_id, actor, "recommendations.update", "recommendations",
-                           changes_between(old, new), now)
-            )  # fmt: skip
+            record_change(
+                uow,
+                merchant_id,
+                actor=actor,
+                action="recommendations.update",
+                subject="recommendations",
+                at=now,
+                before=old,
+                after=new,
+            )
             uow.commit()
     return after
 

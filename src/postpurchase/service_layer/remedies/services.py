@@ -56,7 +56,8 @@ def delivered_on(order: Order, delivered_at: datetime) -> date:
 def update_rule(
     uow: AbstractUnitOfWork, clock: Clock, merchant_id: str, patch: Mapping[str, Any], actor: str
 ) -> RemedyRule:
-    from postpurchase.domain.audit import AuditEntry, changes_between  # TODO(foundation)
+    # Imported here: service_layer.audit imports the unit of work, which imports our ports.
+    from postpurchase.service_layer.audit import record_change
 
     with uow:
         before = uow.remedies.rule(merchant_id)
@@ -65,10 +66,16 @@ def update_rule(
         if old != new:
             now = clock.now()
             uow.remedies.save_rule(merchant_id, after, now)
-            uow.audit.record(
-                AuditEntry(merchant_id, actor, "remedies.update", "remedies",
-                           changes_between(old, new), now)
-            )  # fmt: skip
+            record_change(
+                uow,
+                merchant_id,
+                actor=actor,
+                action="remedies.update",
+                subject="remedies",
+                at=now,
+                before=old,
+                after=new,
+            )
             uow.commit()
     return after
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +18,7 @@ from postpurchase.domain.recommendations import (
     Strategy,
     rules_to_dict,
 )
-from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn, bearer_key
+from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep, ReadConn
 from postpurchase.entrypoints.api.routes.kpi_export import (
     CSV_RESPONSE,
     Format,
@@ -87,11 +87,6 @@ class RecommendationOut(BaseModel):
     reason: str
 
 
-def api_actor(request: Request) -> str:
-    """The audit log's actor for an API call: ``api:`` and the key's first characters."""
-    return f"api:{(bearer_key(request) or '')[:10]}"
-
-
 @router.get("/api/v1/recommendations/settings", response_model=RulesOut)
 def get_rules(merchant: MerchantDep, conn: ReadConn) -> Any:
     """The merchant's recommendation rules (defaults until changed: off)."""
@@ -99,12 +94,12 @@ def get_rules(merchant: MerchantDep, conn: ReadConn) -> Any:
 
 
 @router.put("/api/v1/recommendations/settings", response_model=RulesOut)
-def put_rules(body: RulesIn, request: Request, merchant: MerchantDep, platform: PlatformDep) -> Any:
+def put_rules(
+    body: RulesIn, actor: ApiActorDep, merchant: MerchantDep, platform: PlatformDep
+) -> Any:
     """Change the rules (any subset of keys); audited with the old and new values."""
     patch = body.model_dump(mode="json", exclude_unset=True)
-    rules = recs.update_rules(
-        platform.uow(), platform.clock, merchant.id, patch, api_actor(request)
-    )
+    rules = recs.update_rules(platform.uow(), platform.clock, merchant.id, patch, actor)
     return rules_to_dict(rules)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from postpurchase.adapters.db.remedies import (
@@ -15,7 +15,7 @@ from postpurchase.adapters.db.remedies import (
     remedy_counts,
 )
 from postpurchase.domain.remedies import MAX_GRACE_DAYS, RemedyKind, rule_to_dict
-from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn
+from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep, ReadConn
 from postpurchase.entrypoints.api.routes.kpi_export import (
     CSV_RESPONSE,
     Format,
@@ -24,7 +24,6 @@ from postpurchase.entrypoints.api.routes.kpi_export import (
     csv_response,
     period,
 )
-from postpurchase.entrypoints.api.routes.recommendations import api_actor
 from postpurchase.service_layer import remedies
 from postpurchase.service_layer.remedies import LedgerEntry
 
@@ -90,12 +89,10 @@ def get_rule(merchant: MerchantDep, conn: ReadConn) -> Any:
 
 
 @router.put("/api/v1/remedies/settings", response_model=RuleOut)
-def put_rule(body: RuleIn, request: Request, merchant: MerchantDep, platform: PlatformDep) -> Any:
+def put_rule(body: RuleIn, actor: ApiActorDep, merchant: MerchantDep, platform: PlatformDep) -> Any:
     """Change the rule (any subset of keys); audited with the old and new values."""
     patch = body.model_dump(mode="json", exclude_unset=True)
-    rule = remedies.update_rule(
-        platform.uow(), platform.clock, merchant.id, patch, api_actor(request)
-    )
+    rule = remedies.update_rule(platform.uow(), platform.clock, merchant.id, patch, actor)
     return rule_to_dict(rule)
 
 
