@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.recommendations import tables as rt
 from postpurchase.domain.ids import new_id
+from postpurchase.domain.money import minor_units
 from postpurchase.domain.recommendations import (
     Bought,
     Candidate,
@@ -250,7 +251,9 @@ class SqlRecommendationStore:
                 str(r.unit_price)
             ) * int(r.quantity)
         return [
-            OrderFact(oid, a["email"], a["at"], a["lines"], a["cur"])
+            OrderFact(oid, a["email"], a["at"],
+                      {k: v.quantize(Decimal(1).scaleb(-minor_units(a["cur"])))
+                       for k, v in a["lines"].items()}, a["cur"])
             for oid, a in acc.items()
         ]  # fmt: skip
 
