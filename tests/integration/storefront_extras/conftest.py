@@ -72,13 +72,12 @@ class Shop:
                     f"v{pid}", title, sku=sku, price_amount=Decimal("19.90"), currency="EUR",
                     inventory_policy="deny", inventory_quantity=stock,
                 )  # fmt: skip
-                uow.catalogue.upsert(
-                    self.merchant_id,
-                    Product(platform, pid, title, (variant,), handle=title.lower().replace(" ", "-"),
-                            status="active", collections=cols,
-                            image_url=f"https://cdn.example/{pid}.jpg"),
-                    self.clock.now(),
+                handle = title.lower().replace(" ", "-")
+                product = Product(
+                    platform, pid, title, (variant,), handle=handle, status="active",
+                    collections=cols, image_url=f"https://cdn.example/{pid}.jpg",
                 )  # fmt: skip
+                uow.catalogue.upsert(self.merchant_id, product, self.clock.now())
             uow.commit()
 
     def late_order(self, *skus: str, promised: date, delivered_hours: float, **kw: Any) -> Any:

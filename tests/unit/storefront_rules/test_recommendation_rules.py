@@ -174,7 +174,7 @@ def test_links_verify_and_do_not_forge(
     token = sign(keys, click)
     assert verify(keys, token) == click
     assert verify([b"another key entirely", *keys], token) == click  # rotation
-    payload, mac = token.split(".")
+    mac = token.split(".")[1]
     other = sign(keys, Click(merchant, order, product + "x", placement)).split(".")[0]
     with pytest.raises(InvalidInput):
         verify(keys, f"{other}.{mac}")
