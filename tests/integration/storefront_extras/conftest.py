@@ -51,7 +51,8 @@ class Shop:
         bus = self.platform.bus()
         return bus.handle(
             place_order(
-                self.merchant_id, currency="EUR", lines=tuple(line(s) for s in skus),
+                self.merchant_id, currency="EUR",
+                lines=kw.pop("lines", tuple(line(s) for s in skus)),
                 shipping_fee=Money(Decimal("4.90"), "EUR"),
                 email=email or f"{ref()}@example.com", **kw,
             )

@@ -3,9 +3,10 @@ fee (or give store credit) and apologise".
 
 Why domain: whether an order earns a remedy, and how much, is a money rule; it must give the
 same answer for the worker that pays it, the message that apologises for it and the KPI
-that counts it. The promise compared with is the *original* one (ours at purchase when we
-made one, else the store's checkout promise as first recorded), by calendar date in the
-shopper's zone: a parcel delivered at 23:00 on the promised day is on time.
+that counts it. The promise compared with is the one shown at purchase (the store's checkout
+promise when it sent one, else ours, see ``service_layer.remedies.original_promise``), by
+calendar date in the shopper's zone: a parcel delivered at 23:00 on the promised day is on
+time.
 """
 
 from __future__ import annotations

@@ -41,11 +41,12 @@ if TYPE_CHECKING:  # the unit of work imports this package's ports
 
 
 def original_promise(order: Order) -> date | None:
-    """The promise a late delivery is measured against: ours at purchase when we made one
-    (it never changes), else the latest day of the store's checkout promise."""
-    if order.our_promise is not None:
-        return order.our_promise.promise
-    return order.promise.latest if order.promise is not None else None
+    """The promise a late delivery is measured against: the store's checkout promise (its
+    latest day) when the shop sent one, as the tracking page shows it; else ours, made at
+    purchase (it never changes)."""
+    if order.promise is not None:
+        return order.promise.latest
+    return order.our_promise.promise if order.our_promise is not None else None
 
 
 def delivered_on(order: Order, delivered_at: datetime) -> date:

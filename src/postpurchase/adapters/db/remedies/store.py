@@ -14,17 +14,23 @@ from sqlalchemy.exc import IntegrityError
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.remedies import tables as rt
 from postpurchase.domain.ids import new_id
+from postpurchase.domain.money import minor_units
 from postpurchase.domain.remedies import Remedy, RemedyRule, rule_from_dict, rule_to_dict
 from postpurchase.service_layer.remedies.ports import LedgerEntry
 
 L = rt.remedy_ledger.c
 
 
+def _exact(value: Any, currency: str) -> Decimal:
+    """In the currency's minor units (PostgreSQL's NUMERIC(20, 6) gives 4.900000)."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-minor_units(currency)))
+
+
 def _entry(r: Any) -> LedgerEntry:
     return LedgerEntry(
         id=r.id, merchant_id=r.merchant_id, order_id=r.order_id,
         order_number=getattr(r, "number", None), shipment_id=r.shipment_id, kind=r.kind,
-        amount=Decimal(str(r.amount)), currency=r.currency, days_late=r.days_late,
+        amount=_exact(r.amount, r.currency), currency=r.currency, days_late=r.days_late,
         promised=r.promised, status=r.status, reference=r.reference, error=r.error,
         created_at=r.created_at, updated_at=r.updated_at,
     )  # fmt: skip
@@ -144,7 +150,7 @@ def remedy_counts(
         d = days[(r.created_at.date().isoformat(), r.kind)]
         if r.status in ("issued", "recorded"):
             d["given"] += 1
-            d["amount"][r.currency] += Decimal(str(r.amount))
+            d["amount"][r.currency] += _exact(r.amount, r.currency)
         elif r.status == "pending":
             d["pending"] += 1
         else:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from postpurchase.adapters.db.recommendations import SqlRecommendationStore
 from postpurchase.domain.errors import DomainError, NotFound
@@ -37,7 +37,7 @@ class RulesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool | None = Field(default=None, description="Show recommendations at all.")
+    enabled: StrictBool | None = Field(default=None, description="Show recommendations at all.")
     strategies: list[Strategy] | None = Field(
         default=None, max_length=3,
         description="Tried in order, each filling the slots left: `same_collection`, "
@@ -46,15 +46,15 @@ class RulesIn(BaseModel):
     manual_picks: list[str] | None = Field(
         default=None, max_length=50, description="Your store's product ids, in order."
     )
-    max_items: int | None = Field(default=None, ge=1, le=MAX_ITEMS)
-    min_bought_together: int | None = Field(
+    max_items: StrictInt | None = Field(default=None, ge=1, le=MAX_ITEMS)
+    min_bought_together: StrictInt | None = Field(
         default=None, ge=1, le=1000,
         description="Orders that must hold both products before they count as bought together.",
     )  # fmt: skip
     placements: list[Placement] | None = Field(
         default=None, max_length=2, description="`page` (tracking page), `email` (messages)."
     )
-    attribution_days: int | None = Field(
+    attribution_days: StrictInt | None = Field(
         default=None, ge=1, le=90,
         description="An order by the same customer holding the clicked product within this "
         "many days of the click is attributed to it.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from postpurchase.adapters.db.remedies import (
     SqlRemedyStore,
@@ -35,17 +35,17 @@ class RuleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool | None = Field(
+    enabled: StrictBool | None = Field(
         default=None, description="Give the remedy when a delivery is later than promised."
     )
     kind: RemedyKind | None = Field(
         default=None,
         description="`refund_shipping` (the fee back to the card) or `store_credit`.",
     )
-    grace_days: int | None = Field(
+    grace_days: StrictInt | None = Field(
         default=None, ge=0, le=MAX_GRACE_DAYS, description="Days late that are forgiven."
     )
-    apologise: bool | None = Field(
+    apologise: StrictBool | None = Field(
         default=None, description="The delivered message apologises and names the remedy."
     )
 
