@@ -35,10 +35,14 @@ def seeded_shop(site: TrackingSite) -> str:
     merchant = sc.merchant(platform, timezone="America/New_York")
     with platform.uow() as uow:
         for pid, sku, title, cols, stock, price in PRODUCTS:
-            variant = Variant(f"v{pid}", title, sku=sku, price_amount=Decimal(price),
-                              currency="USD", inventory_policy="deny", inventory_quantity=stock)  # fmt: skip
-            product = Product("shopify", pid, title, (variant,), handle=sku.lower(),
-                              status="active", collections=cols)  # fmt: skip
+            variant = Variant(
+                f"v{pid}", title, sku=sku, price_amount=Decimal(price), currency="USD",
+                inventory_policy="deny", inventory_quantity=stock,
+            )  # fmt: skip
+            product = Product(
+                "shopify", pid, title, (variant,), handle=sku.lower(), status="active",
+                collections=cols,
+            )  # fmt: skip
             uow.catalogue.upsert(merchant.id, product, platform.clock.now())
         rules = RecommendationRules(
             enabled=True, strategies=(Strategy.SAME_COLLECTION,), max_items=3,
