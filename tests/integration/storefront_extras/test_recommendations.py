@@ -107,6 +107,10 @@ def test_page_links_redirect_count_and_attribute_orders(shop: Shop, other_shop: 
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0] == "day,clicks,orders,currency,revenue"
     assert "EUR,10.00" in csv.text
+    page_only = shop.client.get("/api/v1/kpis/recommendations", params={"placement": "page"})
+    assert page_only.json()["orders"] == 1
+    email_only = shop.client.get("/api/v1/kpis/recommendations", params={"placement": "email"})
+    assert email_only.json()["clicks"] == 0 and email_only.json()["orders"] == 0
     assert other_shop.client.get("/api/v1/kpis/recommendations").json()["clicks"] == 0
     bad = shop.client.get("/api/v1/kpis/recommendations", params={"since": "2026-13-01"})
     assert bad.status_code == 422 and "since" in bad.text

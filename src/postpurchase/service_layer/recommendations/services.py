@@ -112,13 +112,22 @@ class DayCount:
 
 
 def report(
-    store: RecommendationStore, merchant_id: str, since: datetime, until: datetime
+    store: RecommendationStore,
+    merchant_id: str,
+    since: datetime,
+    until: datetime,
+    placement: Placement | None = None,
 ) -> tuple[list[DayCount], list[Attributed], int]:
-    """Per day: clicks, the orders they led to and the revenue of the products clicked.
-    Orders are counted on the day they were placed."""
+    """Per day: clicks, the orders they led to and the revenue of the products clicked
+    (only clicks from ``placement`` when given: the tracking page's own revenue). Orders are
+    counted on the day they were placed."""
     rules = store.rules(merchant_id)
     window = timedelta(days=rules.attribution_days)
-    clicks = store.clicks(merchant_id, since, until)
+    clicks = [
+        c
+        for c in store.clicks(merchant_id, since, until)
+        if placement is None or c.placement == placement.value
+    ]
     emails = {c.email for c in clicks if c.email}
     orders = store.orders_after(merchant_id, emails, since, until + window)
     won = [a for a in attribute(clicks, orders, rules.attribution_days) if a.placed_at < until]

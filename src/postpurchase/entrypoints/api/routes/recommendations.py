@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -141,7 +141,7 @@ def preview(
     response_class=RedirectResponse,
     responses={
         302: {"description": "To the product in the merchant's store (or the tracking page)"},
-        404: {"description": "Not a link of ours"},
+        404: {"description": "Not a link of ours", "content": {"text/plain": {}}},
     },
 )
 def follow_link(link: Annotated[str, Path(max_length=400)], platform: PlatformDep) -> Response:
@@ -191,11 +191,18 @@ class RecommendationKpiOut(BaseModel):
 def recommendation_kpi(
     merchant: MerchantDep, platform: PlatformDep, conn: ReadConn,
     since: Since = None, until: Until = None, format: Format = "json",
+    placement: Annotated[
+        Placement | None,
+        Query(description="Only clicks from `page` (the tracking page) or `email`."),
+    ] = None,
 ) -> Any:  # fmt: skip
     """Clicks on recommended products, the orders they led to (same customer, the product
-    bought within the merchant's attribution window) and that revenue, per day."""
+    bought within the merchant's attribution window) and that revenue, per day;
+    ``placement=page`` gives the tracking page's own."""
     start, end = period(since, until, platform.clock.now().date())
-    days, won, clicks = recs.report(SqlRecommendationStore(conn), merchant.id, start, end)
+    days, won, clicks = recs.report(
+        SqlRecommendationStore(conn), merchant.id, start, end, placement
+    )
     if format == "csv":
         return csv_response(
             ["day", "clicks", "orders", "currency", "revenue"],
