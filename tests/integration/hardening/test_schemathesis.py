@@ -45,6 +45,10 @@ RETURN_LINES = (
     "the order's lines as the policy sees them: a quantity delivered and not in another "
     "return, a leaf of the merchant's reason tree, inside the window (domain/returns)"
 )
+KPI_PERIOD = (
+    "since not after until, at most 366 days apart: a schema cannot relate two parameters "
+    "(routes/kpi_export.py)"
+)
 KNOWN: dict[tuple[str, str, str | None], str] = {
     ("GET /api/v1/orders", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
     ("GET /api/v1/notifications/messages", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
@@ -94,6 +98,8 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
         "reason codes unique across the whole tree, children included (domain/returns/policy.py)"
     ),
     ("POST /api/v1/orders/{order_id}/returns", "positive_data_acceptance", "lines"): RETURN_LINES,
+    ("GET /api/v1/kpis/recommendations", "positive_data_acceptance", "since"): KPI_PERIOD,
+    ("GET /api/v1/kpis/remedies", "positive_data_acceptance", "since"): KPI_PERIOD,
     (
         "POST /api/v1/orders/{order_id}/returns/quote",
         "positive_data_acceptance",

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from postpurchase.adapters.db.recommendations import SqlRecommendationStore
 from postpurchase.domain.errors import DomainError, NotFound
@@ -19,6 +19,7 @@ from postpurchase.domain.recommendations import (
     rules_to_dict,
 )
 from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep, ReadConn
+from postpurchase.entrypoints.api.edge_types import Count
 from postpurchase.entrypoints.api.routes.kpi_export import (
     CSV_RESPONSE,
     Format,
@@ -31,38 +32,42 @@ from postpurchase.service_layer import recommendations as recs
 
 router = APIRouter(tags=["recommendations"])
 
+STORE_URL = r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s?#]*)?$"
+ProductId = Annotated[str, Field(pattern=r"^\S{1,64}$")]
+
 
 class RulesIn(BaseModel):
     """Any subset of the rules; keys left out keep their value. Unknown keys are refused."""
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: StrictBool | None = Field(default=None, description="Show recommendations at all.")
-    strategies: list[Strategy] | None = Field(
-        default=None, max_length=3,
+    enabled: StrictBool = Field(default=False, description="Show recommendations at all.")
+    strategies: list[Strategy] = Field(
+        default_factory=list, max_length=3, json_schema_extra={"uniqueItems": True},
         description="Tried in order, each filling the slots left: `same_collection`, "
         "`bought_together` (in your own order history), `manual` (your picks).",
     )  # fmt: skip
-    manual_picks: list[str] | None = Field(
-        default=None, max_length=50, description="Your store's product ids, in order."
+    manual_picks: list[ProductId] = Field(
+        default_factory=list, max_length=50, description="Your store's product ids, in order."
     )
-    max_items: StrictInt | None = Field(default=None, ge=1, le=MAX_ITEMS)
-    min_bought_together: StrictInt | None = Field(
-        default=None, ge=1, le=1000,
+    max_items: Annotated[Count, Field(ge=1, le=MAX_ITEMS)] = 3
+    min_bought_together: Annotated[Count, Field(ge=1, le=1000)] = Field(
+        default=2,
         description="Orders that must hold both products before they count as bought together.",
-    )  # fmt: skip
-    placements: list[Placement] | None = Field(
-        default=None, max_length=2, description="`page` (tracking page), `email` (messages)."
     )
-    attribution_days: StrictInt | None = Field(
-        default=None, ge=1, le=90,
+    placements: list[Placement] = Field(
+        default_factory=list, max_length=2, json_schema_extra={"uniqueItems": True},
+        description="`page` (tracking page), `email` (shipped and delivered e-mails).",
+    )  # fmt: skip
+    attribution_days: Annotated[Count, Field(ge=1, le=90)] = Field(
+        default=14,
         description="An order by the same customer holding the clicked product within this "
         "many days of the click is attributed to it.",
-    )  # fmt: skip
+    )
     store_url: str | None = Field(
-        default=None, max_length=300,
-        description="Your shop's https address; product links are built on it (default: "
-        "the connected store's domain).",
+        default=None, max_length=300, pattern=STORE_URL,
+        description="Your shop's https address (no query); product links are built on it "
+        "(null: the connected store's domain).",
     )  # fmt: skip
 
 

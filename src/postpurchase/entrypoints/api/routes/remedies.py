@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from postpurchase.adapters.db.remedies import (
     SqlRemedyStore,
@@ -16,6 +16,7 @@ from postpurchase.adapters.db.remedies import (
 )
 from postpurchase.domain.remedies import MAX_GRACE_DAYS, RemedyKind, rule_to_dict
 from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep, ReadConn
+from postpurchase.entrypoints.api.edge_types import Count
 from postpurchase.entrypoints.api.routes.kpi_export import (
     CSV_RESPONSE,
     Format,
@@ -35,18 +36,18 @@ class RuleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: StrictBool | None = Field(
-        default=None, description="Give the remedy when a delivery is later than promised."
+    enabled: StrictBool = Field(
+        default=False, description="Give the remedy when a delivery is later than promised."
     )
-    kind: RemedyKind | None = Field(
-        default=None,
+    kind: RemedyKind = Field(
+        default=RemedyKind.REFUND_SHIPPING,
         description="`refund_shipping` (the fee back to the card) or `store_credit`.",
     )
-    grace_days: StrictInt | None = Field(
-        default=None, ge=0, le=MAX_GRACE_DAYS, description="Days late that are forgiven."
+    grace_days: Annotated[Count, Field(ge=0, le=MAX_GRACE_DAYS)] = Field(
+        default=0, description="Days late that are forgiven."
     )
-    apologise: StrictBool | None = Field(
-        default=None, description="The delivered message apologises and names the remedy."
+    apologise: StrictBool = Field(
+        default=True, description="The delivered message apologises and names the remedy."
     )
 
 
