@@ -13,16 +13,16 @@ from fastapi import Query
 from fastapi.responses import Response
 
 from postpurchase.domain.errors import InvalidInput
-from postpurchase.entrypoints.api.edge_types import IsoDate
+from postpurchase.entrypoints.api.edge_types import QueryDay
 
 MAX_DAYS = 366
 
 Since = Annotated[
-    IsoDate | None,
+    QueryDay | None,
     Query(description="First day counted (UTC), default 30 days before `until`; a period "
           "of at most 366 days."),
 ]  # fmt: skip
-Until = Annotated[IsoDate | None, Query(description="Last day counted (UTC), default today.")]
+Until = Annotated[QueryDay | None, Query(description="Last day counted (UTC), default today.")]
 Format = Annotated[Literal["json", "csv"], Query(description="`json` (default) or `csv`.")]
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -19,7 +19,7 @@ from postpurchase.domain.recommendations import (
     rules_to_dict,
 )
 from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep, ReadConn
-from postpurchase.entrypoints.api.edge_types import Count
+from postpurchase.entrypoints.api.edge_types import JSON_INTEGER
 from postpurchase.entrypoints.api.routes.kpi_export import (
     CSV_RESPONSE,
     Format,
@@ -50,8 +50,8 @@ class RulesIn(BaseModel):
     manual_picks: list[ProductId] = Field(
         default_factory=list, max_length=50, description="Your store's product ids, in order."
     )
-    max_items: Annotated[Count, Field(ge=1, le=MAX_ITEMS)] = 3
-    min_bought_together: Annotated[Count, Field(ge=1, le=1000)] = Field(
+    max_items: Annotated[int, Field(ge=1, le=MAX_ITEMS), JSON_INTEGER] = 3
+    min_bought_together: Annotated[int, Field(ge=1, le=1000), JSON_INTEGER] = Field(
         default=2,
         description="Orders that must hold both products before they count as bought together.",
     )
@@ -59,7 +59,7 @@ class RulesIn(BaseModel):
         default_factory=list, max_length=2, json_schema_extra={"uniqueItems": True},
         description="`page` (tracking page), `email` (shipped and delivered e-mails).",
     )  # fmt: skip
-    attribution_days: Annotated[Count, Field(ge=1, le=90)] = Field(
+    attribution_days: Annotated[int, Field(ge=1, le=90), JSON_INTEGER] = Field(
         default=14,
         description="An order by the same customer holding the clicked product within this "
         "many days of the click is attributed to it.",

@@ -16,7 +16,7 @@ from postpurchase.adapters.db.remedies import (
 )
 from postpurchase.domain.remedies import MAX_GRACE_DAYS, RemedyKind, rule_to_dict
 from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep, ReadConn
-from postpurchase.entrypoints.api.edge_types import Count
+from postpurchase.entrypoints.api.edge_types import JSON_INTEGER
 from postpurchase.entrypoints.api.routes.kpi_export import (
     CSV_RESPONSE,
     Format,
@@ -43,7 +43,7 @@ class RuleIn(BaseModel):
         default=RemedyKind.REFUND_SHIPPING,
         description="`refund_shipping` (the fee back to the card) or `store_credit`.",
     )
-    grace_days: Annotated[Count, Field(ge=0, le=MAX_GRACE_DAYS)] = Field(
+    grace_days: Annotated[int, Field(ge=0, le=MAX_GRACE_DAYS), JSON_INTEGER] = Field(
         default=0, description="Days late that are forgiven."
     )
     apologise: StrictBool = Field(
