@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StrictBool, StringConstraints, WithJsonSchema
 
 from postpurchase.entrypoints.api.edge_types import (
+    JSON_INTEGER,
     Amount,
     Count,
     Currency,
@@ -254,8 +255,8 @@ class LimitIn(Strict):
 class PolicyIn(Strict):
     """The policy document GET answers; keys left out take their defaults."""
 
-    version: Count | None = Field(
-        default=None, ge=1, description="Ignored: each save becomes the next version."
+    version: Annotated[int, Field(ge=1), JSON_INTEGER] | None = Field(
+        default=None, description="Ignored: each save becomes the next version."
     )
     window_days: Days | None = None
     reasons: list[ReasonIn] | None = Field(default=None, max_length=100)
