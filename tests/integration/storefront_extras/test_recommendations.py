@@ -89,6 +89,9 @@ def test_page_links_redirect_count_and_attribute_orders(shop: Shop, other_shop: 
     assert "Wool socks" in page.text and "Trail boot" in page.text  # recommended; bought
     links = _links(page.text)
     assert len(links) == 2
+    twin = shop.client.get(f"/api/v1/public/track/{token}").json()["recommendations"]
+    assert [x["title"] for x in twin] == ["Wool socks", "Waxed laces"]
+    assert twin[0]["url"].endswith(links[0]) and twin[0]["price"]
     r = shop.client.get(links[0], follow_redirects=False)
     assert r.status_code == 302
     assert r.headers["location"] == "https://boots.example/products/wool-socks"

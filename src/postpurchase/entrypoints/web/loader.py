@@ -236,9 +236,8 @@ def serve_page(
         rating_score=version.rating,
         estimator=state.estimator,
     )
-    # The hosted page shows recommendations; the JSON twin (headless stores) does not.
-    keys = platform.keyring.derive(LINK_PURPOSE)
-    cards = cards_for(conn, order, keys, t, now) if fmt.startswith("html") else ()
+    # The hosted page and its JSON twin (headless stores) show the same recommendations.
+    cards = cards_for(conn, order, platform.keyring.derive(LINK_PURPOSE), t, now)
     rendered = render(Loaded(page, t, merchant, order, cards))
     rendered = replace(rendered, headers={**rendered.headers, "ETag": etag_of(rendered.body)})
     warming = getattr(state.estimator, "warming", None)
