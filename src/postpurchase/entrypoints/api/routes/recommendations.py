@@ -146,7 +146,7 @@ def preview(
     response_class=RedirectResponse,
     responses={
         302: {"description": "To the product in the merchant's store (or the tracking page)"},
-        404: {"description": "Not a link of ours", "content": {"text/plain": {}}},
+        404: {"description": "Not a link of ours (or its order is gone)"},
     },
 )
 def follow_link(link: Annotated[str, Path(max_length=400)], platform: PlatformDep) -> Response:
@@ -156,8 +156,8 @@ def follow_link(link: Annotated[str, Path(max_length=400)], platform: PlatformDe
     keys = platform.keyring.derive(recs.LINK_PURPOSE)
     try:
         followed = recs.follow(platform.uow(), platform.clock, keys, link)
-    except DomainError:
-        return Response("not found", status_code=404, media_type="text/plain")
+    except DomainError:  # forged, altered, or its order deleted: all look the same
+        raise NotFound("not a recommendation link", field="link") from None
     url = followed.url
     if url is None:
         with platform.uow() as uow:
