@@ -113,4 +113,17 @@ def bootstrap(
     from postpurchase.adapters.storefronts.shopify.jobs import register as shopify_jobs
 
     shopify_jobs(platform)  # backfills and tracking write-back, run by the worker
+    _remedies(platform)
     return platform
+
+
+def _remedies(platform: Platform) -> None:
+    """The automatic remedy runs on ``ShipmentDelivered`` (outbox, at least once: the
+    remedy ledger makes it once per order), paying through the store's refund port."""
+    from postpurchase.adapters.storefronts.refund_ports import refund_port
+    from postpurchase.service_layer.remedies import on_delivered
+
+    def deliver(row_id: int, topic: str, payload: dict[str, Any]) -> None:
+        on_delivered(platform.uow, platform.clock, partial(refund_port, platform.settings), payload)
+
+    platform.subscribe("ShipmentDelivered", deliver)

@@ -17,6 +17,9 @@ migration as ``plain:<secret>``; they still open, and ``reencrypt`` seals them.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -45,6 +48,7 @@ class Keyring:
                 "(make one with `postpurchase secrets new-key`)"
             ) from bad
         self._multi = MultiFernet(self._fernets)
+        self._raw = [base64.urlsafe_b64decode(k.encode("ascii")) for k in keys]
 
     def seal(self, secret: str) -> str:
         return FERNET_PREFIX + self._multi.encrypt(secret.encode("utf-8")).decode("ascii")
@@ -75,6 +79,12 @@ class Keyring:
 
     def reseal(self, stored: str) -> str:
         return self.seal(self.open(stored))
+
+    def derive(self, purpose: str) -> list[bytes]:
+        """A signing key per configured key for ``purpose`` (first: the current one), so
+        signed links need no secret of their own and survive a key rotation while the old
+        key is still configured."""
+        return [hmac.new(raw, purpose.encode(), hashlib.sha256).digest() for raw in self._raw]
 
 
 def new_key() -> str:

@@ -140,6 +140,16 @@ class LineItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductLink:
+    """A recommended product in a message: its click link is signed and counted."""
+
+    title: str
+    url: str
+    image_url: str | None = None
+    price: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MessageContext:
     """Everything a template may show, already chosen (formatting is the renderer's job)."""
 
@@ -174,6 +184,14 @@ class MessageContext:
     discount_codes: tuple[str, ...] = ()
     tax: Money | None = None  # when there was tax
     taxes_included: bool = False  # then ``tax`` is part of the prices, not added to them
+    # Personalised by order content, delivery history and the merchant's storefront rules.
+    headline_item: str | None = None  # the line that matters most (the dearest)
+    other_items: int = 0  # how many other lines the order has
+    promised: date | None = None  # the original promise, when the delivery came after it
+    days_late: int = 0  # > 0: an apology tone in the delivered message
+    remedy_kind: str | None = None  # the automatic remedy this late delivery earns
+    remedy_amount: Money | None = None
+    products: Sequence[ProductLink] = ()  # recommendations (shipped and delivered e-mails)
     return_url: str | None = None  # return flows: the return's page in the portal
     return_amount: Money | None = None  # return_refunded / return_credited
 
@@ -239,6 +257,7 @@ __all__ = [
     "MessageRef",
     "MessageStatus",
     "Preferences",
+    "ProductLink",
     "QuietHours",
     "SubjectKind",
     "Trigger",

@@ -36,6 +36,7 @@ from postpurchase.service_layer.notification_ports import (
     NotificationStore,
     NotificationUnitOfWork,
     OpsNotifier,
+    Personaliser,
     Renderer,
     Scheduled,
     SmsChannel,
@@ -204,6 +205,7 @@ class ServiceCore:
         self.nudge = nudge
         self._down_until: dict[str, datetime] = {}  # circuit breaker per channel
         self.models: EngineSource | None = None  # delivery-date models (set by the wiring)
+        self.personaliser: Personaliser | None = None  # recommendations, remedy (the wiring)
         self._merchants: dict[str, tuple[float, Merchant | None]] = {}
 
     def _merchant(self, s: NotificationStore, merchant_id: str) -> Merchant | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,6 +42,7 @@ from postpurchase.domain.notifications import (
 )
 from postpurchase.domain.order_details import as_the_shopper_paid
 from postpurchase.domain.orders import Order
+from postpurchase.domain.remedies import Remedy, days_late, decide
 from postpurchase.domain.shipments import Shipment
 from postpurchase.domain.status import OrderStatus
 from postpurchase.service_layer.edd_serving import delivery_date, out_for_delivery_today
@@ -52,8 +53,10 @@ from postpurchase.service_layer.notification_core import (
 from postpurchase.service_layer.notification_ports import (
     MESSAGE_DUE,
     NotificationStore,
+    Personal,
     Scheduled,
 )
+from postpurchase.service_layer.remedies import delivered_on, original_promise
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,16 @@ class _Plan:
     messages: list[Message] = field(default_factory=list)
     supersede: list[tuple[Sequence[str], str]] = field(default_factory=list)
     scheduled: list[Scheduled] = field(default_factory=list)
+
+
+PERSONAL_FLOWS = frozenset({"shipped", "delivered"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Late:
+    promised: date | None = None
+    days: int = 0
+    remedy: Remedy | None = None
 
 
 def _amount(details: Mapping[str, Any]) -> Money | None:
@@ -290,6 +303,9 @@ class Planning(ServiceCore):
         # What the lines' list prices lose to discounts; shipping discounts are already out
         # of the shipping fee, so items - discount + shipping (+ tax) = total.
         discount = items - paid.subtotal
+        personal = self._personal(merchant, order, msg, now)
+        late = self._lateness(order, msg, trig, personal)
+        top = max(shown, key=lambda li: (li.subtotal.amount, li.quantity), default=None)
         return MessageContext(
             flow=msg.flow,
             channel=msg.channel,
@@ -331,6 +347,13 @@ class Planning(ServiceCore):
             tax=paid.tax if paid.tax.amount else None,
             taxes_included=paid.taxes_included,
             remedy=prefs.remedy.get(msg.flow),
+            headline_item=top.name if top is not None else None,
+            other_items=max(len(shown) - 1, 0),
+            promised=late.promised,
+            days_late=late.days,
+            remedy_kind=late.remedy.kind.value if late.remedy else None,
+            remedy_amount=late.remedy.amount if late.remedy else None,
+            products=personal.products,
             return_url=(
                 f"{base}/returns/o/{order.tracking_token}/r/{trig.subject_id}"
                 if trig.subject_kind is SubjectKind.RETURN
@@ -338,3 +361,36 @@ class Planning(ServiceCore):
             ),
             return_amount=_amount(trig.details),
         )
+
+    def _personal(self, merchant: Merchant, order: Order, msg: Message, now: datetime) -> Personal:
+        """Recommendations and the remedy rule, for the e-mails that carry them (the
+        shipped and delivered ones); a failure to read them never stops a message."""
+        if self.personaliser is None or msg.flow not in PERSONAL_FLOWS:
+            return Personal()
+        if msg.channel is not Channel.EMAIL and msg.flow != "delivered":
+            return Personal()
+        try:
+            found = self.personaliser(merchant.id, order, msg.flow, now)
+        except Exception:  # a storefront read must not cost the shopper their message
+            logger.exception("personalising message %s failed; sent without", msg.id)
+            return Personal()
+        return found if msg.channel is Channel.EMAIL else Personal(remedy_rule=found.remedy_rule)
+
+    @staticmethod
+    def _lateness(order: Order, msg: Message, trig: Trigger, personal: Personal) -> _Late:
+        """How late a delivery was against the original promise, and the remedy it earns
+        under the merchant's rule (the same decision the remedy worker makes)."""
+        if msg.flow != "delivered" or trig.event_at is None:
+            return _Late()
+        promised = original_promise(order)
+        on = delivered_on(order, trig.event_at)
+        late = days_late(promised, on)
+        if late <= 0:
+            return _Late()
+        rule = personal.remedy_rule
+        remedy = (
+            decide(rule, promised, on, order.money.shipping)
+            if rule is not None and rule.apologise
+            else None
+        )
+        return _Late(promised, late, remedy)

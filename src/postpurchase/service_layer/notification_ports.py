@@ -20,8 +20,10 @@ from postpurchase.domain.notifications import (
     MessageContext,
     MessageRef,
     MessageStatus,
+    ProductLink,
 )
 from postpurchase.domain.orders import Order
+from postpurchase.domain.remedies import RemedyRule
 from postpurchase.domain.shipments import Shipment
 
 # Internal outbox topics: the outbox schedules and retries deliveries, so a crash between
@@ -55,6 +57,21 @@ class DeliveryError(Exception):
         self.connection = connection
         self.opt_out = opt_out
         self.status_code = status_code
+
+
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """What the storefront contexts add to one message: recommended products (with signed
+    links) and the merchant's late-delivery remedy rule."""
+
+    products: tuple[ProductLink, ...] = ()
+    remedy_rule: RemedyRule | None = None
+
+
+class Personaliser(Protocol):
+    """Reads what a message is personalised with (its own short read; no network)."""
+
+    def __call__(self, merchant_id: str, order: Order, flow: str, now: datetime) -> Personal: ...
 
 
 class RenderError(Exception):

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Self
 from postpurchase.domain.events import Event
 from postpurchase.service_layer import ports
 from postpurchase.service_layer.checkout.ports import PublishableKeyRepository
+from postpurchase.service_layer.recommendations.ports import RecommendationStore
+from postpurchase.service_layer.remedies.ports import RemedyStore
 from postpurchase.service_layer.storefronts import ports as store_ports
 
 if TYPE_CHECKING:  # the labels package imports this module
@@ -38,6 +40,8 @@ class AbstractUnitOfWork(abc.ABC):
     catalogue: store_ports.Catalogue
     shop_data: store_ports.ShopData
     publishable_keys: PublishableKeyRepository
+    recommendations: RecommendationStore
+    remedies: RemedyStore
     labels: LabelLedger
 
     def __init__(self) -> None:

@@ -50,6 +50,10 @@ RETURN_CHOICES = (
     "a method the merchant's policy offers, a variant of the returned item's product from "
     "the synced catalogue (domain/returns)"
 )
+KPI_PERIOD = (
+    "since not after until, at most 366 days apart: a schema cannot relate two parameters "
+    "(routes/kpi_export.py)"
+)
 KNOWN: dict[tuple[str, str, str | None], str] = {
     ("GET /api/v1/orders", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
     ("GET /api/v1/notifications/messages", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
@@ -130,6 +134,8 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
         RETURN_CHOICES
     ),
     ("POST /api/v1/orders/{order_id}/returns", "positive_data_acceptance", "lines"): RETURN_LINES,
+    ("GET /api/v1/kpis/recommendations", "positive_data_acceptance", "since"): KPI_PERIOD,
+    ("GET /api/v1/kpis/remedies", "positive_data_acceptance", "since"): KPI_PERIOD,
     (
         "POST /api/v1/orders/{order_id}/returns/quote",
         "positive_data_acceptance",

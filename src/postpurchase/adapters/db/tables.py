@@ -670,4 +670,6 @@ media_files = Table(
 
 from postpurchase.adapters.db.console import tables as console_tables  # noqa: E402, F401
 from postpurchase.adapters.db.labels import tables as labels_tables  # noqa: E402, F401
+from postpurchase.adapters.db.recommendations import tables as recommendations_tables  # noqa: E402, F401
+from postpurchase.adapters.db.remedies import tables as remedies_tables  # noqa: E402, F401
 from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401

@@ -19,7 +19,9 @@ from postpurchase.adapters.db.labels import SqlLabelLedger
 from postpurchase.adapters.db.media_store import SqlMediaStore
 from postpurchase.adapters.db.privacy_store import SqlCustomerData
 from postpurchase.adapters.db.publishable_keys import SqlPublishableKeys
+from postpurchase.adapters.db.recommendations import SqlRecommendationStore
 from postpurchase.adapters.db.refund_store import SqlRefundRepository
+from postpurchase.adapters.db.remedies import SqlRemedyStore
 from postpurchase.adapters.db.secret_store import SqlSecretRepository
 from postpurchase.adapters.db.storefront_store import SqlRefundLedger, SqlStoreConnectionRepository
 from postpurchase.domain.events import Event
@@ -67,6 +69,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.catalogue = SqlCatalogue(self.conn)
         self.shop_data = SqlShopData(self.conn)
         self.publishable_keys = SqlPublishableKeys(self.conn)
+        self.recommendations = SqlRecommendationStore(self.conn)
+        self.remedies = SqlRemedyStore(self.conn)
         self.shipments = r.SqlShipmentRepository(self.conn)
         self.labels = SqlLabelLedger(self.conn)
         self.tracking = r.SqlTrackingEventStore(self.conn)

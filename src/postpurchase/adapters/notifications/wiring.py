@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from postpurchase.adapters.model_serving import models_for
 from postpurchase.adapters.notifications.email import SmtpEmailChannel
 from postpurchase.adapters.notifications.ops import AppriseOpsNotifier
+from postpurchase.adapters.notifications.personalise import EnginePersonaliser
 from postpurchase.adapters.notifications.rendering import JinjaRenderer
 from postpurchase.adapters.notifications.settings import NotifySettings
 from postpurchase.adapters.notifications.sms import TwilioSmsChannel
@@ -30,6 +31,7 @@ from postpurchase.adapters.notifications.unit_of_work import (
 from postpurchase.adapters.notifications.webhooks import HttpWebhookPoster
 from postpurchase.service_layer.notifications import Channels, NotificationService, ServiceConfig
 from postpurchase.service_layer.ports import Clock, SecretBox
+from postpurchase.service_layer.recommendations import LINK_PURPOSE
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +125,10 @@ def build_service(
     )
     # Messages state the date the tracking page shows: the same model cache (issue 16).
     service.models = models_for(platform.engine)
+    # Recommendations and the late-delivery remedy personalise the shipped/delivered e-mails.
+    service.personaliser = EnginePersonaliser(
+        platform.engine, platform.settings.base_url, platform.keyring.derive(LINK_PURPOSE)
+    )
     return service
 
 

@@ -33,6 +33,8 @@ from postpurchase.entrypoints.api.routes import (
     notifications,
     orders,
     public_track,
+    recommendations,
+    remedies,
     returns,
     returns_insights,
     returns_labels,
@@ -141,6 +143,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(returns_insights.router)  # before returns: /returns/policy/simulate
     app.include_router(returns_labels.router)
     app.include_router(returns.router)
+    app.include_router(recommendations.router)  # rules, preview, /r/{link}, KPI
+    app.include_router(remedies.router)  # late-delivery remedy: rule, ledger, KPI
     app.include_router(returns_views.router)  # /returns: the shopper's returns portal
     console.install(app)  # /console: the merchant console (issue 14)
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific

@@ -112,6 +112,21 @@ Version = Annotated[int, Field(ge=1, le=2_000_000_000), BeforeValidator(_json_in
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
+# ``Annotated[int, Field(ge=.., le=..), JSON_INTEGER]``: a JSON integer whose bounds reach the
+# JSON Schema (see ``Days``).
+JSON_INTEGER = BeforeValidator(_json_integer)
+
+
+def _day_text(value: Any) -> Any:
+    """A query's day as YYYY-MM-DD; "0" is not 1970-01-01."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a date as YYYY-MM-DD, e.g. 2026-01-31")
+    return value
+
+
+QueryDay = Annotated[date, BeforeValidator(_day_text), BeforeValidator(_iso_date)]
+
+
 def keys_in_property_names(schema: dict[str, Any]) -> None:
     """OpenAPI of a ``dict[Annotated[str, ...], ...]``: the keys' pattern belongs with their
     length in ``propertyNames`` (Pydantic writes it as ``patternProperties``, which lets any

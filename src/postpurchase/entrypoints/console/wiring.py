@@ -52,7 +52,7 @@ class PortRefunder:
                 )
             )  # fmt: skip
             return f"ledger:{key}"
-        from postpurchase.entrypoints.api.routes.integrations import REFUND_PORTS
+        from postpurchase.adapters.storefronts.refund_ports import REFUND_PORTS
         from postpurchase.service_layer.storefronts.refunds import refund_order
 
         request = RefundRequest(

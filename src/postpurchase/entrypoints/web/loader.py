@@ -74,6 +74,8 @@ from postpurchase.entrypoints.web.page_state import (
     state_of,
     valid_token,
 )
+from postpurchase.entrypoints.web.recommendations_block import RecommendationCard, cards_for
+from postpurchase.service_layer.recommendations import LINK_PURPOSE
 
 T = TypeVar("T")
 
@@ -171,6 +173,7 @@ class Loaded:
     t: Translator
     merchant: MerchantProfile
     order: dict[str, Any]
+    recommendations: tuple[RecommendationCard, ...] = ()
 
 
 def serve_page(
@@ -233,7 +236,9 @@ def serve_page(
         rating_score=version.rating,
         estimator=state.estimator,
     )
-    rendered = render(Loaded(page, t, merchant, order))
+    # The hosted page and its JSON twin (headless stores) show the same recommendations.
+    cards = cards_for(conn, order, platform.keyring.derive(LINK_PURPOSE), t, now)
+    rendered = render(Loaded(page, t, merchant, order, cards))
     rendered = replace(rendered, headers={**rendered.headers, "ETag": etag_of(rendered.body)})
     warming = getattr(state.estimator, "warming", None)
     if warming is not None and warming(version.merchant_id):

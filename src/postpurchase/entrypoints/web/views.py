@@ -78,6 +78,7 @@ async def tracking_page(token: str, request: Request, platform: WebPlatform) -> 
             page=loaded.page,
             thanks=thanks,
             picked=picked,
+            recommendations=loaded.recommendations,
         )
         return Rendered(body, HTML, headers, loaded.page.branding)
 

@@ -3,8 +3,6 @@ the worker, the synced catalogue, and refunds paid through the store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -13,11 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from postpurchase.adapters.db.catalogue_store import list_products
+from postpurchase.adapters.storefronts.refund_ports import refund_port
 from postpurchase.adapters.storefronts.shopify import jobs
 from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
-from postpurchase.adapters.storefronts.shopify.app import ShopifyApp
-from postpurchase.adapters.storefronts.shopify.refund_port import ShopifyRefunds
-from postpurchase.adapters.storefronts.woocommerce import wiring as woocommerce_wiring
 from postpurchase.adapters.storefronts.woocommerce.client import WooError
 from postpurchase.bootstrap import Platform
 from postpurchase.domain.errors import Conflict, NotFound
@@ -34,7 +30,6 @@ from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn
 from postpurchase.entrypoints.api.edge_types import Amount
 from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.service_layer.storefronts.install import set_write_back
-from postpurchase.service_layer.storefronts.ports import StorefrontRefunds
 from postpurchase.service_layer.storefronts.refunds import platform_of, refund_order
 
 router = APIRouter(prefix="/api/v1", tags=["integrations"])
@@ -206,34 +201,13 @@ class RefundIn(BaseModel):
     )
 
 
-@contextmanager
-def _shopify_refunds(platform: Platform) -> Iterator[StorefrontRefunds]:
-    app = ShopifyApp.from_settings(platform.settings)
-    with app.http() as client:
-        yield ShopifyRefunds(lambda c: app.api(c, client))
-
-
-@contextmanager
-def _woocommerce_refunds(platform: Platform) -> Iterator[StorefrontRefunds]:
-    yield woocommerce_wiring.refunds()
-
-
-# Each store platform's adapter of the refund port, by the platform an order came from.
-REFUND_PORTS: dict[
-    StorePlatform, Callable[[Platform], AbstractContextManager[StorefrontRefunds]]
-] = {
-    StorePlatform.SHOPIFY: _shopify_refunds,
-    StorePlatform.WOOCOMMERCE: _woocommerce_refunds,
-}
-
-
 def _refund(platform: Platform, merchant_id: str, order_id: str, body: RefundIn, key: str) -> Any:
     with platform.uow() as uow:
         order = uow.orders.get(merchant_id, order_id)
     if order is None:
         raise NotFound("no such order", field="order_id")
     store = platform_of(order.source)
-    port = REFUND_PORTS.get(store)
+    port = refund_port(platform.settings, store)
     if port is None:
         raise Conflict(f"refunds through {store} are not available", field="order_id")
     request = RefundRequest(
@@ -245,7 +219,7 @@ def _refund(platform: Platform, merchant_id: str, order_id: str, body: RefundIn,
         to_store_credit=body.to_store_credit,
         idempotency_key=key,
     )
-    with port(platform) as stores:
+    with port as stores:
         return refund_order(platform.uow(), platform.clock, stores, merchant_id, order_id, request)
 
 

@@ -80,8 +80,16 @@ async def public_track(
 def _serve(
     conn: Connection, request: Request, platform: Platform, token: str, lang: str | None
 ) -> Served | None:
+    base = platform.settings.base_url.rstrip("/")
+
     def render(loaded: Loaded) -> Rendered:
-        body = orjson.dumps(page_json(loaded.page))
+        doc = page_json(loaded.page)
+        # The same products as the hosted page, behind the same counted links (absolute).
+        doc["recommendations"] = [
+            {"title": c.title, "image_url": c.image_url, "price": c.price, "url": base + c.href}
+            for c in loaded.recommendations
+        ]
+        body = orjson.dumps(doc)
         headers = {"Cache-Control": "private, max-age=15", "Referrer-Policy": "no-referrer"}
         return Rendered(body, "application/json", headers, loaded.page.branding)
 

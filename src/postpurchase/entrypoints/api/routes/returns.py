@@ -16,6 +16,7 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
 from postpurchase.adapters.db.returns import SqlReturnsUnitOfWork
+from postpurchase.adapters.storefronts.refund_ports import REFUND_PORTS
 from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
 from postpurchase.adapters.storefronts.woocommerce.client import WooError
 from postpurchase.bootstrap import Platform
@@ -41,7 +42,6 @@ from postpurchase.entrypoints.api.returns_out import (
     preview_out,
     return_out,
 )
-from postpurchase.entrypoints.api.routes.integrations import REFUND_PORTS
 from postpurchase.service_layer.returns import (
     MAX_PHOTO_BYTES,
     ExchangeAsk,

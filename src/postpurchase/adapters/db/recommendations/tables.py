@@ -1,0 +1,33 @@
+"""The recommendations context's tables (migration 0023): the merchant's rules and the
+clicks on recommended products. Every row carries ``merchant_id``; every query filters on it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table
+
+from postpurchase.adapters.db.tables import Id, Json, metadata
+from postpurchase.adapters.db.types import UTCDateTime
+
+recommendation_settings = Table(
+    "recommendation_settings",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("document", Json, nullable=False),  # domain.recommendations.rules_to_dict
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One row per followed link; the orders they led to are worked out when counted
+# (domain.recommendations.attribute), so a changed attribution window applies to the past.
+recommendation_clicks = Table(
+    "recommendation_clicks",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("merchant_id", Id, ForeignKey("merchants.id"), nullable=False),
+    Column("order_id", Id, nullable=False),  # the order whose page or message showed it
+    Column("product_id", String(64), nullable=False),  # the store's product id
+    Column("placement", String(8), nullable=False),  # page | email
+    Column("email", String(320)),  # the order's customer, lower case (for attribution)
+    Column("clicked_at", UTCDateTime, nullable=False),
+    Index("ix_recommendation_clicks_merchant_at", "merchant_id", "clicked_at"),
+    Index("ix_recommendation_clicks_merchant_email", "merchant_id", "email"),
+)

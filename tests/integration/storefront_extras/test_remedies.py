@@ -1,0 +1,205 @@
+"""The automatic remedy on SQLite and PostgreSQL: the rule through the API (validated,
+audited, per merchant); a late delivery's ``ShipmentDelivered`` gives the order its remedy
+once (ledger unique per order), through the store's refund port when a store is connected;
+the customer timeline and the KPI show it, to its merchant only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.remedies import remedies_for_customer
+from postpurchase.domain.ids import new_id
+from postpurchase.domain.money import Money
+from postpurchase.domain.orders import LineFacts, OrderLineInput, Promise
+from postpurchase.domain.storefronts import (
+    RefundRequest,
+    RefundResult,
+    StoreConnection,
+    StorePlatform,
+)
+from postpurchase.service_layer.remedies import apply_remedy
+from postpurchase.service_layer.storefronts import StorefrontRefunds, StoreRefused
+from tests.factories import T0, ref
+from tests.integration.storefront_extras.conftest import Shop
+
+PROMISED = date(2026, 11, 2)  # T0 is 2026-11-01 09:00 UTC
+LATE = 44  # hours after T0: 2026-11-03 05:00 UTC, a day late
+ON_TIME = 30  # 2026-11-02 15:00 UTC
+
+
+def deliver_events(shop: Shop, order_id: str) -> None:
+    """Hand the order's ShipmentDelivered outbox rows to the platform's subscribers, as the
+    worker's outbox drain does (only this order's rows: the session database is shared)."""
+    o = t.outbox.c
+    with shop.platform.engine.connect() as conn:
+        rows = conn.execute(
+            select(o.id, o.topic, o.payload).where(
+                o.merchant_id == shop.merchant_id, o.topic == "ShipmentDelivered"
+            )
+        ).all()
+    mine = [r for r in rows if r.payload["order_id"] == order_id]
+    assert mine, "no delivered event was written"
+    for row in mine:
+        for subscriber in shop.platform.subscribers["ShipmentDelivered"]:
+            subscriber(row.id, row.topic, row.payload)
+
+
+def ledger(shop: Shop, order_id: str | None = None) -> list[dict[str, Any]]:
+    params = {"order_id": order_id} if order_id else {}
+    r = shop.client.get("/api/v1/remedies", params=params)
+    assert r.status_code == 200, r.text
+    return list(r.json())
+
+
+def test_rule_is_validated_audited_and_per_merchant(shop: Shop, other_shop: Shop) -> None:
+    assert shop.client.get("/api/v1/remedies/settings").json() == {
+        "enabled": False, "kind": "refund_shipping", "grace_days": 0, "apologise": True,
+    }  # fmt: skip
+    r = shop.client.put("/api/v1/remedies/settings", json={"enabled": True, "kind": "store_credit"})
+    assert r.status_code == 200 and r.json()["kind"] == "store_credit"
+    for bad, field in (
+        ({"refund": True}, "refund"),
+        ({"kind": "voucher"}, "kind"),
+        ({"grace_days": 30}, "grace_days"),
+        ({"enabled": "yes"}, "enabled"),
+    ):
+        r = shop.client.put("/api/v1/remedies/settings", json=bad)
+        assert r.status_code == 422 and field in r.text, (bad, r.text)
+    audit = shop.client.get("/api/v1/audit").json()
+    items = audit.get("items", audit.get("data", audit))
+    [entry] = [e for e in items if e["action"] == "remedies.update"]
+    assert entry["changes"] == {
+        "enabled": [False, True],
+        "kind": ["refund_shipping", "store_credit"],
+    }
+    assert other_shop.client.get("/api/v1/remedies/settings").json()["enabled"] is False
+
+
+def test_a_late_delivery_is_remedied_once_and_counted(shop: Shop, other_shop: Shop) -> None:
+    shop.client.put("/api/v1/remedies/settings", json={"enabled": True})
+    email = f"{ref()}@example.com"
+    late = shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=LATE, email=email)
+    on_time = shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=ON_TIME)
+    deliver_events(shop, late.id)
+    deliver_events(shop, late.id)  # at least once: the outbox may deliver twice
+    deliver_events(shop, on_time.id)
+    [entry] = ledger(shop)
+    assert entry["order_id"] == late.id and entry["order_number"].startswith("#")
+    assert entry["kind"] == "refund_shipping" and entry["status"] == "recorded"
+    assert (entry["amount"], entry["currency"]) == ("4.90", "EUR")
+    assert entry["days_late"] == 1 and entry["promised"] == "2026-11-02"
+    assert entry["reference"] == f"ledger:{entry['id']}"
+    # The customer timeline (a read the console calls), for this merchant only.
+    with shop.platform.engine.connect() as conn:
+        [mine] = remedies_for_customer(conn, shop.merchant_id, email.upper())
+        assert mine.order_id == late.id
+        assert remedies_for_customer(conn, other_shop.merchant_id, email) == []
+    assert [e["order_id"] for e in ledger(shop, order_id=None)] == [late.id]
+    assert other_shop.client.get("/api/v1/remedies", params={"email": email}).json() == []
+    kpi = shop.client.get("/api/v1/kpis/remedies", params={"since": "2026-11-01"}).json()
+    assert (kpi["given"], kpi["pending"], kpi["failed"]) == (1, 0, 0)
+    assert kpi["amount"] == {"EUR": "4.90"}
+    csv = shop.client.get("/api/v1/kpis/remedies", params={"since": "2026-11-01", "format": "csv"})
+    assert csv.text.splitlines()[0] == "day,kind,given,pending,failed,currency,amount"
+    assert ",refund_shipping,1,0,0,EUR,4.90" in csv.text
+    assert other_shop.client.get("/api/v1/kpis/remedies").json()["given"] == 0
+    r = shop.client.get(
+        "/api/v1/kpis/remedies", params={"since": "2026-12-01", "until": "2026-11-01"}
+    )
+    assert r.status_code == 422 and "since" in r.text
+
+
+def test_grace_days_and_a_disabled_rule_give_nothing(shop: Shop) -> None:
+    shop.client.put("/api/v1/remedies/settings", json={"enabled": True, "grace_days": 1})
+    order = shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=LATE)
+    deliver_events(shop, order.id)
+    shop.client.put("/api/v1/remedies/settings", json={"enabled": False, "grace_days": 0})
+    deliver_events(shop, order.id)
+    assert ledger(shop) == []
+
+
+class Store:
+    """An in-memory store behind the refund port: pays what it is asked, or refuses."""
+
+    def __init__(self, refuse: str | None = None) -> None:
+        self.asked: list[RefundRequest] = []
+        self.refuse = refuse
+
+    def refund(self, connection: StoreConnection, request: RefundRequest) -> RefundResult:
+        self.asked.append(request)
+        if self.refuse:
+            raise StoreRefused(self.refuse)
+        assert request.shipping is not None
+        return RefundResult(
+            f"store-{len(self.asked)}", request.shipping, request.shipping, T0,
+            store_credit=request.to_store_credit,
+        )  # fmt: skip
+
+    def find(self, connection: StoreConnection, request: RefundRequest) -> RefundResult | None:
+        return None
+
+
+def connected_order(shop: Shop) -> Any:
+    with shop.platform.uow() as uow:
+        uow.connections.add(
+            StoreConnection(
+                id=new_id(), merchant_id=shop.merchant_id, platform=StorePlatform.SHOPIFY,
+                shop=f"{ref()}.myshopify.com", scopes=("read_orders", "write_orders"),
+                credentials={"access_token": "shpat_x"}, installed_at=T0,
+            )
+        )  # fmt: skip
+        uow.commit()
+    lines = (OrderLineInput("BOOT-42", "Trail boot", 1, Money(Decimal("89.00"), "EUR"),
+                            facts=LineFacts(external_id="4411")),)  # fmt: skip
+    order = shop.order(
+        "BOOT-42", source="shopify", lines=lines, external_id=ref("ext"), promise=Promise(PROMISED)
+    )
+    shop.deliver(order.id, LATE)
+    return order
+
+
+def ports_for(store: Store) -> Any:
+    @contextmanager
+    def opened() -> Iterator[StorefrontRefunds]:
+        yield store
+
+    return lambda platform: opened() if platform is StorePlatform.SHOPIFY else None
+
+
+def test_a_connected_store_pays_it_once_through_the_refund_port(shop: Shop) -> None:
+    shop.client.put("/api/v1/remedies/settings", json={"enabled": True, "kind": "store_credit"})
+    order = connected_order(shop)
+    store = Store()
+    for _ in range(2):  # the second finds the settled ledger row and asks the store nothing
+        apply_remedy(shop.platform.uow, shop.platform.clock, ports_for(store), shop.merchant_id,
+                     order.id, None, T0.replace(day=3, hour=23))  # fmt: skip
+    [asked] = store.asked
+    assert asked.idempotency_key == f"remedy:{order.id}" and asked.to_store_credit
+    assert asked.shipping == Money(Decimal("4.90"), "EUR") and not asked.lines
+    [entry] = ledger(shop)
+    assert (entry["status"], entry["reference"], entry["kind"]) == (
+        "issued", "store-1", "store_credit"
+    )  # fmt: skip
+    with shop.platform.uow() as uow:  # recorded on the order like any store refund
+        assert [r.external_id for r in uow.refunds.for_order(shop.merchant_id, order.id)] == [
+            "store-1"
+        ]
+
+
+def test_a_store_refusal_is_recorded_as_failed(shop: Shop) -> None:
+    shop.client.put("/api/v1/remedies/settings", json={"enabled": True})
+    order = connected_order(shop)
+    store = Store(refuse="shipping already refunded")
+    apply_remedy(shop.platform.uow, shop.platform.clock, ports_for(store), shop.merchant_id,
+                 order.id, None, T0.replace(day=3))  # fmt: skip
+    [entry] = ledger(shop)
+    assert entry["status"] == "failed" and "shipping already refunded" in entry["error"]
+    kpi = shop.client.get("/api/v1/kpis/remedies", params={"since": "2026-11-01"}).json()
+    assert (kpi["given"], kpi["failed"]) == (0, 1)
