@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.returns import tables as rt
+from postpurchase.adapters.storefronts import refund_ports
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import Money
 from postpurchase.domain.orders import LineFacts, OrderLineInput
@@ -24,7 +25,6 @@ from postpurchase.domain.storefronts import (
     StorePlatform,
 )
 from postpurchase.domain.storefronts.catalogue import Product, Variant
-from postpurchase.entrypoints.api.routes import integrations
 from tests.factories import T0, ref
 from tests.integration.returns.conftest import Shop
 
@@ -66,7 +66,7 @@ class Store:
 def store(monkeypatch: pytest.MonkeyPatch) -> Store:
     s = Store()
     monkeypatch.setitem(
-        integrations.REFUND_PORTS, StorePlatform.SHOPIFY, lambda platform: nullcontext(s)
+        refund_ports.REFUND_PORTS, StorePlatform.SHOPIFY, lambda platform: nullcontext(s)
     )
     return s
 
