@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.returns import tables as rt
 from postpurchase.adapters.storefronts import refund_ports
+from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import Money
 from postpurchase.domain.orders import LineFacts, OrderLineInput
@@ -43,7 +44,7 @@ class Store:
         self.paid.append(request)
         if self.lose_answer:
             self.lose_answer = False
-            raise integrations.AdminApiError("timed out after the request left")
+            raise AdminApiError("timed out after the request left")
         return self._result(request)
 
     def find(self, connection: StoreConnection, request: RefundRequest) -> RefundResult | None:
