@@ -26,15 +26,18 @@ from postpurchase.entrypoints.api.routes import (
     health,
     integrations,
     integrations_woocommerce,
+    kpis,
     merchant,
     notifications,
     orders,
     public_track,
     returns,
     shopify_app,
+    support,
     webhooks,
     woocommerce_webhooks,
 )
+from postpurchase.entrypoints.api.routes import survey as survey_answers
 from postpurchase.entrypoints.web import returns_views, survey, views
 from postpurchase.entrypoints.web.loader import TrackingPageFastPath
 
@@ -132,6 +135,9 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine
     app.include_router(checkout_admin.router)
     app.include_router(returns.router)
+    app.include_router(kpis.router)  # issue 14: KPIs on our own data, CSV and SVG
+    app.include_router(support.router)  # support contacts and the helpdesk webhook
+    app.include_router(survey_answers.router)  # post-delivery survey answers
     app.include_router(returns_views.router)  # /returns: the shopper's returns portal
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track

@@ -1,0 +1,197 @@
+"""The worker's ``kpi_facts`` job: per-shipment facts, computed by the pure definitions
+(domain.kpis.delivery) and stored one row per shipment, so a dashboard adds up one narrow,
+indexed table instead of joining shipments, orders and scans on every view.
+
+New shipments get a row at the next run; rows not final (not delivered or expired) are
+recomputed once they are older than ``STALE_AFTER``; final rows are left alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
+
+from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.kpis.tables import kpi_facts, promise_records
+from postpurchase.domain.kpis import ShipmentRecord, region_label, shipment_facts
+from postpurchase.domain.notification_timing import zone
+
+STALE_AFTER = timedelta(minutes=10)
+BATCH = 2000
+NOT_SCANS = ("pending", "info_received")
+
+
+def _region(address: Any) -> str | None:
+    if not isinstance(address, dict):
+        return None
+    country = address.get("country")
+    return region_label(country, address.get("region")) if country else None
+
+
+def _due(conn: Connection, now: datetime, limit: int, merchant_id: str | None) -> list[Any]:
+    s, o, m, f = t.shipments.c, t.orders.c, t.merchants.c, kpi_facts.c
+    query = (
+        select(
+            s.id,
+            s.merchant_id,
+            s.order_id,
+            s.status,
+            s.created_at,
+            s.handed_over_at,
+            s.delivered_at,
+            s.carrier_estimate,
+            s.tracking_valid,
+            s.carrier,
+            s.service,
+            s.origin,
+            s.destination,
+            o.placed_at,
+            o.customer_id,
+            o.promise_latest,
+            o.our_promise,
+            o.timezone,
+            o.shipping_address,
+            m.timezone.label("merchant_tz"),
+        )
+        .select_from(
+            t.shipments.join(t.orders, o.id == s.order_id)
+            .join(t.merchants, m.id == s.merchant_id)
+            .outerjoin(kpi_facts, f.shipment_id == s.id)
+        )
+        .where(
+            or_(
+                f.shipment_id.is_(None),
+                and_(f.final.is_(False), f.refreshed_at < now - STALE_AFTER),
+            )
+        )
+        .limit(limit)
+    )
+    if merchant_id is not None:
+        query = query.where(s.merchant_id == merchant_id)
+    return list(conn.execute(query).all())
+
+
+def _scans(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[Any, bool, bool]]:
+    e = t.tracking_events.c
+    scanned = case((e.status.not_in(NOT_SCANS), e.occurred_at))
+    q = (
+        select(
+            e.shipment_id,
+            func.min(scanned),
+            func.max(case((e.status == "exception", 1), else_=0)),
+            func.max(case((e.status == "attempt_failed", 1), else_=0)),
+        )
+        .where(e.shipment_id.in_(ids))
+        .group_by(e.shipment_id)
+    )
+    out: dict[str, tuple[Any, bool, bool]] = {}
+    for sid, first, exc, failed in conn.execute(q):
+        if isinstance(first, str):  # min() over a CASE loses the column type on SQLite
+            first = datetime.fromisoformat(first)
+        if first is not None and first.tzinfo is None:
+            first = first.replace(tzinfo=UTC)
+        out[sid] = (first, bool(exc), bool(failed))
+    return out
+
+
+def _final_promises(conn: Connection, order_ids: Sequence[str]) -> dict[str, date]:
+    p = promise_records.c
+    rows = conn.execute(
+        select(p.order_id, p.latest).where(p.order_id.in_(order_ids)).order_by(p.shown_at, p.id)
+    )
+    return dict(rows)  # the last shown wins
+
+
+def refresh(
+    conn: Connection, now: datetime, *, limit: int = BATCH, merchant_id: str | None = None
+) -> int:
+    """Compute and store the facts of up to ``limit`` due shipments; returns how many.
+    The caller commits."""
+    rows = _due(conn, now, limit, merchant_id)
+    if not rows:
+        return 0
+    ids = [r.id for r in rows]
+    scans = _scans(conn, ids)
+    finals = _final_promises(conn, sorted({r.order_id for r in rows}))
+    values: list[dict[str, Any]] = []
+    for r in rows:
+        first_scan, had_exception, had_failed = scans.get(r.id, (None, False, False))
+        first_scan = first_scan or r.handed_over_at
+        record = ShipmentRecord(
+            placed_at=r.placed_at,
+            created_at=r.created_at,
+            status=r.status,
+            zone=zone(r.timezone, r.merchant_tz),
+            tracking_valid=bool(r.tracking_valid),
+            handed_over_at=r.handed_over_at,
+            first_scan_at=first_scan,
+            delivered_at=r.delivered_at,
+            store_promise=r.promise_latest,
+            our_promise=r.our_promise,
+            carrier_estimate=r.carrier_estimate,
+            had_exception=had_exception or r.status == "exception",
+            had_failed_attempt=had_failed or r.status == "attempt_failed",
+            carrier=r.carrier,
+            service=r.service,
+            origin_region=_region(r.origin),
+            destination_region=_region(r.destination) or _region(r.shipping_address),
+        )
+        facts = shipment_facts(record)
+        row = {
+            "shipment_id": r.id, "merchant_id": r.merchant_id, "order_id": r.order_id,
+            "customer_id": r.customer_id, "placed_at": r.placed_at, "refreshed_at": now,
+            "final_promise": finals.get(r.order_id),
+        }  # fmt: skip
+        for name in facts.__slots__:
+            value = getattr(facts, name)
+            row[name] = value.value if name == "cohort" and value is not None else value
+        values.append(row)
+    conn.execute(delete(kpi_facts).where(kpi_facts.c.shipment_id.in_(ids)))
+    conn.execute(insert(kpi_facts), values)
+    return len(values)
+
+
+def refresh_all(conn: Connection, now: datetime, merchant_id: str | None = None) -> int:
+    """Every due shipment, batch after batch (tests, the CLI and the benchmark)."""
+    total = 0
+    while done := refresh(conn, now, merchant_id=merchant_id):
+        total += done
+        conn.commit()
+    return total
+
+
+def record_promises(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert promises as shown; one already recorded (same order, surface and dates) is
+    kept as first shown, never overwritten. Returns how many were new."""
+    new = 0
+    p = promise_records.c
+    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        by_key.setdefault(
+            (row["merchant_id"], row["order_id"], row["surface"], row.get("earliest"),
+             row["latest"]),
+            row,
+        )  # fmt: skip
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in by_key.values():
+        grouped[row["order_id"]].append(row)
+    for order_id, items in grouped.items():
+        have = {
+            (surface, earliest, latest)
+            for surface, earliest, latest in conn.execute(
+                select(p.surface, p.earliest, p.latest).where(p.order_id == order_id)
+            )
+        }
+        fresh = [
+            {"shipment_id": None, "earliest": None, **i}
+            for i in items
+            if (i["surface"], i.get("earliest"), i["latest"]) not in have
+        ]
+        if fresh:
+            conn.execute(insert(promise_records), fresh)
+            new += len(fresh)
+    return new
