@@ -103,7 +103,7 @@ def _final_promises(conn: Connection, order_ids: Sequence[str]) -> dict[str, dat
     rows = conn.execute(
         select(p.order_id, p.latest).where(p.order_id.in_(order_ids)).order_by(p.shown_at, p.id)
     )
-    return dict(rows)  # the last shown wins
+    return dict(rows.tuples().all())  # the last shown wins
 
 
 def refresh(
@@ -144,6 +144,7 @@ def refresh(
         row = {
             "shipment_id": r.id, "merchant_id": r.merchant_id, "order_id": r.order_id,
             "customer_id": r.customer_id, "placed_at": r.placed_at, "refreshed_at": now,
+            "status": r.status,
             "final_promise": finals.get(r.order_id),
         }  # fmt: skip
         for name in facts.__slots__:
