@@ -5,7 +5,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from tests.factories import T0
 from tests.fakes import FakeClock
 from tests.integration.kpis.shop import Shop, make_shop

@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from tests.factories import T0, place_order, ref, ups_number
+from tests.fakes import FakeClock
 
 from postpurchase.adapters.db.kpis import facts
 from postpurchase.bootstrap import Platform, bootstrap
@@ -20,8 +22,6 @@ from postpurchase.domain.status import ShipmentStatus
 from postpurchase.domain.tracking import TrackingEvent
 from postpurchase.entrypoints.api.app import create_app
 from postpurchase.service_layer import handlers
-from tests.factories import T0, place_order, ref, ups_number
-from tests.fakes import FakeClock
 
 
 @dataclass

@@ -9,10 +9,10 @@ import io
 from datetime import date, timedelta
 
 import pytest
-
-from postpurchase.domain.addresses import Address
 from tests.factories import T0
 from tests.integration.kpis.shop import Shop
+
+from postpurchase.domain.addresses import Address
 
 RANGE = {"from": "2026-10-01", "to": "2026-11-30"}
 PROMISE = date(2026, 11, 4)  # T0 is 2026-11-01 09:00 UTC
