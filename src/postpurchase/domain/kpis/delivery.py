@@ -12,6 +12,7 @@ else the merchant's), durations are real elapsed time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -178,24 +179,32 @@ def shipment_facts(record: ShipmentRecord) -> ShipmentFacts:
 def quantile_from_histogram(buckets: Mapping[int, int], q: float, width: float) -> float | None:
     """The ``q``-quantile of values counted in buckets ``[k*width, (k+1)*width)``.
 
-    Values are taken as spread evenly inside their bucket, so the answer is within one
-    bucket width of the exact quantile (the dashboards bucket by the hour). Used because a
-    histogram adds up in SQL on every database, and a percentile function does not.
+    The same definition as ``stats.quantile`` (Hyndman & Fan 7: interpolate between the
+    order statistics around position ``(n - 1) * q``), with each order statistic placed
+    evenly inside its bucket; each is then within one bucket of the true value, and so is
+    the answer (the dashboards bucket by the hour). Used because a histogram adds up in SQL
+    on every database, and a percentile function does not.
     """
     if not 0.0 <= q <= 1.0:
         raise ValueError(f"quantile q must be in [0, 1], got {q}")
-    total = sum(n for n in buckets.values() if n > 0)
+    counts = sorted((k, n) for k, n in buckets.items() if n > 0)
+    total = sum(n for _, n in counts)
     if not total:
         return None
-    target = q * total
+    position = (total - 1) * q
+    below = math.floor(position)
+    wanted = (below, min(below + 1, total - 1))
+    found: list[float] = []
     seen = 0
-    keys = sorted(k for k, n in buckets.items() if n > 0)
-    for k in keys:
-        n = buckets[k]
-        if seen + n >= target:
-            return (k + (target - seen) / n) * width
+    for k, n in counts:
+        while len(found) < 2 and wanted[len(found)] < seen + n:
+            j = wanted[len(found)] - seen
+            found.append((k + (j + 0.5) / n) * width)
+        if len(found) == 2:
+            break
         seen += n
-    return (keys[-1] + 1) * width  # pragma: no cover - float rounding at q = 1
+    low, high = found
+    return low + (high - low) * (position - below)
 
 
 @dataclass(frozen=True, slots=True)
