@@ -47,6 +47,7 @@ class Shop:
         status_hours: tuple[tuple[float, ShipmentStatus], ...] = (),
         destination: Address | None = None,
         cancelled: bool = False,
+        number: str | None = None,
     ) -> tuple[str, str]:
         """An order placed at ``placed_at`` and a UPS parcel: label 2 h later, picked up at
         +6 h, delivered ``delivered_hours`` after the order (if given)."""
@@ -56,6 +57,8 @@ class Shop:
         }
         if email:
             kw["email"] = email
+        if number:
+            kw["number"] = number
         if destination is not None:
             kw["shipping_address"] = destination
         if cancelled:
