@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from postpurchase.adapters.db.kpis import queries as kq
+from postpurchase.adapters.db.kpis.rollups import HIST_HOURS
 from postpurchase.domain.kpis import (
     DeliveryCounts,
     KpiQuery,
@@ -54,25 +55,25 @@ def _days(hours: float | None) -> float | None:
 
 
 def _pct(hist: dict[int, int], q: float) -> float | None:
-    return _days(quantile_from_histogram(hist, q, 1.0))
+    return _days(quantile_from_histogram(hist, q, HIST_HOURS))
 
 
 def delivery(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
     """On time (original promise, carrier estimate, ours), tracking, exceptions, the
     click-to-door split, per day/week/month of purchase."""
-    total = kq.delivery_counts(conn, merchant_id, q)
-    counts = total[0][1] if total else DeliveryCounts()
-    c2d = kq.histogram(conn, merchant_id, q, "click_to_door_hours").get((), {})
-    scan = kq.histogram(conn, merchant_id, q, "first_scan_hours").get((), {})
+    c2d = kq.histogram(conn, merchant_id, q, "click_to_door").get((), {})
+    scan = kq.histogram(conn, merchant_id, q, "first_scan").get((), {})
+    buckets: dict[date, DeliveryCounts] = {}
+    counts = DeliveryCounts()
+    for (day,), sums in kq.delivery_counts(conn, merchant_id, q, "day"):
+        key = bucket_start(day, q.interval)
+        buckets[key] = buckets.get(key, DeliveryCounts()) + sums
+        counts = counts + sums
     summary = counts.kpis() | {
         "click_to_door_p50_days": _pct(c2d, 0.5),
         "click_to_door_p90_days": _pct(c2d, 0.9),
         "time_to_first_scan_p50_days": _pct(scan, 0.5),
     }
-    buckets: dict[date, DeliveryCounts] = {}
-    for (day,), sums in kq.delivery_counts(conn, merchant_id, q, "day"):
-        key = bucket_start(day, q.interval)
-        buckets[key] = buckets.get(key, DeliveryCounts()) + sums
     columns = ["period", "shipments", "delivered", "on_time_rate",
                "on_time_rate_vs_carrier_estimate", "on_time_rate_vs_our_promise",
                "valid_tracking_rate", "exception_rate", "failed_attempt_rate",
@@ -94,31 +95,34 @@ def delivery(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
 
 
 def carriers(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
-    """Scorecards per carrier, service and lane (origin region > destination region)."""
-    transit = kq.histogram(conn, merchant_id, q, "transit_hours", "scorecard")
-    c2d = kq.histogram(conn, merchant_id, q, "click_to_door_hours", "scorecard")
+    """Scorecards per carrier, service and lane (origin region > destination region), and
+    each carrier's transit and click-to-door percentiles."""
     columns = ["carrier", "service", "lane", "shipments", "delivered", "on_time_rate",
-               "on_time_rate_vs_carrier_estimate", "exception_rate", "failed_attempt_rate",
-               "valid_tracking_rate", "transit_p50_days", "transit_p90_days",
-               "click_to_door_p50_days", "click_to_door_p90_days"]  # fmt: skip
+               "on_time_rate_vs_carrier_estimate", "on_time_rate_vs_our_promise",
+               "exception_rate", "failed_attempt_rate", "valid_tracking_rate",
+               "mean_processing_days", "mean_pickup_wait_days", "mean_transit_days"]  # fmt: skip
     rows: list[dict[str, Any]] = []
     for key, sums in kq.delivery_counts(conn, merchant_id, q, "scorecard"):
         k = sums.kpis()
-        rows.append(
-            {"carrier": key[0], "service": key[1], "lane": key[2],
-             **{c: k[c] for c in columns[3:10]},
-             "transit_p50_days": _pct(transit.get(key, {}), 0.5),
-             "transit_p90_days": _pct(transit.get(key, {}), 0.9),
-             "click_to_door_p50_days": _pct(c2d.get(key, {}), 0.5),
-             "click_to_door_p90_days": _pct(c2d.get(key, {}), 0.9)}
-        )  # fmt: skip
+        rows.append({"carrier": key[0], "service": key[1], "lane": key[2],
+                     **{c: k[c] for c in columns[3:]}})  # fmt: skip
     per_carrier = kq.delivery_counts(conn, merchant_id, q, "carrier")
+    transit = kq.histogram(conn, merchant_id, q, "transit", "carrier")
+    c2d = kq.histogram(conn, merchant_id, q, "click_to_door", "carrier")
+    summary: dict[str, Any] = {"carriers": len(per_carrier), "scorecards": len(rows)}
+    summary["by_carrier"] = [
+        {"carrier": key[0], **{c: sums.kpis()[c] for c in ("shipments", "on_time_rate")},
+         "transit_p50_days": _pct(transit.get(key, {}), 0.5),
+         "transit_p90_days": _pct(transit.get(key, {}), 0.9),
+         "click_to_door_p50_days": _pct(c2d.get(key, {}), 0.5),
+         "click_to_door_p90_days": _pct(c2d.get(key, {}), 0.9)}
+        for key, sums in per_carrier
+    ]  # fmt: skip
     chart = bar_chart(
         "On-time rate by carrier",
         [(key[0], sums.kpis()["on_time_rate"]) for key, sums in per_carrier],
         percent=True,
     )
-    summary = {"carriers": len(per_carrier), "scorecards": len(rows)}
     return Report("carriers", "Carrier scorecards", summary, columns, rows, chart)
 
 
@@ -198,14 +202,15 @@ def csat(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
 
 
 def returns(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
-    """Return rate (returns opened per delivered order), reasons, refund cycle time."""
+    """Return rate (returns opened in the range per parcel delivered of orders bought in
+    it), returned units by reason, refund cycle time."""
     start, end = kq.merchant_zone_bounds(conn, merchant_id, q)
     opened, reasons, cycles = kq.return_figures(conn, merchant_id, start, end)
-    delivered = kq.delivered_orders(conn, merchant_id, q)
+    delivered = kq.delivered_parcels(conn, merchant_id, q)
     units = sum(reasons.values())
     summary = {
         "returns": opened,
-        "delivered_orders": delivered,
+        "delivered_parcels": delivered,
         "return_rate": opened / delivered if delivered else None,
         "refunded_returns": len(cycles),
         "refund_cycle_p50_days": _days(quantile(cycles, 0.5)),

@@ -8,14 +8,15 @@ recomputed once they are older than ``STALE_AFTER``; final rows are left alone.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
 
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.kpis import rollups
 from postpurchase.adapters.db.kpis.tables import kpi_facts, promise_records
 from postpurchase.domain.kpis import ShipmentRecord, region_label, shipment_facts
 from postpurchase.domain.notification_timing import zone
@@ -107,12 +108,22 @@ def _final_promises(conn: Connection, order_ids: Sequence[str]) -> dict[str, dat
 
 
 def refresh(
-    conn: Connection, now: datetime, *, limit: int = BATCH, merchant_id: str | None = None
+    conn: Connection,
+    now: datetime,
+    *,
+    limit: int = BATCH,
+    merchant_id: str | None = None,
+    touched: Touched | None = None,
+    roll: bool = True,
 ) -> int:
-    """Compute and store the facts of up to ``limit`` due shipments; returns how many.
-    The caller commits."""
+    """Compute and store the facts of up to ``limit`` due shipments, and (``roll``) rebuild
+    the rollups of the days and customers they belong to; returns how many. The caller
+    commits."""
+    touched = touched if touched is not None else Touched()
     rows = _due(conn, now, limit, merchant_id)
     if not rows:
+        if roll:
+            rollups.settle_repeats(conn, now, merchant_id)
         return 0
     ids = [r.id for r in rows]
     scans = _scans(conn, ids)
@@ -151,48 +162,52 @@ def refresh(
             value = getattr(facts, name)
             row[name] = value.value if name == "cohort" and value is not None else value
         values.append(row)
+    old = conn.execute(
+        select(kpi_facts.c.merchant_id, kpi_facts.c.placed_on).where(
+            kpi_facts.c.shipment_id.in_(ids)
+        )
+    ).all()
     conn.execute(delete(kpi_facts).where(kpi_facts.c.shipment_id.in_(ids)))
     conn.execute(insert(kpi_facts), values)
+    for merchant, day in [*old, *((v["merchant_id"], v["placed_on"]) for v in values)]:
+        touched.days.setdefault(merchant, set()).add(day)
+    for v in values:
+        if v["customer_id"] is not None and v["delivered"]:
+            touched.customers.setdefault(v["merchant_id"], set()).add(v["customer_id"])
+    if roll:
+        touched.roll(conn, now)
     return len(values)
 
 
-def refresh_all(conn: Connection, now: datetime, merchant_id: str | None = None) -> int:
-    """Every due shipment, batch after batch (tests, the CLI and the benchmark)."""
+@dataclass
+class Touched:
+    """Days and customers whose rollups a refresh made stale."""
+
+    days: dict[str, set[date]] = field(default_factory=dict)
+    customers: dict[str, set[str]] = field(default_factory=dict)
+
+    def roll(self, conn: Connection, now: datetime) -> None:
+        for merchant_id, days in self.days.items():
+            rollups.rebuild_days(conn, merchant_id, days)
+        for merchant_id, customers in self.customers.items():
+            rollups.rebuild_customers(conn, merchant_id, customers, now)
+        self.days.clear()
+        self.customers.clear()
+
+
+def refresh_all(
+    conn: Connection, now: datetime, merchant_id: str | None = None, *, limit: int = BATCH
+) -> int:
+    """Every due shipment, batch after batch, then the rollups once (tests, the CLI and the
+    benchmark's backfill)."""
     total = 0
-    while done := refresh(conn, now, merchant_id=merchant_id):
+    touched = Touched()
+    while done := refresh(
+        conn, now, merchant_id=merchant_id, limit=limit, touched=touched, roll=False
+    ):
         total += done
         conn.commit()
+    touched.roll(conn, now)
+    rollups.settle_repeats(conn, now, merchant_id)
+    conn.commit()
     return total
-
-
-def record_promises(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert promises as shown; one already recorded (same order, surface and dates) is
-    kept as first shown, never overwritten. Returns how many were new."""
-    new = 0
-    p = promise_records.c
-    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        by_key.setdefault(
-            (row["merchant_id"], row["order_id"], row["surface"], row.get("earliest"),
-             row["latest"]),
-            row,
-        )  # fmt: skip
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in by_key.values():
-        grouped[row["order_id"]].append(row)
-    for order_id, items in grouped.items():
-        have = {
-            (surface, earliest, latest)
-            for surface, earliest, latest in conn.execute(
-                select(p.surface, p.earliest, p.latest).where(p.order_id == order_id)
-            )
-        }
-        fresh = [
-            {"shipment_id": None, "earliest": None, **i}
-            for i in items
-            if (i["surface"], i.get("earliest"), i["latest"]) not in have
-        ]
-        if fresh:
-            conn.execute(insert(promise_records), fresh)
-            new += len(fresh)
-    return new

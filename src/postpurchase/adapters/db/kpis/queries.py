@@ -7,104 +7,86 @@ from them by the pure definitions (domain.kpis), so SQLite and PostgreSQL answer
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, case, cast, exists, func, select
+from sqlalchemy import Connection, Integer, and_, case, cast, func, select
 from sqlalchemy.sql import ColumnElement
 
 from postpurchase.adapters.db import tables as t
-from postpurchase.adapters.db.kpis.tables import kpi_facts, promise_records, support_contacts
+from postpurchase.adapters.db.kpis.rollups import HIST_HOURS, METRICS, SUM_COLUMNS
+from postpurchase.adapters.db.kpis.tables import (
+    kpi_customers,
+    kpi_daily,
+    kpi_daily_hist,
+    kpi_facts,
+    kpi_promise_daily,
+    support_contacts,
+)
 from postpurchase.domain.kpis import DeliveryCounts, KpiQuery
 from postpurchase.domain.notification_timing import zone
 
 f = kpi_facts.c
+d = kpi_daily.c
+h = kpi_daily_hist.c
 
-
-def _one(flag: Any) -> Any:
-    return func.coalesce(func.sum(case((flag, 1), else_=0)), 0)
-
-
-def _n(col: Any) -> Any:
-    return func.count(col)
-
-
-def _s(col: Any) -> Any:
-    return func.coalesce(func.sum(col), 0.0)
-
-
-COUNT_COLUMNS = (
-    func.count().label("shipments"),
-    _one(f.valid_tracking).label("valid_tracking"),
-    _one(f.delivered).label("delivered"),
-    _one(f.exception).label("exceptions"),
-    _one(f.failed_attempt).label("failed_attempts"),
-    _one(f.promise_judged).label("promise_judged"),
-    _one(f.on_time_promise).label("on_time_promise"),
-    _one(f.carrier_judged).label("carrier_judged"),
-    _one(f.on_time_carrier).label("on_time_carrier"),
-    _one(f.ours_judged).label("ours_judged"),
-    _one(f.on_time_ours).label("on_time_ours"),
-    _n(f.first_scan_hours).label("first_scanned"),
-    _s(f.first_scan_hours).label("first_scan_hours"),
-    _n(f.processing_hours).label("processing_n"),
-    _s(f.processing_hours).label("processing_hours"),
-    _n(f.pickup_wait_hours).label("pickup_n"),
-    _s(f.pickup_wait_hours).label("pickup_hours"),
-    _n(f.transit_hours).label("transit_n"),
-    _s(f.transit_hours).label("transit_hours"),
-)
-GROUPS: dict[str, tuple[Any, ...]] = {
-    "day": (f.placed_on,),
-    "carrier": (f.carrier,),
-    "service": (f.carrier, f.service),
-    "lane": (f.lane,),
-    "scorecard": (f.carrier, f.service, f.lane),
-    "cohort": (f.cohort,),
+GROUPS: dict[str, tuple[str, ...]] = {
+    "day": ("placed_on",),
+    "carrier": ("carrier",),
+    "service": ("carrier", "service"),
+    "lane": ("lane",),
+    "scorecard": ("carrier", "service", "lane"),
 }
 
 
-def _where(merchant_id: str, q: KpiQuery) -> list[ColumnElement[bool]]:
-    clauses = [f.merchant_id == merchant_id, f.placed_on >= q.start, f.placed_on <= q.end]
-    if q.carrier is not None:
-        clauses.append(f.carrier == q.carrier)
-    if q.service is not None:
-        clauses.append(f.service == q.service)
-    if q.lane is not None:
-        clauses.append(f.lane == q.lane)
+def _where(table: Any, merchant_id: str, q: KpiQuery) -> list[ColumnElement[bool]]:
+    c = table.c
+    clauses = [c.merchant_id == merchant_id, c.placed_on >= q.start, c.placed_on <= q.end]
+    for name in ("carrier", "service", "lane"):
+        value = getattr(q, name)
+        if value is not None:
+            clauses.append(c[name] == value)
     return clauses
-
-
-def _counts(row: Any) -> DeliveryCounts:
-    return DeliveryCounts(*(row[i] for i in range(len(COUNT_COLUMNS))))
 
 
 def delivery_counts(
     conn: Connection, merchant_id: str, q: KpiQuery, group: str | None = None
 ) -> list[tuple[tuple[Any, ...], DeliveryCounts]]:
-    """The sums, for all of the range (``group=None``) or per group."""
-    keys = GROUPS[group] if group else ()
-    stmt = select(*COUNT_COLUMNS, *keys).where(*_where(merchant_id, q))
+    """The sums from the daily rollup, for the whole range (``group=None``) or per group."""
+    keys = tuple(d[k] for k in GROUPS[group]) if group else ()
+    sums = [func.coalesce(func.sum(d[name]), 0) for name, _ in SUM_COLUMNS]
+    stmt = select(*sums, *keys).where(*_where(kpi_daily, merchant_id, q))
     if keys:
         stmt = stmt.group_by(*keys).order_by(*keys)
-    n = len(COUNT_COLUMNS)
-    return [(tuple(row[n:]), _counts(row)) for row in conn.execute(stmt)]
+    n = len(sums)
+    return [(tuple(row[n:]), DeliveryCounts(*row[:n])) for row in conn.execute(stmt)]
 
 
 def histogram(
-    conn: Connection, merchant_id: str, q: KpiQuery, column: str, group: str | None = None
+    conn: Connection, merchant_id: str, q: KpiQuery, metric: str, group: str | None = None
 ) -> dict[tuple[Any, ...], dict[int, int]]:
-    """Counts per whole hour of ``column`` (click_to_door_hours, transit_hours...)."""
-    value = getattr(f, column)
-    bucket = cast(func.floor(value), Integer).label("bucket")
-    keys = GROUPS[group] if group else ()
-    stmt = (
-        select(*keys, bucket, func.count())
-        .where(*_where(merchant_id, q), value.is_not(None))
-        .group_by(*keys, bucket)
-    )
+    """Parcels per ``HIST_HOURS`` bucket of ``metric`` (click_to_door, transit,
+    first_scan); per carrier at most. Filtered by service or lane, read from the facts (a
+    slice of them: the rollup keeps histograms per carrier only)."""
+    bucket: Any
+    if q.service is None and q.lane is None:
+        keys: tuple[Any, ...] = (h.carrier,) if group == "carrier" else ()
+        n_col, bucket = func.sum(h.n), h.bucket
+        stmt = (
+            select(*keys, bucket, n_col)
+            .where(*_where(kpi_daily_hist, merchant_id, q), h.metric == metric)
+            .group_by(*keys, bucket)
+        )
+    else:
+        value = METRICS[metric]
+        keys = (f.carrier,) if group == "carrier" else ()
+        bucket = cast(func.floor(value / HIST_HOURS), Integer)
+        stmt = (
+            select(*keys, bucket, func.count())
+            .where(*_where(kpi_facts, merchant_id, q), value.is_not(None))
+            .group_by(*keys, bucket)
+        )
     out: dict[tuple[Any, ...], dict[int, int]] = defaultdict(dict)
     n = len(keys)
     for row in conn.execute(stmt):
@@ -120,53 +102,27 @@ class CohortRepeat:
 
 
 def repeat_by_cohort(conn: Connection, merchant_id: str, q: KpiQuery) -> list[CohortRepeat]:
-    """Each customer's first delivered order (earliest purchase; ties to the smaller
-    shipment id) puts them in its cohort; they repeat with another order of theirs, not
-    cancelled, placed after it and within 90 days. Customers whose first order is within 90
-    days of the merchant's last purchase are left out (their window is not over)."""
-    ranked = (
-        select(
-            f.customer_id,
-            f.placed_at,
-            f.repeat_until,
-            f.cohort,
-            f.placed_on,
-            f.order_id,
-            func.row_number()
-            .over(partition_by=f.customer_id, order_by=(f.placed_at, f.shipment_id))
-            .label("rn"),
-        )
-        .where(f.merchant_id == merchant_id, f.delivered.is_(True), f.customer_id.is_not(None))
-        .subquery()
-    )
-    o = t.orders.c
-    last = conn.execute(select(func.max(o.placed_at)).where(o.merchant_id == merchant_id))
-    last_purchase = last.scalar()
+    """Customers whose first delivered parcel was bought in the range, per its cohort, and
+    how many bought again within 90 days (``kpi_customers``). Customers whose window is
+    not over by the merchant's last purchase are left out."""
+    o, k = t.orders.c, kpi_customers.c
+    last_purchase = conn.execute(
+        select(func.max(o.placed_at)).where(o.merchant_id == merchant_id)
+    ).scalar()
     if last_purchase is None:
         return []
-    again = (
-        exists()
-        .where(
-            o.merchant_id == merchant_id,
-            o.customer_id == ranked.c.customer_id,
-            o.placed_at > ranked.c.placed_at,
-            o.placed_at <= ranked.c.repeat_until,
-            o.id != ranked.c.order_id,
-            o.status != "cancelled",
-        )
-        .correlate(ranked)
-    )
     stmt = (
-        select(ranked.c.cohort, func.count(), func.coalesce(func.sum(case((again, 1), else_=0)), 0))
+        select(k.cohort, func.count(), func.coalesce(func.sum(case((k.repeated, 1), else_=0)), 0))
         .where(
-            ranked.c.rn == 1,
-            ranked.c.cohort.is_not(None),
-            ranked.c.placed_on >= q.start,
-            ranked.c.placed_on <= q.end,
-            ranked.c.repeat_until <= last_purchase,
+            k.merchant_id == merchant_id,
+            k.placed_on >= q.start,
+            k.placed_on <= q.end,
+            k.cohort.is_not(None),
+            k.repeated.is_not(None),
+            k.repeat_until <= last_purchase,
         )
-        .group_by(ranked.c.cohort)
-        .order_by(ranked.c.cohort)
+        .group_by(k.cohort)
+        .order_by(k.cohort)
     )
     return [CohortRepeat(c, int(n), int(r)) for c, n, r in conn.execute(stmt)]
 
@@ -255,17 +211,10 @@ def return_figures(
     return opened, reasons, cycles
 
 
-def delivered_orders(conn: Connection, merchant_id: str, q: KpiQuery) -> int:
-    stmt = select(func.count(func.distinct(f.order_id))).where(
-        *_where(merchant_id, q), f.delivered.is_(True)
-    )
+def delivered_parcels(conn: Connection, merchant_id: str, q: KpiQuery) -> int:
+    """Parcels delivered of orders bought in the range (the daily rollup)."""
+    stmt = select(func.coalesce(func.sum(d.delivered), 0)).where(*_where(kpi_daily, merchant_id, q))
     return int(conn.execute(stmt).scalar_one())
-
-
-def _days_between(later: Any, earlier: Any, dialect: str) -> Any:
-    if dialect == "postgresql":
-        return later - earlier  # date - date is whole days
-    return cast(func.julianday(later) - func.julianday(earlier), Integer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,40 +233,23 @@ class PromiseSums:
     moved: int
 
 
-def promise_sums(
-    conn: Connection, merchant_id: str, q: KpiQuery, sequence: Sequence[str] = ()
-) -> list[PromiseSums]:
-    """Per surface, carrier and lane: every promise shown on orders placed in the range,
-    against the delivery date of the order's first delivered parcel in ``kpi_facts``."""
-    p = promise_records.c
-    dialect = conn.dialect.name
-    delivered = f.delivered_on.is_not(None)
-    early = and_(delivered, p.earliest.is_not(None), f.delivered_on < p.earliest)
-    within = and_(delivered, ~early, f.delivered_on <= p.latest)
-    late = and_(delivered, f.delivered_on > p.latest)
-    bias = _days_between(f.delivered_on, p.latest, dialect)
-    drift = _days_between(f.final_promise, p.latest, dialect)
+PROMISE_SUMS = ("shown", "delivered", "within", "early", "late", "bias_sum", "drift_n",
+                "drift_sum", "moved")  # fmt: skip
+
+
+def promise_sums(conn: Connection, merchant_id: str, q: KpiQuery) -> list[PromiseSums]:
+    """Per surface, carrier and lane: every promise shown on orders bought in the range,
+    against the delivery date of each of the order's parcels (``kpi_promise_daily``)."""
+    pd = kpi_promise_daily
+    keys = (pd.c.surface, pd.c.carrier, pd.c.lane)
+    clauses = _where(pd, merchant_id, KpiQuery(q.start, q.end, q.carrier, None, q.lane))
     stmt = (
-        select(
-            p.surface,
-            f.carrier,
-            f.lane,
-            func.count(),
-            _one(delivered),
-            _one(within),
-            _one(early),
-            _one(late),
-            func.coalesce(func.sum(case((delivered, bias))), 0),
-            func.count(f.final_promise),
-            func.coalesce(func.sum(drift), 0),
-            _one(and_(f.final_promise.is_not(None), f.final_promise != p.latest)),
-        )
-        .select_from(promise_records.join(kpi_facts, f.order_id == p.order_id))
-        .where(*_where(merchant_id, q), p.merchant_id == merchant_id)
-        .group_by(p.surface, f.carrier, f.lane)
-        .order_by(p.surface, f.carrier, f.lane)
+        select(*keys, *(func.sum(pd.c[n]) for n in PROMISE_SUMS))
+        .where(*clauses)
+        .group_by(*keys)
+        .order_by(*keys)
     )
-    return [PromiseSums(*(r[0], r[1], r[2]), *(int(v) for v in r[3:])) for r in conn.execute(stmt)]
+    return [PromiseSums(r[0], r[1], r[2], *(int(v) for v in r[3:])) for r in conn.execute(stmt)]
 
 
 def first_day(conn: Connection, merchant_id: str) -> date | None:

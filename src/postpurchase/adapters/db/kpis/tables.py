@@ -110,3 +110,94 @@ support_contacts = Table(
     UniqueConstraint("merchant_id", "source", "ticket_id", name="uq_support_contacts_ticket"),
     Index("ix_support_contacts_merchant_at", "merchant_id", "contacted_at"),
 )
+
+# Rollups the job keeps beside the facts, rebuilt for every day a refresh touched, so a
+# dashboard over a year of a big merchant adds up thousands of rows, not a million.
+# Per day of purchase, carrier, service and lane: the sums of ``DeliveryCounts``.
+kpi_daily = Table(
+    "kpi_daily",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("placed_on", Date, primary_key=True),
+    Column("carrier", String(48), primary_key=True),
+    Column("service", String(48), primary_key=True),
+    Column("lane", String(80), primary_key=True),
+    *(
+        Column(name, Integer, nullable=False)
+        for name in (
+            "shipments",
+            "valid_tracking",
+            "delivered",
+            "exceptions",
+            "failed_attempts",
+            "promise_judged",
+            "on_time_promise",
+            "carrier_judged",
+            "on_time_carrier",
+            "ours_judged",
+            "on_time_ours",
+            "first_scanned",
+        )
+    ),
+    Column("first_scan_hours", Float, nullable=False),
+    Column("processing_n", Integer, nullable=False),
+    Column("processing_hours", Float, nullable=False),
+    Column("pickup_n", Integer, nullable=False),
+    Column("pickup_hours", Float, nullable=False),
+    Column("transit_n", Integer, nullable=False),
+    Column("transit_hours", Float, nullable=False),
+)
+
+# Per day of purchase and carrier: how many parcels took how long (6-hour buckets) for
+# click-to-door, transit and time to first scan; percentiles come from these.
+kpi_daily_hist = Table(
+    "kpi_daily_hist",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("placed_on", Date, primary_key=True),
+    Column("carrier", String(48), primary_key=True),
+    Column("metric", String(16), primary_key=True),
+    Column("bucket", Integer, primary_key=True, autoincrement=False),
+    Column("n", Integer, nullable=False),
+)
+
+# Per customer: their first delivered parcel's cohort, and (once its 90 days are over)
+# whether they bought again; the repeat-purchase page counts these rows.
+kpi_customers = Table(
+    "kpi_customers",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("customer_id", Id, primary_key=True),
+    Column("order_id", Id, nullable=False),
+    Column("placed_at", UTCDateTime, nullable=False),
+    Column("placed_on", Date, nullable=False),
+    Column("repeat_until", UTCDateTime, nullable=False),
+    Column("cohort", String(16)),
+    Column("repeated", Boolean),  # None until the window is over
+    Index("ix_kpi_customers_merchant_placed", "merchant_id", "placed_on"),
+)
+
+# Per day of purchase, surface, carrier and lane: the promises shown and how they fared.
+kpi_promise_daily = Table(
+    "kpi_promise_daily",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("placed_on", Date, primary_key=True),
+    Column("surface", String(16), primary_key=True),
+    Column("carrier", String(48), primary_key=True),
+    Column("lane", String(80), primary_key=True),
+    *(
+        Column(name, Integer, nullable=False)
+        for name in (
+            "shown",
+            "delivered",
+            "within",
+            "early",
+            "late",
+            "bias_sum",
+            "drift_n",
+            "drift_sum",
+            "moved",
+        )
+    ),
+)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import order_codec as codec
 from postpurchase.adapters.db import tables as t
-from postpurchase.adapters.db.kpis.facts import record_promises
+from postpurchase.adapters.db.kpis.promises import record_promises
 from postpurchase.adapters.db.sql import CHUNK, _chunks, one_of
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.money import Money

@@ -24,7 +24,114 @@ UTC = postpurchase.adapters.db.types.UTCDateTime
 BIGPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+SUMS = (
+    "shipments", "valid_tracking", "delivered", "exceptions", "failed_attempts",
+    "promise_judged", "on_time_promise", "carrier_judged", "on_time_carrier", "ours_judged",
+    "on_time_ours", "first_scanned",
+)  # fmt: skip
+
+
+def _rollups() -> None:
+    op.create_table(
+        "kpi_daily",
+        sa.Column("merchant_id", ID, nullable=False),
+        sa.Column("placed_on", sa.Date(), nullable=False),
+        sa.Column("carrier", sa.String(length=48), nullable=False),
+        sa.Column("service", sa.String(length=48), nullable=False),
+        sa.Column("lane", sa.String(length=80), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in SUMS),
+        sa.Column("first_scan_hours", sa.Float(), nullable=False),
+        sa.Column("processing_n", sa.Integer(), nullable=False),
+        sa.Column("processing_hours", sa.Float(), nullable=False),
+        sa.Column("pickup_n", sa.Integer(), nullable=False),
+        sa.Column("pickup_hours", sa.Float(), nullable=False),
+        sa.Column("transit_n", sa.Integer(), nullable=False),
+        sa.Column("transit_hours", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["merchants.id"], name=op.f("fk_kpi_daily_merchant_id_merchants")
+        ),
+        sa.PrimaryKeyConstraint(
+            "merchant_id", "placed_on", "carrier", "service", "lane", name=op.f("pk_kpi_daily")
+        ),
+    )
+    op.create_table(
+        "kpi_daily_hist",
+        sa.Column("merchant_id", ID, nullable=False),
+        sa.Column("placed_on", sa.Date(), nullable=False),
+        sa.Column("carrier", sa.String(length=48), nullable=False),
+        sa.Column("metric", sa.String(length=16), nullable=False),
+        sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["merchants.id"], name=op.f("fk_kpi_daily_hist_merchant_id_merchants")
+        ),
+        sa.PrimaryKeyConstraint(
+            "merchant_id",
+            "placed_on",
+            "carrier",
+            "metric",
+            "bucket",
+            name=op.f("pk_kpi_daily_hist"),
+        ),
+    )
+    op.create_table(
+        "kpi_customers",
+        sa.Column("merchant_id", ID, nullable=False),
+        sa.Column("customer_id", ID, nullable=False),
+        sa.Column("order_id", ID, nullable=False),
+        sa.Column("placed_at", UTC(), nullable=False),
+        sa.Column("placed_on", sa.Date(), nullable=False),
+        sa.Column("repeat_until", UTC(), nullable=False),
+        sa.Column("cohort", sa.String(length=16), nullable=True),
+        sa.Column("repeated", sa.Boolean(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["merchants.id"], name=op.f("fk_kpi_customers_merchant_id_merchants")
+        ),
+        sa.PrimaryKeyConstraint("merchant_id", "customer_id", name=op.f("pk_kpi_customers")),
+    )
+    op.create_table(
+        "kpi_promise_daily",
+        sa.Column("merchant_id", ID, nullable=False),
+        sa.Column("placed_on", sa.Date(), nullable=False),
+        sa.Column("surface", sa.String(length=16), nullable=False),
+        sa.Column("carrier", sa.String(length=48), nullable=False),
+        sa.Column("lane", sa.String(length=80), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in (
+                "shown",
+                "delivered",
+                "within",
+                "early",
+                "late",
+                "bias_sum",
+                "drift_n",
+                "drift_sum",
+                "moved",
+            )
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"],
+            ["merchants.id"],
+            name=op.f("fk_kpi_promise_daily_merchant_id_merchants"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "merchant_id",
+            "placed_on",
+            "surface",
+            "carrier",
+            "lane",
+            name=op.f("pk_kpi_promise_daily"),
+        ),
+    )
+    with op.batch_alter_table("kpi_customers", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_kpi_customers_merchant_placed", ["merchant_id", "placed_on"], unique=False
+        )
+
+
 def upgrade() -> None:
+    _rollups()
     op.create_table(
         "kpi_facts",
         sa.Column("shipment_id", ID, nullable=False),
@@ -154,6 +261,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("kpi_customers", schema=None) as batch_op:
+        batch_op.drop_index("ix_kpi_customers_merchant_placed")
+    op.drop_table("kpi_customers")
+    op.drop_table("kpi_promise_daily")
+    op.drop_table("kpi_daily_hist")
+    op.drop_table("kpi_daily")
     with op.batch_alter_table("tracking_ratings", schema=None) as batch_op:
         batch_op.drop_column("source")
         batch_op.drop_column("comment")
