@@ -216,11 +216,8 @@ def main() -> None:
     console.print(f"loading {args.shipments:,} shipments (COPY)...")
     loads = load(engine, merchant_id, args.shipments, rng)
     started = time.perf_counter()
-    done = 0
     with engine.connect() as conn:
-        while batch := facts.refresh(conn, END + timedelta(days=1), limit=20_000):
-            conn.commit()
-            done += batch
+        done = facts.refresh_all(conn, END + timedelta(days=1), limit=5_000)
     backfill = time.perf_counter() - started
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))

@@ -45,6 +45,7 @@ METRICS = {
     "first_scan": f.first_scan_hours,
 }
 CHUNK = 400
+WHOLE_MERCHANT = 5000  # more customers than this to rebuild: rebuild the merchant's all
 
 
 def one(flag: Any) -> Any:
@@ -152,30 +153,29 @@ def rebuild_customers(
 ) -> None:
     """Each customer's first delivered parcel (earliest purchase; ties to the smaller
     shipment id) and its cohort; whether they repeated is settled once the window is over."""
-    wanted = sorted(set(customer_ids))
+    wanted: Sequence[str | None] = sorted(set(customer_ids))
+    if len(wanted) > WHOLE_MERCHANT:  # a backfill: one pass over the merchant is cheaper
+        wanted = [None]
     for chunk in _chunks(wanted):
-        conn.execute(
-            delete(kpi_customers).where(
-                kpi_customers.c.merchant_id == merchant_id,
-                kpi_customers.c.customer_id.in_(chunk),
-            )
-        )
-        ranked = (
-            select(
-                f.merchant_id,
-                f.customer_id,
-                f.order_id,
-                f.placed_at,
-                f.placed_on,
-                f.repeat_until,
-                f.cohort,
-                func.row_number()
-                .over(partition_by=f.customer_id, order_by=(f.placed_at, f.shipment_id))
-                .label("rn"),
-            )
-            .where(f.merchant_id == merchant_id, f.customer_id.in_(chunk), f.delivered.is_(True))
-            .subquery()
-        )
+        gone = delete(kpi_customers).where(kpi_customers.c.merchant_id == merchant_id)
+        if chunk != [None]:
+            gone = gone.where(kpi_customers.c.customer_id.in_(chunk))
+        conn.execute(gone)
+        firsts = select(
+            f.merchant_id,
+            f.customer_id,
+            f.order_id,
+            f.placed_at,
+            f.placed_on,
+            f.repeat_until,
+            f.cohort,
+            func.row_number()
+            .over(partition_by=f.customer_id, order_by=(f.placed_at, f.shipment_id))
+            .label("rn"),
+        ).where(f.merchant_id == merchant_id, f.delivered.is_(True), f.customer_id.is_not(None))
+        if chunk != [None]:
+            firsts = firsts.where(f.customer_id.in_(chunk))
+        ranked = firsts.subquery()
         names = ["merchant_id", "customer_id", "order_id", "placed_at", "placed_on",
                  "repeat_until", "cohort"]  # fmt: skip
         conn.execute(
