@@ -27,7 +27,7 @@ from postpurchase.domain.kpis.orders import (
     review_score,
 )
 from postpurchase.domain.kpis.promises import Accuracy, ShownPromise, accuracy
-from postpurchase.domain.kpis.query import KpiQuery, bucket_start, default_range
+from postpurchase.domain.kpis.query import LANE, KpiQuery, bucket_start, default_range
 from postpurchase.domain.kpis.repeat import (
     REPEAT_WINDOW,
     CohortMember,
@@ -46,6 +46,7 @@ from postpurchase.domain.kpis.summary import (
 )
 
 __all__ = [
+    "LANE",
     "LATENESS_BANDS",
     "REPEAT_DAYS",
     "REPEAT_WINDOW",

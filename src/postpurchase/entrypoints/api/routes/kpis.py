@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 
-from postpurchase.domain.kpis import KpiQuery, default_range
+from postpurchase.domain.kpis import LANE, KpiQuery, default_range
 from postpurchase.domain.notification_timing import zone
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 from postpurchase.entrypoints.api.kpi_reports import REPORTS, Report
@@ -23,16 +25,33 @@ from postpurchase.entrypoints.api.problems import Problem
 
 router = APIRouter(prefix="/api/v1/kpis", tags=["kpis"])
 
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _text_date(value: Any) -> Any:
+    """A calendar date written YYYY-MM-DD, never a count of days or seconds since 1970."""
+    if isinstance(value, str) and not re.match(ISO_DATE, value):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+DayParam = Annotated[date, BeforeValidator(_text_date)]
 From = Annotated[
-    date | None,
+    DayParam | None,
     Query(alias="from", description="First day of purchase (YYYY-MM-DD); default 90 days ago."),
 ]
-To = Annotated[date | None, Query(alias="to", description="Last day (inclusive); default today.")]
+To = Annotated[
+    DayParam | None, Query(alias="to", description="Last day (inclusive); default today.")
+]
 Carrier = Annotated[str | None, Query(max_length=48, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Service = Annotated[str | None, Query(max_length=48, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Lane = Annotated[
     str | None,
-    Query(max_length=80, description="ORIGIN>DESTINATION regions, e.g. US-CA>US-NY"),
+    Query(
+        max_length=80,
+        pattern=LANE.pattern,
+        description="ORIGIN>DESTINATION regions, e.g. US-CA>US-NY",
+    ),
 ]
 Interval = Annotated[str, Query(pattern="^(day|week|month)$", description="day, week or month")]
 

@@ -15,7 +15,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from postpurchase.adapters import signatures
 from postpurchase.adapters.db.kpis.contacts import SqlContactStore, list_contacts
@@ -27,6 +35,7 @@ from postpurchase.domain.notification_timing import zone
 from postpurchase.domain.secrets import SecretKind
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 from postpurchase.entrypoints.api.problems import Problem
+from postpurchase.entrypoints.api.routes.kpis import DayParam
 from postpurchase.service_layer.support import ContactIn, ContactRow, record_contact
 
 router = APIRouter(tags=["support contacts"])
@@ -34,6 +43,13 @@ router = APIRouter(tags=["support contacts"])
 EMAIL = r"^[^\s@\x00-\x1f\x7f-\x9f]+@[^\s@\x00-\x1f\x7f-\x9f]+$"
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 MAX_BODY = 64 * 1024
+
+
+def _text_time(value: Any) -> Any:
+    """An instant written as ISO 8601 text, never a number of seconds."""
+    if value is not None and not isinstance(value, str | datetime):
+        raise ValueError("an ISO 8601 time with its offset, e.g. 2026-11-03T14:05:00+01:00")
+    return value
 
 
 class ContactBody(BaseModel):
@@ -54,7 +70,7 @@ class ContactBody(BaseModel):
         default=None, max_length=20000, description="Only its opening is read."
     )
     order_number: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
-    contacted_at: datetime | None = Field(
+    contacted_at: Annotated[AwareDatetime, BeforeValidator(_text_time)] | None = Field(
         default=None, description="When the shopper wrote (ISO 8601 with offset); default now."
     )
 
@@ -130,7 +146,14 @@ def _contact_in(body: ContactBody, source: str, order_id: str | None = None) -> 
     )  # fmt: skip
 
 
-@router.post("/api/v1/support/contacts", response_model=ContactOut, status_code=201)
+SAME_TICKET: dict[int | str, dict[str, Any]] = {
+    200: {"model": ContactOut, "description": "That ticket, as first recorded"}
+}
+
+
+@router.post(
+    "/api/v1/support/contacts", response_model=ContactOut, status_code=201, responses=SAME_TICKET
+)
 async def create_contact(
     body: ApiContactBody, merchant: MerchantDep, platform: PlatformDep
 ) -> JSONResponse:
@@ -154,8 +177,8 @@ def _range(merchant: Merchant, platform: Platform, start: date | None, end: date
     return lo, hi
 
 
-From = Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD)")]
-To = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]
+From = Annotated[DayParam | None, Query(alias="from", description="First day (YYYY-MM-DD)")]
+To = Annotated[DayParam | None, Query(alias="to", description="Last day, inclusive")]
 Preventable = Annotated[
     Literal["messaging_gap", "after_exception"] | None, Query(description="Only these")
 ]
@@ -252,7 +275,12 @@ def _verified(platform: Platform, slug: str, request: Request, body: bytes) -> t
     return merchant, hits[0]
 
 
-@router.post("/webhooks/helpdesk/{merchant}", response_model=ContactOut, status_code=201)
+@router.post(
+    "/webhooks/helpdesk/{merchant}",
+    response_model=ContactOut,
+    status_code=201,
+    responses=SAME_TICKET,
+)
 async def helpdesk_webhook(
     merchant: str,
     request: Request,

@@ -22,12 +22,13 @@ from postpurchase.bootstrap import Platform
 from postpurchase.domain.merchants import Merchant
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 from postpurchase.entrypoints.api.problems import Problem
+from postpurchase.entrypoints.api.routes.kpis import DayParam
 from postpurchase.entrypoints.api.routes.support import _range
 
 router = APIRouter(prefix="/api/v1/survey", tags=["survey"])
 
-From = Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD)")]
-To = Annotated[date | None, Query(alias="to", description="Last day, inclusive")]
+From = Annotated[DayParam | None, Query(alias="from", description="First day (YYYY-MM-DD)")]
+To = Annotated[DayParam | None, Query(alias="to", description="Last day, inclusive")]
 Score = Annotated[int, Query(ge=1, le=5)]
 
 
