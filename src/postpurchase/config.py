@@ -185,6 +185,15 @@ class Settings(BaseSettings):
         "recorded-response server).",
     )
 
+    # ---- merchant console (issue 14) ---------------------------------------------------------
+    console_session_hours: float = Field(
+        default=12,
+        gt=0,
+        le=24 * 30,
+        description="How long a console log-in lasts before the user signs in again (sessions "
+        "are stored server-side; log-out, a password reset or removal ends them at once).",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db_url(cls, v: str | None) -> str | None:

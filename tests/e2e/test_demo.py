@@ -1,8 +1,10 @@
-"""`postpurchase demo` as a newcomer runs it: URLs and key printed, API live, Ctrl-C clean."""
+"""`postpurchase demo` as a newcomer runs it: URLs, key and console log-in printed, API and
+console live, Ctrl-C clean."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,6 +39,18 @@ def test_demo_serves_its_orders_and_stops_on_ctrl_c(tmp_path) -> None:
         assert key, "".join(lines)
         text = "".join(lines)
         assert f"http://127.0.0.1:{port}/docs" in text and "/t/" in text
+        login = re.search(r"/console  \(log in as (\S+) / (\S+)\)", text)
+        assert login, text
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
+            page = browser.get("/console/login")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert csrf
+            signed = browser.post(
+                "/console/login",
+                data={"email": login[1], "password": login[2], "csrf": csrf[1]},
+            )
+            assert signed.status_code == 303
+            assert "Demo Store" in browser.get("/console").text
         headers = {"Authorization": f"Bearer {key}"}
         r = httpx.get(f"http://127.0.0.1:{port}/api/v1/orders?limit=200", headers=headers)
         assert r.status_code == 200

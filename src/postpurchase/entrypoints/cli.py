@@ -16,6 +16,7 @@ from postpurchase.entrypoints import (
     cli_audit,
     cli_carriers,
     cli_checkout,
+    cli_console,
     cli_customers,
     cli_edd,
     cli_edd_backtest,
@@ -463,6 +464,7 @@ app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and 
 cli_edd.app.command("backtest")(cli_edd_backtest.backtest)
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
+app.add_typer(cli_console.app, name="user")
 app.add_typer(cli_audit.app, name="audit")
 app.add_typer(cli_kpis.app, name="kpis")
 app.add_typer(cli_shopify.app, name="shopify")

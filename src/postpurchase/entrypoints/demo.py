@@ -198,6 +198,7 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
     smtp = start_demo_smtp("127.0.0.1", 0, data_dir / "mail")
     register(platform, demo_settings(smtp.url), replace=True)
     merchant, key, _ = create_merchant(platform.uow(), platform.clock, "Demo Store", slug="demo")
+    console_login = demo_console_user(platform)
     now = datetime.now(UTC)
     scans = seed_orders(platform, merchant.id, orders, now, seed)
 
@@ -217,7 +218,9 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
         poll_until_done(make_poller(platform), settings.carrier_poll_batch)
 
     threading.Thread(target=first_poll, name="first-poll", daemon=True).start()
-    threading.Thread(target=_announce, args=(server, base, key, platform), daemon=True).start()
+    threading.Thread(
+        target=_announce, args=(server, base, key, platform, console_login), daemon=True
+    ).start()
     try:
         server.run()
     except KeyboardInterrupt:
@@ -231,7 +234,26 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
         console.print("demo stopped; data kept in", str(data_dir))
 
 
-def _announce(server: uvicorn.Server, base: str, key: str, platform: Any) -> None:
+DEMO_CONSOLE_EMAIL = "owner@demo.example"
+
+
+def demo_console_user(platform: Any) -> tuple[str, str]:
+    """The demo store's console owner, with a fresh random password: (e-mail, password)."""
+    import secrets
+
+    from postpurchase.domain.console import Role
+    from postpurchase.entrypoints.console import accounts_for
+
+    accounts = accounts_for(platform)
+    link = accounts.create_user("demo", DEMO_CONSOLE_EMAIL, Role.OWNER)
+    password = "demo-" + secrets.token_urlsafe(9)
+    accounts.set_password(link.token, password)
+    return DEMO_CONSOLE_EMAIL, password
+
+
+def _announce(
+    server: uvicorn.Server, base: str, key: str, platform: Any, console_login: tuple[str, str]
+) -> None:
     while not server.started:
         time.sleep(0.05)
     from sqlalchemy import select
@@ -247,6 +269,7 @@ def _announce(server: uvicorn.Server, base: str, key: str, platform: Any) -> Non
         "postpurchase demo is running (Ctrl-C to stop)",
         f"  API docs:       {base}/docs",
         f"  Orders (API):   curl -H 'Authorization: Bearer {key}' {base}/api/v1/orders",
+        f"  Console:        {base}/console  (log in as {console_login[0]} / {console_login[1]})",
         f"  Tracking page:  {base}/t/{token}",
         f"  Order lookup:   {base}/track",
         f"  Emails sent:    {base}/notifications/sent",

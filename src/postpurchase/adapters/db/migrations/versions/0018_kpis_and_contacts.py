@@ -1,7 +1,7 @@
 """kpis: per-shipment KPI facts, shown promises, support contacts, survey comments
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import postpurchase.adapters.db.types
 
 revision: str = "0018"
-down_revision: str | None = "0015"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,295 @@
+"""Settings pages (owners): notifications and branding, checkout estimates, API keys and
+publishable keys, outbound webhooks, carrier accounts, store integrations.
+
+Each page calls the same service the API route calls, so a value refused by the API is
+refused here with the same message, and each change is audited (``console.settings.*``).
+Documents without a form of their own yet (notification flows, branding, checkout) are edited
+as the JSON the API takes; the unified settings service replaces them with forms.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.console import SqlConsoleUnitOfWork
+from postpurchase.adapters.notifications import service_for
+from postpurchase.bootstrap import Platform
+from postpurchase.domain.console import Principal
+from postpurchase.domain.errors import DomainError, InvalidInput
+from postpurchase.entrypoints.console.auth import ConsoleNotFound, Owner, platform_of
+from postpurchase.entrypoints.console.rendering import render
+from postpurchase.service_layer.console import AdminAudit
+
+router = APIRouter(prefix="/console/settings", include_in_schema=False, tags=["console"])
+
+Json = Annotated[str, Form(max_length=65536)]
+Short = Annotated[str, Form(max_length=2000)]
+
+SECTIONS = [
+    ("notifications", "Notifications"),
+    ("checkout", "Checkout"),
+    ("keys", "API keys"),
+    ("webhooks", "Webhooks"),
+    ("carriers", "Carriers"),
+    ("integrations", "Integrations"),
+]
+
+
+def _audit(platform: Platform) -> AdminAudit:
+    return AdminAudit(lambda: SqlConsoleUnitOfWork(platform.engine), platform.clock.now)
+
+
+def _json(raw: str, field: str) -> Any:
+    try:
+        return json.loads(raw) if raw.strip() else None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"not JSON: {exc.msg} (line {exc.lineno})", field=field) from None
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+
+
+# ---- what each section shows ----------------------------------------------------------------
+
+
+def _load(platform: Platform, me: Principal, section: str) -> dict[str, Any]:
+    merchant_id = me.merchant_id
+    if section == "notifications":
+        prefs = service_for(platform).preferences_of(merchant_id)
+        return {"notifications": _pretty(prefs.as_dict()),
+                "branding": _pretty(prefs.branding.as_dict())}  # fmt: skip
+    if section == "checkout":
+        from postpurchase.service_layer.checkout import settings as checkout_settings
+
+        s, tz = checkout_settings.get(platform.uow(), merchant_id)
+        return {"checkout": _pretty({"timezone": tz, **s.as_dict()})}
+    if section == "keys":
+        from postpurchase.service_layer.checkout import keys
+
+        k = t.api_keys.c
+        with platform.engine.connect() as conn:
+            api_keys = list(
+                conn.execute(
+                    select(k.label, k.created_at, k.revoked_at)
+                    .where(k.merchant_id == merchant_id)
+                    .order_by(k.created_at.desc())
+                )
+            )
+        return {"api_keys": api_keys, "publishable": keys.list_keys(platform.uow(), merchant_id)}
+    if section == "webhooks":
+        from postpurchase.adapters.notifications.queries import list_endpoints
+
+        with platform.engine.connect() as conn:
+            return {"endpoints": list_endpoints(conn, merchant_id)}
+    if section == "carriers":
+        from postpurchase.adapters.carriers import accounts
+
+        return {"accounts": accounts.list_accounts(platform.engine, platform.keyring, merchant_id)}
+    if section == "integrations":
+        from postpurchase.domain.storefronts import StorePlatform
+
+        with platform.uow() as uow:
+            found = [uow.connections.get(merchant_id, p) for p in StorePlatform]
+        return {"connections": [c for c in found if c is not None]}
+    raise ConsoleNotFound(me, "settings page")
+
+
+async def _page(
+    request: Request, me: Principal, section: str, status_code: int = 200, **extra: Any
+) -> Response:
+    platform = platform_of(request)
+    data = await run_in_threadpool(_load, platform, me, section)
+    data.update(extra)
+    return render(
+        request, me, "console/settings.html", status_code=status_code, nav="settings",
+        section=section, sections=SECTIONS, **data,
+    )  # fmt: skip
+
+
+async def _change(
+    request: Request,
+    me: Principal,
+    section: str,
+    change: Callable[[], Any],
+    *,
+    flash: str = "saved",
+    **on_error: Any,
+) -> Response:
+    try:
+        await run_in_threadpool(change)
+    except DomainError as exc:
+        return await _page(
+            request, me, section, 400, error=f"{exc.field}: {exc.message}" if exc.field
+            else exc.message, error_field=exc.field, **on_error,
+        )  # fmt: skip
+    return RedirectResponse(f"/console/settings/{section}?flash={flash}", status_code=303)
+
+
+@router.get("")
+async def settings_home(me: Owner) -> Response:
+    return RedirectResponse("/console/settings/notifications", status_code=303)
+
+
+@router.get("/{section}")
+async def settings_page(request: Request, me: Owner, section: str) -> Response:
+    if section not in dict(SECTIONS):
+        raise ConsoleNotFound(me, "settings page")
+    return await _page(request, me, section)
+
+
+# ---- notifications and branding -------------------------------------------------------------
+
+
+@router.post("/notifications")
+async def save_notifications(
+    request: Request, me: Owner, notifications: Json = "", branding: Json = ""
+) -> Response:
+    platform = platform_of(request)
+
+    def change() -> None:
+        n, b = _json(notifications, "notifications"), _json(branding, "branding")
+        service = service_for(platform)
+        before = service.preferences_of(me.merchant_id)
+        after = service.update_preferences(me.merchant_id, n, b)
+        _audit(platform).record(
+            me, "console.settings.notifications", "settings:notifications",
+            {"notifications": before.as_dict(), "branding": before.branding.as_dict()},
+            {"notifications": after.as_dict(), "branding": after.branding.as_dict()},
+        )  # fmt: skip
+
+    return await _change(
+        request, me, "notifications", change,
+        notifications_draft=notifications, branding_draft=branding,
+    )  # fmt: skip
+
+
+# ---- checkout -------------------------------------------------------------------------------
+
+
+@router.post("/checkout")
+async def save_checkout(request: Request, me: Owner, checkout: Json = "") -> Response:
+    from postpurchase.service_layer.checkout import settings as checkout_settings
+
+    platform = platform_of(request)
+
+    def change() -> None:
+        given = _json(checkout, "checkout")
+        if not isinstance(given, dict):
+            raise InvalidInput("a JSON object of settings", field="checkout")
+        before, tz_before = checkout_settings.get(platform.uow(), me.merchant_id)
+        timezone = given.pop("timezone", None)
+        after, tz_after = checkout_settings.update(
+            platform.uow(), me.merchant_id, given, timezone=timezone
+        )
+        _audit(platform).record(
+            me, "console.settings.checkout", "settings:checkout",
+            {"timezone": tz_before, **before.as_dict()}, {"timezone": tz_after, **after.as_dict()},
+        )  # fmt: skip
+
+    return await _change(request, me, "checkout", change, checkout_draft=checkout)
+
+
+# ---- publishable keys -----------------------------------------------------------------------
+
+
+@router.post("/keys/publishable")
+async def new_publishable_key(request: Request, me: Owner, label: Short = "") -> Response:
+    from postpurchase.service_layer.checkout import keys
+
+    platform = platform_of(request)
+    try:
+        key, row = await run_in_threadpool(
+            lambda: keys.issue(platform.uow(), platform.clock, me.merchant_id,
+                               label=label.strip() or "console")
+        )  # fmt: skip
+    except DomainError as exc:
+        return await _page(request, me, "keys", 400, error=exc.message, error_field=exc.field)
+    await run_in_threadpool(
+        _audit(platform).record, me, "console.settings.publishable_key.created",
+        f"publishable_key:{row.id}", {}, {"label": row.label, "hint": row.hint},
+    )  # fmt: skip
+    return await _page(request, me, "keys", new_key=key)
+
+
+@router.post("/keys/publishable/{key_id}/revoke")
+async def revoke_publishable_key(request: Request, me: Owner, key_id: str) -> Response:
+    from postpurchase.service_layer.checkout import keys
+
+    platform = platform_of(request)
+
+    def change() -> None:
+        keys.revoke(platform.uow(), platform.clock, me.merchant_id, key_id[:32])
+        _audit(platform).record(
+            me, "console.settings.publishable_key.revoked", f"publishable_key:{key_id[:32]}",
+            {"revoked": False}, {"revoked": True},
+        )  # fmt: skip
+
+    return await _change(request, me, "keys", change, flash="revoked")
+
+
+# ---- outbound webhooks ----------------------------------------------------------------------
+
+
+@router.post("/webhooks")
+async def new_webhook(
+    request: Request, me: Owner, url: Short = "", topics: Short = "", description: Short = ""
+) -> Response:
+    platform = platform_of(request)
+    chosen = [x.strip() for x in topics.replace("\n", ",").split(",") if x.strip()] or ["*"]
+    try:
+        ep = await run_in_threadpool(
+            service_for(platform).create_endpoint, me.merchant_id, url.strip(), chosen,
+            description.strip() or None,
+        )  # fmt: skip
+    except DomainError as exc:
+        return await _page(
+            request, me, "webhooks", 400, error=f"{exc.field}: {exc.message}" if exc.field
+            else exc.message, error_field=exc.field, url=url, topics=topics,
+        )  # fmt: skip
+    await run_in_threadpool(
+        _audit(platform).record, me, "console.settings.webhook.created", f"webhook:{ep.id}",
+        {}, {"url": ep.url, "topics": list(ep.topics)},
+    )  # fmt: skip
+    return await _page(request, me, "webhooks", new_secret=ep.secret, new_url=ep.url)
+
+
+@router.post("/webhooks/{endpoint_id}/delete")
+async def delete_webhook(request: Request, me: Owner, endpoint_id: str) -> Response:
+    platform = platform_of(request)
+
+    def change() -> None:
+        service_for(platform).delete_endpoint(me.merchant_id, endpoint_id[:32])
+        _audit(platform).record(
+            me, "console.settings.webhook.deleted", f"webhook:{endpoint_id[:32]}",
+            {"deleted": False}, {"deleted": True},
+        )  # fmt: skip
+
+    return await _change(request, me, "webhooks", change, flash="deleted")
+
+
+# ---- carrier accounts -----------------------------------------------------------------------
+
+
+@router.post("/carriers/{carrier}/delete")
+async def delete_carrier_account(request: Request, me: Owner, carrier: str) -> Response:
+    from postpurchase.adapters.carriers import accounts
+
+    platform = platform_of(request)
+
+    def change() -> None:
+        accounts.remove_account(platform.engine, platform.keyring, me.merchant_id, carrier[:48])
+        _audit(platform).record(
+            me, "console.settings.carrier_account.deleted", f"carrier_account:{carrier[:48]}",
+            {"deleted": False}, {"deleted": True},
+        )  # fmt: skip
+
+    return await _change(request, me, "carriers", change, flash="deleted")
