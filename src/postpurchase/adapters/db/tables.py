@@ -671,5 +671,5 @@ media_files = Table(
 
 
 from postpurchase.adapters.db.console import tables as console_tables  # noqa: E402, F401
-from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401
 from postpurchase.adapters.db.kpis import tables as kpi_tables  # noqa: E402, F401
+from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from postpurchase import __version__
 from postpurchase.bootstrap import Platform
-from postpurchase.entrypoints import console
+from postpurchase.entrypoints import console, kpis_console
 from postpurchase.entrypoints.api import problems, telemetry, webhook_schemas
 from postpurchase.entrypoints.api.checkout_fastpath import CheckoutFastPath
 from postpurchase.entrypoints.api.deps import KeyCache
@@ -143,6 +143,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(survey_answers.router)  # post-delivery survey answers
     app.include_router(returns_views.router)  # /returns: the shopper's returns portal
     console.install(app)  # /console: the merchant console (issue 14)
+    app.include_router(kpis_console.router)  # /console/kpis: the KPI pages and their charts
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific
     app.include_router(views.router)  # shopper pages: /t/{token}, /track
     app.add_middleware(TrackingPageFastPath)  # repeat views of /t/{token} from memory
