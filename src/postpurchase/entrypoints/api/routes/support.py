@@ -74,11 +74,6 @@ class ContactBody(BaseModel):
         default=None, description="When the shopper wrote (ISO 8601 with offset); default now."
     )
 
-    @field_validator("ticket_id", "order_number", mode="before")
-    @classmethod
-    def _numbers_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
     @field_validator("tags", mode="before")
     @classmethod
     def _split_tags(cls, value: Any) -> Any:
@@ -309,6 +304,9 @@ async def helpdesk_webhook(
         raise Problem(400, "Bad request", "body is not JSON", field="body") from None
     if not isinstance(data, dict):
         raise Problem(422, "Invalid request", "body must be a JSON object", field="body")
+    for key in ("ticket_id", "order_number"):  # helpdesks send their ids as numbers too
+        if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
+            data[key] = str(data[key])
     try:
         body = ContactBody.model_validate(data)
     except ValidationError as exc:
