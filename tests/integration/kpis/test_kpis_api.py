@@ -153,3 +153,16 @@ def test_in_transit_parcels_are_refreshed_once_they_move(shop: Shop, clock) -> N
     assert shop.refresh() == 1  # not final: looked at again
     summary = shop.client.get("/api/v1/kpis/delivery", params=RANGE).json()["summary"]
     assert summary["delivered"] == 0
+
+
+def test_the_workers_job_keeps_facts_and_rollups(shop: Shop) -> None:
+    from postpurchase.entrypoints.worker import refresh_kpis
+
+    shop.parcel(promise=PROMISE, delivered_hours=48)
+    assert refresh_kpis(shop.platform) >= 1
+    s = shop.client.get("/api/v1/kpis/delivery", params=RANGE).json()["summary"]
+    assert s["delivered"] == 1 and s["on_time_rate"] == 1.0
+    shop.parcel(promise=PROMISE, delivered_hours=24 * 7)  # a new parcel: the next tick
+    refresh_kpis(shop.platform)
+    s = shop.client.get("/api/v1/kpis/delivery", params=RANGE).json()["summary"]
+    assert s["delivered"] == 2 and s["on_time_rate"] == 0.5
