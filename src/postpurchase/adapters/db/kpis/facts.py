@@ -33,8 +33,31 @@ def _region(address: Any) -> str | None:
     return region_label(country, address.get("region")) if country else None
 
 
-def _due(conn: Connection, now: datetime, limit: int, merchant_id: str | None) -> list[Any]:
-    s, o, m, f = t.shipments.c, t.orders.c, t.merchants.c, kpi_facts.c
+def due_ids(
+    conn: Connection, now: datetime, limit: int | None, merchant_id: str | None = None
+) -> list[str]:
+    """Shipments without facts, and those not final whose facts are older than
+    ``STALE_AFTER``; ids only (one anti-join, no other table)."""
+    s, f = t.shipments.c, kpi_facts.c
+    query = (
+        select(s.id)
+        .select_from(t.shipments.outerjoin(kpi_facts, f.shipment_id == s.id))
+        .where(
+            or_(
+                f.shipment_id.is_(None),
+                and_(f.final.is_(False), f.refreshed_at < now - STALE_AFTER),
+            )
+        )
+    )
+    if merchant_id is not None:
+        query = query.where(s.merchant_id == merchant_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(conn.execute(query).scalars())
+
+
+def _rows(conn: Connection, ids: Sequence[str]) -> list[Any]:
+    s, o, m = t.shipments.c, t.orders.c, t.merchants.c
     query = (
         select(
             s.id,
@@ -59,20 +82,10 @@ def _due(conn: Connection, now: datetime, limit: int, merchant_id: str | None) -
             m.timezone.label("merchant_tz"),
         )
         .select_from(
-            t.shipments.join(t.orders, o.id == s.order_id)
-            .join(t.merchants, m.id == s.merchant_id)
-            .outerjoin(kpi_facts, f.shipment_id == s.id)
+            t.shipments.join(t.orders, o.id == s.order_id).join(t.merchants, m.id == s.merchant_id)
         )
-        .where(
-            or_(
-                f.shipment_id.is_(None),
-                and_(f.final.is_(False), f.refreshed_at < now - STALE_AFTER),
-            )
-        )
-        .limit(limit)
+        .where(s.id.in_(ids))
     )
-    if merchant_id is not None:
-        query = query.where(s.merchant_id == merchant_id)
     return list(conn.execute(query).all())
 
 
@@ -115,12 +128,14 @@ def refresh(
     merchant_id: str | None = None,
     touched: Touched | None = None,
     roll: bool = True,
+    ids: Sequence[str] | None = None,
 ) -> int:
-    """Compute and store the facts of up to ``limit`` due shipments, and (``roll``) rebuild
-    the rollups of the days and customers they belong to; returns how many. The caller
-    commits."""
+    """Compute and store the facts of up to ``limit`` due shipments (or of ``ids``), and
+    (``roll``) rebuild the rollups of the days and customers they belong to; returns how
+    many. The caller commits."""
     touched = touched if touched is not None else Touched()
-    rows = _due(conn, now, limit, merchant_id)
+    due = ids if ids is not None else due_ids(conn, now, limit, merchant_id)
+    rows = _rows(conn, due) if due else []
     if not rows:
         if roll:
             rollups.settle_repeats(conn, now, merchant_id)
@@ -202,10 +217,12 @@ def refresh_all(
     benchmark's backfill)."""
     total = 0
     touched = Touched()
-    while done := refresh(
-        conn, now, merchant_id=merchant_id, limit=limit, touched=touched, roll=False
-    ):
-        total += done
+    due = due_ids(conn, now, None, merchant_id)  # once: the anti-join scans every shipment
+    for i in range(0, len(due), limit):
+        total += refresh(
+            conn, now, merchant_id=merchant_id, touched=touched, roll=False,
+            ids=due[i : i + limit],
+        )  # fmt: skip
         conn.commit()
     touched.roll(conn, now)
     rollups.settle_repeats(conn, now, merchant_id)
