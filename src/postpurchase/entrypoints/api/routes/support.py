@@ -162,7 +162,11 @@ async def create_contact(
     return JSONResponse(_out(row).model_dump(mode="json"), status_code=201 if created else 200)
 
 
-def _range(merchant: Merchant, platform: Platform, start: date | None, end: date | None) -> Any:
+def day_range(
+    merchant: Merchant, platform: Platform, start: date | None, end: date | None
+) -> tuple[datetime, datetime]:
+    """The instants that open and close the merchant's calendar days ``start``..``end``
+    (the last 90 days by default), checked like a KPI range."""
     today = platform.clock.now().astimezone(zone(merchant.timezone)).date()
     first, last = default_range(today, start, end)
     q = KpiQuery(first, last)
@@ -183,7 +187,7 @@ async def _list(
     merchant: Merchant, platform: Platform, start: date | None, end: date | None,
     order_status: bool | None, preventable: str | None, carrier: str | None, limit: int,
 ) -> list[ContactRow]:  # fmt: skip
-    lo, hi = _range(merchant, platform, start, end)
+    lo, hi = day_range(merchant, platform, start, end)
 
     def read() -> list[ContactRow]:
         with platform.engine.connect() as conn:

@@ -23,7 +23,7 @@ from postpurchase.domain.merchants import Merchant
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.entrypoints.api.routes.kpis import DayParam
-from postpurchase.entrypoints.api.routes.support import _range
+from postpurchase.entrypoints.api.routes.support import day_range
 
 router = APIRouter(prefix="/api/v1/survey", tags=["survey"])
 
@@ -49,7 +49,7 @@ async def _answers(
 ) -> list[Answer]:  # fmt: skip
     if min_score > max_score:
         raise Problem(422, "Invalid request", "min_score is above max_score", field="min_score")
-    lo, hi = _range(merchant, platform, start, end)
+    lo, hi = day_range(merchant, platform, start, end)
 
     def read() -> list[Answer]:
         with platform.engine.connect() as conn:
