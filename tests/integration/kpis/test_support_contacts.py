@@ -60,7 +60,7 @@ def test_a_contact_after_the_promise_passed_is_after_an_exception(shop: Shop) ->
     got = shop.client.post(
         "/api/v1/support/contacts",
         json={"ticket_id": "z-9", "subject": "Bestellung Nr. 55012 fehlt",
-              "tags": "wismo vip"},
+              "tags": ["wismo", "vip"]},
     )  # fmt: skip
     c = got.json()
     assert got.status_code == 201, got.text
@@ -90,13 +90,14 @@ def test_contacts_per_100_orders_by_preventability(shop: Shop) -> None:
 
 def test_the_webhook_accepts_our_signature_zendesks_and_a_gorgias_token(shop: Shop) -> None:
     secret = helpdesk_secret(shop)
-    body = {"ticket_id": 1, "subject": "Where is my parcel", "tags": ["shipping"],
+    body = {"ticket_id": 1, "subject": "Where is my parcel", "tags": "shipping, vip",
             "via": {"channel": "email"}}  # fmt: skip
     ours = post_signed(shop, body, secret, source="helpdesk")
     assert ours.status_code == 201, ours.text
     assert ours.json()["source"] == "helpdesk"
 
     assert ours.json()["ticket_id"] == "1"  # a helpdesk's numeric id, kept as text
+    assert ours.json()["tags"] == ["shipping", "vip"] and ours.json()["recognised_by"] == "tag"
     raw = json.dumps({**body, "ticket_id": "2"}).encode()
     stamp = shop.clock.now().isoformat().replace("+00:00", "Z")
     zendesk = shop.client.post(

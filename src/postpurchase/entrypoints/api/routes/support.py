@@ -53,8 +53,9 @@ def _text_time(value: Any) -> Any:
 
 
 class ContactBody(BaseModel):
-    """A support ticket as a helpdesk knows it. ``tags`` may be a list or one string of
-    tags separated by spaces or commas (Zendesk's ``{{ticket.tags}}`` renders so)."""
+    """A support ticket as a helpdesk knows it. (The helpdesk webhook also takes ``tags``
+    as one string separated by spaces or commas, as Zendesk's ``{{ticket.tags}}`` renders,
+    and numeric ids.)"""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
@@ -73,13 +74,6 @@ class ContactBody(BaseModel):
     contacted_at: Annotated[AwareDatetime, BeforeValidator(_text_time)] | None = Field(
         default=None, description="When the shopper wrote (ISO 8601 with offset); default now."
     )
-
-    @field_validator("tags", mode="before")
-    @classmethod
-    def _split_tags(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [t for t in value.replace(",", " ").split() if t]
-        return value
 
     @field_validator("customer_email", "subject", "intent", "channel", "body", mode="before")
     @classmethod
@@ -311,6 +305,8 @@ async def helpdesk_webhook(
     for key in ("ticket_id", "order_number"):  # helpdesks send their ids as numbers too
         if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
             data[key] = str(data[key])
+    if isinstance(data.get("tags"), str):  # Zendesk's {{ticket.tags}}: "wismo vip"
+        data["tags"] = [t for t in data["tags"].replace(",", " ").split() if t]
     try:
         body = ContactBody.model_validate(data)
     except ValidationError as exc:
