@@ -204,7 +204,7 @@ def main() -> None:
         help="keep the orders and parcels a previous run loaded; recompute the facts",
     )  # fmt: skip
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=160)
     engine = make_engine(args.url, pool_size=2)
     if engine.dialect.name != "postgresql":
         raise SystemExit("error: the benchmark needs PostgreSQL (--url postgresql+psycopg://...)")
@@ -285,7 +285,7 @@ def main() -> None:
     console.print(table)
     console.print(
         "load: "
-        + ", ".join(f"{k} {v:.1f} s" for k, v in loads.items())
+        + (", ".join(f"{k} {v:.1f} s" for k, v in loads.items()) or "reused")
         + f"; every page {'within' if worst <= 1 else 'OVER'} 1 s (slowest {worst * 1000:,.0f} ms)"
     )
 
