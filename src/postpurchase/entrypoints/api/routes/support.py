@@ -22,7 +22,6 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
 )
 
 from postpurchase.adapters import signatures
@@ -74,11 +73,6 @@ class ContactBody(BaseModel):
     contacted_at: Annotated[AwareDatetime, BeforeValidator(_text_time)] | None = Field(
         default=None, description="When the shopper wrote (ISO 8601 with offset); default now."
     )
-
-    @field_validator("customer_email", "subject", "intent", "channel", "body", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
 
 
 class ApiContactBody(ContactBody):
@@ -305,6 +299,9 @@ async def helpdesk_webhook(
     for key in ("ticket_id", "order_number"):  # helpdesks send their ids as numbers too
         if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
             data[key] = str(data[key])
+    for key in ("customer_email", "subject", "intent", "channel", "body", "order_number"):
+        if isinstance(data.get(key), str) and not data[key].strip():  # an empty placeholder
+            data[key] = None
     if isinstance(data.get("tags"), str):  # Zendesk's {{ticket.tags}}: "wismo vip"
         data["tags"] = [t for t in data["tags"].replace(",", " ").split() if t]
     try:
