@@ -107,6 +107,9 @@ class Message:
     # attempts claimed for sending but never recorded (the sender died or lost its claim
     # between the provider call and the commit): each was re-sent, a possible duplicate
     unknown_outcomes: int = 0
+    # The delivery date the message shows (issue 14: every promise shown is recorded, as a
+    # promise_records row written with the message); not a column of its own.
+    promise: date | None = None
 
     def ref(self) -> MessageRef:
         return MessageRef(

@@ -423,6 +423,8 @@ tracking_ratings = Table(
     Column("locale", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("comment", Text),  # the survey's free text (issue 14), optional
+    Column("source", String(16)),  # page | email: where the answer was given
     Index("ix_tracking_ratings_merchant_created", "merchant_id", "created_at"),
 )
 
@@ -669,6 +671,7 @@ media_files = Table(
 
 
 from postpurchase.adapters.db.console import tables as console_tables  # noqa: E402, F401
+from postpurchase.adapters.db.kpis import tables as kpi_tables  # noqa: E402, F401
 from postpurchase.adapters.db.labels import tables as labels_tables  # noqa: E402, F401
 from postpurchase.adapters.db.recommendations import tables as recommendations_tables  # noqa: E402, F401
 from postpurchase.adapters.db.remedies import tables as remedies_tables  # noqa: E402, F401

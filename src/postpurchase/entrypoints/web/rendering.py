@@ -153,15 +153,16 @@ def fallback_translator(request: Request) -> Translator:
     )
 
 
-async def small_form(request: Request) -> dict[str, str] | None:
-    """The urlencoded form body, refusing anything larger than a lookup needs."""
+async def small_form(request: Request, limit: int = MAX_FORM_BYTES) -> dict[str, str] | None:
+    """The urlencoded form body, refusing anything larger than ``limit`` bytes (by default
+    what a lookup needs)."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+    if length is not None and (not length.isdigit() or int(length) > limit):
         return None
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_FORM_BYTES:
+        if len(body) > limit:
             return None
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)

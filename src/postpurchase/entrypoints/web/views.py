@@ -53,6 +53,9 @@ from postpurchase.entrypoints.web.rendering import (
     small_form,
 )
 
+MAX_RATING_FORM_BYTES = 16384  # a survey comment of 1,000 characters, percent-encoded
+MAX_COMMENT = 1000
+
 router = APIRouter(include_in_schema=False, tags=["tracking page"])
 
 
@@ -110,9 +113,11 @@ async def rate_delivery(token: str, request: Request, platform: WebPlatform) -> 
     """One tap: five submit buttons post ``score``; JS posts the same form and takes JSON."""
     if not valid_token(token):
         return not_found(request)
-    form = await small_form(request)
+    form = await small_form(request, MAX_RATING_FORM_BYTES)
     raw = form.get("score", "") if form is not None else ""
     score = int(raw) if raw in ("1", "2", "3", "4", "5") else None
+    comment = _comment(form.get("comment", "") if form is not None else "")
+    source = "email" if form is not None and form.get("via") == "email" else "page"
     wants_json = "application/json" in request.headers.get("accept", "")
     if score is None:
         if wants_json:
@@ -135,6 +140,8 @@ async def rate_delivery(token: str, request: Request, platform: WebPlatform) -> 
                 score=score,
                 locale=lang[:16],
                 at=platform.clock.now(),
+                comment=comment,
+                source=source,
             )
             conn.commit()
         return True
@@ -157,6 +164,14 @@ async def tracking_not_found(rest: str, request: Request) -> Response:
 
 
 # ---- lookup -----------------------------------------------------------------------------------
+
+
+def _comment(raw: str) -> str | None:
+    """The survey comment as kept: control characters (but line breaks) removed, trimmed,
+    at most ``MAX_COMMENT`` characters; ``None`` when empty."""
+    kept = "".join(ch for ch in raw if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
+    kept = kept.replace("\r", "").strip()[:MAX_COMMENT]
+    return kept or None
 
 
 def _lookup_response(

@@ -143,6 +143,7 @@ DE: dict[str, str] = {
     "rating.score": "{n} von 5: {label}",
     "rating.thanks": "Danke für Ihre Bewertung!",
     "rating.change": "Sie können Ihre Antwort jederzeit ändern.",
+    "rating.comment": "Möchten Sie etwas hinzufügen? (optional, wird mit Ihren Sternen gesendet)",
     "rating.confirm": "Tippen Sie auf „{label}“, um Ihre Bewertung zu senden.",
     "lookup.title": "Bestellung verfolgen",
     "lookup.intro": "Geben Sie Ihre Bestellnummer und die E-Mail-Adresse oder Postleitzahl "

@@ -145,6 +145,7 @@ EN: dict[str, str] = {
     "rating.score": "{n} out of 5: {label}",
     "rating.thanks": "Thanks for your feedback!",
     "rating.change": "You can change your answer at any time.",
+    "rating.comment": "Anything to add? (optional, sent with your stars)",
     "rating.confirm": "Tap “{label}” to send your rating.",
     "lookup.title": "Track your order",
     "lookup.intro": "Enter your order number and the email address or postal code you used "

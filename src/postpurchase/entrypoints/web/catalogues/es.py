@@ -142,6 +142,7 @@ ES: dict[str, str] = {
     "rating.score": "{n} de 5: {label}",
     "rating.thanks": "¡Gracias por tu opinión!",
     "rating.change": "Puedes cambiar tu respuesta cuando quieras.",
+    "rating.comment": "¿Algo que añadir? (opcional, se envía con tus estrellas)",
     "rating.confirm": "Toca «{label}» para enviar tu valoración.",
     "lookup.title": "Sigue tu pedido",
     "lookup.intro": "Introduce tu número de pedido y el correo electrónico o código postal "

@@ -144,6 +144,7 @@ FR: dict[str, str] = {
     "rating.score": "{n} sur 5 : {label}",
     "rating.thanks": "Merci pour votre avis !",
     "rating.change": "Vous pouvez modifier votre réponse à tout moment.",
+    "rating.comment": "Quelque chose à ajouter ? (facultatif, envoyé avec vos étoiles)",
     "rating.confirm": "Touchez « {label} » pour envoyer votre note.",
     "lookup.title": "Suivre votre commande",
     "lookup.intro": "Saisissez votre numéro de commande et l’adresse e-mail ou le code postal "

@@ -143,6 +143,7 @@ PT_BR: dict[str, str] = {
     "rating.score": "{n} de 5: {label}",
     "rating.thanks": "Obrigado pela sua avaliação!",
     "rating.change": "Você pode mudar sua resposta quando quiser.",
+    "rating.comment": "Algo a acrescentar? (opcional, enviado com suas estrelas)",
     "rating.confirm": "Toque em “{label}” para enviar sua avaliação.",
     "lookup.title": "Rastreie seu pedido",
     "lookup.intro": "Informe o número do pedido e o e-mail ou CEP usado na compra.",
