@@ -46,7 +46,6 @@ from postpurchase.service_layer.notification_ports import (
 logger = logging.getLogger(__name__)
 
 Row = tuple[int, str, Mapping[str, Any]]
-RUN = 200  # events per transaction: long enough to batch, short enough to hold few locks
 
 
 class BatchedStore:

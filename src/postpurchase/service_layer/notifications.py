@@ -36,7 +36,6 @@ from postpurchase.domain.notifications import (
     valid_email,
 )
 from postpurchase.service_layer.notification_batches import (
-    RUN,
     BatchedStore,
     Row,
     batchable,
@@ -98,7 +97,8 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
                 i += 1
                 continue
             j = i
-            while j < len(rows) and j - i < RUN and batchable(rows[j][1], rows[j][2]):
+            run = max(1, self.config.plan_run)
+            while j < len(rows) and j - i < run and batchable(rows[j][1], rows[j][2]):
                 j += 1
             done, failed = self._plan_run(rows[i:j])
             failures.update(failed)

@@ -7,6 +7,7 @@ cancelled, opt-outs and parcels of several orders interleaved."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from datetime import timedelta
 from typing import Any
@@ -102,11 +103,13 @@ def outcome(w: World) -> Any:
     steps=st.lists(event, min_size=1, max_size=16),
     collapse=st.sampled_from([0, 300]),
     opted=st.lists(st.integers(0, 2), max_size=2),
+    run=st.sampled_from([1, 3, 200]),
 )
 def test_a_batch_plans_what_one_event_at_a_time_plans(
-    steps: list[tuple[Any, ...]], collapse: int, opted: list[int]
+    steps: list[tuple[Any, ...]], collapse: int, opted: list[int], run: int
 ) -> None:
     a, b = twins({"quiet_hours": None, "collapse_seconds": collapse}, opted)
+    b.svc.config = dataclasses.replace(b.svc.config, plan_run=run)  # runs of any length
     rows = rows_of(a, steps)
     rows_of(b, steps)
     for row_id, topic, payload in rows:

@@ -119,6 +119,8 @@ def build_service(
         digest_minutes=settings.ops_digest_minutes,
         ops_urls=settings.ops_urls,
         sent_page=settings.notify_sent_page,
+        # SQLite's one writer: a run of 50 holds the write lock for tens of ms, not hundreds
+        plan_run=50 if platform.engine.dialect.name == "sqlite" else 200,
     )
 
     box = platform.keyring  # endpoint secrets are sealed at rest
