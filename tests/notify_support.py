@@ -171,6 +171,10 @@ class InMemoryStore:
                 n += 1
         return n
 
+    def supersede_many(self, merchant_id: str, rows: Sequence[tuple[str, str, datetime]]) -> None:
+        for i, reason, at in rows:
+            self.supersede(merchant_id, [i], reason, at)
+
     def suppress_queued_for_order(
         self, merchant_id: str, order_id: str, reason: str, at: datetime
     ) -> int:

@@ -67,6 +67,8 @@ class BatchedStore:
         self._endpoints: dict[str, list[Endpoint]] = {}
         self._messages: dict[str, Message] = {}  # buffered, by id, in insertion order
         self._scheduled: list[Scheduled] = []
+        # stored rows to supersede, per merchant: (id, reason, at), in the order decided
+        self._superseded: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
         self.statements = 0  # reads made here, for the tests' counts
 
     # ---------------------------------------------------------------- up front
@@ -100,11 +102,15 @@ class BatchedStore:
         self.statements += 4
 
     def flush(self) -> None:
-        """Write what was buffered: one INSERT of the messages, one of the due rows."""
+        """Write what was buffered: one INSERT of the messages, one of the due rows, one
+        batch of UPDATEs of the stored messages newer updates superseded."""
         self.inner.add_messages(list(self._messages.values()))
         self.inner.schedule_many(self._scheduled)
+        for merchant_id, rows in self._superseded.items():
+            self.inner.supersede_many(merchant_id, rows)
         self._messages.clear()
         self._scheduled.clear()
+        self._superseded.clear()
 
     # ---------------------------------------------------------------- reads
 
@@ -173,10 +179,20 @@ class BatchedStore:
                     msg.suppress(reason, at)  # what the UPDATE below does to a stored row
                     done += 1
                 wanted.discard(mid)
-        stored = [mid for mid in ids if mid in wanted]
-        if stored:
-            done += self.inner.supersede(merchant_id, stored, reason, at)
+        # Stored rows: suppressed at the flush, in the same transaction, if still queued then
+        # (as the UPDATE would have found them now: the run holds their shipments' locks).
+        # Only those still queued as this run knows them count; the caller ignores the count.
         gone = set(ids)
+        for key, refs in self._about.items():
+            if key[0] == merchant_id:
+                for r in refs:
+                    if r.id in wanted:
+                        if r.status is MessageStatus.QUEUED:
+                            self._superseded[merchant_id].append((r.id, reason, at))
+                            done += 1
+                        wanted.discard(r.id)
+        if wanted:  # not among the subjects read (not planned through this store)
+            done += self.inner.supersede(merchant_id, sorted(wanted), reason, at)
         for key, refs in self._about.items():
             if key[0] == merchant_id and any(r.id in gone for r in refs):
                 self._about[key] = [

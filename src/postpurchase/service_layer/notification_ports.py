@@ -224,6 +224,10 @@ class NotificationStore(Protocol):
         """Suppress those of ``ids`` that are still queued."""
         ...
 
+    def supersede_many(self, merchant_id: str, rows: Sequence[tuple[str, str, datetime]]) -> None:
+        """:meth:`supersede` for many (id, reason, at) in one round trip (batch planning)."""
+        ...
+
     def suppress_queued_for_order(
         self, merchant_id: str, order_id: str, reason: str, at: datetime
     ) -> int: ...

@@ -56,6 +56,20 @@ _SAVED = (
     "status", "reason", "attempts", "next_attempt_at", "last_error", "sent_at", "updated_at",
     "provider_id", "send_after", "unknown_outcomes",
 )  # fmt: skip
+_SUPERSEDE_ONE = (
+    update(M)
+    .where(
+        M.c.merchant_id == bindparam("m"),
+        M.c.id == bindparam("_id"),
+        M.c.status == MessageStatus.QUEUED.value,
+    )
+    .values(
+        status=MessageStatus.SUPPRESSED.value,
+        reason=bindparam("why"),
+        updated_at=bindparam("at"),
+        next_attempt_at=None,
+    )
+)
 _SAVE = update(M).where(M.c.id == bindparam("_id")).values({k: bindparam(k) for k in _SAVED})
 
 
@@ -160,6 +174,13 @@ class SqlNotificationStore:
             )
         )
         return int(res.rowcount or 0)
+
+    def supersede_many(self, merchant_id: str, rows: Sequence[tuple[str, str, datetime]]) -> None:
+        if rows:
+            self.conn.execute(
+                _SUPERSEDE_ONE,
+                [{"m": merchant_id, "_id": i, "why": why, "at": at} for i, why, at in rows],
+            )
 
     def suppress_queued_for_order(
         self, merchant_id: str, order_id: str, reason: str, at: datetime
