@@ -69,7 +69,6 @@ class BatchedStore:
         self._scheduled: list[Scheduled] = []
         # stored rows to supersede, per merchant: (id, reason, at), in the order decided
         self._superseded: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
-        self.statements = 0  # reads made here, for the tests' counts
 
     # ---------------------------------------------------------------- up front
 
@@ -99,7 +98,6 @@ class BatchedStore:
             found = self.inner.opted_out_any(merchant_id, sorted(wanted))
             self._asked.setdefault(merchant_id, set()).update(wanted)
             self._opted.setdefault(merchant_id, set()).update(found)
-        self.statements += 4
 
     def flush(self) -> None:
         """Write what was buffered: one INSERT of the messages, one of the due rows, one
