@@ -66,6 +66,7 @@ class BatchedStore:
         self._asked: dict[str, set[tuple[Channel, str]]] = {}
         self._endpoints: dict[str, list[Endpoint]] = {}
         self._messages: dict[str, Message] = {}  # buffered, by id, in insertion order
+        self._subject_of: dict[str, tuple[str, str]] = {}  # message id -> key of _about
         self._scheduled: list[Scheduled] = []
         # stored rows to supersede, per merchant: (id, reason, at), in the order decided
         self._superseded: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
@@ -92,6 +93,7 @@ class BatchedStore:
         if subjects:
             for sid, refs in self.inner.messages_about_many(merchant_id, subjects).items():
                 self._about[(merchant_id, sid)] = list(refs)
+                self._subject_of.update((r.id, (merchant_id, sid)) for r in refs)
         wanted = {pair for o in orders.values() for pair in recipients(o)}
         wanted -= self._asked.get(merchant_id, set())
         if wanted:
@@ -135,6 +137,7 @@ class BatchedStore:
         key = (merchant_id, subject_id)
         if key not in self._about:
             self._about[key] = self.inner.messages_about(merchant_id, subject_id)
+            self._subject_of.update((r.id, key) for r in self._about[key])
         return list(self._about[key])
 
     def opted_out_any(
@@ -166,6 +169,7 @@ class BatchedStore:
                 continue  # the database would skip it (ON CONFLICT DO NOTHING)
             self._messages[msg.id] = msg
             about.append(msg.ref())
+            self._subject_of[msg.id] = (msg.merchant_id, msg.subject_id)
 
     def supersede(self, merchant_id: str, ids: Sequence[str], reason: str, at: datetime) -> int:
         wanted = set(ids)
@@ -181,24 +185,24 @@ class BatchedStore:
         # (as the UPDATE would have found them now: the run holds their shipments' locks).
         # Only those still queued as this run knows them count; the caller ignores the count.
         gone = set(ids)
-        for key, refs in self._about.items():
-            if key[0] == merchant_id:
-                for r in refs:
-                    if r.id in wanted:
-                        if r.status is MessageStatus.QUEUED:
-                            self._superseded[merchant_id].append((r.id, reason, at))
-                            done += 1
-                        wanted.discard(r.id)
+        keys = {self._subject_of[i] for i in ids if i in self._subject_of}
+        keys = {k for k in keys if k[0] == merchant_id}
+        for key in keys:
+            for r in self._about[key]:
+                if r.id in wanted:
+                    if r.status is MessageStatus.QUEUED:
+                        self._superseded[merchant_id].append((r.id, reason, at))
+                        done += 1
+                    wanted.discard(r.id)
         if wanted:  # not among the subjects read (not planned through this store)
             done += self.inner.supersede(merchant_id, sorted(wanted), reason, at)
-        for key, refs in self._about.items():
-            if key[0] == merchant_id and any(r.id in gone for r in refs):
-                self._about[key] = [
-                    replace(r, status=MessageStatus.SUPPRESSED)
-                    if r.id in gone and r.status is MessageStatus.QUEUED
-                    else r
-                    for r in refs
-                ]
+        for key in keys:
+            self._about[key] = [
+                replace(r, status=MessageStatus.SUPPRESSED)
+                if r.id in gone and r.status is MessageStatus.QUEUED
+                else r
+                for r in self._about[key]
+            ]
         return done
 
     def schedule(self, topic: str, merchant_id: str, payload: dict[str, Any], at: datetime) -> None:
