@@ -4,9 +4,12 @@ Throughput (per database: SQLite file; PostgreSQL when reachable), same run, sam
 
   render only   JinjaRenderer.render() of the contexts, no database        (ceiling 1)
   bulk INSERT   executemany of the same number of message rows, pre-rendered (ceiling 2)
-  engine        outbox drain -> NotificationService.plan: load order and shipment, rules,
-                dedupe, collapse, render email + SMS, INSERT message + due row, per event;
+  engine        outbox drain -> NotificationService.handle_many: orders, shipments, messages
+                and opt-outs of a run of events read together, rules, dedupe, collapse,
+                render email + SMS, one INSERT of the messages and one of the due rows;
                 then (out for delivery is urgent) hand each to an in-memory channel
+  engine, held  the same for "delivered" scans of a merchant holding updates 5 minutes:
+                planning alone (load, rules, dedupe, render, store), nothing sent
 
 Latency (per Huey storage: SQLite file, Redis when reachable), SQLite database:
 
@@ -96,36 +99,37 @@ def place(platform: Any, merchant_id: str, i: int, rng_seed: int) -> tuple[str, 
     return order.id, number, email
 
 
-def out_for_delivery(number: str) -> commands.TrackingUpdate:
-    scan = TrackingEvent(occurred_at=datetime.now(UTC), status=ShipmentStatus.OUT_FOR_DELIVERY)
+def out_for_delivery(number: str, status: ShipmentStatus = ShipmentStatus.OUT_FOR_DELIVERY) -> Any:
+    scan = TrackingEvent(occurred_at=datetime.now(UTC), status=status)
     return commands.TrackingUpdate(number, "ups", (scan,))
 
 
 # --------------------------------------------------------------------------- throughput
 
 
-def throughput(name: str, db_url: str, n: int) -> list[tuple[str, str, int, float]]:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    platform = bootstrap(
-        Settings(base_url="https://shop.example"), engine=engine, notifications=False
-    )
-    email, sms = FakeEmailChannel(), FakeSmsChannel()
-    register(platform, NotifySettings(**NOTIFY), channels=Channels(email=email, sms=sms))
+def engine_phase(
+    platform: Any, service: Any, n: int, status: ShipmentStatus, hold: bool
+) -> tuple[int, float, dict[str, Any] | None]:
+    """n orders of a fresh merchant, one scan each; the drain that plans them, timed.
+    ``hold``: the merchant holds updates 5 minutes (collapse), so nothing is sent: planning
+    alone. Returns the messages planned, the seconds and one of the rows."""
+    engine = platform.engine
     merchant, _, *_ = create_merchant(
         platform.uow(), platform.clock, "Bench " + uuid.uuid4().hex[:6]
     )
+    if hold:
+        service.update_preferences(merchant.id, {"collapse_seconds": 300})
     numbers = [place(platform, merchant.id, i, 7)[1] for i in range(n)]
     drain(engine, platform.subscribers)  # confirmations and "shipped": not what we time
     drain(engine, platform.subscribers)
     for i in range(0, n, 500):
-        update = tuple(out_for_delivery(x) for x in numbers[i : i + 500])
+        update = tuple(out_for_delivery(x, status) for x in numbers[i : i + 500])
         platform.bus().handle(commands.RecordTracking(merchant.id, update))
     plan_only = {k: v for k, v in platform.subscribers.items() if k not in INTERNAL_TOPICS}
     m = t.notification_messages.c
     queued_q = select(func.count()).where(
         m.merchant_id == merchant.id,
-        m.flow == "out_for_delivery",
+        m.flow == status.value,
         m.status.in_(["queued", "sent"]),  # urgent: sent to the in-memory channel at once
     )
     start = time.perf_counter()
@@ -140,6 +144,21 @@ def throughput(name: str, db_url: str, n: int) -> list[tuple[str, str, int, floa
             .mappings()
             .first()
         )
+    return queued, engine_s, dict(sample) if sample else None
+
+
+def throughput(name: str, db_url: str, n: int) -> list[tuple[str, str, int, float]]:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    platform = bootstrap(
+        Settings(base_url="https://shop.example"), engine=engine, notifications=False
+    )
+    email, sms = FakeEmailChannel(), FakeSmsChannel()
+    service = register(platform, NotifySettings(**NOTIFY), channels=Channels(email=email, sms=sms))
+    queued, engine_s, sample = engine_phase(
+        platform, service, n, ShipmentStatus.OUT_FOR_DELIVERY, hold=False
+    )
+    held, held_s, _ = engine_phase(platform, service, n, ShipmentStatus.DELIVERED, hold=True)
 
     renderer = JinjaRenderer()
     contexts = [
@@ -168,6 +187,7 @@ def throughput(name: str, db_url: str, n: int) -> list[tuple[str, str, int, floa
         (name, "render only (ceiling)", len(contexts), render_s),
         (name, "bulk INSERT (ceiling)", len(rows), insert_s),
         (name, "engine: plan+render+queue+send", queued, engine_s),
+        (name, "engine: plan+render+queue (delivered, held)", held, held_s),
     ]
 
 
@@ -320,12 +340,15 @@ def main() -> None:
     table = Table(title=f"Planning throughput ({args.events} out-for-delivery events, email + SMS)")
     for col in ("database", "phase", "messages", "seconds", "messages/s", "engine / this"):
         table.add_column(col, justify="right" if col not in ("database", "phase") else "left")
-    by_db: dict[str, float] = {r[0]: r[2] / r[3] for r in results if r[1].startswith("engine")}
+    table.add_column("held / this", justify="right")
+    by_db = {r[0]: r[2] / r[3] for r in results if r[1].startswith("engine: plan+render+queue+")}
+    held_by = {r[0]: r[2] / r[3] for r in results if "held" in r[1]}
     for db, phase, count, secs in results:
         rate = count / secs
         table.add_row(
-            db, phase, str(count), f"{secs:.2f}", f"{rate:,.0f}", f"{by_db[db] / rate:.0%}"
-        )
+            db, phase, str(count), f"{secs:.2f}", f"{rate:,.0f}", f"{by_db[db] / rate:.0%}",
+            f"{held_by[db] / rate:.0%}",
+        )  # fmt: skip
     console.print(table)
 
     if args.skip_latency:

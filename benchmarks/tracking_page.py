@@ -480,7 +480,10 @@ class Server:
             **os.environ,
             "POSTPURCHASE_DATABASE_URL": db_url,
             "POSTPURCHASE_DATA_DIR": str(data_dir),
-            "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",  # the tree this script is in
+            # the tree this script is in, after any PYTHONPATH given (a before/after run)
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (os.environ.get("PYTHONPATH"), str(ROOT / "src"), str(ROOT)) if p
+            ),
             "BENCH_TRACKING_PAGE_CACHE": "1" if cache else "0",
         }
         env.pop("POSTPURCHASE_REDIS_URL", None)
@@ -491,8 +494,8 @@ class Server:
              "--log-level", "warning", "--no-access-log"],
             env=env, cwd=ROOT,
         )  # fmt: skip
-        wait_until_healthy(
-            f"http://127.0.0.1:{self.port}", running=lambda: self.proc.poll() is None
+        wait_until_healthy(  # start-up takes tens of seconds on a loaded machine
+            f"http://127.0.0.1:{self.port}", timeout=120, running=lambda: self.proc.poll() is None
         )
 
     def cpu_seconds(self) -> float:

@@ -130,6 +130,19 @@ class InMemoryStore:
     def customer_name(self, merchant_id: str, customer_id: str) -> str | None:
         return None
 
+    def orders_many(self, merchant_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
+        found = {i: self.order(merchant_id, i) for i in order_ids}
+        return {i: o for i, o in found.items() if o is not None}
+
+    def lock_shipments(self, merchant_id: str, shipment_ids: Sequence[str]) -> dict[str, Shipment]:
+        found = {i: self.shipment(merchant_id, i) for i in shipment_ids}
+        return {i: x for i, x in found.items() if x is not None}
+
+    def messages_about_many(
+        self, merchant_id: str, subject_ids: Sequence[str]
+    ) -> dict[str, list[MessageRef]]:
+        return {i: self.messages_about(merchant_id, i) for i in subject_ids}
+
     def lock_subject(self, merchant_id: str, shipment_id: str) -> None:
         return None
 
@@ -157,6 +170,10 @@ class InMemoryStore:
                 m.suppress(reason, at)
                 n += 1
         return n
+
+    def supersede_many(self, merchant_id: str, rows: Sequence[tuple[str, str, datetime]]) -> None:
+        for i, reason, at in rows:
+            self.supersede(merchant_id, [i], reason, at)
 
     def suppress_queued_for_order(
         self, merchant_id: str, order_id: str, reason: str, at: datetime
@@ -201,6 +218,13 @@ class InMemoryStore:
             and e.active
             and e.id not in self.s.deleted_endpoints
             and ("*" in e.topics or topic in e.topics)
+        ]
+
+    def active_endpoints(self, merchant_id: str) -> list[Endpoint]:
+        return [
+            e
+            for e in self.s.endpoints.values()
+            if e.merchant_id == merchant_id and e.active and e.id not in self.s.deleted_endpoints
         ]
 
     def get_endpoint(self, merchant_id: str, endpoint_id: str) -> Endpoint | None:

@@ -120,6 +120,44 @@ def test_outbox_drain_retries_failures_then_succeeds(platform, merchant, engine)
     assert len(seen) == 1  # processed exactly once
 
 
+def test_a_batch_subscriber_gets_its_rows_at_once_and_fails_them_one_by_one(
+    platform, merchant, engine
+) -> None:
+    for _ in range(3):
+        platform.bus().handle(place_order(merchant.id))
+    batches: list[list[int]] = []
+    singles: list[int] = []
+    failing: set[int] = set()
+
+    class Batched:
+        def __call__(self, row_id: int, topic: str, payload: dict) -> None:
+            raise AssertionError("the drain calls many() for a batch subscriber")
+
+        def many(self, rows: list) -> dict[int, Exception]:
+            mine = [r[0] for r in rows if r[2]["merchant_id"] == merchant.id]
+            batches.append(mine)
+            return {i: RuntimeError("down") for i in mine if i in failing}
+
+    def single(row_id: int, topic: str, payload: dict) -> None:
+        if payload["merchant_id"] == merchant.id:
+            singles.append(row_id)
+
+    subs = {"OrderPlaced": [Batched(), single]}
+    clock = platform.clock
+    with engine.connect() as conn:
+        o = t.outbox.c
+        ids = list(conn.scalars(select(o.id).where(o.merchant_id == merchant.id).order_by(o.id)))
+    failing.add(ids[1])
+    drain(engine, subs, now=clock.now)
+    assert batches[-1] == ids  # all at once, in outbox order
+    assert singles == [ids[0], ids[2]]  # a failed row goes no further, as with a plain one
+    clock.advance(minutes=5)
+    failing.clear()
+    batches.clear()
+    drain(engine, subs, now=clock.now)
+    assert batches == [[ids[1]]] and singles[-1] == ids[1]  # only the failed row came back
+
+
 def test_unrecognised_codes_are_counted(platform, merchant, engine) -> None:
     order = platform.bus().handle(place_order(merchant.id))
     n = ups_number()

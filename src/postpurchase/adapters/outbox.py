@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, bindparam, func, select, update
 
@@ -26,6 +26,37 @@ from postpurchase.adapters.db.leases import heartbeat
 logger = logging.getLogger(__name__)
 
 Subscriber = Callable[[int, str, dict[str, Any]], None]
+Failures = dict[int, Exception]
+
+
+class BatchSubscriber(Protocol):
+    """A subscriber that may also take all its rows of a claimed batch at once
+    (``many``, rows in outbox order; returns the ids that failed, with why). The drain
+    calls ``many`` instead of calling it once per row: the notification engine plans a run
+    of events with a few statements instead of about ten per event."""
+
+    def __call__(self, row_id: int, topic: str, payload: dict[str, Any]) -> None: ...
+    def many(self, rows: list[tuple[int, str, dict[str, Any]]]) -> Failures: ...
+
+
+def _batched(rows: list[Any], subscribers: dict[str, list[Subscriber]]) -> Failures:
+    """Hand each batch subscriber its rows of the batch at once; the rows that failed."""
+    groups: dict[int, tuple[Callable[..., Failures], list[tuple[int, str, dict[str, Any]]]]] = {}
+    for row_id, topic, payload, _ in rows:
+        for sub in subscribers.get(topic, []):
+            many = getattr(sub, "many", None)
+            if many is not None:
+                groups.setdefault(id(sub), (many, []))[1].append((row_id, topic, payload))
+    failed: Failures = {}
+    for many, batch in groups.values():
+        try:
+            failed.update(many(batch))
+        except Exception as exc:  # the whole call: every row of it is retried
+            for row_id, _, _ in batch:
+                failed.setdefault(row_id, exc)
+    return failed
+
+
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -92,10 +123,14 @@ def drain(
         done: list[int] = []
         failed: list[dict[str, Any]] = []
         with heartbeat(engine, t.outbox, [r.id for r in rows], now):
+            batch_failed = _batched(rows, subscribers)
             for row_id, topic, payload, attempts in rows:
                 try:
+                    if row_id in batch_failed:
+                        raise batch_failed[row_id]
                     for sub in subscribers.get(topic, []):
-                        sub(row_id, topic, payload)
+                        if getattr(sub, "many", None) is None:
+                            sub(row_id, topic, payload)
                     done.append(row_id)
                 except Exception as exc:
                     logger.warning("outbox %s (%s) failed: %s", row_id, topic, exc)

@@ -93,6 +93,9 @@ class ServiceConfig:
     # slow the provider, and a dead one's message is due again within send_lease.
     send_lease: timedelta = timedelta(seconds=15)
     send_beat: timedelta = timedelta(seconds=5)
+    # Events planned in one transaction (notification_batches). On SQLite that transaction
+    # holds the one write lock while it renders, so the wiring asks for shorter runs there.
+    plan_run: int = 200
 
 
 @dataclass(frozen=True, slots=True)

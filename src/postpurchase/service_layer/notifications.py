@@ -21,9 +21,9 @@ errors (the database itself) propagate, and the outbox retries those.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.notifications import (
@@ -34,6 +34,12 @@ from postpurchase.domain.notifications import (
     flow_topics,
     normalise_phone,
     valid_email,
+)
+from postpurchase.service_layer.notification_batches import (
+    BatchedStore,
+    Row,
+    batchable,
+    prefetch_keys,
 )
 from postpurchase.service_layer.notification_core import (
     Channels,
@@ -72,6 +78,77 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         else:
             self.plan(event_id, topic, payload)
 
+    def handle_many(self, rows: Sequence[Row]) -> dict[int, Exception]:
+        """The outbox's batch subscriber: rows in outbox order; returns the failed ones.
+
+        Runs of events are planned together (``notification_batches``: a few statements for
+        the run instead of about ten per event); due deliveries and cancellations one at a
+        time, in their place in the order.
+        """
+        failures: dict[int, Exception] = {}
+        i = 0
+        while i < len(rows):
+            row_id, topic, payload = rows[i]
+            if not batchable(topic, payload):
+                try:
+                    self.handle(row_id, topic, payload)
+                except Exception as exc:
+                    failures[row_id] = exc
+                i += 1
+                continue
+            j = i
+            run = max(1, self.config.plan_run)
+            while j < len(rows) and j - i < run and batchable(rows[j][1], rows[j][2]):
+                j += 1
+            done, failed = self._plan_run(rows[i:j])
+            failures.update(failed)
+            i += done
+        return failures
+
+    def _plan_run(self, rows: Sequence[Row]) -> tuple[int, dict[int, Exception]]:
+        """Plan a run of events in one transaction; returns how many of them it planned
+        (it stops before an event about an order whose message is to be sent at once)."""
+        due_now: list[str] = []
+        hooks_due = False
+        done = 0
+        try:
+            with self.uow() as uow:
+                store = BatchedStore(uow.store)
+                channels = self.channels.for_messages()
+                for merchant_id, (orders, shipments) in prefetch_keys(rows).items():
+                    store.prefetch(
+                        merchant_id, orders, shipments,
+                        lambda o: [
+                            (ch, addr) for ch in channels
+                            if (addr := self._recipient(o, ch)[0]) is not None
+                        ],
+                    )  # fmt: skip
+                view = cast("NotificationStore", store)  # the rest goes to uow.store
+                sending: set[str] = set()
+                for row_id, topic, payload in rows:
+                    if payload.get("order_id") in sending:
+                        break  # planned alone, it would come after that send
+                    due, hooks = self._plan_in(view, row_id, topic, payload)
+                    if due:
+                        due_now.extend(due)
+                        sending.add(str(payload.get("order_id")))
+                    hooks_due = hooks_due or hooks
+                    done += 1
+                store.flush()
+                uow.commit()
+        except Exception:
+            logger.warning("planning %d events together failed; one at a time", len(rows),
+                           exc_info=True)  # fmt: skip
+            failures: dict[int, Exception] = {}
+            for row_id, topic, payload in rows:
+                try:
+                    self.handle(row_id, topic, payload)
+                except Exception as exc:
+                    failures[row_id] = exc
+            return len(rows), failures
+        self._after_planning(due_now, hooks_due)
+        return done, {}
+
     @staticmethod
     def topics() -> frozenset[str]:
         """Every outbox topic this service must be subscribed to."""
@@ -88,30 +165,40 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         messages; should it fail, the message is already a queued row with a due entry in
         the outbox, so the ordinary retry path takes over.
         """
+        with self.uow() as uow:
+            due_now, hooks_due = self._plan_in(uow.store, event_id, topic, payload)
+            uow.commit()
+        self._after_planning(due_now, hooks_due)
+
+    def _plan_in(
+        self, s: NotificationStore, event_id: int, topic: str, payload: Mapping[str, Any]
+    ) -> tuple[list[str], bool]:
+        """What one event causes, written through ``s`` (the caller commits). The same code
+        plans a single event and each event of a batch (``notification_batches``)."""
         merchant_id = payload.get("merchant_id")
         if not isinstance(merchant_id, str):
             logger.warning("outbox %s (%s) has no merchant_id; ignored", event_id, topic)
-            return
+            return [], False
         now = self.clock.now()
         due_now: list[str] = []
         hooks_due = False
-        with self.uow() as uow:
-            s = uow.store
-            merchant = self._merchant(s, merchant_id)
-            if merchant is None:
-                return
-            prefs = self.preferences(merchant)
-            if topic == "OrderCancelled" and isinstance(payload.get("order_id"), str):
-                s.suppress_queued_for_order(
-                    merchant_id, payload["order_id"], "order was cancelled", now
-                )
-            if topic in flow_topics():
-                due_now = self._plan_messages(s, merchant, prefs, event_id, topic, payload, now)
-            if topic in WEBHOOK_TOPICS and self.channels.webhooks is not None:
-                hooks_due = self._fan_out_webhooks(s, merchant_id, event_id, topic, payload, now)
-            if topic in OPS_TOPICS:
-                self._record_alert(s, merchant_id, prefs, event_id, topic, payload, now)
-            uow.commit()
+        merchant = self._merchant(s, merchant_id)
+        if merchant is None:
+            return [], False
+        prefs = self.preferences(merchant)
+        if topic == "OrderCancelled" and isinstance(payload.get("order_id"), str):
+            why = "order was cancelled"
+            s.suppress_queued_for_order(merchant_id, payload["order_id"], why, now)
+        if topic in flow_topics():
+            due_now = self._plan_messages(s, merchant, prefs, event_id, topic, payload, now)
+        if topic in WEBHOOK_TOPICS and self.channels.webhooks is not None:
+            hooks_due = self._fan_out_webhooks(s, merchant_id, event_id, topic, payload, now)
+        if topic in OPS_TOPICS:
+            self._record_alert(s, merchant_id, prefs, event_id, topic, payload, now)
+        return due_now, hooks_due
+
+    def _after_planning(self, due_now: Sequence[str], hooks_due: bool) -> None:
+        """After the commit: send what is due right now, wake the webhook deliveries."""
         for message_id in due_now:
             try:
                 self.deliver_message(message_id)

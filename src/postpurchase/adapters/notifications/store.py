@@ -20,6 +20,7 @@ from postpurchase.adapters.db.repositories import (
     SqlShipmentRepository,
     upsert_insert,
 )
+from postpurchase.adapters.db.sql import _chunks, one_of
 from postpurchase.adapters.notifications.rows import (
     _delivery,
     _delivery_row,
@@ -56,6 +57,20 @@ _SAVED = (
     "status", "reason", "attempts", "next_attempt_at", "last_error", "sent_at", "updated_at",
     "provider_id", "send_after", "unknown_outcomes",
 )  # fmt: skip
+_SUPERSEDE_ONE = (
+    update(M)
+    .where(
+        M.c.merchant_id == bindparam("m"),
+        M.c.id == bindparam("_id"),
+        M.c.status == MessageStatus.QUEUED.value,
+    )
+    .values(
+        status=MessageStatus.SUPPRESSED.value,
+        reason=bindparam("why"),
+        updated_at=bindparam("at"),
+        next_attempt_at=None,
+    )
+)
 _SAVE = update(M).where(M.c.id == bindparam("_id")).values({k: bindparam(k) for k in _SAVED})
 
 
@@ -79,6 +94,16 @@ class SqlNotificationStore:
 
     def shipment(self, merchant_id: str, shipment_id: str) -> Shipment | None:
         return SqlShipmentRepository(self.conn).get(merchant_id, shipment_id)
+
+    def orders_many(self, merchant_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
+        found = SqlOrderRepository(self.conn).get_many(merchant_id, order_ids)
+        return {o.id: o for o in found}
+
+    def lock_shipments(self, merchant_id: str, shipment_ids: Sequence[str]) -> dict[str, Shipment]:
+        # One statement, rows locked in id order (PostgreSQL): batches of planners queue up
+        # per parcel as single events do, and never deadlock on each other.
+        found = SqlShipmentRepository(self.conn).get_many(merchant_id, shipment_ids)
+        return {s.id: s for s in found}
 
     def customer_name(self, merchant_id: str, customer_id: str) -> str | None:
         c = t.customers.c
@@ -107,6 +132,21 @@ class SqlNotificationStore:
                        r.dedupe_key)
             for r in rows
         ]  # fmt: skip
+
+    def messages_about_many(
+        self, merchant_id: str, subject_ids: Sequence[str]
+    ) -> dict[str, list[MessageRef]]:
+        out: dict[str, list[MessageRef]] = {sid: [] for sid in subject_ids}
+        c = M.c
+        for chunk in _chunks(sorted(set(subject_ids))):
+            q = select(c.id, c.flow, c.status, c.event_at, c.channel, c.dedupe_key, c.subject_id)
+            q = q.where(c.merchant_id == merchant_id, one_of(self.conn, c.subject_id, chunk))
+            for r in self.conn.execute(q):
+                out[r.subject_id].append(
+                    MessageRef(r.id, r.flow, MessageStatus(r.status), r.event_at,
+                               Channel(r.channel), r.dedupe_key)
+                )  # fmt: skip
+        return out
 
     def add_messages(self, messages: Sequence[Message]) -> None:
         if messages:
@@ -147,6 +187,13 @@ class SqlNotificationStore:
             )
         )
         return int(res.rowcount or 0)
+
+    def supersede_many(self, merchant_id: str, rows: Sequence[tuple[str, str, datetime]]) -> None:
+        if rows:
+            self.conn.execute(
+                _SUPERSEDE_ONE,
+                [{"m": merchant_id, "_id": i, "why": why, "at": at} for i, why, at in rows],
+            )
 
     def suppress_queued_for_order(
         self, merchant_id: str, order_id: str, reason: str, at: datetime
@@ -235,14 +282,13 @@ class SqlNotificationStore:
     # ---------------------------------------------------------------- webhooks
 
     def endpoints_for(self, merchant_id: str, topic: str) -> list[Endpoint]:
+        found = self.active_endpoints(merchant_id)
+        return [ep for ep in found if "*" in ep.topics or topic in ep.topics]
+
+    def active_endpoints(self, merchant_id: str) -> list[Endpoint]:
         q = select(E).where(E.c.merchant_id == merchant_id, E.c.active.is_(True))
         q = q.where(E.c.deleted_at.is_(None)).order_by(E.c.created_at)
-        out = []
-        for r in self.conn.execute(q).mappings():
-            ep = _endpoint(r, self.box)
-            if "*" in ep.topics or topic in ep.topics:
-                out.append(ep)
-        return out
+        return [_endpoint(r, self.box) for r in self.conn.execute(q).mappings()]
 
     def get_endpoint(self, merchant_id: str, endpoint_id: str) -> Endpoint | None:
         q = select(E).where(

@@ -64,6 +64,22 @@ class PlatformLike(Protocol):
     def subscribe(self, topic: str, subscriber: Subscriber) -> None: ...
 
 
+class _Subscriber:
+    """The engine on the outbox: one row (``__call__``) or a drain's batch (``many``)."""
+
+    def __init__(self, service: NotificationService, ambient: AmbientWrites) -> None:
+        self.service = service
+        self.ambient = ambient
+
+    def __call__(self, row_id: int, topic: str, payload: dict[str, Any]) -> None:
+        with self.ambient.lending():
+            self.service.handle(row_id, topic, payload)
+
+    def many(self, rows: list[tuple[int, str, dict[str, Any]]]) -> dict[int, Exception]:
+        with self.ambient.lending():
+            return self.service.handle_many(rows)
+
+
 def channels_from(settings: NotifySettings) -> Channels:
     """The channels this configuration enables (email needs an SMTP URL, SMS Twilio keys)."""
     email = (
@@ -105,6 +121,8 @@ def build_service(
         digest_minutes=settings.ops_digest_minutes,
         ops_urls=settings.ops_urls,
         sent_page=settings.notify_sent_page,
+        # SQLite's one writer: a run of 50 holds the write lock for tens of ms, not hundreds
+        plan_run=50 if platform.engine.dialect.name == "sqlite" else 200,
     )
 
     box = platform.keyring  # endpoint secrets are sealed at rest
@@ -153,10 +171,7 @@ def register(
     service = build_service(platform, settings, channels=channels)
     ambient = AmbientWrites.for_engine(platform.engine)
 
-    def subscriber(row_id: int, topic: str, payload: dict[str, Any]) -> None:
-        with ambient.lending():
-            service.handle(row_id, topic, payload)
-
+    subscriber = _Subscriber(service, ambient)
     for topic in sorted(service.topics()):
         platform.subscribe(topic, subscriber)
     setattr(platform, _ATTR, service)
