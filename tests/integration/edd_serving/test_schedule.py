@@ -25,8 +25,15 @@ def test_recalibration_learns_the_latest_deliveries_as_a_new_active_version(
     merchant_id, _ = new_merchant(engine)
     cut = len(RECORDS) - 150
     seed(engine, merchant_id, RECORDS[:cut])
+    m = t.merchants.c  # the merchant promises at 90%: the back-test promises at 90% too
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.merchants)
+            .where(m.id == merchant_id)
+            .values(settings={"checkout": {"promise_confidence": 0.9}})
+        )
     first = train_merchant(engine, merchant_id, now=NOW, config=FAST)
-    assert first.activated
+    assert first.activated and first.metrics["confidence"] == 0.9
     seed(engine, merchant_id, RECORDS[cut:])  # deliveries since the model was trained
     result = schedule.recalibrate(engine, merchant_id, NOW, CADENCE, config=FAST)
     assert result["status"] == "done" and result["new_deliveries"] > 0, result
@@ -86,3 +93,32 @@ def test_a_due_job_runs_once_across_workers(engine: Engine) -> None:
     status = schedule.job_status(engine, merchant_id, "train", NOW)
     assert status is not None and status["status"] == "refused"
     assert "rules layer stays active" in status["result"]["reason"]
+
+
+def test_the_drift_band_follows_the_merchants_promise_confidence(engine: Engine) -> None:
+    merchant_id, _ = new_merchant(engine)
+    seed(engine, merchant_id, RECORDS[-150:])
+    o, s = t.orders.c, t.shipments.c
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(o.id, s.delivered_at).join(t.shipments, s.order_id == o.id)
+            .where(o.merchant_id == merchant_id).order_by(s.delivered_at.desc())
+        ).all()  # fmt: skip
+        for i, (order_id, delivered) in enumerate(rows):  # 81 of the last 100 kept
+            late = i < 100 and i % 100 >= 81
+            day = (delivered + timedelta(days=-2 if late else 3)).date()
+            conn.execute(update(t.orders).where(o.id == order_id).values(our_promise=day))
+    default = schedule.check_drift(engine, merchant_id, NOW, CADENCE)
+    assert default["coverage"] == 0.81 and default["band"] == [0.94, 0.955]
+    assert "below" in default["alert"]
+    m = t.merchants.c
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.merchants)
+            .where(m.id == merchant_id)
+            .values(settings={"checkout": {"promise_confidence": 0.8}})
+        )
+    chosen = schedule.check_drift(engine, merchant_id, NOW + timedelta(days=1), CADENCE)
+    assert chosen["band"] == [0.8, 0.815] and chosen["ok"] is True and "alert" not in chosen
+    fixed = schedule.Cadence(drift_window=100, target_low=0.95, target_high=0.965)
+    assert schedule.check_drift(engine, merchant_id, NOW, fixed)["band"] == [0.95, 0.965]
