@@ -122,3 +122,23 @@ def test_the_drift_band_follows_the_merchants_promise_confidence(engine: Engine)
     assert chosen["band"] == [0.8, 0.815] and chosen["ok"] is True and "alert" not in chosen
     fixed = schedule.Cadence(drift_window=100, target_low=0.95, target_high=0.965)
     assert schedule.check_drift(engine, merchant_id, NOW, fixed)["band"] == [0.95, 0.965]
+
+
+def test_the_worker_plans_weekly_training_and_daily_recalibration(engine: Engine) -> None:
+    from postpurchase.bootstrap import bootstrap
+    from postpurchase.config import Settings
+    from postpurchase.entrypoints import worker_edd
+
+    merchant_id, _ = new_merchant(engine)
+    seed(engine, merchant_id, RECORDS[:60])
+    platform = bootstrap(Settings(), engine=engine, notifications=False)
+    cadence = worker_edd.cadence(platform)  # the documented defaults: 7 days, 24 hours
+    assert (cadence.retrain, cadence.recalibrate) == (timedelta(days=7), timedelta(hours=24))
+    for when in (NOW, NOW + timedelta(hours=1)):  # planning again moves nothing
+        schedule.plan(engine, when, cadence)
+    with engine.connect() as conn:
+        due = {r["job"]: r["due_at"] for r in edd_registry.jobs(conn, merchant_id)}
+    assert {k: v.astimezone(UTC) for k, v in due.items()} == {
+        "train": NOW + timedelta(days=7),
+        "recalibrate": NOW + timedelta(hours=24),
+    }
