@@ -266,6 +266,14 @@ def test_the_promise_confidence_is_a_setting_the_engine_is_asked_at(world) -> No
         "/api/v1/merchant/checkout-settings", json={"promise_confidence": None}, headers=auth
     )
     assert reset.json()["promise_confidence"] == 0.94
+    # Each change is in the merchant's audit log, by the key that made it.
+    audit = client.get("/api/v1/audit", headers=auth).json()["items"]
+    changed = [
+        e["changes"]["promise_confidence"] for e in audit if "promise_confidence" in e["changes"]
+    ]
+    assert changed == [[0.97, 0.94], [0.94, 0.97]]
+    assert {e["actor"] for e in audit} == {"api:" + hash_api_key(auth["Authorization"][7:])[:12]}
+    assert {e["action"] for e in audit} == {"checkout_settings.update"}
 
 
 def test_preflight_answers_listed_origins_only(world) -> None:  # type: ignore[no-untyped-def]
@@ -319,6 +327,11 @@ def test_cli_keys_and_settings(tmp_path, monkeypatch, backend_url) -> None:  # t
     }  # fmt: skip
     conf = runner.invoke(cli, ["merchant", "checkout", slug, "--promise-confidence", "0.9", *d])
     assert conf.exit_code == 0 and json.loads(conf.stdout)["promise_confidence"] == 0.9
+    logged = runner.invoke(cli, ["audit", "list", slug, "--json", *d])
+    assert logged.exit_code == 0, logged.output
+    entries = [json.loads(line) for line in logged.stdout.splitlines()]
+    assert entries[0]["actor"] == "cli"
+    assert entries[0]["changes"] == {"promise_confidence": [0.94, 0.9]}
     low = runner.invoke(cli, ["merchant", "checkout", slug, "--promise-confidence", "0.5", *d])
     assert low.exit_code == 2 and "promise_confidence" in low.stderr
     assert low.stderr.count("\n") == 1
