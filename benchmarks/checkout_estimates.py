@@ -155,8 +155,8 @@ def wrk(port: int, pid: int, paths: Path, key: str, seconds: int, connections: i
     script.write_text(WRK_SCRIPT)
     before = cpu_seconds(pid)
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s",
-         str(script), f"http://127.0.0.1:{port}/", "--", str(paths), key],
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout",
+         "30s", "-s", str(script), f"http://127.0.0.1:{port}/", "--", str(paths), key],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     cpu = cpu_seconds(pid) - before
@@ -201,7 +201,9 @@ def run_backend(name: str, db_url: str, work: Path, args: argparse.Namespace) ->
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_healthy(url, timeout=180, running=lambda: proc.poll() is None)
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as client:
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60
+        ) as client:
             for line in repeat.read_text().splitlines():  # every question asked once
                 r = client.get(line)
                 assert r.status_code == 200, r.text

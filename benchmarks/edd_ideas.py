@@ -63,6 +63,14 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         {"calibration_drift_days": 0.0},
     ),
     "window60": ("60-day calibration window (90 by default)", {"calibration_window_days": 60.0}),
+    "halflife90": (
+        "training rows weighted to recent orders: 90-day half-life (180 by default)",
+        {"train_half_life_days": 90.0},
+    ),
+    "mature30": (
+        "train on orders at least 30 days old (45 by default): fresher lanes and sellers",
+        {"mature_days": 30.0},
+    ),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postpurchase.domain.checkout.query import CheckoutQuery, parse_items, service_level
@@ -112,6 +112,7 @@ def test_settings_update_validate_and_round_trip() -> None:
     )
 
 
+@settings(deadline=None)
 @given(st.floats(allow_nan=True, allow_infinity=True) | st.integers() | st.booleans() | st.text())
 def test_the_promise_confidence_is_a_share_from_80_to_99_percent(value: object) -> None:
     ok = (
