@@ -124,7 +124,7 @@ def checkout_settings(
     promise_confidence: Annotated[
         float | None,
         typer.Option(
-            help="Share of promise dates to keep, 0.8-0.99 (0.94 = 94%): checkout, the "
+            help="Share of promise dates to keep, 0.8-0.99 (0.93 = 93%): checkout, the "
             "order's promise, the tracking page, messages, training and drift alerts.",
             show_default=False,
         ),

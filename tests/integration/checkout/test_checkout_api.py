@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from postpurchase.adapters.db import tables as t
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
-from postpurchase.domain.edd.types import Estimate, EstimateRequest, Layer
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE, Estimate, EstimateRequest, Layer
 from postpurchase.domain.merchants import hash_api_key
 from postpurchase.entrypoints.api.app import create_app
 from postpurchase.entrypoints.api.checkout_access import CallerCache
@@ -215,7 +215,11 @@ def test_settings_are_validated_all_or_nothing(world) -> None:  # type: ignore[n
         assert r.status_code == 422, (body, r.text)
         assert field in r.json()["field"], r.json()
     kept = client.get(url, headers=auth).json()
-    assert kept == {**LONDON, "ship_from_postal_code": None, "promise_confidence": 0.94}
+    assert kept == {
+        **LONDON,
+        "ship_from_postal_code": None,
+        "promise_confidence": DEFAULT_CONFIDENCE,
+    }
 
 
 def test_a_plugged_in_model_says_so(world) -> None:  # type: ignore[no-untyped-def]
@@ -261,17 +265,17 @@ def test_the_promise_confidence_is_a_setting_the_engine_is_asked_at(world) -> No
     assert padded["dates"]["promise"] > default["dates"]["promise"]  # not the cached answer
     assert padded["confidence"] == 0.97
     client.get(PATH, params={**q, "key": other_pk})  # the other merchant keeps the default
-    assert asked == [(mid, 0.94), (mid, 0.97), (other_id, 0.94)]
+    assert asked == [(mid, DEFAULT_CONFIDENCE), (mid, 0.97), (other_id, DEFAULT_CONFIDENCE)]
     reset = client.patch(
         "/api/v1/merchant/checkout-settings", json={"promise_confidence": None}, headers=auth
     )
-    assert reset.json()["promise_confidence"] == 0.94
+    assert reset.json()["promise_confidence"] == DEFAULT_CONFIDENCE
     # Each change is in the merchant's audit log, by the key that made it.
     audit = client.get("/api/v1/audit", headers=auth).json()["items"]
     changed = [
         e["changes"]["promise_confidence"] for e in audit if "promise_confidence" in e["changes"]
     ]
-    assert changed == [[0.97, 0.94], [0.94, 0.97]]
+    assert changed == [[0.97, DEFAULT_CONFIDENCE], [DEFAULT_CONFIDENCE, 0.97]]
     assert {e["actor"] for e in audit} == {"api:" + hash_api_key(auth["Authorization"][7:])[:12]}
     assert {e["action"] for e in audit} == {"checkout_settings.update"}
 
@@ -323,7 +327,8 @@ def test_cli_keys_and_settings(tmp_path, monkeypatch, backend_url) -> None:  # t
     assert json.loads(set_.stdout) == {
         "cutoff": "15:30", "handling_days": 2, "timezone": "Europe/Berlin",
         "ship_from_country": "DE", "ship_from_postal_code": "10115",
-        "storefront_origins": ["https://shop.example.de"], "promise_confidence": 0.94,
+        "storefront_origins": ["https://shop.example.de"],
+        "promise_confidence": DEFAULT_CONFIDENCE,
     }  # fmt: skip
     conf = runner.invoke(cli, ["merchant", "checkout", slug, "--promise-confidence", "0.9", *d])
     assert conf.exit_code == 0 and json.loads(conf.stdout)["promise_confidence"] == 0.9
@@ -331,7 +336,7 @@ def test_cli_keys_and_settings(tmp_path, monkeypatch, backend_url) -> None:  # t
     assert logged.exit_code == 0, logged.output
     entries = [json.loads(line) for line in logged.stdout.splitlines()]
     assert entries[0]["actor"] == "cli"
-    assert entries[0]["changes"] == {"promise_confidence": [0.94, 0.9]}
+    assert entries[0]["changes"] == {"promise_confidence": [DEFAULT_CONFIDENCE, 0.9]}
     low = runner.invoke(cli, ["merchant", "checkout", slug, "--promise-confidence", "0.5", *d])
     assert low.exit_code == 2 and "promise_confidence" in low.stderr
     assert low.stderr.count("\n") == 1

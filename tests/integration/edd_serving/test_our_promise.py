@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from postpurchase.adapters.db import tables as t
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE
 from postpurchase.domain.orders import Promise
 from postpurchase.entrypoints.api.app import create_app
 from postpurchase.service_layer import handlers
@@ -79,5 +80,8 @@ def test_our_promise_is_made_at_the_merchants_promise_confidence(engine: Engine)
         created = platform.bus().handle(place_order(m.id))
         made[confidence] = _stored(engine, created.id)
     (default, default_estimate, _), (padded, padded_estimate, _) = made[None], made[0.99]
-    assert default_estimate["confidence"] == 0.94 and padded_estimate["confidence"] == 0.99
+    assert (
+        default_estimate["confidence"] == DEFAULT_CONFIDENCE
+        and padded_estimate["confidence"] == 0.99
+    )
     assert padded > default  # the same order promised at 99% is promised later

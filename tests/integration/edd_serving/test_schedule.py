@@ -12,6 +12,7 @@ from postpurchase.adapters.db import edd_registry
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.edd import schedule
 from postpurchase.adapters.edd.merchant_models import train_merchant
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE
 from tests.edd_support import FAST, history, new_merchant, seed
 
 RECORDS = history()
@@ -109,7 +110,8 @@ def test_the_drift_band_follows_the_merchants_promise_confidence(engine: Engine)
             day = (delivered + timedelta(days=-2 if late else 3)).date()
             conn.execute(update(t.orders).where(o.id == order_id).values(our_promise=day))
     default = schedule.check_drift(engine, merchant_id, NOW, CADENCE)
-    assert default["coverage"] == 0.81 and default["band"] == [0.94, 0.955]
+    band = [DEFAULT_CONFIDENCE, round(DEFAULT_CONFIDENCE + schedule.BAND_WIDTH, 4)]
+    assert default["coverage"] == 0.81 and default["band"] == band
     assert "below" in default["alert"]
     m = t.merchants.c
     with engine.begin() as conn:

@@ -56,13 +56,13 @@ def check_handling_days(value: object) -> int:
 
 
 def check_promise_confidence(value: object) -> float:
-    """A share of promises to keep, ``MIN_CONFIDENCE``-``MAX_CONFIDENCE`` (0.94 = 94%):
+    """A share of promises to keep, ``MIN_CONFIDENCE``-``MAX_CONFIDENCE`` (0.93 = 93%):
     below 80% a promise is a coin toss, above 99% it is all padding."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput("promise_confidence must be a number", field="promise_confidence")
     if not MIN_CONFIDENCE <= value <= MAX_CONFIDENCE:  # NaN fails this too
         raise InvalidInput(
-            f"promise_confidence must be {MIN_CONFIDENCE} to {MAX_CONFIDENCE} (0.94 = 94% of "
+            f"promise_confidence must be {MIN_CONFIDENCE} to {MAX_CONFIDENCE} (0.93 = 93% of "
             "promises kept)",
             field="promise_confidence",
         )

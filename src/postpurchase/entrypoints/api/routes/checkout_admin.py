@@ -109,7 +109,7 @@ class CheckoutSettingsIn(BaseModel):
                     "ship_from_country": "GB",
                     "ship_from_postal_code": "M1 1AE",
                     "storefront_origins": ["https://shop.example.co.uk"],
-                    "promise_confidence": 0.94,
+                    "promise_confidence": 0.93,
                 }
             ]
         },
@@ -146,7 +146,7 @@ class CheckoutSettingsIn(BaseModel):
         default=None,
         ge=MIN_CONFIDENCE,
         le=MAX_CONFIDENCE,
-        description="Share of promise dates to keep (0.94 = 94%): "
+        description="Share of promise dates to keep (0.93 = 93%): "
         "the promise at checkout, on the order, the tracking page and messages, and the "
         "target of training and drift alerts. Higher pads every promise (docs/edd.md shows "
         f"what each level cost on real orders). Default {DEFAULT_CONFIDENCE}.",
