@@ -101,30 +101,57 @@ def month_markdown(engine: Run, base: Run) -> list[str]:
     return lines
 
 
-def frontier_markdown(engine: Run, base: Run) -> list[str]:
+def beats_market(run: Run) -> list[float]:
+    """Stated levels at which the engine's promise beats the marketplace's on the same orders
+    on BOTH counts: more often on time and less slack."""
+    m = run.front.market
+    if m.market_on_time_rate is None or m.market_slack_days is None:
+        return []
+    return [
+        p.stated
+        for p in run.front.purchase
+        if p.mean_slack_days is not None
+        and p.on_time_rate > m.market_on_time_rate
+        and p.mean_slack_days < m.market_slack_days
+    ]
+
+
+def frontier_markdown(engine: Run, base: Run, hold: Run) -> list[str]:
     lines = [
         "| stated confidence | on time | slack | live on time | live slack "
-        "| before issue 16: on time / slack |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| hold-out: on time / slack | before issue 16: on time / slack |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     live = {p.stated: p for p in engine.front.live}
     before = {p.stated: p for p in base.front.purchase}
+    held = {p.stated: p for p in hold.front.purchase}
+    wins = set(beats_market(engine)) & set(beats_market(hold))
     for p in engine.front.purchase:
         if p.stated < 0.8:
             continue
-        lp, bp = live.get(p.stated), before.get(p.stated)
+        lp, bp, hp = live.get(p.stated), before.get(p.stated), held.get(p.stated)
+        bold = "**" if p.stated == engine.config.confidence else ""
+        mark = " ✓" if p.stated in wins else ""
         lines.append(
-            f"| {p.stated:.2f} | {_pct(p.on_time_rate)} | {_f(p.mean_slack_days, 1)} "
+            f"| {bold}{p.stated:g}{bold}{mark} | {_pct(p.on_time_rate)} "
+            f"| {_f(p.mean_slack_days, 1)} "
             f"| {_pct(lp.on_time_rate if lp else None)} "
             f"| {_f(lp.mean_slack_days if lp else None, 1)} "
+            f"| {_pct(hp.on_time_rate if hp else None)} / "
+            f"{_f(hp.mean_slack_days if hp else None, 1)} "
             f"| {_pct(bp.on_time_rate if bp else None)} / "
             f"{_f(bp.mean_slack_days if bp else None, 1)} |"
         )
-    m = engine.front.market
+    m, hm = engine.front.market, hold.front.market
     lines.append(
-        f"| marketplace | {_pct(m.market_on_time_rate)} | {_f(m.market_slack_days, 1)} | | | |"
+        f"| marketplace | {_pct(m.market_on_time_rate)} | {_f(m.market_slack_days, 1)} | | "
+        f"| {_pct(hm.market_on_time_rate)} / {_f(hm.market_slack_days, 1)} | |"
     )
     return lines
+
+
+def _levels(levels: Sequence[float]) -> str:
+    return ", ".join(f"{c:g}" for c in levels) if levels else "none"
 
 
 def report(runs: dict[str, Run], figure: str | None) -> str:
@@ -137,7 +164,7 @@ def report(runs: dict[str, Run], figure: str | None) -> str:
     out = [
         BEGIN,
         "",
-        f"Promise at {conf:.0%}, calibration `{rolling.config.calibration}`. "
+        f"Promise at {conf:.1%}, calibration `{rolling.config.calibration}`. "
         f"Rolling back-test: trained on the orders placed before {rolling.since}, then "
         "every later month lived as production would (weekly refits, calibration moving "
         "daily, each order predicted with only the deliveries known at its purchase). "
@@ -158,11 +185,15 @@ def report(runs: dict[str, Run], figure: str | None) -> str:
         f"{_f(hall.market_slack_days, 1)}; before issue 16 "
         f"{_pct(hball.promise_on_time_rate)} / {_f(hball.promise_slack_days, 1)}.",
         "",
-        f"Frontier over the rolling back-test ({rolling.rows[-1].orders:,} orders): each "
-        "row is one stated confidence (`edd train --confidence`, `EngineConfig.confidence`); "
-        f"{equal_rate_line(rolling, rolling_base)}.",
+        f"Frontier over the rolling back-test ({rolling.rows[-1].orders:,} orders) and the "
+        f"hold-out ({hall.orders:,}): each row is one stated confidence (the merchant's "
+        "`promise_confidence`; bold: the default); "
+        f"{equal_rate_line(rolling, rolling_base)}. Levels that beat the marketplace on both "
+        f"on-time rate and slack: rolling {_levels(beats_market(rolling))}; hold-out "
+        f"{_levels(beats_market(hold))}; both (✓) "
+        f"{_levels(sorted(set(beats_market(rolling)) & set(beats_market(hold))))}.",
         "",
-        *frontier_markdown(rolling, rolling_base),
+        *frontier_markdown(rolling, rolling_base, hold),
         "",
     ]
     if figure:

@@ -130,11 +130,19 @@ class Settings(BaseSettings):
     edd_drift_window: int = Field(
         default=200, ge=50, le=10000, description="Deliveries the drift check looks back over."
     )
-    edd_target_low: float = Field(
-        default=0.95, gt=0.5, lt=1, description="Drift alert when fewer promises are kept."
+    edd_target_low: float | None = Field(
+        default=None,
+        gt=0.5,
+        lt=1,
+        description="Drift alert when fewer promises are kept. Unset: each merchant's "
+        "promise confidence.",
     )
-    edd_target_high: float = Field(
-        default=0.965, gt=0.5, le=1, description="Drift alert when more are kept (padding)."
+    edd_target_high: float | None = Field(
+        default=None,
+        gt=0.5,
+        le=1,
+        description="Drift alert when more are kept (padding). Unset: each merchant's "
+        "promise confidence + 0.015.",
     )
 
     # ---- Shopify app (issue 12): one app per deployment, installed by each shop ----

@@ -54,6 +54,10 @@ class RegistrySource:
         with self.engine.connect() as conn:
             return edd_registry.active_version(conn, merchant_id)
 
+    def promise_confidence(self, merchant_id: str) -> float:
+        with self.engine.connect() as conn:
+            return edd_registry.promise_confidence(conn, merchant_id)
+
     def load(self, merchant_id: str, version: int) -> tuple[DeliveryEngine, str]:
         with self.engine.connect() as conn:
             data = edd_registry.artefact(conn, merchant_id, version)

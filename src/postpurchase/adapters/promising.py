@@ -60,7 +60,8 @@ class EnginePromiser:
         return self._models
 
     def __call__(self, cmd: PlaceOrder) -> OurPromise | None:
-        request = request_from(_row(cmd), None)
+        confidence = self.models.confidence_for(cmd.merchant_id)
+        request = request_from(_row(cmd), None, confidence=confidence)
         active = self.models.engine_for(cmd.merchant_id)
         version = None
         if active is not None:

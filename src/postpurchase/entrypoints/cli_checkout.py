@@ -121,9 +121,18 @@ def checkout_settings(
     clear_origins: Annotated[
         bool, typer.Option("--clear-origins", help="Remove every storefront origin.")
     ] = False,
+    promise_confidence: Annotated[
+        float | None,
+        typer.Option(
+            help="Share of promise dates to keep, 0.8-0.99 (0.93 = 93%): checkout, the "
+            "order's promise, the tracking page, messages, training and drift alerts.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Show or change the settings checkout estimates follow: cut-off, handling days, time
-    zone, ship-from and storefront origins (CORS). Prints them as JSON."""
+    zone, ship-from, storefront origins (CORS) and the promise confidence. Prints them as
+    JSON."""
     from postpurchase.service_layer.checkout import settings as cs
 
     changes: dict[str, Any] = {}
@@ -135,6 +144,8 @@ def checkout_settings(
         country, _, postal = ship_from.partition(":")
         changes["ship_from_country"] = country or None
         changes["ship_from_postal_code"] = postal or None
+    if promise_confidence is not None:
+        changes["promise_confidence"] = promise_confidence
     if origin:
         changes["storefront_origins"] = list(origin)
     if clear_origins:
@@ -144,7 +155,14 @@ def checkout_settings(
     platform, merchant_id = _merchant(data_dir, slug)
     try:
         if changes or timezone is not None:
-            found = cs.update(platform.uow(), merchant_id, changes, timezone=timezone)
+            found = cs.update(
+                platform.uow(),
+                merchant_id,
+                changes,
+                timezone=timezone,
+                actor="cli",
+                at=platform.clock.now(),
+            )
         else:
             found = cs.get(platform.uow(), merchant_id)
     except DomainError as exc:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE
 from postpurchase.entrypoints.cli_common import progress_bar
 
 # The package __init__ of adapters.edd loads the model stack, so even constants are not
@@ -108,8 +109,16 @@ def train(
         typer.Option(help="Learn only from what was known before this date (YYYY-MM-DD)."),
     ] = None,
     confidence: Annotated[
-        float, typer.Option(min=0.5, max=0.999, help="Confidence of the promise date.")
-    ] = 0.95,
+        float | None,
+        typer.Option(
+            min=0.5,
+            max=0.999,
+            help="Confidence of the promise date in the back-test. Default: the merchant's "
+            "promise confidence (`merchant checkout SLUG --promise-confidence`), or "
+            f"{DEFAULT_CONFIDENCE} with --olist.",
+            show_default=False,
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Activate the new model even if it does not win.")
     ] = False,
@@ -146,7 +155,7 @@ def train(
     with progress_bar("training") as update:
         engine = train_from_records(
             records,
-            engine_config(confidence),
+            engine_config(DEFAULT_CONFIDENCE if confidence is None else confidence),
             until=cut,
             centroids=data.centroids,
             progress=update,

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE
 from postpurchase.entrypoints import cli_edd
 from postpurchase.entrypoints.cli_common import progress_bar
 from postpurchase.entrypoints.cli_edd import (
@@ -43,7 +44,7 @@ def backtest(
     ] = None,
     confidence: Annotated[
         float, typer.Option(min=0.5, max=0.999, help="Confidence of the promise date.")
-    ] = 0.95,
+    ] = DEFAULT_CONFIDENCE,
     calibration: Annotated[
         str,
         typer.Option(
@@ -104,7 +105,7 @@ def backtest(
                 )
         return
     out = Console()
-    table = Table(title=f"Back-test from {since}, promise at {confidence:.0%} ({calibration})")
+    table = Table(title=f"Back-test from {since}, promise at {confidence:.1%} ({calibration})")
     for name in ("month", "orders", "P50 MAE", "on time", "slack", "live on time",
                  "live slack", "market on time", "market slack"):  # fmt: skip
         table.add_column(name, justify="left" if name == "month" else "right")

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE
 from postpurchase.entrypoints.cli_edd import engine_config, fail, note
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def _bar() -> Iterator[TrainProgress]:
 
 
 def train_slug(
-    slug: str, *, confidence: float, force: bool, holdout_days: int, data_dir: Path | None
+    slug: str, *, confidence: float | None, force: bool, holdout_days: int, data_dir: Path | None
 ) -> None:
     from postpurchase.adapters.edd.merchant_models import ModelRefused, train_merchant
 
@@ -92,7 +93,8 @@ def train_slug(
                 platform.engine,
                 merchant_id,
                 now=platform.clock.now(),
-                config=engine_config(confidence),
+                config=engine_config(DEFAULT_CONFIDENCE if confidence is None else confidence),
+                confidence=confidence,  # None: the merchant's setting
                 holdout_days=holdout_days,
                 force=force,
                 progress=update,

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.commands import PlaceOrder
-from postpurchase.domain.edd.types import Estimate, EstimateRequest, Layer
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE, Estimate, EstimateRequest, Layer
 from postpurchase.domain.errors import DomainError
 from postpurchase.domain.order_details import ServiceLevel, estimate_service
 from postpurchase.domain.orders import Order, OurPromise
@@ -38,6 +38,7 @@ from postpurchase.domain.tracking import TrackingState
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 2.0  # seconds an activation may take to reach a process that reads no stamp
+CONFIDENCE_TTL = 10.0  # seconds a changed promise confidence may take to reach a process
 _UNKNOWN: Any = object()
 
 
@@ -70,6 +71,10 @@ class ModelSource(Protocol):
         """The engine and its model id (``edd-1+20180101.1f48...``); raises when unusable."""
         ...
 
+    def promise_confidence(self, merchant_id: str) -> float:
+        """The merchant's promise confidence setting (``CheckoutSettings``)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ActiveModel:
@@ -86,6 +91,8 @@ class EngineSource(Protocol):
 
     def engine_for(self, merchant_id: str, *, wait: bool = True) -> ActiveModel | None: ...
 
+    def confidence_for(self, merchant_id: str) -> float: ...
+
 
 @dataclass(slots=True)
 class _Slot:
@@ -94,6 +101,8 @@ class _Slot:
     loaded: ActiveModel | None = None
     loading: int | None = None
     failed: int | None = None  # a version whose artefact would not load (not retried)
+    confidence: float = DEFAULT_CONFIDENCE
+    confidence_at: float = -1e18
 
 
 class EngineCache:
@@ -158,6 +167,20 @@ class EngineCache:
                 target=self._load, args=(merchant_id, wanted, slot), daemon=True
             ).start()
         return slot.loaded
+
+    def confidence_for(self, merchant_id: str) -> float:
+        """The merchant's promise confidence: what every promise served for it states
+        (``EstimateRequest.confidence``), read at most once per ``CONFIDENCE_TTL`` seconds;
+        the last value known (or the default) while the database cannot be read."""
+        slot = self._slot(merchant_id)
+        now = self.clock()
+        if now - slot.confidence_at >= CONFIDENCE_TTL:
+            try:
+                slot.confidence = self.source.promise_confidence(merchant_id)
+            except Exception:
+                log.warning("could not read the promise confidence", exc_info=True)
+            slot.confidence_at = now
+        return slot.confidence
 
     def warming(self, merchant_id: str) -> bool:
         """Whether this process is still loading the merchant's active model (an answer given
@@ -237,7 +260,9 @@ def request_from(
     )
 
 
-def _domain_request(order: Order, shipment: Shipment | None) -> EstimateRequest:
+def _domain_request(
+    order: Order, shipment: Shipment | None, confidence: float = DEFAULT_CONFIDENCE
+) -> EstimateRequest:
     weight = sum((li.weight_grams or 0) * li.quantity for li in order.lines)
     return EstimateRequest(
         destination=order.shipping_address,
@@ -248,6 +273,7 @@ def _domain_request(order: Order, shipment: Shipment | None) -> EstimateRequest:
             shipment.service if shipment else None, order.details.service_level
         ),
         weight_grams=float(weight) if weight else None,
+        confidence=confidence,
     )
 
 
@@ -270,7 +296,8 @@ def delivery_date(
     active = models.engine_for(order.merchant_id, wait=False) if models is not None else None
     if active is not None:
         try:
-            request = _domain_request(order, shipment)
+            confidence = models.confidence_for(order.merchant_id) if models else DEFAULT_CONFIDENCE
+            request = _domain_request(order, shipment, confidence)
             est = active.engine.estimate(request)
             if shipment is not None and state is not None:
                 est = active.engine.live(request, state, now_local, est)

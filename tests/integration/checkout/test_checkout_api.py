@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from postpurchase.adapters.db import tables as t
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
-from postpurchase.domain.edd.types import Estimate, EstimateRequest, Layer
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE, Estimate, EstimateRequest, Layer
 from postpurchase.domain.merchants import hash_api_key
 from postpurchase.entrypoints.api.app import create_app
 from postpurchase.entrypoints.api.checkout_access import CallerCache
@@ -207,12 +207,19 @@ def test_settings_are_validated_all_or_nothing(world) -> None:  # type: ignore[n
         ({"timezone": "Mars/Olympus", "cutoff": "10:00"}, "timezone"),
         ({"ship_from_country": "GB", "ship_from_postal_code": "99999"}, "ship_from_postal_code"),
         ({"colour": "blue"}, "colour"),
+        ({"promise_confidence": 0.5}, "promise_confidence"),
+        ({"promise_confidence": 1}, "promise_confidence"),
+        ({"promise_confidence": "high"}, "promise_confidence"),
     ]:
         r = client.patch(url, json=body, headers=auth)
         assert r.status_code == 422, (body, r.text)
         assert field in r.json()["field"], r.json()
     kept = client.get(url, headers=auth).json()
-    assert kept == {**LONDON, "ship_from_postal_code": None}
+    assert kept == {
+        **LONDON,
+        "ship_from_postal_code": None,
+        "promise_confidence": DEFAULT_CONFIDENCE,
+    }
 
 
 def test_a_plugged_in_model_says_so(world) -> None:  # type: ignore[no-untyped-def]
@@ -227,6 +234,50 @@ def test_a_plugged_in_model_says_so(world) -> None:  # type: ignore[no-untyped-d
     app.state.checkout_engine_for = lambda _merchant_id: Learned()
     body = client.get(PATH, params={"country": "GB", "method": "standard", "key": pk}).json()
     assert body["layer"] == "model:v7" and body["precise"] is True
+
+
+def test_the_promise_confidence_is_a_setting_the_engine_is_asked_at(world) -> None:  # type: ignore[no-untyped-def]
+    platform, clock, client, app = world
+    mid, auth, pk = shop(platform, client, **LONDON)
+    other_id, _, other_pk = shop(platform, client, **LONDON)
+    asked: list[tuple[str, float]] = []
+
+    class Learned:
+        def __init__(self, merchant_id: str) -> None:
+            self.merchant_id = merchant_id
+
+        def estimate(self, request: EstimateRequest) -> Estimate:
+            asked.append((self.merchant_id, request.confidence))
+            d = request.ordered_at.date() + timedelta(days=3)
+            late = d + timedelta(days=round(100 * request.confidence) - 90)
+            return Estimate(d, d, d, late, request.confidence, Layer.LEARNED, "v7")
+
+    engines = {m: Learned(m) for m in (mid, other_id)}
+    app.state.checkout_engine_for = engines.__getitem__
+    q = {"country": "GB", "method": "standard"}
+    default = client.get(PATH, params={**q, "key": pk}).json()
+    r = client.patch(
+        "/api/v1/merchant/checkout-settings", json={"promise_confidence": 0.97}, headers=auth
+    )
+    assert r.status_code == 200 and r.json()["promise_confidence"] == 0.97
+    clock.advance(seconds=11)  # settings reach checkout within 10 s
+    padded = client.get(PATH, params={**q, "key": pk}).json()
+    assert padded["dates"]["promise"] > default["dates"]["promise"]  # not the cached answer
+    assert padded["confidence"] == 0.97
+    client.get(PATH, params={**q, "key": other_pk})  # the other merchant keeps the default
+    assert asked == [(mid, DEFAULT_CONFIDENCE), (mid, 0.97), (other_id, DEFAULT_CONFIDENCE)]
+    reset = client.patch(
+        "/api/v1/merchant/checkout-settings", json={"promise_confidence": None}, headers=auth
+    )
+    assert reset.json()["promise_confidence"] == DEFAULT_CONFIDENCE
+    # Each change is in the merchant's audit log, by the key that made it.
+    audit = client.get("/api/v1/audit", headers=auth).json()["items"]
+    changed = [
+        e["changes"]["promise_confidence"] for e in audit if "promise_confidence" in e["changes"]
+    ]
+    assert changed == [[0.97, DEFAULT_CONFIDENCE], [DEFAULT_CONFIDENCE, 0.97]]
+    assert {e["actor"] for e in audit} == {"api:" + hash_api_key(auth["Authorization"][7:])[:12]}
+    assert {e["action"] for e in audit} == {"checkout_settings.update"}
 
 
 def test_preflight_answers_listed_origins_only(world) -> None:  # type: ignore[no-untyped-def]
@@ -277,7 +328,18 @@ def test_cli_keys_and_settings(tmp_path, monkeypatch, backend_url) -> None:  # t
         "cutoff": "15:30", "handling_days": 2, "timezone": "Europe/Berlin",
         "ship_from_country": "DE", "ship_from_postal_code": "10115",
         "storefront_origins": ["https://shop.example.de"],
+        "promise_confidence": DEFAULT_CONFIDENCE,
     }  # fmt: skip
+    conf = runner.invoke(cli, ["merchant", "checkout", slug, "--promise-confidence", "0.9", *d])
+    assert conf.exit_code == 0 and json.loads(conf.stdout)["promise_confidence"] == 0.9
+    logged = runner.invoke(cli, ["audit", "list", slug, "--json", *d])
+    assert logged.exit_code == 0, logged.output
+    entries = [json.loads(line) for line in logged.stdout.splitlines()]
+    assert entries[0]["actor"] == "cli"
+    assert entries[0]["changes"] == {"promise_confidence": [DEFAULT_CONFIDENCE, 0.9]}
+    low = runner.invoke(cli, ["merchant", "checkout", slug, "--promise-confidence", "0.5", *d])
+    assert low.exit_code == 2 and "promise_confidence" in low.stderr
+    assert low.stderr.count("\n") == 1
     bad = runner.invoke(cli, ["merchant", "checkout", slug, "--origin", "http://x.example", *d])
     assert bad.exit_code == 2 and "storefront_origins" in bad.stderr
     assert bad.stderr.count("\n") == 1

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from postpurchase.adapters.db import tables as t
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE
 from postpurchase.domain.orders import Promise
 from postpurchase.entrypoints.api.app import create_app
 from postpurchase.service_layer import handlers
@@ -63,3 +64,24 @@ def test_our_promise_is_set_once_at_intake_and_never_moves(engine: Engine) -> No
             ).scalar_one()
         body = client.get(f"/api/v1/public/track/{token}").json()
     assert body["order"]["our_promise"] == ours.isoformat()
+
+
+def test_our_promise_is_made_at_the_merchants_promise_confidence(engine: Engine) -> None:
+    from postpurchase.service_layer.checkout import settings as checkout_settings
+
+    platform = bootstrap(
+        Settings(), engine=engine, clock=FakeClock(T0 + timedelta(days=1)), notifications=False
+    )
+    made = {}
+    for confidence in (None, 0.99):
+        m, *_ = handlers.create_merchant(platform.uow(), platform.clock, "Shop " + ups_number())
+        if confidence is not None:
+            checkout_settings.update(platform.uow(), m.id, {"promise_confidence": confidence})
+        created = platform.bus().handle(place_order(m.id))
+        made[confidence] = _stored(engine, created.id)
+    (default, default_estimate, _), (padded, padded_estimate, _) = made[None], made[0.99]
+    assert (
+        default_estimate["confidence"] == DEFAULT_CONFIDENCE
+        and padded_estimate["confidence"] == 0.99
+    )
+    assert padded > default  # the same order promised at 99% is promised later

@@ -6,9 +6,17 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from postpurchase.domain.checkout.query import CheckoutQuery, parse_items, service_level
-from postpurchase.domain.checkout.settings import CheckoutSettings, normalise_origin, settings_of
+from postpurchase.domain.checkout.settings import (
+    CheckoutSettings,
+    normalise_origin,
+    promise_confidence_of,
+    settings_of,
+)
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE, MAX_CONFIDENCE, MIN_CONFIDENCE
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.order_details import ServiceLevel
 
@@ -102,3 +110,34 @@ def test_settings_update_validate_and_round_trip() -> None:
     assert settings_of({"checkout": {"cutoff": "nonsense", "handling_days": 3}}) == (
         CheckoutSettings(handling_days=3)
     )
+
+
+@settings(deadline=None)
+@given(st.floats(allow_nan=True, allow_infinity=True) | st.integers() | st.booleans() | st.text())
+def test_the_promise_confidence_is_a_share_from_80_to_99_percent(value: object) -> None:
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and MIN_CONFIDENCE <= value <= MAX_CONFIDENCE
+    )
+    if ok:
+        s = CheckoutSettings().updated({"promise_confidence": value})
+        assert s.promise_confidence == float(value)  # type: ignore[arg-type]
+        assert settings_of({"checkout": s.as_dict()}) == s
+        assert promise_confidence_of({"checkout": s.as_dict()}) == s.promise_confidence
+    else:
+        assert field_of(CheckoutSettings().updated, {"promise_confidence": value}) == (
+            "promise_confidence"
+        )
+        # Something unreadable in storage falls back to the default instead of failing.
+        assert promise_confidence_of({"checkout": {"promise_confidence": value}}) == (
+            DEFAULT_CONFIDENCE
+        )
+
+
+def test_the_default_promise_confidence_and_its_reset() -> None:
+    assert CheckoutSettings().promise_confidence == DEFAULT_CONFIDENCE
+    assert promise_confidence_of({}) == DEFAULT_CONFIDENCE
+    s = CheckoutSettings().updated({"promise_confidence": 0.97})
+    assert s.updated({"promise_confidence": None}).promise_confidence == DEFAULT_CONFIDENCE
+    assert s.updated({"handling_days": 2}).promise_confidence == 0.97  # others untouched

@@ -143,6 +143,16 @@ def add_model(conn: Connection, merchant_id: str, model: NewModel, at: datetime)
     return version
 
 
+def promise_confidence(conn: Connection, merchant_id: str) -> float:
+    """The merchant's promise confidence (``CheckoutSettings.promise_confidence``; the
+    default for an unknown merchant or an unreadable value)."""
+    from postpurchase.domain.checkout.settings import promise_confidence_of
+
+    m = t.merchants.c
+    stored = conn.execute(select(m.settings).where(m.id == merchant_id)).scalar()
+    return promise_confidence_of(stored if isinstance(stored, dict) else {})
+
+
 def active_version(conn: Connection, merchant_id: str) -> int | None:
     a = t.edd_active.c
     found = conn.execute(select(a.version).where(a.merchant_id == merchant_id)).scalar()

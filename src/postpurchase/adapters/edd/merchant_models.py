@@ -8,13 +8,15 @@ recent deliveries, and registers the model. It becomes active only when its back
 the active model's on the same slice (or, when the active model had already learned from
 that slice, the active model's own back-test), or when ``force`` says so.
 
-"Beats": meeting the promise target (on time at least :data:`TARGET_ON_TIME`) comes first;
-between two models that meet it the one with less slack wins (a padded promise reads as slow
-shipping); between two that miss it, the one more often on time.
+"Beats": meeting the promise target (on time at least the merchant's promise confidence,
+``CheckoutSettings.promise_confidence``) comes first; between two models that meet it the
+one with less slack wins (a padded promise reads as slow shipping); between two that miss
+it, the one more often on time. Both models are back-tested at that confidence.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -34,7 +36,7 @@ from postpurchase.adapters.edd.store_records import count_delivered, delivered_r
 from postpurchase.adapters.model_serving import engine_from_bytes, models_for
 from postpurchase.service_layer.edd_serving import ActiveModel
 
-TARGET_ON_TIME = 0.95
+TARGET_ON_TIME = 0.95  # ``beats``'s default target, for callers without a merchant
 HOLDOUT_DAYS = 30
 KEEP_RECALIBRATIONS = 7  # older inactive re-calibrated copies are dropped (trained ones stay)
 METRIC_FIELDS = (
@@ -77,17 +79,18 @@ def _metrics(scored: Sequence[Any]) -> dict[str, Any]:
     return {k: full.get(k) for k in METRIC_FIELDS}
 
 
-def _key(metrics: dict[str, Any] | None) -> tuple[int, float]:
+def _key(metrics: dict[str, Any] | None, target: float) -> tuple[int, float]:
     on = (metrics or {}).get("promise_on_time_rate")
     if on is None:
         return (-1, 0.0)
     slack = (metrics or {}).get("mean_promise_slack_days") or 0.0
-    return (1, -float(slack)) if on >= TARGET_ON_TIME else (0, float(on))
+    return (1, -float(slack)) if on >= target else (0, float(on))
 
 
-def beats(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
-    """Whether back-test ``new`` is better than ``old`` (see the module's docstring)."""
-    return _key(new) > _key(old)
+def beats(new: dict[str, Any], old: dict[str, Any] | None, target: float = TARGET_ON_TIME) -> bool:
+    """Whether back-test ``new`` is better than ``old`` at on-time ``target`` (see the
+    module's docstring)."""
+    return _key(new, target) > _key(old, target)
 
 
 def _features(engine: Any) -> list[str]:
@@ -154,11 +157,14 @@ def train_merchant(
     force: bool = False,
     source: str = "database",
     progress: Progress | None = None,
+    confidence: float | None = None,
 ) -> TrainOutcome:
     """Train on the merchant's delivered shipments, back-test, register, maybe activate.
 
-    Raises :class:`ModelRefused` (nothing stored, the active model unchanged) when there is
-    too little delivered history to train the learned layer.
+    The back-tests (new and active model) promise at ``confidence``, by default the
+    merchant's promise confidence, and a model must keep that share of its promises to
+    "meet the target". Raises :class:`ModelRefused` (nothing stored, the active model
+    unchanged) when there is too little delivered history to train the learned layer.
     """
     import time
 
@@ -167,9 +173,11 @@ def train_merchant(
     from postpurchase.adapters.edd.features import local_day_number
     from postpurchase.adapters.edd.replay import replay, train_from_records
 
-    config = config or EngineConfig()
-    need = config.min_history
     with db.connect() as conn:
+        if confidence is None:
+            confidence = edd_registry.promise_confidence(conn, merchant_id)
+        config = dataclasses.replace(config or EngineConfig(), confidence=confidence)
+        need = config.min_history
         delivered = count_delivered(conn, merchant_id)
         if delivered < need:
             raise ModelRefused(
@@ -208,12 +216,19 @@ def train_merchant(
     seconds["back_test"] = time.perf_counter() - started
     metrics = _metrics(scored)
     metrics["held_out_from"] = cut.isoformat()
+    metrics["confidence"] = confidence
 
     compared: dict[str, Any] | None = None
     compared_on = "no active model"
     if active_bytes is not None and active_row is not None:
-        compared, compared_on = _score_active(active_bytes, active_row, records, cut, metrics)
-    better = beats(metrics, compared) if compared is not None else metrics.get("orders", 0) > 0
+        compared, compared_on = _score_active(
+            active_bytes, active_row, records, cut, metrics, confidence
+        )
+    better = (
+        beats(metrics, compared, confidence)
+        if compared is not None
+        else metrics.get("orders", 0) > 0
+    )
     activate_it = force or better
     if force and not better:
         reason = "activated anyway (--force)"
@@ -262,13 +277,15 @@ def _score_active(
     records: list[DeliveredShipmentRecord],
     cut: datetime,
     new_metrics: dict[str, Any],
+    confidence: float,
 ) -> tuple[dict[str, Any], str]:
-    """The active model's figures on the same held-out slice when it had not learned from it,
-    else its own back-test."""
+    """The active model's figures on the same held-out slice (promising at ``confidence``,
+    as the new one did) when it had not learned from it, else its own back-test."""
     from postpurchase.adapters.edd.replay import replay
 
     try:
         old: Any = engine_from_bytes(data)[0]
+        old.config = dataclasses.replace(old.config, confidence=confidence)
         scored = replay(old, records, score_from=cut)
     except Exception:  # an unloadable active model is beaten by any working one
         return {"orders": 0}, "the active model would not load"

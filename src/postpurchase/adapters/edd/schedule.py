@@ -17,12 +17,17 @@ exactly one runs it, and a crashed worker's job is due again when its lease ends
   models all stay). The walk-forward is the same the training uses, so a re-calibrated model
   is what the old one would have become had it run in production since.
 * drift: after each re-calibration, coverage of the active model's promises over the last
-  ``POSTPURCHASE_EDD_DRIFT_WINDOW`` deliveries; outside [``edd_target_low``,
-  ``edd_target_high``] raises an ops alert (the ops digest sends it).
+  ``POSTPURCHASE_EDD_DRIFT_WINDOW`` deliveries; outside the band raises an ops alert (the
+  ops digest sends it). The band is the merchant's promise confidence to that plus
+  :data:`BAND_WIDTH` (coverage is a band, not a floor: padding is a failure too), unless
+  ``edd_target_low`` / ``edd_target_high`` fix it for every merchant.
+
+Both jobs work at the merchant's promise confidence (``CheckoutSettings.promise_confidence``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -49,8 +54,17 @@ class Cadence:
     retrain: timedelta = timedelta(days=7)
     recalibrate: timedelta = timedelta(hours=24)
     drift_window: int = 200
-    target_low: float = 0.95
-    target_high: float = 0.965
+    target_low: float | None = None  # None: the merchant's promise confidence
+    target_high: float | None = None  # None: that + BAND_WIDTH
+
+    def band(self, confidence: float) -> tuple[float, float]:
+        """The coverage band the drift check holds a merchant promising at ``confidence`` to."""
+        low = self.target_low if self.target_low is not None else confidence
+        high = self.target_high if self.target_high is not None else confidence + BAND_WIDTH
+        return low, min(1.0, high)
+
+
+BAND_WIDTH = 0.015
 
 
 def request_training(db: Engine, merchant_id: str, now: datetime, force: bool = False) -> None:
@@ -177,6 +191,9 @@ def recalibrate(
     if not fresh:
         return {"status": "done", "new_deliveries": 0, "drift": drift}
     engine: Any = engine_from_bytes(data)[0]
+    with db.connect() as conn:
+        confidence = edd_registry.promise_confidence(conn, merchant_id)
+    engine.config = dataclasses.replace(engine.config, confidence=confidence)
     replay(engine, records)
     version = register_engine(db, merchant_id, engine, now=now, based_on=row, records=records)
     return {"status": "done", "new_deliveries": len(fresh), "version": version, "drift": drift}
@@ -188,6 +205,7 @@ def check_drift(db: Engine, merchant_id: str, now: datetime, cadence: Cadence) -
     s, o, m = t.shipments.c, t.orders.c, t.merchants.c
     with db.connect() as conn:
         zone = conn.execute(select(m.timezone).where(m.id == merchant_id)).scalar() or "UTC"
+        low, high = cadence.band(edd_registry.promise_confidence(conn, merchant_id))
         rows = conn.execute(
             select(s.delivered_at, o.our_promise)
             .join(t.orders, o.id == s.order_id)
@@ -209,14 +227,19 @@ def check_drift(db: Engine, merchant_id: str, now: datetime, cadence: Cadence) -
         tz = UTC
     kept = sum(1 for delivered, promise in rows if delivered.astimezone(tz).date() <= promise)
     coverage = kept / len(rows)
-    inside = cadence.target_low <= coverage <= cadence.target_high
-    out: dict[str, Any] = {"checked": len(rows), "coverage": round(coverage, 4), "ok": inside}
+    inside = low <= coverage <= high
+    out: dict[str, Any] = {
+        "checked": len(rows),
+        "coverage": round(coverage, 4),
+        "band": [round(low, 4), round(high, 4)],
+        "ok": inside,
+    }
     if not inside:
-        word = "below" if coverage < cadence.target_low else "above"
+        word = "below" if coverage < low else "above"
         summary = (
             f"Delivery-date drift: {coverage:.1%} of the last {len(rows)} deliveries arrived "
-            f"by our promise, {word} the target band {cadence.target_low:.1%}-"
-            f"{cadence.target_high:.1%}. Re-train (postpurchase edd train) or check carriers."
+            f"by our promise, {word} the target band {low:.1%}-{high:.1%}. "
+            "Re-train (postpurchase edd train) or check carriers."
         )
         with db.connect().execution_options(write=True) as conn:
             stmt = upsert_insert(conn, t.ops_alerts).values(

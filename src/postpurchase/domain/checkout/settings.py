@@ -1,6 +1,8 @@
 """A merchant's checkout-promise settings: when the day's orders stop leaving the same day
 (cut-off, a local time of day in the merchant's zone), how many business days packing takes
-(handling days), where parcels leave from, and which storefront origins may ask.
+(handling days), where parcels leave from, which storefront origins may ask, and the
+promise confidence (the share of promises the merchant wants kept: a higher one pads the
+promise date, a lower one breaks more promises).
 
 Stored in ``Merchant.settings["checkout"]``; the fulfilment work later overrides cut-off and
 handling per location, so everything here is the merchant-wide default.
@@ -16,7 +18,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from postpurchase.domain.checkout.countries import check_country, check_postal_code
-from postpurchase.domain.edd.types import DEFAULT_CUTOFF
+from postpurchase.domain.edd.types import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_CUTOFF,
+    MAX_CONFIDENCE,
+    MIN_CONFIDENCE,
+)
 from postpurchase.domain.errors import InvalidInput
 
 SETTINGS_KEY = "checkout"
@@ -46,6 +53,20 @@ def check_handling_days(value: object) -> int:
             f"handling_days must be 0 to {MAX_HANDLING_DAYS} business days", field="handling_days"
         )
     return value
+
+
+def check_promise_confidence(value: object) -> float:
+    """A share of promises to keep, ``MIN_CONFIDENCE``-``MAX_CONFIDENCE`` (0.93 = 93%):
+    below 80% a promise is a coin toss, above 99% it is all padding."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput("promise_confidence must be a number", field="promise_confidence")
+    if not MIN_CONFIDENCE <= value <= MAX_CONFIDENCE:  # NaN fails this too
+        raise InvalidInput(
+            f"promise_confidence must be {MIN_CONFIDENCE} to {MAX_CONFIDENCE} (0.93 = 93% of "
+            "promises kept)",
+            field="promise_confidence",
+        )
+    return float(value)
 
 
 def normalise_origin(raw: str) -> str:
@@ -102,9 +123,11 @@ class CheckoutSettings:
     storefront_origins: tuple[str, ...] = ()
     ship_from_country: str | None = None
     ship_from_postal_code: str | None = None
+    promise_confidence: float = DEFAULT_CONFIDENCE
 
     def __post_init__(self) -> None:
         check_handling_days(self.handling_days)
+        check_promise_confidence(self.promise_confidence)
         if self.ship_from_postal_code and not self.ship_from_country:
             raise InvalidInput(
                 "a ship-from postal code needs its country", field="ship_from_country"
@@ -120,6 +143,7 @@ class CheckoutSettings:
             "storefront_origins": list(self.storefront_origins),
             "ship_from_country": self.ship_from_country,
             "ship_from_postal_code": self.ship_from_postal_code,
+            "promise_confidence": self.promise_confidence,
         }
 
     def updated(self, changes: Mapping[str, Any]) -> CheckoutSettings:
@@ -143,6 +167,11 @@ class CheckoutSettings:
                     "storefront_origins must be a list of origins", field="storefront_origins"
                 )
             kw["storefront_origins"] = normalise_origins(v or ())
+        if "promise_confidence" in changes:
+            v = changes["promise_confidence"]
+            kw["promise_confidence"] = (
+                base.promise_confidence if v is None else check_promise_confidence(v)
+            )
         country = changes.get("ship_from_country", self.ship_from_country)
         if "ship_from_country" in changes:
             kw["ship_from_country"] = check_country_field(country)
@@ -186,6 +215,7 @@ def settings_of(merchant_settings: Mapping[str, object]) -> CheckoutSettings:
         "storefront_origins",
         "ship_from_country",
         "ship_from_postal_code",
+        "promise_confidence",
     ):
         if name in raw:
             try:
@@ -193,3 +223,13 @@ def settings_of(merchant_settings: Mapping[str, object]) -> CheckoutSettings:
             except InvalidInput:
                 continue
     return out
+
+
+def promise_confidence_of(merchant_settings: Mapping[str, object]) -> float:
+    """The merchant's promise confidence (the default when unset or unreadable)."""
+    raw = merchant_settings.get(SETTINGS_KEY)
+    value = raw.get("promise_confidence") if isinstance(raw, Mapping) else None
+    try:
+        return DEFAULT_CONFIDENCE if value is None else check_promise_confidence(value)
+    except InvalidInput:
+        return DEFAULT_CONFIDENCE

@@ -16,9 +16,10 @@ from postpurchase.domain.edd.rules import (
     lane_of,
     rules_estimate,
 )
-from postpurchase.domain.edd.types import Estimate, EstimateRequest, Layer
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE, Estimate, EstimateRequest, Layer
 
 __all__ = [
+    "DEFAULT_CONFIDENCE",
     "DEFAULT_TABLE",
     "BusinessCalendar",
     "Estimate",

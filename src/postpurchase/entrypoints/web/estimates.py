@@ -114,7 +114,10 @@ def _service_level(details: Mapping[str, Any] | None) -> ServiceLevel | None:
 
 
 def _rules_and_live(
-    order: Mapping[str, Any], shipment: Mapping[str, Any] | None, now: datetime
+    order: Mapping[str, Any],
+    shipment: Mapping[str, Any] | None,
+    now: datetime,
+    confidence: float | None = None,
 ) -> EngineEstimate | None:
     try:
         from postpurchase.adapters.edd.calendars import business_calendar
@@ -137,6 +140,7 @@ def _rules_and_live(
                 shipment.get("service") if shipment else None,
                 _service_level(order.get("details")),
             ),
+            confidence=edd.DEFAULT_CONFIDENCE if confidence is None else confidence,
         )
         purchase = edd.rules_estimate(
             request, origin_calendar=origin_cal, destination_calendar=dest_cal

@@ -55,17 +55,19 @@ class ServedEstimator:
         self, order: Mapping[str, Any], shipment: Mapping[str, Any] | None, now: datetime
     ) -> EngineEstimate | None:
         active = self._active(order)
+        merchant_id = order.get("merchant_id")
+        confidence = self.models.confidence_for(merchant_id) if merchant_id else None
         if active is None:
-            return _rules_and_live(order, shipment, now)
+            return _rules_and_live(order, shipment, now, confidence)
         try:
-            request = request_from(order, shipment)
+            request = request_from(order, shipment, confidence=confidence)
             purchase = active.engine.estimate(request)
             est = purchase
             if shipment is not None:
                 est = active.engine.live(request, tracking_state(shipment), now, purchase)
         except (DomainError, KeyError, TypeError, ValueError):
             log.warning("delivery-date model could not estimate; rules instead", exc_info=True)
-            return _rules_and_live(order, shipment, now)
+            return _rules_and_live(order, shipment, now, confidence)
         confident = est.reason is None and est.layer is not Layer.RULES
         return EngineEstimate(
             est.p50, est.promise, confident, est.model, est.layer.value, active.version

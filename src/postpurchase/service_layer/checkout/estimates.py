@@ -77,6 +77,7 @@ def request_for(merchant: Merchant, query: CheckoutQuery, ordered_at: datetime) 
         handling_days=s.handling_days,
         origin_timezone=merchant.timezone,
         extras=extras,
+        confidence=s.promise_confidence,
     )
 
 

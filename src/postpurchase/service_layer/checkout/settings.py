@@ -1,14 +1,17 @@
 """Reading and changing a merchant's checkout settings (cut-off, handling days, ship-from,
-storefront origins), validated in the domain, stored in ``Merchant.settings``."""
+storefront origins, promise confidence), validated in the domain, stored in
+``Merchant.settings``; every change is audited in the same transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from postpurchase.domain.checkout.settings import SETTINGS_KEY, CheckoutSettings, settings_of
 from postpurchase.domain.errors import InvalidInput, NotFound
+from postpurchase.service_layer.audit import record_change
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 
@@ -38,18 +41,33 @@ def update(
     changes: Mapping[str, Any],
     *,
     timezone: str | None = None,
+    actor: str = "system:checkout-settings",
+    at: datetime | None = None,
 ) -> tuple[CheckoutSettings, str]:
-    """Apply ``changes`` (all or nothing) and, when given, a new merchant time zone (IANA)."""
+    """Apply ``changes`` (all or nothing) and, when given, a new merchant time zone (IANA);
+    audited as ``checkout_settings.update`` by ``actor`` (``api:...``, ``cli``...)."""
     with uow:
         merchant = uow.merchants.get(merchant_id)
         if merchant is None:
             raise NotFound("no such merchant", field="merchant")
-        updated = settings_of(merchant.settings).updated(changes)
+        current = settings_of(merchant.settings)
+        before = {**current.as_dict(), "timezone": merchant.timezone}
+        updated = current.updated(changes)
         if timezone is not None:
             if not is_zone(timezone):
                 raise InvalidInput(f"{timezone!r} is not an IANA time zone", field="timezone")
             merchant.timezone = timezone
         merchant.settings = {**merchant.settings, SETTINGS_KEY: updated.as_dict()}
         uow.merchants.update(merchant)
+        record_change(
+            uow,
+            merchant_id,
+            actor=actor,
+            action="checkout_settings.update",
+            subject="checkout_settings",
+            at=at or datetime.now(UTC),
+            before=before,
+            after={**updated.as_dict(), "timezone": merchant.timezone},
+        )
         uow.commit()
         return updated, merchant.timezone

@@ -52,7 +52,7 @@ EXAMPLE: dict[str, Any] = {
     "precise": True,
     "reason": None,
     "service_level": "standard",
-    "confidence": 0.95,
+    "confidence": 0.93,
     "dates": {
         "earliest": "2026-12-08",
         "p50": "2026-12-09",

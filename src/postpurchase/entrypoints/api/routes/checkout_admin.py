@@ -2,7 +2,8 @@
 
 ``/api/v1/merchant/publishable-keys`` (list, create or rotate, revoke) and
 ``/api/v1/merchant/checkout-settings`` (cut-off, handling days, ship-from, storefront
-origins, the merchant's time zone). Secret API key only: a publishable key is refused here.
+origins, the merchant's time zone, the promise confidence). Secret API key only: a
+publishable key is refused here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
+from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE, MAX_CONFIDENCE, MIN_CONFIDENCE
+from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep
 from postpurchase.service_layer.checkout import keys
 from postpurchase.service_layer.checkout import settings as checkout_settings
 from postpurchase.service_layer.checkout.ports import PublishableKeyRow
@@ -107,6 +109,7 @@ class CheckoutSettingsIn(BaseModel):
                     "ship_from_country": "GB",
                     "ship_from_postal_code": "M1 1AE",
                     "storefront_origins": ["https://shop.example.co.uk"],
+                    "promise_confidence": 0.93,
                 }
             ]
         },
@@ -139,6 +142,16 @@ class CheckoutSettingsIn(BaseModel):
         description="https origins of your storefront allowed to call the "
         "checkout estimate from a browser (CORS), e.g. https://shop.example.com.",
     )
+    promise_confidence: float | None = Field(
+        default=None,
+        ge=MIN_CONFIDENCE,
+        le=MAX_CONFIDENCE,
+        description="Share of promise dates to keep (0.93 = 93%): "
+        "the promise at checkout, on the order, the tracking page and messages, and the "
+        "target of training and drift alerts. Higher pads every promise (docs/edd.md shows "
+        f"what each level cost on real orders). Default {DEFAULT_CONFIDENCE}.",
+        examples=[DEFAULT_CONFIDENCE],
+    )
 
 
 class CheckoutSettingsOut(BaseModel):
@@ -148,6 +161,7 @@ class CheckoutSettingsOut(BaseModel):
     ship_from_country: str | None
     ship_from_postal_code: str | None
     storefront_origins: list[str]
+    promise_confidence: float
 
 
 def _settings_out(pair: tuple[Any, str]) -> CheckoutSettingsOut:
@@ -167,14 +181,21 @@ async def get_checkout_settings(
 
 @router.patch("/checkout-settings", response_model=CheckoutSettingsOut)
 async def patch_checkout_settings(
-    body: CheckoutSettingsIn, merchant: MerchantDep, platform: PlatformDep
+    body: CheckoutSettingsIn, merchant: MerchantDep, platform: PlatformDep, actor: ApiActorDep
 ) -> CheckoutSettingsOut:
     """Change some settings (all or nothing: one bad field changes none). Estimates use
-    them within 10 seconds."""
+    them within 10 seconds; each change is in the audit log (`GET /api/v1/audit`)."""
     given = body.model_dump(include=body.model_fields_set)
     timezone = given.pop("timezone", None)
     return _settings_out(
         await run_in_threadpool(
-            lambda: checkout_settings.update(platform.uow(), merchant.id, given, timezone=timezone)
+            lambda: checkout_settings.update(
+                platform.uow(),
+                merchant.id,
+                given,
+                timezone=timezone,
+                actor=actor,
+                at=platform.clock.now(),
+            )
         )
     )

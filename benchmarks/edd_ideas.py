@@ -1,0 +1,165 @@
+"""Calibration ideas for the delivery-date promise, measured on the two back-tests.
+
+Each idea is one ``EngineConfig`` variant, run on the same two splits as
+``benchmarks/edd_frontier.py`` (``make edd-report``):
+
+  rolling   trained before 2017-06-01, every later month scored (4,668 orders)
+  holdout   trained before 2017-09-01, the sample's last six months scored (3,560 orders)
+
+For each variant and split it prints the promise and live on-time rate and slack at the
+configured confidence, the P50 error, the marketplace's own promise on the same orders, and
+the frontier (on-time rate and slack at each stated confidence), with the confidences at
+which the engine beats the marketplace on BOTH on-time rate and slack. The named baseline
+is the ``default`` variant of the same run. ``--json FILE`` appends one object per run.
+
+Run:  nice -n 10 .venv/bin/python benchmarks/edd_ideas.py [--ideas default,recent30,...]
+          [--olist ../shared/data/olist] [--jobs 2] [--json ideas.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from postpurchase.adapters.edd.backtest import frontier, monthly_table, run_backtest
+from postpurchase.adapters.edd.engine import EngineConfig
+from postpurchase.adapters.edd.olist import OlistData, load_olist
+from postpurchase.adapters.edd.records import SAO_PAULO
+
+DEFAULT_OLIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "olist"
+SPLITS = {"rolling": "2017-06-01", "holdout": "2017-09-01"}
+
+# name -> (what it tries, EngineConfig overrides)
+IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
+    "default": ("the engine as shipped (mature_days 30 since issue 16's second pass)", {}),
+    "mature45": ("the engine before the second pass: mature_days 45", {"mature_days": 45.0}),
+    "recent30": (
+        "conformal scores weighted to recent orders (exp(-age/30 d))",
+        {"calibration_tau_days": 30.0},
+    ),
+    "recent14": (
+        "conformal scores weighted to recent orders (exp(-age/14 d))",
+        {"calibration_tau_days": 14.0},
+    ),
+    "region03": (
+        "per-destination-state calibration, other states' scores at weight 0.3",
+        {"group_other_weight": 0.3},
+    ),
+    "region01": (
+        "per-destination-state calibration, other states' scores at weight 0.1",
+        {"group_other_weight": 0.1},
+    ),
+    "drift14": (
+        "level tracked over the last 14 days (21 by default)",
+        {"calibration_drift_days": 14.0},
+    ),
+    "nodrift": (
+        "no level tracking (tail read off the 90-day window)",
+        {"calibration_drift_days": 0.0},
+    ),
+    "window60": ("60-day calibration window (90 by default)", {"calibration_window_days": 60.0}),
+    "halflife90": (
+        "training rows weighted to recent orders: 90-day half-life (180 by default)",
+        {"train_half_life_days": 90.0},
+    ),
+    "mature30": (
+        "train on orders at least 30 days old (45 before; now the default)",
+        {"mature_days": 30.0},
+    ),
+}
+
+
+def one(data: OlistData, idea: str, split: str, confidence: float) -> dict[str, Any]:
+    overrides = IDEAS[idea][1]
+    config = dataclasses.replace(EngineConfig(confidence=confidence), **overrides)
+    started = time.perf_counter()
+    cut = datetime.fromisoformat(SPLITS[split]).replace(tzinfo=SAO_PAULO)
+    scored = run_backtest(data.records, cut, config=config, centroids=data.centroids)
+    rows = monthly_table(scored)
+    front = frontier(scored)
+    total = rows[-1]
+    live = {p.stated: p for p in front.live}
+    points = [
+        {
+            "stated": p.stated,
+            "on_time": round(p.on_time_rate, 4),
+            "slack": None if p.mean_slack_days is None else round(p.mean_slack_days, 2),
+            "live_on_time": round(live[p.stated].on_time_rate, 4) if p.stated in live else None,
+            "live_slack": (
+                round(live[p.stated].mean_slack_days or 0.0, 2) if p.stated in live else None
+            ),
+        }
+        for p in front.purchase
+        if p.stated >= 0.9
+    ]
+    market = (total.market_on_time_rate or 0.0, total.market_slack_days or 0.0)
+    beats = [
+        pt["stated"]
+        for pt in points
+        if pt["slack"] is not None and pt["on_time"] > market[0] and pt["slack"] < market[1]
+    ]
+    return {
+        "idea": idea,
+        "split": split,
+        "confidence": confidence,
+        "orders": total.orders,
+        "p50_mae": round(total.p50_mae_days or 0.0, 3),
+        "on_time": round(total.promise_on_time_rate or 0.0, 4),
+        "slack": round(total.promise_slack_days or 0.0, 2),
+        "live_on_time": round(total.live_on_time_rate or 0.0, 4),
+        "live_slack": round(total.live_slack_days or 0.0, 2),
+        "market_on_time": round(market[0], 4),
+        "market_slack": round(market[1], 2),
+        "beats_market_at": beats,
+        "frontier": points,
+        "seconds": round(time.perf_counter() - started),
+    }
+
+
+def show(r: dict[str, Any]) -> None:
+    print(
+        f"{r['idea']:>10} {r['split']:>8} @{r['confidence']:.3f}: {r['orders']} orders, "
+        f"P50 MAE {r['p50_mae']:.2f}, promise {r['on_time']:.1%} / {r['slack']:.1f} d, "
+        f"live {r['live_on_time']:.1%} / {r['live_slack']:.1f} d; marketplace "
+        f"{r['market_on_time']:.1%} / {r['market_slack']:.1f} d; beats it on both at "
+        f"{r['beats_market_at'] or 'no level'} ({r['seconds']} s)"
+    )
+    print(
+        "           frontier: "
+        + ", ".join(f"{p['stated']}: {p['on_time']:.1%}/{p['slack']}" for p in r["frontier"])
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--olist", type=Path, default=DEFAULT_OLIST)
+    parser.add_argument("--ideas", default=",".join(IDEAS))
+    parser.add_argument("--splits", default=",".join(SPLITS))
+    parser.add_argument("--confidence", type=float, default=EngineConfig().confidence)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="append one JSON object per run here")
+    args = parser.parse_args()
+    ideas = [i for i in args.ideas.split(",") if i]
+    unknown = [i for i in ideas if i not in IDEAS]
+    if unknown:
+        raise SystemExit(f"unknown idea {unknown[0]!r}; known: {', '.join(IDEAS)}")
+    data = load_olist(args.olist)
+    plan = [(i, s) for i in ideas for s in args.splits.split(",")]
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(one, data, i, s, args.confidence) for i, s in plan]
+        for f in futures:
+            r = f.result()
+            show(r)
+            if args.json:
+                with args.json.open("a") as out:
+                    out.write(json.dumps(r) + "\n")
+
+
+if __name__ == "__main__":
+    main()
