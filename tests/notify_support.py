@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from postpurchase.domain.addresses import Address
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.money import Money
@@ -106,6 +107,7 @@ class State:
     optouts: dict[tuple[str, str, str], str] = field(default_factory=dict)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     deleted_endpoints: set[str] = field(default_factory=set)
+    audit: list[AuditEntry] = field(default_factory=list)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
     alerts: list[tuple[int, str, str, str, datetime, datetime | None]] = field(default_factory=list)
     scheduled: list[tuple[str, str, dict[str, Any], datetime]] = field(default_factory=list)
@@ -213,6 +215,9 @@ class InMemoryStore:
 
     def save_endpoint(self, endpoint: Endpoint) -> None:
         self.s.endpoints[endpoint.id] = endpoint
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        self.s.audit.append(entry)
 
     def delete_endpoint(self, merchant_id: str, endpoint_id: str, at: datetime) -> bool:
         if self.get_endpoint(merchant_id, endpoint_id) is None:

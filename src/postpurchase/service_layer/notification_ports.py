@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import (
     Channel,
@@ -242,6 +243,10 @@ class NotificationStore(Protocol):
     def add_endpoint(self, endpoint: Endpoint) -> None: ...
     def save_endpoint(self, endpoint: Endpoint) -> None: ...
     def delete_endpoint(self, merchant_id: str, endpoint_id: str, at: datetime) -> bool: ...
+    def record_audit(self, entry: AuditEntry) -> None:
+        """An admin action in this transaction (the audit log), so it commits with it."""
+        ...
+
     def add_delivery(self, delivery: Delivery) -> bool: ...
     def get_delivery(self, delivery_id: str, merchant_id: str | None = None) -> Delivery | None:
         """Load and lock; ``merchant_id`` restricts to one tenant (API use)."""

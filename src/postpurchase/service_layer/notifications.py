@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from postpurchase.domain.audit import AuditEntry, changes_between
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.notifications import (
     OPS_TOPICS,
@@ -234,9 +236,16 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         return normalised
 
     def update_preferences(
-        self, merchant_id: str, notifications: Any = None, branding: Any = None
+        self,
+        merchant_id: str,
+        notifications: Any = None,
+        branding: Any = None,
+        *,
+        audit: AuditEntry | None = None,
     ) -> Preferences:
-        """Validate, then store. Unknown flows, bad colours or times are refused (4xx)."""
+        """Validate, then store. Unknown flows, bad colours or times are refused (4xx).
+        ``audit`` (a person's change) gets the changed keys, old -> new, and is written in
+        the change's transaction (nothing when nothing changed)."""
         self._check_ops_urls(notifications)  # resolves host names: before the transaction
         with self.uow() as uow:
             s = uow.store
@@ -252,6 +261,15 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
                 s.set_merchant_setting(merchant_id, "notifications", notifications)
             if branding is not None:
                 s.set_merchant_setting(merchant_id, "branding", branding)
+            if audit is not None:
+                old = Preferences.parse(
+                    current_n, branding=current_b, defaults=self.config.defaults
+                )
+                changes = changes_between(
+                    {"notifications": old.as_dict(), "branding": old.branding.as_dict()},
+                    {"notifications": prefs.as_dict(), "branding": prefs.branding.as_dict()},
+                )
+                s.record_audit(replace(audit, changes=changes))  # a save, even of no change
             uow.commit()
         self._merchants.pop(merchant_id, None)
         return prefs

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.audit_store import SqlAuditLog
 from postpurchase.adapters.db.repositories import (
     SqlMerchantRepository,
     SqlOrderRepository,
@@ -27,6 +28,7 @@ from postpurchase.adapters.notifications.rows import (
     _message,
     _message_row,
 )
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import Channel, Message, MessageRef, MessageStatus
 from postpurchase.domain.orders import Order
@@ -250,6 +252,9 @@ class SqlNotificationStore:
             .where(E.c.id == endpoint.id, E.c.merchant_id == endpoint.merchant_id)
             .values(**row)
         )
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        SqlAuditLog(self.conn).record(entry)
 
     def delete_endpoint(self, merchant_id: str, endpoint_id: str, at: datetime) -> bool:
         res = self.conn.execute(
