@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -184,6 +185,16 @@ shipments = Table(
     Column("details", Json),  # store fulfilment facts: name, location, urls, unmatched lines
     Index("ix_shipments_merchant_number", "merchant_id", "tracking_number"),
     Index("ix_shipments_status_last_scan", "status", "last_scan_at"),
+    # The console (migration 0024): the open parcels of a store (the exceptions queue reads
+    # nothing else), and counts by status and delivery date (the overview, order filters).
+    Index(
+        "ix_shipments_open_merchant",
+        "merchant_id",
+        "created_at",
+        postgresql_where=text("status <> 'delivered'"),
+        sqlite_where=text("status <> 'delivered'"),
+    ),
+    Index("ix_shipments_merchant_status", "merchant_id", "status", "delivered_at"),
 )
 
 tracking_events = Table(
