@@ -20,6 +20,7 @@ from postpurchase.entrypoints import (
     cli_edd_backtest,
     cli_kpis,
     cli_notify,
+    cli_settings,
     cli_shopify,
     cli_woocommerce,
 )
@@ -438,6 +439,7 @@ app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and 
 cli_edd.app.command("backtest")(cli_edd_backtest.backtest)
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
+app.add_typer(cli_settings.app, name="settings")
 app.add_typer(cli_kpis.app, name="kpis")
 app.add_typer(cli_shopify.app, name="shopify")
 app.add_typer(cli_woocommerce.app, name="woocommerce")

@@ -297,7 +297,7 @@ class Planning(ServiceCore):
                 else None
             ),
             survey_url=f"{base}/t/{order.tracking_token}/survey"
-            if msg.flow == "delivered"
+            if msg.flow == "delivered" and prefs.survey
             else None,
             carrier=shipment.carrier if shipment else None,
             tracking_number=shipment.tracking_number if shipment else None,

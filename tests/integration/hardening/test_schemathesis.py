@@ -83,6 +83,15 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
         "checked beyond the schema: https storefront origins, an IANA zone, an assigned ISO "
         "country and its postal format (domain/checkout/settings.py)"
     ),
+    ("PATCH /api/v1/settings", "positive_data_acceptance", "*"): (
+        "checked beyond the schema: https URLs, email addresses, host names, origins, HH:MM "
+        "times, text colour against the background (WCAG contrast), a postal code's format "
+        "(service_layer/settings/schema.py; every refusal names its dotted path)"
+    ),
+    ("PUT /api/v1/notifications/settings", "positive_data_acceptance", "*"): (
+        "deprecated: its two sections are free-form objects in the schema but go through "
+        "the settings schema (PATCH /api/v1/settings documents every key)"
+    ),
     ("POST /api/v1/orders", "positive_data_acceptance", "placed_at"): (
         "an instant within 1970-2100 (domain/timestamps.py); JSON Schema has no date range"
     ),

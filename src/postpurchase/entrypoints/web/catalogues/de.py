@@ -121,6 +121,8 @@ DE: dict[str, str] = {
     "help.email": "E-Mail schreiben",
     "help.phone": "{phone} anrufen",
     "help.support_site": "Hilfe-Center",
+    "help.chat": "Chat starten",
+    "faq.title": "Fragen und Antworten",
     "help.reschedule": "Zustellung umplanen",
     "pickup.title": "Abholstelle",
     "pickup.hours": "Öffnungszeiten",

@@ -124,6 +124,8 @@ EN: dict[str, str] = {
     "help.email": "Email us",
     "help.phone": "Call {phone}",
     "help.support_site": "Help centre",
+    "help.chat": "Chat with us",
+    "faq.title": "Questions and answers",
     "help.reschedule": "Reschedule delivery",
     "pickup.title": "Pickup point",
     "pickup.hours": "Opening hours",

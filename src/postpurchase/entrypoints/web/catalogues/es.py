@@ -121,6 +121,8 @@ ES: dict[str, str] = {
     "help.email": "Escríbenos",
     "help.phone": "Llama al {phone}",
     "help.support_site": "Centro de ayuda",
+    "help.chat": "Chatea con nosotros",
+    "faq.title": "Preguntas frecuentes",
     "help.reschedule": "Reprogramar la entrega",
     "pickup.title": "Punto de recogida",
     "pickup.hours": "Horario",

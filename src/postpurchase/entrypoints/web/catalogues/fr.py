@@ -123,6 +123,8 @@ FR: dict[str, str] = {
     "help.email": "Écrivez-nous",
     "help.phone": "Appelez le {phone}",
     "help.support_site": "Centre d’aide",
+    "help.chat": "Discuter avec nous",
+    "faq.title": "Questions fréquentes",
     "help.reschedule": "Reprogrammer la livraison",
     "pickup.title": "Point de retrait",
     "pickup.hours": "Horaires d’ouverture",

@@ -122,6 +122,8 @@ PT_BR: dict[str, str] = {
     "help.email": "Envie um e-mail",
     "help.phone": "Ligue para {phone}",
     "help.support_site": "Central de ajuda",
+    "help.chat": "Fale conosco pelo chat",
+    "faq.title": "Perguntas frequentes",
     "help.reschedule": "Reagendar a entrega",
     "pickup.title": "Ponto de retirada",
     "pickup.hours": "Horário de funcionamento",

@@ -1,0 +1,112 @@
+"""``/api/v1/settings``: every merchant setting through one schema (issue 14).
+
+``GET`` shows the document (unset values ``null``: the platform default applies); ``PATCH``
+takes a JSON Merge Patch (RFC 7396): objects merge key by key, ``null`` resets a key,
+anything else replaces. An unknown key at any depth, a wrong type or a broken rule (a colour
+below WCAG contrast, a font off the allow-list) is a 422 whose ``field`` is the dotted path
+and whose ``errors`` lists every problem. Every change is audited (``GET /api/v1/audit``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.concurrency import run_in_threadpool
+
+from postpurchase.adapters.notifications.wiring import service_for
+from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, bearer_key
+from postpurchase.entrypoints.api.problems import Problem
+from postpurchase.service_layer.settings import get_settings, update_settings
+from postpurchase.service_layer.settings.schema import MerchantSettings
+from postpurchase.service_layer.settings.services import SettingsInvalid
+
+router = APIRouter(prefix="/api/v1/settings", tags=["settings"])
+
+_EXAMPLE = {
+    "branding": {"display_name": "Northwind", "primary_color": "#14532d", "font_family": "Inter"},
+    "tracking_page": {
+        "support": {"email": "help@northwind.example", "chat_url": "https://chat.example/nw"},
+        "promo_banner": {
+            "text": "15% off your next order: THANKS15",
+            "link_url": "https://northwind.example/new",
+            "ends_at": "2026-12-31T23:00:00Z",
+        },
+        "faq": [{"question": "Can I change my address?", "answer": "Reply to your email."}],
+        "custom_domains": ["track.northwind.example"],
+        "default_locale": "en",
+    },
+    "notifications": {"flows": {"shipped": {"sms": True}}, "quiet_hours": {"enabled": False}},
+    "survey": {"enabled": True},
+}
+
+
+def api_actor(request: Request) -> str:
+    """Who changed it, for the audit log: the API key's first characters (never the key)."""
+    key = bearer_key(request) or ""
+    return f"api:{key[:10]}"
+
+
+def invalid(exc: SettingsInvalid, *, strip: str = "", legacy: bool = False) -> Problem:
+    """The 422 for refused settings. ``legacy``: list items as ``.0`` (the deprecated
+    endpoint's naming) rather than ``[0]``."""
+
+    def name(field: str) -> str:
+        field = field.removeprefix(strip)
+        return re.sub(r"\[(\d+)\]", r".\1", field) if legacy else field
+
+    errors = [{"field": name(e["field"]), "message": e["message"]} for e in exc.errors]
+    first = errors[0]
+    return Problem(
+        422,
+        "Invalid request",
+        f"{first['field']}: {first['message']}",
+        field=first["field"],
+        errors=errors,
+    )
+
+
+@router.get("", response_model=MerchantSettings, response_model_exclude_none=False)
+async def read(merchant: MerchantDep, platform: PlatformDep) -> MerchantSettings:
+    """Your settings: brand, tracking page, notifications, survey, checkout."""
+    return await run_in_threadpool(get_settings, platform.uow(), merchant.id)
+
+
+@router.patch(
+    "",
+    response_model=MerchantSettings,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/merge-patch+json": {
+                    "schema": {"$ref": "#/components/schemas/MerchantSettings"},
+                    "example": _EXAMPLE,
+                },
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/MerchantSettings"},
+                    "example": _EXAMPLE,
+                },
+            },
+        }
+    },
+)
+async def change(
+    request: Request,
+    merchant: MerchantDep,
+    platform: PlatformDep,
+    patch: Annotated[Any, Body(include_in_schema=False)],
+) -> MerchantSettings:
+    """Change some settings (JSON Merge Patch, RFC 7396): all or nothing, audited."""
+    check = getattr(service_for(platform).channels.ops, "check_url", None)
+    try:
+        settings = await run_in_threadpool(
+            lambda: update_settings(
+                platform.uow(), merchant.id, patch, api_actor(request), check_url=check
+            )
+        )
+    except SettingsInvalid as exc:
+        raise invalid(exc) from None
+    service_for(platform).forget_merchant(merchant.id)
+    return settings
