@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
+from postpurchase.domain.audit import AuditEntry, StoredAudit
 from postpurchase.domain.events import Event
 from postpurchase.domain.ids import new_id
+from postpurchase.domain.media import MediaKind, MediaRef, StoredMedia, check_media
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
 from postpurchase.domain.privacy import ErasureReport
@@ -288,10 +291,64 @@ class FakeCounters:
         self.unrecognised[(merchant_id, source, carrier, code)] += 1
 
 
+class FakeAudit:
+    def __init__(self) -> None:
+        self.rows: list[StoredAudit] = []
+
+    def record(self, entry: AuditEntry) -> int:
+        self.rows.append(StoredAudit(len(self.rows) + 1, entry))
+        return len(self.rows)
+
+    def list(
+        self,
+        merchant_id: str,
+        *,
+        limit: int = 50,
+        before_id: int | None = None,
+        subject: str | None = None,
+    ) -> list[StoredAudit]:
+        rows = [
+            r
+            for r in reversed(self.rows)
+            if r.entry.merchant_id == merchant_id
+            and (before_id is None or r.id < before_id)
+            and (subject is None or r.entry.subject == subject)
+        ]
+        return rows[:limit]
+
+
+class FakeMedia:
+    def __init__(self) -> None:
+        self.files: dict[tuple[str, str], StoredMedia] = {}
+
+    def put(
+        self,
+        merchant_id: str,
+        kind: MediaKind,
+        content_type: str,
+        data: bytes,
+        filename: str | None = None,
+    ) -> MediaRef:
+        check_media(kind, content_type, data, filename)
+        ref = MediaRef(
+            new_id(), kind, content_type, len(data), hashlib.sha256(data).hexdigest(), filename
+        )
+        self.files[merchant_id, ref.id] = StoredMedia(ref, merchant_id, datetime.now(UTC), data)
+        return ref
+
+    def get(self, merchant_id: str, media_id: str) -> StoredMedia | None:
+        return self.files.get((merchant_id, media_id))
+
+    def delete(self, merchant_id: str, media_id: str) -> bool:
+        return self.files.pop((merchant_id, media_id), None) is not None
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.merchants = FakeMerchants()
+        self.audit = FakeAudit()
+        self.media = FakeMedia()
         self.secrets = FakeSecrets()
         self.refunds = FakeRefunds()
         self.privacy = FakeCustomerData()

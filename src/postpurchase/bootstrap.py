@@ -39,7 +39,9 @@ class Platform:
     subscribers: dict[str, list[Subscriber]] = field(default_factory=lambda: defaultdict(list))
 
     def uow(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self.engine, self.clock.now, box=self.keyring)
+        return SqlAlchemyUnitOfWork(
+            self.engine, self.clock.now, box=self.keyring, media_dir=self.settings.media_dir
+        )
 
     def bus(self) -> MessageBus:
         """A fresh bus per request or job: a unit of work is never shared between threads."""

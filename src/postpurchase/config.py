@@ -16,6 +16,11 @@ class Settings(BaseSettings):
         default=Path("./data"),
         description="Where the embedded SQLite database, task queue and model files live.",
     )
+    media_dir: Path | None = Field(
+        default=None,
+        description="A directory every API process and worker mounts (NFS, EFS, a bind mount) "
+        "for stored files: logos, labels, return photos. Unset: the files live in the database.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; unset means SQLite in the data dir. "

@@ -13,6 +13,7 @@ from rich.console import Console
 from postpurchase.config import Settings
 from postpurchase.domain.secrets import PLATFORM_ISSUED, SecretKind
 from postpurchase.entrypoints import (
+    cli_audit,
     cli_carriers,
     cli_checkout,
     cli_customers,
@@ -440,6 +441,7 @@ cli_edd.app.command("backtest")(cli_edd_backtest.backtest)
 app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
 app.add_typer(cli_settings.app, name="settings")
+app.add_typer(cli_audit.app, name="audit")
 app.add_typer(cli_kpis.app, name="kpis")
 app.add_typer(cli_shopify.app, name="shopify")
 app.add_typer(cli_woocommerce.app, name="woocommerce")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from postpurchase.domain.audit import AuditEntry, StoredAudit
+from postpurchase.domain.media import MediaKind, MediaRef, StoredMedia
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.orders import Order, OrderProgress, ShipmentView
 from postpurchase.domain.privacy import ErasureReport
@@ -54,6 +56,35 @@ class SecretRepository(Protocol):
     def summaries(self, merchant_id: str) -> list[SecretSummary]: ...
     def put(self, secret: MerchantSecret) -> None: ...
     def remove(self, merchant_id: str, kind: SecretKind) -> bool: ...
+
+
+class AuditLog(Protocol):
+    """The audit log of admin actions, written in the transaction of the change it records."""
+
+    def record(self, entry: AuditEntry) -> int: ...
+    def list(
+        self,
+        merchant_id: str,
+        *,
+        limit: int = 50,
+        before_id: int | None = None,
+        subject: str | None = None,
+    ) -> list[StoredAudit]: ...
+
+
+class MediaStore(Protocol):
+    """Files every process on every host can read: in the database or a shared directory."""
+
+    def put(
+        self,
+        merchant_id: str,
+        kind: MediaKind,
+        content_type: str,
+        data: bytes,
+        filename: str | None = None,
+    ) -> MediaRef: ...
+    def get(self, merchant_id: str, media_id: str) -> StoredMedia | None: ...
+    def delete(self, merchant_id: str, media_id: str) -> bool: ...
 
 
 class RefundRepository(Protocol):

@@ -19,6 +19,8 @@ from postpurchase.service_layer.storefronts import ports as store_ports
 
 class AbstractUnitOfWork(abc.ABC):
     merchants: ports.MerchantRepository
+    audit: ports.AuditLog
+    media: ports.MediaStore
     secrets: ports.SecretRepository
     customers: ports.CustomerRepository
     orders: ports.OrderRepository

@@ -98,6 +98,15 @@ def test_patch_merges_validates_and_reads_back(client: TestClient, platform: Pla
     )
     assert again["survey"]["enabled"] is True
     assert again["tracking_page"]["faq"] == patch["tracking_page"]["faq"]
+    # every change is in the audit log: who, and each dotted key old -> new
+    audit = client.get("/api/v1/audit", headers=h).json()
+    entries = audit["items"] if isinstance(audit, dict) else audit
+    newest, first = entries[0], entries[1]
+    assert newest["actor"].startswith("api:") and newest["action"] == "settings.update"
+    assert newest["changes"]["branding.font_family"] == ["Inter", None]
+    assert newest["changes"]["survey.enabled"] == [False, None]
+    assert first["changes"]["locale"] == ["en", "de"]
+    assert first["changes"]["branding.display_name"] == [None, "Northwind"]
 
 
 @pytest.mark.parametrize(
@@ -135,6 +144,7 @@ def test_bad_settings_are_a_422_naming_the_path_and_nothing_is_stored(
     assert body["field"] == field, body
     assert field in body["detail"]
     assert stored(platform, m.id) == {"branding": {"display_name": "Kept"}}
+    assert len(client.get("/api/v1/audit", headers=h).json()["items"]) == 1  # nothing refused
 
 
 def test_a_body_that_is_not_an_object_is_refused(client: TestClient, platform: Platform) -> None:
@@ -239,6 +249,8 @@ def test_cli_show_and_set(
     bad = runner.invoke(cli, ["settings", "set", m.slug, "branding.colour=#fff"])
     assert bad.exit_code == 2 and "branding.colour" in bad.output
     assert len(bad.output.strip().splitlines()) == 1
+    audit = runner.invoke(cli, ["audit", "list", m.slug])
+    assert audit.exit_code == 0 and "cli" in audit.output and "survey.enabled" in audit.output
     assert (
         runner.invoke(cli, ["settings", "set", "no-such-shop", "survey.enabled=true"]).exit_code
         == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
@@ -11,8 +12,10 @@ from sqlalchemy import Connection, Engine
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import repositories as r
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.audit_store import SqlAuditLog
 from postpurchase.adapters.db.catalogue_store import SqlCatalogue, SqlShopData
 from postpurchase.adapters.db.inbox_store import SqlWebhookInbox
+from postpurchase.adapters.db.media_store import SqlMediaStore
 from postpurchase.adapters.db.privacy_store import SqlCustomerData
 from postpurchase.adapters.db.publishable_keys import SqlPublishableKeys
 from postpurchase.adapters.db.refund_store import SqlRefundRepository
@@ -35,8 +38,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         now: Callable[[], datetime] | None = None,
         *,
         box: SecretBox,
+        media_dir: Path | None = None,
     ) -> None:
         super().__init__()
+        self.media_dir = media_dir
         self.engine = engine
         self.box = box
         self.now = now or (lambda: datetime.now(UTC))
@@ -48,6 +53,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         # Autobegin on first statement; "write" makes SQLite take its lock up front.
         self.conn = self.engine.connect().execution_options(write=True)
         self.merchants = r.SqlMerchantRepository(self.conn)
+        self.audit = SqlAuditLog(self.conn)
+        self.media = SqlMediaStore(self.conn, self.now, self.media_dir)
         self.secrets = SqlSecretRepository(self.conn, self.box)
         self.customers = r.SqlCustomerRepository(self.conn)
         self.orders = r.SqlOrderRepository(self.conn)

@@ -17,6 +17,7 @@ from postpurchase.entrypoints.api.deps import KeyCache
 from postpurchase.entrypoints.api.headers import SecurityHeaders
 from postpurchase.entrypoints.api.limits import RequestLimits
 from postpurchase.entrypoints.api.routes import (
+    audit,
     carriers,
     checkout,
     checkout_admin,
@@ -122,6 +123,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(health.router)
     app.include_router(orders.router)
     app.include_router(merchant.router)
+    app.include_router(audit.router)  # the audit log of admin actions
     app.include_router(carriers.router)
     app.include_router(customers.router)
     app.include_router(webhooks.router)

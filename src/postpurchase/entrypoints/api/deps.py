@@ -101,3 +101,14 @@ def current_merchant(request: Request, platform: PlatformDep) -> Merchant:
 
 
 MerchantDep = Annotated[Merchant, Depends(current_merchant)]
+
+
+def api_actor(request: Request) -> str:
+    """Who is acting, for the audit log: the API key's fingerprint (the first characters of
+    its hash), which names one key without revealing it. Used after :func:`current_merchant`
+    has accepted the key."""
+    key = bearer_key(request)
+    return f"api:{hash_api_key(key)[:12]}" if key else "api:unknown"
+
+
+ApiActorDep = Annotated[str, Depends(api_actor)]

@@ -27,9 +27,9 @@ from postpurchase.adapters.notifications.rendering import JinjaRenderer
 from postpurchase.adapters.notifications.wiring import service_for
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.notifications import FLOWS, Channel
-from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn
+from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn, api_actor
 from postpurchase.entrypoints.api.problems import Problem
-from postpurchase.entrypoints.api.routes.settings import api_actor, invalid
+from postpurchase.entrypoints.api.routes.settings import invalid
 from postpurchase.service_layer import settings as merchant_settings
 from postpurchase.service_layer.notifications import UnsubscribeInfo
 from postpurchase.service_layer.settings.services import SettingsInvalid

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.concurrency import run_in_threadpool
 
 from postpurchase.adapters.notifications.wiring import service_for
-from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, bearer_key
+from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, api_actor
 from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.service_layer.settings import get_settings, update_settings
 from postpurchase.service_layer.settings.schema import MerchantSettings
@@ -40,12 +40,6 @@ _EXAMPLE = {
     "notifications": {"flows": {"shipped": {"sms": True}}, "quiet_hours": {"enabled": False}},
     "survey": {"enabled": True},
 }
-
-
-def api_actor(request: Request) -> str:
-    """Who changed it, for the audit log: the API key's first characters (never the key)."""
-    key = bearer_key(request) or ""
-    return f"api:{key[:10]}"
 
 
 def invalid(exc: SettingsInvalid, *, strip: str = "", legacy: bool = False) -> Problem:

@@ -1,0 +1,53 @@
+"""Recording and reading admin actions, for every surface (API, console, CLI, jobs).
+
+Callers pass the state before and after a change and get the diff recorded in the unit of
+work they are already in, so an action and its audit entry commit or roll back together: a
+change never lands unaudited and an audit entry never describes a change that failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from postpurchase.domain.audit import AuditEntry, StoredAudit, changes_between
+from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
+
+
+def record_change(
+    uow: AbstractUnitOfWork,
+    merchant_id: str,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    at: datetime,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    always: bool = False,
+) -> int | None:
+    """Audit ``action`` on ``subject`` inside ``uow`` (the caller commits).
+
+    With ``before``/``after`` only the leaves that differ are kept; a save that changed
+    nothing writes nothing unless ``always`` (an action such as "resolve an exception" is
+    worth recording even without a settings diff).
+    """
+    changes = changes_between(before or {}, after or {})
+    if not changes and not always:
+        return None
+    entry = AuditEntry(merchant_id, actor, action, subject, at, changes)
+    return uow.audit.record(entry)
+
+
+def history(
+    uow: AbstractUnitOfWork,
+    merchant_id: str,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    subject: str | None = None,
+) -> list[StoredAudit]:
+    """The merchant's audit entries, newest first; page with ``before_id`` (the last id seen)."""
+    with uow:
+        return uow.audit.list(merchant_id, limit=limit, before_id=before_id, subject=subject)
