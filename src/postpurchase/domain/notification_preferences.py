@@ -16,7 +16,7 @@ from typing import Any
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.notification_flows import FLOWS, Flow
 from postpurchase.domain.notification_vocabulary import _CHANNEL_NAMES, Channel, valid_email
-from postpurchase.domain.settings.look import normalise_colour, on_colour
+from postpurchase.domain.settings import normalise_colour, on_colour
 
 # --------------------------------------------------------------------------- preferences
 

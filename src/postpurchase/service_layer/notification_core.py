@@ -223,10 +223,16 @@ class ServiceCore:
         """The merchant's settings over the platform defaults. Stored settings were validated
         on write; should they still be unreadable we fall back rather than go silent."""
         settings = read_settings(merchant.settings)  # drops what no longer passes
+        brand = settings.branding.model_dump(mode="json", exclude_none=True)
+        if settings.branding.logo_media_id:  # an uploaded logo, by its absolute URL
+            base = self.config.base_url.rstrip("/")
+            brand["logo_url"] = (
+                f"{base}/media/logos/{merchant.id}/{settings.branding.logo_media_id}"
+            )
         try:
             return Preferences.parse(
                 settings.notifications.model_dump(mode="json", exclude_none=True),
-                branding=settings.branding.model_dump(mode="json", exclude_none=True),
+                branding=brand,
                 defaults=self.config.defaults,
                 survey=settings.survey.enabled,
             )

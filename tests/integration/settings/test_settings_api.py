@@ -255,3 +255,52 @@ def test_cli_show_and_set(
         runner.invoke(cli, ["settings", "set", "no-such-shop", "survey.enabled=true"]).exit_code
         == 2
     )
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+
+
+def test_logo_upload_is_checked_stored_served_and_shown(
+    client: TestClient, platform: Platform
+) -> None:
+    m, h = new_shop(platform)
+    up = client.post(f"{URL}/logo", headers=h, files={"file": ("logo.png", PNG, "image/png")})
+    assert up.status_code == 200, up.text
+    media_id = up.json()["branding"]["logo_media_id"]
+    served = client.get(f"/media/logos/{m.id}/{media_id}")
+    assert served.status_code == 200 and served.content == PNG
+    assert served.headers["content-type"] == "image/png"
+    assert "immutable" in served.headers["cache-control"]
+    seeded = sc.order(platform, m.id, "in_transit")
+    page = BeautifulSoup(client.get(f"/t/{seeded.token}").text, "html.parser")
+    assert page.select_one("header.brand img.logo")["src"] == f"/media/logos/{m.id}/{media_id}"
+    # another merchant's path never reaches it
+    other, _oh = new_shop(platform)
+    assert client.get(f"/media/logos/{other.id}/{media_id}").status_code == 404
+    # a second upload replaces the first (which is deleted)
+    again = client.post(
+        f"{URL}/logo", headers=h, files={"file": ("l.png", PNG + b"x", "image/png")}
+    )
+    assert again.status_code == 200
+    assert client.get(f"/media/logos/{m.id}/{media_id}").status_code == 404
+    changes = client.get("/api/v1/audit", headers=h).json()["items"][0]["changes"]
+    assert changes["branding.logo_media_id"][0] == media_id
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "not a PNG"),
+        (b"%PDF-1.7 not an image", "not a PNG"),
+        (PNG + bytes(600 * 1024), "limit"),
+        (b"", "empty"),
+    ],
+)
+def test_a_logo_that_is_not_an_image_or_too_big_is_refused(
+    client: TestClient, platform: Platform, data: bytes, says: str
+) -> None:
+    m, h = new_shop(platform)
+    r = client.post(f"{URL}/logo", headers=h, files={"file": ("logo.png", data, "image/png")})
+    assert r.status_code == 422 and r.json()["field"] == "file", r.text
+    assert says in r.json()["detail"]
+    assert stored(platform, m.id) == {}

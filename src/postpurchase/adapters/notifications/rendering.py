@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -33,7 +34,14 @@ from jinja2 import (
 )
 
 from postpurchase.domain.money import Money
-from postpurchase.domain.notifications import FLOWS, SUPPORTED_LOCALES, Channel, MessageContext
+from postpurchase.domain.notifications import (
+    FLOWS,
+    SUPPORTED_LOCALES,
+    Branding,
+    Channel,
+    MessageContext,
+)
+from postpurchase.domain.templates import LocaleTemplate
 from postpurchase.service_layer.notification_ports import Rendered, RenderError
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -172,6 +180,28 @@ class JinjaRenderer:
         except (TemplateError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
 
+    def render_custom(self, ctx: MessageContext, template: LocaleTemplate) -> Rendered:
+        """The message from a merchant's own template (sandboxed: custom_templates)."""
+        from postpurchase.adapters.notifications.custom_templates import render_custom
+
+        return render_custom(self, ctx, template)
+
+    def check_custom(self, ctx: MessageContext, template: LocaleTemplate, prefix: str) -> Rendered:
+        """Render a merchant's template, or InvalidInput naming ``<prefix>.<part>``, the
+        template line and Jinja's message (what a save is refused with)."""
+        from postpurchase.adapters.notifications.custom_templates import check
+
+        return check(self, ctx, template, prefix)
+
+    def sample(
+        self, flow: str, locale: str, channel: Channel, merchant_name: str, branding: Branding
+    ) -> MessageContext:
+        """Sample data for ``flow`` in ``locale``, in the merchant's name and branding."""
+        from postpurchase.adapters.notifications.samples import sample_context
+
+        ctx = sample_context(flow, locale, channel)
+        return replace(ctx, merchant_name=merchant_name, branding=branding)
+
     def page(self, name: str, *, locale: str = "en", **values: Any) -> str:
         """Server-rendered pages of the notification engine (unsubscribe, sent list), with
         the shared sentences of ``locale`` available as ``t``."""
@@ -199,6 +229,9 @@ def _tidy(text: str) -> str:
 def _sms(text: str) -> str:
     body = re.sub(r"[ \t]+", " ", re.sub(r"\n{2,}", "\n", text.strip()))
     return body if len(body) <= SMS_MAX else body[: SMS_MAX - 1].rstrip() + "…"
+
+
+sms_text = _sms  # the same trimming for a merchant's own SMS templates
 
 
 def missing_strings(templates: Path = TEMPLATES) -> Mapping[str, list[str]]:

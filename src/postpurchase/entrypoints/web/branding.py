@@ -32,6 +32,7 @@ from postpurchase.domain.settings import (
     on_colour,
     readable_on,
 )
+from postpurchase.domain.settings import contrast as contrast  # re-exported for callers
 from postpurchase.service_layer.settings import read_settings, schema
 
 _HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -265,26 +266,31 @@ def _origin_of(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def logo_path(media_id: str) -> str:
-    """Where an uploaded logo is served (GET /media/logos/{id}: public, content-addressed)."""
-    return f"/media/logos/{media_id}"
+def logo_path(merchant_id: str, media_id: str) -> str:
+    """Where an uploaded logo is served (``GET /media/logos/{merchant}/{id}``, public)."""
+    return f"/media/logos/{merchant_id}/{media_id}"
 
 
-def branding_from(name: str, settings: Mapping[str, Any] | None) -> Branding:
+def branding_from(
+    name: str, settings: Mapping[str, Any] | None, merchant_id: str | None = None
+) -> Branding:
     """Branding for a merchant's stored settings; what does not pass is left at its default."""
     s = read_settings(settings)
-    return branding_of(name, s)
+    return branding_of(name, s, merchant_id)
 
 
-def branding_of(name: str, s: schema.MerchantSettings) -> Branding:
-    """Branding for settings that already passed the schema."""
+def branding_of(name: str, s: schema.MerchantSettings, merchant_id: str | None = None) -> Branding:
+    """Branding for settings that already passed the schema (an uploaded logo needs the
+    merchant's id for its URL)."""
     brand, page = s.branding, s.tracking_page
     support = page.support or schema.Support()
     primary = brand.primary_color or DEFAULT_PRIMARY
     accent = brand.accent_color or DEFAULT_ACCENT
     background = brand.background_color or DEFAULT_BACKGROUND
     font = font_stack(brand.font_family)
-    logo = logo_path(brand.logo_media_id) if brand.logo_media_id else brand.logo_url
+    logo = brand.logo_url
+    if brand.logo_media_id and merchant_id:
+        logo = logo_path(merchant_id, brand.logo_media_id)
     block = _custom_block(page.custom_block)
     image = block.image_url if block else None
     origins = {_origin_of(logo), _origin_of(font.stylesheet), _origin_of(image)}

@@ -333,7 +333,7 @@ def _lookup_response(
             accept_language=request.headers.get("accept-language"),
         )
     )
-    branding = branding_from(merchant.name, merchant.settings) if merchant else None
+    branding = branding_from(merchant.name, merchant.settings, merchant.id) if merchant else None
     shop = merchant.slug if merchant else None
     response = _render(
         "lookup.html",

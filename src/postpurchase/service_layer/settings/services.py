@@ -19,6 +19,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from postpurchase.domain.errors import InvalidInput, NotFound
+from postpurchase.domain.media import MediaKind, StoredMedia, sniff_image
 from postpurchase.domain.settings import drop_path, merge_patch, upgrade_layout
 from postpurchase.service_layer.settings.audit import record_change
 from postpurchase.service_layer.settings.schema import MerchantSettings
@@ -199,3 +200,49 @@ def _kept(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Stored keys outside the schema's sections (none today) are left as they are."""
     sections = set(MerchantSettings.model_fields) | {"support", "returns_url", "returns"}
     return {k: v for k, v in raw.items() if k not in sections}
+
+
+def upload_logo(
+    uow: AbstractUnitOfWork,
+    merchant_id: str,
+    data: bytes,
+    actor: str,
+    *,
+    max_bytes: int,
+    filename: str | None = None,
+) -> MerchantSettings:
+    """Store an uploaded logo in the media store (every process sees it) and make it the
+    brand's logo; the previous upload is deleted. Not an image, or over ``max_bytes``: an
+    :class:`InvalidInput` naming ``file``."""
+    content_type = sniff_image(data, max_bytes, field="file")
+    with uow:
+        merchant = uow.merchants.get(merchant_id)
+        if merchant is None:
+            raise NotFound("no such merchant", field="merchant")
+        before = read_settings(merchant.settings)
+        ref = uow.media.put(merchant_id, MediaKind.LOGO, content_type, data, filename)
+        old = before.branding.logo_media_id
+        brand = before.branding.model_copy(update={"logo_media_id": ref.id})
+        after = before.model_copy(update={"branding": brand})
+        # model_copy leaves the field unset for stored(): set it as if given
+        after.branding.model_fields_set.add("logo_media_id")
+        merchant.settings = {**_kept(merchant.settings), **after.stored()}
+        uow.merchants.update(merchant)
+        if old and old != ref.id:
+            uow.media.delete(merchant_id, old)
+        record_change(
+            uow, merchant_id, actor, "settings.logo", "settings",
+            {"branding": {"logo_media_id": old}},
+            {"branding": {"logo_media_id": ref.id, "logo_sha256": ref.sha256}},
+        )  # fmt: skip
+        uow.commit()
+        return _with_locale(after, merchant.locale)
+
+
+def logo(uow: AbstractUnitOfWork, merchant_id: str, media_id: str) -> StoredMedia | None:
+    """An uploaded logo (public: it is on every tracking page and message)."""
+    with uow:
+        found = uow.media.get(merchant_id, media_id)
+    if found is None or found.ref.kind != MediaKind.LOGO:
+        return None
+    return found

@@ -12,17 +12,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, File, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from postpurchase.adapters.notifications.wiring import service_for
+from postpurchase.domain.errors import NotFound
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, api_actor
 from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.service_layer.settings import get_settings, update_settings
 from postpurchase.service_layer.settings.schema import MerchantSettings
-from postpurchase.service_layer.settings.services import SettingsInvalid
+from postpurchase.service_layer.settings.services import SettingsInvalid, logo, upload_logo
 
 router = APIRouter(prefix="/api/v1/settings", tags=["settings"])
+media_router = APIRouter(tags=["settings"])
 
 _EXAMPLE = {
     "branding": {"display_name": "Northwind", "primary_color": "#14532d", "font_family": "Inter"},
@@ -104,3 +106,57 @@ async def change(
         raise invalid(exc) from None
     service_for(platform).forget_merchant(merchant.id)
     return settings
+
+
+@router.post("/logo", response_model=MerchantSettings)
+async def change_logo(
+    request: Request,
+    merchant: MerchantDep,
+    platform: PlatformDep,
+    file: Annotated[UploadFile, File(description="PNG, JPEG, WebP or GIF (not SVG).")],
+) -> MerchantSettings:
+    """Upload the brand's logo (multipart form, field ``file``). It is recognised by its
+    bytes, not its name; over ``POSTPURCHASE_LOGO_MAX_BYTES`` (512 KiB) or not an image is
+    a 422 naming ``file``. Stored where every process sees it, served at
+    ``branding.logo_media_id``'s ``/media/logos/{merchant}/{id}``, audited."""
+    limit = platform.settings.logo_max_bytes
+    data = await file.read(limit + 1)
+    settings = await run_in_threadpool(
+        lambda: upload_logo(
+            platform.uow(), merchant.id, data, api_actor(request),
+            max_bytes=limit, filename=_safe_name(file.filename),
+        )
+    )  # fmt: skip
+    service_for(platform).forget_merchant(merchant.id)
+    return settings
+
+
+def _safe_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return base[:200] if base and base not in (".", "..") else None
+
+
+@media_router.get(
+    "/media/logos/{merchant_id}/{media_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "image/gif": {}}}
+    },
+)
+async def logo_file(merchant_id: str, media_id: str, platform: PlatformDep) -> Response:
+    """A merchant's uploaded logo (public: it is on their tracking page and messages).
+    An id never changes content, so it is cached for a year."""
+    found = await run_in_threadpool(logo, platform.uow(), merchant_id, media_id)
+    if found is None:
+        raise NotFound("no such logo", field="media_id")
+    return Response(
+        found.data,
+        media_type=found.ref.content_type,
+        headers={
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'",
+        },
+    )
