@@ -304,3 +304,35 @@ def test_a_logo_that_is_not_an_image_or_too_big_is_refused(
     assert r.status_code == 422 and r.json()["field"] == "file", r.text
     assert says in r.json()["detail"]
     assert stored(platform, m.id) == {}
+
+
+def test_a_merchant_rewords_tracking_page_strings_per_locale(
+    client: TestClient, platform: Platform
+) -> None:
+    m, h = new_shop(platform)
+    bad = client.patch(URL, headers=h, json={"strings": {"en": {"order.label": "Order"}}})
+    assert bad.status_code == 422 and bad.json()["field"] == "strings"
+    assert "{number}" in bad.json()["detail"]
+    own = {"en": {"help.title": "Questions? We answer in an hour"}, "de": {"help.title": "Fragen?"}}
+    r = client.patch(
+        URL,
+        headers=h,
+        json={"strings": own, "tracking_page": {"support": {"email": "help@shop.example"}}},
+    )
+    assert r.status_code == 200, r.text
+    seeded = sc.order(platform, m.id, "in_transit")
+    page = BeautifulSoup(client.get(f"/t/{seeded.token}").text, "html.parser")
+    assert page.select_one("#help-h").get_text() == "Questions? We answer in an hour"
+    de = BeautifulSoup(client.get(f"/t/{seeded.token}?lang=de").text, "html.parser")
+    assert de.select_one("#help-h").get_text() == "Fragen?"
+    # another merchant's page keeps the catalogue's wording
+    other, oh = new_shop(platform)
+    assert (
+        client.patch(
+            URL, headers=oh, json={"tracking_page": {"support": {"email": "a@b.example"}}}
+        ).status_code
+        == 200
+    )
+    theirs = sc.order(platform, other.id, "in_transit")
+    plain = BeautifulSoup(client.get(f"/t/{theirs.token}?lang=en").text, "html.parser")
+    assert plain.select_one("#help-h").get_text() == "Need help?"

@@ -235,6 +235,7 @@ class Branding:
     promo_banner: PromoBanner | None = None
     faq: tuple[Faq, ...] = ()
     survey_enabled: bool = True
+    strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # own wording
     custom_domains: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
     asset_origins: tuple[str, ...] = field(default=())  # for the Content-Security-Policy
@@ -325,6 +326,7 @@ def branding_of(name: str, s: schema.MerchantSettings, merchant_id: str | None =
         else None,
         faq=tuple(Faq(f.question, f.answer) for f in page.faq or ()),
         survey_enabled=s.survey.enabled,
+        strings=s.strings or {},
         custom_domains=tuple(page.custom_domains or ()),
         cors_origins=tuple(page.cors_origins or ()),
         asset_origins=tuple(sorted(o for o in origins if o)),

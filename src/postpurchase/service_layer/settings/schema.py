@@ -54,6 +54,7 @@ from postpurchase.domain.settings import (
     normalise_host,
     readable_on,
 )
+from postpurchase.locale import strings as catalogue_strings
 
 LOCALES = ("en", "es", "pt-BR", "fr", "de")
 MAX_FAQ = 30
@@ -410,6 +411,36 @@ class Checkout(Section):
         return self
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+MAX_OVERRIDES = 200
+
+
+def _overrides(value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Per locale, keys of the tracking page's catalogue with the merchant's own text; each
+    must be a key English has, and keep exactly its ``{placeholders}``."""
+    english = catalogue_strings("web", "en")
+    out: dict[str, dict[str, str]] = {}
+    for locale, table in value.items():
+        tag = _locale(locale)
+        if len(table) > MAX_OVERRIDES:
+            raise ValueError(f"{locale}: at most {MAX_OVERRIDES} strings")
+        for key, text in table.items():
+            if key not in english:
+                raise ValueError(f"{locale}.{key}: not a key of the tracking page's catalogue")
+            want = set(_PLACEHOLDER.findall(english[key]))
+            if set(_PLACEHOLDER.findall(text)) != want or not text.strip():
+                names = ", ".join(f"{{{n}}}" for n in sorted(want)) or "none"
+                raise ValueError(f"{locale}.{key}: placeholders must be exactly: {names}")
+        out[tag] = dict(table)
+    return out
+
+
+StringOverrides = Annotated[
+    dict[StrictStr, dict[StrictStr, Annotated[StrictStr, Field(max_length=500)]]],
+    AfterValidator(_overrides),
+]
+
+
 class MerchantSettings(Section):
     """Everything a merchant configures (carrier accounts, API keys and outbound webhooks
     have endpoints of their own: /api/v1/carrier-accounts, /api/v1/merchant,
@@ -420,6 +451,11 @@ class MerchantSettings(Section):
     notifications: Notifications = Field(default_factory=Notifications)
     survey: Survey = Field(default_factory=Survey)
     checkout: Checkout = Field(default_factory=Checkout)
+    strings: StringOverrides | None = Field(
+        default=None,
+        description="Your own wording of tracking-page texts, per locale and catalogue key "
+        '(e.g. {"en": {"help.title": "Questions? We are here"}}); placeholders must match.',
+    )
 
     def stored(self) -> dict[str, Any]:
         """The JSON stored in ``merchants.settings``: only what the merchant set."""
