@@ -26,7 +26,7 @@ install: $(STAMP)
 # them; update: merge them into every language (new keys appear untranslated, translations
 # kept); compile: the .mo files read at run time (committed, so a clean clone works).
 LOCALE_DIR := src/postpurchase/locale
-I18N_DOMAINS := web messages
+I18N_DOMAINS := web messages returns
 
 i18n-extract: install
 	$(BIN)/python -m postpurchase.locale.tools extract

@@ -7,7 +7,8 @@ works; ``make i18n-compile`` rebuilds them and a test fails when they are stale)
 * ``web``: the tracking page and checkout texts; message ids are stable keys
   (``help.title``), so renaming an English sentence never orphans its translations;
 * ``messages``: notification texts; a flow's sentences carry the flow as ``msgctxt``
-  (``shipped`` / ``subject``), sentences shared by every flow have none.
+  (``shipped`` / ``subject``), sentences shared by every flow have none;
+* ``returns``: the returns portal (keys, like ``web``).
 
 ``{name}`` placeholders are filled by ``str.format``; plurals are two keys (``.one`` and
 ``.other``) chosen by the caller's rule for the language.
@@ -23,7 +24,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo
 
 LOCALE_DIR = Path(__file__).parent
-DOMAINS = ("web", "messages")
+DOMAINS = ("web", "messages", "returns")
 # Our language tags (URLs, settings) -> the catalogue directories (Babel/gettext ids).
 BABEL_IDS: Mapping[str, str] = {"en": "en", "es": "es", "pt-BR": "pt_BR", "fr": "fr", "de": "de"}
 

@@ -336,3 +336,13 @@ def test_a_merchant_rewords_tracking_page_strings_per_locale(
     theirs = sc.order(platform, other.id, "in_transit")
     plain = BeautifulSoup(client.get(f"/t/{theirs.token}?lang=en").text, "html.parser")
     assert plain.select_one("#help-h").get_text() == "Need help?"
+
+
+def test_checkout_settings_changes_are_audited_too(client: TestClient, platform: Platform) -> None:
+    _, h = new_shop(platform)
+    r = client.patch("/api/v1/merchant/checkout-settings", headers=h, json={"cutoff": "15:30"})
+    assert r.status_code == 200, r.text
+    [entry] = client.get("/api/v1/audit", headers=h).json()["items"]
+    assert entry["action"] == "settings.checkout" and entry["actor"].startswith("api:")
+    assert entry["changes"]["checkout.cutoff"][1] == "15:30"
+    assert client.get(URL, headers=h).json()["checkout"]["cutoff"] == "15:30"

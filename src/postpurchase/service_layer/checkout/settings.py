@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from postpurchase.domain.checkout.settings import SETTINGS_KEY, CheckoutSettings, settings_of
 from postpurchase.domain.errors import InvalidInput, NotFound
+from postpurchase.service_layer.settings import record_change
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 
@@ -38,12 +39,18 @@ def update(
     changes: Mapping[str, Any],
     *,
     timezone: str | None = None,
+    actor: str = "system:checkout",
 ) -> tuple[CheckoutSettings, str]:
-    """Apply ``changes`` (all or nothing) and, when given, a new merchant time zone (IANA)."""
+    """Apply ``changes`` (all or nothing) and, when given, a new merchant time zone (IANA);
+    audited as ``actor`` like every settings change."""
     with uow:
         merchant = uow.merchants.get(merchant_id)
         if merchant is None:
             raise NotFound("no such merchant", field="merchant")
+        before = {
+            "checkout": settings_of(merchant.settings).as_dict(),
+            "timezone": merchant.timezone,
+        }
         updated = settings_of(merchant.settings).updated(changes)
         if timezone is not None:
             if not is_zone(timezone):
@@ -51,5 +58,7 @@ def update(
             merchant.timezone = timezone
         merchant.settings = {**merchant.settings, SETTINGS_KEY: updated.as_dict()}
         uow.merchants.update(merchant)
+        after = {"checkout": updated.as_dict(), "timezone": merchant.timezone}
+        record_change(uow, merchant_id, actor, "settings.checkout", "settings", before, after)
         uow.commit()
         return updated, merchant.timezone

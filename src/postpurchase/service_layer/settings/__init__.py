@@ -4,6 +4,7 @@ The functions the API, the CLI and the console call are :func:`get_settings`,
 :func:`update_settings` and :func:`read_settings` (in ``services``).
 """
 
+from postpurchase.service_layer.settings.audit import record_change
 from postpurchase.service_layer.settings.schema import MerchantSettings
 from postpurchase.service_layer.settings.services import (
     get_settings,
@@ -16,6 +17,7 @@ __all__ = [
     "MerchantSettings",
     "get_settings",
     "read_settings",
+    "record_change",
     "update_settings",
     "validate_document",
 ]

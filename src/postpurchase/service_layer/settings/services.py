@@ -21,11 +21,13 @@ from pydantic import BaseModel, ValidationError
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.media import MediaKind, StoredMedia, sniff_image
 from postpurchase.domain.settings import drop_path, merge_patch, upgrade_layout
+from postpurchase.locale import strings as catalogue_strings
 from postpurchase.service_layer.settings.audit import record_change
-from postpurchase.service_layer.settings.schema import MerchantSettings
+from postpurchase.service_layer.settings.schema import LOCALES, MerchantSettings
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 UrlCheck = Callable[[str, str], None]
+_LOCALES = frozenset(tag.lower() for tag in LOCALES)
 _MAX_DROPS = 200
 
 
@@ -88,6 +90,24 @@ def unknown_keys(
         inner = _model_in(field.annotation)
         if inner is not None and isinstance(value, Mapping):
             out.extend(unknown_keys(value, inner, path))
+        elif key == "strings" and not prefix and isinstance(value, Mapping):
+            out.extend(_unknown_strings(value))
+    return out
+
+
+def _unknown_strings(patch: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Locales and keys of a ``strings`` patch that do not exist, ``null`` ones included."""
+    english = catalogue_strings("web", "en")
+    out = []
+    for locale, table in patch.items():
+        if not isinstance(locale, str) or locale.replace("_", "-").lower() not in _LOCALES:
+            out.append({"field": f"strings.{locale}", "message": "not a supported locale"})
+        elif isinstance(table, Mapping):
+            out.extend(
+                {"field": f"strings.{locale}.{key}", "message": "not a catalogue key"}
+                for key in table
+                if key not in english
+            )
     return out
 
 

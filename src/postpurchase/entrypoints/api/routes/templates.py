@@ -252,12 +252,13 @@ async def put_split(
         if not key.isdigit():
             raise InvalidInput("a version number", field=f"variants.{key}")
         variants[int(key)] = weight
-    split = Split(body.holdout_percent, variants)
+    # no holdout and no variants: no split (what DELETE does)
+    split = Split(body.holdout_percent, variants) if body.holdout_percent or variants else None
     await run_in_threadpool(
         lambda: svc.set_split(platform.uow(), merchant.id, flow, channel, split, api_actor(request))
     )
-    return SplitIO(holdout_percent=split.holdout_percent,
-                   variants={str(k): v for k, v in sorted(split.variants.items())})  # fmt: skip
+    return SplitIO(holdout_percent=body.holdout_percent,
+                   variants={str(k): v for k, v in sorted(variants.items())})  # fmt: skip
 
 
 @router.delete("/{flow}/{channel}/split", status_code=204)
