@@ -26,6 +26,7 @@ from postpurchase.domain.money import Money
 from postpurchase.domain.notifications import Channel, Message, MessageRef, MessageStatus
 from postpurchase.domain.orders import Order, OrderLine
 from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.templates import Split, TemplateVersion
 from postpurchase.service_layer.notification_ports import Alert, Delivery, Endpoint, Scheduled
 
 # --------------------------------------------------------------------------- domain builders
@@ -101,6 +102,8 @@ def status_changed(
 @dataclass
 class State:
     merchants: dict[str, Merchant] = field(default_factory=dict)
+    templates: list[TemplateVersion] = field(default_factory=list)
+    splits: dict[tuple[str, str, str], Split] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     shipments: dict[str, Shipment] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
@@ -194,6 +197,20 @@ class InMemoryStore:
 
     def set_merchant_setting(self, merchant_id: str, key: str, value: Any) -> None:
         self.s.merchants[merchant_id].settings[key] = value
+
+    def template_split(self, merchant_id: str, flow: str, channel: str) -> Split | None:
+        return self.s.splits.get((merchant_id, flow, channel))
+
+    def template_version(
+        self, merchant_id: str, flow: str, channel: str, version: int | None
+    ) -> TemplateVersion | None:
+        found = [
+            v
+            for v in self.s.templates
+            if (v.merchant_id, v.flow, v.channel) == (merchant_id, flow, channel)
+            and (version is None or v.version == version)
+        ]
+        return max(found, key=lambda v: v.version) if found else None
 
     def endpoints_for(self, merchant_id: str, topic: str) -> list[Endpoint]:
         return [

@@ -144,7 +144,7 @@ def checkout_settings(
     platform, merchant_id = _merchant(data_dir, slug)
     try:
         if changes or timezone is not None:
-            found = cs.update(platform.uow(), merchant_id, changes, timezone=timezone)
+            found = cs.update(platform.uow(), merchant_id, changes, timezone=timezone, actor="cli")
         else:
             found = cs.get(platform.uow(), merchant_id)
     except DomainError as exc:

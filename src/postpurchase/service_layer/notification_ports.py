@@ -24,6 +24,7 @@ from postpurchase.domain.notifications import (
 )
 from postpurchase.domain.orders import Order
 from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.templates import LocaleTemplate, Split, TemplateVersion
 
 # Internal outbox topics: the outbox schedules and retries deliveries, so a crash between
 # "decided" and "sent" loses nothing and quiet hours are just a future ``next_attempt_at``.
@@ -72,6 +73,10 @@ class Rendered:
 class Renderer(Protocol):
     def render(self, ctx: MessageContext) -> Rendered:
         """Subject and bodies for ``ctx.channel``; raises :class:`RenderError`."""
+        ...
+
+    def render_custom(self, ctx: MessageContext, template: LocaleTemplate) -> Rendered:
+        """The same from a merchant's own (sandboxed) template version."""
         ...
 
 
@@ -236,6 +241,12 @@ class NotificationStore(Protocol):
 
     # merchant settings
     def set_merchant_setting(self, merchant_id: str, key: str, value: Any) -> None: ...
+
+    # the merchant's message templates (versions and splits)
+    def template_split(self, merchant_id: str, flow: str, channel: str) -> Split | None: ...
+    def template_version(
+        self, merchant_id: str, flow: str, channel: str, version: int | None
+    ) -> TemplateVersion | None: ...
 
     # webhooks
     def endpoints_for(self, merchant_id: str, topic: str) -> list[Endpoint]: ...

@@ -37,6 +37,7 @@ from postpurchase.domain.notifications import (
     normalise_phone,
     valid_email,
 )
+from postpurchase.domain.settings import upgrade_layout
 from postpurchase.service_layer.notification_core import (
     Channels,
     InFlight,
@@ -53,6 +54,7 @@ from postpurchase.service_layer.notification_ports import (
     NotificationStore,
 )
 from postpurchase.service_layer.notification_webhooks import Webhooks
+from postpurchase.service_layer.settings import validate_document
 
 logger = logging.getLogger(__name__)
 MAX_OPS_URLS = 20  # ops alert targets per merchant
@@ -256,6 +258,9 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
             current_b = merchant.settings.get("branding")
             new_n = notifications if notifications is not None else current_n
             new_b = branding if branding is not None else current_b
+            # the one settings schema: unknown keys and wrong types refused, named
+            doc = upgrade_layout({"notifications": new_n or {}, "branding": new_b or {}})
+            validate_document(doc, touched=frozenset(branding or ()))
             prefs = Preferences.parse(new_n, branding=new_b, defaults=self.config.defaults)
             if notifications is not None:
                 s.set_merchant_setting(merchant_id, "notifications", notifications)
@@ -273,6 +278,10 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
             uow.commit()
         self._merchants.pop(merchant_id, None)
         return prefs
+
+    def forget_merchant(self, merchant_id: str) -> None:
+        """Drop the cached merchant (its settings changed elsewhere)."""
+        self._merchants.pop(merchant_id, None)
 
     def _check_ops_urls(self, notifications: Any) -> None:
         """Each ops URL is one Apprise understands and not one inside our network, refused

@@ -9,17 +9,21 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from postpurchase.domain.events import Event
 from postpurchase.service_layer import ports
 from postpurchase.service_layer.checkout.ports import PublishableKeyRepository
 from postpurchase.service_layer.storefronts import ports as store_ports
 
+if TYPE_CHECKING:  # the templates package builds on this module
+    from postpurchase.service_layer.templates.ports import TemplateRepository
+
 
 class AbstractUnitOfWork(abc.ABC):
     merchants: ports.MerchantRepository
     audit: ports.AuditLog
+    templates: TemplateRepository
     media: ports.MediaStore
     secrets: ports.SecretRepository
     customers: ports.CustomerRepository

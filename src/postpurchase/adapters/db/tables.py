@@ -20,6 +20,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql import false
 
 from postpurchase.adapters.db.types import BigIntPK, ExactDecimal, UTCDateTime
 
@@ -343,6 +344,10 @@ notification_messages = Table(
     Column("subject", Text),
     Column("body_text", Text),
     Column("body_html", Text),
+    # the template version it was rendered from (0: built-in), and whether the order was in
+    # the flow's holdout (no message sent): what the KPIs compare versions by (migration 0016)
+    Column("template_version", Integer),
+    Column("held_out", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("merchant_id", "dedupe_key", name="uq_notification_messages_dedupe"),
     UniqueConstraint("unsubscribe_token", name="uq_notification_messages_unsubscribe_token"),
     Index("ix_notification_messages_subject", "merchant_id", "subject_id", "channel"),
@@ -681,3 +686,4 @@ media_files = Table(
 
 from postpurchase.adapters.db.console import tables as console_tables  # noqa: E402, F401
 from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401
+from postpurchase.adapters.db.templates import tables as templates_tables  # noqa: E402, F401

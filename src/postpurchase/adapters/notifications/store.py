@@ -20,6 +20,7 @@ from postpurchase.adapters.db.repositories import (
     SqlShipmentRepository,
     upsert_insert,
 )
+from postpurchase.adapters.db.templates import SqlTemplateRepository
 from postpurchase.adapters.notifications.rows import (
     _delivery,
     _delivery_row,
@@ -33,6 +34,7 @@ from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import Channel, Message, MessageRef, MessageStatus
 from postpurchase.domain.orders import Order
 from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.templates import Split, TemplateVersion
 from postpurchase.service_layer.notification_ports import Alert, Delivery, Endpoint, Scheduled
 from postpurchase.service_layer.ports import SecretBox
 
@@ -220,6 +222,20 @@ class SqlNotificationStore:
         current = dict(self.conn.execute(q).scalar() or {})
         current[key] = value
         self.conn.execute(update(t.merchants).where(m.id == merchant_id).values(settings=current))
+
+    # ---------------------------------------------------------------- message templates
+
+    def template_split(self, merchant_id: str, flow: str, channel: str) -> Split | None:
+        return SqlTemplateRepository(self.conn).split(merchant_id, flow, channel)
+
+    def template_version(
+        self, merchant_id: str, flow: str, channel: str, version: int | None
+    ) -> TemplateVersion | None:
+        """That version, or (None) the current one; None when there is none."""
+        repo = SqlTemplateRepository(self.conn)
+        if version is None:
+            return repo.latest(merchant_id, flow, channel)
+        return repo.get(merchant_id, flow, channel, version)
 
     # ---------------------------------------------------------------- webhooks
 

@@ -24,6 +24,7 @@ from postpurchase.entrypoints.console import (
     views_home,
     views_orders,
     views_settings,
+    views_settings_forms,
     views_team,
 )
 from postpurchase.entrypoints.console.auth import (
@@ -50,6 +51,7 @@ router.include_router(views_team.router)
 router.include_router(views_orders.router)
 router.include_router(views_exceptions.router)
 router.include_router(views_customers.router)
+router.include_router(views_settings_forms.router)
 router.include_router(views_settings.router)
 
 

@@ -1,12 +1,11 @@
-"""Settings pages (owners): notifications and branding, checkout estimates, API keys and
-publishable keys, outbound webhooks, carrier accounts, store integrations.
+"""Settings pages (owners): brand, tracking page, notifications, checkout (forms over the one
+settings service, in ``views_settings_forms``), API keys and publishable keys, outbound
+webhooks, carrier accounts, store integrations, the audit log.
 
 Each page calls the same service the API route calls, so a value refused by the API is
 refused here with the same message, and each change is audited (``console.settings.*``):
 the page hands the service an ``AuditEntry`` that the service writes in the change's own
 transaction (ADR 0017).
-Documents without a form of their own yet (notification flows, branding, checkout) are edited
-as the JSON the API takes; the unified settings service replaces them with forms.
 """
 
 from __future__ import annotations
@@ -29,6 +28,8 @@ from postpurchase.domain.console import Principal
 from postpurchase.domain.errors import DomainError, InvalidInput
 from postpurchase.entrypoints.console.auth import ConsoleNotFound, Owner, platform_of
 from postpurchase.entrypoints.console.rendering import render
+from postpurchase.entrypoints.console.views_settings_forms import FORM_SECTIONS
+from postpurchase.entrypoints.console.views_settings_forms import load as load_form
 
 router = APIRouter(prefix="/console/settings", include_in_schema=False, tags=["console"])
 
@@ -36,6 +37,8 @@ Json = Annotated[str, Form(max_length=65536)]
 Short = Annotated[str, Form(max_length=2000)]
 
 SECTIONS = [
+    ("brand", "Brand"),
+    ("tracking", "Tracking page"),
     ("notifications", "Notifications"),
     ("checkout", "Checkout"),
     ("keys", "API keys"),
@@ -76,15 +79,8 @@ def _pretty(value: Any) -> str:
 
 def _load(platform: Platform, me: Principal, section: str) -> dict[str, Any]:
     merchant_id = me.merchant_id
-    if section == "notifications":
-        prefs = service_for(platform).preferences_of(merchant_id)
-        return {"notifications": _pretty(prefs.as_dict()),
-                "branding": _pretty(prefs.branding.as_dict())}  # fmt: skip
-    if section == "checkout":
-        from postpurchase.service_layer.checkout import settings as checkout_settings
-
-        s, tz = checkout_settings.get(platform.uow(), merchant_id)
-        return {"checkout": _pretty({"timezone": tz, **s.as_dict()})}
+    if section in FORM_SECTIONS:
+        return load_form(platform, merchant_id, section)
     if section == "keys":
         from postpurchase.service_layer.checkout import keys
 
@@ -122,7 +118,7 @@ def _load(platform: Platform, me: Principal, section: str) -> dict[str, Any]:
 AUDIT_PAGE = 100
 
 
-async def _page(
+async def page(
     request: Request, me: Principal, section: str, status_code: int = 200, **extra: Any
 ) -> Response:
     platform = platform_of(request)
@@ -146,7 +142,7 @@ async def _change(
     try:
         await run_in_threadpool(change)
     except DomainError as exc:
-        return await _page(
+        return await page(
             request, me, section, 400, error=f"{exc.field}: {exc.message}" if exc.field
             else exc.message, error_field=exc.field, **on_error,
         )  # fmt: skip
@@ -155,56 +151,14 @@ async def _change(
 
 @router.get("")
 async def settings_home(me: Owner) -> Response:
-    return RedirectResponse("/console/settings/notifications", status_code=303)
+    return RedirectResponse("/console/settings/brand", status_code=303)
 
 
 @router.get("/{section}")
 async def settings_page(request: Request, me: Owner, section: str) -> Response:
     if section not in dict(SECTIONS):
         raise ConsoleNotFound(me, "settings page")
-    return await _page(request, me, section)
-
-
-# ---- notifications and branding -------------------------------------------------------------
-
-
-@router.post("/notifications")
-async def save_notifications(
-    request: Request, me: Owner, notifications: Json = "", branding: Json = ""
-) -> Response:
-    platform = platform_of(request)
-
-    def change() -> None:
-        n, b = _json(notifications, "notifications"), _json(branding, "branding")
-        entry = _entry(platform, me, "notifications", "settings:notifications")
-        service_for(platform).update_preferences(me.merchant_id, n, b, audit=entry)
-
-    return await _change(
-        request, me, "notifications", change,
-        notifications_draft=notifications, branding_draft=branding,
-    )  # fmt: skip
-
-
-# ---- checkout -------------------------------------------------------------------------------
-
-
-@router.post("/checkout")
-async def save_checkout(request: Request, me: Owner, checkout: Json = "") -> Response:
-    from postpurchase.service_layer.checkout import settings as checkout_settings
-
-    platform = platform_of(request)
-
-    def change() -> None:
-        given = _json(checkout, "checkout")
-        if not isinstance(given, dict):
-            raise InvalidInput("a JSON object of settings", field="checkout")
-        timezone = given.pop("timezone", None)
-        entry = _entry(platform, me, "checkout", "settings:checkout")
-        checkout_settings.update(
-            platform.uow(), me.merchant_id, given, timezone=timezone, audit=entry
-        )
-
-    return await _change(request, me, "checkout", change, checkout_draft=checkout)
+    return await page(request, me, section)
 
 
 # ---- publishable keys -----------------------------------------------------------------------
@@ -222,8 +176,8 @@ async def new_publishable_key(request: Request, me: Owner, label: Short = "") ->
                                label=label.strip() or "console", audit=entry)
         )  # fmt: skip
     except DomainError as exc:
-        return await _page(request, me, "keys", 400, error=exc.message, error_field=exc.field)
-    return await _page(request, me, "keys", new_key=key)
+        return await page(request, me, "keys", 400, error=exc.message, error_field=exc.field)
+    return await page(request, me, "keys", new_key=key)
 
 
 @router.post("/keys/publishable/{key_id}/revoke")
@@ -257,11 +211,11 @@ async def new_webhook(
             )
         )
     except DomainError as exc:
-        return await _page(
+        return await page(
             request, me, "webhooks", 400, error=f"{exc.field}: {exc.message}" if exc.field
             else exc.message, error_field=exc.field, url=url, topics=topics,
         )  # fmt: skip
-    return await _page(request, me, "webhooks", new_secret=ep.secret, new_url=ep.url)
+    return await page(request, me, "webhooks", new_secret=ep.secret, new_url=ep.url)
 
 
 @router.post("/webhooks/{endpoint_id}/delete")

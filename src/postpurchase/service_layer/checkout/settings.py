@@ -4,13 +4,12 @@ storefront origins), validated in the domain, stored in ``Merchant.settings``.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from postpurchase.domain.audit import AuditEntry, changes_between
 from postpurchase.domain.checkout.settings import SETTINGS_KEY, CheckoutSettings, settings_of
 from postpurchase.domain.errors import InvalidInput, NotFound
+from postpurchase.service_layer.settings import record_change
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 
@@ -40,15 +39,18 @@ def update(
     changes: Mapping[str, Any],
     *,
     timezone: str | None = None,
-    audit: AuditEntry | None = None,
+    actor: str = "system:checkout",
 ) -> tuple[CheckoutSettings, str]:
-    """Apply ``changes`` (all or nothing) and, when given, a new merchant time zone (IANA).
-    ``audit`` (a person's change) gets the changed keys and commits with them."""
+    """Apply ``changes`` (all or nothing) and, when given, a new merchant time zone (IANA);
+    audited as ``actor`` like every settings change."""
     with uow:
         merchant = uow.merchants.get(merchant_id)
         if merchant is None:
             raise NotFound("no such merchant", field="merchant")
-        before = {"timezone": merchant.timezone, **settings_of(merchant.settings).as_dict()}
+        before = {
+            "checkout": settings_of(merchant.settings).as_dict(),
+            "timezone": merchant.timezone,
+        }
         updated = settings_of(merchant.settings).updated(changes)
         if timezone is not None:
             if not is_zone(timezone):
@@ -56,8 +58,7 @@ def update(
             merchant.timezone = timezone
         merchant.settings = {**merchant.settings, SETTINGS_KEY: updated.as_dict()}
         uow.merchants.update(merchant)
-        if audit is not None:
-            after = {"timezone": merchant.timezone, **updated.as_dict()}
-            uow.audit.record(replace(audit, changes=changes_between(before, after)))
+        after = {"checkout": updated.as_dict(), "timezone": merchant.timezone}
+        record_change(uow, merchant_id, actor, "settings.checkout", "settings", before, after)
         uow.commit()
         return updated, merchant.timezone

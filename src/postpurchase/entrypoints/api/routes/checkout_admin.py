@@ -14,7 +14,7 @@ from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
+from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep
 from postpurchase.service_layer.checkout import keys
 from postpurchase.service_layer.checkout import settings as checkout_settings
 from postpurchase.service_layer.checkout.ports import PublishableKeyRow
@@ -167,7 +167,7 @@ async def get_checkout_settings(
 
 @router.patch("/checkout-settings", response_model=CheckoutSettingsOut)
 async def patch_checkout_settings(
-    body: CheckoutSettingsIn, merchant: MerchantDep, platform: PlatformDep
+    body: CheckoutSettingsIn, merchant: MerchantDep, platform: PlatformDep, actor: ApiActorDep
 ) -> CheckoutSettingsOut:
     """Change some settings (all or nothing: one bad field changes none). Estimates use
     them within 10 seconds."""
@@ -175,6 +175,8 @@ async def patch_checkout_settings(
     timezone = given.pop("timezone", None)
     return _settings_out(
         await run_in_threadpool(
-            lambda: checkout_settings.update(platform.uow(), merchant.id, given, timezone=timezone)
+            lambda: checkout_settings.update(
+                platform.uow(), merchant.id, given, timezone=timezone, actor=actor
+            )
         )
     )
