@@ -150,3 +150,50 @@ def verify_postpurchase(
         except UnicodeEncodeError:
             continue
     return ok
+
+
+ZENDESK_HEADER = "X-Zendesk-Webhook-Signature"
+ZENDESK_TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
+TOKEN_HEADER = "X-Postpurchase-Token"
+
+
+def sign_zendesk(body: bytes, secret: str, timestamp: str) -> str:
+    """Zendesk's signature: base64(HMAC-SHA256(secret, timestamp + body))."""
+    digest = _digest(secret.encode("utf-8"), timestamp.encode("utf-8") + body)
+    return base64.b64encode(digest).decode("ascii")
+
+
+def verify_zendesk(
+    body: bytes,
+    header: str | None,
+    timestamp: str | None,
+    secret: str,
+    now: datetime,
+    tolerance: timedelta = DEFAULT_TOLERANCE,
+) -> bool:
+    """True when ``X-Zendesk-Webhook-Signature`` signs ``timestamp + body`` and the
+    timestamp (ISO 8601, as Zendesk sends it) is within ``tolerance`` of ``now``."""
+    if not header or not timestamp or not secret or len(timestamp) > 64:
+        return False
+    try:
+        at = datetime.fromisoformat(timestamp.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if at.tzinfo is None or abs(now - at) > tolerance:
+        return False
+    expected = sign_zendesk(body, secret, timestamp)
+    try:
+        return hmac.compare_digest(header.strip().encode("ascii"), expected.encode("ascii"))
+    except UnicodeEncodeError:
+        return False
+
+
+def verify_token(header: str | None, secret: str) -> bool:
+    """A shared secret sent as a header, for helpdesks that cannot sign (Gorgias's HTTP
+    integrations send fixed headers only): compared in constant time."""
+    if not header or not secret or len(header) > _MAX_HEADER:
+        return False
+    try:
+        return hmac.compare_digest(header.strip().encode("utf-8"), secret.encode("utf-8"))
+    except UnicodeEncodeError:  # pragma: no cover - str.encode("utf-8") accepts any str
+        return False

@@ -111,6 +111,9 @@ class Message:
     # rendered), and whether the order was held out of the flow (a template split)
     template_version: int | None = None
     held_out: bool = False
+    # The delivery date the message shows (issue 14: every promise shown is recorded, as a
+    # promise_records row written with the message); not a column of its own.
+    promise: date | None = None
 
     def ref(self) -> MessageRef:
         return MessageRef(

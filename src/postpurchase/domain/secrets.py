@@ -15,6 +15,9 @@ Who issues which secret:
 * ``woocommerce_webhook``: the "Secret" field of a WooCommerce webhook.
 * ``tracking_webhook``: ours; we generate it for our own batch tracking webhook and show it
   once.
+* ``helpdesk_webhook``: signs ``POST /webhooks/helpdesk/{merchant}`` (support contacts). We
+  generate one (shown once), or the merchant sets the signing secret Zendesk issued for its
+  webhook.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class SecretKind(StrEnum):
     AFTERSHIP_WEBHOOK = "aftership_webhook"
     WOOCOMMERCE_WEBHOOK = "woocommerce_webhook"
     TRACKING_WEBHOOK = "tracking_webhook"
+    HELPDESK_WEBHOOK = "helpdesk_webhook"
 
     @property
     def field(self) -> str:

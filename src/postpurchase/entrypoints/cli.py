@@ -247,6 +247,22 @@ def merchant_secrets(
     rotate_tracking_secret: Annotated[
         bool, typer.Option(help="Issue a new tracking-webhook secret (printed once).")
     ] = False,
+    helpdesk_secret: Annotated[
+        str | None,
+        typer.Option(
+            "--helpdesk-secret",
+            help="The signing secret Zendesk issued for the helpdesk webhook "
+            "(/webhooks/helpdesk/SLUG). '-' reads stdin.",
+            show_default=False,
+        ),
+    ] = None,
+    rotate_helpdesk_secret: Annotated[
+        bool,
+        typer.Option(
+            help="Issue a new helpdesk-webhook secret (printed once; for Gorgias "
+            "or your own integration)."
+        ),
+    ] = False,
 ) -> None:
     """Set the webhook secrets the platforms issued to a merchant (sealed at rest; only the
     last four characters are ever shown). A replaced secret stays valid for
@@ -260,6 +276,10 @@ def merchant_secrets(
         if name.strip().lower() not in choices:
             fail(f"--remove: {name!r} is not one of {', '.join(choices)}")
         given[choices[name.strip().lower()]] = None
+    if helpdesk_secret is not None:
+        given[SecretKind.HELPDESK_WEBHOOK] = (
+            sys.stdin.readline().strip() if helpdesk_secret == "-" else helpdesk_secret
+        )
     platform = _platform(data_dir)
     with platform.uow() as uow:
         merchant = uow.merchants.get_by_slug(slug)
@@ -270,6 +290,10 @@ def merchant_secrets(
         if rotate_tracking_secret:
             secret = ms.rotate_tracking_secret(platform.uow(), platform.clock, merchant.id)
             typer.echo(f"Tracking webhook secret: {secret}")
+            summaries = ms.secret_summaries(platform.uow(), merchant.id)
+        if rotate_helpdesk_secret:
+            secret = ms.rotate_helpdesk_secret(platform.uow(), platform.clock, merchant.id)
+            typer.echo(f"Helpdesk webhook secret: {secret}")
             summaries = ms.secret_summaries(platform.uow(), merchant.id)
     except DomainError as exc:
         fail(f"{exc.field}: {exc.message}" if exc.field else exc.message)

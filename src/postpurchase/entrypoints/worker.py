@@ -15,6 +15,7 @@ from typing import Any
 from huey import Huey, crontab
 
 from postpurchase.adapters import outbox
+from postpurchase.adapters.db.kpis import facts as kpi_facts
 from postpurchase.adapters.db.periodic import run_once
 from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_huey
 from postpurchase.bootstrap import Platform, bootstrap
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 FOLD_BATCH = 5000  # scans per fold transaction: big enough to batch a parcel's scans
 DRAIN_SLICE = 1000  # outbox rows per drain task before it re-queues itself
 MINUTE = timedelta(minutes=1)
+KPI_BATCHES = 25  # batches of KPI facts per tick (kpi_facts.BATCH shipments each)
 
 
 @dataclass
@@ -78,6 +80,19 @@ def fold_tracking(platform: Platform, limit: int = FOLD_BATCH) -> int:
 def sweep(platform: Platform) -> int:
     flagged = platform.bus().handle(commands.SweepStaleShipments("*", platform.clock.now()))
     return int(flagged)
+
+
+def refresh_kpis(platform: Platform, budget: int = KPI_BATCHES) -> int:
+    """Up to ``budget`` batches of KPI facts per tick, each its own short transaction."""
+    total = 0
+    for _ in range(budget):
+        with platform.engine.connect().execution_options(write=True) as conn:
+            done = kpi_facts.refresh(conn, platform.clock.now())
+            conn.commit()
+        total += done
+        if done < kpi_facts.BATCH:
+            break
+    return total
 
 
 def once(platform: Platform, name: str, every: timedelta, job: Callable[[], int]) -> int:
@@ -148,7 +163,15 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
         # and drift checks: each once cluster-wide (a lease per merchant and job).
         return _report("edd_models", worker_edd.run(platform))
 
+    @huey.periodic_task(crontab(minute="*"), name="kpi_facts")  # type: ignore[untyped-decorator]
+    def kpi_facts_task() -> int:
+        # The dashboards' per-shipment facts (issue 14): new shipments and moving ones.
+        return once(
+            platform, "kpi_facts", MINUTE, lambda: _report("kpi_facts", refresh_kpis(platform))
+        )
+
     platform.queue = HueyTaskQueue(drain_task, fold_task)
     periodic = {"drain_outbox_sweep": drain_sweep, "webhook_inbox_sweep": inbox_sweep}
     periodic["stale_shipments_sweep"] = stale_sweep
+    periodic["kpi_facts"] = kpi_facts_task
     return Worker(huey, platform, drain_task, periodic)

@@ -17,6 +17,7 @@ from postpurchase.service_layer.ports import Clock, SecretSummary
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 TRACKING_SECRET_PREFIX = "ppwh_"
+HELPDESK_SECRET_PREFIX = "pphd_"
 
 
 def new_tracking_secret() -> str:
@@ -77,3 +78,11 @@ def rotate_tracking_secret(uow: AbstractUnitOfWork, clock: Clock, merchant_id: s
 def secret_summaries(uow: AbstractUnitOfWork, merchant_id: str) -> list[SecretSummary]:
     with uow:
         return uow.secrets.summaries(merchant_id)
+
+
+def rotate_helpdesk_secret(uow: AbstractUnitOfWork, clock: Clock, merchant_id: str) -> str:
+    """A new secret for the helpdesk webhook (support contacts), returned once; the old one
+    is honoured for the grace period."""
+    secret = HELPDESK_SECRET_PREFIX + random.token_urlsafe(32)
+    set_secrets(uow, clock, merchant_id, {SecretKind.HELPDESK_WEBHOOK: secret})
+    return secret

@@ -271,6 +271,7 @@ class Planning(ServiceCore):
             msg.unsubscribe_token = None
             return
         msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
+        msg.promise = ctx.estimate  # shown to the shopper: recorded with the message
 
     @staticmethod
     def _template_for(

@@ -127,6 +127,27 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
         "lines",
     ): RETURN_LINES,
 }
+DATE_RANGE = (
+    "'to' on or after 'from', at most 731 days apart (domain/kpis/query.py): a relation "
+    "between two parameters, which a schema cannot say"
+)
+for _path in [
+    *(f"/api/v1/kpis/{name}" for name in ("delivery", "carriers", "repeat-purchase",
+                                          "contacts", "csat", "returns", "promises")),
+    "/api/v1/kpis/{name}.csv", "/api/v1/kpis/{name}.svg", "/api/v1/support/contacts",
+    "/api/v1/support/contacts.csv", "/api/v1/survey/answers", "/api/v1/survey/answers.csv",
+]:  # fmt: skip
+    KNOWN[(f"GET {_path}", "positive_data_acceptance", "to")] = DATE_RANGE
+KNOWN[("POST /api/v1/support/contacts", "positive_data_acceptance", "contacted_at")] = (
+    "not in the future (service_layer/support.py): a schema cannot say 'now'"
+)
+KNOWN[("POST /api/v1/support/contacts", "positive_data_acceptance", "order_id")] = (
+    "an order of this merchant (service_layer/support.py); a well-formed id may name none"
+)
+for _path in ("/api/v1/survey/answers", "/api/v1/survey/answers.csv"):
+    KNOWN[(f"GET {_path}", "positive_data_acceptance", "min_score")] = (
+        "min_score at most max_score (routes/survey.py): a relation between two parameters"
+    )
 
 
 @pytest.fixture

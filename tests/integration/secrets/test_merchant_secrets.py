@@ -313,3 +313,28 @@ def test_upgrade_moves_old_plaintext_columns_into_sealed_rows(tmp_path) -> None:
         stored = " ".join(r.sealed for r in conn.execute(select(t.merchant_secrets.c.sealed)))
     assert "old-shopify-secret" not in stored and "plain:" not in stored
     engine.dispose()
+
+
+def test_cli_issues_or_sets_the_helpdesk_secret(data_dir) -> None:
+    slug = "hd-" + ref()
+    assert (
+        runner.invoke(cli, ["merchant", "create", slug, "--data-dir", str(data_dir)]).exit_code == 0
+    )
+    issued = runner.invoke(
+        cli, ["merchant", "secrets", slug, "--data-dir", str(data_dir), "--rotate-helpdesk-secret"]
+    )
+    assert issued.exit_code == 0, issued.output
+    secret = issued.stdout.split("Helpdesk webhook secret: ")[1].split()[0]
+    assert secret.startswith("pphd_")
+    assert f"helpdesk_webhook_secret_last4: {secret[-4:]}" in issued.stdout
+    zendesk = "zd-signing-secret-0123456789"
+    pasted = runner.invoke(
+        cli, ["merchant", "secrets", slug, "--data-dir", str(data_dir), "--helpdesk-secret", "-"],
+        input=zendesk + "\n",
+    )  # fmt: skip
+    assert pasted.exit_code == 0 and "helpdesk_webhook_secret_last4: 6789" in pasted.stdout
+    assert zendesk not in pasted.stdout
+    bad = runner.invoke(
+        cli, ["merchant", "secrets", slug, "--data-dir", str(data_dir), "--helpdesk-secret", "x"]
+    )
+    assert bad.exit_code == 2 and "helpdesk_webhook_secret" in bad.stderr

@@ -439,6 +439,8 @@ tracking_ratings = Table(
     Column("locale", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("comment", Text),  # the survey's free text (issue 14), optional
+    Column("source", String(16)),  # page | email: where the answer was given
     Index("ix_tracking_ratings_merchant_created", "merchant_id", "created_at"),
 )
 
@@ -685,5 +687,6 @@ media_files = Table(
 
 
 from postpurchase.adapters.db.console import tables as console_tables  # noqa: E402, F401
+from postpurchase.adapters.db.kpis import tables as kpi_tables  # noqa: E402, F401
 from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401
 from postpurchase.adapters.db.templates import tables as templates_tables  # noqa: E402, F401

@@ -207,9 +207,18 @@ def get_rating(conn: Connection, order_id: str) -> int | None:
 
 
 def save_rating(
-    conn: Connection, *, merchant_id: str, order_id: str, score: int, locale: str, at: datetime
+    conn: Connection,
+    *,
+    merchant_id: str,
+    order_id: str,
+    score: int,
+    locale: str,
+    at: datetime,
+    comment: str | None = None,
+    source: str | None = None,
 ) -> None:
-    """Insert or replace the order's rating (one per order: tapping again changes it)."""
+    """Insert or replace the order's rating (one per order: tapping again changes it). A
+    new comment replaces the old one; a tap without one keeps it."""
     r = t.tracking_ratings
     values = {
         "order_id": order_id,
@@ -218,8 +227,14 @@ def save_rating(
         "locale": locale,
         "created_at": at,
         "updated_at": at,
+        "comment": comment,
+        "source": source,
     }
-    changes = {"score": score, "locale": locale, "updated_at": at}
+    changes: dict[str, Any] = {"score": score, "locale": locale, "updated_at": at}
+    if comment is not None:
+        changes["comment"] = comment
+    if source is not None:
+        changes["source"] = source
     dialect = conn.dialect.name
     if dialect == "postgresql":
         pg = postgresql.insert(r).values(**values)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.audit_store import SqlAuditLog
+from postpurchase.adapters.db.kpis.promises import record_promises
 from postpurchase.adapters.db.repositories import (
     SqlMerchantRepository,
     SqlOrderRepository,
@@ -114,6 +115,18 @@ class SqlNotificationStore:
     def add_messages(self, messages: Sequence[Message]) -> None:
         if messages:
             self.conn.execute(self._insert_messages(), [_message_row(m) for m in messages])
+            # The dates they show, as promises shown (issue 14), for the messages that will
+            # go out; one a concurrent worker inserted already is skipped there too.
+            shown = [
+                {"merchant_id": m.merchant_id, "order_id": m.order_id,
+                 "shipment_id": m.shipment_id, "surface": "message", "latest": m.promise,
+                 "source": f"{m.flow}:{m.channel.value}"[:64], "shown_at": m.send_after}
+                for m in messages
+                if m.promise is not None and m.order_id is not None
+                and m.status in (MessageStatus.QUEUED, MessageStatus.SENT)
+            ]  # fmt: skip
+            if shown:
+                record_promises(self.conn, shown)
 
     def _insert_messages(self) -> Any:
         return upsert_insert(self.conn, M).on_conflict_do_nothing(

@@ -5,6 +5,18 @@ modules inside (an import-linter contract holds them to it). Definitions, bounda
 what each KPI leaves out are written down in docs/kpis.md.
 """
 
+from postpurchase.domain.kpis.delivery import (
+    REPEAT_DAYS,
+    Cohort,
+    DeliveryCounts,
+    ShipmentFacts,
+    ShipmentRecord,
+    lane_label,
+    per_hundred,
+    quantile_from_histogram,
+    region_label,
+    shipment_facts,
+)
 from postpurchase.domain.kpis.orders import (
     KpiOrder,
     OrderState,
@@ -14,6 +26,8 @@ from postpurchase.domain.kpis.orders import (
     punctuality,
     review_score,
 )
+from postpurchase.domain.kpis.promises import Accuracy, ShownPromise, accuracy
+from postpurchase.domain.kpis.query import LANE, KpiQuery, bucket_start, default_range
 from postpurchase.domain.kpis.repeat import (
     REPEAT_WINDOW,
     CohortMember,
@@ -32,27 +46,44 @@ from postpurchase.domain.kpis.summary import (
 )
 
 __all__ = [
+    "LANE",
     "LATENESS_BANDS",
+    "REPEAT_DAYS",
     "REPEAT_WINDOW",
     "REQUIRED_KEYS",
+    "Accuracy",
+    "Cohort",
     "CohortMember",
+    "DeliveryCounts",
     "KpiOrder",
+    "KpiQuery",
     "KpiSummary",
     "MonthFigures",
     "OrderState",
     "Punctuality",
     "RepeatCohorts",
+    "ShipmentFacts",
+    "ShipmentRecord",
+    "ShownPromise",
+    "accuracy",
+    "bucket_start",
     "click_to_door_days",
     "days_late",
+    "default_range",
     "first_delivered",
+    "lane_label",
     "lateness_band",
     "mean",
     "mean_interval",
+    "per_hundred",
     "punctuality",
     "quantile",
+    "quantile_from_histogram",
     "rate",
+    "region_label",
     "repeat_cohorts",
     "review_score",
+    "shipment_facts",
     "summarise",
     "wilson_interval",
 ]

@@ -56,6 +56,8 @@ HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 LOOKUP_FLOOR_SECONDS = 0.35  # every lookup answer takes at least this long (timing-safe)
 MAX_FORM_BYTES = 4096
+MAX_RATING_FORM_BYTES = 16384  # a survey comment of 1,000 characters, percent-encoded
+MAX_COMMENT = 1000
 HTML = "text/html; charset=utf-8"
 
 router = APIRouter(include_in_schema=False, tags=["tracking page"])
@@ -233,9 +235,11 @@ async def rate_delivery(token: str, request: Request, platform: WebPlatform) -> 
     """One tap: five submit buttons post ``score``; JS posts the same form and takes JSON."""
     if not valid_token(token):
         return not_found(request)
-    form = await _small_form(request)
+    form = await _small_form(request, MAX_RATING_FORM_BYTES)
     raw = form.get("score", "") if form is not None else ""
     score = int(raw) if raw in ("1", "2", "3", "4", "5") else None
+    comment = _comment(form.get("comment", "") if form is not None else "")
+    source = "email" if form is not None and form.get("via") == "email" else "page"
     wants_json = "application/json" in request.headers.get("accept", "")
     if score is None:
         if wants_json:
@@ -258,6 +262,8 @@ async def rate_delivery(token: str, request: Request, platform: WebPlatform) -> 
                 score=score,
                 locale=lang[:16],
                 at=platform.clock.now(),
+                comment=comment,
+                source=source,
             )
             conn.commit()
         return True
@@ -282,15 +288,23 @@ async def tracking_not_found(rest: str, request: Request) -> Response:
 # ---- lookup -----------------------------------------------------------------------------------
 
 
-async def _small_form(request: Request) -> dict[str, str] | None:
-    """The urlencoded form body, refusing anything larger than a lookup needs."""
+def _comment(raw: str) -> str | None:
+    """The survey comment as kept: control characters (but line breaks) removed, trimmed,
+    at most ``MAX_COMMENT`` characters; ``None`` when empty."""
+    kept = "".join(ch for ch in raw if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
+    kept = kept.replace("\r", "").strip()[:MAX_COMMENT]
+    return kept or None
+
+
+async def _small_form(request: Request, limit: int = MAX_FORM_BYTES) -> dict[str, str] | None:
+    """The urlencoded form body, refusing anything larger than ``limit`` bytes."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+    if length is not None and (not length.isdigit() or int(length) > limit):
         return None
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_FORM_BYTES:
+        if len(body) > limit:
             return None
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import order_codec as codec
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.kpis.promises import record_promises
 from postpurchase.adapters.db.sql import CHUNK, _chunks, one_of
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.money import Money
@@ -30,6 +31,7 @@ class SqlOrderRepository:
         row = _order_row(order)
         self.conn.execute(insert(t.orders).values(**row))
         self.conn.execute(insert(t.order_lines), _line_rows(order))
+        record_promises(self.conn, _shown_promises(order))  # issue 14: promises as shown
         self.seen[order.id] = (order, _order_state(order))
 
     def revise(self, order: Order) -> None:
@@ -187,6 +189,23 @@ class SqlOrderRepository:
 def _order_state(o: Order) -> tuple[Any, ...]:
     """The parts of an order that change after it is placed (its lines never do)."""
     return (o.status, o.updated_at, o.cancelled_at, o.cancel_reason)
+
+
+def _shown_promises(order: Order) -> list[dict[str, Any]]:
+    """The promises a new order was shown at purchase: the store's at checkout and ours."""
+    shown: list[dict[str, Any]] = []
+    base = {"merchant_id": order.merchant_id, "order_id": order.id, "shown_at": order.placed_at}
+    if order.promise is not None:
+        shown.append(
+            {**base, "surface": "checkout", "earliest": order.promise.earliest,
+             "latest": order.promise.latest, "source": "store"}
+        )  # fmt: skip
+    if order.our_promise is not None:
+        source = f"ours:{order.our_promise.layer}"[:64]
+        shown.append(
+            {**base, "surface": "order", "latest": order.our_promise.promise, "source": source}
+        )
+    return shown
 
 
 def _order_row(o: Order) -> dict[str, Any]:

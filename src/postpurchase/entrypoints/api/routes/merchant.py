@@ -10,7 +10,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from postpurchase.domain.errors import NotFound
-from postpurchase.domain.secrets import MAX_LENGTH, MIN_LENGTH, PATTERN, PLATFORM_ISSUED
+from postpurchase.domain.secrets import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    PATTERN,
+    PLATFORM_ISSUED,
+    SecretKind,
+)
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
 from postpurchase.service_layer import merchant_secrets
 from postpurchase.service_layer.ports import SecretSummary
@@ -67,6 +73,15 @@ class SecretsIn(BaseModel):
         description="WooCommerce: the Secret of the webhook (WooCommerce -> Settings -> "
         "Advanced -> Webhooks).",
     )
+    helpdesk_webhook_secret: str | None = Field(
+        default=None,
+        min_length=MIN_LENGTH,
+        max_length=MAX_LENGTH,
+        pattern=PATTERN,
+        description="Zendesk: the signing secret of the webhook that posts to "
+        "/webhooks/helpdesk/{merchant} (or let us issue one: "
+        "POST /api/v1/merchant/secrets/helpdesk-webhook/rotate). See docs/support-contacts.md.",
+    )
 
 
 class SecretOut(BaseModel):
@@ -87,6 +102,7 @@ class SecretsOut(BaseModel):
     aftership_webhook_secret_last4: str | None = None
     woocommerce_webhook_secret_last4: str | None = None
     tracking_webhook_secret_last4: str | None = None
+    helpdesk_webhook_secret_last4: str | None = None
     details: dict[str, SecretOut] = Field(
         default_factory=dict, description="Per secret field: last4 and rotation dates."
     )
@@ -127,6 +143,8 @@ async def put_secrets(body: SecretsIn, merchant: MerchantDep, platform: Platform
     """Set the webhook secrets the platforms issued to you. Write-only."""
     given = body.model_dump(include=body.model_fields_set)
     values = {kind: given[kind.field] for kind in PLATFORM_ISSUED if kind.field in given}
+    if SecretKind.HELPDESK_WEBHOOK.field in given:  # ours or Zendesk's: settable too
+        values[SecretKind.HELPDESK_WEBHOOK] = given[SecretKind.HELPDESK_WEBHOOK.field]
     summaries = await run_in_threadpool(
         merchant_secrets.set_secrets, platform.uow(), platform.clock, merchant.id, values
     )
@@ -142,6 +160,26 @@ async def rotate_tracking_secret(merchant: MerchantDep, platform: PlatformDep) -
     )
     return TrackingSecretOut(
         tracking_webhook_secret=secret, tracking_webhook_secret_last4=secret[-4:]
+    )
+
+
+class HelpdeskSecretOut(BaseModel):
+    helpdesk_webhook_secret: str = Field(
+        description="Shown once. Sign POST /webhooks/helpdesk/{merchant} with it "
+        "(X-Postpurchase-Signature), or send it as X-Postpurchase-Token (Gorgias)."
+    )
+    helpdesk_webhook_secret_last4: str
+
+
+@router.post("/secrets/helpdesk-webhook/rotate", response_model=HelpdeskSecretOut)
+async def rotate_helpdesk_secret(merchant: MerchantDep, platform: PlatformDep) -> HelpdeskSecretOut:
+    """A new secret for the helpdesk webhook (support contacts), shown once; the previous
+    one is accepted for the grace period."""
+    secret = await run_in_threadpool(
+        merchant_secrets.rotate_helpdesk_secret, platform.uow(), platform.clock, merchant.id
+    )
+    return HelpdeskSecretOut(
+        helpdesk_webhook_secret=secret, helpdesk_webhook_secret_last4=secret[-4:]
     )
 
 

@@ -11,7 +11,7 @@ database owner on PostgreSQL 13+ where it is a trusted extension).
 Figures in docs/benchmarks.md (benchmarks/console.py).
 
 Revision ID: 0024
-Revises: 0017, 0016
+Revises: 0018, 0016
 Create Date: 2026-12-07
 """
 
@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-# Also joins the settings branch's 0016 with the console's 0017 (both follow 0015): the
-# lead renumbers at merge.
-down_revision: str | tuple[str, ...] | None = ("0017", "0016")
+# Also joins the settings branch's 0016 and the KPI branch's 0018 (after the console's 0017):
+# the lead renumbers at merge.
+down_revision: str | tuple[str, ...] | None = ("0018", "0016")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
