@@ -26,6 +26,7 @@ from postpurchase.entrypoints.console import (
     views_settings,
     views_settings_forms,
     views_team,
+    views_templates,
 )
 from postpurchase.entrypoints.console.auth import (
     Agent,
@@ -52,6 +53,7 @@ router.include_router(views_orders.router)
 router.include_router(views_exceptions.router)
 router.include_router(views_customers.router)
 router.include_router(views_settings_forms.router)
+router.include_router(views_templates.router)
 router.include_router(views_settings.router)
 
 

@@ -41,6 +41,7 @@ SECTIONS = [
     ("tracking", "Tracking page"),
     ("notifications", "Notifications"),
     ("checkout", "Checkout"),
+    ("templates", "Templates"),
     ("keys", "API keys"),
     ("webhooks", "Webhooks"),
     ("carriers", "Carriers"),
