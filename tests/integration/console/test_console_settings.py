@@ -86,6 +86,16 @@ def test_settings_forms_go_through_the_one_service_and_are_audited(console: Cons
     assert settings_of(console, console.b.merchant_id).branding.display_name is None
 
 
+def test_checkout_form_sets_the_store_time_zone(console: Console) -> None:
+    owner = console.a.owner
+    bad = owner.post("/console/settings/checkout", {"timezone": "Mars/Olympus"})
+    assert bad.status_code == 400 and 'data-field="timezone"' in bad.text
+    r = owner.post("/console/settings/checkout", {"timezone": "Europe/Berlin", "cutoff": "14:00"})
+    assert r.status_code == 303, r.text
+    assert 'value="Europe/Berlin"' in owner.get("/console/settings/checkout").text
+    assert settings_of(console, console.a.merchant_id).checkout.cutoff == "14:00"
+
+
 def test_logo_upload_is_an_image_in_the_media_store(console: Console) -> None:
     owner = console.a.owner
     files = {"file": ("logo.txt", b"not an image", "text/plain")}

@@ -58,6 +58,10 @@ def load(platform: Platform, merchant_id: str, section: str) -> dict[str, Any]:
     """What a form section shows: the stored settings and, for the flows, what is on now."""
     settings = get_settings(platform.uow(), merchant_id)
     data: dict[str, Any] = {"settings": settings}
+    if section == "checkout":
+        with platform.uow() as uow:
+            merchant = uow.merchants.get(merchant_id)
+        data["timezone"] = merchant.timezone if merchant else None
     if section == "notifications":
         prefs = service_for(platform).preferences_of(merchant_id)
         data["flows"] = [
@@ -177,4 +181,16 @@ async def save_checkout(request: Request, me: Owner) -> Response:
         "storefront_origins": origins or None,
         "handling_days": int(days) if days and days.isdigit() else days,
     }
+    zone = get("timezone")
+    if zone:  # the store's time zone (outside the settings schema): checkout's own service
+        platform = platform_of(request)
+        from postpurchase.service_layer.checkout import settings as checkout_settings
+
+        try:
+            await run_in_threadpool(
+                lambda: checkout_settings.update(platform.uow(), me.merchant_id, {},
+                                                 timezone=zone, actor=me.actor)
+            )  # fmt: skip
+        except DomainError as exc:
+            return await _refused(request, me, "checkout", exc)
     return await _save(request, me, "checkout", {"checkout": checkout})
