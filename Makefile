@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # (empty) runs serially, e.g. to read a failing test's output in order.
 PYTEST_ARGS ?= -n 3
 
-.PHONY: screenshots demo test lint typecheck unit integration e2e browser system-deps install dev clean bench faults edd-report
+.PHONY: screenshots demo test lint typecheck unit integration e2e browser system-deps install dev clean bench faults edd-report i18n-extract i18n-update i18n-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,26 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Translations: gettext catalogues handled by Babel (src/postpurchase/locale, docs/translations.md).
+# extract: the .pot templates from the English catalogue (ids are keys) and the code using
+# them; update: merge them into every language (new keys appear untranslated, translations
+# kept); compile: the .mo files read at run time (committed, so a clean clone works).
+LOCALE_DIR := src/postpurchase/locale
+I18N_DOMAINS := web messages returns
+
+i18n-extract: install
+	$(BIN)/python -m postpurchase.locale.tools extract
+
+i18n-update: i18n-extract
+	for d in $(I18N_DOMAINS); do \
+	  $(BIN)/pybabel update -i $(LOCALE_DIR)/$$d.pot -d $(LOCALE_DIR) -D $$d -w 100 \
+	    --ignore-obsolete --no-fuzzy-matching || exit 1; done
+
+i18n-compile: install
+	for d in $(I18N_DOMAINS); do \
+	  $(BIN)/pybabel compile -d $(LOCALE_DIR) -D $$d --statistics || exit 1; done
+	$(BIN)/python -m postpurchase.locale.tools check
 
 # Debian packages the browser tests need (chromium; npm fetches axe-core from the npm
 # registry) and the tracking-page benchmark's load generator (wrk); installed only when

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from postpurchase.domain.addresses import Address
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.ids import new_id, new_token
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.money import Money
 from postpurchase.domain.notifications import Channel, Message, MessageRef, MessageStatus
 from postpurchase.domain.orders import Order, OrderLine
 from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.templates import Split, TemplateVersion
 from postpurchase.service_layer.notification_ports import Alert, Delivery, Endpoint, Scheduled
 
 # --------------------------------------------------------------------------- domain builders
@@ -100,12 +102,15 @@ def status_changed(
 @dataclass
 class State:
     merchants: dict[str, Merchant] = field(default_factory=dict)
+    templates: list[TemplateVersion] = field(default_factory=list)
+    splits: dict[tuple[str, str, str], Split] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     shipments: dict[str, Shipment] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     optouts: dict[tuple[str, str, str], str] = field(default_factory=dict)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     deleted_endpoints: set[str] = field(default_factory=set)
+    audit: list[AuditEntry] = field(default_factory=list)
     deliveries: dict[str, Delivery] = field(default_factory=dict)
     alerts: list[tuple[int, str, str, str, datetime, datetime | None]] = field(default_factory=list)
     scheduled: list[tuple[str, str, dict[str, Any], datetime]] = field(default_factory=list)
@@ -210,6 +215,20 @@ class InMemoryStore:
     def set_merchant_setting(self, merchant_id: str, key: str, value: Any) -> None:
         self.s.merchants[merchant_id].settings[key] = value
 
+    def template_split(self, merchant_id: str, flow: str, channel: str) -> Split | None:
+        return self.s.splits.get((merchant_id, flow, channel))
+
+    def template_version(
+        self, merchant_id: str, flow: str, channel: str, version: int | None
+    ) -> TemplateVersion | None:
+        found = [
+            v
+            for v in self.s.templates
+            if (v.merchant_id, v.flow, v.channel) == (merchant_id, flow, channel)
+            and (version is None or v.version == version)
+        ]
+        return max(found, key=lambda v: v.version) if found else None
+
     def endpoints_for(self, merchant_id: str, topic: str) -> list[Endpoint]:
         return [
             e
@@ -237,6 +256,9 @@ class InMemoryStore:
 
     def save_endpoint(self, endpoint: Endpoint) -> None:
         self.s.endpoints[endpoint.id] = endpoint
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        self.s.audit.append(entry)
 
     def delete_endpoint(self, merchant_id: str, endpoint_id: str, at: datetime) -> bool:
         if self.get_endpoint(merchant_id, endpoint_id) is None:

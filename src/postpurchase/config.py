@@ -21,6 +21,12 @@ class Settings(BaseSettings):
         description="A directory every API process and worker mounts (NFS, EFS, a bind mount) "
         "for stored files: logos, labels, return photos. Unset: the files live in the database.",
     )
+    logo_max_bytes: int = Field(
+        default=512 * 1024,
+        ge=1024,
+        le=5 * 1024 * 1024,
+        description="Largest logo a merchant may upload (bytes); PNG, JPEG, WebP or GIF only.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; unset means SQLite in the data dir. "

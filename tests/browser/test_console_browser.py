@@ -160,6 +160,23 @@ def test_agent_resolves_an_exception_and_messages_a_customer(page: Page, site: S
     expect(page.locator("body")).to_contain_text("agent message")
 
 
+def test_owner_changes_a_setting_and_finds_it_in_the_audit_log(page: Page, site: Site) -> None:
+    log_in(page, site, Role.OWNER, "/console/settings/tracking")
+    page.get_by_label("Help centre (URL)").fill("not a link")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("body")).to_contain_text("tracking_page.support.url")
+    page.get_by_label("Help centre (URL)").fill("")
+    page.get_by_label("Support e-mail").fill("help@northwind.example")
+    page.get_by_label("Text (empty: no banner)").fill("Free mugs this week")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_have_text("Saved.")
+    expect(page.get_by_label("Support e-mail")).to_have_value("help@northwind.example")
+    page.get_by_role("link", name="Audit log").click()
+    row = page.locator("tr", has_text="settings.update").first
+    expect(row).to_contain_text("user:owner@northwind.example")
+    expect(row).to_contain_text("help@northwind.example")
+
+
 def test_a_viewer_gets_no_action_buttons(page: Page, site: Site) -> None:
     log_in(page, site, Role.VIEWER, "/console/exceptions")
     expect(page.locator("h1")).to_have_text("Exceptions")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from postpurchase.domain.addresses import Address
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.money import Money
 from postpurchase.domain.order_details import OrderDetails, OrderTotals
 from postpurchase.domain.orders import OrderLineInput, Promise
@@ -64,6 +65,9 @@ class RecordRefund(Command):
     shipping: Money
     lines: tuple[RefundLineInput, ...] = ()
     note: str | None = None
+    # A person's refund (the console): its audit entry, written in the handler's transaction
+    # so the refund and its entry commit together.
+    audit: AuditEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,9 @@ class CreateShipment(Command):
     # A store's fulfilment: lines not on the order are kept as unmatched (with a warning)
     # instead of refusing the parcel; an API caller gets a 422 naming the line.
     keep_unmatched: bool = False
+    # A person's reshipment (the console): its audit entry, written in the handler's
+    # transaction with the new shipment's id added, so the two commit together.
+    audit: AuditEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)

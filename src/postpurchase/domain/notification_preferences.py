@@ -16,6 +16,7 @@ from typing import Any
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.notification_flows import FLOWS, Flow
 from postpurchase.domain.notification_vocabulary import _CHANNEL_NAMES, Channel, valid_email
+from postpurchase.domain.settings import normalise_colour, on_colour
 
 # --------------------------------------------------------------------------- preferences
 
@@ -46,6 +47,8 @@ class QuietHours:
             value = {"start": start_s, "end": end_s}
         if not isinstance(value, Mapping):
             raise InvalidInput("quiet_hours must be {start, end} or null", field="quiet_hours")
+        if value.get("enabled") is False:
+            return None
         return cls(_parse_hhmm(value.get("start"), "start"), _parse_hhmm(value.get("end"), "end"))
 
     def as_dict(self) -> dict[str, str]:
@@ -107,6 +110,15 @@ class Branding:
             from_email=out["from_email"], logo_url=logo, **colours,
         )  # fmt: skip
 
+    @property
+    def on_primary(self) -> str:
+        """Text on the primary colour: black or white, whichever reads (WCAG AA)."""
+        return on_colour(normalise_colour(self.primary_color) or "#1f2937")
+
+    @property
+    def on_accent(self) -> str:
+        return on_colour(normalise_colour(self.accent_color) or "#2563eb")
+
     def as_dict(self) -> dict[str, str | None]:
         return {
             "sender_name": self.sender_name,
@@ -132,6 +144,7 @@ class Preferences:
     remedy: Mapping[str, str] = field(default_factory=dict)
     ops_urls: tuple[str, ...] = ()
     branding: Branding = field(default_factory=Branding)
+    survey: bool = True  # the delivered message asks for a rating
 
     def enabled(self, flow: Flow, channel: Channel) -> bool:
         chosen = self.switches.get(flow.name, {}).get(channel)
@@ -139,7 +152,12 @@ class Preferences:
 
     @classmethod
     def parse(
-        cls, raw: Any, *, branding: Any = None, defaults: Preferences | None = None
+        cls,
+        raw: Any,
+        *,
+        branding: Any = None,
+        defaults: Preferences | None = None,
+        survey: bool | None = None,
     ) -> Preferences:
         base = defaults or cls()
         data = raw if isinstance(raw, Mapping) else {}
@@ -180,6 +198,7 @@ class Preferences:
             remedy=dict(remedy),
             ops_urls=tuple(urls),
             branding=Branding.parse(branding) if branding is not None else base.branding,
+            survey=base.survey if survey is None else survey,
         )  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:

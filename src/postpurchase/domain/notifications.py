@@ -107,6 +107,10 @@ class Message:
     # attempts claimed for sending but never recorded (the sender died or lost its claim
     # between the provider call and the commit): each was re-sent, a possible duplicate
     unknown_outcomes: int = 0
+    # the merchant's template version it was rendered from (0: built-in; None: not
+    # rendered), and whether the order was held out of the flow (a template split)
+    template_version: int | None = None
+    held_out: bool = False
     # The delivery date the message shows (issue 14: every promise shown is recorded, as a
     # promise_records row written with the message); not a column of its own.
     promise: date | None = None

@@ -23,7 +23,9 @@ from postpurchase.entrypoints import (
     cli_kpis,
     cli_labels,
     cli_notify,
+    cli_settings,
     cli_shopify,
+    cli_templates,
     cli_woocommerce,
 )
 from postpurchase.service_layer.ports import SecretSummary
@@ -467,6 +469,8 @@ app.add_typer(cli_notify.app, name="notify", help="Notification previews.")
 app.add_typer(cli_customers.app, name="customers")
 app.add_typer(cli_console.app, name="user")
 app.add_typer(cli_labels.app, name="labels")
+app.add_typer(cli_settings.app, name="settings")
+app.add_typer(cli_templates.app, name="templates")
 app.add_typer(cli_audit.app, name="audit")
 app.add_typer(cli_kpis.app, name="kpis")
 app.add_typer(cli_shopify.app, name="shopify")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from postpurchase.domain import commands, events
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.carrier_detection import CARRIERS, detect, normalise
 from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id, new_token
@@ -300,6 +301,9 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
             if s.tracking_number == number or (
                 cmd.external_id is not None and s.external_id == cmd.external_id
             ):
+                if cmd.audit is not None:  # asked again by a person: audited, nothing new
+                    _audit_created(uow, cmd.audit, s.id, created=False)
+                    uow.commit()
                 return Created(s.id, created=False)
         lines = _shipment_lines(order, cmd.lines, siblings, lenient=cmd.keep_unmatched)
         facts = cmd.facts
@@ -337,8 +341,22 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
         if cmd.events:
             _record(uow, cmd.merchant_id, shipment, list(cmd.events), now)
         order.refresh_status([s.view() for s in [*siblings, shipment]])
+        if cmd.audit is not None:
+            _audit_created(uow, cmd.audit, shipment.id, created=True)
         uow.commit()
         return Created(shipment.id, created=True)
+
+
+def _audit_created(
+    uow: AbstractUnitOfWork, entry: AuditEntry, shipment_id: str, *, created: bool
+) -> None:
+    """The caller's audit entry with the shipment it led to, in the shipment's transaction."""
+    changes = {
+        **entry.changes,
+        "shipment": [None, f"shipment:{shipment_id}"],
+        "created": [None, created],
+    }
+    uow.audit.record(replace(entry, changes=changes))
 
 
 def _unmatched(order: Order, wanted: Iterable[commands.ShipmentLineInput]) -> list[UnmatchedLine]:

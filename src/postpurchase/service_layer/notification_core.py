@@ -43,6 +43,7 @@ from postpurchase.service_layer.notification_ports import (
     WebhookPoster,
 )
 from postpurchase.service_layer.ports import Clock
+from postpurchase.service_layer.settings import read_settings
 
 logger = logging.getLogger(__name__)
 
@@ -226,11 +227,19 @@ class ServiceCore:
     def preferences(self, merchant: Merchant) -> Preferences:
         """The merchant's settings over the platform defaults. Stored settings were validated
         on write; should they still be unreadable we fall back rather than go silent."""
+        settings = read_settings(merchant.settings)  # drops what no longer passes
+        brand = settings.branding.model_dump(mode="json", exclude_none=True)
+        if settings.branding.logo_media_id:  # an uploaded logo, by its absolute URL
+            base = self.config.base_url.rstrip("/")
+            brand["logo_url"] = (
+                f"{base}/media/logos/{merchant.id}/{settings.branding.logo_media_id}"
+            )
         try:
             return Preferences.parse(
-                merchant.settings.get("notifications"),
-                branding=merchant.settings.get("branding"),
+                settings.notifications.model_dump(mode="json", exclude_none=True),
+                branding=brand,
                 defaults=self.config.defaults,
+                survey=settings.survey.enabled,
             )
         except InvalidInput as exc:
             logger.warning("merchant %s: bad notification settings (%s)", merchant.id, exc)

@@ -45,6 +45,13 @@ from postpurchase.domain.orders import Order
 from postpurchase.domain.remedies import Remedy, days_late, decide
 from postpurchase.domain.shipments import Shipment
 from postpurchase.domain.status import OrderStatus
+from postpurchase.domain.templates import (
+    DEFAULT_VERSION,
+    LocaleTemplate,
+    Split,
+    TemplateVersion,
+    assign,
+)
 from postpurchase.service_layer.edd_serving import delivery_date, out_for_delivery_today
 from postpurchase.service_layer.notification_core import (
     ServiceCore,
@@ -69,6 +76,11 @@ class _Plan:
     messages: list[Message] = field(default_factory=list)
     supersede: list[tuple[Sequence[str], str]] = field(default_factory=list)
     scheduled: list[Scheduled] = field(default_factory=list)
+    store: NotificationStore | None = None  # for the merchant's template versions
+    # (flow, channel) -> (split, current version): read once per event
+    templates: dict[tuple[str, str], tuple[Split | None, TemplateVersion | None]] = field(
+        default_factory=dict
+    )
 
 
 PERSONAL_FLOWS = frozenset({"shipped", "delivered"})
@@ -137,7 +149,7 @@ class Planning(ServiceCore):
         opted = s.opted_out_any(
             merchant.id, [(ch, addr) for ch, (addr, _) in recipients.items() if addr]
         )
-        plan = _Plan()
+        plan = _Plan(store=s)
         for trig in triggers:
             if trig.subject_id not in plan.known:
                 if trig.subject_kind is SubjectKind.SHIPMENT:
@@ -209,7 +221,18 @@ class Planning(ServiceCore):
                     msg.suppress(decision.reason, now)
                 supersede = decision.supersede
             if msg.status is MessageStatus.QUEUED:
-                self._render_into(msg, merchant, prefs, order, shipment, trig, tz, now)
+                version, template, split = self._template_for(
+                    plan, merchant, order, flow.name, channel
+                )
+                if version is None:
+                    msg.held_out = True
+                    held = split.holdout_percent if split else 0
+                    msg.suppress(f"held out of '{flow.name}' ({held}% control group)", now)
+                else:
+                    msg.template_version = version
+                    self._render_into(
+                        msg, merchant, prefs, order, shipment, trig, tz, now, template
+                    )
         if msg.status is MessageStatus.QUEUED:
             at, why = send_time(
                 now, urgent=flow.urgent, tz=tz, quiet=prefs.quiet_hours,
@@ -263,17 +286,56 @@ class Planning(ServiceCore):
         trig: Trigger,
         tz: ZoneInfo,
         now: datetime,
+        template: LocaleTemplate | None = None,
     ) -> None:
         msg.unsubscribe_token = new_token(24)
         ctx = self.context(msg, merchant, prefs, order, shipment, trig, tz.key, now)
         try:
-            rendered = self.renderer.render(ctx)
+            if template is not None:
+                rendered = self.renderer.render_custom(ctx, template)
+            else:
+                rendered = self.renderer.render(ctx)
         except Exception as exc:  # a broken template must not stop the other messages
             msg.fail(f"template error: {_short(exc)}", now)
             msg.unsubscribe_token = None
             return
         msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
         msg.promise = ctx.estimate  # shown to the shopper: recorded with the message
+
+    @staticmethod
+    def _template_for(
+        plan: _Plan, merchant: Merchant, order: Order, flow: str, channel: Channel
+    ) -> tuple[int | None, LocaleTemplate | None, Split | None]:
+        """The version this order gets (None: held out), and its template for the message's
+        locale (None: the built-in one)."""
+        key = (flow, channel.value)
+        if key not in plan.templates:
+            store = plan.store
+            if store is None:
+                plan.templates[key] = (None, None)
+            else:
+                split = store.template_split(merchant.id, flow, channel.value)
+                plan.templates[key] = (
+                    split,
+                    store.template_version(merchant.id, flow, channel.value, None),
+                )
+        split, current = plan.templates[key]
+        number = current.version if current is not None else DEFAULT_VERSION
+        chosen = assign(order.id, flow, split, number)
+        if chosen.version is None or chosen.version == DEFAULT_VERSION:
+            return chosen.version, None, split
+        version = current
+        if version is None or version.version != chosen.version:
+            store = plan.store
+            version = (
+                store.template_version(merchant.id, flow, channel.value, chosen.version)
+                if store
+                else None
+            )
+        if version is None:
+            return DEFAULT_VERSION, None, split  # a split naming a version that is not there
+        locale = pick_locale(order.locale, merchant.locale)
+        return chosen.version, version.for_locale(locale), split
 
     def context(
         self,
@@ -330,7 +392,7 @@ class Planning(ServiceCore):
                 else None
             ),
             survey_url=f"{base}/t/{order.tracking_token}/survey"
-            if msg.flow == "delivered"
+            if msg.flow == "delivered" and prefs.survey
             else None,
             carrier=shipment.carrier if shipment else _text(trig.details.get("carrier")),
             tracking_number=(

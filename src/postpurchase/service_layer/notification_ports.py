@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import (
     Channel,
@@ -25,6 +26,7 @@ from postpurchase.domain.notifications import (
 from postpurchase.domain.orders import Order
 from postpurchase.domain.remedies import RemedyRule
 from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.templates import LocaleTemplate, Split, TemplateVersion
 
 # Internal outbox topics: the outbox schedules and retries deliveries, so a crash between
 # "decided" and "sent" loses nothing and quiet hours are just a future ``next_attempt_at``.
@@ -88,6 +90,10 @@ class Rendered:
 class Renderer(Protocol):
     def render(self, ctx: MessageContext) -> Rendered:
         """Subject and bodies for ``ctx.channel``; raises :class:`RenderError`."""
+        ...
+
+    def render_custom(self, ctx: MessageContext, template: LocaleTemplate) -> Rendered:
+        """The same from a merchant's own (sandboxed) template version."""
         ...
 
 
@@ -271,6 +277,12 @@ class NotificationStore(Protocol):
     # merchant settings
     def set_merchant_setting(self, merchant_id: str, key: str, value: Any) -> None: ...
 
+    # the merchant's message templates (versions and splits)
+    def template_split(self, merchant_id: str, flow: str, channel: str) -> Split | None: ...
+    def template_version(
+        self, merchant_id: str, flow: str, channel: str, version: int | None
+    ) -> TemplateVersion | None: ...
+
     # webhooks
     def endpoints_for(self, merchant_id: str, topic: str) -> list[Endpoint]: ...
     def active_endpoints(self, merchant_id: str) -> list[Endpoint]:
@@ -281,6 +293,10 @@ class NotificationStore(Protocol):
     def add_endpoint(self, endpoint: Endpoint) -> None: ...
     def save_endpoint(self, endpoint: Endpoint) -> None: ...
     def delete_endpoint(self, merchant_id: str, endpoint_id: str, at: datetime) -> bool: ...
+    def record_audit(self, entry: AuditEntry) -> None:
+        """An admin action in this transaction (the audit log), so it commits with it."""
+        ...
+
     def add_delivery(self, delivery: Delivery) -> bool: ...
     def get_delivery(self, delivery_id: str, merchant_id: str | None = None) -> Delivery | None:
         """Load and lock; ``merchant_id`` restricts to one tenant (API use)."""

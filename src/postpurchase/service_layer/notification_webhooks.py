@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.notifications import (
@@ -213,8 +214,16 @@ class Webhooks(ServiceCore):
         return copy
 
     def create_endpoint(
-        self, merchant_id: str, url: str, topics: Sequence[str], description: str | None = None
+        self,
+        merchant_id: str,
+        url: str,
+        topics: Sequence[str],
+        description: str | None = None,
+        *,
+        audit: AuditEntry | None = None,
     ) -> Endpoint:
+        """A new endpoint; ``audit`` (a person's change) is written in its transaction with
+        the endpoint's id as subject and its URL and topics as the change."""
         now = self.clock.now()
         ep = Endpoint(
             id=new_id(), merchant_id=merchant_id, url=self._endpoint_url(url),
@@ -223,6 +232,12 @@ class Webhooks(ServiceCore):
         )  # fmt: skip
         with self.uow() as uow:
             uow.store.add_endpoint(ep)
+            if audit is not None:
+                changes: dict[str, list[Any]] = {
+                    "url": [None, ep.url],
+                    "topics": [None, list(ep.topics)],
+                }
+                uow.store.record_audit(replace(audit, subject=f"webhook:{ep.id}", changes=changes))
             uow.commit()
         return ep
 
@@ -264,10 +279,14 @@ class Webhooks(ServiceCore):
             check(url)
         return url
 
-    def delete_endpoint(self, merchant_id: str, endpoint_id: str) -> None:
+    def delete_endpoint(
+        self, merchant_id: str, endpoint_id: str, *, audit: AuditEntry | None = None
+    ) -> None:
         with self.uow() as uow:
             if not uow.store.delete_endpoint(merchant_id, endpoint_id, self.clock.now()):
                 raise NotFound("no such webhook endpoint", field="endpoint_id")
+            if audit is not None:  # in the deletion's transaction
+                uow.store.record_audit(audit)
             uow.commit()
 
 

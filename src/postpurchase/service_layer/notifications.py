@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from postpurchase.domain.audit import AuditEntry, changes_between
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.notifications import (
     OPS_TOPICS,
@@ -35,6 +37,7 @@ from postpurchase.domain.notifications import (
     normalise_phone,
     valid_email,
 )
+from postpurchase.domain.settings import upgrade_layout
 from postpurchase.service_layer.notification_batches import (
     BatchedStore,
     Row,
@@ -57,6 +60,7 @@ from postpurchase.service_layer.notification_ports import (
     NotificationStore,
 )
 from postpurchase.service_layer.notification_webhooks import Webhooks
+from postpurchase.service_layer.settings import validate_document
 
 logger = logging.getLogger(__name__)
 MAX_OPS_URLS = 20  # ops alert targets per merchant
@@ -321,9 +325,16 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         return normalised
 
     def update_preferences(
-        self, merchant_id: str, notifications: Any = None, branding: Any = None
+        self,
+        merchant_id: str,
+        notifications: Any = None,
+        branding: Any = None,
+        *,
+        audit: AuditEntry | None = None,
     ) -> Preferences:
-        """Validate, then store. Unknown flows, bad colours or times are refused (4xx)."""
+        """Validate, then store. Unknown flows, bad colours or times are refused (4xx).
+        ``audit`` (a person's change) gets the changed keys, old -> new, and is written in
+        the change's transaction (nothing when nothing changed)."""
         self._check_ops_urls(notifications)  # resolves host names: before the transaction
         with self.uow() as uow:
             s = uow.store
@@ -334,14 +345,30 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
             current_b = merchant.settings.get("branding")
             new_n = notifications if notifications is not None else current_n
             new_b = branding if branding is not None else current_b
+            # the one settings schema: unknown keys and wrong types refused, named
+            doc = upgrade_layout({"notifications": new_n or {}, "branding": new_b or {}})
+            validate_document(doc, touched=frozenset(branding or ()))
             prefs = Preferences.parse(new_n, branding=new_b, defaults=self.config.defaults)
             if notifications is not None:
                 s.set_merchant_setting(merchant_id, "notifications", notifications)
             if branding is not None:
                 s.set_merchant_setting(merchant_id, "branding", branding)
+            if audit is not None:
+                old = Preferences.parse(
+                    current_n, branding=current_b, defaults=self.config.defaults
+                )
+                changes = changes_between(
+                    {"notifications": old.as_dict(), "branding": old.branding.as_dict()},
+                    {"notifications": prefs.as_dict(), "branding": prefs.branding.as_dict()},
+                )
+                s.record_audit(replace(audit, changes=changes))  # a save, even of no change
             uow.commit()
         self._merchants.pop(merchant_id, None)
         return prefs
+
+    def forget_merchant(self, merchant_id: str) -> None:
+        """Drop the cached merchant (its settings changed elsewhere)."""
+        self._merchants.pop(merchant_id, None)
 
     def _check_ops_urls(self, notifications: Any) -> None:
         """Each ops URL is one Apprise understands and not one inside our network, refused

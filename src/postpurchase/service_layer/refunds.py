@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from postpurchase.domain import commands, events
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.ids import new_id
@@ -52,5 +54,8 @@ def record_refund(cmd: commands.RecordRefund, uow: AbstractUnitOfWork, clock: Cl
                     refund.amount.currency,
                 )
             )  # fmt: skip
+        if cmd.audit is not None:  # a person's refund: audited in the refund's transaction
+            changes = {**cmd.audit.changes, "refund.recorded": [None, recorded]}
+            uow.audit.record(replace(cmd.audit, changes=changes))
         uow.commit()
     return recorded

@@ -20,11 +20,14 @@ from postpurchase.service_layer.storefronts import ports as store_ports
 
 if TYPE_CHECKING:  # the labels package imports this module
     from postpurchase.service_layer.labels import LabelLedger
+if TYPE_CHECKING:  # the templates package builds on this module
+    from postpurchase.service_layer.templates.ports import TemplateRepository
 
 
 class AbstractUnitOfWork(abc.ABC):
     merchants: ports.MerchantRepository
     audit: ports.AuditLog
+    templates: TemplateRepository
     media: ports.MediaStore
     secrets: ports.SecretRepository
     customers: ports.CustomerRepository

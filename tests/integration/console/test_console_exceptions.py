@@ -140,12 +140,17 @@ def test_reship_and_refund_the_shipping_fee(console: Console) -> None:
     with console.platform.uow() as uow:
         refunds = uow.refunds.for_order(console.a.merchant_id, s.order_id)
     assert [x.shipping.amount for x in refunds] == [Decimal("6.95")]
-    actions = [e.entry.action for e in audit(console, console.a.merchant_id, s.shipment_id)]
-    assert actions[:3] == [
+    entries = [e.entry for e in audit(console, console.a.merchant_id, s.shipment_id)]
+    assert [e.action for e in entries[:3]] == [
         "console.shipment.refunded",
         "console.shipment.refunded",
         "console.shipment.reshipped",
     ]
+    # written by the ledger's and the shipment's own handlers, in their transactions
+    assert [e.changes["refund.recorded"] for e in entries[:2]] == [[None, False], [None, True]]
+    (new,) = [p.id for p in parcels if p.id != s.shipment_id]
+    assert entries[2].changes["shipment"] == [None, f"shipment:{new}"]
+    assert entries[2].changes["resolved"] == [None, ["returned_to_sender"]]
 
 
 @pytest.mark.parametrize("action", ["message", "reship", "refund", "resolve"])

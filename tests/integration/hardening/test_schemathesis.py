@@ -92,6 +92,33 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
         "checked beyond the schema: https storefront origins, an IANA zone, an assigned ISO "
         "country and its postal format (domain/checkout/settings.py)"
     ),
+    ("PATCH /api/v1/settings", "positive_data_acceptance", "*"): (
+        "checked beyond the schema: https URLs, email addresses, host names, origins, HH:MM "
+        "times, text colour against the background (WCAG contrast), a postal code's format "
+        "(service_layer/settings/schema.py; every refusal names its dotted path)"
+    ),
+    ("POST /api/v1/settings/logo", "positive_data_acceptance", "file"): (
+        "a PNG, JPEG, WebP or GIF recognised by its bytes (domain/media.py: sniff_image)"
+    ),
+    ("POST /api/v1/templates/{flow}/{channel}/versions", "positive_data_acceptance", "locales"): (
+        "the parts a channel takes (sms: text; email: subject and text) and Jinja that renders "
+        "on sample data (domain/templates, adapters/notifications/custom_templates.py)"
+    ),
+    ("POST /api/v1/templates/{flow}/{channel}/preview", "positive_data_acceptance", "*"): (
+        "a draft has the parts its channel takes and renders on sample data; a version that "
+        "exists (service_layer/templates)"
+    ),
+    ("POST /api/v1/templates/{flow}/{channel}/test", "positive_data_acceptance", "*"): (
+        "an email address for email, an E.164 number for SMS, a configured channel, and a "
+        "draft or version as for preview (service_layer/templates/testing.py)"
+    ),
+    ("PUT /api/v1/templates/{flow}/{channel}/split", "positive_data_acceptance", "variants"): (
+        "each variant a version this flow and channel has (0: built-in)"
+    ),
+    ("PUT /api/v1/notifications/settings", "positive_data_acceptance", "*"): (
+        "deprecated: its two sections are free-form objects in the schema but go through "
+        "the settings schema (PATCH /api/v1/settings documents every key)"
+    ),
     ("POST /api/v1/orders", "positive_data_acceptance", "placed_at"): (
         "an instant within 1970-2100 (domain/timestamps.py); JSON Schema has no date range"
     ),

@@ -16,6 +16,7 @@ from postpurchase.adapters.db.storefront_store import reseal_connections
 from postpurchase.adapters.secrets import Keyring, new_key
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.errors import Conflict, InvalidInput
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import Money
@@ -298,3 +299,37 @@ def test_an_uninstalled_store_refunds_nothing(platform) -> None:
     with pytest.raises(Conflict):
         refund_order(platform.uow(), platform.clock, store, m.id, order_id, mug(1, "x"))
     assert store.paid == []
+
+
+def test_a_persons_refund_is_audited_before_the_call_and_with_its_outcome(platform) -> None:
+    """No network call inside a transaction, yet nothing unaudited: ``requested`` commits
+    with the pending attempt (so a call that never answers is still on record), the outcome
+    with the settlement or the refusal."""
+    m = merchant(platform)
+    order_id = shop_order(platform, m)
+    store = Store()
+    entry = AuditEntry(m.id, "user:agent@example.com", "console.shipment.refunded",
+                       f"order:{order_id}", T0, {"refund.shipping": [None, "1 USD"]})  # fmt: skip
+
+    def actions() -> list[tuple[str, object]]:
+        with platform.uow() as uow:
+            rows = uow.audit.list(m.id, subject=f"order:{order_id}")
+        return [(r.entry.action, r.entry.changes["refund.status"][1]) for r in reversed(rows)]
+
+    store.fail_with = TimeoutError("read timed out")
+    with pytest.raises(TimeoutError):
+        refund_order(platform.uow(), platform.clock, store, m.id, order_id, mug(1, "a-1"),
+                     audit=entry)  # fmt: skip
+    assert actions() == [("console.shipment.refunded.requested", "requested")]
+    store.fail_with = StoreRefused("Refund amount exceeds the refundable amount", field="amount")
+    with pytest.raises(Conflict):
+        refund_order(platform.uow(), platform.clock, store, m.id, order_id, mug(1, "a-2"),
+                     audit=entry)  # fmt: skip
+    store.fail_with = None
+    refund_order(platform.uow(), platform.clock, store, m.id, order_id, mug(1, "a-3"), audit=entry)
+    assert actions()[1:] == [
+        ("console.shipment.refunded.requested", "requested"),
+        ("console.shipment.refunded.refused", "refused"),
+        ("console.shipment.refunded.requested", "requested"),
+        ("console.shipment.refunded", "succeeded"),
+    ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.console import Attention, ParcelFacts, Role
 from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.money import Money
@@ -111,20 +112,28 @@ def parcel(state: State, merchant_id: str = "m1", fee: str = "6.95") -> ParcelOf
 
 
 class Reshipper:
+    """The shipment command's side: it gets the audit entry to write with the shipment."""
+
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
+        self.audited: list[AuditEntry] = []
 
-    def reship(self, merchant_id: str, order_id: str, number: str, carrier: str | None) -> str:
+    def reship(
+        self, merchant_id: str, order_id: str, number: str, carrier: str | None, audit: AuditEntry
+    ) -> str:
         self.calls.append((order_id, number))
+        self.audited.append(audit)
         return "s2"
 
 
 class Refunder:
     def __init__(self) -> None:
         self.keys: list[str] = []
+        self.audited: list[AuditEntry] = []
 
-    def refund_shipping(self, p: ParcelOfOrder, key: str) -> str:
+    def refund_shipping(self, p: ParcelOfOrder, key: str, audit: AuditEntry) -> str:
         self.keys.append(key)
+        self.audited.append(audit)
         return f"ledger:{key}"
 
 
@@ -144,12 +153,16 @@ def test_actions(accounts: Accounts, state: State, clock: FakeClock) -> None:
     assert actions.refund_shipping(agent, "s1") == "ledger:console-shipping-o1"
     assert actions.resolve(agent, "s1", "done") == [Attention.FAILED_ATTEMPT]
     assert {r[3] for r in state.resolutions} == {"messaged", "reshipped", "refunded", "resolved"}
-    assert [r.entry.action for r in state.audit.rows][-4:] == [
+    # a reshipment's and a refund's entries go with the change (to the other context's path)
+    assert [r.entry.action for r in state.audit.rows][-2:] == [
         "console.shipment.messaged",
-        "console.shipment.reshipped",
-        "console.shipment.refunded",
         "console.shipment.resolved",
     ]
+    (reshipped,), (refunded,) = reshipper.audited, refunder.audited
+    assert (reshipped.action, reshipped.actor) == ("console.shipment.reshipped", agent.actor)
+    assert reshipped.changes["resolved"] == [None, ["failed_attempt"]]
+    assert refunded.action == "console.shipment.refunded"
+    assert refunded.changes["refund.shipping"] == [None, "6.95 USD"]
     with pytest.raises(NotAllowed):
         actions.resolve(viewer, "s1", None)
     with pytest.raises(InvalidInput):

@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 
 from postpurchase.adapters.carriers.connectors import spec_for, split_fields
 from postpurchase.adapters.carriers.gateways import gateway_for
+from postpurchase.adapters.db.audit_store import SqlAuditLog
 from postpurchase.adapters.db.carrier_store import AccountView, SqlCarrierAccounts, SqlPollStore
 from postpurchase.adapters.edd.calendars import business_calendar
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.carriers import (
     AccountMode,
     CarrierError,
@@ -128,10 +130,20 @@ def rate_shop(
     )
 
 
-def remove_account(engine: Engine, box: SecretBox, merchant_id: str, carrier: str) -> None:
+def remove_account(
+    engine: Engine,
+    box: SecretBox,
+    merchant_id: str,
+    carrier: str,
+    *,
+    audit: AuditEntry | None = None,
+) -> None:
+    """Remove the account; ``audit`` (a person's removal) commits with it."""
     with engine.connect().execution_options(write=True) as conn:
         if not SqlCarrierAccounts(conn, box).remove(merchant_id, carrier.strip().lower()):
             raise NotFound(f"no {carrier} account", field="carrier")
+        if audit is not None:
+            SqlAuditLog(conn).record(audit)
         conn.commit()
 
 

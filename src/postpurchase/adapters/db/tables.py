@@ -17,8 +17,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql import false
 
 from postpurchase.adapters.db.types import BigIntPK, ExactDecimal, UTCDateTime
 
@@ -184,6 +186,16 @@ shipments = Table(
     Column("details", Json),  # store fulfilment facts: name, location, urls, unmatched lines
     Index("ix_shipments_merchant_number", "merchant_id", "tracking_number"),
     Index("ix_shipments_status_last_scan", "status", "last_scan_at"),
+    # The console (migration 0024): the open parcels of a store (the exceptions queue reads
+    # nothing else), and counts by status and delivery date (the overview, order filters).
+    Index(
+        "ix_shipments_open_merchant",
+        "merchant_id",
+        "created_at",
+        postgresql_where=text("status <> 'delivered'"),
+        sqlite_where=text("status <> 'delivered'"),
+    ),
+    Index("ix_shipments_merchant_status", "merchant_id", "status", "delivered_at"),
 )
 
 tracking_events = Table(
@@ -332,6 +344,10 @@ notification_messages = Table(
     Column("subject", Text),
     Column("body_text", Text),
     Column("body_html", Text),
+    # the template version it was rendered from (0: built-in), and whether the order was in
+    # the flow's holdout (no message sent): what the KPIs compare versions by (migration 0016)
+    Column("template_version", Integer),
+    Column("held_out", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("merchant_id", "dedupe_key", name="uq_notification_messages_dedupe"),
     UniqueConstraint("unsubscribe_token", name="uq_notification_messages_unsubscribe_token"),
     Index("ix_notification_messages_subject", "merchant_id", "subject_id", "channel"),
@@ -676,3 +692,4 @@ from postpurchase.adapters.db.labels import tables as labels_tables  # noqa: E40
 from postpurchase.adapters.db.recommendations import tables as recommendations_tables  # noqa: E402, F401
 from postpurchase.adapters.db.remedies import tables as remedies_tables  # noqa: E402, F401
 from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: E402, F401
+from postpurchase.adapters.db.templates import tables as templates_tables  # noqa: E402, F401

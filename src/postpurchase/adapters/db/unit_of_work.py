@@ -24,6 +24,7 @@ from postpurchase.adapters.db.refund_store import SqlRefundRepository
 from postpurchase.adapters.db.remedies import SqlRemedyStore
 from postpurchase.adapters.db.secret_store import SqlSecretRepository
 from postpurchase.adapters.db.storefront_store import SqlRefundLedger, SqlStoreConnectionRepository
+from postpurchase.adapters.db.templates import SqlTemplateRepository
 from postpurchase.domain.events import Event
 from postpurchase.domain.orders import Order, OrderProgress
 from postpurchase.domain.shipments import Shipment
@@ -58,6 +59,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.merchants = r.SqlMerchantRepository(self.conn)
         self.audit = SqlAuditLog(self.conn)
         self.media = SqlMediaStore(self.conn, self.now, self.media_dir)
+        self.templates = SqlTemplateRepository(self.conn)
         self.secrets = SqlSecretRepository(self.conn, self.box)
         self.customers = r.SqlCustomerRepository(self.conn)
         self.orders = r.SqlOrderRepository(self.conn)

@@ -1,8 +1,8 @@
 """Jinja2 + Babel rendering of messages, in the shopper's language and time zone.
 
-Layout: ``templates/flows/<flow>/{email.html,email.txt,sms.txt,strings.json}`` -- a flow's
-templates and its sentences in every locale sit together, so adding a flow is one folder.
-Shared sentences live in ``templates/i18n/common.json``. Sentences are looked up with
+Layout: ``templates/flows/<flow>/{email.html,email.txt,sms.txt}``; the sentences are in the
+gettext catalogues (``postpurchase/locale/<lang>/LC_MESSAGES/messages.po``), a flow's with
+the flow as ``msgctxt`` and the shared ones without. Sentences are looked up with
 ``t("key", name=value)``; a key missing in the shopper's locale is an error, not a silent
 fall-back to English (a test checks every locale has every key).
 
@@ -12,11 +12,10 @@ Dates, times and money are formatted by Babel for the locale (``24 de novembro d
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +32,15 @@ from jinja2 import (
 )
 
 from postpurchase.domain.money import Money
-from postpurchase.domain.notifications import FLOWS, SUPPORTED_LOCALES, Channel, MessageContext
+from postpurchase.domain.notifications import (
+    FLOWS,
+    SUPPORTED_LOCALES,
+    Branding,
+    Channel,
+    MessageContext,
+)
+from postpurchase.domain.templates import LocaleTemplate
+from postpurchase.locale import strings as catalogue_strings
 from postpurchase.service_layer.notification_ports import Rendered, RenderError
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -60,12 +67,6 @@ def carrier_name(code: str | None, fallback: str) -> str:
     return CARRIER_NAMES.get(code, code.replace("_", " ").title())
 
 
-@cache
-def _json(path: Path) -> dict[str, dict[str, str]]:
-    data: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
 class JinjaRenderer:
     """Renders a :class:`MessageContext` into subject + text (+ HTML for email)."""
 
@@ -90,11 +91,13 @@ class JinjaRenderer:
 
     # ---------------------------------------------------------------- strings
 
-    def strings(self, flow: str) -> dict[str, dict[str, str]]:
-        return _json(self.templates / "flows" / flow / "strings.json")
+    def strings(self, flow: str) -> dict[str, Mapping[str, str]]:
+        """A flow's own sentences, per locale (gettext ``messages``, msgctxt = the flow)."""
+        return {loc: catalogue_strings("messages", loc, flow) for loc in SUPPORTED_LOCALES}
 
-    def common(self) -> dict[str, dict[str, str]]:
-        return _json(self.templates / "i18n" / "common.json")
+    def common(self) -> dict[str, Mapping[str, str]]:
+        """The sentences every flow shares, per locale."""
+        return {loc: catalogue_strings("messages", loc) for loc in SUPPORTED_LOCALES}
 
     def _translator(self, flow: str, locale: str) -> Any:
         own = self.strings(flow).get(locale, {})
@@ -172,6 +175,28 @@ class JinjaRenderer:
         except (TemplateError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
 
+    def render_custom(self, ctx: MessageContext, template: LocaleTemplate) -> Rendered:
+        """The message from a merchant's own template (sandboxed: custom_templates)."""
+        from postpurchase.adapters.notifications.custom_templates import render_custom
+
+        return render_custom(self, ctx, template)
+
+    def check_custom(self, ctx: MessageContext, template: LocaleTemplate, prefix: str) -> Rendered:
+        """Render a merchant's template, or InvalidInput naming ``<prefix>.<part>``, the
+        template line and Jinja's message (what a save is refused with)."""
+        from postpurchase.adapters.notifications.custom_templates import check
+
+        return check(self, ctx, template, prefix)
+
+    def sample(
+        self, flow: str, locale: str, channel: Channel, merchant_name: str, branding: Branding
+    ) -> MessageContext:
+        """Sample data for ``flow`` in ``locale``, in the merchant's name and branding."""
+        from postpurchase.adapters.notifications.samples import sample_context
+
+        ctx = sample_context(flow, locale, channel)
+        return replace(ctx, merchant_name=merchant_name, branding=branding)
+
     def page(self, name: str, *, locale: str = "en", **values: Any) -> str:
         """Server-rendered pages of the notification engine (unsubscribe, sent list), with
         the shared sentences of ``locale`` available as ``t``."""
@@ -201,17 +226,17 @@ def _sms(text: str) -> str:
     return body if len(body) <= SMS_MAX else body[: SMS_MAX - 1].rstrip() + "…"
 
 
-def missing_strings(templates: Path = TEMPLATES) -> Mapping[str, list[str]]:
+sms_text = _sms  # the same trimming for a merchant's own SMS templates
+
+
+def missing_strings() -> Mapping[str, list[str]]:
     """Per ``flow/locale``, the keys English has and that locale lacks (for tests and CI)."""
     out: dict[str, list[str]] = {}
-    files = {"common": templates / "i18n" / "common.json"} | {
-        name: templates / "flows" / name / "strings.json" for name in FLOWS
-    }
-    for name, path in files.items():
-        data = _json(path)
-        english = set(data.get("en", {}))
+    for name in ("common", *FLOWS):
+        context = None if name == "common" else name
+        english = set(catalogue_strings("messages", "en", context))
         for locale in SUPPORTED_LOCALES:
-            lacking = sorted(english - set(data.get(locale, {})))
+            lacking = sorted(english - set(catalogue_strings("messages", locale, context)))
             if lacking:
                 out[f"{name}/{locale}"] = lacking
     return out

@@ -47,6 +47,8 @@ def _message_row(m: Message) -> dict[str, Any]:
         "body_text": m.body_text,
         "body_html": m.body_html,
         "unknown_outcomes": m.unknown_outcomes,
+        "template_version": m.template_version,
+        "held_out": m.held_out,
     }
 
 

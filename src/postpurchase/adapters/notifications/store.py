@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.audit_store import SqlAuditLog
 from postpurchase.adapters.db.kpis.promises import record_promises
 from postpurchase.adapters.db.repositories import (
     SqlMerchantRepository,
@@ -21,6 +22,7 @@ from postpurchase.adapters.db.repositories import (
     upsert_insert,
 )
 from postpurchase.adapters.db.sql import _chunks, one_of
+from postpurchase.adapters.db.templates import SqlTemplateRepository
 from postpurchase.adapters.notifications.rows import (
     _delivery,
     _delivery_row,
@@ -29,10 +31,12 @@ from postpurchase.adapters.notifications.rows import (
     _message,
     _message_row,
 )
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import Channel, Message, MessageRef, MessageStatus
 from postpurchase.domain.orders import Order
 from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.templates import Split, TemplateVersion
 from postpurchase.service_layer.notification_ports import Alert, Delivery, Endpoint, Scheduled
 from postpurchase.service_layer.ports import SecretBox
 
@@ -279,6 +283,20 @@ class SqlNotificationStore:
         current[key] = value
         self.conn.execute(update(t.merchants).where(m.id == merchant_id).values(settings=current))
 
+    # ---------------------------------------------------------------- message templates
+
+    def template_split(self, merchant_id: str, flow: str, channel: str) -> Split | None:
+        return SqlTemplateRepository(self.conn).split(merchant_id, flow, channel)
+
+    def template_version(
+        self, merchant_id: str, flow: str, channel: str, version: int | None
+    ) -> TemplateVersion | None:
+        """That version, or (None) the current one; None when there is none."""
+        repo = SqlTemplateRepository(self.conn)
+        if version is None:
+            return repo.latest(merchant_id, flow, channel)
+        return repo.get(merchant_id, flow, channel, version)
+
     # ---------------------------------------------------------------- webhooks
 
     def endpoints_for(self, merchant_id: str, topic: str) -> list[Endpoint]:
@@ -309,6 +327,9 @@ class SqlNotificationStore:
             .where(E.c.id == endpoint.id, E.c.merchant_id == endpoint.merchant_id)
             .values(**row)
         )
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        SqlAuditLog(self.conn).record(entry)
 
     def delete_endpoint(self, merchant_id: str, endpoint_id: str, at: datetime) -> bool:
         res = self.conn.execute(

@@ -44,7 +44,13 @@ from postpurchase.entrypoints.api.routes import (
     webhooks,
     woocommerce_webhooks,
 )
+from postpurchase.entrypoints.api.routes import (
+    settings as settings_routes,
+)
 from postpurchase.entrypoints.api.routes import survey as survey_answers
+from postpurchase.entrypoints.api.routes import (
+    templates as templates_routes,
+)
 from postpurchase.entrypoints.web import returns_views, survey, views
 from postpurchase.entrypoints.web.loader import TrackingPageFastPath
 
@@ -139,6 +145,9 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(woocommerce_webhooks.router)
     app.include_router(integrations_woocommerce.router)
     app.include_router(notifications.router)
+    app.include_router(settings_routes.router)
+    app.include_router(settings_routes.media_router)  # uploaded logos, public
+    app.include_router(templates_routes.router)
     app.include_router(edd_models.router)
     app.include_router(public_track.router)
     app.include_router(checkout.router)  # storefront estimates; checkout_engine_for: the engine

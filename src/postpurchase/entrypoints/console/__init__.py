@@ -24,7 +24,9 @@ from postpurchase.entrypoints.console import (
     views_home,
     views_orders,
     views_settings,
+    views_settings_forms,
     views_team,
+    views_templates,
 )
 from postpurchase.entrypoints.console.auth import (
     Agent,
@@ -50,6 +52,8 @@ router.include_router(views_team.router)
 router.include_router(views_orders.router)
 router.include_router(views_exceptions.router)
 router.include_router(views_customers.router)
+router.include_router(views_settings_forms.router)
+router.include_router(views_templates.router)
 router.include_router(views_settings.router)
 
 

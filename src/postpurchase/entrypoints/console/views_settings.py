@@ -1,10 +1,11 @@
-"""Settings pages (owners): notifications and branding, checkout estimates, API keys and
-publishable keys, outbound webhooks, carrier accounts, store integrations.
+"""Settings pages (owners): brand, tracking page, notifications, checkout (forms over the one
+settings service, in ``views_settings_forms``), API keys and publishable keys, outbound
+webhooks, carrier accounts, store integrations, the audit log.
 
 Each page calls the same service the API route calls, so a value refused by the API is
-refused here with the same message, and each change is audited (``console.settings.*``).
-Documents without a form of their own yet (notification flows, branding, checkout) are edited
-as the JSON the API takes; the unified settings service replaces them with forms.
+refused here with the same message, and each change is audited (``console.settings.*``):
+the page hands the service an ``AuditEntry`` that the service writes in the change's own
+transaction (ADR 0017).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.console import SqlConsoleUnitOfWork
 from postpurchase.adapters.notifications import service_for
 from postpurchase.bootstrap import Platform
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.console import Principal
 from postpurchase.domain.errors import DomainError, InvalidInput
 from postpurchase.entrypoints.console.auth import ConsoleNotFound, Owner, platform_of
 from postpurchase.entrypoints.console.rendering import render
-from postpurchase.service_layer.console import AdminAudit
+from postpurchase.entrypoints.console.views_settings_forms import FORM_SECTIONS
+from postpurchase.entrypoints.console.views_settings_forms import load as load_form
 
 router = APIRouter(prefix="/console/settings", include_in_schema=False, tags=["console"])
 
@@ -34,8 +37,11 @@ Json = Annotated[str, Form(max_length=65536)]
 Short = Annotated[str, Form(max_length=2000)]
 
 SECTIONS = [
+    ("brand", "Brand"),
+    ("tracking", "Tracking page"),
     ("notifications", "Notifications"),
     ("checkout", "Checkout"),
+    ("templates", "Templates"),
     ("keys", "API keys"),
     ("webhooks", "Webhooks"),
     ("carriers", "Carriers"),
@@ -44,8 +50,18 @@ SECTIONS = [
 ]
 
 
-def _audit(platform: Platform) -> AdminAudit:
-    return AdminAudit(lambda: SqlConsoleUnitOfWork(platform.engine), platform.clock.now)
+def _entry(
+    platform: Platform,
+    me: Principal,
+    action: str,
+    subject: str,
+    changes: dict[str, list[Any]] | None = None,
+) -> AuditEntry:
+    """The entry a service completes (changes, subject) and writes with the change."""
+    return AuditEntry(
+        me.merchant_id, me.actor, f"console.settings.{action}", subject, platform.clock.now(),
+        changes or {},
+    )  # fmt: skip
 
 
 def _json(raw: str, field: str) -> Any:
@@ -64,15 +80,8 @@ def _pretty(value: Any) -> str:
 
 def _load(platform: Platform, me: Principal, section: str) -> dict[str, Any]:
     merchant_id = me.merchant_id
-    if section == "notifications":
-        prefs = service_for(platform).preferences_of(merchant_id)
-        return {"notifications": _pretty(prefs.as_dict()),
-                "branding": _pretty(prefs.branding.as_dict())}  # fmt: skip
-    if section == "checkout":
-        from postpurchase.service_layer.checkout import settings as checkout_settings
-
-        s, tz = checkout_settings.get(platform.uow(), merchant_id)
-        return {"checkout": _pretty({"timezone": tz, **s.as_dict()})}
+    if section in FORM_SECTIONS:
+        return load_form(platform, merchant_id, section)
     if section == "keys":
         from postpurchase.service_layer.checkout import keys
 
@@ -110,7 +119,7 @@ def _load(platform: Platform, me: Principal, section: str) -> dict[str, Any]:
 AUDIT_PAGE = 100
 
 
-async def _page(
+async def page(
     request: Request, me: Principal, section: str, status_code: int = 200, **extra: Any
 ) -> Response:
     platform = platform_of(request)
@@ -134,7 +143,7 @@ async def _change(
     try:
         await run_in_threadpool(change)
     except DomainError as exc:
-        return await _page(
+        return await page(
             request, me, section, 400, error=f"{exc.field}: {exc.message}" if exc.field
             else exc.message, error_field=exc.field, **on_error,
         )  # fmt: skip
@@ -143,66 +152,14 @@ async def _change(
 
 @router.get("")
 async def settings_home(me: Owner) -> Response:
-    return RedirectResponse("/console/settings/notifications", status_code=303)
+    return RedirectResponse("/console/settings/brand", status_code=303)
 
 
 @router.get("/{section}")
 async def settings_page(request: Request, me: Owner, section: str) -> Response:
     if section not in dict(SECTIONS):
         raise ConsoleNotFound(me, "settings page")
-    return await _page(request, me, section)
-
-
-# ---- notifications and branding -------------------------------------------------------------
-
-
-@router.post("/notifications")
-async def save_notifications(
-    request: Request, me: Owner, notifications: Json = "", branding: Json = ""
-) -> Response:
-    platform = platform_of(request)
-
-    def change() -> None:
-        n, b = _json(notifications, "notifications"), _json(branding, "branding")
-        service = service_for(platform)
-        before = service.preferences_of(me.merchant_id)
-        after = service.update_preferences(me.merchant_id, n, b)
-        _audit(platform).record(
-            me, "console.settings.notifications", "settings:notifications",
-            {"notifications": before.as_dict(), "branding": before.branding.as_dict()},
-            {"notifications": after.as_dict(), "branding": after.branding.as_dict()},
-        )  # fmt: skip
-
-    return await _change(
-        request, me, "notifications", change,
-        notifications_draft=notifications, branding_draft=branding,
-    )  # fmt: skip
-
-
-# ---- checkout -------------------------------------------------------------------------------
-
-
-@router.post("/checkout")
-async def save_checkout(request: Request, me: Owner, checkout: Json = "") -> Response:
-    from postpurchase.service_layer.checkout import settings as checkout_settings
-
-    platform = platform_of(request)
-
-    def change() -> None:
-        given = _json(checkout, "checkout")
-        if not isinstance(given, dict):
-            raise InvalidInput("a JSON object of settings", field="checkout")
-        before, tz_before = checkout_settings.get(platform.uow(), me.merchant_id)
-        timezone = given.pop("timezone", None)
-        after, tz_after = checkout_settings.update(
-            platform.uow(), me.merchant_id, given, timezone=timezone
-        )
-        _audit(platform).record(
-            me, "console.settings.checkout", "settings:checkout",
-            {"timezone": tz_before, **before.as_dict()}, {"timezone": tz_after, **after.as_dict()},
-        )  # fmt: skip
-
-    return await _change(request, me, "checkout", change, checkout_draft=checkout)
+    return await page(request, me, section)
 
 
 # ---- publishable keys -----------------------------------------------------------------------
@@ -213,18 +170,15 @@ async def new_publishable_key(request: Request, me: Owner, label: Short = "") ->
     from postpurchase.service_layer.checkout import keys
 
     platform = platform_of(request)
+    entry = _entry(platform, me, "publishable_key.created", "publishable_key")
     try:
-        key, row = await run_in_threadpool(
+        key, _ = await run_in_threadpool(
             lambda: keys.issue(platform.uow(), platform.clock, me.merchant_id,
-                               label=label.strip() or "console")
+                               label=label.strip() or "console", audit=entry)
         )  # fmt: skip
     except DomainError as exc:
-        return await _page(request, me, "keys", 400, error=exc.message, error_field=exc.field)
-    await run_in_threadpool(
-        _audit(platform).record, me, "console.settings.publishable_key.created",
-        f"publishable_key:{row.id}", {}, {"label": row.label, "hint": row.hint},
-    )  # fmt: skip
-    return await _page(request, me, "keys", new_key=key)
+        return await page(request, me, "keys", 400, error=exc.message, error_field=exc.field)
+    return await page(request, me, "keys", new_key=key)
 
 
 @router.post("/keys/publishable/{key_id}/revoke")
@@ -234,11 +188,9 @@ async def revoke_publishable_key(request: Request, me: Owner, key_id: str) -> Re
     platform = platform_of(request)
 
     def change() -> None:
-        keys.revoke(platform.uow(), platform.clock, me.merchant_id, key_id[:32])
-        _audit(platform).record(
-            me, "console.settings.publishable_key.revoked", f"publishable_key:{key_id[:32]}",
-            {"revoked": False}, {"revoked": True},
-        )  # fmt: skip
+        entry = _entry(platform, me, "publishable_key.revoked", f"publishable_key:{key_id[:32]}",
+                       {"revoked": [False, True]})  # fmt: skip
+        keys.revoke(platform.uow(), platform.clock, me.merchant_id, key_id[:32], audit=entry)
 
     return await _change(request, me, "keys", change, flash="revoked")
 
@@ -252,21 +204,19 @@ async def new_webhook(
 ) -> Response:
     platform = platform_of(request)
     chosen = [x.strip() for x in topics.replace("\n", ",").split(",") if x.strip()] or ["*"]
+    entry = _entry(platform, me, "webhook.created", "webhook")
     try:
         ep = await run_in_threadpool(
-            service_for(platform).create_endpoint, me.merchant_id, url.strip(), chosen,
-            description.strip() or None,
-        )  # fmt: skip
+            lambda: service_for(platform).create_endpoint(
+                me.merchant_id, url.strip(), chosen, description.strip() or None, audit=entry
+            )
+        )
     except DomainError as exc:
-        return await _page(
+        return await page(
             request, me, "webhooks", 400, error=f"{exc.field}: {exc.message}" if exc.field
             else exc.message, error_field=exc.field, url=url, topics=topics,
         )  # fmt: skip
-    await run_in_threadpool(
-        _audit(platform).record, me, "console.settings.webhook.created", f"webhook:{ep.id}",
-        {}, {"url": ep.url, "topics": list(ep.topics)},
-    )  # fmt: skip
-    return await _page(request, me, "webhooks", new_secret=ep.secret, new_url=ep.url)
+    return await page(request, me, "webhooks", new_secret=ep.secret, new_url=ep.url)
 
 
 @router.post("/webhooks/{endpoint_id}/delete")
@@ -274,11 +224,9 @@ async def delete_webhook(request: Request, me: Owner, endpoint_id: str) -> Respo
     platform = platform_of(request)
 
     def change() -> None:
-        service_for(platform).delete_endpoint(me.merchant_id, endpoint_id[:32])
-        _audit(platform).record(
-            me, "console.settings.webhook.deleted", f"webhook:{endpoint_id[:32]}",
-            {"deleted": False}, {"deleted": True},
-        )  # fmt: skip
+        entry = _entry(platform, me, "webhook.deleted", f"webhook:{endpoint_id[:32]}",
+                       {"deleted": [False, True]})  # fmt: skip
+        service_for(platform).delete_endpoint(me.merchant_id, endpoint_id[:32], audit=entry)
 
     return await _change(request, me, "webhooks", change, flash="deleted")
 
@@ -293,10 +241,10 @@ async def delete_carrier_account(request: Request, me: Owner, carrier: str) -> R
     platform = platform_of(request)
 
     def change() -> None:
-        accounts.remove_account(platform.engine, platform.keyring, me.merchant_id, carrier[:48])
-        _audit(platform).record(
-            me, "console.settings.carrier_account.deleted", f"carrier_account:{carrier[:48]}",
-            {"deleted": False}, {"deleted": True},
-        )  # fmt: skip
+        entry = _entry(platform, me, "carrier_account.deleted",
+                       f"carrier_account:{carrier[:48]}", {"deleted": [False, True]})  # fmt: skip
+        accounts.remove_account(
+            platform.engine, platform.keyring, me.merchant_id, carrier[:48], audit=entry
+        )
 
     return await _change(request, me, "carriers", change, flash="deleted")

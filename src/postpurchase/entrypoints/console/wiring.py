@@ -4,11 +4,14 @@ shipping refunds through the connected store's refund port (the refund ledger of
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import Request
 
 from postpurchase.adapters.db.console import SqlConsoleUnitOfWork
 from postpurchase.bootstrap import Platform
 from postpurchase.domain import commands
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.storefronts import RefundRequest, StorePlatform
 from postpurchase.entrypoints.console.auth import platform_of
 from postpurchase.service_layer.console import ParcelOfOrder, ShipmentActions
@@ -19,10 +22,17 @@ class BusReshipper:
         self.platform = platform
 
     def reship(
-        self, merchant_id: str, order_id: str, tracking_number: str, carrier: str | None
+        self,
+        merchant_id: str,
+        order_id: str,
+        tracking_number: str,
+        carrier: str | None,
+        audit: AuditEntry,
     ) -> str:
         created = self.platform.bus().handle(
-            commands.CreateShipment(merchant_id, order_id, tracking_number, carrier=carrier)
+            commands.CreateShipment(
+                merchant_id, order_id, tracking_number, carrier=carrier, audit=audit
+            )
         )
         return str(created.id)
 
@@ -40,7 +50,7 @@ class PortRefunder:
             connection = uow.connections.get(parcel.merchant_id, store)
         return store if connection is not None and connection.active else None
 
-    def refund_shipping(self, parcel: ParcelOfOrder, key: str) -> str:
+    def refund_shipping(self, parcel: ParcelOfOrder, key: str, audit: AuditEntry) -> str:
         store = self._connected(parcel)
         platform = self.platform
         if store is None:  # no store to pay it back: our own refunds ledger records it
@@ -49,6 +59,8 @@ class PortRefunder:
                     parcel.merchant_id, parcel.order_external_id, key, platform.clock.now(),
                     amount=parcel.shipping_fee, shipping=parcel.shipping_fee,
                     note="shipping fee refunded from the console",
+                    audit=replace(audit, changes={**audit.changes,
+                                                  "refund.reference": [None, f"ledger:{key}"]}),
                 )
             )  # fmt: skip
             return f"ledger:{key}"
@@ -63,7 +75,7 @@ class PortRefunder:
         with REFUND_PORTS[store](platform) as stores:
             outcome = refund_order(
                 platform.uow(), platform.clock, stores, parcel.merchant_id, parcel.order_id,
-                request,
+                request, audit=audit,
             )  # fmt: skip
         return f"{store.value}:{outcome.result.store_refund_id}"
 

@@ -1,27 +1,12 @@
-"""A merchant's look and page options, read from ``Merchant.settings`` and made safe to render.
+"""A merchant's look and page options, made safe to render.
 
-Every value here is typed by a merchant (or a store integration) and ends up in a page that
-shoppers open from an email, so nothing is trusted: colours must be hex, fonts a plain font
-stack, URLs ``https`` (or site-relative), the custom block either plain text (escaped) or a
-small allowlisted subset of HTML rebuilt tag by tag. Bad values are dropped, not fatal: a
-typo in a colour must not take the merchant's tracking page down.
-
-Settings read (all optional)::
-
-    {"branding": {"display_name": "Acme", "logo_url": "https://cdn.acme.test/logo.svg",
-                  "primary_color": "#0b5cad", "accent_color": "#f59e0b",
-                  "background_color": "#f6f7f9", "font_family": "Inter, system-ui",
-                  "font_url": "https://fonts.googleapis.com/css2?family=Inter"},
-     "support": {"email": "help@acme.test", "phone": "+1 555 0100",
-                 "url": "https://acme.test/help"},
-     "returns_url": "https://acme.test/returns?order={order_number}",
-     "tracking_page": {"custom_domains": ["track.acme.test"],
-                       "cors_origins": ["https://www.acme.test"],
-                       "reschedule_url": "https://acme.test/reschedule/{tracking_number}",
-                       "pickup_hours": "Mon-Fri 9:00-18:00",
-                       "custom_block": {"title": "...", "text": "..." | "html": "...",
-                                        "link_url": "...", "link_label": "...",
-                                        "image_url": "...", "image_alt": "..."}}}
+The settings are read through the one settings schema (``service_layer.settings``), which
+drops, on read, whatever does not pass (a typo in a colour must not take the merchant's
+tracking page down); what is left is typed and checked. This module turns it into what the
+templates need: brand colours with readable companions, the font's CSS stack and sheet, a
+sanitised custom block, the promo banner when it is running, the FAQ, the support contacts.
+The custom block's HTML is reduced here to a small allowlisted subset rebuilt tag by tag.
+See docs/settings.md for every key.
 """
 
 from __future__ import annotations
@@ -29,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
@@ -36,38 +22,28 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,120}$")
+from postpurchase.domain.settings import (
+    DEFAULT_ACCENT,
+    DEFAULT_BACKGROUND,
+    DEFAULT_PRIMARY,
+    SYSTEM_FONT,
+    font_stack,
+    normalise_colour,
+    on_colour,
+    readable_on,
+)
+from postpurchase.domain.settings import contrast as contrast  # re-exported for callers
+from postpurchase.service_layer.settings import read_settings, schema
+
 _HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _PLACEHOLDER = re.compile(r"\{(order_number|token|tracking_number|carrier)\}")
 
-DEFAULT_PRIMARY = "#1f4fd1"
-DEFAULT_ACCENT = "#0f766e"
-DEFAULT_BACKGROUND = "#f5f6f8"
-SYSTEM_FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 MAX_CUSTOM_HTML = 4000
-
-
-def _section(settings: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = settings.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _text(value: Any, limit: int = 200) -> str | None:
-    if not isinstance(value, str):
-        return None
-    cleaned = " ".join(value.split())
-    return cleaned[:limit] or None
 
 
 def safe_colour(value: Any) -> str | None:
     """``#abc`` or ``#aabbcc``, normalised to six lower-case digits; anything else is None."""
-    if not isinstance(value, str) or not _HEX.match(value.strip()):
-        return None
-    v = value.strip().lower()
-    if len(v) == 4:
-        v = "#" + "".join(ch * 2 for ch in v[1:])
-    return v
+    return normalise_colour(value) if isinstance(value, str) else None
 
 
 def safe_url(value: Any, *, allow_relative: bool = True, allow_mailto: bool = False) -> str | None:
@@ -97,50 +73,6 @@ def fill_url(template: str | None, **values: str) -> str | None:
     if not template:
         return None
     return _PLACEHOLDER.sub(lambda m: quote(values.get(m.group(1), ""), safe=""), template)
-
-
-def _luminance(hex_colour: str) -> float:
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG 2 contrast ratio between two ``#rrggbb`` colours (1 to 21)."""
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def on_colour(background: str) -> str:
-    """Black or white, whichever reads better on ``background``: one of the two always
-    reaches WCAG AA's 4.5:1 (near-black would not, for mid tones such as #777)."""
-    white, black = contrast(background, "#ffffff"), contrast(background, "#000000")
-    return "#ffffff" if white >= black else "#000000"
-
-
-def _mix(colour: str, other: str, amount: float) -> str:
-    a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
-    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * amount):02x}" for x, y in zip(a, b, strict=True))
-
-
-def readable_on(colour: str, background: str, minimum: float = 4.5) -> str:
-    """``colour`` darkened (or lightened) just enough for text on ``background`` (WCAG AA).
-
-    A merchant's pale yellow brand colour stays recognisably theirs on buttons with dark
-    text, but links and headings in it would be unreadable on white, so those use this.
-    """
-    if contrast(colour, background) >= minimum:
-        return colour
-    target = "#000000" if _luminance(background) > 0.18 else "#ffffff"
-    for step in range(1, 21):
-        candidate = _mix(colour, target, step / 20)
-        if contrast(candidate, background) >= minimum:
-            return candidate
-    return target
 
 
 # ---- the custom block's safe HTML subset ------------------------------------------------------
@@ -232,56 +164,48 @@ class CustomBlock:
     image_alt: str
 
 
-def _custom_block(raw: Any) -> CustomBlock | None:
-    if not isinstance(raw, Mapping):
+@dataclass(frozen=True, slots=True)
+class PromoBanner:
+    """The merchant's banner, with the window it runs in (the page shows it inside it)."""
+
+    text: str
+    link_url: str | None
+    link_label: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+    def shown_at(self, now: datetime) -> bool:
+        return (self.starts_at is None or self.starts_at <= now) and (
+            self.ends_at is None or now < self.ends_at
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    question: str
+    answer: str
+
+
+def _custom_block(raw: schema.CustomBlock | None) -> CustomBlock | None:
+    if raw is None:
         return None
-    if isinstance(raw.get("html"), str):
-        body = sanitise_html(raw["html"])
-    elif isinstance(raw.get("text"), str):
-        body = text_to_html(raw["text"])
+    if raw.html is not None:
+        body = sanitise_html(raw.html)
+    elif raw.text is not None:
+        body = text_to_html(raw.text)
     else:
         body = Markup("")
-    title = _text(raw.get("title"), 120)
-    link = safe_url(raw.get("link_url"))
-    image = safe_url(raw.get("image_url"))
-    if not (title or body or link or image):
+    title = " ".join(raw.title.split())[:120] or None if raw.title else None
+    if not (title or body or raw.link_url or raw.image_url):
         return None
     return CustomBlock(
         title=title,
         body=body,
-        link_url=link,
-        link_label=_text(raw.get("link_label"), 60) if link else None,
-        image_url=image,
-        image_alt=_text(raw.get("image_alt"), 200) or "",
+        link_url=raw.link_url,
+        link_label=raw.link_label if raw.link_url else None,
+        image_url=raw.image_url,
+        image_alt=raw.image_alt or "",
     )
-
-
-def _hosts(raw: Any) -> tuple[str, ...]:
-    if not isinstance(raw, list | tuple):
-        return ()
-    out = []
-    for item in raw:
-        if isinstance(item, str):
-            host = item.strip().lower().rstrip(".")
-            if _HOST.match(host):
-                out.append(host)
-    return tuple(out)
-
-
-def _origins(raw: Any) -> tuple[str, ...]:
-    """CORS origins exactly as browsers send them: ``scheme://host[:port]``, or ``*``."""
-    if raw == "*" or raw == ["*"]:
-        return ("*",)
-    if not isinstance(raw, list | tuple):
-        return ()
-    out = []
-    for item in raw:
-        if not isinstance(item, str):
-            continue
-        parts = urlsplit(item.strip())
-        if parts.scheme in ("https", "http") and parts.netloc and not parts.path.strip("/"):
-            out.append(f"{parts.scheme}://{parts.netloc.lower()}")
-    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,10 +227,15 @@ class Branding:
     support_email: str | None = None
     support_phone: str | None = None
     support_url: str | None = None
+    chat_url: str | None = None
     returns_url: str | None = None
     reschedule_url: str | None = None
     pickup_hours: str | None = None
     custom_block: CustomBlock | None = None
+    promo_banner: PromoBanner | None = None
+    faq: tuple[Faq, ...] = ()
+    survey_enabled: bool = True
+    strings: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # own wording
     custom_domains: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
     asset_origins: tuple[str, ...] = field(default=())  # for the Content-Security-Policy
@@ -316,8 +245,13 @@ class Branding:
             return False
         return "*" in self.cors_origins or origin.lower() in self.cors_origins
 
+    def banner_at(self, now: datetime) -> PromoBanner | None:
+        banner = self.promo_banner
+        return banner if banner is not None and banner.shown_at(now) else None
+
     def css_variables(self) -> str:
-        """The ``:root`` block of brand colours; every value passed ``safe_colour``."""
+        """The ``:root`` block of brand colours; every value passed the schema's colour
+        check, and the font stack comes from the allow-list."""
         return (
             f":root{{--brand:{self.primary};--on-brand:{self.on_primary};"
             f"--brand-text:{self.primary_text};--accent:{self.accent};"
@@ -333,36 +267,39 @@ def _origin_of(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def branding_from(name: str, settings: Mapping[str, Any] | None) -> Branding:
-    """Validated branding for a merchant; unknown or unsafe values fall back to defaults."""
-    settings = settings or {}
-    brand = _section(settings, "branding")
-    support = _section(settings, "support")
-    page = _section(settings, "tracking_page")
-    returns = _section(settings, "returns")
+def logo_path(merchant_id: str, media_id: str) -> str:
+    """Where an uploaded logo is served (``GET /media/logos/{merchant}/{id}``, public)."""
+    return f"/media/logos/{merchant_id}/{media_id}"
 
-    primary = safe_colour(brand.get("primary_color")) or DEFAULT_PRIMARY
-    accent = safe_colour(brand.get("accent_color")) or DEFAULT_ACCENT
-    background = safe_colour(brand.get("background_color")) or DEFAULT_BACKGROUND
-    font = brand.get("font_family")
-    font_family = (
-        f"{font.strip()}, {SYSTEM_FONT}"
-        if isinstance(font, str) and _FONT.match(font.strip())
-        else SYSTEM_FONT
-    )
-    email = _text(support.get("email"), 320)
-    if email and ("@" not in email or any(c in email for c in "<>\"' ")):
-        email = None
-    phone = _text(support.get("phone"), 40)
-    if phone and not re.fullmatch(r"[0-9+()./ -]{3,40}", phone):
-        phone = None
-    logo = safe_url(brand.get("logo_url"))
-    font_url = safe_url(brand.get("font_url"), allow_relative=False)
-    block = _custom_block(page.get("custom_block"))
+
+def branding_from(
+    name: str, settings: Mapping[str, Any] | None, merchant_id: str | None = None
+) -> Branding:
+    """Branding for a merchant's stored settings; what does not pass is left at its default."""
+    s = read_settings(settings)
+    return branding_of(name, s, merchant_id)
+
+
+def branding_of(name: str, s: schema.MerchantSettings, merchant_id: str | None = None) -> Branding:
+    """Branding for settings that already passed the schema (an uploaded logo needs the
+    merchant's id for its URL)."""
+    brand, page = s.branding, s.tracking_page
+    support = page.support or schema.Support()
+    primary = brand.primary_color or DEFAULT_PRIMARY
+    accent = brand.accent_color or DEFAULT_ACCENT
+    background = brand.background_color or DEFAULT_BACKGROUND
+    font = font_stack(brand.font_family)
+    logo = brand.logo_url
+    if brand.logo_media_id and merchant_id:
+        logo = logo_path(merchant_id, brand.logo_media_id)
+    block = _custom_block(page.custom_block)
     image = block.image_url if block else None
-    origins = tuple(o for o in {_origin_of(logo), _origin_of(font_url), _origin_of(image)} if o)
+    origins = {_origin_of(logo), _origin_of(font.stylesheet), _origin_of(image)}
+    if font.stylesheet:
+        origins.add("https://fonts.gstatic.com")  # the sheet's font files
+    banner = page.promo_banner
     return Branding(
-        name=_text(brand.get("display_name"), 80) or name,
+        name=brand.display_name or name,
         logo_url=logo,
         primary=primary,
         on_primary=on_colour(primary),
@@ -371,20 +308,33 @@ def branding_from(name: str, settings: Mapping[str, Any] | None) -> Branding:
         on_accent=on_colour(accent),
         accent_text=readable_on(accent, "#ffffff"),
         background=background,
-        on_background=on_colour(background),
-        font_family=font_family,
-        font_url=font_url,
-        support_email=email,
-        support_phone=phone,
-        support_url=safe_url(support.get("url")),
-        returns_url=safe_url(settings.get("returns_url")) or safe_url(returns.get("url")),
-        reschedule_url=safe_url(page.get("reschedule_url")),
-        pickup_hours=_text(page.get("pickup_hours"), 200),
+        on_background=brand.text_color or on_colour(background),
+        font_family=font.stack,
+        font_url=font.stylesheet,
+        support_email=support.email if support.email and _plain(support.email) else None,
+        support_phone=support.phone,
+        support_url=support.url,
+        chat_url=support.chat_url,
+        returns_url=page.returns_url,
+        reschedule_url=page.reschedule_url,
+        pickup_hours=" ".join(page.pickup_hours.split()) or None if page.pickup_hours else None,
         custom_block=block,
-        custom_domains=_hosts(page.get("custom_domains")),
-        cors_origins=_origins(page.get("cors_origins")),
-        asset_origins=tuple(sorted(origins)),
+        promo_banner=PromoBanner(
+            banner.text, banner.link_url, banner.link_label, banner.starts_at, banner.ends_at
+        )
+        if banner
+        else None,
+        faq=tuple(Faq(f.question, f.answer) for f in page.faq or ()),
+        survey_enabled=s.survey.enabled,
+        strings=s.strings or {},
+        custom_domains=tuple(page.custom_domains or ()),
+        cors_origins=tuple(page.cors_origins or ()),
+        asset_origins=tuple(sorted(o for o in origins if o)),
     )
+
+
+def _plain(email: str) -> bool:
+    return not any(c in email for c in "<>\"' ")
 
 
 def request_host(host_header: str | None) -> str | None:

@@ -3,9 +3,10 @@
 The tracking page is read by the shopper, not the merchant, so it speaks the shopper's
 language (an explicit switch, then the order's checkout locale, then the browser's
 ``Accept-Language``, then the merchant's default) and shows scan times on the shopper's
-clock. The catalogue lives in Python (``web/catalogues``, one module per language) rather
-than gettext ``.po`` files because it is small, every language must have every key (a test
-checks it), and a missing compile step can never ship an English page to a German shopper.
+clock. The messages are gettext catalogues handled by Babel (``postpurchase/locale``, read
+through ``web/catalogues``); every language must have every key (a test checks it), the
+compiled ``.mo`` files are committed and checked against their ``.po`` sources, and a
+merchant may reword any key per language (settings ``strings``).
 Dates, times, ranges and time-zone names come from Babel's CLDR data so they are right in
 every locale without us writing formats by hand.
 """
@@ -116,9 +117,11 @@ def choose_language(*candidates: str | None, accept_language: str | None = None)
 
 @dataclass(frozen=True, slots=True)
 class Translator:
-    """Messages and formats for one language. Cheap to build; one per request."""
+    """Messages and formats for one language. Cheap to build; one per request.
+    ``overrides``: the merchant's own wording for some keys in this language (settings)."""
 
     lang: str
+    overrides: tuple[tuple[str, str], ...] = ()  # hashable: translators are cache keys
 
     @property
     def babel_locale(self) -> str:
@@ -129,7 +132,8 @@ class Translator:
         return self.lang
 
     def __call__(self, key: str, **values: object) -> str:
-        text = CATALOGUE[self.lang].get(key) or EN.get(key) or key
+        own = _as_map(self.overrides).get(key) if self.overrides else None
+        text = own or CATALOGUE[self.lang].get(key) or EN.get(key) or key
         return text.format(**values) if values else text
 
     def plural(self, key: str, n: int, **values: object) -> str:
@@ -204,9 +208,21 @@ def _day_pattern(babel_id: str) -> str:
     return re.sub(r"(,?\s*'de'\s*|,\s*|\s+)y+", "", full).strip(" ,")
 
 
-@lru_cache(maxsize=8)
-def translator(lang: str) -> Translator:
-    return Translator(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+def translator(lang: str, overrides: Mapping[str, Mapping[str, str]] | None = None) -> Translator:
+    """The translator for ``lang`` with the merchant's overrides for it, if any."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    own = (overrides or {}).get(lang)
+    return _translator(lang, tuple(sorted(own.items())) if own else ())
+
+
+@lru_cache(maxsize=256)
+def _translator(lang: str, overrides: tuple[tuple[str, str], ...]) -> Translator:
+    return Translator(lang, overrides)
+
+
+@lru_cache(maxsize=256)
+def _as_map(overrides: tuple[tuple[str, str], ...]) -> Mapping[str, str]:
+    return dict(overrides)
 
 
 # --------------------------------------------------------------------------------------------

@@ -220,7 +220,8 @@ def serve_page(
     if order is None:  # deleted between the two reads
         return None
     order["edd_model"] = version.edd_model  # the active model, read with the version
-    t = translator(lang)
+    branding = state.branding(merchant)
+    t = translator(lang, branding.strings)
     address = order.get("shipping_address") or {}
     tz = shopper_zone(
         order.get("timezone"), merchant.timezone, address.get("country"), address.get("region")
@@ -229,7 +230,7 @@ def serve_page(
     page = build_page(
         order=order,
         token=token,
-        branding=state.branding(merchant),
+        branding=branding,
         t=t,
         tz=tz,
         now=now,

@@ -142,6 +142,7 @@ def _contact_help(branding: Branding, urgent: bool, order_number: str, t: Transl
         phone=branding.support_phone,
         phone_href=phone_href,
         url=branding.support_url,
+        chat_url=branding.chat_url,
     )
 
 
@@ -320,11 +321,13 @@ def build_page(
         help=_contact_help(branding, urgent, number, t),
         returns_url=returns_url,
         rating=Rating(
-            allowed=delivered_any and not cancelled,
+            allowed=delivered_any and not cancelled and branding.survey_enabled,
             score=rating_score,
             options=tuple((n, t(f"rating.{n}")) for n in (1, 2, 3, 4, 5)),
         ),
         custom_block=branding.custom_block,
         summary=order_summary.build(order, t),
         our_promise=order.get("our_promise"),
+        promo=branding.banner_at(now),
+        faq=branding.faq,
     )

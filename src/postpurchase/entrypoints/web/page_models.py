@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from postpurchase.entrypoints.web.branding import Branding, CustomBlock
+from postpurchase.entrypoints.web.branding import Branding, CustomBlock, Faq, PromoBanner
 from postpurchase.entrypoints.web.order_summary import OrderSummary
 
 
@@ -107,10 +107,11 @@ class Help:
     phone: str | None
     phone_href: str | None
     url: str | None
+    chat_url: str | None = None
 
     @property
     def any(self) -> bool:
-        return bool(self.email or self.phone or self.url)
+        return bool(self.email or self.phone or self.url or self.chat_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +150,5 @@ class TrackingPage:
     summary: OrderSummary | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     our_promise: date | None = None  # the date we promised at purchase (set once at intake)
+    promo: PromoBanner | None = None  # the merchant's banner, when inside its dates
+    faq: tuple[Faq, ...] = ()

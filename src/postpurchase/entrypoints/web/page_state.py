@@ -102,7 +102,7 @@ class PageState:
         found = self._brandings.get(profile.id)
         if found is not None and found[0] == profile:
             return found[1]
-        built = branding_from(profile.name, profile.settings)
+        built = branding_from(profile.name, profile.settings, profile.id)
         self._brandings[profile.id] = (profile, built)
         return built
 

@@ -179,7 +179,7 @@ def _lookup_page(
     t = translator(_language(request, None, merchant))
     return _page(
         request, "returns_lookup.html", status_code, t=t,
-        branding=branding_from(merchant.name, merchant.settings) if merchant else None,
+        branding=branding_from(merchant.name, merchant.settings, merchant.id) if merchant else None,
         csrf=_csrf_token(request), shop=merchant.slug if merchant else None, number=number,
         errors=errors or {}, failed=failed, limited=limited, expired=expired, headers=headers,
     )  # fmt: skip
@@ -273,7 +273,7 @@ def _context(request: Request, opened: _Opened) -> tuple[Translator, Branding | 
     order = opened.overview.facts.order
     t = translator(_language(request, order.locale, opened.profile))
     p = opened.profile
-    return t, branding_from(p.name, p.settings) if p else None
+    return t, branding_from(p.name, p.settings, p.id) if p else None
 
 
 def _items(overview: Overview) -> list[dict[str, Any]]:

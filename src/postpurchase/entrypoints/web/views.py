@@ -186,15 +186,16 @@ def _lookup_response(
     limited: bool = False,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
+    branding = branding_from(merchant.name, merchant.settings, merchant.id) if merchant else None
     t = translator(
         choose_language(
             explicit_language(request),
             None,
             merchant.locale if merchant else None,
             accept_language=request.headers.get("accept-language"),
-        )
+        ),
+        branding.strings if branding else None,
     )
-    branding = branding_from(merchant.name, merchant.settings) if merchant else None
     shop = merchant.slug if merchant else None
     response = render(
         "lookup.html",

@@ -8,7 +8,9 @@ lists show the first characters (``hint``) so a merchant can tell them apart.
 from __future__ import annotations
 
 import secrets as random
+from dataclasses import replace
 
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.errors import NotFound
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.merchants import hash_api_key
@@ -31,6 +33,7 @@ def issue(
     *,
     label: str = "storefront",
     revoke_others: bool = False,
+    audit: AuditEntry | None = None,
 ) -> tuple[str, PublishableKeyRow]:
     """A new key (returned once) and its stored row. ``revoke_others`` is a rotation: every
     other key of the merchant stops working at once."""
@@ -51,6 +54,9 @@ def issue(
         if revoke_others:
             uow.publishable_keys.revoke_all(merchant_id, now)
         uow.publishable_keys.add(row)
+        if audit is not None:  # a person's key: audited in its transaction, with its id
+            changes = {"label": [None, row.label], "hint": [None, row.hint]}
+            uow.audit.record(replace(audit, subject=f"publishable_key:{row.id}", changes=changes))
         uow.commit()
     return key, row
 
@@ -60,11 +66,21 @@ def list_keys(uow: AbstractUnitOfWork, merchant_id: str) -> list[PublishableKeyR
         return uow.publishable_keys.list(merchant_id)
 
 
-def revoke(uow: AbstractUnitOfWork, clock: Clock, merchant_id: str, key_id: str) -> None:
-    """Revoke one of the merchant's keys (a key of another merchant is "not found")."""
+def revoke(
+    uow: AbstractUnitOfWork,
+    clock: Clock,
+    merchant_id: str,
+    key_id: str,
+    *,
+    audit: AuditEntry | None = None,
+) -> None:
+    """Revoke one of the merchant's keys (a key of another merchant is "not found");
+    ``audit`` commits with the revocation."""
     with uow:
         if not uow.publishable_keys.revoke(merchant_id, key_id, clock.now()):
             raise NotFound("no such publishable key", field="key_id")
+        if audit is not None:
+            uow.audit.record(audit)
         uow.commit()
 
 

@@ -16,7 +16,6 @@ from postpurchase.service_layer.console.actions import (
     ShipmentActions,
     ShippingRefunder,
 )
-from postpurchase.service_layer.console.audit import AdminAudit
 from postpurchase.service_layer.console.ports import (
     AbstractConsoleUnitOfWork,
     AgentMessage,
@@ -30,7 +29,6 @@ from postpurchase.service_layer.console.ports import (
 __all__ = [
     "AbstractConsoleUnitOfWork",
     "Accounts",
-    "AdminAudit",
     "AgentMessage",
     "InvalidCredentials",
     "Link",

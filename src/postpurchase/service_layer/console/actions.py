@@ -3,10 +3,12 @@ mark resolved. Each checks the role (agent or owner), the shipment (this merchan
 leaves an audit entry and a resolution of the kinds of attention the shipment needed.
 
 A message, a resolution and their audit entry are one transaction. A reshipment and a refund
-go through the platform's own paths first (the shipment command; the store's refund port,
-which calls the store outside any transaction, or the refund ledger), and their resolution
-and audit entry are written in the transaction right after: if the process died between the
-two, the change would stand without its entry, never the other way round.
+go through the platform's own paths (the shipment command; the refund ledger command; the
+store's refund port, which calls the store outside any transaction) and hand those paths the
+audit entry, so it commits in the change's own transaction (a store refund: ``requested``
+with its pending attempt before the call, the outcome with its settlement after). The
+resolution follows in the next transaction: if the process died between the two, the
+shipment would show in the queue again, audited, never changed without an entry.
 """
 
 from __future__ import annotations
@@ -33,15 +35,22 @@ MAX_NOTE = 500
 
 class Reshipper(Protocol):
     def reship(
-        self, merchant_id: str, order_id: str, tracking_number: str, carrier: str | None
+        self,
+        merchant_id: str,
+        order_id: str,
+        tracking_number: str,
+        carrier: str | None,
+        audit: AuditEntry,
     ) -> str:
-        """Record a new shipment of the order; its id (the same id for the same number)."""
+        """Record a new shipment of the order with ``audit`` in its transaction; its id (the
+        same id for the same number)."""
         ...
 
 
 class ShippingRefunder(Protocol):
-    def refund_shipping(self, parcel: ParcelOfOrder, key: str) -> str:
-        """Refund the order's shipping fee once per ``key``; a reference to the refund."""
+    def refund_shipping(self, parcel: ParcelOfOrder, key: str, audit: AuditEntry) -> str:
+        """Refund the order's shipping fee once per ``key``, writing ``audit`` in the
+        refund's own transaction(s); a reference to the refund."""
         ...
 
 
@@ -94,12 +103,15 @@ class ShipmentActions:
             raise InvalidInput("1 to 64 characters", field="tracking_number")
         with self.uow() as uow:
             parcel = self._parcel(uow, by, shipment_id)
+        kinds = self._needs(parcel)
+        entry = self._entry(
+            by, parcel, "reshipped", kinds, {"reshipment.tracking_number": [None, number]}
+        )
         new_shipment = self.reshipper.reship(
-            by.merchant_id, parcel.order_id, number, (carrier or "").strip().lower() or None
+            by.merchant_id, parcel.order_id, number, (carrier or "").strip().lower() or None, entry
         )
         with self.uow() as uow:
-            self._done(uow, by, parcel, "reshipped", None,
-                       {"reshipment": [None, f"shipment:{new_shipment}"]})  # fmt: skip
+            self._resolve(uow, by, parcel, "reshipped", None, kinds)
             uow.commit()
         return new_shipment
 
@@ -109,13 +121,13 @@ class ShipmentActions:
             parcel = self._parcel(uow, by, shipment_id)
         if parcel.shipping_fee.amount <= 0:
             raise InvalidInput("the order has no shipping fee to refund", field="shipping")
-        reference = self.refunder.refund_shipping(parcel, f"console-shipping-{parcel.order_id}")
         fee = f"{parcel.shipping_fee.amount} {parcel.shipping_fee.currency}"
+        kinds = self._needs(parcel)
+        entry = self._entry(by, parcel, "refunded", kinds, {"refund.shipping": [None, fee]})
+        key = f"console-shipping-{parcel.order_id}"
+        reference = self.refunder.refund_shipping(parcel, key, entry)
         with self.uow() as uow:
-            changes: dict[str, list[object]] = {
-                "refund.shipping": [None, fee], "refund.reference": [None, reference],
-            }  # fmt: skip
-            self._done(uow, by, parcel, "refunded", None, changes)
+            self._resolve(uow, by, parcel, "refunded", None, kinds)
             uow.commit()
         return reference
 
@@ -153,13 +165,36 @@ class ShipmentActions:
         note: str | None,
         changes: dict[str, list[object]],
     ) -> list[Attention]:
-        """Resolve what the shipment needed now and audit the action."""
-        now = self.now()
-        kinds = sorted(kinds_of(parcel.facts, now, self.no_scan_days))
-        uow.resolutions.resolve(by.merchant_id, parcel.id, kinds, now, by.actor, action, note)
-        changes = {**changes, "resolved": [None, [k.value for k in kinds]]}
-        uow.audit.record(
-            AuditEntry(by.merchant_id, by.actor, f"console.shipment.{action}",
-                       f"shipment:{parcel.id}", now, changes)
-        )  # fmt: skip
+        """Resolve what the shipment needed now and audit the action, in ``uow``."""
+        kinds = self._needs(parcel)
+        self._resolve(uow, by, parcel, action, note, kinds)
+        uow.audit.record(self._entry(by, parcel, action, kinds, changes))
         return kinds
+
+    def _needs(self, parcel: ParcelOfOrder) -> list[Attention]:
+        return sorted(kinds_of(parcel.facts, self.now(), self.no_scan_days))
+
+    def _resolve(
+        self,
+        uow: AbstractConsoleUnitOfWork,
+        by: Principal,
+        parcel: ParcelOfOrder,
+        action: str,
+        note: str | None,
+        kinds: list[Attention],
+    ) -> None:
+        uow.resolutions.resolve(
+            by.merchant_id, parcel.id, kinds, self.now(), by.actor, action, note
+        )
+
+    def _entry(
+        self,
+        by: Principal,
+        parcel: ParcelOfOrder,
+        action: str,
+        kinds: list[Attention],
+        changes: dict[str, list[object]],
+    ) -> AuditEntry:
+        changes = {**changes, "resolved": [None, [k.value for k in kinds]]}
+        return AuditEntry(by.merchant_id, by.actor, f"console.shipment.{action}",
+                          f"shipment:{parcel.id}", self.now(), changes)  # fmt: skip

@@ -9,6 +9,12 @@ The order of steps is the point (no network I/O inside a database transaction):
    refund on the order (keyed by the store's refund id, so the store's own ``refunds/create``
    webhook or a backfill finding it later changes nothing).
 
+With ``audit`` (a person's refund, e.g. from the console) each step leaves its entry in its
+own transaction: ``<action>.requested`` with the pending attempt before the store is called,
+then ``<action>`` with the store's refund id in the settling transaction, or
+``<action>.refused`` with the store's answer. A refund whose process died after the call is
+thus still audited as requested (and the attempt stays pending until it is retried).
+
 A retry with the same key returns the recorded result without calling the store. A key
 still ``pending`` is either in flight (refused as a conflict) or, once older than
 ``STALE``, of unknown outcome: the store is asked whether a refund with that key exists
@@ -17,10 +23,11 @@ before anything is paid again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from postpurchase.domain import events
+from postpurchase.domain.audit import AuditEntry
 from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import Money
@@ -64,6 +71,8 @@ def refund_order(
     merchant_id: str,
     order_id: str,
     request: RefundRequest,
+    *,
+    audit: AuditEntry | None = None,
 ) -> RefundOutcome:
     """Refund ``request`` of one of the merchant's orders through its store (see above)."""
     key = request.idempotency_key
@@ -80,6 +89,9 @@ def refund_order(
         if attempt is not None:
             _same_request(attempt, order_id, request)
             if attempt.status is AttemptStatus.SUCCEEDED and attempt.result is not None:
+                if audit is not None:
+                    _audit(uow, audit, "", now, status="replayed", reference=attempt.result)
+                    uow.commit()
                 return RefundOutcome(attempt.result, None, replayed=True)
             if attempt.status is AttemptStatus.PENDING and now - attempt.updated_at < STALE:
                 raise Conflict(
@@ -100,20 +112,46 @@ def refund_order(
                 )
         else:
             uow.storefront_refunds.retry(merchant_id, key, now)
+        if audit is not None:
+            _audit(uow, audit, ".requested", now, status="requested")
         uow.commit()
 
     found = stores.find(connection, request) if unknown else None
     if found is not None:
-        return RefundOutcome(_settle(uow, clock, order.id, connection, key, found), None, True)
+        settled = _settle(uow, clock, order.id, connection, key, found, audit)
+        return RefundOutcome(settled, None, True)
     try:
         result = stores.refund(connection, request)
     except StoreRefused as refused:
         with uow:
             uow.storefront_refunds.fail(merchant_id, key, refused.message, clock.now())
+            if audit is not None:
+                _audit(uow, audit, ".refused", clock.now(), status="refused",
+                       detail=refused.message)  # fmt: skip
             uow.commit()
         raise Conflict(f"the store refused the refund: {refused.message}",
                        field=refused.field or "refund") from None  # fmt: skip
-    return RefundOutcome(_settle(uow, clock, order.id, connection, key, result), estimate, False)
+    settled = _settle(uow, clock, order.id, connection, key, result, audit)
+    return RefundOutcome(settled, estimate, False)
+
+
+def _audit(
+    uow: AbstractUnitOfWork,
+    entry: AuditEntry,
+    suffix: str,
+    at: datetime,
+    *,
+    status: str,
+    reference: RefundResult | None = None,
+    detail: str | None = None,
+) -> None:
+    """One step of a person's refund in the caller's transaction (see the module text)."""
+    changes = {**entry.changes, "refund.status": [None, status]}
+    if reference is not None:
+        changes["refund.store_refund_id"] = [None, reference.store_refund_id]
+    if detail is not None:
+        changes["refund.store_answer"] = [None, detail[:500]]
+    uow.audit.record(replace(entry, action=entry.action + suffix, at=at, changes=changes))
 
 
 def _same_request(attempt: RefundAttempt, order_id: str, request: RefundRequest) -> None:
@@ -130,6 +168,7 @@ def _settle(
     connection: StoreConnection,
     key: str,
     result: RefundResult,
+    audit: AuditEntry | None = None,
 ) -> RefundResult:
     merchant_id = connection.merchant_id
     with uow:
@@ -162,5 +201,7 @@ def _settle(
                         refund.amount.currency,
                     )
                 )  # fmt: skip
+        if audit is not None:
+            _audit(uow, audit, "", now, status="succeeded", reference=result)
         uow.commit()
     return result

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -70,10 +71,19 @@ def resolved(kind: Attention) -> ColumnElement[bool]:
     )
 
 
+def is_open() -> ColumnElement[bool]:
+    """Not finished, written as literals so PostgreSQL matches the partial index
+    ``ix_shipments_open_merchant`` (a bound parameter would hide the value from a cached
+    generic plan)."""
+    return S.status.not_in(
+        bindparam("finished", sorted(FINISHED), expanding=True, literal_execute=True)
+    )
+
+
 def needs(kinds: list[Attention], now: datetime, no_scan_days: int) -> ColumnElement[bool]:
     """Open, and at least one of ``kinds`` applies and is not resolved."""
     return and_(
-        S.status.not_in(sorted(FINISHED)),
+        is_open(),
         or_(*(and_(kind_condition(k, now, no_scan_days), not_(resolved(k))) for k in kinds)),
     )
 
@@ -82,7 +92,11 @@ def attention_count(conn: Connection, merchant_id: str, now: datetime, no_scan_d
     q = (
         select(func.count())
         .select_from(t.shipments.join(t.orders, Ord.id == S.order_id))
-        .where(S.merchant_id == merchant_id, needs(list(Attention), now, no_scan_days))
+        .where(
+            S.merchant_id == merchant_id,
+            Ord.merchant_id == merchant_id,
+            needs(list(Attention), now, no_scan_days),
+        )
     )
     return int(conn.execute(q).scalar_one())
 
@@ -160,13 +174,21 @@ def queue(
         )
         for r in conn.execute(q)
     ]
-    counts = {}
-    for k in Attention:
-        counts[k.value] = int(
-            conn.execute(
-                select(func.count())
-                .select_from(t.shipments.join(t.orders, Ord.id == S.order_id))
-                .where(S.merchant_id == merchant_id, needs([k], now, no_scan_days))
-            ).scalar_one()
-        )
-    return rows, counts
+    return rows, kind_counts(conn, merchant_id, now, no_scan_days)
+
+
+def kind_counts(
+    conn: Connection, merchant_id: str, now: datetime, no_scan_days: int
+) -> dict[str, int]:
+    """Every kind's count in one pass over the store's open parcels (one query, not one per
+    kind: each pass reads the same rows)."""
+    q = (
+        select(*(func.count().filter(
+                     and_(kind_condition(k, now, no_scan_days), not_(resolved(k)))
+                 ).label(k.value)
+                 for k in Attention))
+        .select_from(t.shipments.join(t.orders, Ord.id == S.order_id))
+        .where(S.merchant_id == merchant_id, Ord.merchant_id == merchant_id, is_open())
+    )  # fmt: skip
+    found = conn.execute(q).one()
+    return {k.value: int(getattr(found, k.value)) for k in Attention}

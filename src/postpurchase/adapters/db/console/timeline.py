@@ -1,6 +1,6 @@
 """A customer's timeline for support: orders, shipments, scans, messages, returns, survey
-answers and what the team did, newest first, on one page. Found by e-mail address within the
-signed-in merchant only."""
+answers (score, comment), support contacts and what the team did, newest first, on one page.
+Found by e-mail address within the signed-in merchant only."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ Ord, S, E, M = t.orders.c, t.shipments.c, t.tracking_events.c, t.notification_me
 @dataclass(frozen=True, slots=True)
 class Entry:
     at: datetime
-    kind: str  # order, shipment, scan, message, return, survey, action
+    kind: str  # order, shipment, scan, message, return, survey, contact, action
     title: str
     detail: str = ""
     link: str | None = None
@@ -44,6 +44,35 @@ def _table(name: str) -> Any:
 
 def _join(*parts: str | None) -> str:
     return " · ".join(p for p in parts if p)
+
+
+def _contacts(
+    conn: Connection, merchant_id: str, email: str, ids: list[str], numbers: dict[str, str]
+) -> list[Entry]:
+    """Support contacts (the API and the helpdesk webhook) by this address or about one of
+    these orders, with what the shipment was doing when the customer asked."""
+    contacts = _table("support_contacts")
+    if contacts is None:
+        return []
+    c = contacts.c
+    out = []
+    for x in conn.execute(
+        select(c.source, c.ticket_id, c.subject, c.intent, c.order_status_contact,
+               c.state_when_made, c.preventable, c.order_id, c.contacted_at)
+        .where(c.merchant_id == merchant_id,
+               or_(c.order_id.in_(ids), func.lower(c.customer_email) == email))
+        .order_by(c.contacted_at.desc())
+        .limit(MAX_ENTRIES)
+    ):  # fmt: skip
+        what = "order status" if x.order_status_contact else (x.intent or "other")
+        title = f"Contacted support ({what.replace('_', ' ')})"
+        state = f"while {x.state_when_made.replace('_', ' ')}" if x.state_when_made else None
+        preventable = f"preventable: {x.preventable.replace('_', ' ')}" if x.preventable else None
+        order = f"order {numbers[x.order_id]}" if x.order_id in numbers else None
+        detail = _join(x.subject, f"{x.source} #{x.ticket_id}", state, preventable, order)
+        link = f"/console/orders/{x.order_id}" if x.order_id in numbers else None
+        out.append(Entry(x.contacted_at, "contact", title, detail, link))
+    return out
 
 
 def customer_timeline(conn: Connection, merchant_id: str, email: str) -> Timeline | None:
@@ -124,13 +153,20 @@ def customer_timeline(conn: Connection, merchant_id: str, email: str) -> Timelin
             entries.append(Entry(r.created_at, "return", f"Return {r.number}", detail, link))
     rt = t.tracking_ratings.c
     for g in conn.execute(
-        select(rt.order_id, rt.score, rt.updated_at).where(
+        select(rt.order_id, rt.score, rt.comment, rt.source, rt.updated_at).where(
             rt.merchant_id == merchant_id, rt.order_id.in_(ids)
         )
     ):
         link = f"/console/orders/{g.order_id}"
         title = f"Rated the delivery {g.score}/5"
-        entries.append(Entry(g.updated_at, "survey", title, f"order {numbers[g.order_id]}", link))
+        where = (
+            f"from the {'e-mail' if g.source == 'email' else 'tracking page'}" if g.source else None
+        )
+        detail = _join(
+            f"“{g.comment}”" if g.comment else None, where, f"order {numbers[g.order_id]}"
+        )
+        entries.append(Entry(g.updated_at, "survey", title, detail, link))
+    entries.extend(_contacts(conn, merchant_id, email, ids, numbers))
     if parcels:
         C = console_resolutions.c
         for a in conn.execute(

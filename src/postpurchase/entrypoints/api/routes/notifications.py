@@ -13,21 +13,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from postpurchase.adapters.notifications import queries
 from postpurchase.adapters.notifications.rendering import JinjaRenderer
 from postpurchase.adapters.notifications.wiring import service_for
-from postpurchase.domain.errors import NotFound
+from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.notifications import FLOWS, Channel
-from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn
+from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep, ReadConn, api_actor
 from postpurchase.entrypoints.api.problems import Problem
+from postpurchase.entrypoints.api.routes.settings import invalid
+from postpurchase.service_layer import settings as merchant_settings
 from postpurchase.service_layer.notifications import UnsubscribeInfo
+from postpurchase.service_layer.settings.services import SettingsInvalid
 
 router = APIRouter(tags=["notifications"])
 
@@ -78,6 +83,9 @@ class FlowOut(BaseModel):
 
 
 class SettingsIn(BaseModel):
+    """Deprecated shape (PATCH /api/v1/settings supersedes it); unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid")
     notifications: dict[str, Any] | None = Field(
         default=None,
         description='e.g. {"flows": {"shipped": {"sms": true}}, "quiet_hours": '
@@ -236,12 +244,44 @@ def get_settings(merchant: MerchantDep, platform: PlatformDep) -> SettingsOut:
     return SettingsOut(notifications=prefs.as_dict(), branding=prefs.branding.as_dict())
 
 
-@router.put("/api/v1/notifications/settings", response_model=SettingsOut)
-def put_settings(body: SettingsIn, merchant: MerchantDep, platform: PlatformDep) -> SettingsOut:
-    """Replace the notification settings and/or branding (each validated: unknown flows,
-    bad times or colours are refused with the field named)."""
-    prefs = service_for(platform).update_preferences(merchant.id, body.notifications, body.branding)
+@router.put("/api/v1/notifications/settings", response_model=SettingsOut, deprecated=True)
+async def put_settings(
+    body: SettingsIn, request: Request, merchant: MerchantDep, platform: PlatformDep
+) -> SettingsOut:
+    """Deprecated: use ``PATCH /api/v1/settings``. Replaces the ``notifications`` and/or
+    ``branding`` section through the same schema, so unknown keys at any depth and wrong
+    types are refused (422 naming the path) and the change is audited like any other."""
+    svc = service_for(platform)
+    current = await run_in_threadpool(merchant_settings.get_settings, platform.uow(), merchant.id)
+    patch: dict[str, Any] = {}
+    if body.notifications is not None:
+        value = dict(body.notifications)
+        if "quiet_hours" in value and value["quiet_hours"] is None:
+            value["quiet_hours"] = {"enabled": False}  # null meant "no quiet hours" here
+        patch["notifications"] = replacing(current.notifications, value)
+    if body.branding is not None:
+        patch["branding"] = replacing(current.branding, dict(body.branding))
+    check = getattr(svc.channels.ops, "check_url", None)
+    try:
+        await run_in_threadpool(
+            lambda: merchant_settings.update_settings(
+                platform.uow(), merchant.id, patch, api_actor(request), check_url=check
+            )
+        )
+    except SettingsInvalid as exc:
+        raise invalid(exc, strip="notifications.", legacy=True) from None
+    except InvalidInput as exc:  # an ops URL refused before the schema ran
+        raise invalid(SettingsInvalid([{"field": exc.field or "body", "message": exc.message}]),
+                      strip="notifications.", legacy=True) from None  # fmt: skip
+    svc.forget_merchant(merchant.id)
+    prefs = svc.preferences_of(merchant.id)
     return SettingsOut(notifications=prefs.as_dict(), branding=prefs.branding.as_dict())
+
+
+def replacing(current: BaseModel, value: Mapping[str, Any]) -> dict[str, Any]:
+    """A merge patch that makes a section exactly ``value``: keys not in it reset."""
+    stored = current.model_dump(exclude_none=True, exclude_unset=True)
+    return {**dict.fromkeys(stored), **value}
 
 
 @router.post("/api/v1/notifications/opt-outs", response_model=OptOutOut, status_code=201)

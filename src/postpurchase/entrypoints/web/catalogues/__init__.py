@@ -1,25 +1,18 @@
-"""The tracking page's message catalogues, one module per language.
+"""The tracking page's messages per language, read from the gettext catalogues
+(``postpurchase/locale/<lang>/LC_MESSAGES/web.po``, compiled to ``.mo``; see
+``postpurchase.locale`` and ``make i18n-extract|i18n-update|i18n-compile``).
 
-Kept out of ``i18n`` so the Translator and the Babel formatting read on one screen and each
-language's text can be reviewed (and edited by a translator) on its own.
+``EN`` is the reference: every other language must have each of its keys (a test checks it),
+and the Translator falls back to it for a key a language lacks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from postpurchase.entrypoints.web.catalogues.de import DE
-from postpurchase.entrypoints.web.catalogues.en import EN
-from postpurchase.entrypoints.web.catalogues.es import ES
-from postpurchase.entrypoints.web.catalogues.fr import FR
-from postpurchase.entrypoints.web.catalogues.pt_br import PT_BR
+from postpurchase.locale import BABEL_IDS, strings
 
-CATALOGUE: Mapping[str, Mapping[str, str]] = {
-    "en": EN,
-    "es": ES,
-    "pt-BR": PT_BR,
-    "fr": FR,
-    "de": DE,
-}
+CATALOGUE: Mapping[str, Mapping[str, str]] = {lang: strings("web", lang) for lang in BABEL_IDS}
+EN = CATALOGUE["en"]
 
-__all__ = ["CATALOGUE", "DE", "EN", "ES", "FR", "PT_BR"]
+__all__ = ["CATALOGUE", "EN"]

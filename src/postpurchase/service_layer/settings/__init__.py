@@ -1,0 +1,27 @@
+"""Merchant settings (issue 14): one schema, read leniently, written strictly and audited.
+
+The functions the API, the CLI and the console call are :func:`get_settings`,
+:func:`update_settings` and :func:`read_settings` (in ``services``).
+"""
+
+from postpurchase.service_layer.settings.audit import record_change
+from postpurchase.service_layer.settings.schema import MerchantSettings
+from postpurchase.service_layer.settings.services import (
+    SettingsInvalid,
+    get_settings,
+    read_settings,
+    update_settings,
+    upload_logo,
+    validate_document,
+)
+
+__all__ = [
+    "MerchantSettings",
+    "SettingsInvalid",
+    "get_settings",
+    "read_settings",
+    "record_change",
+    "update_settings",
+    "upload_logo",
+    "validate_document",
+]
