@@ -55,6 +55,11 @@ KPI_PERIOD = (
     "(routes/kpi_export.py)"
 )
 KNOWN: dict[tuple[str, str, str | None], str] = {
+    ("PATCH /api/v1/settings", "negative_data_rejection", None): (
+        "a JSON Merge Patch (RFC 7396): null at any depth removes the key, so that setting "
+        "returns to its default; the sections' schemas describe the stored document, where "
+        "null is not a value (tests/integration/settings checks wrong types are refused)"
+    ),
     ("GET /api/v1/orders", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
     ("GET /api/v1/notifications/messages", "positive_data_acceptance", "cursor"): OPAQUE_CURSOR,
     (

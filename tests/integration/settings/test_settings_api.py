@@ -343,6 +343,6 @@ def test_checkout_settings_changes_are_audited_too(client: TestClient, platform:
     r = client.patch("/api/v1/merchant/checkout-settings", headers=h, json={"cutoff": "15:30"})
     assert r.status_code == 200, r.text
     [entry] = client.get("/api/v1/audit", headers=h).json()["items"]
-    assert entry["action"] == "settings.checkout" and entry["actor"].startswith("api:")
-    assert entry["changes"]["checkout.cutoff"][1] == "15:30"
+    assert entry["action"] == "checkout_settings.update" and entry["actor"].startswith("api:")
+    assert entry["changes"]["cutoff"][1] == "15:30"
     assert client.get(URL, headers=h).json()["checkout"]["cutoff"] == "15:30"

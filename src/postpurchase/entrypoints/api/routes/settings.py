@@ -69,6 +69,24 @@ async def read(merchant: MerchantDep, platform: PlatformDep) -> MerchantSettings
     return await run_in_threadpool(get_settings, platform.uow(), merchant.id)
 
 
+def _patch_schema() -> dict[str, Any]:
+    """The body of a JSON Merge Patch (RFC 7396): any section, each may be ``null`` (back to
+    its defaults); the sections' own schemas are the document's."""
+    document = MerchantSettings.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {
+        "title": "MerchantSettingsPatch",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            name: {"anyOf": [schema, {"type": "null"}]}
+            for name, schema in document["properties"].items()
+        },
+    }
+
+
+_PATCH_SCHEMA = _patch_schema()
+
+
 @router.patch(
     "",
     response_model=MerchantSettings,
@@ -77,11 +95,11 @@ async def read(merchant: MerchantDep, platform: PlatformDep) -> MerchantSettings
             "required": True,
             "content": {
                 "application/merge-patch+json": {
-                    "schema": {"$ref": "#/components/schemas/MerchantSettings"},
+                    "schema": _PATCH_SCHEMA,
                     "example": _EXAMPLE,
                 },
                 "application/json": {
-                    "schema": {"$ref": "#/components/schemas/MerchantSettings"},
+                    "schema": _PATCH_SCHEMA,
                     "example": _EXAMPLE,
                 },
             },
