@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug import Request, Response
 
 from postpurchase.adapters.carriers.accounts import AccountGateways, qr_png
+from postpurchase.adapters.carriers.simulated.client import SimulatedGateway
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.labels.tables import shipping_labels
 from postpurchase.adapters.db.media_store import SqlMediaStore
@@ -246,3 +247,33 @@ def test_void_stops_tracking(platform, merchant, simulator, sim_state) -> None:
     # voiding again changes nothing and asks the carrier nothing
     again = service.void_label(platform.uow(), platform.clock, carriers, merchant.id, r.id)
     assert again.status is LabelStatus.VOIDED
+
+
+def test_a_purchase_of_unknown_outcome_is_sent_again_only_where_keys_are_honoured(
+    platform, merchant, simulator, sim_state, clock, monkeypatch
+) -> None:
+    """Karrio's connectors and EasyPost take no idempotency key: a stale pending purchase is
+    refused (the operator checks the carrier account) rather than risking a second label."""
+    simulated_account(platform, merchant.id, "ups", simulator.url)
+    p = purchase(order(platform, merchant.id))
+    real_buy = SimulatedGateway.buy_label
+
+    def lost(self: SimulatedGateway, request: object) -> object:
+        raise CarrierError("ups", CarrierFailure.TIMEOUT, "no answer within 0.5 s")
+
+    monkeypatch.setattr(SimulatedGateway, "buy_label", lost)
+    with pytest.raises(CarrierError):
+        buy(platform, merchant.id, p)
+    monkeypatch.setattr(SimulatedGateway, "buy_label", real_buy)
+    clock.advance(minutes=6)  # the caller is gone: the outcome is unknown
+    monkeypatch.setattr(SimulatedGateway, "label_keys_honoured", False)
+    with pytest.raises(Conflict) as unknown:
+        buy(platform, merchant.id, p)
+    assert unknown.value.field == "idempotency_key" and "unknown outcome" in unknown.value.message
+    assert sim_state._labels == {}  # nothing was sent again
+    with platform.uow() as uow:
+        row = uow.labels.get(merchant.id, p.idempotency_key)
+    assert row is not None and row.status is LabelStatus.PENDING
+    monkeypatch.setattr(SimulatedGateway, "label_keys_honoured", True)
+    again = buy(platform, merchant.id, p)  # the simulator honours keys: asked again
+    assert again.record.status is LabelStatus.PURCHASED and len(sim_state._labels) == 1

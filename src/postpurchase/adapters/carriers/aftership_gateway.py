@@ -76,6 +76,7 @@ class AfterShipGateway:
     """One merchant's AfterShip account, used to track one of our carrier slugs."""
 
     max_batch = 50
+    label_keys_honoured = False  # tracking only: AfterShip sells no labels here
 
     def __init__(
         self,

@@ -95,6 +95,7 @@ class EasyPostGateway:
     """One merchant's EasyPost account, used for one of our carrier slugs."""
 
     max_batch = 10  # one tracker per number, created one request each
+    label_keys_honoured = False  # EasyPost's shipment buy takes no idempotency key
 
     def __init__(
         self,

@@ -139,6 +139,8 @@ def _ups_activity_types(records: list[Any]) -> dict[str, list[str | None]]:
 class KarrioGateway:
     """One merchant's account at one carrier, through karrio's connector for it."""
 
+    label_keys_honoured = False  # karrio's ship API takes no idempotency key
+
     def __init__(
         self,
         account: CarrierAccount,

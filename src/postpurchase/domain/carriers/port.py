@@ -28,6 +28,9 @@ class CarrierGateway(Protocol):
 
     carrier: str  # our slug (``ups``, ``canada_post``...)
     max_batch: int  # most tracking numbers one ``track`` call may carry
+    # Whether ``buy_label`` honours ``LabelRequest.idempotency_key`` (the same key never buys
+    # twice at the carrier). Without it a purchase of unknown outcome is never re-sent.
+    label_keys_honoured: bool
 
     def track(self, numbers: Sequence[str]) -> TrackBatch:
         """Scans of up to ``max_batch`` numbers; unknown numbers come back as problems."""

@@ -17,11 +17,13 @@ The order of steps is the point (no network I/O inside a database transaction):
 
 A retry with the same key returns the stored label (and finishes step 4 if it was cut
 short). A key still ``pending`` is either in flight (a conflict) or, once older than
-:data:`STALE`, of unknown outcome: the carrier is asked again under the same key, which the
-simulated carrier and aggregators honour. A refusal (bad credentials, an address the
-carrier rejects, 5xx) settles the row ``failed``: nothing was bought, and the same key may
-be tried again once the cause is fixed. A timeout leaves it ``pending`` (the carrier may
-have bought); the operator sees it in ``labels get``.
+:data:`STALE`, of unknown outcome: the carrier is asked again under the same key only when
+it honours idempotency keys (``CarrierGateway.label_keys_honoured``: the simulated carrier);
+otherwise (karrio's connectors, EasyPost) the request is refused with a 409 telling the
+operator to look in the carrier account first, so a label is never bought twice. A
+refusal (bad credentials, an address the carrier rejects, 5xx) settles the row ``failed``:
+nothing was bought, and the same key may be tried again once the cause is fixed. A timeout
+leaves it ``pending`` (the carrier may have bought); the operator sees it in ``labels get``.
 """
 
 from __future__ import annotations
@@ -138,6 +140,16 @@ def buy_label(
                     field="idempotency_key",
                 )
         request = _refuse_early(uow, merchant_id, purchase)
+        if record is not None and record.status is LabelStatus.PENDING:
+            gateway, _ = carriers.gateway(merchant_id, purchase.carrier)
+            if not gateway.label_keys_honoured:
+                raise Conflict(
+                    f"an earlier purchase under this key has an unknown outcome and "
+                    f"{purchase.carrier} takes no idempotency key, so it is not sent again: "
+                    "look for the label in the carrier account (void it there if it was "
+                    "bought), then buy under a new key",
+                    field="idempotency_key",
+                )
         if record is None:
             record = LabelRecord(
                 id=new_id(), merchant_id=merchant_id, idempotency_key=key,

@@ -97,6 +97,7 @@ class SimulatedGateway:
     """One account at the simulated carrier ``carrier`` served at ``base_url``."""
 
     max_batch = MAX_TRACK_BATCH
+    label_keys_honoured = True  # the simulator answers a key it has seen with the label it sold
 
     def __init__(
         self,
