@@ -3,6 +3,7 @@ English, ``pybabel`` reads them, and a merchant's overrides are validated and ap
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +40,11 @@ def test_pybabel_compiles_the_sources(tmp_path: Path) -> None:
         [str(pybabel), "compile", "-d", str(tmp_path / "locale"), "-D", "web", "--statistics"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    assert "143 of 143 messages (100%) translated" in out.stderr + out.stdout
+    report = out.stderr + out.stdout
+    counts = re.findall(r"(\d+) of (\d+) messages \((\d+)%\) translated", report)
+    assert len(counts) == len(BABEL_IDS)  # one line per language
+    assert {total for _, total, _ in counts} == {str(len(strings("web", "en")))}
+    assert all(done == total and pct == "100" for done, total, pct in counts)
 
 
 def test_a_merchant_override_is_validated_and_wins() -> None:
