@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from postpurchase.adapters.carriers.accounts import add_account
 from postpurchase.adapters.carriers.simulated.api import Faults, SimulatorState
@@ -90,3 +92,17 @@ def forget_label_polls(platform):
         conn.execute(
             delete(t.carrier_accounts).where(t.carrier_accounts.c.merchant_id.in_(merchants))
         )
+
+
+@pytest.fixture
+def stalling_carrier() -> Iterator[tuple[HTTPServer, threading.Event]]:
+    """A carrier that answers too late, on a server of its own: the shared ``httpserver``
+    would still be inside the stalled handler (and log its request) during the next test.
+    Setting the event releases the handler; teardown sets it, then stops the server."""
+    release = threading.Event()
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server, release
+    release.set()
+    server.clear()
+    server.stop()

@@ -133,19 +133,18 @@ def test_a_5xx_is_the_carrier_being_down(httpserver) -> None:
     assert caught.value.failure.value == "unavailable"
 
 
-def test_a_carrier_that_does_not_answer_times_out(httpserver) -> None:
-    token(httpserver)
+def test_a_carrier_that_does_not_answer_times_out(stalling_carrier) -> None:
+    server, release = stalling_carrier
+    token(server)
 
     def stall(_: Request) -> Response:
-        time.sleep(3)
+        release.wait(3)
         return Response(json.dumps({}), content_type="application/json")
 
-    httpserver.expect_request("/api/track/v1/details/1Z023E2X0214323462").respond_with_handler(
-        stall
-    )
+    server.expect_request("/api/track/v1/details/1Z023E2X0214323462").respond_with_handler(stall)
     started = time.monotonic()
     with pytest.raises(CarrierError) as caught:
-        gateway(httpserver, timeout=0.5).track(["1Z023E2X0214323462"])
+        gateway(server, timeout=0.5).track(["1Z023E2X0214323462"])
     assert time.monotonic() - started < 2.5  # gave up well before the answer came
     assert caught.value.failure.value == "timeout" and "0.5 s" in caught.value.message
 

@@ -4,7 +4,7 @@ store, the tracking number a polled shipment at once."""
 
 from __future__ import annotations
 
-import time
+import threading
 from decimal import Decimal
 
 import pytest
@@ -194,14 +194,16 @@ def test_carrier_failures_name_the_cause_and_buy_nothing(
 
 
 def test_a_timeout_leaves_the_purchase_pending_for_a_retry_under_the_same_key(
-    platform, merchant, httpserver: HTTPServer
+    platform, merchant, stalling_carrier: tuple[HTTPServer, threading.Event]
 ) -> None:
+    server, release = stalling_carrier
+
     def stall(_: Request) -> Response:
-        time.sleep(2)
+        release.wait(2)
         return Response("{}", content_type="application/json")
 
-    httpserver.expect_request("/ups/ship/v1/labels").respond_with_handler(stall)
-    simulated_account(platform, merchant.id, "ups", httpserver.url_for("/").rstrip("/"))
+    server.expect_request("/ups/ship/v1/labels").respond_with_handler(stall)
+    simulated_account(platform, merchant.id, "ups", server.url_for("/").rstrip("/"))
     p = purchase(order(platform, merchant.id))
     with pytest.raises(CarrierError) as slow:
         buy(platform, merchant.id, p, timeout=0.5)

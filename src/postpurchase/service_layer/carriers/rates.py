@@ -19,6 +19,7 @@ from datetime import date
 from postpurchase.domain.carriers import (
     CarrierAccount,
     CarrierError,
+    CarrierFailure,
     CarrierGateway,
     RateQuote,
     RateRequest,
@@ -62,15 +63,21 @@ def shop(
     done, pending = wait(futures, timeout=timeout)
     quotes: list[RateQuote] = []
     failed: dict[str, str] = {}
+    late = {futures[f].carrier for f in pending}
     for future in done:
         account = futures[future]
         try:
             quotes.extend(future.result())
         except CarrierError as exc:
-            failed[account.carrier] = exc.message
+            if exc.failure is CarrierFailure.TIMEOUT:
+                # The gateway's own timeout and our deadline race at the same second: a
+                # carrier that did not answer in time is timed out either way.
+                late.add(account.carrier)
+            else:
+                failed[account.carrier] = exc.message
     if date_from_transit is not None:
         quotes = [_dated(q, date_from_transit) for q in quotes]
-    timed_out = sorted(futures[f].carrier for f in pending)
+    timed_out = sorted(late)
     for f in pending:
         f.cancel()
     return choose(quotes, deliver_by, failed=failed, timed_out=timed_out)
