@@ -148,6 +148,7 @@ def test_screenshots(browser: Browser, site: Site, size: str) -> None:
     p = context.new_page()
 
     def shot(name: str) -> None:
+        p.wait_for_load_state("load")  # a form post may still be navigating
         assert p.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         target = SCREENSHOTS / f"returns-{name}-{size}.png"
         p.screenshot(path=str(target), full_page=True)
