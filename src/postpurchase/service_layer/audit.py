@@ -8,7 +8,7 @@ change never lands unaudited and an audit entry never describes a change that fa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from postpurchase.domain.audit import AuditEntry, StoredAudit, changes_between
@@ -22,7 +22,7 @@ def record_change(
     actor: str,
     action: str,
     subject: str,
-    at: datetime,
+    at: datetime | None = None,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     always: bool = False,
@@ -31,12 +31,13 @@ def record_change(
 
     With ``before``/``after`` only the leaves that differ are kept; a save that changed
     nothing writes nothing unless ``always`` (an action such as "resolve an exception" is
-    worth recording even without a settings diff).
+    worth recording even without a settings diff). ``at`` defaults to the unit of work's
+    clock.
     """
     changes = changes_between(before or {}, after or {})
     if not changes and not always:
         return None
-    entry = AuditEntry(merchant_id, actor, action, subject, at, changes)
+    entry = AuditEntry(merchant_id, actor, action, subject, at or _now(uow), changes)
     return uow.audit.record(entry)
 
 
@@ -51,3 +52,9 @@ def history(
     """The merchant's audit entries, newest first; page with ``before_id`` (the last id seen)."""
     with uow:
         return uow.audit.list(merchant_id, limit=limit, before_id=before_id, subject=subject)
+
+
+def _now(uow: AbstractUnitOfWork) -> datetime:
+    """The unit of work's clock when it has one (the platform's, fakes in tests)."""
+    clock = getattr(uow, "now", None)
+    return clock() if callable(clock) else datetime.now(UTC)

@@ -4,7 +4,6 @@ The functions the API, the CLI and the console call are :func:`get_settings`,
 :func:`update_settings` and :func:`read_settings` (in ``services``).
 """
 
-from postpurchase.service_layer.settings.audit import record_change
 from postpurchase.service_layer.settings.schema import MerchantSettings
 from postpurchase.service_layer.settings.services import (
     SettingsInvalid,
@@ -20,7 +19,6 @@ __all__ = [
     "SettingsInvalid",
     "get_settings",
     "read_settings",
-    "record_change",
     "update_settings",
     "upload_logo",
     "validate_document",

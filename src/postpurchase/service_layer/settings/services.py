@@ -22,7 +22,7 @@ from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.media import MediaKind, StoredMedia, sniff_image
 from postpurchase.domain.settings import drop_path, merge_patch, upgrade_layout
 from postpurchase.locale import strings as catalogue_strings
-from postpurchase.service_layer.settings.audit import record_change
+from postpurchase.service_layer.audit import record_change
 from postpurchase.service_layer.settings.schema import LOCALES, MerchantSettings
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -209,8 +209,8 @@ def update_settings(
         merchant.locale = locale
         uow.merchants.update(merchant)
         record_change(
-            uow, merchant_id, actor, "settings.update", "settings",
-            before_doc, {**stored, "locale": locale},
+            uow, merchant_id, actor=actor, action="settings.update", subject="settings",
+            before=before_doc, after={**stored, "locale": locale},
         )  # fmt: skip
         uow.commit()
         return settings
@@ -251,9 +251,9 @@ def upload_logo(
         if old and old != ref.id:
             uow.media.delete(merchant_id, old)
         record_change(
-            uow, merchant_id, actor, "settings.logo", "settings",
-            {"branding": {"logo_media_id": old}},
-            {"branding": {"logo_media_id": ref.id, "logo_sha256": ref.sha256}},
+            uow, merchant_id, actor=actor, action="settings.logo", subject="settings",
+            before={"branding": {"logo_media_id": old}},
+            after={"branding": {"logo_media_id": ref.id, "logo_sha256": ref.sha256}},
         )  # fmt: skip
         uow.commit()
         return _with_locale(after, merchant.locale)

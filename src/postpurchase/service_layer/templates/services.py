@@ -28,9 +28,9 @@ from postpurchase.domain.templates import (
     TemplateVersion,
     check_locale_template,
 )
+from postpurchase.service_layer.audit import record_change
 from postpurchase.service_layer.notification_ports import Rendered
 from postpurchase.service_layer.settings import read_settings
-from postpurchase.service_layer.settings.audit import record_change
 from postpurchase.service_layer.templates.ports import TemplateRenderer
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -213,7 +213,10 @@ def _add(
     before |= {loc: t.as_dict() for loc, t in old.items()}
     after: dict[str, Any] = {"version": version.version}
     after |= {loc: t.as_dict() for loc, t in locales.items()}
-    record_change(uow, merchant_id, actor, action, f"template:{flow}/{ch.value}", before, after)
+    record_change(
+        uow, merchant_id, actor=actor, action=action, subject=f"template:{flow}/{ch.value}",
+        before=before, after=after,
+    )  # fmt: skip
     uow.commit()
     return version
 
@@ -285,8 +288,9 @@ def set_split(
         before = uow.templates.split(merchant_id, flow, channel)
         uow.templates.set_split(merchant_id, flow, channel, split, _now(uow))
         record_change(
-            uow, merchant_id, actor, "templates.split", f"template:{flow}/{channel}",
-            before.as_dict() if before else {}, split.as_dict() if split else {},
+            uow, merchant_id, actor=actor, action="templates.split",
+            subject=f"template:{flow}/{channel}",
+            before=before.as_dict() if before else {}, after=split.as_dict() if split else {},
         )  # fmt: skip
         uow.commit()
         return split

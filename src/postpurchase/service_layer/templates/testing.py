@@ -9,9 +9,9 @@ from typing import Any
 from postpurchase.domain.errors import Conflict, InvalidInput
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.notifications import Channel, normalise_phone, valid_email
+from postpurchase.service_layer.audit import record_change
 from postpurchase.service_layer.notification_core import Channels
 from postpurchase.service_layer.notification_ports import OutgoingEmail, OutgoingSms
-from postpurchase.service_layer.settings.audit import record_change
 from postpurchase.service_layer.templates.ports import TemplateRenderer
 from postpurchase.service_layer.templates.services import branding_of, check_target, preview
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
@@ -70,8 +70,9 @@ def send_test(
     audit: AbstractUnitOfWork = uow_factory()
     with audit:
         record_change(
-            audit, merchant_id, actor, "templates.test_send", f"template:{flow}/{channel}",
-            {}, {"to": address, "locale": locale, "version": shown},
+            audit, merchant_id, actor=actor, action="templates.test_send",
+            subject=f"template:{flow}/{channel}",
+            after={"to": address, "locale": locale, "version": shown},
         )  # fmt: skip
         audit.commit()
     return shown, provider_id
