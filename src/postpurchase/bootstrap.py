@@ -121,9 +121,19 @@ def _remedies(platform: Platform) -> None:
     """The automatic remedy runs on ``ShipmentDelivered`` (outbox, at least once: the
     remedy ledger makes it once per order), paying through the store's refund port."""
     from postpurchase.adapters.storefronts.refund_ports import refund_port
-    from postpurchase.service_layer.remedies import on_delivered
+    from postpurchase.service_layer.remedies import on_delivered, on_delivered_many
 
-    def deliver(row_id: int, topic: str, payload: dict[str, Any]) -> None:
-        on_delivered(platform.uow, platform.clock, partial(refund_port, platform.settings), payload)
+    ports = partial(refund_port, platform.settings)
 
-    platform.subscribe("ShipmentDelivered", deliver)
+    class Remedies:
+        """Per row, or a drain's whole batch at once (``adapters.outbox.BatchSubscriber``):
+        most delivered events owe no remedy, and a batch finds that out in one transaction."""
+
+        def __call__(self, row_id: int, topic: str, payload: dict[str, Any]) -> None:
+            on_delivered(platform.uow, platform.clock, ports, payload)
+
+        def many(self, rows: list[tuple[int, str, dict[str, Any]]]) -> dict[int, Exception]:
+            batch = [(row_id, payload) for row_id, _, payload in rows]
+            return on_delivered_many(platform.uow, platform.clock, ports, batch)
+
+    platform.subscribe("ShipmentDelivered", Remedies())

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.remedies import remedies_for_customer
+from postpurchase.adapters.outbox import BatchSubscriber
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import Money
 from postpurchase.domain.orders import LineFacts, OrderLineInput, Promise
@@ -26,8 +27,8 @@ from postpurchase.domain.storefronts import (
 )
 from postpurchase.service_layer.remedies import apply_remedy
 from postpurchase.service_layer.storefronts import StorefrontRefunds, StoreRefused
-from tests.factories import T0, ref
-from tests.integration.storefront_extras.conftest import Shop
+from tests.factories import T0, place_order, ref
+from tests.integration.storefront_extras.conftest import Shop, line
 
 PROMISED = date(2026, 11, 2)  # T0 is 2026-11-01 09:00 UTC
 LATE = 44  # hours after T0: 2026-11-03 05:00 UTC, a day late
@@ -49,6 +50,18 @@ def deliver_events(shop: Shop, order_id: str) -> None:
     for row in mine:
         for subscriber in shop.platform.subscribers["ShipmentDelivered"]:
             subscriber(row.id, row.topic, row.payload)
+
+
+def delivered_rows(shop: Shop, order_ids: list[str]) -> list[tuple[int, str, dict[str, Any]]]:
+    """The orders' ShipmentDelivered outbox rows, in outbox order."""
+    o = t.outbox.c
+    with shop.platform.engine.connect() as conn:
+        rows = conn.execute(
+            select(o.id, o.topic, o.payload)
+            .where(o.merchant_id == shop.merchant_id, o.topic == "ShipmentDelivered")
+            .order_by(o.id)
+        ).all()
+    return [(r.id, r.topic, r.payload) for r in rows if r.payload["order_id"] in order_ids]
 
 
 def ledger(shop: Shop, order_id: str | None = None) -> list[dict[str, Any]]:
@@ -203,3 +216,88 @@ def test_a_store_refusal_is_recorded_as_failed(shop: Shop) -> None:
     assert entry["status"] == "failed" and "shipping already refunded" in entry["error"]
     kpi = shop.client.get("/api/v1/kpis/remedies", params={"since": "2026-11-01"}).json()
     assert (kpi["given"], kpi["failed"]) == (0, 1)
+
+
+def batch_subscriber(shop: Shop) -> BatchSubscriber:
+    [sub] = shop.platform.subscribers["ShipmentDelivered"]
+    assert hasattr(sub, "many")  # the drain hands it whole batches
+    return cast("BatchSubscriber", sub)
+
+
+def _orders_of_every_kind(shop: Shop) -> dict[str, str]:
+    """An order per case the remedy tells apart: late, on time, late with no promise, late
+    with free shipping, and a late one delivered twice (two parcels)."""
+    twice = shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=LATE)
+    shop.deliver(twice.id, LATE + 1)
+    no_promise = shop.order("BOOT-42")
+    shop.deliver(no_promise.id, LATE)
+    free = shop.platform.bus().handle(
+        place_order(
+            shop.merchant_id, currency="EUR", lines=(line("BOOT-42"),),
+            shipping_fee=Money(Decimal("0.00"), "EUR"), promise=Promise(PROMISED),
+            email=f"{ref()}@example.com",
+        )
+    )  # fmt: skip
+    shop.deliver(free.id, LATE)
+    return {
+        "late": shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=LATE).id,
+        "on_time": shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=ON_TIME).id,
+        "no_promise": no_promise.id,
+        "free_shipping": free.id,
+        "twice": twice.id,
+    }
+
+
+def _outcome(shop: Shop, orders: dict[str, str]) -> dict[str, Any]:
+    by_order = {e["order_id"]: e for e in ledger(shop)}
+    return {
+        kind: (e["kind"], e["status"], e["amount"], e["days_late"], e["promised"])
+        if (e := by_order.get(order_id))
+        else None
+        for kind, order_id in orders.items()
+    }
+
+
+def test_a_batch_of_delivered_events_does_what_they_do_one_at_a_time(
+    shop: Shop, other_shop: Shop
+) -> None:
+    """The drain hands the remedy subscriber its rows at once (``many``); the ledger it
+    leaves is the one the rows leave handed over one by one -- for every case, with a row
+    delivered twice, and with the rule off (a pending row is still finished)."""
+    for s in (shop, other_shop):
+        s.client.put("/api/v1/remedies/settings", json={"enabled": True})
+    one_by_one, batched = _orders_of_every_kind(shop), _orders_of_every_kind(other_shop)
+    [sub] = shop.platform.subscribers["ShipmentDelivered"]
+    for row in delivered_rows(shop, list(one_by_one.values())):
+        sub(*row)
+    sub = batch_subscriber(other_shop)
+    rows = delivered_rows(other_shop, list(batched.values()))
+    assert len(rows) == 6
+    assert sub.many(rows + rows) == {}  # at least once: a whole batch delivered twice
+    remedied = ("refund_shipping", "recorded", "4.90", 1, "2026-11-02")
+    expected = _outcome(shop, one_by_one)
+    assert expected["late"] == expected["twice"] == remedied
+    assert expected["on_time"] is None and expected["free_shipping"] is None
+    assert _outcome(other_shop, batched) == expected
+
+
+def test_a_batch_with_the_rule_off_costs_a_few_statements(shop: Shop) -> None:
+    """Most delivered events owe nothing: a batch of them is read in one transaction (the
+    rule and the ledger rows of the merchant), not a transaction per event."""
+    orders = [shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=LATE).id
+              for _ in range(12)]  # fmt: skip
+    rows = delivered_rows(shop, orders)
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = shop.platform.engine
+    sub = batch_subscriber(shop)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert sub.many(rows) == {}
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(rows) == 12 and len(statements) <= 4, statements
+    assert ledger(shop) == []

@@ -6,6 +6,7 @@ from postpurchase.service_layer.remedies.services import (
     apply_remedy,
     delivered_on,
     on_delivered,
+    on_delivered_many,
     original_promise,
     update_rule,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "apply_remedy",
     "delivered_on",
     "on_delivered",
+    "on_delivered_many",
     "original_promise",
     "update_rule",
 ]

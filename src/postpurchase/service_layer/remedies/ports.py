@@ -3,7 +3,7 @@ refund port of the store an order came from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +38,10 @@ class RemedyStore(Protocol):
     def rule(self, merchant_id: str) -> RemedyRule: ...
     def save_rule(self, merchant_id: str, rule: RemedyRule, at: datetime) -> None: ...
     def get(self, merchant_id: str, order_id: str) -> LedgerEntry | None: ...
+    def get_many(self, merchant_id: str, order_ids: Sequence[str]) -> dict[str, LedgerEntry]:
+        """The ledger rows of those orders that have one, by order id (one statement)."""
+        ...
+
     def begin(
         self, merchant_id: str, order_id: str, shipment_id: str | None, remedy: Remedy,
         at: datetime,

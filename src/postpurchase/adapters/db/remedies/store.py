@@ -4,6 +4,7 @@ and the reads of it for the customer timeline and the KPI. Tenant-scoped through
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -73,6 +74,14 @@ class SqlRemedyStore:
             _ledger_query().where(L.merchant_id == merchant_id, L.order_id == order_id)
         ).first()
         return _entry(row) if row is not None else None
+
+    def get_many(self, merchant_id: str, order_ids: Sequence[str]) -> dict[str, LedgerEntry]:
+        if not order_ids:
+            return {}
+        rows = self.conn.execute(
+            _ledger_query().where(L.merchant_id == merchant_id, L.order_id.in_(set(order_ids)))
+        ).all()
+        return {e.order_id: e for e in map(_entry, rows)}
 
     def begin(
         self, merchant_id: str, order_id: str, shipment_id: str | None, remedy: Remedy,
