@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from postpurchase.adapters.db.tables import Id, Json, metadata
@@ -64,7 +65,7 @@ kpi_facts = Table(
 
 # Every promise a shopper was shown, as shown: never updated, never deleted (except with the
 # order's erasure). ``surface``: checkout (the store's promise at purchase), order (ours at
-# purchase), message, page.
+# purchase), message, page (the tracking page and its JSON twin).
 promise_records = Table(
     "promise_records",
     metadata,
@@ -77,11 +78,16 @@ promise_records = Table(
     Column("latest", Date, nullable=False),
     Column("source", String(64), nullable=False),
     Column("shown_at", UTCDateTime, nullable=False),
-    UniqueConstraint(
-        "merchant_id", "order_id", "surface", "earliest", "latest", name="uq_promise_records_shown"
+    # One row per order, surface and dates, but the tracking page's: it records each change
+    # of what it shows, a return to an earlier date included (migration 0028).
+    Index(
+        "uq_promise_records_shown", "merchant_id", "order_id", "surface", "earliest", "latest",
+        unique=True, postgresql_where=text("surface <> 'page'"),
+        sqlite_where=text("surface <> 'page'"),
     ),
     Index("ix_promise_records_merchant_shown", "merchant_id", "shown_at"),
-)
+    Index("ix_promise_records_order_shown", "order_id", "shown_at"),
+)  # fmt: skip
 
 # Support contacts from the API or a helpdesk webhook; the shipment's state when the shopper
 # asked is kept with it (the preventable-contact KPI is about that moment, not today).
