@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from postpurchase.adapters.db.kpis import messages as km
 from postpurchase.adapters.db.kpis import queries as kq
 from postpurchase.adapters.db.kpis.rollups import HIST_HOURS
 from postpurchase.domain.kpis import (
@@ -25,6 +26,7 @@ from postpurchase.domain.kpis import (
     quantile,
     quantile_from_histogram,
     rate,
+    version_kpis,
     wilson_interval,
 )
 from postpurchase.entrypoints.web.svg_charts import Series, bar_chart, time_series
@@ -253,6 +255,42 @@ def promises(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
     return Report("promises", "Promise accuracy", summary, columns, rows, chart)
 
 
+MESSAGE_COLUMNS = [
+    "flow", "channel", "variant", "template_version", "held_out", "orders",
+    "order_status_contacts", "order_status_contacts_per_100_orders", "contacted_order_rate",
+    "contacted_order_rate_ci95_low", "contacted_order_rate_ci95_high", "rated_orders", "csat",
+    "csat_ci95_low", "csat_ci95_high", "mean_score", "repeat_eligible", "repeaters",
+    "repeat_rate_90d", "repeat_rate_90d_ci95_low", "repeat_rate_90d_ci95_high",
+    "clicked_orders", "click_rate", "opens",
+]  # fmt: skip
+
+
+def messages(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
+    """Message versions measured: per flow, channel and template version, and the hold-out,
+    the orders sent it, their order-status contacts per 100 orders, CSAT and repeat purchase
+    within 90 days (with counts and 95% intervals), and clicks where tracked."""
+    start, end = kq.merchant_zone_bounds(conn, merchant_id, q)
+    rows: list[dict[str, Any]] = []
+    for sums in km.version_sums(conn, merchant_id, start, end):
+        row = version_kpis(sums)
+        for name in ("contacted_order_rate", "csat", "repeat_rate_90d"):
+            ci = row.pop(f"{name}_ci95")
+            row[f"{name}_ci95_low"], row[f"{name}_ci95_high"] = ci if ci else (None, None)
+        rows.append({c: row[c] for c in MESSAGE_COLUMNS})
+    summary: dict[str, Any] = {
+        "groups": len(rows),
+        "orders": sum(r["orders"] for r in rows),
+        "held_out_orders": sum(r["orders"] for r in rows if r["held_out"]),
+        "flows": sorted({r["flow"] for r in rows}),
+    }
+    chart = bar_chart(
+        "Order-status contacts per 100 orders, by message version",
+        [(f"{r['variant']} · {r['flow']} · {r['channel']} (n={r['orders']})",
+          r["order_status_contacts_per_100_orders"]) for r in rows],
+    )  # fmt: skip
+    return Report("messages", "Message versions", summary, MESSAGE_COLUMNS, rows, chart)
+
+
 REPORTS: dict[str, Callable[[Connection, str, KpiQuery], Report]] = {
     "delivery": delivery,
     "carriers": carriers,
@@ -261,4 +299,5 @@ REPORTS: dict[str, Callable[[Connection, str, KpiQuery], Report]] = {
     "csat": csat,
     "returns": returns,
     "promises": promises,
+    "messages": messages,
 }
