@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.sql import false
 
 from postpurchase.adapters.db.tables import Id, Json, metadata
 from postpurchase.adapters.db.types import BigIntPK, UTCDateTime
@@ -58,6 +59,9 @@ kpi_facts = Table(
     Column("days_late", Integer),
     Column("delivered_on", Date),  # in the order's zone
     Column("final_promise", Date),  # the latest date of the last promise shown (drift)
+    # against the carrier's first estimate (migration 0028; false on facts made before it)
+    Column("carrier_first_judged", Boolean, nullable=False, server_default=false()),
+    Column("on_time_carrier_first", Boolean, nullable=False, server_default=false()),
     Column("refreshed_at", UTCDateTime, nullable=False),
     Index("ix_kpi_facts_merchant_placed", "merchant_id", "placed_on"),
     Index("ix_kpi_facts_merchant_customer", "merchant_id", "customer_id", "placed_at"),
@@ -152,6 +156,11 @@ kpi_daily = Table(
     Column("pickup_hours", Float, nullable=False),
     Column("transit_n", Integer, nullable=False),
     Column("transit_hours", Float, nullable=False),
+    # migration 0028: parcels tracked (not pending or expired), and the original estimate
+    *(
+        Column(name, Integer, nullable=False, server_default="0")
+        for name in ("tracked", "carrier_first_judged", "on_time_carrier_first")
+    ),
 )
 
 # Per day of purchase and carrier: how many parcels took how long (6-hour buckets) for
