@@ -166,3 +166,46 @@ def test_the_workers_job_keeps_facts_and_rollups(shop: Shop) -> None:
     refresh_kpis(shop.platform)
     s = shop.client.get("/api/v1/kpis/delivery", params=RANGE).json()["summary"]
     assert s["delivered"] == 2 and s["on_time_rate"] == 0.5
+
+
+def test_order_to_delivery_is_split_into_its_three_legs(shop: Shop) -> None:
+    """Label 2 h after the order, first scan at +6 h, delivered at 48 h, 5 days and 60 h
+    (``four_parcels``): processing 2 h, pick-up wait 4 h, transit 42, 114 and 54 h. The
+    percentiles come from 6-hour histograms, so they are within 6 hours of these."""
+    four_parcels(shop)
+    s = shop.client.get("/api/v1/kpis/delivery", params=RANGE).json()["summary"]
+    assert s["delivered_rate"] == pytest.approx(3 / 4)
+    assert s["tracked"] == 4 and s["delivered_rate_of_tracked"] == pytest.approx(3 / 4)
+    assert abs(s["processing_p50_days"] * 24 - 2) <= 6
+    assert abs(s["pickup_wait_p50_days"] * 24 - 4) <= 6
+    assert abs(s["transit_p50_days"] * 24 - 54) <= 6
+    assert abs(s["transit_p90_days"] * 24 - (54 + 0.8 * 60)) <= 6  # P90 of 42, 54, 114
+    assert s["mean_processing_days"] == pytest.approx(2 / 24)
+    assert s["mean_pickup_wait_days"] == pytest.approx(4 / 24)
+    rows = shop.client.get("/api/v1/kpis/delivery", params={**RANGE, "interval": "month"})
+    assert rows.json()["rows"][0]["delivered_rate"] == pytest.approx(3 / 4)
+
+
+def test_on_time_against_the_carriers_first_and_latest_estimate(shop: Shop) -> None:
+    """First estimate Nov 3, revised to Nov 6, delivered Nov 5: on time against the latest,
+    late against the original (AfterShip's "original EDD"); a parcel still pending is not
+    tracked."""
+    from postpurchase.domain import commands
+    from postpurchase.domain.status import ShipmentStatus
+    from postpurchase.domain.tracking import TrackingEvent
+
+    _, number = shop.parcel(promise=PROMISE, estimate=date(2026, 11, 3))
+    events = (
+        TrackingEvent(occurred_at=T0 + timedelta(hours=30), status=ShipmentStatus.IN_TRANSIT,
+                      estimated_delivery=date(2026, 11, 6)),
+        TrackingEvent(occurred_at=T0 + timedelta(days=4), status=ShipmentStatus.DELIVERED),
+    )  # fmt: skip
+    update = commands.TrackingUpdate(number, "ups", events)
+    shop.platform.bus().handle(commands.RecordTracking(shop.merchant_id, (update,)))
+    shop.refresh()
+    s = shop.client.get("/api/v1/kpis/delivery", params=RANGE).json()["summary"]
+    assert s["on_time_rate_vs_carrier_estimate"] == 1.0
+    assert s["on_time_rate_vs_original_carrier_estimate"] == 0.0
+    assert s["tracked"] == 1 and s["delivered_rate_of_tracked"] == 1.0
+    rows = shop.client.get("/api/v1/kpis/carriers", params=RANGE).json()["rows"]
+    assert rows[0]["on_time_rate_vs_original_carrier_estimate"] == 0.0

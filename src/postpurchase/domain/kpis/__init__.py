@@ -17,6 +17,7 @@ from postpurchase.domain.kpis.delivery import (
     region_label,
     shipment_facts,
 )
+from postpurchase.domain.kpis.messages import VersionSums, version_kpis
 from postpurchase.domain.kpis.orders import (
     KpiOrder,
     OrderState,
@@ -65,6 +66,7 @@ __all__ = [
     "ShipmentFacts",
     "ShipmentRecord",
     "ShownPromise",
+    "VersionSums",
     "accuracy",
     "bucket_start",
     "click_to_door_days",
@@ -85,5 +87,6 @@ __all__ = [
     "review_score",
     "shipment_facts",
     "summarise",
+    "version_kpis",
     "wilson_interval",
 ]

@@ -51,7 +51,8 @@ class ShipmentRecord:
     delivered_at: datetime | None = None
     store_promise: date | None = None  # the store's promise at checkout (latest date)
     our_promise: date | None = None  # ours, made at purchase (issue 16)
-    carrier_estimate: date | None = None
+    carrier_estimate: date | None = None  # the carrier's latest estimate
+    carrier_first_estimate: date | None = None  # its first ("original EDD" elsewhere)
     had_exception: bool = False
     had_failed_attempt: bool = False
     carrier: str | None = None
@@ -94,6 +95,8 @@ class ShipmentFacts:
     first_scan_hours: float | None
     days_late: int | None
     delivered_on: date | None
+    carrier_first_judged: bool = False
+    on_time_carrier_first: bool = False
 
 
 def region_label(country: str | None, region: str | None) -> str:
@@ -139,6 +142,7 @@ def shipment_facts(record: ShipmentRecord) -> ShipmentFacts:
     promised = original_promise(record)
     promise_judged, on_time = _judge(delivered_on, promised)
     carrier_judged, on_time_carrier = _judge(delivered_on, record.carrier_estimate)
+    first_judged, on_time_first = _judge(delivered_on, record.carrier_first_estimate)
     ours_judged, on_time_ours = _judge(delivered_on, record.our_promise)
     cohort: Cohort | None = None
     if delivered:
@@ -173,6 +177,8 @@ def shipment_facts(record: ShipmentRecord) -> ShipmentFacts:
         first_scan_hours=_hours(record.created_at, record.first_scan_at),
         days_late=(delivered_on - promised).days if delivered_on and promised else None,
         delivered_on=delivered_on,
+        carrier_first_judged=first_judged,
+        on_time_carrier_first=on_time_first,
     )
 
 
@@ -230,6 +236,9 @@ class DeliveryCounts:
     pickup_hours: float = 0.0
     transit_n: int = 0
     transit_hours: float = 0.0
+    tracked: int = 0  # parcels the carrier has scanned: not pending, not expired
+    carrier_first_judged: int = 0
+    on_time_carrier_first: int = 0
 
     def __add__(self, other: DeliveryCounts) -> DeliveryCounts:
         """Sums add up: a week is the sum of its days."""
@@ -246,11 +255,20 @@ class DeliveryCounts:
             "shipments": self.shipments,
             "delivered": self.delivered,
             "delivered_rate": rate(self.delivered, self.shipments),
+            "tracked": self.tracked,
+            # AfterShip's "delivery rate": delivered of the parcels tracked (rollups made
+            # before migration 0028 counted none tracked: unknown, not a rate over 0)
+            "delivered_rate_of_tracked": (
+                rate(self.delivered, self.tracked) if self.tracked >= self.delivered else None
+            ),
             "valid_tracking_rate": rate(self.valid_tracking, self.shipments),
             "exception_rate": rate(self.exceptions, self.shipments),
             "failed_attempt_rate": rate(self.failed_attempts, self.shipments),
             "on_time_rate": rate(self.on_time_promise, self.promise_judged),
             "on_time_rate_vs_carrier_estimate": rate(self.on_time_carrier, self.carrier_judged),
+            "on_time_rate_vs_original_carrier_estimate": rate(
+                self.on_time_carrier_first, self.carrier_first_judged
+            ),
             "on_time_rate_vs_our_promise": rate(self.on_time_ours, self.ours_judged),
             "judged_against_promise": self.promise_judged,
             "mean_time_to_first_scan_days": days(self.first_scan_hours, self.first_scanned),

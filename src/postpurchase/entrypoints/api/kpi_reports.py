@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from postpurchase.adapters.db.kpis import messages as km
 from postpurchase.adapters.db.kpis import queries as kq
 from postpurchase.adapters.db.kpis.rollups import HIST_HOURS
 from postpurchase.domain.kpis import (
@@ -25,6 +26,7 @@ from postpurchase.domain.kpis import (
     quantile,
     quantile_from_histogram,
     rate,
+    version_kpis,
     wilson_interval,
 )
 from postpurchase.entrypoints.web.svg_charts import Series, bar_chart, time_series
@@ -58,11 +60,16 @@ def _pct(hist: dict[int, int], q: float) -> float | None:
     return _days(quantile_from_histogram(hist, q, HIST_HOURS))
 
 
+SPLIT = ("processing", "pickup_wait", "transit")  # order -> label -> first scan -> door
+
+
 def delivery(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
     """On time (original promise, carrier estimate, ours), tracking, exceptions, the
     click-to-door split, per day/week/month of purchase."""
     c2d = kq.histogram(conn, merchant_id, q, "click_to_door").get((), {})
     scan = kq.histogram(conn, merchant_id, q, "first_scan").get((), {})
+    # Order to delivery in its three legs, as medians and P90s (means hide long tails).
+    legs = {leg: kq.histogram(conn, merchant_id, q, leg).get((), {}) for leg in SPLIT}
     buckets: dict[date, DeliveryCounts] = {}
     counts = DeliveryCounts()
     for (day,), sums in kq.delivery_counts(conn, merchant_id, q, "day"):
@@ -73,9 +80,12 @@ def delivery(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
         "click_to_door_p50_days": _pct(c2d, 0.5),
         "click_to_door_p90_days": _pct(c2d, 0.9),
         "time_to_first_scan_p50_days": _pct(scan, 0.5),
-    }
-    columns = ["period", "shipments", "delivered", "on_time_rate",
-               "on_time_rate_vs_carrier_estimate", "on_time_rate_vs_our_promise",
+        **{f"{leg}_p{int(p * 100)}_days": _pct(hist, p) for leg, hist in legs.items()
+           for p in (0.5, 0.9)},
+    }  # fmt: skip
+    columns = ["period", "shipments", "delivered", "delivered_rate", "on_time_rate",
+               "on_time_rate_vs_carrier_estimate", "on_time_rate_vs_original_carrier_estimate",
+               "on_time_rate_vs_our_promise",
                "valid_tracking_rate", "exception_rate", "failed_attempt_rate",
                "mean_processing_days", "mean_pickup_wait_days", "mean_transit_days"]  # fmt: skip
     rows: list[dict[str, Any]] = []
@@ -98,7 +108,8 @@ def carriers(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
     """Scorecards per carrier, service and lane (origin region > destination region), and
     each carrier's transit and click-to-door percentiles."""
     columns = ["carrier", "service", "lane", "shipments", "delivered", "on_time_rate",
-               "on_time_rate_vs_carrier_estimate", "on_time_rate_vs_our_promise",
+               "on_time_rate_vs_carrier_estimate", "on_time_rate_vs_original_carrier_estimate",
+               "on_time_rate_vs_our_promise",
                "exception_rate", "failed_attempt_rate", "valid_tracking_rate",
                "mean_processing_days", "mean_pickup_wait_days", "mean_transit_days"]  # fmt: skip
     rows: list[dict[str, Any]] = []
@@ -253,6 +264,42 @@ def promises(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
     return Report("promises", "Promise accuracy", summary, columns, rows, chart)
 
 
+MESSAGE_COLUMNS = [
+    "flow", "channel", "variant", "template_version", "held_out", "orders",
+    "order_status_contacts", "order_status_contacts_per_100_orders", "contacted_order_rate",
+    "contacted_order_rate_ci95_low", "contacted_order_rate_ci95_high", "rated_orders", "csat",
+    "csat_ci95_low", "csat_ci95_high", "mean_score", "repeat_eligible", "repeaters",
+    "repeat_rate_90d", "repeat_rate_90d_ci95_low", "repeat_rate_90d_ci95_high",
+    "clicked_orders", "click_rate", "opens",
+]  # fmt: skip
+
+
+def messages(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
+    """Message versions measured: per flow, channel and template version, and the hold-out,
+    the orders sent it, their order-status contacts per 100 orders, CSAT and repeat purchase
+    within 90 days (with counts and 95% intervals), and clicks where tracked."""
+    start, end = kq.merchant_zone_bounds(conn, merchant_id, q)
+    rows: list[dict[str, Any]] = []
+    for sums in km.version_sums(conn, merchant_id, start, end):
+        row = version_kpis(sums)
+        for name in ("contacted_order_rate", "csat", "repeat_rate_90d"):
+            ci = row.pop(f"{name}_ci95")
+            row[f"{name}_ci95_low"], row[f"{name}_ci95_high"] = ci if ci else (None, None)
+        rows.append({c: row[c] for c in MESSAGE_COLUMNS})
+    summary: dict[str, Any] = {
+        "groups": len(rows),
+        "orders": sum(r["orders"] for r in rows),
+        "held_out_orders": sum(r["orders"] for r in rows if r["held_out"]),
+        "flows": sorted({r["flow"] for r in rows}),
+    }
+    chart = bar_chart(
+        "Order-status contacts per 100 orders, by message version",
+        [(f"{r['variant']} · {r['flow']} · {r['channel']} (n={r['orders']})",
+          r["order_status_contacts_per_100_orders"]) for r in rows],
+    )  # fmt: skip
+    return Report("messages", "Message versions", summary, MESSAGE_COLUMNS, rows, chart)
+
+
 REPORTS: dict[str, Callable[[Connection, str, KpiQuery], Report]] = {
     "delivery": delivery,
     "carriers": carriers,
@@ -261,4 +308,5 @@ REPORTS: dict[str, Callable[[Connection, str, KpiQuery], Report]] = {
     "csat": csat,
     "returns": returns,
     "promises": promises,
+    "messages": messages,
 }

@@ -42,6 +42,7 @@ TITLES = {
     "csat": "Satisfaction",
     "returns": "Returns",
     "promises": "Promise accuracy",
+    "messages": "Message versions",
 }
 FILTERS = ("from", "to", "carrier", "service", "lane", "interval")
 

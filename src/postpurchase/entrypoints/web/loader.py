@@ -240,6 +240,16 @@ def serve_page(
     # The hosted page and its JSON twin (headless stores) show the same recommendations.
     cards = cards_for(conn, order, platform.keyring.derive(LINK_PURPOSE), t, now)
     rendered = render(Loaded(page, t, merchant, order, cards))
+    # What this render promises, noted when it differs from the last noted (a dictionary
+    # look-up); written later by a background thread, never by the view (shown_promises).
+    state.shown.note(
+        platform.engine,
+        merchant_id=version.merchant_id,
+        order_id=order["id"],
+        page=page,
+        fmt=fmt.split("+", 1)[0],
+        at=now,
+    )
     rendered = replace(rendered, headers={**rendered.headers, "ETag": etag_of(rendered.body)})
     warming = getattr(state.estimator, "warming", None)
     if warming is not None and warming(version.merchant_id):

@@ -36,6 +36,7 @@ from postpurchase.entrypoints.web.fastpath import (
 from postpurchase.entrypoints.web.page_cache import PageCache, Served
 from postpurchase.entrypoints.web.page_reads import PageReads
 from postpurchase.entrypoints.web.ratelimit import LookupLimiter
+from postpurchase.entrypoints.web.shown_promises import ShownPromises
 
 T = TypeVar("T")
 # The sweeps' log lines keep the logger name they had before this module was split out.
@@ -71,6 +72,7 @@ class PageState:
     responses: ResponseCache = field(default_factory=ResponseCache)
     max_stale: float = MAX_STALE
     background_sweep: bool = True  # tests call sweep() themselves
+    shown: ShownPromises = field(default_factory=ShownPromises)  # promises shown, recorded
     _profiles: dict[str, _Cached] = field(default_factory=dict)
     _brandings: dict[str, tuple[MerchantProfile, Branding]] = field(default_factory=dict)
     _domains: _Cached | None = None

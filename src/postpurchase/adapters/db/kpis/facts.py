@@ -112,6 +112,21 @@ def _scans(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[Any, bool, b
     return out
 
 
+def _first_estimates(conn: Connection, ids: Sequence[str]) -> dict[str, date]:
+    """Each parcel's first carrier estimate (by event time): the "original EDD" other
+    tools judge on-time against, where the shipment keeps only the latest."""
+    e = t.tracking_events.c
+    rows = conn.execute(
+        select(e.shipment_id, e.estimated_delivery)
+        .where(e.shipment_id.in_(ids), e.estimated_delivery.is_not(None))
+        .order_by(e.shipment_id, e.occurred_at, e.id)
+    )
+    out: dict[str, date] = {}
+    for shipment_id, estimate in rows:
+        out.setdefault(shipment_id, estimate)
+    return out
+
+
 def _final_promises(conn: Connection, order_ids: Sequence[str]) -> dict[str, date]:
     p = promise_records.c
     rows = conn.execute(
@@ -142,6 +157,7 @@ def refresh(
         return 0
     ids = [r.id for r in rows]
     scans = _scans(conn, ids)
+    first_estimates = _first_estimates(conn, ids)
     finals = _final_promises(conn, sorted({r.order_id for r in rows}))
     values: list[dict[str, Any]] = []
     for r in rows:
@@ -159,6 +175,8 @@ def refresh(
             store_promise=r.promise_latest,
             our_promise=r.our_promise,
             carrier_estimate=r.carrier_estimate,
+            # none sent with a scan: the one the shipment has is the first we know of
+            carrier_first_estimate=first_estimates.get(r.id, r.carrier_estimate),
             had_exception=had_exception or r.status == "exception",
             had_failed_attempt=had_failed or r.status == "attempt_failed",
             carrier=r.carrier,

@@ -66,9 +66,9 @@ def delivery_counts(
 def histogram(
     conn: Connection, merchant_id: str, q: KpiQuery, metric: str, group: str | None = None
 ) -> dict[tuple[Any, ...], dict[int, int]]:
-    """Parcels per ``HIST_HOURS`` bucket of ``metric`` (click_to_door, transit,
-    first_scan); per carrier at most. Filtered by service or lane, read from the facts (a
-    slice of them: the rollup keeps histograms per carrier only)."""
+    """Parcels per ``HIST_HOURS`` bucket of ``metric`` (a key of ``METRICS``); per carrier
+    at most. Filtered by service or lane, read from the facts (a slice of them: the rollup
+    keeps histograms per carrier only)."""
     bucket: Any
     if q.service is None and q.lane is None:
         keys: tuple[Any, ...] = (h.carrier,) if group == "carrier" else ()

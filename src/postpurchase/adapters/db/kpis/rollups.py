@@ -43,9 +43,15 @@ METRICS = {
     "click_to_door": f.click_to_door_hours,
     "transit": f.transit_hours,
     "first_scan": f.first_scan_hours,
+    # The order-to-delivery split's medians, as merchants compare them elsewhere (issue 14).
+    "processing": f.processing_hours,
+    "pickup_wait": f.pickup_wait_hours,
 }
 CHUNK = 400
 WHOLE_MERCHANT = 5000  # more customers than this to rebuild: rebuild the merchant's all
+
+
+UNTRACKED = ("pending", "expired")  # not "tracked" in the delivered rate's denominator
 
 
 def one(flag: Any) -> Any:
@@ -72,6 +78,9 @@ SUM_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("pickup_hours", func.coalesce(func.sum(f.pickup_wait_hours), 0.0)),
     ("transit_n", func.count(f.transit_hours)),
     ("transit_hours", func.coalesce(func.sum(f.transit_hours), 0.0)),
+    ("tracked", one(f.status.not_in(UNTRACKED))),
+    ("carrier_first_judged", one(f.carrier_first_judged)),
+    ("on_time_carrier_first", one(f.on_time_carrier_first)),
 )
 
 

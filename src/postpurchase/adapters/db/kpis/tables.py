@@ -15,7 +15,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
+from sqlalchemy.sql import false
 
 from postpurchase.adapters.db.tables import Id, Json, metadata
 from postpurchase.adapters.db.types import BigIntPK, UTCDateTime
@@ -57,6 +59,9 @@ kpi_facts = Table(
     Column("days_late", Integer),
     Column("delivered_on", Date),  # in the order's zone
     Column("final_promise", Date),  # the latest date of the last promise shown (drift)
+    # against the carrier's first estimate (migration 0028; false on facts made before it)
+    Column("carrier_first_judged", Boolean, nullable=False, server_default=false()),
+    Column("on_time_carrier_first", Boolean, nullable=False, server_default=false()),
     Column("refreshed_at", UTCDateTime, nullable=False),
     Index("ix_kpi_facts_merchant_placed", "merchant_id", "placed_on"),
     Index("ix_kpi_facts_merchant_customer", "merchant_id", "customer_id", "placed_at"),
@@ -64,7 +69,7 @@ kpi_facts = Table(
 
 # Every promise a shopper was shown, as shown: never updated, never deleted (except with the
 # order's erasure). ``surface``: checkout (the store's promise at purchase), order (ours at
-# purchase), message, page.
+# purchase), message, page (the tracking page and its JSON twin).
 promise_records = Table(
     "promise_records",
     metadata,
@@ -77,11 +82,16 @@ promise_records = Table(
     Column("latest", Date, nullable=False),
     Column("source", String(64), nullable=False),
     Column("shown_at", UTCDateTime, nullable=False),
-    UniqueConstraint(
-        "merchant_id", "order_id", "surface", "earliest", "latest", name="uq_promise_records_shown"
+    # One row per order, surface and dates, but the tracking page's: it records each change
+    # of what it shows, a return to an earlier date included (migration 0028).
+    Index(
+        "uq_promise_records_shown", "merchant_id", "order_id", "surface", "earliest", "latest",
+        unique=True, postgresql_where=text("surface <> 'page'"),
+        sqlite_where=text("surface <> 'page'"),
     ),
     Index("ix_promise_records_merchant_shown", "merchant_id", "shown_at"),
-)
+    Index("ix_promise_records_order_shown", "order_id", "shown_at"),
+)  # fmt: skip
 
 # Support contacts from the API or a helpdesk webhook; the shipment's state when the shopper
 # asked is kept with it (the preventable-contact KPI is about that moment, not today).
@@ -146,6 +156,11 @@ kpi_daily = Table(
     Column("pickup_hours", Float, nullable=False),
     Column("transit_n", Integer, nullable=False),
     Column("transit_hours", Float, nullable=False),
+    # migration 0028: parcels tracked (not pending or expired), and the original estimate
+    *(
+        Column(name, Integer, nullable=False, server_default="0")
+        for name in ("tracked", "carrier_first_judged", "on_time_carrier_first")
+    ),
 )
 
 # Per day of purchase and carrier: how many parcels took how long (6-hour buckets) for

@@ -1,0 +1,93 @@
+"""The sums behind the message-versions report: per flow, channel and template version
+(or hold-out), the orders of the range that were sent it (or held out of it), and what
+happened to them afterwards. Counts only; rates and intervals come from domain.kpis."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, or_, select
+
+from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.kpis.tables import kpi_customers, support_contacts
+from postpurchase.domain.kpis import VersionSums
+
+KEYS = ("flow", "channel", "template_version", "held_out")
+
+
+def _groups(merchant_id: str, start: datetime, end: datetime) -> Any:
+    """One row per group and order: the orders placed in [start, end) that were sent a
+    message of the group (or held out of it), with the first such message's time."""
+    m, o = t.notification_messages.c, t.orders.c
+    return (
+        select(
+            m.flow, m.channel, m.template_version, m.held_out, m.order_id,
+            func.min(m.created_at).label("first_at"),
+        )
+        .join(t.orders, o.id == m.order_id)
+        .where(
+            m.merchant_id == merchant_id, o.merchant_id == merchant_id,
+            o.placed_at >= start, o.placed_at < end,
+            or_(m.held_out.is_(True), m.status == "sent"),
+        )
+        .group_by(m.flow, m.channel, m.template_version, m.held_out, m.order_id)
+        .cte("message_groups")
+    )  # fmt: skip
+
+
+def version_sums(
+    conn: Connection, merchant_id: str, start: datetime, end: datetime
+) -> list[VersionSums]:
+    g = _groups(merchant_id, start, end)
+    keys = [g.c[k] for k in KEYS]
+    sums: dict[tuple[Any, ...], dict[str, int]] = {}
+
+    def add(stmt: Any, *names: str) -> None:
+        for row in conn.execute(stmt.group_by(*keys)):
+            found = sums.setdefault(tuple(row[:4]), {})
+            for name, value in zip(names, row[4:], strict=True):
+                found[name] = int(value or 0)
+
+    add(select(*keys, func.count()), "orders")
+    sc = support_contacts.c
+    add(
+        select(*keys, func.count(sc.id), func.count(func.distinct(g.c.order_id))).join(
+            support_contacts,
+            and_(
+                sc.merchant_id == merchant_id, sc.order_id == g.c.order_id,
+                sc.order_status_contact.is_(True), sc.contacted_at >= g.c.first_at,
+            ),
+        ),
+        "status_contacts", "contacted_orders",
+    )  # fmt: skip
+    r = t.tracking_ratings.c
+    add(
+        select(*keys, func.count(), func.sum(case((r.score >= 4, 1), else_=0)), func.sum(r.score))
+        .join(t.tracking_ratings, and_(r.merchant_id == merchant_id, r.order_id == g.c.order_id)),
+        "rated_orders", "happy_orders", "score_sum",
+    )  # fmt: skip
+    k = kpi_customers.c
+    add(
+        select(*keys, func.count(), func.sum(case((k.repeated.is_(True), 1), else_=0))).join(
+            kpi_customers,
+            and_(k.merchant_id == merchant_id, k.order_id == g.c.order_id,
+                 k.repeated.is_not(None)),
+        ),
+        "repeat_eligible", "repeaters",
+    )  # fmt: skip
+    clicks = t.metadata.tables["recommendation_clicks"].c  # the recommendations context's
+    add(
+        select(*keys, func.count(func.distinct(g.c.order_id))).join(
+            t.metadata.tables["recommendation_clicks"],
+            and_(clicks.merchant_id == merchant_id, clicks.order_id == g.c.order_id,
+                 clicks.placement == "email", clicks.clicked_at >= g.c.first_at),
+        ),
+        "clicked_orders",
+    )  # fmt: skip
+    out = [
+        VersionSums(flow, channel, None if held else version, bool(held), **found)
+        for (flow, channel, version, held), found in sums.items()
+    ]
+    out.sort(key=lambda s: (s.flow, s.channel, s.held_out, s.template_version or 0))
+    return out
