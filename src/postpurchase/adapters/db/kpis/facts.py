@@ -2,8 +2,9 @@
 (domain.kpis.delivery) and stored one row per shipment, so a dashboard adds up one narrow,
 indexed table instead of joining shipments, orders and scans on every view.
 
-New shipments get a row at the next run; rows not final (not delivered or expired) are
-recomputed once they are older than ``STALE_AFTER``; final rows are left alone.
+New shipments (queued in ``kpi_pending`` with the shipment) get a row at the next run; rows
+not final (not delivered or expired) are recomputed once they are older than
+``STALE_AFTER``; final rows are left alone.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
+from sqlalchemy import Connection, case, delete, func, insert, not_, select
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.kpis import rollups
-from postpurchase.adapters.db.kpis.tables import kpi_facts, promise_records
+from postpurchase.adapters.db.kpis.tables import kpi_facts, kpi_pending, promise_records
 from postpurchase.domain.kpis import ShipmentRecord, region_label, shipment_facts
 from postpurchase.domain.notification_timing import zone
 
@@ -36,23 +37,39 @@ def _region(address: Any) -> str | None:
 def due_ids(
     conn: Connection, now: datetime, limit: int | None, merchant_id: str | None = None
 ) -> list[str]:
-    """Shipments without facts, and those not final whose facts are older than
-    ``STALE_AFTER``; ids only (one anti-join, no other table)."""
+    """Shipments whose facts are due: queued in ``kpi_pending`` (new ones), and those not
+    final whose facts are older than ``STALE_AFTER``. Both read an index of what is due
+    only, so a tick with nothing to do costs two empty index reads, whatever the number of
+    shipments (ADR 0027)."""
+    p, f = kpi_pending.c, kpi_facts.c
+    pending = select(p.shipment_id)
+    stale = select(f.shipment_id).where(
+        not_(f.final), f.refreshed_at < now - STALE_AFTER
+    )  # ``NOT final``: the partial index's own predicate, so PostgreSQL uses it
+    if merchant_id is not None:
+        pending = pending.where(p.merchant_id == merchant_id)
+        stale = stale.where(f.merchant_id == merchant_id)
+    out: dict[str, None] = {}  # ordered, once each
+    for query in (pending, stale):
+        if limit is not None:
+            query = query.limit(limit - len(out))
+        out.update(dict.fromkeys(conn.execute(query).scalars()))
+        if limit is not None and len(out) >= limit:
+            break
+    return list(out)
+
+
+def without_facts(conn: Connection, merchant_id: str | None = None) -> list[str]:
+    """Shipments that have no facts, queued or not: the backfill's anti-join over every
+    shipment (``refresh_all``; e.g. after the facts were dropped to be rebuilt)."""
     s, f = t.shipments.c, kpi_facts.c
     query = (
         select(s.id)
         .select_from(t.shipments.outerjoin(kpi_facts, f.shipment_id == s.id))
-        .where(
-            or_(
-                f.shipment_id.is_(None),
-                and_(f.final.is_(False), f.refreshed_at < now - STALE_AFTER),
-            )
-        )
+        .where(f.shipment_id.is_(None))
     )
     if merchant_id is not None:
         query = query.where(s.merchant_id == merchant_id)
-    if limit is not None:
-        query = query.limit(limit)
     return list(conn.execute(query).scalars())
 
 
@@ -151,6 +168,8 @@ def refresh(
     touched = touched if touched is not None else Touched()
     due = ids if ids is not None else due_ids(conn, now, limit, merchant_id)
     rows = _rows(conn, due) if due else []
+    if due:  # done, or gone (a shipment erased): out of the queue either way
+        conn.execute(delete(kpi_pending).where(kpi_pending.c.shipment_id.in_(due)))
     if not rows:
         if roll:
             rollups.settle_repeats(conn, now, merchant_id)
@@ -235,7 +254,9 @@ def refresh_all(
     benchmark's backfill)."""
     total = 0
     touched = Touched()
-    due = due_ids(conn, now, None, merchant_id)  # once: the anti-join scans every shipment
+    # Once: the anti-join scans every shipment (a backfill may follow dropped facts).
+    due = list(dict.fromkeys([*without_facts(conn, merchant_id),
+                              *due_ids(conn, now, None, merchant_id)]))  # fmt: skip
     for i in range(0, len(due), limit):
         total += refresh(
             conn, now, merchant_id=merchant_id, touched=touched, roll=False,

@@ -207,6 +207,7 @@ def settle_repeats(conn: Connection, now: datetime, merchant_id: str | None = No
         o.id != k.order_id,
         o.status != "cancelled",
     )
+    # ``repeated IS NULL``: the partial index's predicate, so only ended windows are read.
     stmt = update(kpi_customers).where(k.repeated.is_(None), k.repeat_until <= now)
     if merchant_id is not None:
         stmt = stmt.where(k.merchant_id == merchant_id)

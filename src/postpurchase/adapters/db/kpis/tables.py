@@ -65,6 +65,22 @@ kpi_facts = Table(
     Column("refreshed_at", UTCDateTime, nullable=False),
     Index("ix_kpi_facts_merchant_placed", "merchant_id", "placed_on"),
     Index("ix_kpi_facts_merchant_customer", "merchant_id", "customer_id", "placed_at"),
+    # The worker's "moving parcels due again" (migration 0028): only the few not final.
+    Index(
+        "ix_kpi_facts_open_refreshed", "refreshed_at",
+        postgresql_where=text("NOT final"), sqlite_where=text("NOT final"),
+    ),
+)  # fmt: skip
+
+# Shipments whose facts are still to be computed: a row written with the shipment, in its
+# transaction (SqlShipmentRepository.add), deleted by the worker once the facts are in. What
+# makes an idle tick cheap: the worker reads this queue instead of an anti-join of every
+# shipment against kpi_facts (migration 0028, ADR 0027).
+kpi_pending = Table(
+    "kpi_pending",
+    metadata,
+    Column("shipment_id", Id, primary_key=True),
+    Column("merchant_id", Id, nullable=False),
 )
 
 # Every promise a shopper was shown, as shown: never updated, never deleted (except with the
@@ -190,7 +206,12 @@ kpi_customers = Table(
     Column("cohort", String(16)),
     Column("repeated", Boolean),  # None until the window is over
     Index("ix_kpi_customers_merchant_placed", "merchant_id", "placed_on"),
-)
+    # The windows still open, by their end: what settling them reads each tick (0028).
+    Index(
+        "ix_kpi_customers_unsettled", "repeat_until",
+        postgresql_where=text("repeated IS NULL"), sqlite_where=text("repeated IS NULL"),
+    ),
+)  # fmt: skip
 
 # Per day of purchase, surface, carrier and lane: the promises shown and how they fared.
 kpi_promise_daily = Table(

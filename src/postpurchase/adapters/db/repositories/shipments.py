@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import order_codec as codec
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.kpis.tables import kpi_pending
 from postpurchase.adapters.db.sql import CHUNK, _chunks, one_of
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.orders import ShipmentView
@@ -28,6 +29,8 @@ class SqlShipmentRepository:
 
     def add(self, s: Shipment) -> None:
         self.conn.execute(insert(t.shipments).values(**_shipment_row(s)))
+        # Its KPI facts are due (the worker's queue, ADR 0027), in the shipment's transaction.
+        self.conn.execute(insert(kpi_pending).values(shipment_id=s.id, merchant_id=s.merchant_id))
         self.seen[s.id] = (s, _mutable(s))
 
     def _load(self, where: Any, *, lock: bool = False) -> list[Shipment]:
