@@ -120,7 +120,7 @@ def run_config(
     try:
         for url, port in zip(urls, ports, strict=True):
             proc = procs[f"api{ports.index(port) + 1}"]
-            wait_until_healthy(url, timeout=90, running=lambda proc=proc: proc.poll() is None)
+            wait_until_healthy(url, timeout=300, running=lambda proc=proc: proc.poll() is None)
         time.sleep(2)  # the workers' start-up is not the benchmark's
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         clients = [httpx.Client(base_url=u, headers=headers, timeout=120) for u in urls]

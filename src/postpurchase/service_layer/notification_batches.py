@@ -36,6 +36,7 @@ from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import Channel, Message, MessageRef, MessageStatus
 from postpurchase.domain.orders import Order
 from postpurchase.domain.shipments import Shipment
+from postpurchase.domain.templates import Split, TemplateVersion
 from postpurchase.service_layer.notification_ports import (
     INTERNAL_TOPICS,
     Endpoint,
@@ -70,6 +71,8 @@ class BatchedStore:
         self._scheduled: list[Scheduled] = []
         # stored rows to supersede, per merchant: (id, reason, at), in the order decided
         self._superseded: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
+        self._splits: dict[tuple[str, str, str], Split | None] = {}
+        self._versions: dict[tuple[str, str, str, int | None], TemplateVersion | None] = {}
 
     # ---------------------------------------------------------------- up front
 
@@ -207,6 +210,24 @@ class BatchedStore:
 
     def schedule(self, topic: str, merchant_id: str, payload: dict[str, Any], at: datetime) -> None:
         self._scheduled.append(Scheduled(topic, merchant_id, payload, at))
+
+    # ---------------------------------------------------------------- templates
+
+    def template_split(self, merchant_id: str, flow: str, channel: str) -> Split | None:
+        """Read once per run: every message of a flow and channel asks (nothing in a run
+        writes templates, so the answer cannot change within its transaction's view)."""
+        key = (merchant_id, flow, channel)
+        if key not in self._splits:
+            self._splits[key] = self.inner.template_split(merchant_id, flow, channel)
+        return self._splits[key]
+
+    def template_version(
+        self, merchant_id: str, flow: str, channel: str, version: int | None
+    ) -> TemplateVersion | None:
+        key = (merchant_id, flow, channel, version)
+        if key not in self._versions:
+            self._versions[key] = self.inner.template_version(merchant_id, flow, channel, version)
+        return self._versions[key]
 
     def schedule_many(self, rows: Sequence[Scheduled]) -> None:
         self._scheduled.extend(rows)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+import orjson
+
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import (
@@ -211,6 +213,7 @@ class ServiceCore:
         self.models: EngineSource | None = None  # delivery-date models (set by the wiring)
         self.personaliser: Personaliser | None = None  # recommendations, remedy (the wiring)
         self._merchants: dict[str, tuple[float, Merchant | None]] = {}
+        self._prefs: dict[str, tuple[bytes, Preferences]] = {}
 
     def _merchant(self, s: NotificationStore, merchant_id: str) -> Merchant | None:
         """Merchants (settings, branding) cached briefly: every event needs them."""
@@ -226,7 +229,22 @@ class ServiceCore:
 
     def preferences(self, merchant: Merchant) -> Preferences:
         """The merchant's settings over the platform defaults. Stored settings were validated
-        on write; should they still be unreadable we fall back rather than go silent."""
+        on write; should they still be unreadable we fall back rather than go silent.
+
+        Every event planned asks for them, and reading them (the settings schema, then the
+        preferences) costs more than deciding the event; so they are kept per merchant for
+        as long as the merchant's settings document is the same (compared as JSON)."""
+        key = orjson.dumps(merchant.settings, option=orjson.OPT_SORT_KEYS, default=str)
+        hit = self._prefs.get(merchant.id)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        prefs = self._read_preferences(merchant)
+        if len(self._prefs) > 10_000:
+            self._prefs.clear()
+        self._prefs[merchant.id] = (key, prefs)
+        return prefs
+
+    def _read_preferences(self, merchant: Merchant) -> Preferences:
         settings = read_settings(merchant.settings)  # drops what no longer passes
         brand = settings.branding.model_dump(mode="json", exclude_none=True)
         if settings.branding.logo_media_id:  # an uploaded logo, by its absolute URL

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -116,7 +117,7 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         hooks_due = False
         done = 0
         try:
-            with self.uow() as uow:
+            with self.uow() as uow, self._personal_run():
                 store = BatchedStore(uow.store)
                 channels = self.channels.for_messages()
                 for merchant_id, (orders, shipments) in prefetch_keys(rows).items():
@@ -152,6 +153,11 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
             return len(rows), failures
         self._after_planning(due_now, hooks_due)
         return done, {}
+
+    def _personal_run(self) -> AbstractContextManager[None]:
+        """A personaliser that can (``batch()``) reads each merchant's rules once per run."""
+        batch = getattr(self.personaliser, "batch", None)
+        return batch() if batch is not None else nullcontext()
 
     @staticmethod
     def topics() -> frozenset[str]:
