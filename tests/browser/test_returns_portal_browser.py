@@ -53,6 +53,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             reasons=DEFAULT_REASONS, return_fee={"USD": Decimal("4.95")},
             store_credit_bonus_rate=Decimal("0.10"),
         ),
+        actor="cli",
     )  # fmt: skip
     journey = sc.order(platform, merchant.id, "delivered")
     shots = {

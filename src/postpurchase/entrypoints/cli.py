@@ -23,6 +23,7 @@ from postpurchase.entrypoints import (
     cli_kpis,
     cli_labels,
     cli_notify,
+    cli_returns,
     cli_settings,
     cli_shopify,
     cli_templates,
@@ -472,6 +473,7 @@ app.add_typer(cli_labels.app, name="labels")
 app.add_typer(cli_settings.app, name="settings")
 app.add_typer(cli_templates.app, name="templates")
 app.add_typer(cli_audit.app, name="audit")
+app.add_typer(cli_returns.app, name="returns")
 app.add_typer(cli_kpis.app, name="kpis")
 app.add_typer(cli_shopify.app, name="shopify")
 app.add_typer(cli_woocommerce.app, name="woocommerce")

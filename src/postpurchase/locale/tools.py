@@ -29,10 +29,13 @@ def _po(domain: str, lang: str) -> Catalog:
 
 
 def used_keys(root: Path = SOURCES) -> dict[str, list[str]]:
-    """``t("key")`` uses in the tracking page's templates and code: key -> places."""
+    """``t("key")`` uses in the web pages' templates and code (the tracking page, the portal,
+    the console's returns pages): key -> places."""
     out: dict[str, list[str]] = {}
-    web = root / "entrypoints" / "web"
-    for path in sorted([*web.rglob("*.html"), *web.rglob("*.py")]):
+    found = []
+    for web in (root / "entrypoints" / "web", root / "entrypoints" / "console"):
+        found += [*web.rglob("*.html"), *web.rglob("*.py")]
+    for path in sorted(found):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             for key in _USE.findall(line):
                 if key.endswith("."):

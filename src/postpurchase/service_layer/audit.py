@@ -9,14 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from postpurchase.domain.audit import AuditEntry, StoredAudit, changes_between
+from postpurchase.service_layer.ports import AuditLog
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 
+class Audited(Protocol):
+    """Any unit of work with the audit log on its connection: the platform's, and each
+    context's own (returns, console...), so an entry commits with the change it records."""
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+
 def record_change(
-    uow: AbstractUnitOfWork,
+    uow: Audited,
     merchant_id: str,
     *,
     actor: str,
@@ -54,7 +63,7 @@ def history(
         return uow.audit.list(merchant_id, limit=limit, before_id=before_id, subject=subject)
 
 
-def _now(uow: AbstractUnitOfWork) -> datetime:
+def _now(uow: Audited) -> datetime:
     """The unit of work's clock when it has one (the platform's, fakes in tests)."""
     clock = getattr(uow, "now", None)
     return clock() if callable(clock) else datetime.now(UTC)

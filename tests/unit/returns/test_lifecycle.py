@@ -157,3 +157,17 @@ def test_several_returns_never_hold_more_than_was_delivered(
             r.reject(T0, "no")
         existing.append(r)
         assert held_quantities(existing).get("L1", 0) <= delivered
+
+
+def test_restocked_units_carry_the_location_and_a_bad_code_is_refused() -> None:
+    r = make()
+    r.approve(T0)
+    r.receive(T0)
+    r.inspect(T0, {"L1": Grade.REFURBISH})
+    with pytest.raises(InvalidInput) as bad:
+        r.put_away(T0, location="shelf 4")
+    assert bad.value.field == "location"
+    assert r.status is ReturnStatus.INSPECTED  # nothing moved
+    r.put_away(T0, location="WH-1")
+    restocked = [e for e in r.events if isinstance(e, ev.ReturnItemRestocked)]
+    assert [(e.line_id, e.location) for e in restocked] == [("L1", "WH-1")]

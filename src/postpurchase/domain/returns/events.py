@@ -57,11 +57,13 @@ class ReturnInspected(ReturnEvent):
 
 @dataclass(frozen=True, slots=True)
 class ReturnItemRestocked(ReturnEvent):
-    """Inventory subscribes: ``quantity`` units of ``sku`` are sellable again."""
+    """Inventory subscribes: ``quantity`` units of ``sku`` are sellable again, in
+    ``location`` when the inspector named one (else where the store keeps returns)."""
 
     line_id: str
     sku: str
     quantity: int
+    location: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

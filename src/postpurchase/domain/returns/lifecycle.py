@@ -9,6 +9,7 @@ event (``domain/returns/events.py``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,8 @@ from postpurchase.domain.money import Money
 from postpurchase.domain.returns import events as ev
 from postpurchase.domain.returns.methods import ReturnMethod
 from postpurchase.domain.returns.policy import Resolution
+
+LOCATION = re.compile(r"[A-Za-z0-9._-]{1,64}")  # a stock location's code (WH-1, store.lisbon)
 
 
 class ReturnStatus(StrEnum):
@@ -239,9 +242,15 @@ class Return:
             ev.ReturnInspected(*self._base(), tuple((k, grades[k].value) for k in sorted(grades)))
         )
 
-    def put_away(self, at: datetime, dispositions: Mapping[str, Disposition] | None = None) -> None:
+    def put_away(
+        self, at: datetime, dispositions: Mapping[str, Disposition] | None = None,
+        *, location: str | None = None,
+    ) -> None:  # fmt: skip
         """Restock or dispose of each line: by default what was graded resellable or
-        refurbish goes back to stock, damaged goods and wrong items are disposed of."""
+        refurbish goes back to stock, damaged goods and wrong items are disposed of.
+        ``location`` (a stock location's code) says where restocked units go."""
+        if location is not None and not LOCATION.fullmatch(location):
+            raise InvalidInput("a location code: letters, digits, . _ - (1-64)", field="location")
         chosen = dict(dispositions or {})
         unknown = sorted(set(chosen) - {line.order_line_id for line in self.lines})
         if unknown:
@@ -259,12 +268,12 @@ class Return:
         restocked = any(line.disposition is Disposition.RESTOCK for line in self.lines)
         self._move(S.RESTOCKED if restocked else S.DISPOSED, at)
         for line in self.lines:
-            kind = (
-                ev.ReturnItemRestocked
+            facts = (*self._base(), line.order_line_id, line.sku, line.quantity)
+            self.events.append(
+                ev.ReturnItemRestocked(*facts, location=location)
                 if line.disposition is Disposition.RESTOCK
-                else ev.ReturnItemDisposed
+                else ev.ReturnItemDisposed(*facts)
             )
-            self.events.append(kind(*self._base(), line.order_line_id, line.sku, line.quantity))
 
     def ready_to_resolve(self) -> bool:
         """Goods are back and put away, or nothing comes back (keep it)."""

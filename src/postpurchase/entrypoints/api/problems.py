@@ -77,6 +77,12 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or (str(loc[0]) if loc else "body")
 
 
+def field_of(loc: tuple[Any, ...]) -> str:
+    """A Pydantic error's location as the field a problem names (``keep_it.default.lable``,
+    ``lines[0].quantity``), for callers that validate a document themselves."""
+    return _loc(loc)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

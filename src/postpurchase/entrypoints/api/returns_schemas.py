@@ -257,6 +257,12 @@ class InspectIn(Strict):
         max_length=100,
         description="Every line of the return, each once (by `order_line_id`).",
     )
+    location: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="The stock location restocked units go into (its code, e.g. `WH-1`); "
+        "carried by each `ReturnItemRestocked` event and the audit entry.",
+    )
 
 
 class BulkApproveIn(Strict):

@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 
 from postpurchase.domain.console import Principal, Role
 from postpurchase.entrypoints.console import (
+    returns,
     views_auth,
     views_customers,
     views_exceptions,
@@ -55,6 +56,7 @@ router.include_router(views_customers.router)
 router.include_router(views_settings_forms.router)
 router.include_router(views_templates.router)
 router.include_router(views_settings.router)
+router.include_router(returns.router)
 
 
 def install(app: FastAPI) -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from postpurchase.service_layer.returns.audit import (
+    POLICY_SUBJECT,
+    record_step,
+    snapshot,
+    subject_of,
+)
 from postpurchase.service_layer.returns.choices import Preview, to_exchange
 from postpurchase.service_layer.returns.context import ExchangeAsk, LineAsk, ReturnAsk
 from postpurchase.service_layer.returns.exchange_orders import (
@@ -36,6 +42,7 @@ from postpurchase.service_layer.returns.store_refunds import (
 
 __all__ = [
     "MAX_PHOTO_BYTES",
+    "POLICY_SUBJECT",
     "AbstractReturnsUnitOfWork",
     "DeliveredLine",
     "ExchangeAsk",
@@ -61,7 +68,10 @@ __all__ = [
     "ask_of",
     "exchange_command",
     "past_requests",
+    "record_step",
     "refund_request",
     "replay",
+    "snapshot",
+    "subject_of",
     "to_exchange",
 ]

@@ -17,6 +17,7 @@ from postpurchase.domain.carriers import CarrierGateway, LabelFormat, LabelReque
 from postpurchase.domain.errors import Conflict, NotFound
 from postpurchase.domain.media import MediaKind
 from postpurchase.domain.returns import Return, ReturnStatus
+from postpurchase.service_layer.returns.audit import record_step, snapshot
 from postpurchase.service_layer.returns.choices import weight_of
 from postpurchase.service_layer.returns.ports import AbstractReturnsUnitOfWork
 from postpurchase.service_layer.returns.simulate import ask_of
@@ -40,8 +41,9 @@ class ReturnLabelDesk:
         self._after_commit = after_commit
 
     def buy(
-        self, merchant_id: str, return_id: str, gateway: CarrierGateway, service: str
-    ) -> Return:
+        self, merchant_id: str, return_id: str, gateway: CarrierGateway, service: str,
+        *, actor: str,
+    ) -> Return:  # fmt: skip
         with self._uow() as uow:
             ret = uow.returns.get(merchant_id, return_id)
             if ret is None:
@@ -77,9 +79,11 @@ class ReturnLabelDesk:
             )
             qr = uow.media.put(merchant_id, MediaKind.LABEL, "image/png", code, "qr")
             now = self._now()
+            before = snapshot(ret)
             ret.issue_label(now, label.carrier, label.tracking_number)
             ret.label_media_id, ret.qr_media_id = doc.id, qr.id
             uow.returns.record_decisions(ret, None, now, actor="merchant", note="label bought")
+            record_step(uow, ret, actor=actor, action="returns.label", before=before)
             uow.commit()
             if uow.collect_new_events() and self._after_commit is not None:
                 self._after_commit()

@@ -28,6 +28,7 @@ from postpurchase.domain.returns import (
     ReturnPolicy,
     ReturnStatus,
 )
+from postpurchase.service_layer.ports import AuditLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,7 @@ class AbstractReturnsUnitOfWork(abc.ABC):
     ledger: Ledger
     catalogue: ExchangeCatalogue
     media: MediaFiles
+    audit: AuditLog  # every merchant step is audited in the step's own transaction
 
     def __init__(self) -> None:
         self._published: list[Event] = []

@@ -33,6 +33,12 @@ from postpurchase.domain.returns import (
     analyse,
     evaluate,
 )
+from postpurchase.service_layer.returns.audit import (
+    AUTOMATIC,
+    record_policy,
+    record_step,
+    snapshot,
+)
 from postpurchase.service_layer.returns.choices import (
     Preview,
     chosen_footprint,
@@ -115,9 +121,12 @@ class Returns:
         with self._uow() as uow:
             return uow.policies.active(merchant_id)
 
-    def save_policy(self, merchant_id: str, policy: ReturnPolicy) -> ReturnPolicy:
+    def save_policy(self, merchant_id: str, policy: ReturnPolicy, *, actor: str) -> ReturnPolicy:
+        """Save ``policy`` as the new active version, audited as ``returns.policy.activate``."""
         with self._uow() as uow:
+            before = uow.policies.active(merchant_id)
             saved = uow.policies.save(merchant_id, policy, self._now())
+            record_policy(uow, merchant_id, actor=actor, before=before, after=saved)
             self._commit(uow)
             return saved
 
@@ -288,6 +297,7 @@ class Returns:
             ret.review_reason = review[0].rule if review else None
             verdict = Verdict.REVIEW if review else quote.verdict
             ret.requested(verdict.value)
+            was = snapshot(ret)
             if verdict is Verdict.APPROVED:
                 ret.approve(now, automatic=True)
             if not uow.returns.add(ret):  # the same key, submitted at the same instant
@@ -299,6 +309,8 @@ class Returns:
             uow.returns.record_decisions(
                 ret, quote, now, actor="policy", extra=plan.decisions if plan else ()
             )
+            if verdict is Verdict.APPROVED:
+                record_step(uow, ret, actor=AUTOMATIC, action="returns.approve", before=was)
             self._commit(uow)
             return ret, quote, True
 
@@ -306,51 +318,78 @@ class Returns:
 
     def _step(
         self, merchant_id: str, return_id: str, act: Callable[[Return, datetime], None],
-        *, note: str = "",
+        *, note: str = "", actor: str, action: str,
     ) -> Return:  # fmt: skip
+        """One step in one transaction, audited as ``action`` by ``actor`` in it."""
         with self._uow() as uow:
             ret = uow.returns.get(merchant_id, return_id, lock=True)
             if ret is None:
                 raise NotFound("no such return", field="return_id")
             now = self._now()
+            before = snapshot(ret)
             act(ret, now)
             uow.returns.record_decisions(ret, None, now, actor="merchant", note=note)
+            record_step(uow, ret, actor=actor, action=action, before=before)
             self._commit(uow)
             return ret
 
-    def approve(self, merchant_id: str, return_id: str) -> Return:
-        return self._step(merchant_id, return_id, lambda r, at: r.approve(at), note="approved")
-
-    def reject(self, merchant_id: str, return_id: str, reason: str) -> Return:
+    def approve(self, merchant_id: str, return_id: str, *, actor: str) -> Return:
         return self._step(
-            merchant_id, return_id, lambda r, at: r.reject(at, reason), note=reason[:500]
-        )
+            merchant_id, return_id, lambda r, at: r.approve(at), note="approved",
+            actor=actor, action="returns.approve",
+        )  # fmt: skip
+
+    def reject(self, merchant_id: str, return_id: str, reason: str, *, actor: str) -> Return:
+        return self._step(
+            merchant_id, return_id, lambda r, at: r.reject(at, reason), note=reason[:500],
+            actor=actor, action="returns.reject",
+        )  # fmt: skip
 
     def bulk_approve(
-        self, merchant_id: str, return_ids: Sequence[str]
+        self, merchant_id: str, return_ids: Sequence[str], *, actor: str
     ) -> list[tuple[str, Return | None, DomainError | None]]:
         """Each id on its own: one that cannot be approved is refused, the others are not."""
         out: list[tuple[str, Return | None, DomainError | None]] = []
         for rid in return_ids:
             try:
-                out.append((rid, self.approve(merchant_id, rid), None))
+                out.append((rid, self.approve(merchant_id, rid, actor=actor), None))
+            except DomainError as exc:
+                out.append((rid, None, exc))
+        return out
+
+    def bulk_reject(
+        self, merchant_id: str, return_ids: Sequence[str], reason: str, *, actor: str
+    ) -> list[tuple[str, Return | None, DomainError | None]]:
+        """Like ``bulk_approve``: each id on its own, one reason (shown to each shopper)."""
+        out: list[tuple[str, Return | None, DomainError | None]] = []
+        for rid in return_ids:
+            try:
+                out.append((rid, self.reject(merchant_id, rid, reason, actor=actor), None))
             except DomainError as exc:
                 out.append((rid, None, exc))
         return out
 
     def issue_label(
-        self, merchant_id: str, return_id: str, carrier: str | None, tracking_number: str | None
-    ) -> Return:
+        self, merchant_id: str, return_id: str, carrier: str | None, tracking_number: str | None,
+        *, actor: str,
+    ) -> Return:  # fmt: skip
         return self._step(
             merchant_id, return_id,
             lambda r, at: r.issue_label(at, carrier, tracking_number), note="label",
+            actor=actor, action="returns.label",
         )  # fmt: skip
 
-    def in_transit(self, merchant_id: str, return_id: str) -> Return:
-        return self._step(merchant_id, return_id, lambda r, at: r.ship(at), note="in transit")
+    def in_transit(self, merchant_id: str, return_id: str, *, actor: str) -> Return:
+        return self._step(
+            merchant_id, return_id, lambda r, at: r.ship(at), note="in transit",
+            actor=actor, action="returns.in_transit",
+        )  # fmt: skip
 
-    def receive(self, merchant_id: str, return_id: str) -> Return:
-        return self._step(merchant_id, return_id, lambda r, at: r.receive(at), note="received")
+    def receive(self, merchant_id: str, return_id: str, *, actor: str) -> Return:
+        return self._step(
+            merchant_id, return_id, lambda r, at: r.receive(at), note="received",
+            actor=actor, action="returns.receive",
+        )  # fmt: skip
 
     def inspect(
         self,
@@ -362,9 +401,12 @@ class Returns:
         *,
         put_away: bool = True,
         photos: Mapping[str, tuple[str, ...]] | None = None,
+        actor: str,
+        location: str | None = None,
     ) -> Return:
         """Grade the lines (with notes and the inspector's photos), then (by default)
-        restock or dispose of them in the same step."""
+        restock (into ``location``, when named) or dispose of them in the same step; audited
+        as ``returns.inspect`` and ``returns.put_away``."""
         with self._uow() as uow:
             ret = uow.returns.get(merchant_id, return_id, lock=True)
             if ret is None:
@@ -379,18 +421,25 @@ class Returns:
                         field=f"photos.{line_id}",
                     ) from None
             now = self._now()
+            before = snapshot(ret)
             ret.inspect(now, grades, notes)
-            if put_away:
-                ret.put_away(now, dispositions)
             for line in ret.lines:
                 for media_id in (photos or {}).get(line.order_line_id, ()):
                     if media_id not in line.photos:
                         line.photos.append(media_id)
+            record_step(uow, ret, actor=actor, action="returns.inspect", before=before)
+            if put_away:
+                graded = snapshot(ret)
+                ret.put_away(now, dispositions, location=location)
+                where = {"location": location} if location else None
+                record_step(
+                    uow, ret, actor=actor, action="returns.put_away", before=graded, extra=where
+                )
             uow.returns.record_decisions(ret, None, now, actor="merchant", note="inspected")
             self._commit(uow)
             return ret
 
-    def resolve(self, merchant_id: str, return_id: str) -> Return:
+    def resolve(self, merchant_id: str, return_id: str, *, actor: str) -> Return:
         """Pay the refund or issue the credit (or create the exchange order), once.
 
         No network I/O inside a transaction: the return is checked and the order read in a
@@ -426,17 +475,33 @@ class Returns:
             if ret.status in (ReturnStatus.REFUNDED, ReturnStatus.CREDITED, ReturnStatus.EXCHANGED):
                 return ret  # resolved meanwhile by another call: the store was paid once
             now = self._now()
+            before = snapshot(ret)
             if exchange_order is not None:
-                if ret.refund.amount > 0:
-                    self._issuer.refund(uow, ret, now, paid)
+                amount = (
+                    self._issuer.refund(uow, ret, now, paid).amount
+                    if ret.refund.amount > 0
+                    else None
+                )
                 ret.exchanged(now, exchange_order)
+                action = "returns.exchange"
             else:
                 issued = (
                     self._issuer.credit(uow, ret, now, paid)
                     if credit
                     else self._issuer.refund(uow, ret, now, paid)
                 )
+                amount = issued.amount
                 ret.resolve(now, issued.reference)
+                action = "returns.credit" if credit else "returns.refund"
+            paid_out = (
+                None
+                if amount is None
+                else {"amount": str(amount.rounded().amount), "currency": amount.currency}
+            )
+            record_step(
+                uow, ret, actor=actor, action=action, before=before,
+                extra={"paid": paid_out} if paid_out else None,
+            )  # fmt: skip
             uow.returns.record_decisions(ret, None, now, actor="merchant", note="resolved")
             self._commit(uow)
             return ret

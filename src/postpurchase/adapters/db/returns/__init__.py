@@ -3,7 +3,24 @@ work. Other contexts import this package only."""
 
 from __future__ import annotations
 
+from postpurchase.adapters.db.returns.console_reads import (
+    PolicyVersion,
+    QueueFilter,
+    QueueRow,
+    line_names,
+    policy_versions,
+    returns_queue,
+)
 from postpurchase.adapters.db.returns.repository import order_by_token
 from postpurchase.adapters.db.returns.unit_of_work import SqlReturnsUnitOfWork
 
-__all__ = ["SqlReturnsUnitOfWork", "order_by_token"]
+__all__ = [
+    "PolicyVersion",
+    "QueueFilter",
+    "QueueRow",
+    "SqlReturnsUnitOfWork",
+    "line_names",
+    "order_by_token",
+    "policy_versions",
+    "returns_queue",
+]

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from postpurchase.adapters.db import bulk
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.audit_store import SqlAuditLog
 from postpurchase.adapters.db.media_store import SqlMediaStore
 from postpurchase.adapters.db.repositories.receipts import outbox_rows
 from postpurchase.adapters.db.returns.catalogue import SqlExchangeCatalogue
@@ -31,6 +32,7 @@ class SqlReturnsUnitOfWork(AbstractReturnsUnitOfWork):
     ledger: SqlLedger
     catalogue: SqlExchangeCatalogue
     media: SqlMediaStore
+    audit: SqlAuditLog
 
     def __init__(
         self,
@@ -53,6 +55,7 @@ class SqlReturnsUnitOfWork(AbstractReturnsUnitOfWork):
         self.ledger = SqlLedger(self.conn)
         self.catalogue = SqlExchangeCatalogue(self.conn)
         self.media = SqlMediaStore(self.conn, self.now, self.media_dir)
+        self.audit = SqlAuditLog(self.conn)
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -34,7 +34,7 @@ from postpurchase.domain.returns import (
 )
 from postpurchase.domain.storefronts import StorePlatform
 from postpurchase.entrypoints.api import returns_schemas as s
-from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
+from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep
 from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.entrypoints.api.returns_out import (
     footprint_out,
@@ -157,13 +157,14 @@ def get_policy(merchant: MerchantDep, platform: PlatformDep) -> dict[str, Any]:
 def put_policy(
     merchant: MerchantDep,
     platform: PlatformDep,
+    actor: ApiActorDep,
     document: Annotated[s.PolicyIn, Body(openapi_examples={"default": {"value": POLICY_EXAMPLE}})],
 ) -> dict[str, Any]:
     """Save a new version of the policy (the document GET returns; keys left out or null
     take their defaults; a key it does not name, at any depth, is refused). Returns take the
     version in force when they are requested."""
     policy = policy_from_dict(document.model_dump(mode="json", exclude_none=True))
-    saved = returns_service(platform).save_policy(merchant.id, policy)
+    saved = returns_service(platform).save_policy(merchant.id, policy, actor=actor)
     return policy_to_dict(saved)
 
 
@@ -335,13 +336,14 @@ def list_returns(
 
 @router.post("/returns/bulk-approve", response_model=s.BulkApproveOut)
 def bulk_approve(
-    body: s.BulkApproveIn, merchant: MerchantDep, platform: PlatformDep
+    body: s.BulkApproveIn, merchant: MerchantDep, platform: PlatformDep, actor: ApiActorDep
 ) -> s.BulkApproveOut:
     """Approve many returns, each on its own: the answer has one result per id, in order,
     `approved`, `not_found` (no return of yours has that id) or `refused` with why (e.g.
     already rejected); one bad id never stops the others."""
     is_id = re.compile(s.RETURN_ID_PATTERN).fullmatch
-    tried = iter(returns_service(platform).bulk_approve(merchant.id, list(filter(is_id, body.ids))))
+    ids = list(filter(is_id, body.ids))
+    tried = iter(returns_service(platform).bulk_approve(merchant.id, ids, actor=actor))
     items = []
     for rid in body.ids:
         ret, err = next(tried)[1:] if is_id(rid) else (None, NotFound(NOT_AN_ID, field="return_id"))
@@ -366,47 +368,57 @@ def get_return(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep
 
 
 @router.post(RETURN + "/approve", response_model=s.ReturnOut)
-def approve(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
+def approve(
+    return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep, actor: ApiActorDep
+) -> s.ReturnOut:
     """Approve a return left for review."""
-    return return_out(returns_service(platform).approve(merchant.id, return_id))
+    return return_out(returns_service(platform).approve(merchant.id, return_id, actor=actor))
 
 
 @router.post(RETURN + "/reject", response_model=s.ReturnOut)
 def reject(
-    return_id: ReturnId, body: s.RejectIn, merchant: MerchantDep, platform: PlatformDep
-) -> s.ReturnOut:
+    return_id: ReturnId, body: s.RejectIn, merchant: MerchantDep, platform: PlatformDep,
+    actor: ApiActorDep,
+) -> s.ReturnOut:  # fmt: skip
     """Reject a return left for review; `reason` is shown to the shopper."""
-    return return_out(returns_service(platform).reject(merchant.id, return_id, body.reason))
+    svc = returns_service(platform)
+    return return_out(svc.reject(merchant.id, return_id, body.reason, actor=actor))
 
 
 @router.post(RETURN + "/label", response_model=s.ReturnOut)
 def label(
-    return_id: ReturnId, body: s.LabelIn, merchant: MerchantDep, platform: PlatformDep
-) -> s.ReturnOut:
+    return_id: ReturnId, body: s.LabelIn, merchant: MerchantDep, platform: PlatformDep,
+    actor: ApiActorDep,
+) -> s.ReturnOut:  # fmt: skip
     """Record the return label you issued (carrier and tracking number)."""
     return return_out(
         returns_service(platform).issue_label(
-            merchant.id, return_id, body.carrier, body.tracking_number
+            merchant.id, return_id, body.carrier, body.tracking_number, actor=actor
         )
     )
 
 
 @router.post(RETURN + "/in-transit", response_model=s.ReturnOut)
-def in_transit(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
+def in_transit(
+    return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep, actor: ApiActorDep
+) -> s.ReturnOut:
     """The return parcel is on its way back."""
-    return return_out(returns_service(platform).in_transit(merchant.id, return_id))
+    return return_out(returns_service(platform).in_transit(merchant.id, return_id, actor=actor))
 
 
 @router.post(RETURN + "/receive", response_model=s.ReturnOut)
-def receive(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
+def receive(
+    return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep, actor: ApiActorDep
+) -> s.ReturnOut:
     """The goods arrived (by parcel, or handed over at a counter)."""
-    return return_out(returns_service(platform).receive(merchant.id, return_id))
+    return return_out(returns_service(platform).receive(merchant.id, return_id, actor=actor))
 
 
 @router.post(RETURN + "/inspect", response_model=s.ReturnOut)
 def inspect(
-    return_id: ReturnId, body: s.InspectIn, merchant: MerchantDep, platform: PlatformDep
-) -> s.ReturnOut:
+    return_id: ReturnId, body: s.InspectIn, merchant: MerchantDep, platform: PlatformDep,
+    actor: ApiActorDep,
+) -> s.ReturnOut:  # fmt: skip
     """Grade every line, then restock or dispose of it (an event for inventory each)."""
     grades = {x.order_line_id: Grade(x.grade) for x in body.lines}
     if len(grades) != len(body.lines):
@@ -416,7 +428,14 @@ def inspect(
     photos = {x.order_line_id: tuple(x.photos) for x in body.lines if x.photos}
     try:
         ret = returns_service(platform).inspect(
-            merchant.id, return_id, grades, notes, chosen, photos=photos
+            merchant.id,
+            return_id,
+            grades,
+            notes,
+            chosen,
+            photos=photos,
+            actor=actor,
+            location=body.location,
         )
     except InvalidInput as exc:  # the domain says grades/dispositions; the body says lines
         if exc.field in ("grades", "dispositions"):
@@ -442,7 +461,9 @@ def inspect(
         },
     },
 )
-def resolve(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -> s.ReturnOut:
+def resolve(
+    return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep, actor: ApiActorDep
+) -> s.ReturnOut:
     """Pay the refund or issue the store credit once the goods are put away (at once for a
     keep-it return): through the order's connected store when it came from one (Shopify's
     refundCreate, WooCommerce's order refunds; the return's id is the idempotency key), and
@@ -450,7 +471,7 @@ def resolve(return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep) -
     resolving again is a 409."""
     svc = returns_service(platform)
     try:
-        ret = svc.resolve(merchant.id, return_id)
+        ret = svc.resolve(merchant.id, return_id, actor=actor)
     except (AdminApiError, WooError) as unknown:
         raise Problem(
             502,

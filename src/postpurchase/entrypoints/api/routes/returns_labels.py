@@ -14,7 +14,7 @@ from postpurchase.bootstrap import Platform
 from postpurchase.domain.carriers import CarrierGateway
 from postpurchase.domain.errors import NotFound
 from postpurchase.entrypoints.api import returns_schemas as s
-from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
+from postpurchase.entrypoints.api.deps import ApiActorDep, MerchantDep, PlatformDep
 from postpurchase.entrypoints.api.edge_types import Strict
 from postpurchase.entrypoints.api.returns_out import return_out
 from postpurchase.entrypoints.api.routes.returns import RETURN, ReturnId, returns_service
@@ -50,13 +50,15 @@ def label_desk(platform: Platform) -> ReturnLabelDesk:
 
 @router.post(RETURN + "/label/buy", response_model=s.ReturnOut)
 def buy_label(
-    return_id: ReturnId, body: BuyLabelIn, merchant: MerchantDep, platform: PlatformDep
-) -> s.ReturnOut:
+    return_id: ReturnId, body: BuyLabelIn, merchant: MerchantDep, platform: PlatformDep,
+    actor: ApiActorDep,
+) -> s.ReturnOut:  # fmt: skip
     """Buy the return label from one of your carrier accounts (shopper's address to the
     policy's `return_to`), keep its document and a QR code for box-free drop-off, and mark
     the return `label_issued`. Idempotent: buying again answers the same label."""
     gateway = _gateway(platform, merchant.id, body.carrier)
-    return return_out(label_desk(platform).buy(merchant.id, return_id, gateway, body.service))
+    desk = label_desk(platform)
+    return return_out(desk.buy(merchant.id, return_id, gateway, body.service, actor=actor))
 
 
 def _media(platform: Platform, merchant_id: str, return_id: str, which: str) -> Response:
