@@ -211,8 +211,16 @@ class FakeShipments:
     ) -> dict[str, list[ShipmentView]]:
         out: dict[str, list[ShipmentView]] = defaultdict(list)
         for s in self.for_orders(merchant_id, order_ids):
-            out[s.order_id].append(s.view())
+            if s.return_id is None:  # a return leg never moves the order's status
+                out[s.order_id].append(s.view())
         return out
+
+    def for_return(self, merchant_id: str, return_id: str) -> list[Shipment]:
+        found = [
+            s for s in self.items.values()
+            if s.merchant_id == merchant_id and s.return_id == return_id
+        ]  # fmt: skip
+        return sorted(found, key=lambda s: (s.created_at, s.id))
 
     def quiet_since(
         self, before: datetime, limit: int, out_for_delivery_before: datetime | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -19,10 +20,22 @@ from postpurchase.adapters.queue import NullTaskQueue
 from postpurchase.adapters.secrets import load_keyring
 from postpurchase.config import Settings
 from postpurchase.domain import commands
+from postpurchase.domain.returns import ReturnStatus
+from postpurchase.domain.storefronts import StorePlatform
 from postpurchase.service_layer import handlers
 from postpurchase.service_layer.edd_serving import Promiser
 from postpurchase.service_layer.messagebus import MessageBus
 from postpurchase.service_layer.ports import Clock, SecretBox, SystemClock, TaskQueue
+from postpurchase.service_layer.returns import (
+    AbstractReturnsUnitOfWork,
+    EarlyRefunds,
+    InstantExchanges,
+    ReturnLegs,
+    StoreExchangeOrders,
+    StoreExchangePort,
+    register_leg,
+)
+from postpurchase.service_layer.storefronts import StorefrontRefunds
 
 
 @dataclass
@@ -114,7 +127,91 @@ def bootstrap(
 
     shopify_jobs(platform)  # backfills and tracking write-back, run by the worker
     _remedies(platform)
+    _return_legs(platform)
     return platform
+
+
+def return_uow(platform: Platform) -> Callable[[], AbstractReturnsUnitOfWork]:
+    """Opens the returns context's unit of work on this platform's database."""
+    from postpurchase.adapters.db.returns import SqlReturnsUnitOfWork
+
+    st = platform.settings
+    return lambda: SqlReturnsUnitOfWork(platform.engine, platform.clock.now, st.media_dir)
+
+
+def early_refunds(platform: Platform) -> EarlyRefunds:
+    """Refunds paid at the return parcel's first scan or arrival (the policy's
+    ``refund_timing``), through the order's connected store like ``resolve``."""
+    from postpurchase.adapters.storefronts.refund_ports import REFUND_PORTS
+    from postpurchase.service_layer.returns import LedgerIssuer, StorefrontReturnRefunds
+
+    def port(store: StorePlatform) -> AbstractContextManager[StorefrontRefunds] | None:
+        opener = REFUND_PORTS.get(store)  # looked up per call: tests swap a store in
+        return opener(platform.settings) if opener is not None else None
+
+    return EarlyRefunds(
+        return_uow(platform), platform.clock.now, LedgerIssuer(),
+        StorefrontReturnRefunds(platform.uow, platform.clock, port),
+        after_commit=platform.queue.nudge_outbox,
+    )  # fmt: skip
+
+
+def _return_legs(platform: Platform) -> None:
+    """A return's parcel is tracked like any other (service_layer.returns.tracking): its
+    tracking number becomes a shipment (a return leg) when the return gets one, and the
+    leg's scans move the return. Both run from the outbox, at least once."""
+
+    def moved(merchant_id: str, return_id: str, steps: list[ReturnStatus]) -> None:
+        early_refunds(platform).after_steps(merchant_id, return_id, steps)
+
+    legs = ReturnLegs(
+        return_uow(platform), platform.clock.now, after_commit=platform.queue.nudge_outbox,
+        on_moved=moved,
+    )  # fmt: skip
+
+    def label_issued(row_id: int, topic: str, payload: dict[str, Any]) -> None:
+        register_leg(lambda cmd: platform.bus().handle(cmd), payload)
+
+    def leg_moved(row_id: int, topic: str, payload: dict[str, Any]) -> None:
+        legs.follow(payload)
+
+    platform.subscribe("ReturnLabelIssued", label_issued)
+    platform.subscribe("ReturnShipmentMoved", leg_moved)
+
+    def approved(row_id: int, topic: str, payload: dict[str, Any]) -> None:
+        instant_exchanges(platform).on_approved(payload)
+
+    platform.subscribe("ReturnApproved", approved)
+
+
+def instant_exchanges(platform: Platform) -> InstantExchanges:
+    """Exchange orders placed at approval for customers the policy's rule trusts."""
+    from postpurchase.adapters.db.returns import SqlCustomerHistory
+
+    return InstantExchanges(
+        return_uow(platform), platform.clock.now, SqlCustomerHistory(platform.engine),
+        store_exchange_orders(platform), after_commit=platform.queue.nudge_outbox,
+    )  # fmt: skip
+
+
+def store_exchange_orders(platform: Platform) -> StoreExchangeOrders:
+    """Exchange orders of ours, also recorded in the order's store where its returns API
+    takes exchanges (Shopify's returnCreate/returnProcess)."""
+    from postpurchase.adapters.db.returns import store_variant_ids
+    from postpurchase.adapters.storefronts.exchange_ports import EXCHANGE_PORTS
+    from postpurchase.service_layer.returns import PlacedExchangeOrders
+
+    def place(cmd: commands.PlaceOrder) -> str:
+        return str(platform.bus().handle(cmd).id)
+
+    def port(store: StorePlatform) -> AbstractContextManager[StoreExchangePort] | None:
+        opener = EXCHANGE_PORTS.get(store)  # looked up per call: tests swap a store in
+        return opener(platform.settings) if opener is not None else None
+
+    return StoreExchangeOrders(
+        platform.uow, port, lambda m, ids: store_variant_ids(platform.engine, m, ids),
+        PlacedExchangeOrders(place, platform.clock.now),
+    )  # fmt: skip
 
 
 def _remedies(platform: Platform) -> None:

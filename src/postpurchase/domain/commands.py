@@ -113,6 +113,9 @@ class CreateShipment(Command):
     # A person's reshipment (the console): its audit entry, written in the handler's
     # transaction with the new shipment's id added, so the two commit together.
     audit: AuditEntry | None = None
+    # A return's parcel coming back (a return leg of this return): tracked like any other,
+    # carries no order lines, never moves the order's status (service_layer.returns.tracking).
+    return_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

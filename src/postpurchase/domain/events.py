@@ -59,6 +59,36 @@ class ShipmentCreated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ReturnShipmentCreated(Event):
+    """A return's parcel (a return leg) is now tracked like an outbound one. Raised instead
+    of ``ShipmentCreated``: nothing that tells a shopper "your order shipped" or writes a
+    fulfilment back to the store must see a parcel coming back."""
+
+    shipment_id: str
+    order_id: str
+    return_id: str
+    carrier: str | None
+    tracking_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnShipmentMoved(Event):
+    """A return leg's folded tracking state changed (raised instead of the outbound
+    ``ShipmentStatusChanged``/``Delivered``/``Exception`` events). It carries the state after
+    the fold over every scan stored so far, so a subscriber that only ever moves the return
+    forward reaches the same place whatever order the scans (or these events) arrive in."""
+
+    shipment_id: str
+    order_id: str
+    return_id: str
+    status: str
+    substatus: str | None
+    handed_over_at: datetime | None  # the first carrier scan
+    delivered_at: datetime | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TrackingNumberInvalid(Event):
     """The number matches no known carrier format or fails its check digit."""
 

@@ -81,6 +81,9 @@ class Shipment:
     tracking_url: str | None = None  # the carrier's or the store's public tracking page
     facts: ShipmentFacts = field(default_factory=ShipmentFacts)
     state: TrackingState = field(default_factory=TrackingState)
+    # A return leg: the parcel of this return coming back (its scans move the return; it
+    # never counts towards the order's status and raises no outbound events).
+    return_id: str | None = None
     events: list[events.Event] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -137,6 +140,9 @@ class Shipment:
 
     def _announce(self, before: TrackingState, after: TrackingState) -> None:
         m, sid, oid = self.merchant_id, self.id, self.order_id
+        if self.return_id is not None:
+            self._announce_return_leg(before, after)
+            return
         if (before.status, before.substatus) != (after.status, after.substatus):
             at = after.status_at or after.last_event_at
             assert at is not None
@@ -159,6 +165,24 @@ class Shipment:
                     m, sid, oid, before.carrier_estimate, after.carrier_estimate
                 )
             )
+
+    def _announce_return_leg(self, before: TrackingState, after: TrackingState) -> None:
+        """A return leg tells the returns context its folded state, and nothing else: the
+        shopper's "delivered" message, the late-delivery remedy and the KPIs are about
+        parcels going out."""
+        moved = (before.status, before.substatus, before.handed_over_at, before.delivered_at) != (
+            after.status, after.substatus, after.handed_over_at, after.delivered_at,
+        )  # fmt: skip
+        if not moved or self.return_id is None:
+            return
+        at = after.status_at or after.last_event_at
+        assert at is not None
+        self.events.append(
+            events.ReturnShipmentMoved(
+                self.merchant_id, self.id, self.order_id, self.return_id, after.status.value,
+                after.substatus, after.handed_over_at, after.delivered_at, at,
+            )
+        )  # fmt: skip
 
     def stale_event(
         self,

@@ -305,7 +305,11 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
                     _audit_created(uow, cmd.audit, s.id, created=False)
                     uow.commit()
                 return Created(s.id, created=False)
-        lines = _shipment_lines(order, cmd.lines, siblings, lenient=cmd.keep_unmatched)
+        lines = (
+            _shipment_lines(order, cmd.lines, siblings, lenient=cmd.keep_unmatched)
+            if cmd.return_id is None
+            else []  # a return leg carries no outbound lines
+        )
         facts = cmd.facts
         if cmd.keep_unmatched:
             facts = replace(facts, unmatched_lines=tuple(_unmatched(order, cmd.lines)))
@@ -325,12 +329,20 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
             external_id=cmd.external_id,
             tracking_url=cmd.tracking_url,
             facts=facts,
+            return_id=cmd.return_id,
         )
-        shipment.events.append(
-            events.ShipmentCreated(
-                cmd.merchant_id, shipment.id, order.id, shipment.carrier, shipment.tracking_number
+        if cmd.return_id is None:
+            shipment.events.append(
+                events.ShipmentCreated(
+                    cmd.merchant_id, shipment.id, order.id, shipment.carrier, number
+                )
             )
-        )
+        else:  # no "shipped" message, no fulfilment written back to the store
+            shipment.events.append(
+                events.ReturnShipmentCreated(
+                    cmd.merchant_id, shipment.id, order.id, cmd.return_id, shipment.carrier, number
+                )
+            )
         if not detection.valid:
             shipment.events.append(
                 events.TrackingNumberInvalid(
@@ -340,7 +352,7 @@ def create_shipment(cmd: commands.CreateShipment, uow: AbstractUnitOfWork, clock
         uow.shipments.add(shipment)
         if cmd.events:
             _record(uow, cmd.merchant_id, shipment, list(cmd.events), now)
-        order.refresh_status([s.view() for s in [*siblings, shipment]])
+        order.refresh_status([s.view() for s in [*siblings, shipment] if s.return_id is None])
         if cmd.audit is not None:
             _audit_created(uow, cmd.audit, shipment.id, created=True)
         uow.commit()

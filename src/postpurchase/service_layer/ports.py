@@ -169,6 +169,10 @@ class ShipmentRepository(Protocol):
         ...
 
     def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]: ...
+    def for_return(self, merchant_id: str, return_id: str) -> list[Shipment]:
+        """A return's legs: the parcels coming back for it, oldest first."""
+        ...
+
     def views_for_orders(
         self, merchant_id: str, order_ids: Iterable[str]
     ) -> dict[str, list[ShipmentView]]:

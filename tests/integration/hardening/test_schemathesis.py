@@ -180,7 +180,8 @@ DATE_RANGE = (
 )
 for _path in [
     *(f"/api/v1/kpis/{name}" for name in ("delivery", "carriers", "repeat-purchase",
-                                          "contacts", "csat", "returns", "promises")),
+                                          "contacts", "csat", "returns", "promises",
+                                          "messages")),
     "/api/v1/kpis/{name}.csv", "/api/v1/kpis/{name}.svg", "/api/v1/support/contacts",
     "/api/v1/support/contacts.csv", "/api/v1/survey/answers", "/api/v1/survey/answers.csv",
 ]:  # fmt: skip

@@ -158,6 +158,7 @@ _SHIPMENT_BRANCH = (
             and_(
                 t.shipments.c.merchant_id == t.orders.c.merchant_id,
                 t.shipments.c.order_id == t.orders.c.id,
+                t.shipments.c.return_id.is_(None),  # the return's parcel is not the order's
             ),
         ).outerjoin(t.tracking_events, t.tracking_events.c.shipment_id == t.shipments.c.id)
     )
@@ -261,7 +262,7 @@ def _attach_shipments(
         s = t.shipments.c
         q = (
             select(t.shipments)
-            .where(s.merchant_id == merchant_id, s.order_id.in_(ids))
+            .where(s.merchant_id == merchant_id, s.order_id.in_(ids), s.return_id.is_(None))
             .order_by(s.created_at, s.id)
         )
         shipments = [dict(r) for r in conn.execute(q).mappings()]

@@ -102,7 +102,7 @@ def job_status(db: Engine, merchant_id: str, job: str, now: datetime) -> dict[st
 def _merchants_with_history(db: Engine) -> list[str]:
     s = t.shipments.c
     with db.connect() as conn:
-        q = select(s.merchant_id).where(s.status == "delivered").distinct()
+        q = select(s.merchant_id).where(s.status == "delivered", s.return_id.is_(None)).distinct()
         return [r[0] for r in conn.execute(q)]
 
 
@@ -215,6 +215,7 @@ def check_drift(db: Engine, merchant_id: str, now: datetime, cadence: Cadence) -
                 s.status == "delivered",
                 s.delivered_at.is_not(None),
                 o.our_promise.is_not(None),
+                s.return_id.is_(None),
             )
             .order_by(s.delivered_at.desc())
             .limit(cadence.drift_window)

@@ -75,6 +75,7 @@ def count_delivered(conn: Connection, merchant_id: str) -> int:
         s.merchant_id == merchant_id,
         s.status == ShipmentStatus.DELIVERED.value,
         s.delivered_at.is_not(None),
+        s.return_id.is_(None),  # a return parcel is not a delivery to learn from
     )
     return int(conn.execute(q).scalar() or 0)
 
@@ -109,6 +110,7 @@ def delivered_records(
             o.merchant_id == merchant_id,
             s.status == ShipmentStatus.DELIVERED.value,
             s.delivered_at.is_not(None),
+            s.return_id.is_(None),  # a return parcel is not a delivery to learn from
         )
         .order_by(o.placed_at, s.id)
     )

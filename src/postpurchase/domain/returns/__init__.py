@@ -23,6 +23,7 @@ from postpurchase.domain.returns.exchanges import (
     plan_exchange,
 )
 from postpurchase.domain.returns.geo import Place, distance
+from postpurchase.domain.returns.instant import instant_exchange
 from postpurchase.domain.returns.lifecycle import (
     TRANSITIONS,
     Disposition,
@@ -46,8 +47,10 @@ from postpurchase.domain.returns.methods import (
 )
 from postpurchase.domain.returns.policy import (
     CustomerLimit,
+    InstantExchange,
     KeepIt,
     Reason,
+    RefundTiming,
     Resolution,
     ReturnPolicy,
     SkuCosts,
@@ -55,10 +58,23 @@ from postpurchase.domain.returns.policy import (
     policy_from_dict,
     policy_to_dict,
 )
-from postpurchase.domain.returns.refunds import line_refund_cap, refund_for_quantity
+from postpurchase.domain.returns.refunds import (
+    exchange_line_cap,
+    line_refund_cap,
+    refund_for_quantity,
+)
 from postpurchase.domain.returns.simulation import Tally
+from postpurchase.domain.returns.timing import (
+    PAID_EVENTS,
+    RefundDeadline,
+    due_early,
+    pays_early,
+    record_paid_early,
+    statutory_refund_deadline,
+)
 
 __all__ = [
+    "PAID_EVENTS",
     "TRANSITIONS",
     "CatalogueVariant",
     "CustomerLimit",
@@ -69,6 +85,7 @@ __all__ = [
     "ExchangePlan",
     "Footprint",
     "Grade",
+    "InstantExchange",
     "KeepIt",
     "LineRequest",
     "MethodOption",
@@ -79,6 +96,8 @@ __all__ = [
     "Quote",
     "QuotedLine",
     "Reason",
+    "RefundDeadline",
+    "RefundTiming",
     "Resolution",
     "Return",
     "ReturnLine",
@@ -94,14 +113,20 @@ __all__ = [
     "analyse",
     "default_policy",
     "distance",
+    "due_early",
     "evaluate",
+    "exchange_line_cap",
     "footprint",
     "held_quantities",
+    "instant_exchange",
     "line_refund_cap",
     "options",
+    "pays_early",
     "plan_exchange",
     "policy_from_dict",
     "policy_to_dict",
+    "record_paid_early",
     "refund_for_quantity",
     "returnable_quantities",
+    "statutory_refund_deadline",
 ]

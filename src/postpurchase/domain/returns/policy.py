@@ -27,6 +27,14 @@ class Resolution(StrEnum):
     EXCHANGE = "exchange"  # another variant (or a dearer one, the difference charged)
 
 
+class RefundTiming(StrEnum):
+    """When the money goes back (domain/returns/timing.py)."""
+
+    FIRST_SCAN = "first_scan"  # the return parcel's first carrier scan
+    ARRIVAL = "arrival"  # delivered back, or received at the counter
+    INSPECTION = "inspection"  # resolved by the merchant once inspected (the default)
+
+
 class LimitAction(StrEnum):
     REVIEW = "review"
     REFUSE = "refuse"
@@ -95,6 +103,21 @@ class CustomerLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class InstantExchange:
+    """Which customers get their exchange before their parcel arrives (the new item ships at
+    approval): at least ``min_orders`` earlier orders with the shop and never a rejected
+    return, for an order worth at most ``max_order_value`` in its currency (a currency not
+    listed: no limit)."""
+
+    min_orders: int = 1
+    max_order_value: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_orders <= 1000:
+            raise InvalidInput("min_orders 0..1000", field="instant_exchange.min_orders")
+
+
+@dataclass(frozen=True, slots=True)
 class ReturnPolicy:
     version: int = 1
     window_days: int = 30
@@ -115,6 +138,8 @@ class ReturnPolicy:
     statutory_rights: bool = True  # EU/EEA right of withdrawal before the merchant's rules
     methods: tuple[MethodTerms, ...] = field(default_factory=default_methods)
     return_to: Place | None = None  # the returns address, for the CO2e estimate's distance
+    refund_timing: RefundTiming = RefundTiming.INSPECTION
+    instant_exchange: InstantExchange | None = None  # None: exchanges wait for the parcel
     _leaves: Mapping[str, Reason] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -226,6 +251,13 @@ def policy_to_dict(p: ReturnPolicy) -> dict[str, Any]:
         },
         "gift_returns": p.gift_returns,
         "statutory_rights": p.statutory_rights,
+        "refund_timing": p.refund_timing.value,
+        "instant_exchange": None if p.instant_exchange is None else {
+            "min_orders": p.instant_exchange.min_orders,
+            "max_order_value": {
+                k: str(v) for k, v in sorted(p.instant_exchange.max_order_value.items())
+            },
+        },
         "methods": [
             {"method": t.method.value, "fee": {k: str(v) for k, v in sorted(t.fee.items())},
              "merchant_fault_free": t.merchant_fault_free}
@@ -246,6 +278,7 @@ _KEEP_KEYS = frozenset({"default", "per_sku", "max_value"})
 _LIMIT_KEYS = frozenset({"max_returns", "period_days", "action"})
 _METHOD_KEYS = frozenset({"method", "fee", "merchant_fault_free"})
 _PLACE_KEYS = frozenset({"country", "postal_code", "region"})
+_INSTANT_KEYS = frozenset({"min_orders", "max_order_value"})
 
 
 def _method_from(raw: object, at: str) -> MethodTerms:
@@ -273,6 +306,26 @@ def _place_from(raw: object, at: str) -> Place:
         str(code).strip()[:16] if code else None,
         str(region).strip()[:64] if region else None,
     )
+
+
+def _instant(raw: object) -> InstantExchange | None:
+    if not raw:
+        return None
+    d = _only(raw, _INSTANT_KEYS, "instant_exchange")
+    return InstantExchange(
+        min_orders=int(d.get("min_orders", 1)),
+        max_order_value=_per_currency(d.get("max_order_value"), "instant_exchange.max_order_value"),
+    )
+
+
+def _timing(value: object) -> RefundTiming:
+    if value is None:
+        return RefundTiming.INSPECTION
+    try:
+        return RefundTiming(str(value))
+    except ValueError:
+        choices = ", ".join(t.value for t in RefundTiming)
+        raise InvalidInput(f"one of: {choices}", field="refund_timing") from None
 
 
 def _only(d: object, allowed: frozenset[str], at: str) -> Mapping[str, Any]:
@@ -367,6 +420,8 @@ def policy_from_dict(d: Mapping[str, Any]) -> ReturnPolicy:
                 _method_from(m, f"methods[{i}]") for i, m in enumerate(d["methods"])
             ),
             return_to=_place_from(d["return_to"], "return_to") if d.get("return_to") else None,
+            refund_timing=_timing(d.get("refund_timing")),
+            instant_exchange=_instant(d.get("instant_exchange")),
         )  # fmt: skip
     except InvalidInput:
         raise

@@ -51,3 +51,36 @@ def refund_for_quantity(
         return left  # the last units take what is left: the parts add up to the line
     share = _round_down(Money(cap.amount * returning / line_quantity, cap.currency))
     return share if share <= left else left
+
+
+def exchange_line_cap(
+    *,
+    unit_price: Money,
+    quantity: int,
+    carried: Money,
+    tax: Money | None,
+    taxes_included: bool,
+) -> Money:
+    """What a line of an *exchange order* can refund (the return of an item that came from
+    an exchange).
+
+    Such a line's discount is not a discount: it is the value of the returned units it
+    replaced (what the shopper paid for them, tax included, carried over), capped at the new
+    line's price (``exchange_orders.exchange_command``). What was really paid for the new
+    item is that carried value plus what was paid on top (an upsell's difference), so that
+    is what can go back, never more than the line's own price: an even swap refunds what the
+    original item cost, not zero (as a plain discount would say); a cheaper one refunds the
+    new price (the difference went back with the first return).
+    """
+    zero = Money.zero(unit_price.currency)
+    carried = carried if zero < carried else zero
+    on_top = line_refund_cap(
+        unit_price=unit_price, quantity=quantity, discount=carried, tax=tax,
+        taxes_included=taxes_included,
+    )  # fmt: skip
+    price = line_refund_cap(
+        unit_price=unit_price, quantity=quantity, discount=None, tax=tax,
+        taxes_included=taxes_included,
+    )  # fmt: skip
+    paid = on_top + (carried if carried <= price else price)
+    return paid if paid <= price else price

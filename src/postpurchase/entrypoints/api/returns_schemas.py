@@ -342,6 +342,19 @@ class LimitIn(Strict):
     action: Literal["review", "refuse"] = "review"
 
 
+class InstantExchangeIn(Strict):
+    min_orders: Count = Field(
+        default=1,
+        ge=0,
+        le=1000,
+        description="Earlier orders the customer must have with the shop (none with a "
+        "rejected return).",
+    )
+    max_order_value: PerCurrency | None = Field(
+        default=None, description="Per currency: orders worth more wait for the parcel."
+    )
+
+
 class MethodTermsIn(Strict):
     method: MethodName
     fee: PerCurrency | None = Field(default=None, description="The shopper's cost.")
@@ -378,3 +391,12 @@ class PolicyIn(Strict):
     statutory_rights: StrictBool | None = None
     methods: list[MethodTermsIn] | None = Field(default=None, max_length=4)
     return_to: PlaceIn | None = None
+    instant_exchange: InstantExchangeIn | None = Field(
+        default=None,
+        description="Trusted customers get their exchange order before the parcel arrives.",
+    )
+    refund_timing: Literal["first_scan", "arrival", "inspection"] | None = Field(
+        default=None,
+        description="When the money goes back: at the return parcel's first carrier scan, "
+        "on arrival, or after inspection (default; resolved by the merchant).",
+    )

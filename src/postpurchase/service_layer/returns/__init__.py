@@ -14,6 +14,16 @@ from postpurchase.service_layer.returns.exchange_orders import (
     PlacedExchangeOrders,
     exchange_command,
 )
+from postpurchase.service_layer.returns.exchanges_store import (
+    StoreExchangeLine,
+    StoreExchangeOrders,
+    StoreExchangePort,
+    StoreExchangeRequest,
+    StoreExchangeResult,
+    StoreReturnLine,
+    exchange_request,
+)
+from postpurchase.service_layer.returns.instant import CustomerHistory, InstantExchanges
 from postpurchase.service_layer.returns.labels import ReturnLabelDesk
 from postpurchase.service_layer.returns.ledger import LedgerIssuer
 from postpurchase.service_layer.returns.photos import MAX_PHOTO_BYTES
@@ -39,18 +49,24 @@ from postpurchase.service_layer.returns.store_refunds import (
     StorefrontReturnRefunds,
     refund_request,
 )
+from postpurchase.service_layer.returns.timing import EarlyRefunds, paid_before
+from postpurchase.service_layer.returns.tracking import LegState, ReturnLegs, register_leg
 
 __all__ = [
     "MAX_PHOTO_BYTES",
     "POLICY_SUBJECT",
     "AbstractReturnsUnitOfWork",
+    "CustomerHistory",
     "DeliveredLine",
+    "EarlyRefunds",
     "ExchangeAsk",
     "ExchangeCatalogue",
     "ExchangeOrders",
+    "InstantExchanges",
     "IssuedMoney",
     "Label",
     "LedgerIssuer",
+    "LegState",
     "LineAsk",
     "OrderFacts",
     "Overview",
@@ -61,15 +77,25 @@ __all__ = [
     "ReturnAsk",
     "ReturnLabelDesk",
     "ReturnLabels",
+    "ReturnLegs",
     "ReturnQuery",
     "Returns",
+    "StoreExchangeLine",
+    "StoreExchangeOrders",
+    "StoreExchangePort",
+    "StoreExchangeRequest",
+    "StoreExchangeResult",
     "StoreRefunds",
+    "StoreReturnLine",
     "StorefrontReturnRefunds",
     "ask_of",
     "exchange_command",
+    "exchange_request",
+    "paid_before",
     "past_requests",
     "record_step",
     "refund_request",
+    "register_leg",
     "replay",
     "snapshot",
     "subject_of",

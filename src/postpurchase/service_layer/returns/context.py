@@ -21,12 +21,14 @@ from postpurchase.domain.returns import (
     ReturnPolicy,
     ReturnRequestContext,
     ReturnStatus,
+    exchange_line_cap,
     held_quantities,
     line_refund_cap,
 )
 from postpurchase.service_layer.returns.ports import OrderFacts
 
 MAX_LINES = 100
+EXCHANGE_SOURCE = "exchange"  # an exchange order's (exchange_orders.exchange_command)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,9 @@ def build_context(
         tax = (line.facts.tax or zero) + extra_tax.get(line.id, zero)
         cap = line_refund_cap(
             unit_price=line.unit_price, quantity=line.quantity, discount=discount,
+            tax=tax, taxes_included=order.money.taxes_included,
+        ) if order.source != EXCHANGE_SOURCE else exchange_line_cap(
+            unit_price=line.unit_price, quantity=line.quantity, carried=discount,
             tax=tax, taxes_included=order.money.taxes_included,
         )  # fmt: skip
         refunded = facts.refunded.get(line.id, zero) + by_returns.get(line.id, zero)

@@ -16,6 +16,7 @@ from postpurchase.domain.ids import new_id
 from postpurchase.domain.media import MediaKind, MediaRef, StoredMedia, sniff_image
 from postpurchase.domain.money import Money
 from postpurchase.domain.returns import (
+    PAID_EVENTS,
     CatalogueVariant,
     Disposition,
     Grade,
@@ -68,6 +69,7 @@ from postpurchase.service_layer.returns.ports import (
     StoreRefunds,
 )
 from postpurchase.service_layer.returns.simulate import all_returns, past_requests, replay
+from postpurchase.service_layer.returns.timing import paid_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,6 +458,7 @@ class Returns:
                     f"a return that is {ret.status.value} cannot be refunded yet", field="status"
                 )
             facts = uow.orders.facts(merchant_id, ret.order_id)
+            early = paid_before(uow, ret)  # paid at its first scan or arrival (refund_timing)
         assert facts is not None  # a return's order is never deleted (foreign key)
         credit = ret.resolution is Resolution.STORE_CREDIT or ret.gift
         exchange_order: str | None = None
@@ -465,7 +468,7 @@ class Returns:
             exchange_order = self._exchanges.create(ret, facts)
         paid = (
             self._store.refund(ret, facts, credit=credit and exchange_order is None)
-            if self._store is not None and ret.refund.amount > 0
+            if self._store is not None and ret.refund.amount > 0 and early is None
             else None
         )
         with self._uow() as uow:
@@ -484,6 +487,11 @@ class Returns:
                 )
                 ret.exchanged(now, exchange_order)
                 action = "returns.exchange"
+            elif early is not None:  # closed without paying again; the shopper was told
+                ret.resolve(now, early.reference)
+                ret.events = [e for e in ret.events if not isinstance(e, PAID_EVENTS)]
+                amount = None  # paid earlier, by the refund timing, and audited then
+                action = "returns.resolve"
             else:
                 issued = (
                     self._issuer.credit(uow, ret, now, paid)

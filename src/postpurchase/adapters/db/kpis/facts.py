@@ -66,7 +66,10 @@ def without_facts(conn: Connection, merchant_id: str | None = None) -> list[str]
     query = (
         select(s.id)
         .select_from(t.shipments.outerjoin(kpi_facts, f.shipment_id == s.id))
-        .where(f.shipment_id.is_(None))
+        .where(
+            f.shipment_id.is_(None),
+            s.return_id.is_(None),  # a return leg is not a delivery to a shopper
+        )
     )
     if merchant_id is not None:
         query = query.where(s.merchant_id == merchant_id)
@@ -149,7 +152,7 @@ def _final_promises(conn: Connection, order_ids: Sequence[str]) -> dict[str, dat
     rows = conn.execute(
         select(p.order_id, p.latest).where(p.order_id.in_(order_ids)).order_by(p.shown_at, p.id)
     )
-    return dict(rows.tuples().all())  # the last shown wins
+    return dict(rows.all())  # the last shown wins (a Row unpacks as a pair)
 
 
 def refresh(

@@ -29,8 +29,12 @@ class SqlShipmentRepository:
 
     def add(self, s: Shipment) -> None:
         self.conn.execute(insert(t.shipments).values(**_shipment_row(s)))
-        # Its KPI facts are due (the worker's queue, ADR 0027), in the shipment's transaction.
-        self.conn.execute(insert(kpi_pending).values(shipment_id=s.id, merchant_id=s.merchant_id))
+        # Its KPI facts are due (the worker's queue, ADR 0027), in the shipment's transaction;
+        # a return leg is not a delivery to a shopper and has none.
+        if s.return_id is None:
+            self.conn.execute(
+                insert(kpi_pending).values(shipment_id=s.id, merchant_id=s.merchant_id)
+            )
         self.seen[s.id] = (s, _mutable(s))
 
     def _load(self, where: Any, *, lock: bool = False) -> list[Shipment]:
@@ -99,6 +103,12 @@ class SqlShipmentRepository:
             out.extend(self._load(and_(c.merchant_id == merchant_id, c.id.in_(chunk)), lock=True))
         return out
 
+    def for_return(self, merchant_id: str, return_id: str) -> list[Shipment]:
+        """A return's legs (usually one), oldest first."""
+        c = t.shipments.c
+        found = self._load(and_(c.merchant_id == merchant_id, c.return_id == return_id))
+        return sorted(found, key=lambda s: (s.created_at, s.id))
+
     def for_orders(self, merchant_id: str, order_ids: Iterable[str]) -> list[Shipment]:
         c = t.shipments.c
         out: list[Shipment] = []
@@ -113,7 +123,9 @@ class SqlShipmentRepository:
         out: dict[str, list[ShipmentView]] = defaultdict(list)
         for chunk in _chunks(sorted(set(order_ids))):
             q = select(c.id, c.order_id, c.status, c.lines).where(
-                c.merchant_id == merchant_id, one_of(self.conn, c.order_id, chunk)
+                c.merchant_id == merchant_id,
+                one_of(self.conn, c.order_id, chunk),
+                c.return_id.is_(None),  # a return leg never moves the order's status
             )
             for sid, order_id, status, lines in self.conn.execute(q):
                 loaded = self.seen.get(sid)
@@ -218,6 +230,7 @@ def _shipment_row(s: Shipment) -> dict[str, Any]:
         "created_at": s.created_at,
         "tracking_url": s.tracking_url,
         "details": codec.shipment_facts_doc(s.facts),
+        "return_id": s.return_id,
         **_state_row(s),
     }
 
@@ -258,4 +271,5 @@ def _shipment(r: Any) -> Shipment:
         tracking_url=r["tracking_url"],
         facts=codec.shipment_facts_from(r["details"]),
         state=state,
+        return_id=r["return_id"],
     )

@@ -11,6 +11,7 @@ from postpurchase.adapters.db.returns.console_reads import (
     policy_versions,
     returns_queue,
 )
+from postpurchase.adapters.db.returns.history import SqlCustomerHistory, store_variant_ids
 from postpurchase.adapters.db.returns.repository import order_by_token
 from postpurchase.adapters.db.returns.unit_of_work import SqlReturnsUnitOfWork
 
@@ -18,9 +19,11 @@ __all__ = [
     "PolicyVersion",
     "QueueFilter",
     "QueueRow",
+    "SqlCustomerHistory",
     "SqlReturnsUnitOfWork",
     "line_names",
     "order_by_token",
     "policy_versions",
     "returns_queue",
+    "store_variant_ids",
 ]

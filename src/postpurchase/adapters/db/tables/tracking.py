@@ -49,7 +49,9 @@ shipments = Table(
     Column("event_count", Integer, nullable=False),
     Column("tracking_url", String(2048)),  # the carrier's or the store's public page
     Column("details", Json),  # store fulfilment facts: name, location, urls, unmatched lines
+    Column("return_id", Id),  # a return leg: the parcel of this return (migration 0025)
     Index("ix_shipments_merchant_number", "merchant_id", "tracking_number"),
+    Index("ix_shipments_merchant_return", "merchant_id", "return_id"),
     Index("ix_shipments_status_last_scan", "status", "last_scan_at"),
     # The console (migration 0024): the open parcels of a store (the exceptions queue reads
     # nothing else), and counts by status and delivery date (the overview, order filters).

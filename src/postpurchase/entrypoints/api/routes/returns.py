@@ -19,7 +19,7 @@ from postpurchase.adapters.db.returns import SqlReturnsUnitOfWork
 from postpurchase.adapters.storefronts.refund_ports import REFUND_PORTS
 from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
 from postpurchase.adapters.storefronts.woocommerce.client import WooError
-from postpurchase.bootstrap import Platform
+from postpurchase.bootstrap import Platform, early_refunds, store_exchange_orders
 from postpurchase.domain.commands import PlaceOrder
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.money import Money
@@ -47,7 +47,6 @@ from postpurchase.service_layer.returns import (
     ExchangeAsk,
     LedgerIssuer,
     LineAsk,
-    PlacedExchangeOrders,
     ReturnAsk,
     ReturnQuery,
     Returns,
@@ -104,7 +103,7 @@ def _refund_port(
     platform: Platform, store: StorePlatform
 ) -> AbstractContextManager[StorefrontRefunds] | None:
     port = REFUND_PORTS.get(store)
-    return port(platform) if port is not None else None
+    return port(platform.settings) if port is not None else None  # openers take Settings
 
 
 def _place(platform: Platform, cmd: PlaceOrder) -> str:
@@ -125,7 +124,7 @@ def returns_service(platform: Platform) -> Returns:
         store=StorefrontReturnRefunds(
             platform.uow, platform.clock, lambda store: _refund_port(platform, store)
         ),
-        exchanges=PlacedExchangeOrders(lambda cmd: _place(platform, cmd), platform.clock.now),
+        exchanges=store_exchange_orders(platform),  # also in the store where it can
     )
 
 
@@ -410,8 +409,13 @@ def in_transit(
 def receive(
     return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep, actor: ApiActorDep
 ) -> s.ReturnOut:
-    """The goods arrived (by parcel, or handed over at a counter)."""
-    return return_out(returns_service(platform).receive(merchant.id, return_id, actor=actor))
+    """The goods arrived (by parcel, or handed over at a counter). With the policy's
+    `refund_timing` at `first_scan` or `arrival` the refund is paid now (through the store
+    when connected); `/receive-without-refund` holds it."""
+    svc = returns_service(platform)
+    ret = svc.receive(merchant.id, return_id, actor=actor)
+    paid = early_refunds(platform).after_steps(merchant.id, return_id, [ReturnStatus.RECEIVED])
+    return return_out(paid or ret, ledger=svc.ledger(merchant.id, return_id))
 
 
 @router.post(RETURN + "/inspect", response_model=s.ReturnOut)
