@@ -63,10 +63,12 @@ def api_server(
     *,
     port: int | None = None,
     extra_args: Sequence[str] = ("--no-access-log",),
-    timeout: float = 30,
+    timeout: float = 120,
 ) -> Iterator[str]:
     """One uvicorn process serving the app with ``env``; yields its base URL once
-    ``/healthz`` answers, and stops it on exit."""
+    ``/healthz`` answers, and stops it on exit. The wait is generous because a start
+    (imports, migrations check) takes 3 s on an idle machine and over 30 s on a shared
+    2-core one at load average 20; it only bounds a server that never comes up."""
     from postpurchase.entrypoints.api.app import EVENT_LOOP
 
     port = port or free_port()
