@@ -41,7 +41,7 @@ def scratch_pg_database(server_url: str, prefix: str = "pp") -> Iterator[str]:
 
 
 def wait_until_healthy(
-    url: str, *, timeout: float = 30, running: Callable[[], bool] = lambda: True
+    url: str, *, timeout: float = 120, running: Callable[[], bool] = lambda: True
 ) -> None:
     """Poll ``/healthz`` until it answers 200; fail once ``timeout`` passes or the server
     stops ``running``."""

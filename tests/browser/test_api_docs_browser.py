@@ -36,7 +36,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, timeout=20, running=thread.is_alive)
+    wait_until_healthy(url, timeout=120, running=thread.is_alive)
     yield url
     server.should_exit = True
     thread.join(timeout=10)

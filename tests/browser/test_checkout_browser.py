@@ -64,7 +64,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, in
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, timeout=30, running=thread.is_alive)
+    wait_until_healthy(url, timeout=120, running=thread.is_alive)
     yield url, key, shop_port
     server.should_exit = True
     thread.join(timeout=10)

@@ -84,7 +84,7 @@ def test_serve_with_two_workers_sums_both_processes(backend_url, engine, tmp_pat
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(url, timeout=60, running=lambda: proc.poll() is None)
+        wait_until_healthy(url, timeout=120, running=lambda: proc.poll() is None)
         before = _scrape_total(url, "postpurchase_tracking_events_received_total")
         n = 30
         with httpx.Client(base_url=url, timeout=10) as client:
