@@ -127,6 +127,7 @@ def return_out(
                 disposition=x.disposition.value if x.disposition else None,
                 note=x.note,
                 photos=list(x.photos),
+                location=x.location,
             )
             for x in r.lines
         ],

@@ -172,6 +172,9 @@ class ReturnLineOut(BaseModel):
     disposition: DispositionName | None
     note: str | None
     photos: list[str] = Field(default_factory=list, description="GET /api/v1/returns/photos/{id}")
+    location: str | None = Field(
+        None, description="the stock location the line's units were restocked into (put away)"
+    )
 
 
 class StatusStep(BaseModel):

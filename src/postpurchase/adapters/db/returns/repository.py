@@ -46,7 +46,7 @@ def _snapshot(r: Return) -> tuple[Any, ...]:
         r.status, r.rejection_reason, r.carrier, r.tracking_number, r.resolution_reference,
         r.review_reason, len(r.history), r.exchange.order_id if r.exchange else None,
         r.label_media_id,
-        tuple((x.grade, x.disposition, x.note, tuple(x.photos)) for x in r.lines),
+        tuple((x.grade, x.disposition, x.note, tuple(x.photos), x.location) for x in r.lines),
     )  # fmt: skip
 
 
@@ -256,6 +256,7 @@ def _line_rows(r: Return) -> list[dict[str, Any]]:
             "disposition": x.disposition.value if x.disposition else None,
             "note": x.note,
             "photos": list(x.photos) or None,
+            "location": x.location,
         }
         for i, x in enumerate(r.lines)
     ]
@@ -284,6 +285,7 @@ def _return(row: Any, lines: list[Any]) -> Return:
                 disposition=Disposition(x["disposition"]) if x["disposition"] else None,
                 note=x["note"],
                 photos=list(x["photos"] or ()),
+                location=x["location"],
             )
             for x in lines
         ],

@@ -79,6 +79,7 @@ return_lines = Table(
     Column("disposition", String(32)),
     Column("note", Text),
     Column("photos", Json),  # media ids of the shopper's photos (migration 0020)
+    Column("location", String(64)),  # where restocked units went (migration 0030)
 )
 
 return_decisions = Table(

@@ -1,0 +1,31 @@
+"""returns: the stock location restocked units went to, kept on the return line
+
+Before, ``POST /api/v1/returns/{id}/inspect``'s ``location`` rode only on each
+``ReturnItemRestocked`` event and on the audit entry; the return itself could not say where
+its units went. ``return_lines.location`` keeps it (null for disposed lines, for lines
+restocked without a named location, and for returns put away before this revision).
+
+Revision ID: 0030
+Revises: 0028
+Create Date: 2026-12-07
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0030"
+down_revision: str | None = "0028"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("return_lines") as batch:
+        batch.add_column(sa.Column("location", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("return_lines") as batch:
+        batch.drop_column("location")
