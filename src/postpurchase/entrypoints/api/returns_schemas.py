@@ -370,6 +370,11 @@ class PlaceIn(Strict):
     region: Annotated[str, StringConstraints(max_length=64), OneLine] | None = None
 
 
+class PortalLabelIn(Strict):
+    carrier: Code = Field(description="A carrier account of yours (GET /api/v1/carriers).")
+    service: Code = Field(default="ground", description="The carrier's service code.")
+
+
 class PolicyIn(Strict):
     """The policy document GET answers; keys left out take their defaults."""
 
@@ -397,6 +402,11 @@ class PolicyIn(Strict):
     instant_exchange: InstantExchangeIn | None = Field(
         default=None,
         description="Trusted customers get their exchange order before the parcel arrives.",
+    )
+    portal_label: PortalLabelIn | None = Field(
+        default=None,
+        description="The carrier account the portal buys a shopper's return label from, when "
+        "the shopper asks for it (none: you buy or record labels).",
     )
     refund_timing: Literal["first_scan", "arrival", "inspection"] | None = Field(
         default=None,

@@ -35,7 +35,9 @@ from postpurchase.domain.returns import (
     Quote,
     Resolution,
     Return,
+    ReturnMethod,
     ReturnPolicy,
+    ReturnStatus,
     Verdict,
 )
 from postpurchase.entrypoints.api.routes.returns import returns_service
@@ -450,13 +452,30 @@ async def returns_done(
         ret = next((r for r in opened.overview.returns if r.id == return_id), None)
     if opened is None or ret is None:
         return rendering.not_found(request)
+    return done_page(request, opened, ret, token)
+
+
+def done_page(
+    request: Request, opened: _Opened, ret: Return, token: str, status_code: int = 200,
+    **context: Any,
+) -> Response:  # fmt: skip
+    """The return's status page: the amount, and for a parcel still to send its label and QR
+    code (bought, or to ask for) or the form for the shopper's own tracking number."""
     t, branding = _context(request, opened)
     names = {line.id: line.name for line in opened.overview.facts.order.lines}
     credit = ret.resolution is Resolution.STORE_CREDIT or ret.gift
+    policy = opened.overview.policy
+    to_send = (
+        ret.status is ReturnStatus.APPROVED and not ret.keep_it
+        and ret.method is not ReturnMethod.IN_STORE
+    )  # fmt: skip
     return _page(
-        request, "returns_done.html", 200, t=t, branding=branding, csrf=_csrf_token(request),
-        order=opened.overview.facts.order, ret=ret, names=names, credit=credit,
-        amount=ret.credit if credit else ret.refund, token=token,
+        request, "returns_done.html", status_code, t=t, branding=branding,
+        csrf=_csrf_token(request), order=opened.overview.facts.order, ret=ret, names=names,
+        credit=credit, amount=ret.credit if credit else ret.refund, token=token,
+        to_send=to_send,
+        label_offered=to_send and policy.portal_label is not None and policy.return_to is not None,
+        **context,
     )  # fmt: skip
 
 
