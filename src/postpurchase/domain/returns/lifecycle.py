@@ -137,6 +137,7 @@ class Return:
     status: ReturnStatus = ReturnStatus.REQUESTED
     gift: bool = False
     customer_email: str | None = None
+    gift_email: str | None = None  # a gift's recipient: where their credit goes, not the giver
     idempotency_key: str | None = None
     review_reason: str | None = None  # why a person must look (the policy's rule)
     rejection_reason: str | None = None

@@ -101,6 +101,7 @@ def return_out(
         status=r.status.value,
         resolution=r.resolution.value,
         gift=r.gift,
+        gift_email=r.gift_email,
         refund=money(r.refund),
         bonus=money(r.bonus),
         fees=money(r.fees),

@@ -62,6 +62,11 @@ class ReturnCreate(Strict):
     gift: StrictBool = Field(
         default=False, description="A gift return: store credit to the recipient only."
     )
+    gift_email: Annotated[str, StringConstraints(max_length=254), OneLine] | None = Field(
+        default=None,
+        description="A gift return's recipient: the address their store credit is for "
+        "(never the order's, the giver's).",
+    )
     method: MethodName | None = Field(
         default=None,
         description="How the parcel comes back (the policy's `methods`); its cost is taken "
@@ -197,6 +202,7 @@ class ReturnOut(BaseModel):
     status: str
     resolution: ResolutionName
     gift: bool
+    gift_email: str | None = None
     refund: MoneyOut
     bonus: MoneyOut
     fees: MoneyOut

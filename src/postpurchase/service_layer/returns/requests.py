@@ -16,6 +16,7 @@ from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.media import MediaKind, MediaRef, StoredMedia, sniff_image
 from postpurchase.domain.money import Money
+from postpurchase.domain.notification_vocabulary import valid_email
 from postpurchase.domain.returns import (
     CatalogueVariant,
     MethodOption,
@@ -78,6 +79,18 @@ def refusal(quote: Quote) -> InvalidInput:
     if first.rule == "resolution" or first.rule == "gift":
         at = "resolution"
     return InvalidInput(first.explanation, field=at)
+
+
+def gift_recipient(ask: ReturnAsk) -> str | None:
+    """The gift's recipient address, checked (lower-cased); only a gift return takes one."""
+    raw = (ask.gift_email or "").strip()
+    if not raw:
+        return None
+    if not ask.gift:
+        raise InvalidInput("only a gift return has a recipient", field="gift_email")
+    if not valid_email(raw):
+        raise InvalidInput("not an email address", field="gift_email")
+    return raw.lower()
 
 
 class ShopperSide(ReturnsCore):
@@ -198,6 +211,7 @@ class ShopperSide(ReturnsCore):
                         raise Conflict("this idempotency key made another return", field="key")
                     return before, None, False
             _check_photos(uow, merchant_id, order_id, ask)
+            recipient = gift_recipient(ask)
             policy, facts, ctx = self._context(uow, merchant_id, order_id, ask, lock=True)
             quote = evaluate(policy, ctx)
             if quote.verdict is Verdict.REFUSED:
@@ -237,6 +251,7 @@ class ShopperSide(ReturnsCore):
                 policy_version=quote.policy_version,
                 created_at=now,
                 gift=ask.gift,
+                gift_email=recipient,
                 customer_email=(order.email or "").lower() or None,
                 idempotency_key=key,
                 method=quote.method,

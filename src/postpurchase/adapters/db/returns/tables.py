@@ -42,6 +42,7 @@ returns = Table(
     Column("fees", ExactDecimal, nullable=False),  # restocking + return fee
     Column("gift", Boolean, nullable=False),
     Column("customer_email", String(320)),
+    Column("gift_email", String(320)),  # a gift return's recipient (migration 0030)
     Column("idempotency_key", String(128)),
     Column("review_reason", String(64)),
     Column("rejection_reason", Text),

@@ -5,6 +5,9 @@ Before, ``POST /api/v1/returns/{id}/inspect``'s ``location`` rode only on each
 its units went. ``return_lines.location`` keeps it (null for disposed lines, for lines
 restocked without a named location, and for returns put away before this revision).
 
+``returns.gift_email``: a gift return's recipient, the address their store credit is for (a
+gift's credit no longer goes through the store, which would credit the giver's account).
+
 Revision ID: 0030
 Revises: 0028
 Create Date: 2026-12-07
@@ -24,8 +27,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("return_lines") as batch:
         batch.add_column(sa.Column("location", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("returns") as batch:
+        batch.add_column(sa.Column("gift_email", sa.String(length=320), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("returns") as batch:
+        batch.drop_column("gift_email")
     with op.batch_alter_table("return_lines") as batch:
         batch.drop_column("location")
