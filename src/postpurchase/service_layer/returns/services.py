@@ -17,6 +17,7 @@ from postpurchase.domain.returns import (
     Tally,
     analyse,
 )
+from postpurchase.domain.returns.keep_it_advice import KeepItAdvice, advise
 from postpurchase.service_layer.returns.audit import record_policy
 from postpurchase.service_layer.returns.ports import ReturnQuery
 from postpurchase.service_layer.returns.requests import Overview, ShopperSide, refusal
@@ -60,6 +61,15 @@ class Returns(ShopperSide, MerchantSide):
             sold = uow.orders.sold(merchant_id, since, until)
             policy = uow.policies.active(merchant_id)
         return analyse(found, sold, policy)
+
+    def keep_it_advice(
+        self, merchant_id: str, since: datetime, until: datetime, *, min_graded: int = 3
+    ) -> list[KeepItAdvice]:
+        """Keep-it costs per SKU measured from the grades of returns asked in the period."""
+        with self._uow() as uow:
+            found = all_returns(uow, merchant_id, since, until)
+            policy = uow.policies.active(merchant_id)
+        return advise(found, policy.keep_it, min_graded=min_graded)
 
     def get(self, merchant_id: str, return_id: str) -> Return:
         with self._uow() as uow:
