@@ -234,14 +234,14 @@ class RejectIn(Strict):
     reason: Reason500 = Field(description="Shown to the shopper.")
 
 
+TrackingNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), OneLine
+]
+
+
 class LabelIn(Strict):
     carrier: Code | None = None
-    tracking_number: (
-        Annotated[
-            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), OneLine
-        ]
-        | None
-    ) = None
+    tracking_number: TrackingNumber | None = None
 
 
 class InspectLineIn(Strict):

@@ -98,6 +98,45 @@ class MerchantSide(ReturnsCore):
             actor=actor, action="returns.label",
         )  # fmt: skip
 
+    def consolidate(
+        self, merchant_id: str, return_ids: Sequence[str], carrier: str | None,
+        tracking_number: str, *, actor: str,
+    ) -> list[Return]:  # fmt: skip
+        """Several approved returns of one customer sent back in one parcel: each gets the
+        parcel's carrier and number in one transaction (all or none), audited as
+        ``returns.label`` with the returns it travels with. The parcel's scans then move them
+        all (``tracking.ReturnLegs``)."""
+        if len(set(return_ids)) != len(return_ids) or not 2 <= len(return_ids) <= 50:
+            raise InvalidInput("2 to 50 different returns", field="ids")
+        with self._uow() as uow:
+            found: list[Return] = []
+            for i, rid in enumerate(return_ids):
+                ret = uow.returns.get(merchant_id, rid, lock=True)
+                if ret is None:
+                    raise NotFound("no such return", field=f"ids[{i}]")
+                if ret.customer_email != found[0].customer_email if found else False:
+                    raise Conflict("a return of another customer", field=f"ids[{i}]")
+                if ret.status is not ReturnStatus.APPROVED or ret.keep_it:
+                    raise Conflict(
+                        f"a return that is {ret.status.value} cannot be sent now",
+                        field=f"ids[{i}]",
+                    )
+                found.append(ret)
+            now = self._now()
+            together = sorted(r.id for r in found)
+            for ret in found:
+                before = snapshot(ret)
+                ret.issue_label(now, carrier, tracking_number)
+                uow.returns.record_decisions(
+                    ret, None, now, actor="merchant", note=f"consolidated: {len(found)} returns"
+                )
+                record_step(
+                    uow, ret, actor=actor, action="returns.label", before=before,
+                    extra={"consolidated_with": [x for x in together if x != ret.id]},
+                )  # fmt: skip
+            self._commit(uow)
+            return found
+
     def in_transit(self, merchant_id: str, return_id: str, *, actor: str) -> Return:
         return self._step(
             merchant_id, return_id, lambda r, at: r.ship(at), note="in transit",

@@ -172,14 +172,36 @@ class ReturnLegs:
             except DomainError as exc:  # e.g. rejected meanwhile: the parcel changes nothing
                 log.info("return %s not moved by its parcel: %s", return_id, exc)
                 return []
-            if not taken:
-                return []
             notes = {S.IN_TRANSIT: "first carrier scan", S.RECEIVED: "parcel delivered back"}
-            said = "; ".join(notes[step] for step in taken)
-            uow.returns.record_decisions(ret, None, now, actor="carrier", note=said)
+            if taken:
+                said = "; ".join(notes[step] for step in taken)
+                uow.returns.record_decisions(ret, None, now, actor="carrier", note=said)
+            moved = {return_id: taken} if taken else {}
+            # A consolidated return: the other returns in the same parcel move with it.
+            siblings = (
+                uow.returns.by_tracking_number(merchant_id, ret.tracking_number)
+                if ret.tracking_number
+                else []
+            )
+            for other in siblings:
+                if other.id == return_id or other.carrier != ret.carrier:
+                    continue
+                moving = other
+                try:
+                    steps = advance(other, state, now, audit)
+                except DomainError as exc:
+                    log.info("return %s not moved by its parcel: %s", other.id, exc)
+                    continue
+                if steps:
+                    said = "; ".join(notes[step] for step in steps)
+                    uow.returns.record_decisions(other, None, now, actor="carrier", note=said)
+                    moved[other.id] = steps
+            if not moved:
+                return []
             uow.commit()
             if uow.collect_new_events() and self._after_commit is not None:
                 self._after_commit()
         if self._on_moved is not None:
-            self._on_moved(merchant_id, return_id, taken)
+            for rid, steps in moved.items():
+                self._on_moved(merchant_id, rid, steps)
         return taken

@@ -159,6 +159,11 @@ class SqlReturnRepository:
         c = rt.returns.c
         return self._load(and_(c.merchant_id == merchant_id, c.order_id == order_id))
 
+    def by_tracking_number(self, merchant_id: str, number: str) -> list[Return]:
+        """The returns travelling in one parcel (a consolidated return shares its number)."""
+        c = rt.returns.c
+        return self._load(and_(c.merchant_id == merchant_id, c.tracking_number == number))
+
     def search(self, merchant_id: str, q: ReturnQuery) -> list[Return]:
         """The merchant's returns, oldest first, after ``q.cursor`` (a return id)."""
         c = rt.returns.c

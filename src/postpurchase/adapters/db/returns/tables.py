@@ -63,6 +63,7 @@ returns = Table(
     Index("ix_returns_merchant_status", "merchant_id", "status"),
     Index("ix_returns_merchant_order", "merchant_id", "order_id"),
     Index("ix_returns_merchant_email", "merchant_id", "customer_email", "created_at"),
+    Index("ix_returns_merchant_tracking", "merchant_id", "tracking_number"),  # migration 0030
 )
 
 return_lines = Table(

@@ -8,6 +8,9 @@ restocked without a named location, and for returns put away before this revisio
 ``returns.gift_email``: a gift return's recipient, the address their store credit is for (a
 gift's credit no longer goes through the store, which would credit the giver's account).
 
+``ix_returns_merchant_tracking``: the returns travelling in one parcel (consolidated returns
+share a tracking number; the parcel's scans move them all).
+
 Revision ID: 0030
 Revises: 0028
 Create Date: 2026-12-07
@@ -29,9 +32,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("location", sa.String(length=64), nullable=True))
     with op.batch_alter_table("returns") as batch:
         batch.add_column(sa.Column("gift_email", sa.String(length=320), nullable=True))
+    op.create_index("ix_returns_merchant_tracking", "returns", ["merchant_id", "tracking_number"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_returns_merchant_tracking", table_name="returns")
     with op.batch_alter_table("returns") as batch:
         batch.drop_column("gift_email")
     with op.batch_alter_table("return_lines") as batch:
