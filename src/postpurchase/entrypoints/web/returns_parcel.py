@@ -1,4 +1,5 @@
-"""The shopper's parcel, from the return's status page (``/returns/o/{token}/r/{id}``).
+"""The return's status page (``/returns/o/{token}/r/{id}``), its label and QR code files, and
+the shopper's parcel from it.
 
 Once a return is approved, the shopper sends it back in one of two ways, both plain forms
 (no JavaScript), both carrying the portal's double-submit token:
@@ -19,12 +20,14 @@ Both are audited with the actor ``shopper:portal``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from postpurchase.domain.errors import DomainError
-from postpurchase.domain.returns import Return, ReturnStatus
+from postpurchase.domain.returns import Resolution, Return, ReturnMethod, ReturnStatus
 from postpurchase.entrypoints.api import returns_schemas as s
 from postpurchase.entrypoints.api.routes.returns import returns_service
 from postpurchase.entrypoints.api.routes.returns_labels import _gateway, label_desk
@@ -32,11 +35,80 @@ from postpurchase.entrypoints.web import rendering
 from postpurchase.entrypoints.web.loader import WebPlatform, in_thread
 from postpurchase.entrypoints.web.page_state import state_of
 from postpurchase.entrypoints.web.returns_forms import TooLarge, read_form
-from postpurchase.entrypoints.web.returns_views import _csrf_ok, _open, _Opened, done_page
+from postpurchase.entrypoints.web.returns_views import (
+    _context,
+    _csrf_ok,
+    _csrf_token,
+    _open,
+    _Opened,
+    _page,
+)
 
 router = APIRouter(include_in_schema=False, tags=["returns portal"])
 
 ACTOR = "shopper:portal"  # who the audit log says acted from the portal
+
+
+@router.get("/returns/o/{token}/r/{return_id}", response_class=HTMLResponse)
+async def returns_done(
+    token: str, return_id: str, request: Request, platform: WebPlatform
+) -> Response:
+    opened = await in_thread(_open, platform, token)
+    ret: Return | None = None
+    if opened is not None:
+        ret = next((r for r in opened.overview.returns if r.id == return_id), None)
+    if opened is None or ret is None:
+        return rendering.not_found(request)
+    return done_page(request, opened, ret, token)
+
+
+def done_page(
+    request: Request, opened: _Opened, ret: Return, token: str, status_code: int = 200,
+    **context: Any,
+) -> Response:  # fmt: skip
+    """The return's status page: the amount, and for a parcel still to send its label and QR
+    code (bought, or to ask for) or the form for the shopper's own tracking number."""
+    t, branding = _context(request, opened)
+    names = {line.id: line.name for line in opened.overview.facts.order.lines}
+    credit = ret.resolution is Resolution.STORE_CREDIT or ret.gift
+    policy = opened.overview.policy
+    to_send = (
+        ret.status is ReturnStatus.APPROVED and not ret.keep_it
+        and ret.method is not ReturnMethod.IN_STORE
+    )  # fmt: skip
+    return _page(
+        request, "returns_done.html", status_code, t=t, branding=branding,
+        csrf=_csrf_token(request), order=opened.overview.facts.order, ret=ret, names=names,
+        credit=credit, amount=ret.credit if credit else ret.refund, token=token,
+        to_send=to_send,
+        label_offered=to_send and policy.portal_label is not None and policy.return_to is not None,
+        **context,
+    )  # fmt: skip
+
+
+@router.get("/returns/o/{token}/r/{return_id}/{what}")
+async def returns_label_file(
+    token: str, return_id: str, what: str, request: Request, platform: WebPlatform
+) -> Response:
+    """The return's QR code (``qr``, PNG) or label (``label``), for the shopper holding the
+    order's tracking token."""
+    opened = await in_thread(_open, platform, token)
+    ret = None
+    if opened is not None:
+        ret = next((r for r in opened.overview.returns if r.id == return_id), None)
+    media_id = None
+    if ret is not None:
+        media_id = {"qr": ret.qr_media_id, "label": ret.label_media_id}.get(what)
+    if opened is None or not media_id:
+        return rendering.not_found(request)
+    found = await in_thread(returns_service(platform).media, opened.merchant_id, media_id)
+    if found is None:
+        return rendering.not_found(request)
+    return Response(
+        found.data, media_type=found.ref.content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+                 "Referrer-Policy": "no-referrer"},
+    )  # fmt: skip
 
 
 async def _posted(
