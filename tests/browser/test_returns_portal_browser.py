@@ -38,6 +38,7 @@ class Site:
     slug: str
     journey: sc.Seeded
     shots: dict[str, sc.Seeded]  # per screen size: each confirms its own return
+    parcel: sc.Seeded  # sent back by the shopper with their own tracking number
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         size: sc.order(platform, merchant.id, "delivered", number=number, seed=seed)
         for size, number, seed in (("390x844", "#NW5001", 900), ("1280x800", "#NW5002", 910))
     }
+    parcel = sc.order(platform, merchant.id, "delivered", number="#NW5003", seed=920)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(platform), host="127.0.0.1", port=(port := free_port()),
@@ -70,7 +72,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     thread.start()
     url = f"http://127.0.0.1:{port}"
     wait_until_healthy(url, timeout=120, running=thread.is_alive)
-    yield Site(url, merchant.slug, journey, shots)
+    yield Site(url, merchant.slug, journey, shots, parcel)
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
@@ -138,6 +140,44 @@ def test_refused_choices_are_explained_in_place(page: Page, site: Site) -> None:
     _look_up(page, site, site.journey)
     page.get_by_role("button", name="See my refund").click()
     expect(page.get_by_role("alert")).to_contain_text("Choose at least one item")
+
+
+def test_the_shopper_enters_their_own_tracking_number_without_javascript(
+    browser: Browser, site: Site, axe_source: str
+) -> None:
+    """After approval the status page takes the tracking number of a parcel the shopper sent
+    themselves (no JavaScript): a bad number is explained in place, a good one is shown."""
+    context = browser.new_context(viewport=PHONE, locale="de-DE", java_script_enabled=False)
+    p = context.new_page()
+    p.goto(f"{site.url}/returns/o/{site.parcel.token}?lang=en")
+    jacket = p.get_by_role("group", name="Packable rain jacket")
+    jacket.get_by_label("Quantity").select_option("1")
+    jacket.get_by_label("Reason").select_option("too_small")
+    p.get_by_role("button", name="See my refund").click()
+    p.get_by_role("button", name="Confirm my return").click()
+    expect(p.get_by_role("status")).to_contain_text("Approved")
+    status_url = p.url.split("?")[0]
+    # The same page in German, with JavaScript for axe: translated and accessible.
+    german = browser.new_context(viewport=PHONE, locale="de-DE")
+    g = german.new_page()
+    g.goto(f"{status_url}?lang=de")
+    expect(g.get_by_role("form", name="Du verschickst es selbst?")).to_be_visible()
+    expect(g.get_by_label("Sendungsnummer")).to_be_visible()
+    assert _axe(g, axe_source) == []
+    german.close()
+    form = p.get_by_role("form", name="Sending it yourself?")
+    expect(form).to_be_visible()
+    form.get_by_label("Tracking number").fill("1Z\t999")  # a control character: refused
+    form.get_by_role("button", name="Save tracking number").click()
+    expect(p.get_by_role("alert")).to_contain_text("up to 64 characters")
+    expect(p.get_by_label("Tracking number")).to_have_attribute("aria-invalid", "true")
+    p.get_by_label("Carrier (optional)").fill("UPS")
+    p.get_by_label("Tracking number").fill("1Z999AA10123456784")
+    p.get_by_role("button", name="Save tracking number").click()
+    expect(p.get_by_role("status")).to_contain_text("Label ready")
+    expect(p.locator(".rt-sent")).to_contain_text("1Z999AA10123456784")
+    expect(p.get_by_role("form", name="Sending it yourself?")).to_have_count(0)
+    context.close()
 
 
 @pytest.mark.parametrize("size", ["390x844", "1280x800"])

@@ -18,15 +18,16 @@ from postpurchase.domain.errors import InvalidInput
 MAX_ACTOR = 200
 MAX_ACTION = 64
 MAX_SUBJECT = 200
-ACTOR_KINDS = ("api", "user", "cli", "system")
+ACTOR_KINDS = ("api", "user", "cli", "system", "shopper")
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One admin action. ``changes`` maps a dotted key to ``[old, new]`` (JSON values).
 
-    ``actor`` is ``kind:who``: ``api:<key label or prefix>``, ``user:<email>``, ``cli`` or
-    ``system:<job>``, so a reader can tell a person from a script from the platform itself.
+    ``actor`` is ``kind:who``: ``api:<key label or prefix>``, ``user:<email>``, ``cli``,
+    ``system:<job>`` or ``shopper:<surface>`` (a shopper acting on their own return from the
+    portal), so a reader can tell a person from a script from the platform itself.
     """
 
     merchant_id: str

@@ -213,8 +213,10 @@ def test_inspect_with_photos_restock_into_a_location_then_refund(console: Consol
     assert inspected.status.value == "restocked"
     assert inspected.lines[0].grade is not None and inspected.lines[0].note == "as new"
     assert len(inspected.lines[0].photos) == 2  # the shopper's and the inspector's
+    assert inspected.lines[0].location == "WH-1"  # kept on the line (migration 0030)
     page = agent.get(f"/console/returns/{ret.id}")
     assert "Refund $12.15" in page.text
+    assert 'Restocked into <strong class="restock-location">WH-1</strong>' in page.text
     assert agent.post(f"/console/returns/{ret.id}/resolve").status_code == 303
     assert svc.get(shop.merchant_id, ret.id).status.value == "refunded"
     again = agent.post(f"/console/returns/{ret.id}/resolve")

@@ -5,6 +5,7 @@ with another actor (``user:``, ``cli``, ``system:``), on both backends; tenants 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from postpurchase.domain.returns import Grade
 from postpurchase.entrypoints.api.routes.returns import returns_service
 from postpurchase.entrypoints.cli import app as cli
 from postpurchase.service_layer.returns import LineAsk, ReturnAsk, record_step, snapshot
+from tests.factories import T0, ref, ups_number
 from tests.integration.returns.conftest import Shop
 from tests.integration.returns.test_returns_api import ask, lines_of
 
@@ -62,6 +64,9 @@ def test_each_step_over_http_is_audited_with_the_keys_fingerprint(shop: Shop) ->
     assert by["returns.inspect"][f"lines.{mug}.note"] == [None, "as new"]
     assert by["returns.put_away"][f"lines.{mug}.disposition"] == [None, "restock"]
     assert by["returns.put_away"]["location"] == [None, "WH-1"]
+    assert by["returns.put_away"][f"lines.{mug}.location"] == [None, "WH-1"]
+    shown = c.get(f"/api/v1/returns/{rid}").json()["lines"]
+    assert [(x["order_line_id"], x["location"]) for x in shown] == [(mug, "WH-1")]
     assert by["returns.put_away"]["status"] == ["inspected", "restocked"]
     assert by["returns.refund"]["status"] == ["restocked", "refunded"]
     assert by["returns.refund"]["paid.amount"] == [None, "12.15"]
@@ -183,3 +188,106 @@ def test_the_cli_steps_are_audited_as_cli(
         ("returns.approve", "cli"), ("returns.receive", "cli"),
     ]  # fmt: skip
     assert [e["actor"] for e in audit_of(shop, "returns.policy")] == ["cli"]
+
+
+# ---- the automatic steps: the leg's scans, refund timing, instant exchange -----------------
+
+
+def test_the_parcels_scans_and_an_early_refund_are_audited_as_system_jobs(shop: Shop) -> None:
+    """The return moved by its leg's scans and paid by the refund timing: each step in the
+    audit log with its job as the actor and the old and new facts, in its transaction."""
+    from tests.integration.returns.test_refund_timing import _labelled, _scan
+    from tests.integration.returns.test_returns_store_exchange import put_policy
+
+    put_policy(shop, {"refund_timing": "first_scan"})
+    order = shop.delivered_order()
+    number = ups_number()
+    rid = _labelled(shop, order, number)
+    _scan(shop, number, 150, "in_transit", "a")
+    _scan(shop, number, 150, "in_transit", "a")  # a replay: no second entry
+    _scan(shop, number, 190, "delivered", "b")
+    entries = audit_of(shop, f"return:{rid}")
+    me = f"api:{hash_api_key(shop.key)[:12]}"
+    assert [(e["action"], e["actor"]) for e in entries] == [
+        ("returns.approve", "system:policy"),
+        ("returns.label", me),
+        ("returns.in_transit", "system:returns-tracking"),
+        ("returns.refund", "system:refund-timing"),
+        ("returns.receive", "system:returns-tracking"),
+    ]
+    by = {e["action"]: e["changes"] for e in entries}
+    assert by["returns.in_transit"]["status"] == ["label_issued", "in_transit"]
+    assert by["returns.receive"]["status"] == ["in_transit", "received"]
+    refund = by["returns.refund"]
+    assert "status" not in refund  # paid early: the return keeps its place
+    body = shop.client.get(f"/api/v1/returns/{rid}").json()
+    assert refund["paid.amount"] == [None, body["refund"]["amount"]]
+    assert refund["paid.currency"] == [None, "USD"]
+    assert refund["paid.reference"][1] == f"ledger:{body['ledger'][0]['id']}"
+    assert refund["paid.timing"] == [None, "refund_timing.first_scan"]
+
+
+def test_a_delivery_without_a_pickup_scan_is_one_receive_entry(shop: Shop) -> None:
+    from tests.integration.returns.test_refund_timing import _labelled, _scan
+
+    order = shop.delivered_order()
+    number = ups_number()
+    rid = _labelled(shop, order, number)
+    _scan(shop, number, 190, "delivered", "b")  # no earlier carrier scan stored
+    moved = [e for e in audit_of(shop, f"return:{rid}") if e["actor"].startswith("system:r")]
+    assert [(e["action"], e["changes"]["status"]) for e in moved] in (
+        [("returns.receive", ["label_issued", "received"])],
+        # a delivery scan also hands the parcel over: through in_transit first
+        [("returns.in_transit", ["label_issued", "in_transit"]),
+         ("returns.receive", ["in_transit", "received"])],
+    )  # fmt: skip
+
+
+def test_an_early_credit_at_the_counter_is_audited_after_the_receive(shop: Shop) -> None:
+    from tests.integration.returns.test_returns_store_exchange import mug_ask, put_policy
+
+    put_policy(shop, {"refund_timing": "arrival"})
+    order = shop.delivered_order()
+    c = shop.client
+    rid = c.post(
+        f"/api/v1/orders/{order.id}/returns", json=mug_ask(order, resolution="store_credit")
+    ).json()["id"]
+    assert c.post(f"/api/v1/returns/{rid}/receive").status_code == 200
+    entries = audit_of(shop, f"return:{rid}")
+    me = f"api:{hash_api_key(shop.key)[:12]}"
+    assert [(e["action"], e["actor"]) for e in entries] == [
+        ("returns.approve", "system:policy"),
+        ("returns.receive", me),
+        ("returns.credit", "system:refund-timing"),
+    ]
+    assert entries[-1]["changes"]["paid.timing"] == [None, "refund_timing.arrival"]
+
+
+def test_an_instant_exchange_is_audited_with_its_order(shop: Shop) -> None:
+    from tests.integration.returns.test_instant_exchange import TRUST, _ask, _work
+    from tests.integration.returns.test_returns_store_exchange import (
+        catalogue,
+        put_policy,
+        shop_order,
+    )
+
+    put_policy(shop, {"resolutions": ["refund", "exchange"], "instant_exchange": TRUST})
+    ids = catalogue(shop)
+    email = f"{ref()}@example.com"
+    shop_order(shop, email=email, placed_at=T0 - timedelta(days=60))
+    order = shop_order(shop, email=email)
+    rid = shop.client.post(
+        f"/api/v1/orders/{order.id}/returns", json=_ask(order, ids["Green"])
+    ).json()["id"]
+    _work(shop)
+    _work(shop)  # a replayed ReturnApproved: no second entry
+    placed = shop.client.get(f"/api/v1/returns/{rid}").json()["exchange"]["order_id"]
+    entries = audit_of(shop, f"return:{rid}")
+    assert [(e["action"], e["actor"]) for e in entries] == [
+        ("returns.approve", "system:policy"),
+        ("returns.exchange.instant", "system:instant-exchange"),
+    ]
+    changes = entries[-1]["changes"]
+    assert changes["exchange_order_id"] == [None, placed]
+    assert changes["instant_exchange.rule"] == [None, "exchange.instant"]
+    assert "status" not in changes  # still approved: the parcel is not back

@@ -82,3 +82,39 @@ def test_analytics_count_rates_reasons_cycle_time_and_kept_revenue(
     assert bad.status_code == 422 and bad.json()["field"] == "created_from"
     theirs = other_shop.client.get("/api/v1/returns/analytics").json()
     assert theirs["returns"] == 0 and theirs["by_sku"] == []
+
+
+def test_keep_it_advice_is_measured_from_the_grades(shop: Shop, other_shop: Shop) -> None:
+    """GET /api/v1/returns/keep-it/advice: per SKU, the resale rate from how inspections
+    graded it, with the policy's label and handling costs; another merchant sees none."""
+    c = shop.client
+    keep = {"keep_it": {"default": {"label": "6", "handling": "3", "resale_rate": "0.9"}}}
+    assert c.put("/api/v1/returns/policy", json=keep).status_code == 200
+    for grade in ("damaged", "damaged", "refurbish"):
+        order = shop.delivered_order()
+        body = {"lines": [{"order_line_id": order.lines[0].id, "quantity": 1,
+                           "reason": "too_small"}]}  # fmt: skip
+        rid = c.post(f"/api/v1/orders/{order.id}/returns", json=body).json()["id"]
+        assert c.post(f"/api/v1/returns/{rid}/receive").status_code == 200
+        graded = c.post(
+            f"/api/v1/returns/{rid}/inspect",
+            json={"lines": [{"order_line_id": order.lines[0].id, "grade": grade}]},
+        )
+        assert graded.status_code == 200, graded.text
+    got = c.get("/api/v1/returns/keep-it/advice")
+    assert got.status_code == 200, got.text
+    (mug,) = got.json()
+    assert (mug["sku"], mug["currency"], mug["graded_units"], mug["measured"]) == (
+        "MUG-1",
+        "USD",
+        3,
+        True,
+    )
+    # (0 + 0 + 0.5) / 3 = 0.17; one mug was paid 12.15: 6 + 3 − 12.15 × 0.17 = 6.93
+    assert mug["costs"] == {"label": "6", "handling": "3", "resale_rate": "0.17"}
+    assert mug["unit_price"] == "12.15" and mug["cost_to_serve"] == "6.93"
+    assert mug["keep_it"] is True
+    few = c.get("/api/v1/returns/keep-it/advice", params={"min_graded": 4}).json()
+    assert few[0]["measured"] is False and few[0]["costs"]["resale_rate"] == "0.9"
+    assert c.get("/api/v1/returns/keep-it/advice", params={"days": 0}).status_code == 422
+    assert other_shop.client.get("/api/v1/returns/keep-it/advice").json() == []

@@ -168,6 +168,17 @@ def test_restocked_units_carry_the_location_and_a_bad_code_is_refused() -> None:
         r.put_away(T0, location="shelf 4")
     assert bad.value.field == "location"
     assert r.status is ReturnStatus.INSPECTED  # nothing moved
+    assert r.lines[0].location is None
     r.put_away(T0, location="WH-1")
     restocked = [e for e in r.events if isinstance(e, ev.ReturnItemRestocked)]
     assert [(e.line_id, e.location) for e in restocked] == [("L1", "WH-1")]
+    assert r.lines[0].location == "WH-1"  # kept on the line, not only in the event
+
+
+def test_a_disposed_line_keeps_no_location() -> None:
+    r = make()
+    r.approve(T0)
+    r.receive(T0)
+    r.inspect(T0, {"L1": Grade.DAMAGED})
+    r.put_away(T0, location="WH-1")
+    assert r.status is ReturnStatus.DISPOSED and r.lines[0].location is None

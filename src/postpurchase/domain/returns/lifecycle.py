@@ -108,6 +108,7 @@ class ReturnLine:
     disposition: Disposition | None = None
     note: str | None = None
     photos: list[str] = field(default_factory=list)  # media ids (shopper's, inspector's)
+    location: str | None = None  # the stock location restocked units went to (put away)
 
     def __post_init__(self) -> None:
         if isinstance(self.quantity, bool) or self.quantity < 1:
@@ -136,6 +137,7 @@ class Return:
     status: ReturnStatus = ReturnStatus.REQUESTED
     gift: bool = False
     customer_email: str | None = None
+    gift_email: str | None = None  # a gift's recipient: where their credit goes, not the giver
     idempotency_key: str | None = None
     review_reason: str | None = None  # why a person must look (the policy's rule)
     rejection_reason: str | None = None
@@ -265,6 +267,7 @@ class Return:
                 if line.grade in (Grade.RESELLABLE, Grade.REFURBISH)
                 else Disposition.DISPOSE
             )
+            line.location = location if line.disposition is Disposition.RESTOCK else None
         restocked = any(line.disposition is Disposition.RESTOCK for line in self.lines)
         self._move(S.RESTOCKED if restocked else S.DISPOSED, at)
         for line in self.lines:

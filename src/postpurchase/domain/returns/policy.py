@@ -8,6 +8,7 @@ currency, never a converted one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -117,6 +118,26 @@ class InstantExchange:
             raise InvalidInput("min_orders 0..1000", field="instant_exchange.min_orders")
 
 
+CODE = re.compile(r"[A-Za-z0-9._-]{1,64}")  # a carrier account's or service's code
+
+
+@dataclass(frozen=True, slots=True)
+class PortalLabel:
+    """The carrier account (``GET /api/v1/carriers``) and service the portal buys a shopper's
+    return label from, when the shopper asks for it on their return's page."""
+
+    carrier: str
+    service: str = "ground"
+
+    def __post_init__(self) -> None:
+        for name in ("carrier", "service"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not CODE.fullmatch(value):
+                raise InvalidInput(
+                    "a code: letters, digits, . _ - (1-64)", field=f"portal_label.{name}"
+                )
+
+
 @dataclass(frozen=True, slots=True)
 class ReturnPolicy:
     version: int = 1
@@ -140,6 +161,7 @@ class ReturnPolicy:
     return_to: Place | None = None  # the returns address, for the CO2e estimate's distance
     refund_timing: RefundTiming = RefundTiming.INSPECTION
     instant_exchange: InstantExchange | None = None  # None: exchanges wait for the parcel
+    portal_label: PortalLabel | None = None  # None: the merchant buys or records labels
     _leaves: Mapping[str, Reason] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -258,6 +280,9 @@ def policy_to_dict(p: ReturnPolicy) -> dict[str, Any]:
                 k: str(v) for k, v in sorted(p.instant_exchange.max_order_value.items())
             },
         },
+        "portal_label": None if p.portal_label is None else {
+            "carrier": p.portal_label.carrier, "service": p.portal_label.service,
+        },
         "methods": [
             {"method": t.method.value, "fee": {k: str(v) for k, v in sorted(t.fee.items())},
              "merchant_fault_free": t.merchant_fault_free}
@@ -279,6 +304,7 @@ _LIMIT_KEYS = frozenset({"max_returns", "period_days", "action"})
 _METHOD_KEYS = frozenset({"method", "fee", "merchant_fault_free"})
 _PLACE_KEYS = frozenset({"country", "postal_code", "region"})
 _INSTANT_KEYS = frozenset({"min_orders", "max_order_value"})
+_LABEL_KEYS = frozenset({"carrier", "service"})
 
 
 def _method_from(raw: object, at: str) -> MethodTerms:
@@ -316,6 +342,13 @@ def _instant(raw: object) -> InstantExchange | None:
         min_orders=int(d.get("min_orders", 1)),
         max_order_value=_per_currency(d.get("max_order_value"), "instant_exchange.max_order_value"),
     )
+
+
+def _portal_label(raw: object) -> PortalLabel | None:
+    if not raw:
+        return None
+    d = _only(raw, _LABEL_KEYS, "portal_label")
+    return PortalLabel(str(d.get("carrier") or ""), str(d.get("service") or "ground"))
 
 
 def _timing(value: object) -> RefundTiming:
@@ -422,6 +455,7 @@ def policy_from_dict(d: Mapping[str, Any]) -> ReturnPolicy:
             return_to=_place_from(d["return_to"], "return_to") if d.get("return_to") else None,
             refund_timing=_timing(d.get("refund_timing")),
             instant_exchange=_instant(d.get("instant_exchange")),
+            portal_label=_portal_label(d.get("portal_label")),
         )  # fmt: skip
     except InvalidInput:
         raise

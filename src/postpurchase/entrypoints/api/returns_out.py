@@ -101,6 +101,7 @@ def return_out(
         status=r.status.value,
         resolution=r.resolution.value,
         gift=r.gift,
+        gift_email=r.gift_email,
         refund=money(r.refund),
         bonus=money(r.bonus),
         fees=money(r.fees),
@@ -127,6 +128,7 @@ def return_out(
                 disposition=x.disposition.value if x.disposition else None,
                 note=x.note,
                 photos=list(x.photos),
+                location=x.location,
             )
             for x in r.lines
         ],

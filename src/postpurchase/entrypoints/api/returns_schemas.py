@@ -62,6 +62,11 @@ class ReturnCreate(Strict):
     gift: StrictBool = Field(
         default=False, description="A gift return: store credit to the recipient only."
     )
+    gift_email: Annotated[str, StringConstraints(max_length=254), OneLine] | None = Field(
+        default=None,
+        description="A gift return's recipient: the address their store credit is for "
+        "(never the order's, the giver's).",
+    )
     method: MethodName | None = Field(
         default=None,
         description="How the parcel comes back (the policy's `methods`); its cost is taken "
@@ -172,6 +177,9 @@ class ReturnLineOut(BaseModel):
     disposition: DispositionName | None
     note: str | None
     photos: list[str] = Field(default_factory=list, description="GET /api/v1/returns/photos/{id}")
+    location: str | None = Field(
+        None, description="the stock location the line's units were restocked into (put away)"
+    )
 
 
 class StatusStep(BaseModel):
@@ -194,6 +202,7 @@ class ReturnOut(BaseModel):
     status: str
     resolution: ResolutionName
     gift: bool
+    gift_email: str | None = None
     refund: MoneyOut
     bonus: MoneyOut
     fees: MoneyOut
@@ -225,14 +234,14 @@ class RejectIn(Strict):
     reason: Reason500 = Field(description="Shown to the shopper.")
 
 
+TrackingNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), OneLine
+]
+
+
 class LabelIn(Strict):
     carrier: Code | None = None
-    tracking_number: (
-        Annotated[
-            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), OneLine
-        ]
-        | None
-    ) = None
+    tracking_number: TrackingNumber | None = None
 
 
 class InspectLineIn(Strict):
@@ -367,6 +376,11 @@ class PlaceIn(Strict):
     region: Annotated[str, StringConstraints(max_length=64), OneLine] | None = None
 
 
+class PortalLabelIn(Strict):
+    carrier: Code = Field(description="A carrier account of yours (GET /api/v1/carriers).")
+    service: Code = Field(default="ground", description="The carrier's service code.")
+
+
 class PolicyIn(Strict):
     """The policy document GET answers; keys left out take their defaults."""
 
@@ -394,6 +408,11 @@ class PolicyIn(Strict):
     instant_exchange: InstantExchangeIn | None = Field(
         default=None,
         description="Trusted customers get their exchange order before the parcel arrives.",
+    )
+    portal_label: PortalLabelIn | None = Field(
+        default=None,
+        description="The carrier account the portal buys a shopper's return label from, when "
+        "the shopper asks for it (none: you buy or record labels).",
     )
     refund_timing: Literal["first_scan", "arrival", "inspection"] | None = Field(
         default=None,

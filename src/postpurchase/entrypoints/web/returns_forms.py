@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.media import sniff_image
+from postpurchase.domain.notification_vocabulary import valid_email
 from postpurchase.domain.returns import Resolution, ReturnMethod
 from postpurchase.service_layer.returns import (
     MAX_PHOTO_BYTES,
@@ -122,8 +123,11 @@ def ask_from(
     if resolution is Resolution.EXCHANGE and len(swaps) != len(lines):
         errors.append("err.exchange")
     gift = form.get("gift") == "1" and overview.policy.gift_returns
+    gift_email = form.get("gift_email", "").strip()[:254] if gift else ""
     if gift:
         resolution = Resolution.STORE_CREDIT
+        if gift_email and not valid_email(gift_email):
+            errors.append("err.gift_email")
     method_raw = form.get("method", "")
     method = (
         ReturnMethod(method_raw)
@@ -133,4 +137,4 @@ def ask_from(
     if errors:
         return None, sorted(set(errors))
     exchange = tuple(swaps) if resolution is Resolution.EXCHANGE else ()
-    return ReturnAsk(tuple(lines), resolution, gift, method, exchange), []
+    return ReturnAsk(tuple(lines), resolution, gift, method, exchange, gift_email or None), []

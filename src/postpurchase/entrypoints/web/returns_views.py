@@ -1,5 +1,6 @@
 """The shopper's returns portal: ``/returns`` (lookup), ``/returns/o/{token}`` (choose),
-``.../review`` (the amount before confirming), ``.../confirm``, ``.../r/{id}`` (status).
+``.../review`` (the amount before confirming), ``.../confirm``; the return's status page
+``.../r/{id}`` is in ``returns_parcel``.
 
 Server-rendered, usable without JavaScript, in the order's language with the merchant's
 branding, like the tracking page. The order is opened by its tracking token (the shopper's
@@ -34,7 +35,6 @@ from postpurchase.domain.returns import (
     Decision,
     Quote,
     Resolution,
-    Return,
     ReturnPolicy,
     Verdict,
 )
@@ -438,48 +438,3 @@ async def returns_confirm(token: str, request: Request, platform: WebPlatform) -
     except DomainError as exc:
         return _choose_page(request, opened, 422, chosen=form, raw_error=exc.message)
     return RedirectResponse(f"/returns/o/{token}/r/{ret.id}", status_code=303)
-
-
-@router.get("/returns/o/{token}/r/{return_id}", response_class=HTMLResponse)
-async def returns_done(
-    token: str, return_id: str, request: Request, platform: WebPlatform
-) -> Response:
-    opened = await in_thread(_open, platform, token)
-    ret: Return | None = None
-    if opened is not None:
-        ret = next((r for r in opened.overview.returns if r.id == return_id), None)
-    if opened is None or ret is None:
-        return rendering.not_found(request)
-    t, branding = _context(request, opened)
-    names = {line.id: line.name for line in opened.overview.facts.order.lines}
-    credit = ret.resolution is Resolution.STORE_CREDIT or ret.gift
-    return _page(
-        request, "returns_done.html", 200, t=t, branding=branding, csrf=_csrf_token(request),
-        order=opened.overview.facts.order, ret=ret, names=names, credit=credit,
-        amount=ret.credit if credit else ret.refund, token=token,
-    )  # fmt: skip
-
-
-@router.get("/returns/o/{token}/r/{return_id}/{what}")
-async def returns_label_file(
-    token: str, return_id: str, what: str, request: Request, platform: WebPlatform
-) -> Response:
-    """The return's QR code (``qr``, PNG) or label (``label``), for the shopper holding the
-    order's tracking token."""
-    opened = await in_thread(_open, platform, token)
-    ret = None
-    if opened is not None:
-        ret = next((r for r in opened.overview.returns if r.id == return_id), None)
-    media_id = None
-    if ret is not None:
-        media_id = {"qr": ret.qr_media_id, "label": ret.label_media_id}.get(what)
-    if opened is None or not media_id:
-        return rendering.not_found(request)
-    found = await in_thread(returns_service(platform).media, opened.merchant_id, media_id)
-    if found is None:
-        return rendering.not_found(request)
-    return Response(
-        found.data, media_type=found.ref.content_type,
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
-                 "Referrer-Policy": "no-referrer"},
-    )  # fmt: skip

@@ -39,6 +39,7 @@ def snapshot(ret: Return) -> dict[str, Any]:
                 "disposition": line.disposition.value if line.disposition else None,
                 "note": line.note,
                 "photos": list(line.photos),
+                "location": line.location,
             }
             for line in ret.lines
         },

@@ -54,6 +54,7 @@ class ReturnAsk:
     gift: bool = False
     method: ReturnMethod | None = None
     exchange: tuple[ExchangeAsk, ...] = ()  # for Resolution.EXCHANGE: a variant per line
+    gift_email: str | None = None  # a gift return: the recipient's address for their credit
 
 
 def shopper_zone(facts: OrderFacts, merchant_zone: str | None = None) -> tzinfo:

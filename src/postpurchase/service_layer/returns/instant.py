@@ -5,7 +5,10 @@ The same exchange order as at the end of the flow (``ExchangeOrders.create``, id
 ``exchange-<return id>``): resolving the return after inspection finds it and marks the
 return ``exchanged`` without placing a second one. What it is secured by depends on the
 store (docs/returns.md): our own exchange order asks the upsell's difference; the decision
-and its one-line reason are kept with the return either way.
+and its one-line reason are kept with the return either way. An exchange order placed this
+way is audited in the transaction that records it on the return
+(``returns.exchange.instant``, ``exchange_order_id`` old and new) by the actor
+``system:instant-exchange``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from postpurchase.domain.returns import Resolution, ReturnStatus, Verdict, instant_exchange
+from postpurchase.service_layer.returns.audit import record_step, snapshot
 from postpurchase.service_layer.returns.ports import AbstractReturnsUnitOfWork, ExchangeOrders
+
+ACTOR = "system:instant-exchange"  # who the audit log says placed an instant exchange
 
 
 class CustomerHistory(Protocol):
@@ -78,7 +84,12 @@ class InstantExchanges:
                 return None
             now = self._now()
             if placed is not None and ret.exchange.order_id is None:
+                before = snapshot(ret)
                 ret.exchange.order_id = placed
+                record_step(
+                    uow, ret, actor=ACTOR, action="returns.exchange.instant", before=before,
+                    extra={"instant_exchange": {"rule": decision.rule}},
+                )  # fmt: skip
             uow.returns.record_decisions(
                 ret, None, now, actor="policy", note=f"{decision.rule}: {decision.explanation}"
             )

@@ -56,6 +56,10 @@ class StorefrontReturnRefunds:
         self._ports = ports
 
     def refund(self, ret: Return, facts: OrderFacts, *, credit: bool) -> IssuedMoney | None:
+        if ret.gift:
+            # A gift's credit is the recipient's: the store's refund or store credit would
+            # land with the order's customer, the giver. The ledger is the record.
+            return None
         try:
             platform = StorePlatform(facts.order.source)
         except ValueError:

@@ -10,6 +10,9 @@ lifecycle; resolving it after inspection then closes it without paying again
 
 ``receive_without_refund`` is the merchant's way out: the parcel is received, the refund
 that arrival would have paid is held, and waits for the merchant's resolve.
+
+An early payment is audited in its transaction (``returns.refund`` or ``returns.credit``,
+the amount as ``paid.*``) by the actor ``system:refund-timing``, like a merchant's resolve.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from postpurchase.domain.returns import (
     record_paid_early,
     statutory_refund_deadline,
 )
+from postpurchase.service_layer.returns.audit import record_step, snapshot
 from postpurchase.service_layer.returns.ports import (
     AbstractReturnsUnitOfWork,
     IssuedMoney,
@@ -36,6 +40,7 @@ from postpurchase.service_layer.returns.ports import (
 )
 
 PAYMENT_KINDS = ("refund", "store_credit")
+ACTOR = "system:refund-timing"  # who the audit log says paid a return early
 
 
 def paid_before(uow: AbstractReturnsUnitOfWork, ret: Return) -> IssuedMoney | None:
@@ -105,6 +110,7 @@ class EarlyRefunds:
             if paid_before(uow, ret) is not None:
                 return ret  # paid meanwhile by another call: the store was asked once
             now = self._now()
+            before = snapshot(ret)
             issued = (
                 self._issuer.credit(uow, ret, now, paid)
                 if credit
@@ -112,6 +118,14 @@ class EarlyRefunds:
             )
             record_paid_early(ret, now, issued.reference, credit=credit)
             uow.returns.record_decisions(ret, None, now, actor="policy", note=rule)
+            amount = (issued.amount or (ret.credit if credit else ret.refund)).rounded()
+            record_step(
+                uow, ret, actor=ACTOR, action="returns.credit" if credit else "returns.refund",
+                before=before, extra={"paid": {
+                    "amount": str(amount.amount), "currency": amount.currency,
+                    "reference": issued.reference, "timing": rule,
+                }},
+            )  # fmt: skip
             uow.commit()
             if uow.collect_new_events() and self._after_commit is not None:
                 self._after_commit()

@@ -12,7 +12,9 @@ events, so no "your order shipped" message is sent and nothing is written back t
 (``handed_over_at``) makes it ``in_transit``, a delivery makes it ``received``. Both are
 outbox subscribers (at least once, in any order): the return only ever moves forward to
 where the leg's state says it should be, so replays, duplicates and scans that arrive out
-of order (a delivery stored before the pickup scan) all end in the same state.
+of order (a delivery stored before the pickup scan) all end in the same state. Each move
+is audited in its transaction like a merchant's step (``returns.in_transit``,
+``returns.receive``), by the actor ``system:returns-tracking``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from postpurchase.domain import commands
 from postpurchase.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from postpurchase.domain.returns import Return, ReturnStatus
 from postpurchase.domain.timestamps import parse_instant
+from postpurchase.service_layer.returns.audit import record_step, snapshot
 from postpurchase.service_layer.returns.ports import AbstractReturnsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 S = ReturnStatus
 # Where a return may still be moved by its parcel (later steps are people's work).
 _MOVABLE = frozenset({S.APPROVED, S.LABEL_ISSUED, S.IN_TRANSIT})
+ACTOR = "system:returns-tracking"  # who the audit log says moved a return by its scans
+_ACTIONS = {S.IN_TRANSIT: "returns.in_transit", S.RECEIVED: "returns.receive"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +68,17 @@ def target(state: LegState) -> ReturnStatus | None:
     return None
 
 
-def advance(ret: Return, state: LegState, now: datetime) -> list[ReturnStatus]:
+def advance(
+    ret: Return,
+    state: LegState,
+    now: datetime,
+    on_step: Callable[[ReturnStatus, dict[str, Any]], None] | None = None,
+) -> list[ReturnStatus]:
     """Move ``ret`` forward to what ``state`` says, never back; the steps taken.
 
     Each step is dated by its scan (the history says when the parcel moved, not when we
-    heard), but never before the return's previous step.
+    heard), but never before the return's previous step. ``on_step`` is told of each step
+    with the return's facts before it (the audit's old values).
     """
     goal = target(state)
     taken: list[ReturnStatus] = []
@@ -80,12 +91,18 @@ def advance(ret: Return, state: LegState, now: datetime) -> list[ReturnStatus]:
         return moment if moment > last else last
 
     if ret.status is S.LABEL_ISSUED and state.handed_over_at is not None:
+        before = snapshot(ret)
         ret.ship(at(state.handed_over_at))
         taken.append(S.IN_TRANSIT)
         last = ret.history[-1][1]
+        if on_step is not None:
+            on_step(S.IN_TRANSIT, before)
     if goal is S.RECEIVED and ret.status in (S.LABEL_ISSUED, S.IN_TRANSIT):
+        before = snapshot(ret)
         ret.receive(at(state.delivered_at))
         taken.append(S.RECEIVED)
+        if on_step is not None:
+            on_step(S.RECEIVED, before)
     return taken
 
 
@@ -145,19 +162,46 @@ class ReturnLegs:
             if ret is None:
                 return []
             now = self._now()
+            moving = ret
+
+            def audit(step: ReturnStatus, before: dict[str, Any]) -> None:
+                record_step(uow, moving, actor=ACTOR, action=_ACTIONS[step], before=before)
+
             try:
-                taken = advance(ret, state, now)
+                taken = advance(ret, state, now, audit)
             except DomainError as exc:  # e.g. rejected meanwhile: the parcel changes nothing
                 log.info("return %s not moved by its parcel: %s", return_id, exc)
                 return []
-            if not taken:
-                return []
             notes = {S.IN_TRANSIT: "first carrier scan", S.RECEIVED: "parcel delivered back"}
-            said = "; ".join(notes[step] for step in taken)
-            uow.returns.record_decisions(ret, None, now, actor="carrier", note=said)
+            if taken:
+                said = "; ".join(notes[step] for step in taken)
+                uow.returns.record_decisions(ret, None, now, actor="carrier", note=said)
+            moved = {return_id: taken} if taken else {}
+            # A consolidated return: the other returns in the same parcel move with it.
+            siblings = (
+                uow.returns.by_tracking_number(merchant_id, ret.tracking_number)
+                if ret.tracking_number
+                else []
+            )
+            for other in siblings:
+                if other.id == return_id or other.carrier != ret.carrier:
+                    continue
+                moving = other
+                try:
+                    steps = advance(other, state, now, audit)
+                except DomainError as exc:
+                    log.info("return %s not moved by its parcel: %s", other.id, exc)
+                    continue
+                if steps:
+                    said = "; ".join(notes[step] for step in steps)
+                    uow.returns.record_decisions(other, None, now, actor="carrier", note=said)
+                    moved[other.id] = steps
+            if not moved:
+                return []
             uow.commit()
             if uow.collect_new_events() and self._after_commit is not None:
                 self._after_commit()
         if self._on_moved is not None:
-            self._on_moved(merchant_id, return_id, taken)
+            for rid, steps in moved.items():
+                self._on_moved(merchant_id, rid, steps)
         return taken

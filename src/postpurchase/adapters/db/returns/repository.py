@@ -46,7 +46,7 @@ def _snapshot(r: Return) -> tuple[Any, ...]:
         r.status, r.rejection_reason, r.carrier, r.tracking_number, r.resolution_reference,
         r.review_reason, len(r.history), r.exchange.order_id if r.exchange else None,
         r.label_media_id,
-        tuple((x.grade, x.disposition, x.note, tuple(x.photos)) for x in r.lines),
+        tuple((x.grade, x.disposition, x.note, tuple(x.photos), x.location) for x in r.lines),
     )  # fmt: skip
 
 
@@ -159,6 +159,11 @@ class SqlReturnRepository:
         c = rt.returns.c
         return self._load(and_(c.merchant_id == merchant_id, c.order_id == order_id))
 
+    def by_tracking_number(self, merchant_id: str, number: str) -> list[Return]:
+        """The returns travelling in one parcel (a consolidated return shares its number)."""
+        c = rt.returns.c
+        return self._load(and_(c.merchant_id == merchant_id, c.tracking_number == number))
+
     def search(self, merchant_id: str, q: ReturnQuery) -> list[Return]:
         """The merchant's returns, oldest first, after ``q.cursor`` (a return id)."""
         c = rt.returns.c
@@ -201,7 +206,8 @@ def _row(r: Return) -> dict[str, Any]:
         "id": r.id, "merchant_id": r.merchant_id, "order_id": r.order_id, "number": r.number,
         "status": r.status.value, "resolution": r.resolution.value, "currency": r.currency,
         "refund": r.refund.amount, "bonus": r.bonus.amount, "fees": r.fees.amount,
-        "gift": r.gift, "customer_email": r.customer_email, "idempotency_key": r.idempotency_key,
+        "gift": r.gift, "customer_email": r.customer_email, "gift_email": r.gift_email,
+        "idempotency_key": r.idempotency_key,
         "review_reason": r.review_reason, "rejection_reason": r.rejection_reason,
         "carrier": r.carrier, "tracking_number": r.tracking_number,
         "resolution_reference": r.resolution_reference, "policy_version": r.policy_version,
@@ -256,6 +262,7 @@ def _line_rows(r: Return) -> list[dict[str, Any]]:
             "disposition": x.disposition.value if x.disposition else None,
             "note": x.note,
             "photos": list(x.photos) or None,
+            "location": x.location,
         }
         for i, x in enumerate(r.lines)
     ]
@@ -284,6 +291,7 @@ def _return(row: Any, lines: list[Any]) -> Return:
                 disposition=Disposition(x["disposition"]) if x["disposition"] else None,
                 note=x["note"],
                 photos=list(x["photos"] or ()),
+                location=x["location"],
             )
             for x in lines
         ],
@@ -297,6 +305,7 @@ def _return(row: Any, lines: list[Any]) -> Return:
         status=ReturnStatus(row["status"]),
         gift=bool(row["gift"]),
         customer_email=row["customer_email"],
+        gift_email=row["gift_email"],
         idempotency_key=row["idempotency_key"],
         review_reason=row["review_reason"],
         rejection_reason=row["rejection_reason"],

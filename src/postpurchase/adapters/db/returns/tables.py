@@ -42,6 +42,7 @@ returns = Table(
     Column("fees", ExactDecimal, nullable=False),  # restocking + return fee
     Column("gift", Boolean, nullable=False),
     Column("customer_email", String(320)),
+    Column("gift_email", String(320)),  # a gift return's recipient (migration 0030)
     Column("idempotency_key", String(128)),
     Column("review_reason", String(64)),
     Column("rejection_reason", Text),
@@ -62,6 +63,7 @@ returns = Table(
     Index("ix_returns_merchant_status", "merchant_id", "status"),
     Index("ix_returns_merchant_order", "merchant_id", "order_id"),
     Index("ix_returns_merchant_email", "merchant_id", "customer_email", "created_at"),
+    Index("ix_returns_merchant_tracking", "merchant_id", "tracking_number"),  # migration 0030
 )
 
 return_lines = Table(
@@ -79,6 +81,7 @@ return_lines = Table(
     Column("disposition", String(32)),
     Column("note", Text),
     Column("photos", Json),  # media ids of the shopper's photos (migration 0020)
+    Column("location", String(64)),  # where restocked units went (migration 0030)
 )
 
 return_decisions = Table(

@@ -136,6 +136,7 @@ def ask_of(body: s.ReturnCreate) -> ReturnAsk:
         ),
         resolution=Resolution(body.resolution),
         gift=body.gift,
+        gift_email=body.gift_email,
         method=ReturnMethod(body.method) if body.method else None,
         exchange=tuple(ExchangeAsk(x.order_line_id, x.variant_id) for x in body.exchange or ()),
     )

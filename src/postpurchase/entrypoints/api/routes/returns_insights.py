@@ -88,6 +88,51 @@ class AnalyticsOut(BaseModel):
     by_method: dict[str, int]
 
 
+class KeepItAdviceOut(BaseModel):
+    sku: str
+    currency: str
+    graded_units: int = Field(description="Units of the SKU graded by inspections.")
+    unit_price: str = Field(description="Average paid per unit returned, tax included.")
+    measured: bool = Field(
+        description="The resale rate is measured from the grades (false: too few graded, "
+        "the policy's own rate)."
+    )
+    costs: dict[str, str] = Field(
+        description="The suggested `keep_it.per_sku` entry: label, handling, resale_rate."
+    )
+    cost_to_serve: str = Field(description="label + handling − price × resale_rate, per unit.")
+    keep_it: bool = Field(description="Keep-it would be offered (cost to serve above zero).")
+
+
+@router.get("/returns/keep-it/advice", response_model=list[KeepItAdviceOut])
+def keep_it_advice(
+    merchant: MerchantDep,
+    platform: PlatformDep,
+    days: Annotated[int, Query(ge=1, le=3650, description="Returns asked in the last days.")] = 365,
+    min_graded: Annotated[
+        int, Query(ge=1, le=10000, description="Graded units needed to measure a rate.")
+    ] = 3,
+) -> list[KeepItAdviceOut]:
+    """Keep-it suggested per SKU: the resale rate measured from how inspections graded its
+    returned units (resellable: the full price, refurbish: half, damaged or wrong item:
+    nothing), with the policy's label and handling costs, and whether returning one unit then
+    costs more than it recovers. Paste `costs` into the policy's `keep_it.per_sku`."""
+    until = platform.clock.now() + timedelta(seconds=1)
+    found = returns_service(platform).keep_it_advice(
+        merchant.id, until - timedelta(days=days), until, min_graded=min_graded
+    )
+    return [
+        KeepItAdviceOut(
+            sku=a.sku, currency=a.currency, graded_units=a.graded_units,
+            unit_price=str(a.unit_price.amount), measured=a.measured,
+            costs={"label": str(a.costs.label), "handling": str(a.costs.handling),
+                   "resale_rate": str(a.costs.resale_rate)},
+            cost_to_serve=str(a.cost_to_serve.amount), keep_it=a.keep_it,
+        )
+        for a in found[:1000]
+    ]  # fmt: skip
+
+
 @router.get("/returns/analytics", response_model=AnalyticsOut)
 def analytics(
     merchant: MerchantDep,

@@ -9,9 +9,10 @@ aggregators, carrier polling) and move the return (service_layer.returns.trackin
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 
 from postpurchase.adapters.db import read_models
@@ -25,6 +26,27 @@ from postpurchase.entrypoints.api.returns_out import return_out
 from postpurchase.entrypoints.api.routes.returns import RETURN, ReturnId, returns_service
 
 router = APIRouter(prefix="/api/v1", tags=["returns"])
+
+
+class ConsolidateIn(s.LabelIn):
+    ids: list[Annotated[str, StringConstraints(pattern=s.RETURN_ID_PATTERN)]] = Field(
+        min_length=2, max_length=50, description="Approved returns of one customer."
+    )
+    tracking_number: s.TrackingNumber = Field(description="The parcel they travel in.")
+
+
+@router.post("/returns/consolidate", response_model=list[s.ReturnOut])
+def consolidate(
+    body: ConsolidateIn, merchant: MerchantDep, platform: PlatformDep, actor: ApiActorDep
+) -> list[s.ReturnOut]:
+    """Several approved returns of one customer sent back in one parcel (a consolidated
+    return): each gets the parcel's carrier and tracking number, all or none. The parcel is
+    tracked once; its first scan and its delivery move every return in it. 409 naming
+    `ids[i]` for a return that is not approved or is another customer's; nothing changes."""
+    done = returns_service(platform).consolidate(
+        merchant.id, body.ids, body.carrier, body.tracking_number, actor=actor
+    )
+    return [return_out(r) for r in done]
 
 
 class ReturnShipmentOut(BaseModel):

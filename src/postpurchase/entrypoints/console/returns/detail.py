@@ -67,7 +67,7 @@ def timeline(ret: Return, entries: list[StoredAudit]) -> list[Moment]:
         if made is not None:
             for key, (_, new) in made.entry.changes.items():
                 if new not in (None, "", []) and (
-                    key in SHOWN or key.endswith((".grade", ".note", ".disposition"))
+                    key in SHOWN or key.endswith((".grade", ".note", ".disposition", ".location"))
                 ):
                     details.append((key, str(new)))
         actor = (
