@@ -73,7 +73,7 @@ def test_swagger_ui_renders_the_operations_with_no_cdn(offline: OfflinePage, sit
     page = offline.page
     response = page.goto(f"{site}/docs")
     assert response is not None and response.status == 200
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("postpurchase")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("postpurchase", timeout=60_000)
     expect(page.locator(".opblock").first).to_be_visible()
     assert page.locator(".opblock").count() >= 10  # the orders, shipments, webhooks... calls
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/orders").first).to_be_visible()
@@ -92,8 +92,8 @@ def test_redoc_renders_the_operations_with_no_cdn(offline: OfflinePage, site: st
     assert response is not None and response.status == 200
     # ReDoc lays out the whole spec (hundreds of operations) in the page's main thread; with
     # other tests sharing the cores that takes longer than expect()'s default 5 s.
-    expect(page.locator(".api-info h1")).to_contain_text("postpurchase", timeout=30_000)
-    expect(page.locator("[data-section-id^='operation/']").first).to_be_attached(timeout=30_000)
+    expect(page.locator(".api-info h1")).to_contain_text("postpurchase", timeout=60_000)
+    expect(page.locator("[data-section-id^='operation/']").first).to_be_attached(timeout=60_000)
     page.wait_for_load_state("networkidle")
     page.screenshot(path="/tmp/postpurchase-redoc-offline.png", full_page=False)
     assert offline.blocked == [], offline.blocked

@@ -103,7 +103,7 @@ def test_serve_with_two_workers_sums_both_processes(backend_url, engine, tmp_pat
         assert totals == {float(n)}  # whichever process answers, both processes' counts
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        proc.wait(timeout=60)
 
 
 def test_log_lines_are_json_with_the_request_id_and_no_personal_data(
