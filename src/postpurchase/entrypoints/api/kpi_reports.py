@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from postpurchase.adapters.db.kpis import messages as km
+from postpurchase.adapters.db.kpis import message_rollup
 from postpurchase.adapters.db.kpis import queries as kq
 from postpurchase.adapters.db.kpis.rollups import HIST_HOURS
 from postpurchase.domain.kpis import (
@@ -278,9 +278,8 @@ def messages(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
     """Message versions measured: per flow, channel and template version, and the hold-out,
     the orders sent it, their order-status contacts per 100 orders, CSAT and repeat purchase
     within 90 days (with counts and 95% intervals), and clicks where tracked."""
-    start, end = kq.merchant_zone_bounds(conn, merchant_id, q)
     rows: list[dict[str, Any]] = []
-    for sums in km.version_sums(conn, merchant_id, start, end):
+    for sums in message_rollup.version_sums(conn, merchant_id, q):
         row = version_kpis(sums)
         for name in ("contacted_order_rate", "csat", "repeat_rate_90d"):
             ci = row.pop(f"{name}_ci95")
