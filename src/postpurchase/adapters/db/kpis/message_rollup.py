@@ -25,6 +25,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.kpis.messages import version_sums as summed_from_messages
+from postpurchase.adapters.db.kpis.messages import version_sums_by_day as summed_by_day
 from postpurchase.adapters.db.kpis.tables import kpi_message_daily, kpi_message_days
 from postpurchase.domain.kpis import KpiQuery, VersionSums
 from postpurchase.domain.notification_timing import zone
@@ -76,39 +77,37 @@ def _timezone(conn: Connection, merchant_id: str) -> str | None:
 
 
 def rebuild_days(conn: Connection, merchant_id: str, days: Iterable[date], now: datetime) -> int:
-    """Sum ``days`` from the messages again and store them; returns how many. The caller
-    commits."""
+    """Sum ``days`` from the messages again (a month of days per statement) and store them;
+    returns how many. The caller commits."""
     tz_name = _timezone(conn, merchant_id)
     d, k = kpi_message_daily.c, kpi_message_days.c
-    n = 0
-    for day in sorted(set(days)):
-        start, end = _bounds(tz_name, day, day)
-        rows = merge(summed_from_messages(conn, merchant_id, start, end))
-        conn.execute(
-            delete(kpi_message_daily).where(d.merchant_id == merchant_id, d.placed_on == day)
+    wanted = sorted(set(days))
+    for i in range(0, len(wanted), DAYS_PER_TICK):
+        chunk = wanted[i : i + DAYS_PER_TICK]
+        found = summed_by_day(
+            conn, merchant_id, [(day, *_bounds(tz_name, day, day)) for day in chunk]
         )
         conn.execute(
-            delete(kpi_message_days).where(k.merchant_id == merchant_id, k.placed_on == day)
+            delete(kpi_message_daily).where(d.merchant_id == merchant_id, d.placed_on.in_(chunk))
         )
+        conn.execute(
+            delete(kpi_message_days).where(k.merchant_id == merchant_id, k.placed_on.in_(chunk))
+        )
+        rows = [
+            {"merchant_id": merchant_id, "placed_on": day, "flow": s.flow, "channel": s.channel,
+             "held_out": s.held_out,
+             "template_version": NO_VERSION if s.template_version is None else s.template_version,
+             **{name: getattr(s, name) for name in SUMS}}
+            for day, sums in found.items()
+            for s in merge(sums)
+        ]  # fmt: skip
         if rows:
-            conn.execute(
-                insert(kpi_message_daily),
-                [
-                    {"merchant_id": merchant_id, "placed_on": day, "flow": s.flow,
-                     "channel": s.channel, "held_out": s.held_out,
-                     "template_version": NO_VERSION if s.template_version is None
-                     else s.template_version,
-                     **{name: getattr(s, name) for name in SUMS}}
-                    for s in rows
-                ],
-            )  # fmt: skip
+            conn.execute(insert(kpi_message_daily), rows)
         conn.execute(
-            insert(kpi_message_days).values(
-                merchant_id=merchant_id, placed_on=day, refreshed_at=now
-            )
+            insert(kpi_message_days),
+            [{"merchant_id": merchant_id, "placed_on": day, "refreshed_at": now} for day in chunk],
         )
-        n += 1
-    return n
+    return len(wanted)
 
 
 def due_days(
