@@ -321,7 +321,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--keep-facts", action="store_true",
-        help="with --reuse: keep the facts and rollups too (no backfill); time the pages",
+        help="with --reuse: keep the facts and their rollups (no facts backfill)",
     )  # fmt: skip
     parser.add_argument(
         "--load-only", action="store_true", help="stop after the load and the backfill"
@@ -339,9 +339,18 @@ def main() -> None:
     if args.reuse and known:
         merchant_id = str(known)
         with engine.begin() as conn:
-            for table in () if args.keep_facts else (
-                "kpi_facts", "kpi_daily", "kpi_daily_hist", "kpi_promise_daily", "kpi_customers"
-            ):  # fmt: skip
+            kept = (
+                ()
+                if args.keep_facts
+                else (
+                    "kpi_facts",
+                    "kpi_daily",
+                    "kpi_daily_hist",
+                    "kpi_promise_daily",
+                    "kpi_customers",
+                )
+            )  # the message sums are summed again either way (their backfill is timed)
+            for table in (*kept, "kpi_message_daily", "kpi_message_days"):  # fmt: skip
                 conn.execute(text(f"TRUNCATE {table}"))
     else:
         merchant_id = hex_id()

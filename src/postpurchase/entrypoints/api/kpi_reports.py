@@ -66,10 +66,11 @@ SPLIT = ("processing", "pickup_wait", "transit")  # order -> label -> first scan
 def delivery(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
     """On time (original promise, carrier estimate, ours), tracking, exceptions, the
     click-to-door split, per day/week/month of purchase."""
-    c2d = kq.histogram(conn, merchant_id, q, "click_to_door").get((), {})
-    scan = kq.histogram(conn, merchant_id, q, "first_scan").get((), {})
+    hists = kq.histograms(conn, merchant_id, q, ("click_to_door", "first_scan", *SPLIT))
+    c2d = hists["click_to_door"].get((), {})
+    scan = hists["first_scan"].get((), {})
     # Order to delivery in its three legs, as medians and P90s (means hide long tails).
-    legs = {leg: kq.histogram(conn, merchant_id, q, leg).get((), {}) for leg in SPLIT}
+    legs = {leg: hists[leg].get((), {}) for leg in SPLIT}
     buckets: dict[date, DeliveryCounts] = {}
     counts = DeliveryCounts()
     for (day,), sums in kq.delivery_counts(conn, merchant_id, q, "day"):
@@ -118,8 +119,8 @@ def carriers(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
         rows.append({"carrier": key[0], "service": key[1], "lane": key[2],
                      **{c: k[c] for c in columns[3:]}})  # fmt: skip
     per_carrier = kq.delivery_counts(conn, merchant_id, q, "carrier")
-    transit = kq.histogram(conn, merchant_id, q, "transit", "carrier")
-    c2d = kq.histogram(conn, merchant_id, q, "click_to_door", "carrier")
+    hists = kq.histograms(conn, merchant_id, q, ("transit", "click_to_door"), "carrier")
+    transit, c2d = hists["transit"], hists["click_to_door"]
     summary: dict[str, Any] = {"carriers": len(per_carrier), "scorecards": len(rows)}
     summary["by_carrier"] = [
         {"carrier": key[0], **{c: sums.kpis()[c] for c in ("shipments", "on_time_rate")},

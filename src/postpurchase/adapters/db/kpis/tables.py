@@ -135,6 +135,7 @@ support_contacts = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     UniqueConstraint("merchant_id", "source", "ticket_id", name="uq_support_contacts_ticket"),
     Index("ix_support_contacts_merchant_at", "merchant_id", "contacted_at"),
+    Index("ix_support_contacts_order", "order_id"),  # the message sums' join (0033)
 )
 
 # Rollups the job keeps beside the facts, rebuilt for every day a refresh touched, so a
@@ -206,6 +207,7 @@ kpi_customers = Table(
     Column("cohort", String(16)),
     Column("repeated", Boolean),  # None until the window is over
     Index("ix_kpi_customers_merchant_placed", "merchant_id", "placed_on"),
+    Index("ix_kpi_customers_order", "order_id"),  # the message sums' join (0033)
     # The windows still open, by their end: what settling them reads each tick (0028).
     Index(
         "ix_kpi_customers_unsettled", "repeat_until",

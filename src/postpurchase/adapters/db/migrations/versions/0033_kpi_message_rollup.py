@@ -53,7 +53,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("merchant_id", "placed_on"),
     )
 
+    # A day's sums join the day's orders to their contacts, repeat windows and clicks: by
+    # order, not by hashing each table whole (what made a day cost ~0.56 s at 250,000).
+    op.create_index("ix_support_contacts_order", "support_contacts", ["order_id"])
+    op.create_index("ix_kpi_customers_order", "kpi_customers", ["order_id"])
+    op.create_index("ix_recommendation_clicks_order", "recommendation_clicks", ["order_id"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_recommendation_clicks_order", table_name="recommendation_clicks")
+    op.drop_index("ix_kpi_customers_order", table_name="kpi_customers")
+    op.drop_index("ix_support_contacts_order", table_name="support_contacts")
     op.drop_table("kpi_message_days")
     op.drop_table("kpi_message_daily")
