@@ -8,47 +8,39 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Date, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Connection, Date, and_, case, func, literal, or_, select
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.kpis.tables import kpi_customers, support_contacts
-from postpurchase.adapters.db.types import UTCDateTime
 from postpurchase.domain.kpis import VersionSums
 
 KEYS = ("placed_on", "flow", "channel", "template_version", "held_out")
 Day = tuple[date, datetime, datetime]  # a day of purchase and its bounds in UTC
 
 
-def _days(days: Sequence[Day]) -> Any:
-    """The days as rows (placed_on, start_at, end_at): literals united, which both backends
-    read (SQLite has no column names for a VALUES list in FROM)."""
-    rows = [
-        select(
-            literal(day, Date()).label("placed_on"),
-            literal(start, UTCDateTime()).label("start_at"),
-            literal(end, UTCDateTime()).label("end_at"),
-        )
-        for day, start, end in days
-    ]
-    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("days")
-
-
 def _groups(merchant_id: str, days: Sequence[Day]) -> Any:
     """One row per day, group and order: the orders placed in a day's bounds that were sent
-    a message of the group (or held out of it), with the first such message's time."""
+    a message of the group (or held out of it), with the first such message's time.
+
+    The days' bounds are literals in the WHERE (an index range of ``orders`` per day) and a
+    CASE names each order's day: joined to a subquery of bounds instead, PostgreSQL could
+    not see the ranges and scanned every message of the store for a few days.
+    """
     m, o = t.notification_messages.c, t.orders.c
-    d = _days(days)
+    ranges = [(day, and_(o.placed_at >= start, o.placed_at < end)) for day, start, end in days]
+    day_of = case(*((inside, literal(day, Date())) for day, inside in ranges)).label("placed_on")
     return (
         select(
-            d.c.placed_on, m.flow, m.channel, m.template_version, m.held_out, m.order_id,
+            day_of, m.flow, m.channel, m.template_version, m.held_out, m.order_id,
             func.min(m.created_at).label("first_at"),
         )
-        .select_from(d)
-        .join(t.orders, and_(o.merchant_id == merchant_id, o.placed_at >= d.c.start_at,
-                             o.placed_at < d.c.end_at))
+        .select_from(t.orders)
         .join(t.notification_messages, and_(m.merchant_id == merchant_id, m.order_id == o.id))
-        .where(or_(m.held_out.is_(True), m.status == "sent"))
-        .group_by(d.c.placed_on, m.flow, m.channel, m.template_version, m.held_out, m.order_id)
+        .where(
+            o.merchant_id == merchant_id, or_(*(inside for _, inside in ranges)),
+            or_(m.held_out.is_(True), m.status == "sent"),
+        )
+        .group_by(day_of, m.flow, m.channel, m.template_version, m.held_out, m.order_id)
         .cte("message_groups")
     )  # fmt: skip
 
