@@ -8,6 +8,11 @@ parcels), then times every dashboard report (``entrypoints.api.kpi_reports.REPOR
 JSON, CSV and SVG of a KPI are rendered from one report) over the default 90 days, a
 whole year, and a year filtered to one carrier, by week.
 
+The message-versions report reads the day sums the worker keeps (``kpi_message_daily``,
+ADR 0030); the last column times, once, the same sums taken from the messages themselves
+(the report before the rollup). The worker's KPI tick is timed idle (nothing due) and busy
+(2,000 parcels queued and 3 message days due), each beside the previous tick's queries.
+
 Named baseline, same run: the delivery page's headline sums (delivered, on time against
 the promise, mean click-to-door) computed straight from ``shipments`` joined to ``orders``
 for the same range, as a dashboard without the facts table would; the ratio is report time
@@ -37,7 +42,9 @@ from rich.table import Table
 from sqlalchemy import Engine, text
 
 from postpurchase.adapters.db.engine import make_engine
-from postpurchase.adapters.db.kpis import facts
+from postpurchase.adapters.db.kpis import facts, message_rollup
+from postpurchase.adapters.db.kpis.messages import version_sums as messages_live
+from postpurchase.adapters.db.kpis.queries import merchant_zone_bounds
 from postpurchase.adapters.db.migrate import upgrade
 from postpurchase.domain.kpis import KpiQuery
 from postpurchase.entrypoints.api.kpi_reports import REPORTS
@@ -99,8 +106,10 @@ def load(engine: Engine, merchant_id: str, shipments: int, rng: random.Random) -
     )  # fmt: skip
     timings["orders"] = time.perf_counter() - started
 
+    sent: list[tuple[str, str, str, datetime, datetime | None, date]] = []  # for messages
+
     def parcels() -> Iterator[tuple[Any, ...]]:
-        for oid, _, placed, promise, _, dest, n in orders:
+        for oid, cid, placed, promise, _, dest, n in orders:
             carrier, services = CARRIERS[rng.randrange(len(CARRIERS))]
             created = placed + timedelta(hours=rng.uniform(2, 40))
             handed = created + timedelta(hours=rng.uniform(1, 30))
@@ -112,8 +121,11 @@ def load(engine: Engine, merchant_id: str, shipments: int, rng: random.Random) -
                 if status == "delivered" else None
             )  # fmt: skip
             origin = rng.choice(ORIGINS)
+            sid = hex_id()
+            estimate = promise + timedelta(days=rng.choice((-1, 0, 0, 1)))
+            sent.append((oid, sid, cid, handed, delivered, estimate))
             yield (
-                hex_id(),
+                sid,
                 merchant_id,
                 oid,
                 f"1Z{int(n):016d}",
@@ -128,7 +140,7 @@ def load(engine: Engine, merchant_id: str, shipments: int, rng: random.Random) -
                 handed,
                 handed,
                 delivered,
-                promise + timedelta(days=rng.choice((-1, 0, 0, 1))),
+                estimate,
                 3,
             )
 
@@ -168,14 +180,96 @@ def load(engine: Engine, merchant_id: str, shipments: int, rng: random.Random) -
          for i, o in enumerate(asked)),
     )  # fmt: skip
     timings["promises, ratings, contacts"] = time.perf_counter() - started
+    started = time.perf_counter()
+    load_messages(engine, merchant_id, orders, sent, rng)
+    timings["messages, page promises, clicks"] = time.perf_counter() - started
     return timings
 
 
-def timed(fn: Callable[[], Any]) -> float:
-    """The median of ``ROUNDS`` runs after one warm-up, in seconds."""
+MESSAGE_COLUMNS = [
+    "id", "merchant_id", "dedupe_key", "flow", "channel", "status", "reason", "locale",
+    "subject_id", "order_id", "shipment_id", "customer_id", "recipient", "event_topic",
+    "event_at", "urgent", "created_at", "send_after", "attempts", "unknown_outcomes",
+    "sent_at", "updated_at", "template_version", "held_out",
+]  # fmt: skip
+
+
+def load_messages(
+    engine: Engine,
+    merchant_id: str,
+    orders: list[tuple[str, str, datetime, date, date, str, str]],
+    sent: list[tuple[str, str, str, datetime, datetime | None, date]],
+    rng: random.Random,
+) -> None:
+    """What the message-versions and page-promise KPIs read: about 3.4 messages per order
+    (the order confirmation, "shipped" in two template versions with a 10 % hold-out, "out
+    for delivery" by SMS for some, "delivered"), each parcel's tracking-page promise (a
+    quarter of them shown a second, moved date) and e-mail recommendation clicks on 3 %."""
+    placed_at = {o[0]: o[2] for o in orders}
+
+    def message(
+        flow: str, channel: str, topic: str, oid: str, subject: str, sid: str | None,
+        cid: str, at: datetime, version: int | None,
+    ) -> tuple[Any, ...]:  # fmt: skip
+        held = version is None
+        return (
+            hex_id(), merchant_id, f"{flow}:{subject}:{channel}", flow, channel,
+            "suppressed" if held else "sent",
+            f"held out of '{flow}' (10% control group)" if held else "sent", "en",
+            subject, oid, sid, cid, None if channel == "sms" else f"{cid[:12]}@example.com",
+            topic, at, False, at, at, 0 if held else 1, 0, None if held else at, at,
+            version, held,
+        )  # fmt: skip
+
+    def messages() -> Iterator[tuple[Any, ...]]:
+        for oid, sid, cid, handed, delivered, _ in sent:
+            placed = placed_at[oid]
+            yield message("order_confirmed", "email", "OrderPlaced", oid, oid, None, cid,
+                          placed + timedelta(minutes=1), 1)  # fmt: skip
+            roll = rng.random()
+            version = None if roll < 0.1 else 1 if roll < 0.55 else 2
+            yield message("shipped", "email", "ShipmentCreated", oid, sid, sid, cid, handed,
+                          version)  # fmt: skip
+            if delivered is not None:
+                if rng.random() < 0.4:
+                    yield message("out_for_delivery", "sms", "ShipmentStatusChanged", oid,
+                                  sid, sid, cid, delivered - timedelta(hours=4), 1)  # fmt: skip
+                yield message("delivered", "email", "ShipmentStatusChanged", oid, sid, sid,
+                              cid, delivered, 1)  # fmt: skip
+
+    copy_rows(engine, "notification_messages", MESSAGE_COLUMNS, messages())
+
+    def page_promises() -> Iterator[tuple[Any, ...]]:
+        for oid, sid, _, handed, _, estimate in sent:
+            yield (merchant_id, oid, sid, "page", estimate, "carrier", handed)
+            if rng.random() < 0.25:
+                yield (merchant_id, oid, sid, "page", estimate + timedelta(days=1), "carrier",
+                       handed + timedelta(days=1))  # fmt: skip
+
+    copy_rows(
+        engine, "promise_records",
+        ["merchant_id", "order_id", "shipment_id", "surface", "latest", "source", "shown_at"],
+        page_promises(),
+    )  # fmt: skip
+    clicked = rng.sample(sent, k=len(sent) * 3 // 100)
+    copy_rows(
+        engine, "recommendation_clicks",
+        ["id", "merchant_id", "order_id", "product_id", "placement", "email", "clicked_at"],
+        ((hex_id(), merchant_id, c[0], f"p{rng.randrange(500)}", "email",
+          f"{c[2][:12]}@example.com", c[3] + timedelta(hours=1)) for c in clicked),
+    )  # fmt: skip
+
+
+def timed(fn: Callable[[], Any], setup: Callable[[], Any] | None = None) -> float:
+    """The median of ``ROUNDS`` runs after one warm-up, in seconds (``setup`` before each,
+    not timed)."""
+    if setup:
+        setup()
     fn()
     runs = []
     for _ in range(ROUNDS):
+        if setup:
+            setup()
         started = time.perf_counter()
         fn()
         runs.append(time.perf_counter() - started)
@@ -225,6 +319,13 @@ def main() -> None:
         "--reuse", action="store_true",
         help="keep the orders and parcels a previous run loaded; recompute the facts",
     )  # fmt: skip
+    parser.add_argument(
+        "--keep-facts", action="store_true",
+        help="with --reuse: keep the facts and their rollups (no facts backfill)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--load-only", action="store_true", help="stop after the load and the backfill"
+    )
     args = parser.parse_args()
     console = Console(width=160)
     engine = make_engine(args.url, pool_size=2)
@@ -238,8 +339,18 @@ def main() -> None:
     if args.reuse and known:
         merchant_id = str(known)
         with engine.begin() as conn:
-            for table in ("kpi_facts", "kpi_daily", "kpi_daily_hist", "kpi_promise_daily",
-                          "kpi_customers"):  # fmt: skip
+            kept = (
+                ()
+                if args.keep_facts
+                else (
+                    "kpi_facts",
+                    "kpi_daily",
+                    "kpi_daily_hist",
+                    "kpi_promise_daily",
+                    "kpi_customers",
+                )
+            )  # the message sums are summed again either way (their backfill is timed)
+            for table in (*kept, "kpi_message_daily", "kpi_message_days"):  # fmt: skip
                 conn.execute(text(f"TRUNCATE {table}"))
     else:
         merchant_id = hex_id()
@@ -252,34 +363,84 @@ def main() -> None:
             )  # fmt: skip
         console.print(f"loading {args.shipments:,} shipments (COPY)...")
         loads = load(engine, merchant_id, args.shipments, rng)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE"))
-    started = time.perf_counter()
-    with engine.connect() as conn:
-        done = facts.refresh_all(conn, END + timedelta(days=1), limit=5_000)
-    backfill = time.perf_counter() - started
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-    console.print(f"kpi_facts backfill: {done:,} shipments in {backfill:.1f} s "
-                  f"({done / backfill:,.0f}/s)")  # fmt: skip
-
-    def idle_tick() -> None:  # the worker's minute when nothing changed: finding nothing due
+    console.print("load: " + (", ".join(f"{k} {v:.1f} s" for k, v in loads.items()) or "reused"))
+    if not (args.reuse and known and args.keep_facts):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+        started = time.perf_counter()
         with engine.connect() as conn:
-            facts.refresh(conn, END + timedelta(days=1))
+            done = facts.refresh_all(conn, END + timedelta(days=1), limit=5_000)
+        backfill = time.perf_counter() - started
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        console.print(f"kpi_facts backfill: {done:,} shipments in {backfill:.1f} s "
+                      f"({done / backfill:,.0f}/s)")  # fmt: skip
+    if args.load_only:
+        return
+
+    now = END + timedelta(days=1)
+    started = time.perf_counter()
+    with engine.connect() as conn:  # the message-version sums of every day not summed yet
+        days = message_rollup.refresh(conn, now, limit=1_000)
+        conn.commit()
+    if days:
+        took = time.perf_counter() - started
+        console.print(f"kpi_message_daily backfill: {days} days in {took:.1f} s "
+                      f"({took / days * 1000:,.0f} ms a day)")  # fmt: skip
+
+    def tick() -> None:  # the worker's KPI minute: facts due, then message days due
+        with engine.connect() as conn:
+            facts.refresh(conn, now)
+            message_rollup.refresh(conn, now)
             conn.commit()
 
     def previous_tick() -> None:
-        now = END + timedelta(days=1)
         with engine.connect() as conn:
             for statement in PREVIOUS_TICK:
                 conn.execute(statement, {"stale": now - facts.STALE_AFTER, "now": now})
             conn.rollback()  # it settles nothing new either: the same work, undone
 
-    tick, previous = timed(idle_tick), timed(previous_tick)
+    idle, previous = timed(tick), timed(previous_tick)
     console.print(
-        f"a worker tick with nothing due: {tick * 1000:,.0f} ms; the previous tick's "
+        f"a worker tick with nothing due: {idle * 1000:,.0f} ms; the previous tick's "
         f"queries (baseline, same run): {previous * 1000:,.0f} ms; "
-        f"{tick / previous:.3f}x the baseline"
+        f"{idle / previous:.3f}x the baseline"
+    )
+    with engine.connect() as conn:  # the parcels a busy minute moves: the newest ones
+        moving = list(conn.execute(
+            text("SELECT id FROM shipments WHERE merchant_id = :m"
+                 " ORDER BY created_at DESC LIMIT :n"),
+            {"m": merchant_id, "n": facts.BATCH},
+        ).scalars())  # fmt: skip
+
+    def busy_setup() -> None:  # 2,000 parcels queued, 3 message days due (a steady minute)
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO kpi_pending (shipment_id, merchant_id) VALUES (:s, :m)"
+                     " ON CONFLICT DO NOTHING"),
+                [{"s": sid, "m": merchant_id} for sid in moving],
+            )  # fmt: skip
+            conn.execute(
+                text("UPDATE kpi_message_days SET refreshed_at = :old WHERE placed_on IN"
+                     " (:a, :b, :c) AND merchant_id = :m"),
+                {"old": now - timedelta(days=2), "a": END.date() - timedelta(days=1),
+                 "b": END.date() - timedelta(days=30), "c": END.date() - timedelta(days=200),
+                 "m": merchant_id},
+            )  # fmt: skip
+
+    def busy_previous() -> None:  # the same batch found the previous way, no message days
+        with engine.connect() as conn:
+            for statement in PREVIOUS_TICK:
+                conn.execute(statement, {"stale": now - facts.STALE_AFTER, "now": now})
+            conn.rollback()
+            facts.refresh(conn, now, ids=moving)
+            conn.commit()
+
+    busy, busy_before = timed(tick, busy_setup), timed(busy_previous, busy_setup)
+    console.print(
+        f"a busy worker tick ({len(moving):,} parcels due, 3 message days due): "
+        f"{busy * 1000:,.0f} ms; the previous tick's queries with the same batch (baseline, "
+        f"same run): {busy_before * 1000:,.0f} ms; {busy / busy_before:.3f}x the baseline"
     )
 
     today = END.date()
@@ -291,7 +452,8 @@ def main() -> None:
         ),
     }
     table = Table(title=f"KPI pages over {args.shipments:,} shipments (median of {ROUNDS})")
-    for column in ("range", "baseline ms", *REPORTS, "slowest / baseline"):
+    columns = ("range", "baseline ms", *REPORTS, "slowest / baseline", "messages live ms")
+    for column in columns:
         table.add_column(column, justify="right")
     worst = 0.0
     for label, q in ranges.items():
@@ -315,7 +477,16 @@ def main() -> None:
             slowest = max(slowest, took)
             cells.append(f"{took * 1000:,.0f}")
         worst = max(worst, slowest)
-        table.add_row(label, f"{base * 1000:,.0f}", *cells, f"{slowest / base:.2f}×")
+
+        def live(q: KpiQuery = q) -> None:  # the message report before its rollup: one run
+            with engine.connect() as conn:
+                messages_live(conn, merchant_id, *merchant_zone_bounds(conn, merchant_id, q))
+
+        started = time.perf_counter()
+        live()
+        before = time.perf_counter() - started
+        table.add_row(label, f"{base * 1000:,.0f}", *cells, f"{slowest / base:.2f}×",
+                      f"{before * 1000:,.0f}")  # fmt: skip
     console.print(table)
     console.print(
         "load: "

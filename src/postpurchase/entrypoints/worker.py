@@ -16,6 +16,7 @@ from huey import Huey, crontab
 
 from postpurchase.adapters import outbox
 from postpurchase.adapters.db.kpis import facts as kpi_facts
+from postpurchase.adapters.db.kpis import message_rollup
 from postpurchase.adapters.db.periodic import run_once
 from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_huey
 from postpurchase.bootstrap import Platform, bootstrap
@@ -92,6 +93,9 @@ def refresh_kpis(platform: Platform, budget: int = KPI_BATCHES) -> int:
         total += done
         if done < kpi_facts.BATCH:
             break
+    with platform.engine.connect().execution_options(write=True) as conn:
+        message_rollup.refresh(conn, platform.clock.now())  # the days due, for every merchant
+        conn.commit()
     return total
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from postpurchase.adapters.db import tables as t
-from postpurchase.adapters.db.console.attention import kind_condition, resolved
+from postpurchase.adapters.db.console.attention import kind_condition, queue, resolved
 from postpurchase.domain.console import Attention, ParcelFacts, kinds_of
 from postpurchase.domain.ids import new_id
 from postpurchase.service_layer import handlers
@@ -74,6 +74,25 @@ def test_sql_and_rule_agree(engine: Any, f: ParcelFacts, days: int) -> None:
             ).first() is not None
         }  # fmt: skip
     assert got == set(expected)
+    # The page and counts statement (open parcels read once, ADR 0030) agrees with it: the
+    # parcel's row carries the same kinds, and each kind's count is the rule's count over
+    # every parcel of the store (earlier examples' too).
+    with engine.connect() as conn:
+        rows, counts = queue(conn, merchant_id, NOW, days, limit=1000)
+        by_rule = {
+            k.value: len(conn.execute(
+                select(t.shipments.c.id).where(
+                    t.shipments.c.merchant_id == merchant_id,
+                    t.shipments.c.status != "delivered",
+                    kind_condition(k, NOW, days),
+                    ~resolved(k),
+                )
+            ).all())
+            for k in Attention
+        }  # fmt: skip
+    mine = [r for r in rows if r.shipment_id == shipment_id]
+    assert (set(mine[0].kinds) if mine else set()) == set(expected)
+    assert counts == by_rule
 
 
 _MERCHANTS: dict[str, str] = {}

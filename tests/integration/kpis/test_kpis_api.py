@@ -12,7 +12,9 @@ import pytest
 from tests.factories import T0
 from tests.integration.kpis.shop import Shop
 
+from postpurchase.adapters.db.kpis import queries as kq
 from postpurchase.domain.addresses import Address
+from postpurchase.domain.kpis import KpiQuery
 
 RANGE = {"from": "2026-10-01", "to": "2026-11-30"}
 PROMISE = date(2026, 11, 4)  # T0 is 2026-11-01 09:00 UTC
@@ -209,3 +211,21 @@ def test_on_time_against_the_carriers_first_and_latest_estimate(shop: Shop) -> N
     assert s["tracked"] == 1 and s["delivered_rate_of_tracked"] == 1.0
     rows = shop.client.get("/api/v1/kpis/carriers", params=RANGE).json()["rows"]
     assert rows[0]["on_time_rate_vs_original_carrier_estimate"] == 0.0
+
+
+def test_histograms_in_one_pass_are_each_metrics_histogram(shop: Shop) -> None:
+    """The delivery and carrier pages read their histograms in one statement (ADR 0030):
+    the same buckets as one statement per metric, whole store, per carrier and filtered by
+    service (read from the facts)."""
+    four_parcels(shop)
+    metrics = ("click_to_door", "first_scan", "processing", "pickup_wait", "transit")
+    with shop.platform.engine.connect() as conn:
+        for q in (
+            KpiQuery(date(2026, 10, 1), date(2026, 11, 30)),
+            KpiQuery(date(2026, 10, 1), date(2026, 11, 30), service="express"),
+        ):
+            for group in (None, "carrier"):
+                together = kq.histograms(conn, shop.merchant_id, q, metrics, group)
+                assert any(together[m] for m in metrics)
+                for m in metrics:
+                    assert together[m] == kq.histogram(conn, shop.merchant_id, q, m, group)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from postpurchase.adapters.db.kpis import messages as km
+from postpurchase.adapters.db.kpis import message_rollup
 from postpurchase.adapters.db.kpis import queries as kq
 from postpurchase.adapters.db.kpis.rollups import HIST_HOURS
 from postpurchase.domain.kpis import (
@@ -66,10 +66,11 @@ SPLIT = ("processing", "pickup_wait", "transit")  # order -> label -> first scan
 def delivery(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
     """On time (original promise, carrier estimate, ours), tracking, exceptions, the
     click-to-door split, per day/week/month of purchase."""
-    c2d = kq.histogram(conn, merchant_id, q, "click_to_door").get((), {})
-    scan = kq.histogram(conn, merchant_id, q, "first_scan").get((), {})
+    hists = kq.histograms(conn, merchant_id, q, ("click_to_door", "first_scan", *SPLIT))
+    c2d = hists["click_to_door"].get((), {})
+    scan = hists["first_scan"].get((), {})
     # Order to delivery in its three legs, as medians and P90s (means hide long tails).
-    legs = {leg: kq.histogram(conn, merchant_id, q, leg).get((), {}) for leg in SPLIT}
+    legs = {leg: hists[leg].get((), {}) for leg in SPLIT}
     buckets: dict[date, DeliveryCounts] = {}
     counts = DeliveryCounts()
     for (day,), sums in kq.delivery_counts(conn, merchant_id, q, "day"):
@@ -118,8 +119,8 @@ def carriers(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
         rows.append({"carrier": key[0], "service": key[1], "lane": key[2],
                      **{c: k[c] for c in columns[3:]}})  # fmt: skip
     per_carrier = kq.delivery_counts(conn, merchant_id, q, "carrier")
-    transit = kq.histogram(conn, merchant_id, q, "transit", "carrier")
-    c2d = kq.histogram(conn, merchant_id, q, "click_to_door", "carrier")
+    hists = kq.histograms(conn, merchant_id, q, ("transit", "click_to_door"), "carrier")
+    transit, c2d = hists["transit"], hists["click_to_door"]
     summary: dict[str, Any] = {"carriers": len(per_carrier), "scorecards": len(rows)}
     summary["by_carrier"] = [
         {"carrier": key[0], **{c: sums.kpis()[c] for c in ("shipments", "on_time_rate")},
@@ -278,9 +279,8 @@ def messages(conn: Connection, merchant_id: str, q: KpiQuery) -> Report:
     """Message versions measured: per flow, channel and template version, and the hold-out,
     the orders sent it, their order-status contacts per 100 orders, CSAT and repeat purchase
     within 90 days (with counts and 95% intervals), and clicks where tracked."""
-    start, end = kq.merchant_zone_bounds(conn, merchant_id, q)
     rows: list[dict[str, Any]] = []
-    for sums in km.version_sums(conn, merchant_id, start, end):
+    for sums in message_rollup.version_sums(conn, merchant_id, q):
         row = version_kpis(sums)
         for name in ("contacted_order_rate", "csat", "repeat_rate_90d"):
             ci = row.pop(f"{name}_ci95")

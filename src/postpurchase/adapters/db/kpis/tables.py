@@ -135,6 +135,7 @@ support_contacts = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     UniqueConstraint("merchant_id", "source", "ticket_id", name="uq_support_contacts_ticket"),
     Index("ix_support_contacts_merchant_at", "merchant_id", "contacted_at"),
+    Index("ix_support_contacts_order", "order_id"),  # the message sums' join (0033)
 )
 
 # Rollups the job keeps beside the facts, rebuilt for every day a refresh touched, so a
@@ -206,6 +207,7 @@ kpi_customers = Table(
     Column("cohort", String(16)),
     Column("repeated", Boolean),  # None until the window is over
     Index("ix_kpi_customers_merchant_placed", "merchant_id", "placed_on"),
+    Index("ix_kpi_customers_order", "order_id"),  # the message sums' join (0033)
     # The windows still open, by their end: what settling them reads each tick (0028).
     Index(
         "ix_kpi_customers_unsettled", "repeat_until",
@@ -236,4 +238,42 @@ kpi_promise_daily = Table(
             "moved",
         )
     ),
+)
+
+# Per day of purchase and message version: the sums of ``domain.kpis.VersionSums`` for the
+# orders placed that day, kept by the worker (adapters.db.kpis.message_rollup, ADR 0030).
+# ``template_version`` -1: none (the hold-out); a key column cannot be null.
+kpi_message_daily = Table(
+    "kpi_message_daily",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("placed_on", Date, primary_key=True),
+    Column("flow", String(48), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("template_version", Integer, primary_key=True, autoincrement=False),
+    Column("held_out", Boolean, primary_key=True),
+    *(
+        Column(name, Integer, nullable=False)
+        for name in (
+            "orders",
+            "status_contacts",
+            "contacted_orders",
+            "rated_orders",
+            "happy_orders",
+            "score_sum",
+            "repeat_eligible",
+            "repeaters",
+            "clicked_orders",
+        )
+    ),
+)
+
+# The days whose sums are in ``kpi_message_daily`` and when they were made; a day not here
+# is summed from the messages when a report asks.
+kpi_message_days = Table(
+    "kpi_message_days",
+    metadata,
+    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
+    Column("placed_on", Date, primary_key=True),
+    Column("refreshed_at", UTCDateTime, nullable=False),
 )

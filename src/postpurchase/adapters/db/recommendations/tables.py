@@ -30,4 +30,5 @@ recommendation_clicks = Table(
     Column("clicked_at", UTCDateTime, nullable=False),
     Index("ix_recommendation_clicks_merchant_at", "merchant_id", "clicked_at"),
     Index("ix_recommendation_clicks_merchant_email", "merchant_id", "email"),
+    Index("ix_recommendation_clicks_order", "order_id"),  # the message sums' join (0033)
 )
