@@ -30,6 +30,7 @@ from postpurchase.entrypoints.console.auth import ConsoleNotFound, Owner, platfo
 from postpurchase.entrypoints.console.rendering import render
 from postpurchase.entrypoints.console.views_settings_forms import FORM_SECTIONS
 from postpurchase.entrypoints.console.views_settings_forms import load as load_form
+from postpurchase.entrypoints.console.views_settings_more import MORE_SECTIONS, load_more
 
 router = APIRouter(prefix="/console/settings", include_in_schema=False, tags=["console"])
 
@@ -39,7 +40,13 @@ Short = Annotated[str, Form(max_length=2000)]
 SECTIONS = [
     ("brand", "Brand"),
     ("tracking", "Tracking page"),
+    ("faq", "FAQ"),
+    ("domains", "Custom domains"),
+    ("block", "Custom block"),
     ("notifications", "Notifications"),
+    ("remedies", "Remedies"),
+    ("ops", "Ops alerts"),
+    ("strings", "Wording"),
     ("checkout", "Checkout"),
     ("templates", "Templates"),
     ("keys", "API keys"),
@@ -78,10 +85,12 @@ def _pretty(value: Any) -> str:
 # ---- what each section shows ----------------------------------------------------------------
 
 
-def _load(platform: Platform, me: Principal, section: str) -> dict[str, Any]:
+def _load(platform: Platform, me: Principal, section: str, locale: str) -> dict[str, Any]:
     merchant_id = me.merchant_id
     if section in FORM_SECTIONS:
         return load_form(platform, merchant_id, section)
+    if section in MORE_SECTIONS:
+        return load_more(platform, merchant_id, section, locale)
     if section == "keys":
         from postpurchase.service_layer.checkout import keys
 
@@ -123,7 +132,8 @@ async def page(
     request: Request, me: Principal, section: str, status_code: int = 200, **extra: Any
 ) -> Response:
     platform = platform_of(request)
-    data = await run_in_threadpool(_load, platform, me, section)
+    locale = str(extra.get("string_locale") or request.query_params.get("locale") or "en")
+    data = await run_in_threadpool(_load, platform, me, section, locale[:8])
     data.update(extra)
     return render(
         request, me, "console/settings.html", status_code=status_code, nav="settings",
