@@ -125,6 +125,7 @@ FLASH = {
     "created": "Created.",
     "revoked": "Revoked.",
     "deleted": "Deleted.",
+    "test_sent": "Test message sent.",
 }
 
 
