@@ -47,6 +47,7 @@ SECTIONS = [
     ("remedies", "Remedies"),
     ("ops", "Ops alerts"),
     ("strings", "Wording"),
+    ("recommendations", "Recommendations"),
     ("checkout", "Checkout"),
     ("templates", "Templates"),
     ("keys", "API keys"),

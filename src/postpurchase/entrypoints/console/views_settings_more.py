@@ -24,6 +24,7 @@ from postpurchase.bootstrap import Platform
 from postpurchase.domain.console import Principal
 from postpurchase.domain.errors import DomainError
 from postpurchase.domain.notification_flows import FLOWS
+from postpurchase.domain.recommendations import Placement, Strategy, rules_from_stored
 from postpurchase.entrypoints.console.auth import Owner, platform_of
 from postpurchase.locale import strings as catalogue_strings
 from postpurchase.service_layer.settings import (
@@ -36,7 +37,8 @@ from postpurchase.service_layer.settings import (
 
 router = APIRouter(prefix="/console/settings", include_in_schema=False, tags=["console"])
 
-MORE_SECTIONS = ("faq", "domains", "block", "remedies", "ops", "strings")
+MORE_SECTIONS = ("faq", "domains", "block", "remedies", "ops", "strings", "recommendations")
+NUMBERS = ("max_items", "min_bought_together", "attribution_days")
 BLOCK = ("title", "text", "html", "link_url", "link_label", "image_url", "image_alt")
 _LOCALE_KEY = re.compile(r"^([A-Za-z-]+)\.(\S+): (.*)$", re.S)
 
@@ -67,6 +69,10 @@ def load_more(platform: Platform, merchant_id: str, section: str, locale: str) -
             (name, flow.description, getattr(remedy, name, None) if remedy else None)
             for name, flow in sorted(FLOWS.items())
         ]
+    if section == "recommendations":
+        stored = settings.recommendations.model_dump(exclude_none=True)
+        data.update(rules=rules_from_stored(stored), strategies=[s.value for s in Strategy],
+                    placements=[p.value for p in Placement])  # fmt: skip
     if section == "strings":
         english = catalogue_strings("web", "en")
         mine = (settings.strings or {}).get(locale, {})
@@ -204,3 +210,30 @@ async def save_strings(request: Request, me: Owner) -> Response:
     return await _save(request, me, "strings", patch, typed,
                        target=f"/console/settings/strings?locale={locale}&flash=saved",
                        string_locale=locale)  # fmt: skip
+
+
+# ---- product recommendations ------------------------------------------------------------------
+
+
+def _number(value: Any) -> int | str | None:
+    """A number field: empty is the default, digits a number, anything else goes to the
+    schema as typed (which names the field and says it wants a whole number)."""
+    text = _text(value)
+    return int(text) if text is not None and text.isdigit() else text
+
+
+@router.post("/recommendations")
+async def save_recommendations(request: Request, me: Owner) -> Response:
+    form = await request.form()
+    chosen = [str(form.get(f"strategy-{i}") or "") for i in range(1, 4)]
+    section: dict[str, Any] = {
+        "enabled": form.get("enabled") == "on",
+        "strategies": [s for s in chosen if s] or None,
+        "manual_picks": _lines(form.get("manual_picks")) or None,
+        "placements": [p.value for p in Placement if form.get(f"placement.{p.value}") == "on"],
+        "store_url": _text(form.get("store_url")),
+        **{k: _number(form.get(k)) for k in NUMBERS},
+    }
+    typed = {**section, "strategy_slots": chosen}
+    return await _save(request, me, "recommendations", {"recommendations": section},
+                       {"recommendations": typed})  # fmt: skip
