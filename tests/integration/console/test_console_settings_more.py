@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from postpurchase.domain.console import Role
 from postpurchase.service_layer.settings import get_settings
@@ -190,3 +191,45 @@ def test_string_overrides_per_locale(console: Console) -> None:
     assert r.status_code == 400 and "strings.xx" in r.text
     assert owner.post("/console/settings/strings", {"locale": "de"}).status_code == 303
     assert not (settings_of(console, console.a.merchant_id).strings or {}).get("de")
+
+
+def test_adding_a_carrier_account_seals_its_credentials(console: Console) -> None:
+    owner = console.a.owner
+    page = owner.get("/console/settings/carriers").text
+    assert 'action="/console/settings/carriers/add"' in page and "simulated:ups" in page
+    step = owner.get("/console/settings/carriers/add?kind=karrio:ups").text
+    assert 'name="f.client_secret"' in step and 'type="password"' in step
+    assert owner.get("/console/settings/carriers/add?kind=karrio:nope").status_code == 400
+    bad = owner.post(
+        "/console/settings/carriers",
+        {
+            "kind": "simulated:ups",
+            "mode": "test",
+            "f.api_key": "sk_sim_secret_1234",
+            "f.base_url": "https://evil.example",
+        },
+    )
+    assert bad.status_code == 400 and "base_url" in bad.text
+    assert "sk_sim_secret_1234" not in bad.text  # a credential is never echoed back
+    assert 'value="https://evil.example"' in bad.text
+    form = {"kind": "simulated:ups", "mode": "test", "f.api_key": "sk_sim_secret_1234",
+            "f.base_url": "http://127.0.0.1:9/"}  # fmt: skip
+    for person in (console.a.agent, console.a.viewer):
+        assert person.post("/console/settings/carriers", form).status_code == 403
+    r = owner.post("/console/settings/carriers", form)
+    assert r.status_code == 303, r.text
+    listing = owner.get("/console/settings/carriers").text
+    assert "simulated" in listing and "sk_sim_secret_1234" not in listing
+    assert (
+        "simulated"
+        not in console.b.owner.get("/console/settings/carriers").text.split("Add an account")[0]
+    )
+    with console.platform.engine.connect() as conn:
+        raw = " ".join(str(v) for row in conn.execute(text("SELECT * FROM carrier_accounts"))
+                       for v in row)  # fmt: skip
+    assert "sk_sim_secret_1234" not in raw  # sealed at rest
+    with console.platform.uow() as uow:
+        entries = uow.audit.list(console.a.merchant_id, limit=50)
+    saved = [e.entry for e in entries if e.entry.action == "console.settings.carrier_account.saved"]
+    assert saved and saved[0].subject == "carrier_account:ups"
+    assert "sk_sim_secret_1234" not in str(saved[0].changes)

@@ -113,7 +113,10 @@ def _load(platform: Platform, me: Principal, section: str, locale: str) -> dict[
     if section == "carriers":
         from postpurchase.adapters.carriers import accounts
 
-        return {"accounts": accounts.list_accounts(platform.engine, platform.keyring, merchant_id)}
+        return {
+            "accounts": accounts.list_accounts(platform.engine, platform.keyring, merchant_id),
+            "kinds": accounts.account_kinds(),
+        }
     if section == "integrations":
         from postpurchase.domain.storefronts import StorePlatform
 
@@ -259,3 +262,70 @@ async def delete_carrier_account(request: Request, me: Owner, carrier: str) -> R
         )
 
     return await _change(request, me, "carriers", change, flash="deleted")
+
+
+def _kind(platform: Platform, me: Principal, tag: str) -> dict[str, Any]:
+    """The add form's second step: the fields of one ``connector:carrier``."""
+    from postpurchase.adapters.carriers import accounts
+
+    carrier, connector, spec = accounts.kind_spec(tag)
+    return {"kind": tag, "kind_carrier": carrier, "kind_connector": connector.value,
+            "kind_secrets": spec.secrets, "kind_options": spec.options,
+            "kind_required": spec.required, "kind_name": spec.name}  # fmt: skip
+
+
+@router.get("/carriers/add")
+async def carrier_account_form(request: Request, me: Owner, kind: str = "") -> Response:
+    """Step two of adding an account (works without JavaScript): the chosen carrier and
+    connector's own credentials and options."""
+    platform = platform_of(request)
+    try:
+        fields = _kind(platform, me, kind[:80])
+    except DomainError as exc:
+        return await page(request, me, "carriers", 400, error=f"{exc.field}: {exc.message}",
+                          error_field=exc.field)  # fmt: skip
+    return await page(request, me, "carriers", **fields)
+
+
+@router.post("/carriers")
+async def add_carrier_account(request: Request, me: Owner) -> Response:
+    """Add (or replace) an account; credentials are sealed by the keyring and never shown
+    again (only their last four characters)."""
+    from postpurchase.adapters.carriers import accounts
+    from postpurchase.domain.carriers import Connector
+
+    platform = platform_of(request)
+    form = await request.form()
+    tag = str(form.get("kind") or "")[:80]
+    mode = str(form.get("mode") or "test")[:16]
+    fields: dict[str, str] = {}
+    for key in form:
+        if key.startswith("f.") and str(form.get(key) or "").strip():
+            fields[key[2:50]] = str(form.get(key))[:4096].strip()
+    typed = dict(fields)
+
+    def change() -> None:
+        carrier, connector, spec = accounts.kind_spec(tag)
+        for name in spec.secrets:
+            typed.pop(name, None)  # never echoed back into the page
+        entry = _entry(platform, me, "carrier_account.saved", f"carrier_account:{carrier}",
+                       {"connector": [None, connector.value], "mode": [None, mode]})  # fmt: skip
+        accounts.add_account(
+            platform.engine, platform.keyring, platform.clock.now(), me.merchant_id, carrier,
+            connector=Connector(connector), mode=accounts.parse_mode(mode), fields=fields,
+            production=platform.settings.environment == "production", audit=entry,
+        )  # fmt: skip
+
+    try:
+        await run_in_threadpool(change)
+    except DomainError as exc:
+        try:
+            extra = _kind(platform, me, tag)
+        except DomainError:
+            extra = {}
+        return await page(
+            request, me, "carriers", 400, error=f"{exc.field}: {exc.message}" if exc.field
+            else exc.message, error_field=exc.field, typed_fields=typed, typed_mode=mode,
+            **extra,
+        )  # fmt: skip
+    return RedirectResponse("/console/settings/carriers?flash=saved", status_code=303)
