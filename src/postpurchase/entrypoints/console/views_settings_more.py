@@ -133,8 +133,9 @@ async def _save(
 
 def faq_rows(form: Mapping[str, Any]) -> list[dict[str, str | None]]:
     """The entries as typed, in their new order: removed and blank rows left out, then
-    sorted by the position typed (ties keep the page's order)."""
-    rows: list[tuple[tuple[int, int], dict[str, str | None]]] = []
+    sorted by the position typed; on a tie the entry just moved there comes first (moving
+    entry 3 to position 1 puts it above entry 1), else the page's order."""
+    rows: list[tuple[tuple[int, int, int], dict[str, str | None]]] = []
     for i in range(MAX_FAQ + 1):
         if f"faq-{i}-question" not in form and f"faq-{i}-answer" not in form:
             continue
@@ -142,8 +143,9 @@ def faq_rows(form: Mapping[str, Any]) -> list[dict[str, str | None]]:
         if form.get(f"faq-{i}-remove") == "on" or (question is None and answer is None):
             continue
         raw = str(form.get(f"faq-{i}-position") or "").strip()
-        position = int(raw) if raw.isdigit() else 10_000 + i
-        rows.append(((position, i), {"question": question, "answer": answer}))
+        position = int(raw) if raw.isdigit() else i + 1
+        moved = 0 if position != i + 1 else 1  # on a tie, the entry moved there goes first
+        rows.append(((position, moved, i), {"question": question, "answer": answer}))
     rows.sort(key=lambda r: r[0])
     return [entry for _, entry in rows]
 
