@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from postpurchase.domain.console import Role
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_console_browser import DESKTOP, PHONE, Site, _axe, log_in
-from tests.browser.test_console_browser import site as site  # noqa: F401 (the fixture)
+from tests.browser.test_console_browser import site as site  # the module-scoped fixture
 
 pytestmark = pytest.mark.browser
 
