@@ -437,7 +437,7 @@ StringOverrides = Annotated[
 
 class MerchantSettings(Section):
     """Everything a merchant configures (carrier accounts, API keys and outbound webhooks
-    have endpoints of their own: /api/v1/carrier-accounts, /api/v1/merchant,
+    have endpoints of their own: /api/v1/carriers/accounts, /api/v1/merchant,
     /api/v1/webhook-endpoints). Unset values take the platform defaults."""
 
     branding: Brand = Field(default_factory=Brand)
