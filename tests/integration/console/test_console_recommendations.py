@@ -9,7 +9,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from postpurchase.adapters.db.recommendations import SqlRecommendationStore
+from postpurchase.adapters.db.remedies import SqlRemedyStore
 from postpurchase.domain.recommendations import Placement, Strategy
+from postpurchase.domain.remedies import RemedyKind
 from postpurchase.service_layer.settings import get_settings
 from tests.integration.console.conftest import Console
 
@@ -89,3 +91,37 @@ def test_the_section_is_read_and_written_through_the_settings_api(console: Conso
     assert get_settings(console.platform.uow(), console.a.merchant_id).recommendations.enabled
     assert b.get("/api/v1/settings").json()["recommendations"]["enabled"] is None
     assert b.get("/api/v1/recommendations/settings").json()["enabled"] is False
+
+
+def remedy_rule(console: Console, merchant_id: str) -> Any:
+    with console.platform.engine.connect() as conn:
+        return SqlRemedyStore(conn).rule(merchant_id)
+
+
+def test_the_automatic_remedy_is_a_settings_section_with_a_console_form(
+    console: Console,
+) -> None:
+    owner, url = console.a.owner, "/console/settings/remedies/automatic"
+    page = owner.get("/console/settings/remedies").text
+    assert 'action="/console/settings/remedies/automatic"' in page
+    for person in (console.a.agent, console.a.viewer):
+        assert person.post(url, {"enabled": "on"}).status_code == 403
+    bad = owner.post(url, {"enabled": "on", "kind": "refund_shipping", "grace_days": "99"})
+    assert bad.status_code == 400 and 'id="err-automatic_remedy-grace_days"' in bad.text
+    assert remedy_rule(console, console.a.merchant_id).enabled is False
+    r = owner.post(url, {"enabled": "on", "kind": "store_credit", "grace_days": "2"})
+    assert r.status_code == 303, r.text
+    rule = remedy_rule(console, console.a.merchant_id)
+    assert rule.enabled and rule.kind is RemedyKind.STORE_CREDIT and rule.grace_days == 2
+    assert rule.apologise is False  # the box was left empty
+    assert remedy_rule(console, console.b.merchant_id).enabled is False
+    a = api(console, console.a.key)
+    assert a.get("/api/v1/settings").json()["automatic_remedy"]["kind"] == "store_credit"
+    assert a.get("/api/v1/remedies/settings").json()["grace_days"] == 2
+    r = a.put("/api/v1/remedies/settings", json={"apologise": True})
+    assert r.status_code == 200, r.text
+    assert a.get("/api/v1/settings").json()["automatic_remedy"]["apologise"] is True
+    r = a.patch("/api/v1/settings", json={"automatic_remedy": {"kind": "voucher"}})
+    assert r.status_code == 422 and r.json()["field"] == "automatic_remedy.kind"
+    # the per-flow sentence form still works beside it
+    assert owner.post("/console/settings/remedies", {"remedy.delayed": "Sorry."}).status_code == 303

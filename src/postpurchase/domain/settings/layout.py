@@ -8,6 +8,7 @@ The stored layout (one JSON object per merchant)::
      "survey": {...},          # the post-delivery survey on or off
      "checkout": {...},        # cut-off, handling days, ship-from, storefront origins
      "recommendations": {...}, # product recommendation rules (ADR 0025, migration 0029)
+     "automatic_remedy": {...},# what a late delivery earns (ADR 0025, migration 0029)
      "strings": {...}}         # the merchant's own wording per locale
 
 Before issue 14 the support contacts and the returns link sat at the top level

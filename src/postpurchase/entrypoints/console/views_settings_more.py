@@ -25,6 +25,7 @@ from postpurchase.domain.console import Principal
 from postpurchase.domain.errors import DomainError
 from postpurchase.domain.notification_flows import FLOWS
 from postpurchase.domain.recommendations import Placement, Strategy, rules_from_stored
+from postpurchase.domain.remedies import RemedyKind, rule_from_stored
 from postpurchase.entrypoints.console.auth import Owner, platform_of
 from postpurchase.locale import strings as catalogue_strings
 from postpurchase.service_layer.settings import (
@@ -64,6 +65,8 @@ def load_more(platform: Platform, merchant_id: str, section: str, locale: str) -
     if section == "faq":
         data["faq"] = [e.model_dump() for e in settings.tracking_page.faq or []]
     if section == "remedies":
+        stored_rule = settings.automatic_remedy.model_dump(exclude_none=True)
+        data.update(rule=rule_from_stored(stored_rule), kinds=[k.value for k in RemedyKind])
         remedy = settings.notifications.remedy
         data["flows"] = [
             (name, flow.description, getattr(remedy, name, None) if remedy else None)
@@ -187,6 +190,19 @@ async def save_remedies(request: Request, me: Owner) -> Response:
     remedy = {name: _text(form.get(f"remedy.{name}")) for name in FLOWS}
     patch = {"notifications": {"remedy": remedy if any(remedy.values()) else None}}
     return await _save(request, me, "remedies", patch, {"remedy": remedy})
+
+
+@router.post("/remedies/automatic")
+async def save_automatic_remedy(request: Request, me: Owner) -> Response:
+    form = await request.form()
+    rule = {
+        "enabled": form.get("enabled") == "on",
+        "kind": _text(form.get("kind")),
+        "grace_days": _number(form.get("grace_days")),
+        "apologise": form.get("apologise") == "on",
+    }
+    return await _save(request, me, "remedies", {"automatic_remedy": rule},
+                       {"automatic_remedy": rule})  # fmt: skip
 
 
 @router.post("/ops")

@@ -1,10 +1,11 @@
-"""The ``recommendations`` section of the one settings schema: which products the tracking
-page and the shipped/delivered messages recommend, by the rules the merchant picks.
+"""The ``recommendations`` and ``automatic_remedy`` sections of the one settings schema:
+which products the tracking page and the shipped/delivered messages recommend, by the rules
+the merchant picks, and what a late delivery earns the shopper.
 
-The limits and the engine are the recommendations context's (``domain.recommendations``);
-this model only says them as a schema, so ``PATCH /api/v1/settings`` and the console name a
-bad value by its dotted path (``recommendations.strategies[1]``) like every other setting.
-Unset values take the context's defaults (recommendations off).
+The limits and the engines are their contexts' (``domain.recommendations``,
+``domain.remedies``); these models only say them as a schema, so ``PATCH /api/v1/settings``
+and the console name a bad value by its dotted path (``recommendations.strategies[1]``)
+like every other setting. Unset values take the contexts' defaults (both off).
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from postpurchase.domain.recommendations import (
     Strategy,
     parse_store_url,
 )
+from postpurchase.domain.remedies import MAX_GRACE_DAYS, RemedyKind
 from postpurchase.service_layer.settings.base import Section
 
 StrategyName = Literal["same_collection", "bought_together", "manual"]
 PlacementName = Literal["page", "email"]
 assert set(StrategyName.__args__) == {s.value for s in Strategy}  # type: ignore[attr-defined]
 assert set(PlacementName.__args__) == {p.value for p in Placement}  # type: ignore[attr-defined]
+RemedyKindName = Literal["refund_shipping", "store_credit"]
+assert set(RemedyKindName.__args__) == {k.value for k in RemedyKind}  # type: ignore[attr-defined]
 
 
 def _once(value: list[Any]) -> list[Any]:
@@ -77,4 +81,22 @@ class Recommendations(Section):
     )
     store_url: Annotated[StrictStr, AfterValidator(_store_url)] | None = Field(
         default=None, description="https://shop.example: product links go there."
+    )
+
+
+class AutomaticRemedy(Section):
+    """The automatic remedy (issue 14): a delivery later than the original promise earns
+    the shipping fee back (or as store credit) and an apology; off until ``enabled``."""
+
+    enabled: StrictBool | None = Field(
+        default=None, description="Give the remedy when a delivery is later than promised."
+    )
+    kind: RemedyKindName | None = Field(
+        default=None, description="refund_shipping (default: the fee back) or store_credit."
+    )
+    grace_days: Annotated[StrictInt, Field(ge=0, le=MAX_GRACE_DAYS)] | None = Field(
+        default=None, description="Days late that are forgiven (default 0)."
+    )
+    apologise: StrictBool | None = Field(
+        default=None, description="The delivered message apologises and names the remedy."
     )

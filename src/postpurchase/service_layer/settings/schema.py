@@ -54,7 +54,7 @@ from postpurchase.domain.settings import (
 )
 from postpurchase.locale import strings as catalogue_strings
 from postpurchase.service_layer.settings.base import Section
-from postpurchase.service_layer.settings.recommendations import Recommendations
+from postpurchase.service_layer.settings.recommendations import AutomaticRemedy, Recommendations
 
 LOCALES = ("en", "es", "pt-BR", "fr", "de")
 MAX_FAQ = 30
@@ -446,6 +446,7 @@ class MerchantSettings(Section):
     survey: Survey = Field(default_factory=Survey)
     checkout: Checkout = Field(default_factory=Checkout)
     recommendations: Recommendations = Field(default_factory=Recommendations)
+    automatic_remedy: AutomaticRemedy = Field(default_factory=AutomaticRemedy)
     strings: StringOverrides | None = Field(
         default=None,
         description="Your own wording of tracking-page texts, per locale and catalogue key "
