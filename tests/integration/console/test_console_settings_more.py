@@ -230,6 +230,33 @@ def test_adding_a_carrier_account_seals_its_credentials(console: Console) -> Non
     assert "sk_sim_secret_1234" not in raw  # sealed at rest
     with console.platform.uow() as uow:
         entries = uow.audit.list(console.a.merchant_id, limit=50)
+    # a test call: nothing listens on 127.0.0.1:9, so the cause is shown and kept
+    tested = owner.post("/console/settings/carriers/ups/test")
+    assert tested.status_code == 400 and "ups: unavailable" in tested.text
+    assert console.b.owner.post("/console/settings/carriers/ups/test").status_code == 400
+    assert console.a.agent.post("/console/settings/carriers/ups/test").status_code == 403
     saved = [e.entry for e in entries if e.entry.action == "console.settings.carrier_account.saved"]
     assert saved and saved[0].subject == "carrier_account:ups"
     assert "sk_sim_secret_1234" not in str(saved[0].changes)
+
+
+def test_tracking_extras_and_notification_timing(console: Console) -> None:
+    owner = console.a.owner
+    r = owner.post("/console/settings/tracking", {"cors_origins": "https://shop.example\nnope"})
+    assert r.status_code == 400 and "tracking_page.cors_origins" in r.text
+    r = owner.post("/console/settings/tracking", {
+        "cors_origins": "https://shop.example", "pickup_hours": "Mon-Fri 9-18",
+        "reschedule_url": "https://shop.example/reschedule",
+    })  # fmt: skip
+    assert r.status_code == 303, r.text
+    page = settings_of(console, console.a.merchant_id).tracking_page
+    assert page.cors_origins == ["https://shop.example"] and page.pickup_hours == "Mon-Fri 9-18"
+    r = owner.post("/console/settings/notifications", {"collapse_seconds": "lots"})
+    assert r.status_code == 400 and "notifications.collapse_seconds" in r.text
+    r = owner.post("/console/settings/notifications", {"collapse_seconds": "120",
+                                                       "pickup_hold_days": "7"})  # fmt: skip
+    assert r.status_code == 303, r.text
+    n = settings_of(console, console.a.merchant_id).notifications
+    assert n.collapse_seconds == 120 and n.pickup_hold_days == 7 and n.max_event_age_hours is None
+    assert 'value="120"' in owner.get("/console/settings/notifications").text
+    assert settings_of(console, console.b.merchant_id).notifications.collapse_seconds is None

@@ -126,6 +126,7 @@ FLASH = {
     "revoked": "Revoked.",
     "deleted": "Deleted.",
     "test_sent": "Test message sent.",
+    "carrier_ok": "The carrier accepted the credentials and answered.",
 }
 
 

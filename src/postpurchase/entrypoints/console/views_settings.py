@@ -264,6 +264,30 @@ async def delete_carrier_account(request: Request, me: Owner, carrier: str) -> R
     return await _change(request, me, "carriers", change, flash="deleted")
 
 
+@router.post("/carriers/{carrier}/test")
+async def test_carrier_account(request: Request, me: Owner, carrier: str) -> Response:
+    """Call the carrier with the stored credentials (no transaction open while it does);
+    a failure is shown naming its cause and kept on the account as its last error."""
+    from postpurchase.adapters.carriers import accounts
+    from postpurchase.domain.carriers import CarrierError
+
+    platform = platform_of(request)
+    s = platform.settings
+    try:
+        await run_in_threadpool(
+            lambda: accounts.test_account(
+                platform.engine, platform.keyring, platform.clock.now, me.merchant_id,
+                carrier[:48], api_urls=s.carrier_api_urls, timeout=s.carrier_timeout_seconds,
+            )
+        )  # fmt: skip
+    except CarrierError as exc:
+        return await page(request, me, "carriers", 400,
+                          error=f"{carrier[:48]}: {exc.failure.value}: {exc.message}")  # fmt: skip
+    except DomainError as exc:
+        return await page(request, me, "carriers", 400, error=exc.message, error_field=exc.field)
+    return RedirectResponse("/console/settings/carriers?flash=carrier_ok", status_code=303)
+
+
 def _kind(platform: Platform, me: Principal, tag: str) -> dict[str, Any]:
     """The add form's second step: the fields of one ``connector:carrier``."""
     from postpurchase.adapters.carriers import accounts
