@@ -13,7 +13,15 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
-from postpurchase.adapters.carriers.connectors import spec_for, split_fields
+from postpurchase.adapters.carriers.connectors import (
+    AFTERSHIP_CARRIERS,
+    EASYPOST_CARRIERS,
+    KARRIO,
+    SIMULATED_CARRIERS,
+    ConnectorSpec,
+    spec_for,
+    split_fields,
+)
 from postpurchase.adapters.carriers.gateways import gateway_for
 from postpurchase.adapters.db.audit_store import SqlAuditLog
 from postpurchase.adapters.db.carrier_store import AccountView, SqlCarrierAccounts, SqlPollStore
@@ -59,8 +67,11 @@ def add_account(
     mode: AccountMode,
     fields: dict[str, str],
     production: bool = False,
+    audit: AuditEntry | None = None,
 ) -> tuple[AccountView, bool]:
-    """Store (or replace) the merchant's account at ``carrier``; (view, created)."""
+    """Store (or replace) the merchant's account at ``carrier``; (view, created). The
+    credentials are sealed by ``box``; ``audit`` (a person's change: connector and mode,
+    never a credential) commits with it."""
     carrier = carrier.strip().lower()
     if connector is Connector.SIMULATED and production:
         raise InvalidInput(
@@ -75,8 +86,27 @@ def add_account(
         store = SqlCarrierAccounts(conn, box)
         _, created = store.put(merchant_id, carrier, connector, mode, options, secrets, now)
         view = next(v for v in store.views(merchant_id) if v.carrier == carrier)
+        if audit is not None:
+            SqlAuditLog(conn).record(audit)
         conn.commit()
     return view, created
+
+
+def account_kinds() -> list[tuple[str, str, Connector]]:
+    """Every (carrier, connector) an account can be added for, as ``connector:carrier``
+    tags with their parts (what the console's add form offers)."""
+    out = [(f"karrio:{c}", c, Connector.KARRIO) for c in sorted(KARRIO)]
+    out += [(f"easypost:{c}", c, Connector.EASYPOST) for c in EASYPOST_CARRIERS]
+    out += [(f"aftership:{c}", c, Connector.AFTERSHIP) for c in AFTERSHIP_CARRIERS]
+    out += [(f"simulated:{c}", c, Connector.SIMULATED) for c in SIMULATED_CARRIERS]
+    return out
+
+
+def kind_spec(tag: str) -> tuple[str, Connector, ConnectorSpec]:
+    """``connector:carrier`` as its parts and the fields its connector takes."""
+    connector, _, carrier = tag.partition(":")
+    found = parse_connector(connector)
+    return carrier, found, spec_for(carrier, found)
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})

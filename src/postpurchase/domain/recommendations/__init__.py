@@ -10,7 +10,9 @@ from postpurchase.domain.recommendations.attribution import (
 )
 from postpurchase.domain.recommendations.links import Click, sign, verify
 from postpurchase.domain.recommendations.rules import (
+    MAX_ATTRIBUTION_DAYS,
     MAX_ITEMS,
+    MAX_MANUAL,
     Bought,
     Candidate,
     Catalogue,
@@ -23,11 +25,14 @@ from postpurchase.domain.recommendations.rules import (
     parse_store_url,
     recommend,
     rules_from_dict,
+    rules_from_stored,
     rules_to_dict,
 )
 
 __all__ = [
+    "MAX_ATTRIBUTION_DAYS",
     "MAX_ITEMS",
+    "MAX_MANUAL",
     "Attributed",
     "Bought",
     "Candidate",
@@ -45,6 +50,7 @@ __all__ = [
     "parse_store_url",
     "recommend",
     "rules_from_dict",
+    "rules_from_stored",
     "rules_to_dict",
     "sign",
     "verify",

@@ -153,6 +153,22 @@ def rules_from_dict(
     )
 
 
+def rules_from_stored(doc: object) -> RecommendationRules:
+    """The rules from the stored ``recommendations`` settings section, leniently: unset
+    (``null``) keys take the defaults, and a key that no longer passes (written under older
+    rules, or straight into the database) is dropped rather than taking the page down."""
+    data = {k: v for k, v in doc.items() if v is not None} if isinstance(doc, Mapping) else {}
+    for _ in range(len(_KEYS) + 1):
+        try:
+            return rules_from_dict(data)
+        except InvalidInput as exc:
+            key = (exc.field or "").split("[", 1)[0]
+            if key not in data:
+                break
+            del data[key]
+    return RecommendationRules()
+
+
 def rules_to_dict(rules: RecommendationRules) -> dict[str, Any]:
     return {
         "enabled": rules.enabled,

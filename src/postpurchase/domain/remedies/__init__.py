@@ -9,6 +9,7 @@ from postpurchase.domain.remedies.rule import (
     days_late,
     decide,
     rule_from_dict,
+    rule_from_stored,
     rule_to_dict,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "days_late",
     "decide",
     "rule_from_dict",
+    "rule_from_stored",
     "rule_to_dict",
 ]

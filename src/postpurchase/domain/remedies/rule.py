@@ -68,6 +68,21 @@ def rule_from_dict(data: Mapping[str, Any], base: RemedyRule | None = None) -> R
     )
 
 
+def rule_from_stored(doc: object) -> RemedyRule:
+    """The rule from the stored ``automatic_remedy`` settings section, leniently: unset
+    (``null``) keys take the defaults and a key that no longer passes is dropped, so a bad
+    stored value never stops deliveries being handled."""
+    data = {k: v for k, v in doc.items() if v is not None} if isinstance(doc, Mapping) else {}
+    for _ in range(len(_KEYS) + 1):
+        try:
+            return rule_from_dict(data)
+        except InvalidInput as exc:
+            if exc.field not in data:
+                break
+            del data[exc.field]
+    return RemedyRule()
+
+
 def rule_to_dict(rule: RemedyRule) -> dict[str, Any]:
     return {
         "enabled": rule.enabled,

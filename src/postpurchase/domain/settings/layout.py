@@ -6,7 +6,10 @@ The stored layout (one JSON object per merchant)::
      "tracking_page": {...},   # support contacts, returns link, promo banner, FAQ, domains
      "notifications": {...},   # flows per channel, timing, quiet hours, remedy, ops URLs
      "survey": {...},          # the post-delivery survey on or off
-     "checkout": {...}}        # cut-off, handling days, ship-from, storefront origins
+     "checkout": {...},        # cut-off, handling days, ship-from, storefront origins
+     "recommendations": {...}, # product recommendation rules (ADR 0025, migration 0029)
+     "automatic_remedy": {...},# what a late delivery earns (ADR 0025, migration 0029)
+     "strings": {...}}         # the merchant's own wording per locale
 
 Before issue 14 the support contacts and the returns link sat at the top level
 (``support``, ``returns_url``, ``returns.url``) and a font was any CSS stack plus a

@@ -26,6 +26,7 @@ from postpurchase.entrypoints.console import (
     views_orders,
     views_settings,
     views_settings_forms,
+    views_settings_more,
     views_team,
     views_templates,
 )
@@ -54,6 +55,7 @@ router.include_router(views_orders.router)
 router.include_router(views_exceptions.router)
 router.include_router(views_customers.router)
 router.include_router(views_settings_forms.router)
+router.include_router(views_settings_more.router)
 router.include_router(views_templates.router)
 router.include_router(views_settings.router)
 router.include_router(returns.router)

@@ -125,6 +125,8 @@ FLASH = {
     "created": "Created.",
     "revoked": "Revoked.",
     "deleted": "Deleted.",
+    "test_sent": "Test message sent.",
+    "carrier_ok": "The carrier accepted the credentials and answered.",
 }
 
 

@@ -30,6 +30,7 @@ from postpurchase.entrypoints.console.auth import ConsoleNotFound, Owner, platfo
 from postpurchase.entrypoints.console.rendering import render
 from postpurchase.entrypoints.console.views_settings_forms import FORM_SECTIONS
 from postpurchase.entrypoints.console.views_settings_forms import load as load_form
+from postpurchase.entrypoints.console.views_settings_more import MORE_SECTIONS, load_more
 
 router = APIRouter(prefix="/console/settings", include_in_schema=False, tags=["console"])
 
@@ -39,7 +40,14 @@ Short = Annotated[str, Form(max_length=2000)]
 SECTIONS = [
     ("brand", "Brand"),
     ("tracking", "Tracking page"),
+    ("faq", "FAQ"),
+    ("domains", "Custom domains"),
+    ("block", "Custom block"),
     ("notifications", "Notifications"),
+    ("remedies", "Remedies"),
+    ("ops", "Ops alerts"),
+    ("strings", "Wording"),
+    ("recommendations", "Recommendations"),
     ("checkout", "Checkout"),
     ("templates", "Templates"),
     ("keys", "API keys"),
@@ -78,10 +86,12 @@ def _pretty(value: Any) -> str:
 # ---- what each section shows ----------------------------------------------------------------
 
 
-def _load(platform: Platform, me: Principal, section: str) -> dict[str, Any]:
+def _load(platform: Platform, me: Principal, section: str, locale: str) -> dict[str, Any]:
     merchant_id = me.merchant_id
     if section in FORM_SECTIONS:
         return load_form(platform, merchant_id, section)
+    if section in MORE_SECTIONS:
+        return load_more(platform, merchant_id, section, locale)
     if section == "keys":
         from postpurchase.service_layer.checkout import keys
 
@@ -103,7 +113,10 @@ def _load(platform: Platform, me: Principal, section: str) -> dict[str, Any]:
     if section == "carriers":
         from postpurchase.adapters.carriers import accounts
 
-        return {"accounts": accounts.list_accounts(platform.engine, platform.keyring, merchant_id)}
+        return {
+            "accounts": accounts.list_accounts(platform.engine, platform.keyring, merchant_id),
+            "kinds": accounts.account_kinds(),
+        }
     if section == "integrations":
         from postpurchase.domain.storefronts import StorePlatform
 
@@ -123,7 +136,8 @@ async def page(
     request: Request, me: Principal, section: str, status_code: int = 200, **extra: Any
 ) -> Response:
     platform = platform_of(request)
-    data = await run_in_threadpool(_load, platform, me, section)
+    locale = str(extra.get("string_locale") or request.query_params.get("locale") or "en")
+    data = await run_in_threadpool(_load, platform, me, section, locale[:8])
     data.update(extra)
     return render(
         request, me, "console/settings.html", status_code=status_code, nav="settings",
@@ -248,3 +262,94 @@ async def delete_carrier_account(request: Request, me: Owner, carrier: str) -> R
         )
 
     return await _change(request, me, "carriers", change, flash="deleted")
+
+
+@router.post("/carriers/{carrier}/test")
+async def test_carrier_account(request: Request, me: Owner, carrier: str) -> Response:
+    """Call the carrier with the stored credentials (no transaction open while it does);
+    a failure is shown naming its cause and kept on the account as its last error."""
+    from postpurchase.adapters.carriers import accounts
+    from postpurchase.domain.carriers import CarrierError
+
+    platform = platform_of(request)
+    s = platform.settings
+    try:
+        await run_in_threadpool(
+            lambda: accounts.test_account(
+                platform.engine, platform.keyring, platform.clock.now, me.merchant_id,
+                carrier[:48], api_urls=s.carrier_api_urls, timeout=s.carrier_timeout_seconds,
+            )
+        )  # fmt: skip
+    except CarrierError as exc:
+        return await page(request, me, "carriers", 400,
+                          error=f"{carrier[:48]}: {exc.failure.value}: {exc.message}")  # fmt: skip
+    except DomainError as exc:
+        return await page(request, me, "carriers", 400, error=exc.message, error_field=exc.field)
+    return RedirectResponse("/console/settings/carriers?flash=carrier_ok", status_code=303)
+
+
+def _kind(platform: Platform, me: Principal, tag: str) -> dict[str, Any]:
+    """The add form's second step: the fields of one ``connector:carrier``."""
+    from postpurchase.adapters.carriers import accounts
+
+    carrier, connector, spec = accounts.kind_spec(tag)
+    return {"kind": tag, "kind_carrier": carrier, "kind_connector": connector.value,
+            "kind_secrets": spec.secrets, "kind_options": spec.options,
+            "kind_required": spec.required, "kind_name": spec.name}  # fmt: skip
+
+
+@router.get("/carriers/add")
+async def carrier_account_form(request: Request, me: Owner, kind: str = "") -> Response:
+    """Step two of adding an account (works without JavaScript): the chosen carrier and
+    connector's own credentials and options."""
+    platform = platform_of(request)
+    try:
+        fields = _kind(platform, me, kind[:80])
+    except DomainError as exc:
+        return await page(request, me, "carriers", 400, error=f"{exc.field}: {exc.message}",
+                          error_field=exc.field)  # fmt: skip
+    return await page(request, me, "carriers", **fields)
+
+
+@router.post("/carriers")
+async def add_carrier_account(request: Request, me: Owner) -> Response:
+    """Add (or replace) an account; credentials are sealed by the keyring and never shown
+    again (only their last four characters)."""
+    from postpurchase.adapters.carriers import accounts
+    from postpurchase.domain.carriers import Connector
+
+    platform = platform_of(request)
+    form = await request.form()
+    tag = str(form.get("kind") or "")[:80]
+    mode = str(form.get("mode") or "test")[:16]
+    fields: dict[str, str] = {}
+    for key in form:
+        if key.startswith("f.") and str(form.get(key) or "").strip():
+            fields[key[2:50]] = str(form.get(key))[:4096].strip()
+    typed = dict(fields)
+
+    def change() -> None:
+        carrier, connector, spec = accounts.kind_spec(tag)
+        for name in spec.secrets:
+            typed.pop(name, None)  # never echoed back into the page
+        entry = _entry(platform, me, "carrier_account.saved", f"carrier_account:{carrier}",
+                       {"connector": [None, connector.value], "mode": [None, mode]})  # fmt: skip
+        accounts.add_account(
+            platform.engine, platform.keyring, platform.clock.now(), me.merchant_id, carrier,
+            connector=Connector(connector), mode=accounts.parse_mode(mode), fields=fields,
+            production=platform.settings.environment == "production", audit=entry,
+        )  # fmt: skip
+
+    try:
+        await run_in_threadpool(change)
+    except DomainError as exc:
+        try:
+            extra = _kind(platform, me, tag)
+        except DomainError:
+            extra = {}
+        return await page(
+            request, me, "carriers", 400, error=f"{exc.field}: {exc.message}" if exc.field
+            else exc.message, error_field=exc.field, typed_fields=typed, typed_mode=mode,
+            **extra,
+        )  # fmt: skip
+    return RedirectResponse("/console/settings/carriers?flash=saved", status_code=303)

@@ -39,12 +39,21 @@ BRAND = ("display_name", "logo_url", "primary_color", "accent_color", "backgroun
 SENDER = ("sender_name", "from_email", "reply_to")
 SUPPORT = ("email", "phone", "url", "chat_url")
 FORM_SECTIONS = ("brand", "tracking", "notifications", "checkout")
+TIMING = ("collapse_seconds", "max_event_age_hours", "estimate_change_min_days",
+          "pickup_hold_days")  # fmt: skip
 
 
 def _text(value: str | None) -> str | None:
     """A form field as a setting: trimmed, and empty meaning "back to the default"."""
     value = (value or "").strip()
     return value or None
+
+
+def _whole(value: Any) -> int | str | None:
+    """A number field: empty is the default; anything not digits goes to the schema as
+    typed, which names the field and says it wants a whole number."""
+    text = _text(str(value or ""))
+    return int(text) if text is not None and text.isdigit() else text
 
 
 def _getter(form: Any) -> Callable[[str], str | None]:
@@ -136,6 +145,9 @@ async def save_tracking(request: Request, me: Owner) -> Response:
         "returns_url": get("returns_url"),
         "default_locale": get("default_locale"),
         "promo_banner": banner,
+        "reschedule_url": get("reschedule_url"),
+        "pickup_hours": get("pickup_hours"),
+        "cors_origins": [x.strip() for x in str(form.get("cors_origins") or "").split()] or None,
     }
     return await _save(request, me, "tracking", {"tracking_page": page})
 
@@ -161,8 +173,9 @@ async def save_notifications(request: Request, me: Owner) -> Response:
     for key in ("start", "end"):
         if value := _text(str(form.get(f"quiet_{key}") or "")):
             quiet[key] = value
+    timing = {k: _whole(form.get(k)) for k in TIMING}
     patch = {
-        "notifications": {"flows": flows, "quiet_hours": quiet},
+        "notifications": {"flows": flows, "quiet_hours": quiet, **timing},
         "survey": {"enabled": form.get("survey_enabled") == "on"},
     }
     return await _save(request, me, "notifications", patch)

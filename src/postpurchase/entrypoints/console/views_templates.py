@@ -1,6 +1,7 @@
 """The message template editor (owners): every flow and channel with its current version;
 one template per locale edited as subject, text and HTML, previewed on sample data in the
-store's branding before it is saved, and reset to the built-in one.
+store's branding before it is saved, and reset to the built-in one. Below the editor: a
+holdout and a split between versions (``set_split``) and a test send (``send_test``).
 
 The page calls the templates service the API calls (``/api/v1/templates``): a template
 that does not render is refused at save with the part, line and error; every save and reset
@@ -16,13 +17,23 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from postpurchase.adapters.notifications import service_for
 from postpurchase.adapters.notifications.rendering import JinjaRenderer
 from postpurchase.domain.console import Principal
-from postpurchase.domain.errors import DomainError
+from postpurchase.domain.errors import DomainError, InvalidInput
 from postpurchase.domain.notifications import SUPPORTED_LOCALES
+from postpurchase.domain.templates import Split
 from postpurchase.entrypoints.console.auth import ConsoleNotFound, Owner, platform_of
 from postpurchase.entrypoints.console.rendering import render
-from postpurchase.service_layer.templates import history, overview, preview, reset, save_version
+from postpurchase.service_layer.templates import (
+    history,
+    overview,
+    preview,
+    reset,
+    save_version,
+    send_test,
+    set_split,
+)
 
 router = APIRouter(prefix="/console/settings/templates", include_in_schema=False)
 RENDERER = JinjaRenderer()
@@ -53,11 +64,12 @@ async def _editor(
     draft: dict[str, str] | None = None,
     status_code: int = 200,
     error: DomainError | None = None,
+    **extra: Any,
 ) -> Response:
     platform = platform_of(request)
 
     def load() -> dict[str, Any]:
-        versions, _ = history(platform.uow(), me.merchant_id, flow, channel)
+        versions, split = history(platform.uow(), me.merchant_id, flow, channel)
         current = versions[0] if versions else None
         stored = current.for_locale(locale) if current else None
         source = draft or (stored.as_dict() if stored else {})
@@ -70,7 +82,7 @@ async def _editor(
                 raise
             nonlocal error
             error = error or exc
-        return {"versions": versions, "source": source, "shown": shown}
+        return {"versions": versions, "source": source, "shown": shown, "split": split}
 
     try:
         data = await run_in_threadpool(load)
@@ -81,6 +93,7 @@ async def _editor(
         nav="settings", flow=flow, channel=channel, locale=locale, locales=LOCALES,
         error=f"{error.field}: {error.message}" if error and error.field else
         (error.message if error else None), error_field=error.field if error else None, **data,
+        **extra,
     )  # fmt: skip
 
 
@@ -114,4 +127,74 @@ async def save(
     except DomainError as exc:
         return await _editor(request, me, flow, channel, locale, draft=draft, error=exc)
     target = f"/console/settings/templates/{flow}/{channel}?locale={locale}&flash=saved"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/{flow}/{channel}/split")
+async def save_split(request: Request, me: Owner, flow: str, channel: str) -> Response:
+    """Hold out a share of orders and/or share the rest between versions by weight; an
+    emptied form (or "Remove") is no split: everyone gets the current version."""
+    platform = platform_of(request)
+    flow, channel = flow[:48], channel[:16]
+    form = await request.form()
+    locale = str(form.get("locale") or "en")[:8]
+    typed = {"holdout_percent": str(form.get("holdout_percent") or "").strip()}
+    try:
+        split = None
+        if form.get("action") != "remove":
+            split = _split_from(form, typed)
+        await run_in_threadpool(
+            lambda: set_split(platform.uow(), me.merchant_id, flow, channel, split, me.actor)
+        )
+    except DomainError as exc:
+        return await _editor(request, me, flow, channel, locale, error=exc, split_typed=typed)
+    target = f"/console/settings/templates/{flow}/{channel}?locale={locale}&flash=saved"
+    return RedirectResponse(target, status_code=303)
+
+
+def _split_from(form: Any, typed: dict[str, str]) -> Split | None:
+    def whole(raw: str, field: str) -> int:
+        if not raw.isdigit():
+            raise InvalidInput("a whole number", field=field)
+        return int(raw)
+
+    holdout = whole(typed["holdout_percent"] or "0", "holdout_percent")
+    variants: dict[int, int] = {}
+    for key in form:
+        if not key.startswith("weight."):
+            continue
+        raw = str(form.get(key) or "").strip()
+        typed[key] = raw
+        if raw:
+            version = whole(key.removeprefix("weight."), key)
+            variants[version] = whole(raw, f"variants.{version}")
+    return Split(holdout, variants) if holdout or variants else None
+
+
+@router.post("/{flow}/{channel}/test")
+async def test_send(
+    request: Request,
+    me: Owner,
+    flow: str,
+    channel: str,
+    to: Annotated[str, Form(max_length=320)] = "",
+    locale: Annotated[str, Form(max_length=8)] = "en",
+    version: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Send the chosen version (default: the current one) on sample data to ``to``, subject
+    marked [TEST], through the channel real messages use."""
+    platform = platform_of(request)
+    flow, channel = flow[:48], channel[:16]
+    channels = service_for(platform).channels
+    try:
+        if version.strip() and not version.strip().isdigit():
+            raise InvalidInput("a version number", field="version")
+        chosen = int(version) if version.strip() else None
+        await run_in_threadpool(
+            lambda: send_test(platform.uow, RENDERER, channels, me.merchant_id, flow, channel,
+                              locale, to, me.actor, version=chosen)
+        )  # fmt: skip
+    except DomainError as exc:
+        return await _editor(request, me, flow, channel, locale, error=exc, test_to=to)
+    target = f"/console/settings/templates/{flow}/{channel}?locale={locale}&flash=test_sent"
     return RedirectResponse(target, status_code=303)

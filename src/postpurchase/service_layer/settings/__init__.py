@@ -4,7 +4,7 @@ The functions the API, the CLI and the console call are :func:`get_settings`,
 :func:`update_settings` and :func:`read_settings` (in ``services``).
 """
 
-from postpurchase.service_layer.settings.schema import MerchantSettings
+from postpurchase.service_layer.settings.schema import LOCALES, MAX_FAQ, MerchantSettings
 from postpurchase.service_layer.settings.services import (
     SettingsInvalid,
     get_settings,
@@ -15,6 +15,8 @@ from postpurchase.service_layer.settings.services import (
 )
 
 __all__ = [
+    "LOCALES",
+    "MAX_FAQ",
     "MerchantSettings",
     "SettingsInvalid",
     "get_settings",

@@ -19,9 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -55,6 +53,8 @@ from postpurchase.domain.settings import (
     readable_on,
 )
 from postpurchase.locale import strings as catalogue_strings
+from postpurchase.service_layer.settings.base import Section
+from postpurchase.service_layer.settings.recommendations import AutomaticRemedy, Recommendations
 
 LOCALES = ("en", "es", "pt-BR", "fr", "de")
 MAX_FAQ = 30
@@ -63,12 +63,6 @@ MAX_OPS_URLS = 20
 _PHONE = re.compile(r"[0-9+()./ -]{3,40}")
 _MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-
-
-class Section(BaseModel):
-    """Every settings object: unknown keys refused, surrounding blanks trimmed."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 def _url(value: str, *, relative: bool = True) -> str:
@@ -443,7 +437,7 @@ StringOverrides = Annotated[
 
 class MerchantSettings(Section):
     """Everything a merchant configures (carrier accounts, API keys and outbound webhooks
-    have endpoints of their own: /api/v1/carrier-accounts, /api/v1/merchant,
+    have endpoints of their own: /api/v1/carriers/accounts, /api/v1/merchant,
     /api/v1/webhook-endpoints). Unset values take the platform defaults."""
 
     branding: Brand = Field(default_factory=Brand)
@@ -451,6 +445,8 @@ class MerchantSettings(Section):
     notifications: Notifications = Field(default_factory=Notifications)
     survey: Survey = Field(default_factory=Survey)
     checkout: Checkout = Field(default_factory=Checkout)
+    recommendations: Recommendations = Field(default_factory=Recommendations)
+    automatic_remedy: AutomaticRemedy = Field(default_factory=AutomaticRemedy)
     strings: StringOverrides | None = Field(
         default=None,
         description="Your own wording of tracking-page texts, per locale and catalogue key "

@@ -14,6 +14,7 @@ from postpurchase.service_layer.templates.services import (
     save_version,
     set_split,
 )
+from postpurchase.service_layer.templates.testing import send_test
 
 __all__ = [
     "TemplateSummary",
@@ -22,5 +23,6 @@ __all__ = [
     "preview",
     "reset",
     "save_version",
+    "send_test",
     "set_split",
 ]

@@ -1,5 +1,6 @@
-"""Recommendations in the database: the merchant's rules, the catalogue facts the engine
-needs, clicks, and the counts behind the KPI (tenant-scoped: every query names the merchant).
+"""Recommendations in the database: the merchant's rules (the ``recommendations`` section of
+the merchant's settings), the catalogue facts the engine needs, clicks, and the counts
+behind the KPI (tenant-scoped: every query names the merchant).
 
 The catalogue read is bounded so a page build stays cheap on a large catalogue: the products
 bought, the manual picks, the products most often bought beside them (the top
@@ -31,7 +32,7 @@ from postpurchase.domain.recommendations import (
     OrderFact,
     RecommendationRules,
     in_stock,
-    rules_from_dict,
+    rules_from_stored,
     rules_to_dict,
 )
 
@@ -39,6 +40,7 @@ TOGETHER_TOP = 50
 HISTORY_DAYS = 365
 COLLECTION_SCAN = 500
 ACTIVE = (None, "active", "ACTIVE", "publish")
+SECTION = "recommendations"  # the rules' key in ``merchants.settings``
 
 
 class SqlRecommendationStore:
@@ -48,26 +50,24 @@ class SqlRecommendationStore:
     # ---- rules ------------------------------------------------------------------------------
 
     def rules(self, merchant_id: str) -> RecommendationRules:
-        s = rt.recommendation_settings.c
-        doc = self.conn.execute(
-            select(s.document).where(s.merchant_id == merchant_id)
-        ).scalar_one_or_none()
-        return rules_from_dict(doc) if doc else RecommendationRules()
+        """The ``recommendations`` section of the merchant's settings (migration 0029 moved
+        the rules there from their own table; ADR 0025)."""
+        m = t.merchants.c
+        doc = self.conn.execute(select(m.settings).where(m.id == merchant_id)).scalar_one_or_none()
+        section = doc.get(SECTION) if isinstance(doc, dict) else None
+        return rules_from_stored(section)
 
     def save_rules(self, merchant_id: str, rules: RecommendationRules, at: datetime) -> None:
-        s = rt.recommendation_settings.c
-        doc = rules_to_dict(rules)
-        done = self.conn.execute(
-            update(rt.recommendation_settings)
-            .where(s.merchant_id == merchant_id)
-            .values(document=doc, updated_at=at)
-        )
-        if not done.rowcount:
-            self.conn.execute(
-                insert(rt.recommendation_settings).values(
-                    merchant_id=merchant_id, document=doc, updated_at=at
-                )
-            )
+        """Write the whole section into the merchant's settings, the rest left as it is."""
+        m = t.merchants.c
+        doc = self.conn.execute(
+            select(m.settings).where(m.id == merchant_id).with_for_update()
+        ).scalar_one_or_none()
+        if doc is None:
+            return
+        kept = dict(doc) if isinstance(doc, dict) else {}
+        kept[SECTION] = rules_to_dict(rules)
+        self.conn.execute(update(t.merchants).where(m.id == merchant_id).values(settings=kept))
 
     # ---- the catalogue as the engine sees it ------------------------------------------------
 

@@ -1,20 +1,13 @@
-"""The recommendations context's tables (migration 0023): the merchant's rules and the
-clicks on recommended products. Every row carries ``merchant_id``; every query filters on it."""
+"""The recommendations context's table (migration 0023): the clicks on recommended products.
+Every row carries ``merchant_id``; every query filters on it. The merchant's rules are the
+``recommendations`` section of ``merchants.settings`` (migration 0029, ADR 0025)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table
 
-from postpurchase.adapters.db.tables import Id, Json, metadata
+from postpurchase.adapters.db.tables import Id, metadata
 from postpurchase.adapters.db.types import UTCDateTime
-
-recommendation_settings = Table(
-    "recommendation_settings",
-    metadata,
-    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
-    Column("document", Json, nullable=False),  # domain.recommendations.rules_to_dict
-    Column("updated_at", UTCDateTime, nullable=False),
-)
 
 # One row per followed link; the orders they led to are worked out when counted
 # (domain.recommendations.attribute), so a changed attribution window applies to the past.

@@ -16,8 +16,10 @@ from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.remedies import tables as rt
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import minor_units
-from postpurchase.domain.remedies import Remedy, RemedyRule, rule_from_dict, rule_to_dict
+from postpurchase.domain.remedies import Remedy, RemedyRule, rule_from_stored, rule_to_dict
 from postpurchase.service_layer.remedies.ports import LedgerEntry
+
+SECTION = "automatic_remedy"  # the rule's key in ``merchants.settings``
 
 L = rt.remedy_ledger.c
 
@@ -48,26 +50,23 @@ class SqlRemedyStore:
         self.conn = conn
 
     def rule(self, merchant_id: str) -> RemedyRule:
-        s = rt.remedy_settings.c
-        doc = self.conn.execute(
-            select(s.document).where(s.merchant_id == merchant_id)
-        ).scalar_one_or_none()
-        return rule_from_dict(doc) if doc else RemedyRule()
+        """The ``automatic_remedy`` section of the merchant's settings (migration 0029 moved
+        the rule there from its own table; ADR 0025)."""
+        m = t.merchants.c
+        doc = self.conn.execute(select(m.settings).where(m.id == merchant_id)).scalar_one_or_none()
+        return rule_from_stored(doc.get(SECTION) if isinstance(doc, dict) else None)
 
     def save_rule(self, merchant_id: str, rule: RemedyRule, at: datetime) -> None:
-        s = rt.remedy_settings.c
-        doc = rule_to_dict(rule)
-        done = self.conn.execute(
-            update(rt.remedy_settings)
-            .where(s.merchant_id == merchant_id)
-            .values(document=doc, updated_at=at)
-        )
-        if not done.rowcount:
-            self.conn.execute(
-                insert(rt.remedy_settings).values(
-                    merchant_id=merchant_id, document=doc, updated_at=at
-                )
-            )
+        """Write the whole section into the merchant's settings, the rest left as it is."""
+        m = t.merchants.c
+        doc = self.conn.execute(
+            select(m.settings).where(m.id == merchant_id).with_for_update()
+        ).scalar_one_or_none()
+        if doc is None:
+            return
+        kept = dict(doc) if isinstance(doc, dict) else {}
+        kept[SECTION] = rule_to_dict(rule)
+        self.conn.execute(update(t.merchants).where(m.id == merchant_id).values(settings=kept))
 
     def get(self, merchant_id: str, order_id: str) -> LedgerEntry | None:
         row = self.conn.execute(

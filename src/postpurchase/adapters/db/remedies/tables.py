@@ -1,5 +1,6 @@
-"""The remedies context's tables (migration 0023): the merchant's rule and the ledger of
-remedies given, one per order at most (``uq_remedy_ledger_order``)."""
+"""The remedies context's table (migration 0023): the ledger of remedies given, one per order
+at most (``uq_remedy_ledger_order``). The merchant's rule is the ``automatic_remedy`` section
+of ``merchants.settings`` (migration 0029, ADR 0025)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from postpurchase.adapters.db.tables import Id, Json, metadata
+from postpurchase.adapters.db.tables import Id, metadata
 from postpurchase.adapters.db.types import ExactDecimal, UTCDateTime
-
-remedy_settings = Table(
-    "remedy_settings",
-    metadata,
-    Column("merchant_id", Id, ForeignKey("merchants.id"), primary_key=True),
-    Column("document", Json, nullable=False),  # domain.remedies.rule_to_dict
-    Column("updated_at", UTCDateTime, nullable=False),
-)
 
 remedy_ledger = Table(
     "remedy_ledger",

@@ -21,7 +21,7 @@ from alembic import op
 import postpurchase.adapters.db.types
 
 revision: str = "0033"
-down_revision: str | None = "0028"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
