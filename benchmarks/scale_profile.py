@@ -56,6 +56,7 @@ class Counts:
 
     def __init__(self, engine: Any) -> None:
         self.on = False
+        self.engine = engine
         self.statements: Counter[str] = Counter()
         self.seconds: Counter[str] = Counter()
         self.commits = 0
@@ -87,7 +88,21 @@ class Counts:
             self.commits += 1
 
 
+def rows_written(engine: Any) -> Counter[str]:
+    """Rows inserted, updated and deleted so far, per table (PostgreSQL's statistics; the
+    pool is closed first, because a backend reports its counts when it ends)."""
+    engine.dispose()
+    time.sleep(0.5)
+    with engine.connect() as c:
+        rows = c.execute(text(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
+        )).all()  # fmt: skip
+    engine.dispose()
+    return Counter({name: int(n) for name, n in rows})
+
+
 def phase(name: str, counts: Counts, fn: Callable[[], int], scans: int, top: int) -> dict[str, Any]:
+    written = rows_written(counts.engine)
     counts.statements.clear()
     counts.seconds.clear()
     counts.commits = 0
@@ -100,11 +115,14 @@ def phase(name: str, counts: Counts, fn: Callable[[], int], scans: int, top: int
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     counts.on = False
     per_k = 1000 / scans
+    written = rows_written(counts.engine) - written
     total = sum(counts.statements.values())
     print(f"\n=== {name}: {n:,} items, wall {wall:.2f} s, CPU {cpu:.2f} s "
           f"({cpu * per_k:.3f} CPU s and {wall * per_k:.3f} wall s per 1,000 scans); "
           f"{total:,} statements ({total * per_k:,.0f} per 1,000 scans), "
-          f"{counts.commits:,} commits")  # fmt: skip
+          f"{counts.commits:,} commits, {written.total():,} rows written "
+          f"({written.total() / scans:.2f} per scan: "
+          f"{', '.join(f'{t} {n:,}' for t, n in written.most_common())})")  # fmt: skip
     for stmt, secs in counts.seconds.most_common(20):
         print(f"  {counts.statements[stmt]:7,}  {secs:7.3f} s  {stmt}")
     out = io.StringIO()
@@ -115,7 +133,8 @@ def phase(name: str, counts: Counts, fn: Callable[[], int], scans: int, top: int
     stats = pstats.Stats(prof, stream=out)
     stats.sort_stats("cumulative").print_stats(r"postpurchase", top)
     print("\n".join(out.getvalue().splitlines()[6:]))
-    return {"wall": wall, "cpu": cpu, "statements": total, "commits": counts.commits}
+    return {"wall": wall, "cpu": cpu, "statements": total, "commits": counts.commits,
+            "rows": written.total()}  # fmt: skip
 
 
 def main() -> None:
@@ -175,7 +194,8 @@ def main() -> None:
             k = 1000 / scans
             stmts, commits = f["statements"] * k, f["commits"] * k
             print(f"  {name:7} CPU {f['cpu'] * k:.3f} s  wall {f['wall'] * k:.3f} s  "
-                  f"statements {stmts:,.0f}  commits {commits:,.1f}")  # fmt: skip
+                  f"statements {stmts:,.0f}  commits {commits:,.1f}  "
+                  f"rows written {f['rows'] * k:,.0f}")  # fmt: skip
         smtp.stop()
         engine.dispose()
 
