@@ -96,10 +96,13 @@ def make_shipments(
     return numbers
 
 
-def feed(numbers: list[str], per_shipment: int, rng: random.Random) -> list[dict[str, Any]]:
+def feed(
+    numbers: list[str], per_shipment: int, rng: random.Random, t0: datetime | None = None
+) -> list[dict[str, Any]]:
     """Scans as a carrier feed sends them: interleaved across parcels in time order, ~3%
-    re-sent (duplicates) and ~3% late (out of order)."""
-    t0 = datetime(2026, 11, 2, 6, tzinfo=UTC)
+    re-sent (duplicates) and ~3% late (out of order). ``t0``: the first scan's day (a
+    fixed past date unless given; notifications about scans days old are suppressed)."""
+    t0 = t0 or datetime(2026, 11, 2, 6, tzinfo=UTC)
     events = []
     for number in numbers:
         for k in range(per_shipment):

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, bindparam, func, select, update
 from postpurchase.adapters.db import leases
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.leases import heartbeat
+from postpurchase.adapters.db.sql import one_of
 
 logger = logging.getLogger(__name__)
 
@@ -66,20 +67,29 @@ def backoff(attempts: int) -> timedelta:
 
 def _claim(engine: Engine, now: datetime, batch: int) -> list[Any]:
     o = t.outbox.c
+    due = (
+        select(o.id)
+        .where(o.processed_at.is_(None), o.next_attempt_at <= now)
+        .order_by(o.id)
+        .limit(batch)
+    )
     with engine.connect().execution_options(write=True) as conn:
-        q = (
-            select(o.id, o.topic, o.payload, o.attempts)
-            .where(o.processed_at.is_(None), o.next_attempt_at <= now)
-            .order_by(o.id)
-            .limit(batch)
-        )
         if conn.dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        rows = conn.execute(q).all()
+            # One round trip: lock the due rows (skipping other drainers'), push their lease
+            # ahead and return them. RETURNING has no order of its own; the drain's is by id.
+            claimed = conn.execute(
+                update(t.outbox)
+                .where(o.id.in_(due.with_for_update(skip_locked=True)))
+                .values(next_attempt_at=now + leases.LEASE)
+                .returning(o.id, o.topic, o.payload, o.attempts)
+            ).all()
+            conn.commit()
+            return sorted(claimed, key=lambda r: r.id)
+        rows = conn.execute(due.with_only_columns(o.id, o.topic, o.payload, o.attempts)).all()
         if rows:
             conn.execute(
                 update(t.outbox)
-                .where(o.id.in_([r.id for r in rows]))
+                .where(one_of(conn, o.id, [r.id for r in rows]))
                 .values(next_attempt_at=now + leases.LEASE)
             )
         conn.commit()
@@ -90,7 +100,7 @@ def _settle(engine: Engine, done: list[int], failed: list[dict[str, Any]], at: d
     o = t.outbox.c
     with engine.connect().execution_options(write=True) as conn:
         if done:
-            conn.execute(update(t.outbox).where(o.id.in_(done)).values(processed_at=at))
+            conn.execute(update(t.outbox).where(one_of(conn, o.id, done)).values(processed_at=at))
         if failed:
             conn.execute(
                 update(t.outbox)

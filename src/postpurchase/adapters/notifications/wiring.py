@@ -121,8 +121,10 @@ def build_service(
         digest_minutes=settings.ops_digest_minutes,
         ops_urls=settings.ops_urls,
         sent_page=settings.notify_sent_page,
-        # SQLite's one writer: a run of 50 holds the write lock for tens of ms, not hundreds
-        plan_run=50 if platform.engine.dialect.name == "sqlite" else 200,
+        # SQLite's one writer: a run of 50 holds the write lock for tens of ms, not hundreds.
+        # PostgreSQL: a whole claimed outbox batch (500) in one run, so an order whose rows
+        # span the batch is read and decoded once, not once per run (docs/scaling.md).
+        plan_run=50 if platform.engine.dialect.name == "sqlite" else 500,
     )
 
     box = platform.keyring  # endpoint secrets are sealed at rest

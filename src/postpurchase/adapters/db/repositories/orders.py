@@ -82,7 +82,7 @@ class SqlOrderRepository:
         for chunk in _chunks(ids):
             q = (
                 select(t.order_lines)
-                .where(t.order_lines.c.order_id.in_(chunk))
+                .where(one_of(self.conn, t.order_lines.c.order_id, chunk))
                 .order_by(t.order_lines.c.order_id, t.order_lines.c.position)
             )
             for lr in self.conn.execute(q).mappings():
