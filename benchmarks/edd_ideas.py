@@ -68,6 +68,10 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "training rows weighted to recent orders: 90-day half-life (180 by default)",
         {"train_half_life_days": 90.0},
     ),
+    "business": (
+        "promise counted in business days at the destination (weekends, holidays skipped)",
+        {"day_count": "business"},
+    ),
     "mature30": (
         "train on orders at least 30 days old (45 before; now the default)",
         {"mature_days": 30.0},

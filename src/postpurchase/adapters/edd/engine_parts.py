@@ -37,6 +37,7 @@ CURVE_LEVELS = (
     0.98, 0.99,
 )  # fmt: skip
 CALIBRATIONS = ("censored", "delivered")  # see EngineConfig.calibration
+DAY_COUNTS = ("calendar", "business")  # see EngineConfig.day_count
 UNCALIBRATED_WIDENING = 1.35  # raw 90% quantile x this when too few scores (plain model's need)
 
 
@@ -71,6 +72,10 @@ class EngineConfig:
     # this many days times the tail *shape* of the window (scores relative to their purchase
     # week's median), so the level follows a drift within two weeks (censored.py).
     calibration_drift_days: float = 21.0
+    # "business": the purchase model learns, and the promise counts, business days at the
+    # destination (weekends and its holidays skipped), the way the marketplace promises;
+    # "calendar": days as they fall. docs/edd.md compares both.
+    day_count: str = "calendar"
     # The live re-estimate promises at 1 - (1 - confidence) * this (see EddEngine.live_confidence).
     live_miss_ratio: float = 0.8
     gbm: GbmParams = field(default_factory=GbmParams)
@@ -78,6 +83,8 @@ class EngineConfig:
     def __post_init__(self) -> None:
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}, not {self.calibration!r}")
+        if self.day_count not in DAY_COUNTS:
+            raise ValueError(f"day_count must be one of {DAY_COUNTS}, not {self.day_count!r}")
         if not 0.0 < self.live_miss_ratio <= 1.0:
             raise ValueError("live_miss_ratio must be in (0, 1]")
 
@@ -91,6 +98,7 @@ class EngineConfig:
         data = dict(data)
         if "calibration" not in data:  # written before issue 16: keep what it meant then
             data.update(calibration="delivered", calibration_drift_days=0.0, live_miss_ratio=1.0)
+        data.setdefault("day_count", "calendar")  # written before business days existed
         gbm = GbmParams(**data.pop("gbm", {}))
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(gbm=gbm, **known)
