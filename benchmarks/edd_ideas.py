@@ -72,6 +72,14 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "promise counted in business days at the destination (weekends, holidays skipped)",
         {"day_count": "business"},
     ),
+    "seller": (
+        "the seller's own recent hand-off, transit and order-to-door days as features",
+        {"seller_features": True},
+    ),
+    "business+seller": (
+        "business-day promises and the seller's recent hand-off/transit features",
+        {"day_count": "business", "seller_features": True},
+    ),
     "mature30": (
         "train on orders at least 30 days old (45 before; now the default)",
         {"mature_days": 30.0},

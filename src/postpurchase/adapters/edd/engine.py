@@ -7,6 +7,7 @@ learned targets are in ``engine_parts``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -80,7 +81,11 @@ class EddEngine:
         centroids: PostalCentroids | None = None,
     ) -> None:
         self.config = config or EngineConfig()
-        self.space = space or FeatureSpace()
+        # The seller columns are part of the layout, so they follow the config (a model
+        # loaded from its artefact gets the layout it was trained with).
+        self.space = dataclasses.replace(
+            space or FeatureSpace(), seller_recent=self.config.seller_features
+        )
         self.table = table
         self.centroids = centroids
         self.history = History()

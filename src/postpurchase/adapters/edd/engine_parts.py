@@ -76,6 +76,9 @@ class EngineConfig:
     # destination (weekends and its holidays skipped), the way the marketplace promises;
     # "calendar": days as they fall. docs/edd.md compares both.
     day_count: str = "calendar"
+    # The seller's own recent hand-off, transit and order-to-door times as features
+    # (features.SELLER_NAMES), on top of its long-memory handling time and volume.
+    seller_features: bool = False
     # The live re-estimate promises at 1 - (1 - confidence) * this (see EddEngine.live_confidence).
     live_miss_ratio: float = 0.8
     gbm: GbmParams = field(default_factory=GbmParams)
