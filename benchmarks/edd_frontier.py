@@ -82,16 +82,18 @@ def _pct(value: float | None) -> str:
 
 def month_markdown(engine: Run, base: Run) -> list[str]:
     head = (
-        "| month | orders | P50 MAE | promise on time | slack | live on time | live slack "
+        "| month | orders | P50 MAE | live P50 MAE | promise on time | slack | live on time "
+        "| live slack "
         "| marketplace on time | marketplace slack | before issue 16: on time / slack |"
     )
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     before = {r.month: r for r in base.rows}
     for r in engine.rows:
         b = before.get(r.month)
         bold = "**" if r.month == "all" else ""
         lines.append(
             f"| {bold}{r.month}{bold} | {r.orders:,} | {_f(r.p50_mae_days, 2)} "
+            f"| {_f(r.live_p50_mae_days, 2)} "
             f"| {_pct(r.promise_on_time_rate)} | {_f(r.promise_slack_days, 1)} "
             f"| {_pct(r.live_on_time_rate)} | {_f(r.live_slack_days, 1)} "
             f"| {_pct(r.market_on_time_rate)} | {_f(r.market_slack_days, 1)} "
