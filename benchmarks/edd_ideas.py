@@ -72,6 +72,14 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "promise counted in business days at the destination (weekends, holidays skipped)",
         {"day_count": "business"},
     ),
+    "earlier": (
+        "a promise on a closed day at the destination moves to the business day before it",
+        {"closed_day_promise": "earlier"},
+    ),
+    "earlier+seller": (
+        "closed-day promises moved earlier, and the seller's recent hand-off/transit features",
+        {"closed_day_promise": "earlier", "seller_features": True},
+    ),
     "seller": (
         "the seller's own recent hand-off, transit and order-to-door days as features",
         {"seller_features": True},

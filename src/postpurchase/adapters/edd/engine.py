@@ -142,6 +142,15 @@ class EddEngine:
             return add_business_days(facts.dest_country, facts.dest_region, facts.order_day, units)
         return facts.order_day + timedelta(days=max(0, units))
 
+    def promise_date(self, facts: OrderFacts, units: int, p50_units: int) -> date:
+        """The promise date for a count of units, moved off a closed day at the destination
+        when ``closed_day_promise`` is "earlier" (never before the P50)."""
+        day = self.date_after(facts, units)
+        if self.config.closed_day_promise == "earlier":
+            cal = business_calendar(facts.dest_country, facts.dest_region)
+            day = cal.roll_back(day, self.date_after(facts, p50_units))
+        return day
+
     def calibrator(self, target: LearnedTarget) -> CensoredCalibrator | Calibrator:
         """The calibration in use for ``target`` (see ``EngineConfig.calibration``)."""
         if self.config.calibration == "censored":
@@ -213,10 +222,11 @@ class EddEngine:
         days = self.calibrator(target).days(levels, raw[0], raw[1], self._clock(now), group)
         if days is None:
             return None
-        units = [max(round(raw[0]), math.ceil(d - 1e-9)) for d in days]
-        if facts is None or not self.business:
+        p50 = round(raw[0])
+        units = [max(p50, math.ceil(d - 1e-9)) for d in days]
+        if facts is None or (not self.business and self.config.closed_day_promise == "keep"):
             return units
-        return [(self.date_after(facts, u) - facts.order_day).days for u in units]
+        return [(self.promise_date(facts, u, p50) - facts.order_day).days for u in units]
 
     def live_confidence(self, confidence: float) -> float:
         """The live layer's level for a promise at ``confidence`` at purchase.
@@ -404,7 +414,7 @@ class EddEngine:
             self.date_after(facts, p10),
             self.date_after(facts, p50),
             self.date_after(facts, p90),
-            self.date_after(facts, promise),
+            self.promise_date(facts, promise, p50),
             confidence,
             Layer.LEARNED,
             self.model_name,

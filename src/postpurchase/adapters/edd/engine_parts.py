@@ -38,6 +38,7 @@ CURVE_LEVELS = (
 )  # fmt: skip
 CALIBRATIONS = ("censored", "delivered")  # see EngineConfig.calibration
 DAY_COUNTS = ("calendar", "business")  # see EngineConfig.day_count
+CLOSED_DAY_PROMISES = ("keep", "earlier")  # see EngineConfig.closed_day_promise
 UNCALIBRATED_WIDENING = 1.35  # raw 90% quantile x this when too few scores (plain model's need)
 
 
@@ -76,6 +77,9 @@ class EngineConfig:
     # destination (weekends and its holidays skipped), the way the marketplace promises;
     # "calendar": days as they fall. docs/edd.md compares both.
     day_count: str = "calendar"
+    # A promise date on a closed day at the destination (weekend, holiday): "keep" it, or
+    # move it to the last business day before it ("earlier", never before the P50).
+    closed_day_promise: str = "keep"
     # The seller's own recent hand-off, transit and order-to-door times as features
     # (features.SELLER_NAMES), on top of its long-memory handling time and volume.
     seller_features: bool = False
@@ -86,6 +90,8 @@ class EngineConfig:
     def __post_init__(self) -> None:
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}, not {self.calibration!r}")
+        if self.closed_day_promise not in CLOSED_DAY_PROMISES:
+            raise ValueError(f"closed_day_promise must be one of {CLOSED_DAY_PROMISES}")
         if self.day_count not in DAY_COUNTS:
             raise ValueError(f"day_count must be one of {DAY_COUNTS}, not {self.day_count!r}")
         if not 0.0 < self.live_miss_ratio <= 1.0:
@@ -102,6 +108,7 @@ class EngineConfig:
         if "calibration" not in data:  # written before issue 16: keep what it meant then
             data.update(calibration="delivered", calibration_drift_days=0.0, live_miss_ratio=1.0)
         data.setdefault("day_count", "calendar")  # written before business days existed
+        data.setdefault("closed_day_promise", "keep")
         gbm = GbmParams(**data.pop("gbm", {}))
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(gbm=gbm, **known)
