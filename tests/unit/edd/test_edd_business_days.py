@@ -112,3 +112,28 @@ def test_models_written_before_business_days_keep_counting_calendar_days() -> No
     assert EngineConfig.from_dict(EngineConfig(day_count="business").to_dict()).day_count == (
         "business"
     )
+
+
+@given(near_days, st.integers(0, 20), holiday_sets)
+def test_rolling_a_promise_back_stays_between_the_p50_and_the_promise(
+    p50: date, gap: int, holidays: frozenset[date]
+) -> None:
+    cal = BusinessCalendar(holiday_set(holidays))
+    promise = p50 + timedelta(days=gap)
+    moved = cal.roll_back(promise, p50)
+    assert p50 <= moved <= promise
+    # It is the last business day in (p50, promise], or the P50 itself when none is.
+    later = [promise - timedelta(days=k) for k in range((promise - moved).days)]
+    assert not any(cal.is_business_day(d) for d in later if d > p50)
+    assert cal.is_business_day(moved) or moved == p50
+    if cal.is_business_day(promise):
+        assert moved == promise
+
+
+def test_a_sunday_promise_moves_to_friday_and_a_carnival_one_before_carnival() -> None:
+    cal = business_calendar("BR", "SP")
+    assert cal.roll_back(date(2018, 3, 4), date(2018, 2, 20)) == date(2018, 3, 2)
+    # Ash Wednesday 14 Feb 2018 -> Friday 9 Feb (Carnival Monday and Tuesday closed too).
+    assert cal.roll_back(date(2018, 2, 14), date(2018, 2, 1)) == date(2018, 2, 9)
+    # Never before the most likely date.
+    assert cal.roll_back(date(2018, 2, 14), date(2018, 2, 12)) == date(2018, 2, 12)
