@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -157,6 +158,51 @@ def show(r: dict[str, Any]) -> None:
     )
 
 
+def slack_at_rate(points: list[dict[str, Any]], rate: float) -> float | None:
+    """Slack where the frontier crosses ``rate`` on time (linear between stated levels)."""
+    pts = sorted((p["on_time"], p["slack"]) for p in points if p["slack"] is not None)
+    for (r0, s0), (r1, s1) in itertools.pairwise(pts):
+        if r0 <= rate <= r1:
+            return float(s0 if r1 == r0 else s0 + (s1 - s0) * (rate - r0) / (r1 - r0))
+    return None
+
+
+def table(paths: list[Path]) -> None:
+    """One Markdown row per idea from ``--json`` files: both splits side by side."""
+    runs: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in paths:
+        for line in path.read_text().splitlines():
+            r = json.loads(line)
+            runs.setdefault(r["idea"], {})[r["split"]] = r
+    print(
+        "| idea | at the default, on time / slack: rolling · hold-out | slack at the "
+        "marketplace's rate: rolling · hold-out | slack at 95% on time: rolling · hold-out "
+        "| levels beating it on both: rolling · hold-out | P50 MAE (live): rolling · hold-out |"
+    )
+    print("|---|---|---:|---:|---|---|")
+    for idea, splits in runs.items():
+        cells = []
+        for key in ("on_time", "market", "95", "beats", "mae"):
+            parts = []
+            for split in ("rolling", "holdout"):
+                r = splits.get(split)
+                if r is None:
+                    parts.append("—")
+                elif key == "on_time":
+                    parts.append(f"{r['on_time']:.1%} / {r['slack']:.1f}")
+                elif key in ("market", "95"):
+                    rate = r["market_on_time"] if key == "market" else 0.95
+                    at = slack_at_rate(r["frontier"], rate)
+                    parts.append("—" if at is None else f"{at:.2f}")
+                elif key == "beats":
+                    parts.append(", ".join(f"{c:g}" for c in r["beats_market_at"]) or "none")
+                else:
+                    live = r.get("live_p50_mae")
+                    parts.append(f"{r['p50_mae']:.2f}" + (f" ({live:.2f})" if live else ""))
+            cells.append(" · ".join(parts))
+        print(f"| {idea} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--olist", type=Path, default=DEFAULT_OLIST)
@@ -165,7 +211,13 @@ def main() -> None:
     parser.add_argument("--confidence", type=float, default=EngineConfig().confidence)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, help="append one JSON object per run here")
+    parser.add_argument(
+        "--table", type=Path, nargs="+", help="print a Markdown table from --json files and stop"
+    )
     args = parser.parse_args()
+    if args.table:
+        table(args.table)
+        return
     ideas = [i for i in args.ideas.split(",") if i]
     unknown = [i for i in ideas if i not in IDEAS]
     if unknown:
