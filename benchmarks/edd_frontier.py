@@ -166,7 +166,9 @@ def report(runs: dict[str, Run], figure: str | None) -> str:
     out = [
         BEGIN,
         "",
-        f"Promise at {conf:.1%}, calibration `{rolling.config.calibration}`. "
+        f"Promise at {conf:.1%}, calibration `{rolling.config.calibration}`, "
+        f"`day_count` `{rolling.config.day_count}`, `closed_day_promise` "
+        f"`{rolling.config.closed_day_promise}`. "
         f"Rolling back-test: trained on the orders placed before {rolling.since}, then "
         "every later month lived as production would (weekly refits, calibration moving "
         "daily, each order predicted with only the deliveries known at its purchase). "
@@ -310,7 +312,14 @@ def main() -> None:
     args = parser.parse_args()
     data = load_olist(args.olist)
     engine = EngineConfig(confidence=args.confidence)
-    before = dataclasses.replace(engine, calibration="delivered", live_miss_ratio=1.0)
+    before = dataclasses.replace(
+        engine,
+        calibration="delivered",
+        live_miss_ratio=1.0,
+        closed_day_promise="keep",
+        day_count="calendar",
+        seller_features=False,
+    )
     plan = {
         "rolling": ("engine", args.rolling_since, engine),
         "rolling-before": ("before issue 16", args.rolling_since, before),

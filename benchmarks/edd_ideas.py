@@ -73,6 +73,10 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "promise counted in business days at the destination (weekends, holidays skipped)",
         {"day_count": "business"},
     ),
+    "keep": (
+        "a promise on a closed day stays there (the engine before the third pass)",
+        {"closed_day_promise": "keep"},
+    ),
     "earlier": (
         "a promise on a closed day at the destination moves to the business day before it",
         {"closed_day_promise": "earlier"},

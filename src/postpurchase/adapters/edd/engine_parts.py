@@ -78,8 +78,9 @@ class EngineConfig:
     # "calendar": days as they fall. docs/edd.md compares both.
     day_count: str = "calendar"
     # A promise date on a closed day at the destination (weekend, holiday): "keep" it, or
-    # move it to the last business day before it ("earlier", never before the P50).
-    closed_day_promise: str = "keep"
+    # move it to the last business day before it ("earlier", never before the P50; few
+    # parcels arrive on a closed day, so it costs almost no kept promises). docs/edd.md.
+    closed_day_promise: str = "earlier"
     # The seller's own recent hand-off, transit and order-to-door times as features
     # (features.SELLER_NAMES), on top of its long-memory handling time and volume.
     seller_features: bool = False
