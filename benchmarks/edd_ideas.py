@@ -85,6 +85,10 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "closed-day promises moved earlier, and the seller's recent hand-off/transit features",
         {"closed_day_promise": "earlier", "seller_features": True},
     ),
+    "earlier+live": (
+        "closed-day promises moved earlier at purchase and in the live re-estimate",
+        {"live_closed_day_promise": True},
+    ),
     "seller": (
         "the seller's own recent hand-off, transit and order-to-door days as features",
         {"seller_features": True},

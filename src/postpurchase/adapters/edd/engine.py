@@ -524,6 +524,14 @@ class EddEngine:
             destination_region=facts.dest_region,
         )
         est = live_estimate(state, now.astimezone(SAO_PAULO), inputs, purchase)
+        if (
+            self.config.live_closed_day_promise
+            and est.layer is Layer.LIVE
+            and state.status is not ShipmentStatus.DELIVERED
+        ):
+            moved = inputs.calendar.roll_back(est.promise, est.p50)
+            if moved != est.promise:
+                est = dataclasses.replace(est, promise=moved)
         if raw is None and est.reason is None and state.status is not ShipmentStatus.DELIVERED:
             est = est.with_reason("no live model: transit from the rules table")
         return est

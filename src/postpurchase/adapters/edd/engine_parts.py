@@ -81,6 +81,9 @@ class EngineConfig:
     # move it to the last business day before it ("earlier", never before the P50; few
     # parcels arrive on a closed day, so it costs almost no kept promises). docs/edd.md.
     closed_day_promise: str = "earlier"
+    # The same for the live re-estimate's promise (False: the live date as the live layer
+    # computes it). Measured in docs/edd.md, third pass.
+    live_closed_day_promise: bool = False
     # The seller's own recent hand-off, transit and order-to-door times as features
     # (features.SELLER_NAMES), on top of its long-memory handling time and volume.
     seller_features: bool = False
