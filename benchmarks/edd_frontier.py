@@ -317,6 +317,7 @@ def main() -> None:
         calibration="delivered",
         live_miss_ratio=1.0,
         closed_day_promise="keep",
+        live_closed_day_promise=False,
         day_count="calendar",
         seller_features=False,
     )

@@ -75,19 +75,23 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "keep": (
         "a promise on a closed day stays there (the engine before the third pass)",
-        {"closed_day_promise": "keep"},
+        {"closed_day_promise": "keep", "live_closed_day_promise": False},
     ),
     "earlier": (
         "a promise on a closed day at the destination moves to the business day before it",
-        {"closed_day_promise": "earlier"},
+        {"closed_day_promise": "earlier", "live_closed_day_promise": False},
     ),
     "earlier+seller": (
         "closed-day promises moved earlier, and the seller's recent hand-off/transit features",
         {"closed_day_promise": "earlier", "seller_features": True},
     ),
     "earlier+live": (
-        "closed-day promises moved earlier at purchase and in the live re-estimate",
-        {"live_closed_day_promise": True},
+        "closed-day promises moved earlier at purchase and in the live re-estimate (default)",
+        {"closed_day_promise": "earlier", "live_closed_day_promise": True},
+    ),
+    "nolive": (
+        "closed-day promises moved earlier at purchase only (the default before the live move)",
+        {"live_closed_day_promise": False},
     ),
     "seller": (
         "the seller's own recent hand-off, transit and order-to-door days as features",
@@ -183,14 +187,15 @@ def table(paths: list[Path]) -> None:
             r = json.loads(line)
             runs.setdefault(r["idea"], {})[r["split"]] = r
     print(
-        "| idea | at the default, on time / slack: rolling · hold-out | slack at the "
+        "| idea | at the default, on time / slack: rolling · hold-out | live at the default: "
+        "rolling · hold-out | slack at the "
         "marketplace's rate: rolling · hold-out | slack at 95% on time: rolling · hold-out "
         "| levels beating it on both: rolling · hold-out | P50 MAE (live): rolling · hold-out |"
     )
-    print("|---|---|---:|---:|---|---|")
+    print("|---|---|---|---:|---:|---|---|")
     for idea, splits in runs.items():
         cells = []
-        for key in ("on_time", "market", "95", "beats", "mae"):
+        for key in ("on_time", "live", "market", "95", "beats", "mae"):
             parts = []
             for split in ("rolling", "holdout"):
                 r = splits.get(split)
@@ -198,6 +203,8 @@ def table(paths: list[Path]) -> None:
                     parts.append("—")
                 elif key == "on_time":
                     parts.append(f"{r['on_time']:.1%} / {r['slack']:.1f}")
+                elif key == "live":
+                    parts.append(f"{r['live_on_time']:.1%} / {r['live_slack']:.1f}")
                 elif key in ("market", "95"):
                     rate = r["market_on_time"] if key == "market" else 0.95
                     at = slack_at_rate(r["frontier"], rate)

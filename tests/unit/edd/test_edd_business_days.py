@@ -105,10 +105,13 @@ def test_the_count_does_not_depend_on_the_zone_the_times_are_written_in(
     ) == business_days_to("BR", "RJ", ordered, delivered, SAO_PAULO)
 
 
-def test_models_written_before_business_days_keep_counting_calendar_days() -> None:
+def test_models_written_before_these_options_keep_the_behaviour_they_were_trained_with() -> None:
     old = EngineConfig().to_dict()
-    del old["day_count"]
-    assert EngineConfig.from_dict(old).day_count == "calendar"
+    for key in ("day_count", "closed_day_promise", "live_closed_day_promise"):
+        del old[key]
+    loaded = EngineConfig.from_dict(old)
+    assert loaded.day_count == "calendar"
+    assert loaded.closed_day_promise == "keep" and loaded.live_closed_day_promise is False
     assert EngineConfig.from_dict(EngineConfig(day_count="business").to_dict()).day_count == (
         "business"
     )
