@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -68,6 +69,38 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "training rows weighted to recent orders: 90-day half-life (180 by default)",
         {"train_half_life_days": 90.0},
     ),
+    "business": (
+        "promise counted in business days at the destination (weekends, holidays skipped)",
+        {"day_count": "business"},
+    ),
+    "keep": (
+        "a promise on a closed day stays there (the engine before the third pass)",
+        {"closed_day_promise": "keep", "live_closed_day_promise": False},
+    ),
+    "earlier": (
+        "a promise on a closed day at the destination moves to the business day before it",
+        {"closed_day_promise": "earlier", "live_closed_day_promise": False},
+    ),
+    "earlier+seller": (
+        "closed-day promises moved earlier, and the seller's recent hand-off/transit features",
+        {"closed_day_promise": "earlier", "seller_features": True},
+    ),
+    "earlier+live": (
+        "closed-day promises moved earlier at purchase and in the live re-estimate (default)",
+        {"closed_day_promise": "earlier", "live_closed_day_promise": True},
+    ),
+    "nolive": (
+        "closed-day promises moved earlier at purchase only (the default before the live move)",
+        {"live_closed_day_promise": False},
+    ),
+    "seller": (
+        "the seller's own recent hand-off, transit and order-to-door days as features",
+        {"seller_features": True},
+    ),
+    "business+seller": (
+        "business-day promises and the seller's recent hand-off/transit features",
+        {"day_count": "business", "seller_features": True},
+    ),
     "mature30": (
         "train on orders at least 30 days old (45 before; now the default)",
         {"mature_days": 30.0},
@@ -110,6 +143,7 @@ def one(data: OlistData, idea: str, split: str, confidence: float) -> dict[str, 
         "confidence": confidence,
         "orders": total.orders,
         "p50_mae": round(total.p50_mae_days or 0.0, 3),
+        "live_p50_mae": round(total.live_p50_mae_days or 0.0, 3),
         "on_time": round(total.promise_on_time_rate or 0.0, 4),
         "slack": round(total.promise_slack_days or 0.0, 2),
         "live_on_time": round(total.live_on_time_rate or 0.0, 4),
@@ -136,6 +170,54 @@ def show(r: dict[str, Any]) -> None:
     )
 
 
+def slack_at_rate(points: list[dict[str, Any]], rate: float) -> float | None:
+    """Slack where the frontier crosses ``rate`` on time (linear between stated levels)."""
+    pts = sorted((p["on_time"], p["slack"]) for p in points if p["slack"] is not None)
+    for (r0, s0), (r1, s1) in itertools.pairwise(pts):
+        if r0 <= rate <= r1:
+            return float(s0 if r1 == r0 else s0 + (s1 - s0) * (rate - r0) / (r1 - r0))
+    return None
+
+
+def table(paths: list[Path]) -> None:
+    """One Markdown row per idea from ``--json`` files: both splits side by side."""
+    runs: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in paths:
+        for line in path.read_text().splitlines():
+            r = json.loads(line)
+            runs.setdefault(r["idea"], {})[r["split"]] = r
+    print(
+        "| idea | at the default, on time / slack: rolling · hold-out | live at the default: "
+        "rolling · hold-out | slack at the "
+        "marketplace's rate: rolling · hold-out | slack at 95% on time: rolling · hold-out "
+        "| levels beating it on both: rolling · hold-out | P50 MAE (live): rolling · hold-out |"
+    )
+    print("|---|---|---|---:|---:|---|---|")
+    for idea, splits in runs.items():
+        cells = []
+        for key in ("on_time", "live", "market", "95", "beats", "mae"):
+            parts = []
+            for split in ("rolling", "holdout"):
+                r = splits.get(split)
+                if r is None:
+                    parts.append("—")
+                elif key == "on_time":
+                    parts.append(f"{r['on_time']:.1%} / {r['slack']:.1f}")
+                elif key == "live":
+                    parts.append(f"{r['live_on_time']:.1%} / {r['live_slack']:.1f}")
+                elif key in ("market", "95"):
+                    rate = r["market_on_time"] if key == "market" else 0.95
+                    at = slack_at_rate(r["frontier"], rate)
+                    parts.append("—" if at is None else f"{at:.2f}")
+                elif key == "beats":
+                    parts.append(", ".join(f"{c:g}" for c in r["beats_market_at"]) or "none")
+                else:
+                    live = r.get("live_p50_mae")
+                    parts.append(f"{r['p50_mae']:.2f}" + (f" ({live:.2f})" if live else ""))
+            cells.append(" · ".join(parts))
+        print(f"| {idea} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--olist", type=Path, default=DEFAULT_OLIST)
@@ -144,7 +226,13 @@ def main() -> None:
     parser.add_argument("--confidence", type=float, default=EngineConfig().confidence)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, help="append one JSON object per run here")
+    parser.add_argument(
+        "--table", type=Path, nargs="+", help="print a Markdown table from --json files and stop"
+    )
     args = parser.parse_args()
+    if args.table:
+        table(args.table)
+        return
     ideas = [i for i in args.ideas.split(",") if i]
     unknown = [i for i in ideas if i not in IDEAS]
     if unknown:

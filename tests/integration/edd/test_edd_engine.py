@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from postpurchase.adapters.edd.artefact import ArtefactError, load_engine, save_engine
+from postpurchase.adapters.edd.calendars import business_calendar
 from postpurchase.adapters.edd.engine import EddEngine, EngineConfig
 from postpurchase.adapters.edd.evaluation import (
     CONTRACT_FIELDS,
@@ -64,6 +65,30 @@ def test_trained_engine_gives_ordered_learned_dates(trained: EddEngine) -> None:
     assert looser.confidence == 0.8 and looser.promise < est.promise  # the level is honoured
     batch = trained.estimate_many([order(), order(destination=Address("BR", "69005", "AM"))])
     assert [b.promise for b in batch] == [est.promise, far.promise]
+
+
+def test_promises_are_moved_off_closed_days_at_the_destination(trained: EddEngine) -> None:
+    """The default moves a weekend or holiday promise to the business day before it (never
+    before the P50); "keep" leaves it; the live promise moves too when configured."""
+    cal = business_calendar("BR", "RJ")
+    orders = [order(ordered_at=datetime(2017, 6, 1, 10, tzinfo=SAO_PAULO) + timedelta(days=k))
+              for k in range(21)]  # fmt: skip
+    moved = trained.estimate_many(orders)
+    kept_engine = load_engine_copy(trained)[0]
+    kept_engine.config = replace(kept_engine.config, closed_day_promise="keep")
+    kept = kept_engine.estimate_many(orders)
+    assert any(not cal.is_business_day(k.promise) for k in kept)
+    for m, k in zip(moved, kept, strict=True):
+        assert m.p50 <= m.promise <= k.promise
+        assert cal.is_business_day(m.promise) or m.promise == m.p50
+        assert m.promise == k.promise or not cal.is_business_day(k.promise)
+    live_engine = load_engine_copy(trained)[0]
+    live_engine.config = replace(live_engine.config, live_closed_day_promise=True)
+    for day in range(7):
+        handed = datetime(2017, 6, 4, 15, tzinfo=SAO_PAULO) + timedelta(days=day)
+        tracking = TrackingState(status=ShipmentStatus.IN_TRANSIT, handed_over_at=handed)
+        live = live_engine.live(order(), tracking, handed)
+        assert cal.is_business_day(live.promise) or live.promise == live.p50
 
 
 def test_bad_input_falls_back_with_a_stated_reason_never_a_crash(trained: EddEngine) -> None:

@@ -41,6 +41,8 @@ class MonthRow:
     market_on_time_rate: float | None
     market_slack_days: float | None
     market_mae_days: float | None  # |marketplace date - delivery|: how far its date is off
+    # |live P50 - delivery| once the carrier has the parcel (orders with a hand-over scan)
+    live_p50_mae_days: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -68,6 +70,7 @@ def month_row(label: str, scored: Sequence[Scored]) -> MonthRow:
         market.on_time_rate,
         market.mean_slack_days,
         _mean([abs((q - d).days) for q, d in quoted if q is not None]),
+        _mean([abs((s.live.p50 - d).days) for s, d in pairs if s.live is not None]),
     )
 
 

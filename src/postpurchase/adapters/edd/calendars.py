@@ -7,7 +7,7 @@ come from the region (``subdiv``) when the package knows it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 
 import holidays
@@ -50,3 +50,32 @@ def holiday_predicate(country: str | None, region: str | None = None) -> Holiday
 def business_calendar(country: str | None, region: str | None = None) -> BusinessCalendar:
     """The domain calendar for a country/region (cached: calendars are immutable)."""
     return BusinessCalendar(holiday_predicate(country, region))
+
+
+@lru_cache(maxsize=400_000)
+def business_days_between(country: str | None, region: str | None, start: date, end: date) -> int:
+    """Business days in ``[start, end)`` at a destination (cached: the replay asks often)."""
+    return business_calendar(country, region).business_days_between(start, end)
+
+
+@lru_cache(maxsize=400_000)
+def add_business_days(country: str | None, region: str | None, start: date, n: int) -> date:
+    """``start`` rolled forward to a business day, then ``n`` business days on (n >= 0)."""
+    return business_calendar(country, region).add_business_days(start, max(0, n))
+
+
+def business_days_to(
+    country: str | None,
+    region: str | None,
+    ordered_at: datetime,
+    delivered_at: datetime,
+    tz: tzinfo,
+) -> int:
+    """Business days from an order to its delivery, both read as local dates in ``tz``.
+
+    Why local dates: a parcel delivered at 23:30 in São Paulo is delivered that day for the
+    shopper, although it is the next day in UTC.
+    """
+    start = ordered_at.astimezone(tz).date()
+    end = delivered_at.astimezone(tz).date()
+    return business_days_between(country, region, start, end)

@@ -81,6 +81,9 @@ class CensoredSample:
     q90: Array
     actual: Array
     groups: Array  # object array of region codes
+    # Days an open order is known to have taken so far, in the unit of ``actual`` (None:
+    # whole calendar days since ``start``). Business-day engines pass business days.
+    elapsed: Array | None = None
 
     @staticmethod
     def empty(clock: float) -> CensoredSample:
@@ -154,7 +157,10 @@ class CensoredCalibrator:
         weights = np.exp(-age / self.tau_days) if self.tau_days > 0 else np.ones(len(age))
         if self.other_weight < 1.0:
             weights = weights * np.where(s.groups[keep] == group, 1.0, self.other_weight)
-        elapsed = np.maximum(np.round(age), 0.0)
+        if s.elapsed is not None:
+            elapsed = np.maximum(s.elapsed[keep], 0.0)
+        else:
+            elapsed = np.maximum(np.round(age), 0.0)
         days = np.where(known, actual, elapsed)
         q50 = np.maximum(s.q50[keep], 0.0)
         q90 = np.maximum(s.q90[keep], q50)

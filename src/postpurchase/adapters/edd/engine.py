@@ -7,6 +7,7 @@ learned targets are in ``engine_parts``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -14,7 +15,11 @@ from functools import partial
 
 import numpy as np
 
-from postpurchase.adapters.edd.calendars import business_calendar
+from postpurchase.adapters.edd.calendars import (
+    add_business_days,
+    business_calendar,
+    business_days_between,
+)
 from postpurchase.adapters.edd.censored import CensoredCalibrator, CensoredSample
 from postpurchase.adapters.edd.engine_parts import (
     BUSINESS_TO_CALENDAR,
@@ -58,6 +63,12 @@ def _transit(state: OrderState) -> float:
     return state.outcome.transit_days if state.outcome is not None else math.nan
 
 
+def _elapsed_business(facts: OrderFacts, today: date) -> float:
+    return float(
+        business_days_between(facts.dest_country, facts.dest_region, facts.order_day, today)
+    )
+
+
 class EddEngine:
     """Three layers with fall-backs; state that grows as deliveries are observed."""
 
@@ -70,7 +81,11 @@ class EddEngine:
         centroids: PostalCentroids | None = None,
     ) -> None:
         self.config = config or EngineConfig()
-        self.space = space or FeatureSpace()
+        # The seller columns are part of the layout, so they follow the config (a model
+        # loaded from its artefact gets the layout it was trained with).
+        self.space = dataclasses.replace(
+            space or FeatureSpace(), seller_recent=self.config.seller_features
+        )
         self.table = table
         self.centroids = centroids
         self.history = History()
@@ -102,6 +117,40 @@ class EddEngine:
             for target, live in ((self.purchase, False), (self.transit, True))
         }
 
+    @property
+    def business(self) -> bool:
+        """Whether the purchase model counts business days at the destination."""
+        return self.config.day_count == "business"
+
+    def total_units(self, state: OrderState) -> float:
+        """Order-to-delivery time in the purchase model's unit (calendar or business days)."""
+        if state.outcome is None:
+            return math.nan
+        if not self.business or state.delivered_at is None:
+            return state.outcome.total_days
+        f = state.facts
+        return float(
+            business_days_between(
+                f.dest_country, f.dest_region, f.order_day, local_date(state.delivered_at)
+            )
+        )
+
+    def date_after(self, facts: OrderFacts, units: int) -> date:
+        """The date ``units`` purchase-model days after the order (business days: at the
+        destination, rolled forward from the order day)."""
+        if self.business:
+            return add_business_days(facts.dest_country, facts.dest_region, facts.order_day, units)
+        return facts.order_day + timedelta(days=max(0, units))
+
+    def promise_date(self, facts: OrderFacts, units: int, p50_units: int) -> date:
+        """The promise date for a count of units, moved off a closed day at the destination
+        when ``closed_day_promise`` is "earlier" (never before the P50)."""
+        day = self.date_after(facts, units)
+        if self.config.closed_day_promise == "earlier":
+            cal = business_calendar(facts.dest_country, facts.dest_region)
+            day = cal.roll_back(day, self.date_after(facts, p50_units))
+        return day
+
     def calibrator(self, target: LearnedTarget) -> CensoredCalibrator | Calibrator:
         """The calibration in use for ``target`` (see ``EngineConfig.calibration``)."""
         if self.config.calibration == "censored":
@@ -121,7 +170,8 @@ class EddEngine:
             clock = min(clock, self.known_until)
         today = local_date_of(clock)
         oldest = today - timedelta(days=math.ceil(self.config.calibration_window_days) + 1)
-        rows: list[tuple[float, float, float, float, str]] = []
+        rows: list[tuple[float, float, float, float, str, float]] = []
+        business = self.business and not live
         for s in self.orders.values():
             raw = s.raw_live if live else s.raw
             if raw is None:
@@ -135,11 +185,13 @@ class EddEngine:
             if day < oldest:
                 continue
             start = day_start(day)
-            actual = math.nan
+            actual = elapsed = math.nan
             known = s.delivered_at is not None and local_date(s.delivered_at) < today
             if known and s.outcome is not None:
-                actual = s.outcome.transit_days if live else s.outcome.total_days
-            rows.append((start, raw[0], raw[1], actual, s.facts.dest_region or ""))
+                actual = s.outcome.transit_days if live else self.total_units(s)
+            elif business:
+                elapsed = _elapsed_business(s.facts, today)
+            rows.append((start, raw[0], raw[1], actual, s.facts.dest_region or "", elapsed))
         if not rows:
             return CensoredSample.empty(clock)
         cols = list(zip(*rows, strict=True))
@@ -150,6 +202,7 @@ class EddEngine:
             np.asarray(cols[2], dtype=np.float64),
             np.asarray(cols[3], dtype=np.float64),
             np.asarray(cols[4], dtype=object),
+            np.asarray(cols[5], dtype=np.float64) if business else None,
         )
 
     def promise_curve(
@@ -159,12 +212,21 @@ class EddEngine:
         now: float,
         levels: Sequence[float],
         group: str = "",
+        facts: OrderFacts | None = None,
     ) -> list[int] | None:
-        """Promise days at several confidence levels (for the stated-vs-observed plot)."""
+        """Promise days at several confidence levels (for the stated-vs-observed plot).
+
+        Calendar days from the start; with ``facts`` (purchase target) a business-day
+        engine's counts are turned into calendar days from the order date.
+        """
         days = self.calibrator(target).days(levels, raw[0], raw[1], self._clock(now), group)
         if days is None:
             return None
-        return [max(round(raw[0]), math.ceil(d - 1e-9)) for d in days]
+        p50 = round(raw[0])
+        units = [max(p50, math.ceil(d - 1e-9)) for d in days]
+        if facts is None or (not self.business and self.config.closed_day_promise == "keep"):
+            return units
+        return [(self.promise_date(facts, u, p50) - facts.order_day).days for u in units]
 
     def live_confidence(self, confidence: float) -> float:
         """The live layer's level for a promise at ``confidence`` at purchase.
@@ -194,7 +256,11 @@ class EddEngine:
         at = local_day_number(delivered_at)
         if state.raw is not None:
             self.purchase.calibrator.add(
-                at, outcome.total_days, state.raw[0], state.raw[1], state.facts.dest_region or ""
+                at,
+                self.total_units(state),
+                state.raw[0],
+                state.raw[1],
+                state.facts.dest_region or "",
             )
         if state.raw_live is not None and not math.isnan(outcome.transit_days):
             self.transit.calibrator.add(
@@ -226,7 +292,7 @@ class EddEngine:
             q = target.predict_out_of_fold(x, [s.fold(k) for s in chosen])
             for s, (q50, q90) in zip(chosen, q, strict=True):
                 assert s.outcome is not None and s.delivered_at is not None
-                actual = s.outcome.transit_days if live else s.outcome.total_days
+                actual = s.outcome.transit_days if live else self.total_units(s)
                 target.calibrator.add(
                     local_day_number(s.delivered_at), actual, q50, q90, s.facts.dest_region or ""
                 )
@@ -260,7 +326,7 @@ class EddEngine:
         ages = np.array([now - local_day_number(s.delivered_at) for s in done if s.delivered_at])
         weights = 0.5 ** (ages / hl) if hl > 0 else None
         x = as_matrix([s.purchase_row or [] for s in done], len(self.purchase.names))
-        y = np.array([s.outcome.total_days for s in done if s.outcome], dtype=np.float64)
+        y = np.array([self.total_units(s) for s in done], dtype=np.float64)
         self.purchase.fit(x, y, weights, [s.fold(k) for s in done])
         live = [
             i
@@ -343,13 +409,12 @@ class EddEngine:
         p50 = max(p10, round(days[1]))
         p90 = max(p50, math.ceil(days[2] - 1e-9))
         promise = max(p50, math.ceil(days[3] - 1e-9))
-        base = facts.order_day
         reasons = [r for r in (reason, *facts.reasons) if r]
         return Estimate(
-            base + timedelta(days=p10),
-            base + timedelta(days=p50),
-            base + timedelta(days=p90),
-            base + timedelta(days=promise),
+            self.date_after(facts, p10),
+            self.date_after(facts, p50),
+            self.date_after(facts, p90),
+            self.promise_date(facts, promise, p50),
             confidence,
             Layer.LEARNED,
             self.model_name,
@@ -459,6 +524,14 @@ class EddEngine:
             destination_region=facts.dest_region,
         )
         est = live_estimate(state, now.astimezone(SAO_PAULO), inputs, purchase)
+        if (
+            self.config.live_closed_day_promise
+            and est.layer is Layer.LIVE
+            and state.status is not ShipmentStatus.DELIVERED
+        ):
+            moved = inputs.calendar.roll_back(est.promise, est.p50)
+            if moved != est.promise:
+                est = dataclasses.replace(est, promise=moved)
         if raw is None and est.reason is None and state.status is not ShipmentStatus.DELIVERED:
             est = est.with_reason("no live model: transit from the rules table")
         return est

@@ -37,6 +37,8 @@ CURVE_LEVELS = (
     0.98, 0.99,
 )  # fmt: skip
 CALIBRATIONS = ("censored", "delivered")  # see EngineConfig.calibration
+DAY_COUNTS = ("calendar", "business")  # see EngineConfig.day_count
+CLOSED_DAY_PROMISES = ("keep", "earlier")  # see EngineConfig.closed_day_promise
 UNCALIBRATED_WIDENING = 1.35  # raw 90% quantile x this when too few scores (plain model's need)
 
 
@@ -71,6 +73,21 @@ class EngineConfig:
     # this many days times the tail *shape* of the window (scores relative to their purchase
     # week's median), so the level follows a drift within two weeks (censored.py).
     calibration_drift_days: float = 21.0
+    # "business": the purchase model learns, and the promise counts, business days at the
+    # destination (weekends and its holidays skipped), the way the marketplace promises;
+    # "calendar": days as they fall. docs/edd.md compares both.
+    day_count: str = "calendar"
+    # A promise date on a closed day at the destination (weekend, holiday): "keep" it, or
+    # move it to the last business day before it ("earlier", never before the P50; few
+    # parcels arrive on a closed day, so it costs almost no kept promises). docs/edd.md.
+    closed_day_promise: str = "earlier"
+    # The same for the live re-estimate's promise (False: the live date as the live layer
+    # computes it). True since the third pass: 0.5-0.6 days less live slack for 0.1-0.2
+    # points of live on-time rate (docs/edd.md).
+    live_closed_day_promise: bool = True
+    # The seller's own recent hand-off, transit and order-to-door times as features
+    # (features.SELLER_NAMES), on top of its long-memory handling time and volume.
+    seller_features: bool = False
     # The live re-estimate promises at 1 - (1 - confidence) * this (see EddEngine.live_confidence).
     live_miss_ratio: float = 0.8
     gbm: GbmParams = field(default_factory=GbmParams)
@@ -78,6 +95,10 @@ class EngineConfig:
     def __post_init__(self) -> None:
         if self.calibration not in CALIBRATIONS:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}, not {self.calibration!r}")
+        if self.closed_day_promise not in CLOSED_DAY_PROMISES:
+            raise ValueError(f"closed_day_promise must be one of {CLOSED_DAY_PROMISES}")
+        if self.day_count not in DAY_COUNTS:
+            raise ValueError(f"day_count must be one of {DAY_COUNTS}, not {self.day_count!r}")
         if not 0.0 < self.live_miss_ratio <= 1.0:
             raise ValueError("live_miss_ratio must be in (0, 1]")
 
@@ -91,6 +112,9 @@ class EngineConfig:
         data = dict(data)
         if "calibration" not in data:  # written before issue 16: keep what it meant then
             data.update(calibration="delivered", calibration_drift_days=0.0, live_miss_ratio=1.0)
+        data.setdefault("day_count", "calendar")  # written before business days existed
+        data.setdefault("closed_day_promise", "keep")
+        data.setdefault("live_closed_day_promise", False)
         gbm = GbmParams(**data.pop("gbm", {}))
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(gbm=gbm, **known)

@@ -253,6 +253,26 @@ class History:
             return (v[index] / w if w > 0 else NAN), w
         return (v[index] + PRIOR_WEIGHT * prior) / (w + PRIOR_WEIGHT), w
 
+    def seller_features(self, facts: OrderFacts, now: float) -> list[float]:
+        """The seller's own recent record as of ``now``: hand-off time over the last three
+        weeks, and its parcels' transit and order-to-door days (long and recent memories),
+        each shrunk toward the longer memory (or the whole marketplace) when thin."""
+        L, S = self.long, self.short
+        g_h, _ = self._mean(L, ("all",), now, LONG_TAU, _H, NAN)
+        g_h = 2.5 if math.isnan(g_h) else g_h
+        g_t, _ = self._mean(L, ("all",), now, LONG_TAU, _T, NAN)
+        g_t = 9.0 if math.isnan(g_t) else g_t
+        g_y, _ = self._mean(L, ("all",), now, LONG_TAU, _Y, NAN)
+        g_y = 12.0 if math.isnan(g_y) else g_y
+        origin = ("or", facts.origin_id or "?")
+        or_h, _ = self._mean(L, origin, now, LONG_TAU, _H, g_h)
+        ors_h, _ = self._mean(S, origin, now, SHORT_TAU, _H, or_h)
+        or_t, _ = self._mean(L, origin, now, LONG_TAU, _T, g_t)
+        ors_t, _ = self._mean(S, origin, now, SHORT_TAU, _T, or_t)
+        or_y, _ = self._mean(L, origin, now, LONG_TAU, _Y, g_y)
+        ors_y, _ = self._mean(S, origin, now, SHORT_TAU, _Y, or_y)
+        return [ors_h, or_t, ors_t, ors_y]
+
     def features(self, facts: OrderFacts, now: float) -> list[float]:
         """History features for an order predicted at ``now`` (local day number)."""
         L, S = self.long, self.short
@@ -333,6 +353,13 @@ HISTORY_NAMES: tuple[str, ...] = (
     "service_days",
 )
 
+SELLER_NAMES: tuple[str, ...] = (
+    "origin_handling_recent",
+    "origin_transit",
+    "origin_transit_recent",
+    "origin_days_recent",
+)
+
 ORDER_NAMES: tuple[str, ...] = (
     "distance_km",
     "same_region",
@@ -387,10 +414,12 @@ class FeatureSpace:
     """Column layout and category codes, frozen at training time and saved with the model."""
 
     regions: tuple[str, ...] = DEFAULT_REGIONS
+    # The seller's own recent hand-off and transit columns (``EngineConfig.seller_features``).
+    seller_recent: bool = False
 
     @property
     def purchase_names(self) -> tuple[str, ...]:
-        return ORDER_NAMES + HISTORY_NAMES
+        return ORDER_NAMES + HISTORY_NAMES + (SELLER_NAMES if self.seller_recent else ())
 
     @property
     def live_names(self) -> tuple[str, ...]:
@@ -429,7 +458,10 @@ class FeatureSpace:
         ]
 
     def purchase_row(self, f: OrderFacts, history: History, now: float) -> list[float]:
-        return self.order_row(f) + history.features(f, now)
+        row = self.order_row(f) + history.features(f, now)
+        if self.seller_recent:
+            row += history.seller_features(f, now)
+        return row
 
     def live_extra(self, f: OrderFacts, handed_over_at: datetime) -> list[float]:
         local = handed_over_at.astimezone(SAO_PAULO)

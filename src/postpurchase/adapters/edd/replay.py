@@ -176,7 +176,12 @@ def _purchases(
             curve = None
             if state.raw is not None:
                 curve = engine.promise_curve(
-                    state.raw, engine.purchase, now, CURVE_LEVELS, state.facts.dest_region or ""
+                    state.raw,
+                    engine.purchase,
+                    now,
+                    CURVE_LEVELS,
+                    state.facts.dest_region or "",
+                    state.facts,
                 )
             scored[r.record_id] = Scored(r, est, curve=curve)
 

@@ -78,6 +78,21 @@ class BusinessCalendar:
             day += _ONE_DAY
         raise InvalidInput(f"no business day within {MAX_CLOSED_RUN} days", field="calendar")
 
+    def roll_back(self, day: date, not_before: date) -> date:
+        """The last business day on or before ``day``, but never before ``not_before``.
+
+        Why: a promise that falls on a closed day is, for the shopper, a promise for the last
+        working day before it (few parcels arrive on a Sunday or a holiday), so the earlier
+        date costs almost no kept promises and is a day or two tighter. ``not_before`` (the
+        most likely date) is returned when no business day lies in between.
+        """
+        current = day
+        while current > not_before:
+            if self.is_business_day(current):
+                return current
+            current -= _ONE_DAY
+        return not_before
+
     def next_business_day(self, day: date) -> date:
         """The first business day strictly after ``day``."""
         return self.roll_forward(day + _ONE_DAY)
