@@ -88,3 +88,34 @@ def api_server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def threaded_server(app: object) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a daemon thread of this process on a free loopback port;
+    yields its base URL once ``/healthz`` answers. In-process (unlike ``api_server``) so a
+    test's fake clock and seeded platform are the server's own, as the browser tests need."""
+    import threading
+
+    import uvicorn
+
+    from postpurchase.entrypoints.api.app import EVENT_LOOP
+
+    port = free_port()
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        loop=EVENT_LOOP,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, running=thread.is_alive)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -12,22 +12,20 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import upgrade
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
-from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
-from postpurchase.testing import free_port, wait_until_healthy
+from postpurchase.entrypoints.api.app import create_app
+from postpurchase.testing import threaded_server
 from tests import tracking_scenarios as sc
 from tests.fakes import FakeClock
 
@@ -74,16 +72,8 @@ def tracking_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tracking
     shots = sc.all_kinds(platform, merchant.id, fixed=True)
     portuguese = sc.order(platform, merchant.id, "in_transit", locale="pt-BR")
     app = create_app(platform)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, loop=EVENT_LOOP, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, timeout=120, running=thread.is_alive)
-    yield TrackingSite(url, seeded, shots, portuguese, merchant.slug, platform)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with threaded_server(app) as url:
+        yield TrackingSite(url, seeded, shots, portuguese, merchant.slug, platform)
     engine.dispose()
 
 

@@ -3,20 +3,18 @@ loopback blocked: the API's documentation renders from what the server itself se
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Route, expect
 
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import upgrade
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
-from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
-from postpurchase.testing import free_port, wait_until_healthy
+from postpurchase.entrypoints.api.app import create_app
+from postpurchase.testing import threaded_server
 
 pytestmark = pytest.mark.browser
 
@@ -30,16 +28,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('docs-db') / 'docs.sqlite3'}")
     upgrade(engine)
     app = create_app(bootstrap(Settings(), engine=engine, notifications=False))
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, loop=EVENT_LOOP, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, timeout=120, running=thread.is_alive)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with threaded_server(app) as url:
+        yield url
     engine.dispose()
 
 

@@ -12,18 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, expect
 
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import upgrade
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
-from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
+from postpurchase.entrypoints.api.app import create_app
 from postpurchase.service_layer.checkout import keys
 from postpurchase.service_layer.checkout import settings as checkout_settings
 from postpurchase.service_layer.handlers import create_merchant
-from postpurchase.testing import free_port, wait_until_healthy
+from postpurchase.testing import free_port, threaded_server
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.browser
@@ -58,16 +57,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, in
         timezone="America/Chicago",
     )  # fmt: skip
     key, _ = keys.issue(platform.uow(), platform.clock, merchant.id)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(platform), host="127.0.0.1", port=port,
-                                           loop=EVENT_LOOP, log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, timeout=120, running=thread.is_alive)
-    yield url, key, shop_port
-    server.should_exit = True
-    thread.join(timeout=10)
+    with threaded_server(create_app(platform)) as url:
+        yield url, key, shop_port
     engine.dispose()
 
 

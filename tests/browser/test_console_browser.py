@@ -4,14 +4,12 @@ at phone and desktop widths (docs/screenshots/console-*.png)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from postpurchase.adapters.db.engine import make_engine
@@ -19,14 +17,14 @@ from postpurchase.adapters.db.migrate import upgrade
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain.console import Role
-from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
+from postpurchase.entrypoints.api.app import create_app
 from postpurchase.service_layer import handlers
-from postpurchase.testing import free_port, wait_until_healthy
+from postpurchase.testing import threaded_server
 from tests.browser.conftest import SCREENSHOTS
 from tests.console_seeding import Seeded, seed
 from tests.factories import T0
 from tests.fakes import FakeClock
-from tests.integration.console.conftest import PASSWORD, cheap_accounts
+from tests.integration.console.conftest import PASSWORD, cheap_accounts, team_of_every_role
 
 pytestmark = pytest.mark.browser
 
@@ -64,25 +62,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                  number=f"#{1040 + i}")  # fmt: skip
         seeded.setdefault(kind, s)
     accounts = cheap_accounts(platform)
-    emails = {}
-    for role in Role:
-        address = f"{role.value}@northwind.example"
-        link = accounts.create_user("northwind", address, role)
-        accounts.set_password(link.token, PASSWORD)
-        emails[role] = address
+    emails = team_of_every_role(accounts, "northwind")
     app = create_app(platform)
     app.state.console_accounts = accounts
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, loop=EVENT_LOOP, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, timeout=120, running=thread.is_alive)
-    yield Site(url, emails, seeded)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with threaded_server(app) as url:
+        yield Site(url, emails, seeded)
     engine.dispose()
 
 

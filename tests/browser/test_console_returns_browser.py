@@ -5,7 +5,6 @@ screenshots (docs/screenshots/console-returns-*.png through ``make screenshots``
 
 from __future__ import annotations
 
-import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from postpurchase.adapters.db.engine import make_engine
@@ -23,15 +21,15 @@ from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain.console import Role
 from postpurchase.domain.returns import Grade, Resolution, ReturnMethod, policy_from_dict
-from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
+from postpurchase.entrypoints.api.app import create_app
 from postpurchase.entrypoints.api.routes.returns import returns_service
 from postpurchase.service_layer import handlers
 from postpurchase.service_layer.returns import LineAsk, ReturnAsk
-from postpurchase.testing import free_port, wait_until_healthy
+from postpurchase.testing import threaded_server
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import T0
 from tests.fakes import FakeClock
-from tests.integration.console.conftest import PASSWORD, cheap_accounts
+from tests.integration.console.conftest import PASSWORD, cheap_accounts, team_of_every_role
 from tests.integration.returns.conftest import Shop
 
 pytestmark = pytest.mark.browser
@@ -137,25 +135,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         svc.resolve(merchant.id, made[email].id, actor="system:demo")
     svc.resolve(merchant.id, made["linus.silva"].id, actor="system:demo")  # kept
     accounts = cheap_accounts(platform)
-    emails = {}
-    for role in Role:
-        address = f"{role.value}@northwind.example"
-        link = accounts.create_user("northwind", address, role)
-        accounts.set_password(link.token, PASSWORD)
-        emails[role] = address
+    emails = team_of_every_role(accounts, "northwind")
     app = create_app(platform)
     app.state.console_accounts = accounts
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, loop=EVENT_LOOP, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, timeout=120, running=thread.is_alive)
-    yield Site(url, emails, made, tmp)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with threaded_server(app) as url:
+        yield Site(url, emails, made, tmp)
     engine.dispose()
 
 

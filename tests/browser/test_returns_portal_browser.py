@@ -3,14 +3,12 @@ amount, confirm), accessibility (axe-core), and screenshots at phone and desktop
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from postpurchase.adapters.db.engine import make_engine
@@ -19,9 +17,9 @@ from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain.returns import ReturnPolicy
 from postpurchase.domain.returns.policy import DEFAULT_REASONS
-from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
+from postpurchase.entrypoints.api.app import create_app
 from postpurchase.entrypoints.api.routes.returns import returns_service
-from postpurchase.testing import free_port, wait_until_healthy
+from postpurchase.testing import threaded_server
 from tests import tracking_scenarios as sc
 from tests.browser.conftest import SCREENSHOTS
 from tests.fakes import FakeClock
@@ -62,19 +60,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         for size, number, seed in (("390x844", "#NW5001", 900), ("1280x800", "#NW5002", 910))
     }
     parcel = sc.order(platform, merchant.id, "delivered", number="#NW5003", seed=920)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(platform), host="127.0.0.1", port=(port := free_port()),
-            loop=EVENT_LOOP, log_level="warning",
-        )
-    )  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, timeout=120, running=thread.is_alive)
-    yield Site(url, merchant.slug, journey, shots, parcel)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with threaded_server(create_app(platform)) as url:
+        yield Site(url, merchant.slug, journey, shots, parcel)
     engine.dispose()
 
 

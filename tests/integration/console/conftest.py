@@ -36,6 +36,17 @@ def cheap_accounts(platform: Platform) -> Accounts:
     )
 
 
+def team_of_every_role(accounts: Accounts, slug: str) -> dict[Role, str]:
+    """One member per role of ``slug``'s team, each with ``PASSWORD``; their addresses."""
+    emails = {}
+    for role in Role:
+        address = f"{role.value}@{slug}.example"
+        link = accounts.create_user(slug, address, role)
+        accounts.set_password(link.token, PASSWORD)
+        emails[role] = address
+    return emails
+
+
 def form_csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "no csrf field on the page"
