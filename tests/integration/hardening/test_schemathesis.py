@@ -166,6 +166,10 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
         RETURN_CHOICES
     ),
     ("POST /api/v1/orders/{order_id}/returns", "positive_data_acceptance", "lines"): RETURN_LINES,
+    ("POST /api/v1/orders/{order_id}/returns", "positive_data_acceptance", "gift_email"): (
+        "a recipient only with gift: true, an email address (routes/returns.py): a relation "
+        "between two fields, which the schema cannot say"
+    ),
     ("GET /api/v1/kpis/recommendations", "positive_data_acceptance", "since"): KPI_PERIOD,
     ("GET /api/v1/kpis/remedies", "positive_data_acceptance", "since"): KPI_PERIOD,
     (

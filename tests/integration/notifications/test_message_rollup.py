@@ -41,6 +41,16 @@ def report(client: TestClient, **headers: str) -> list[dict[str, Any]]:
 
 
 def roll(notify: Notify) -> int:
+    """The worker's tick for this test's merchant: the session's database holds other
+    tests' merchants, whose days may be due too."""
+    now = notify.clock.now()
+    with notify.engine.begin() as conn:
+        due = message_rollup.due_days(conn, notify.merchant.id, now)
+        return message_rollup.rebuild_days(conn, notify.merchant.id, due, now) if due else 0
+
+
+def roll_all(notify: Notify) -> int:
+    """The worker's tick itself: every merchant's due days."""
     with notify.engine.begin() as conn:
         return message_rollup.refresh(conn, notify.clock.now())
 
@@ -129,7 +139,7 @@ def test_a_late_contact_shows_once_its_day_is_summed_again(
 def test_another_merchants_sums_stay_theirs(notify: Notify, client: TestClient) -> None:
     orders_over_three_days(notify, client)
     _, key, *_ = handlers.create_merchant(notify.platform.uow(), notify.clock, "Other " + ref())
-    assert roll(notify) >= 2
+    assert roll_all(notify) >= 2
     assert report(client)
     assert report(client, Authorization=f"Bearer {key}") == []
 

@@ -376,9 +376,13 @@ class PlaceIn(Strict):
     region: Annotated[str, StringConstraints(max_length=64), OneLine] | None = None
 
 
+# A carrier account's or service's code, as domain/returns/policy.py checks it.
+LabelCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+
+
 class PortalLabelIn(Strict):
-    carrier: Code = Field(description="A carrier account of yours (GET /api/v1/carriers).")
-    service: Code = Field(default="ground", description="The carrier's service code.")
+    carrier: LabelCode = Field(description="A carrier account of yours (GET /api/v1/carriers).")
+    service: LabelCode = Field(default="ground", description="The carrier's service code.")
 
 
 class PolicyIn(Strict):

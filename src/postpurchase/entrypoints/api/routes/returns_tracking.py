@@ -30,7 +30,10 @@ router = APIRouter(prefix="/api/v1", tags=["returns"])
 
 class ConsolidateIn(s.LabelIn):
     ids: list[Annotated[str, StringConstraints(pattern=s.RETURN_ID_PATTERN)]] = Field(
-        min_length=2, max_length=50, description="Approved returns of one customer."
+        min_length=2,
+        max_length=50,
+        description="Approved returns of one customer, each once.",
+        json_schema_extra={"uniqueItems": True},
     )
     tracking_number: s.TrackingNumber = Field(description="The parcel they travel in.")
 
