@@ -178,6 +178,8 @@ SHOTS = [
     ("customer", Role.OWNER, "customer"),
     ("team", Role.OWNER, "/console/team"),
     ("settings", Role.OWNER, "/console/settings/webhooks"),
+    ("kpis-delivery", Role.OWNER, "/console/kpis/delivery"),
+    ("kpis-messages", Role.OWNER, "/console/kpis/messages"),
 ]
 
 
