@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.recommendations import tables as rt
+from postpurchase.adapters.db.settings_sections import read_section, write_section
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import minor_units
 from postpurchase.domain.recommendations import (
@@ -52,22 +53,11 @@ class SqlRecommendationStore:
     def rules(self, merchant_id: str) -> RecommendationRules:
         """The ``recommendations`` section of the merchant's settings (migration 0029 moved
         the rules there from their own table; ADR 0025)."""
-        m = t.merchants.c
-        doc = self.conn.execute(select(m.settings).where(m.id == merchant_id)).scalar_one_or_none()
-        section = doc.get(SECTION) if isinstance(doc, dict) else None
-        return rules_from_stored(section)
+        return rules_from_stored(read_section(self.conn, merchant_id, SECTION))
 
     def save_rules(self, merchant_id: str, rules: RecommendationRules, at: datetime) -> None:
         """Write the whole section into the merchant's settings, the rest left as it is."""
-        m = t.merchants.c
-        doc = self.conn.execute(
-            select(m.settings).where(m.id == merchant_id).with_for_update()
-        ).scalar_one_or_none()
-        if doc is None:
-            return
-        kept = dict(doc) if isinstance(doc, dict) else {}
-        kept[SECTION] = rules_to_dict(rules)
-        self.conn.execute(update(t.merchants).where(m.id == merchant_id).values(settings=kept))
+        write_section(self.conn, merchant_id, SECTION, rules_to_dict(rules))
 
     # ---- the catalogue as the engine sees it ------------------------------------------------
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.remedies import tables as rt
+from postpurchase.adapters.db.settings_sections import read_section, write_section
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import minor_units
 from postpurchase.domain.remedies import Remedy, RemedyRule, rule_from_stored, rule_to_dict
@@ -52,21 +53,11 @@ class SqlRemedyStore:
     def rule(self, merchant_id: str) -> RemedyRule:
         """The ``automatic_remedy`` section of the merchant's settings (migration 0029 moved
         the rule there from its own table; ADR 0025)."""
-        m = t.merchants.c
-        doc = self.conn.execute(select(m.settings).where(m.id == merchant_id)).scalar_one_or_none()
-        return rule_from_stored(doc.get(SECTION) if isinstance(doc, dict) else None)
+        return rule_from_stored(read_section(self.conn, merchant_id, SECTION))
 
     def save_rule(self, merchant_id: str, rule: RemedyRule, at: datetime) -> None:
         """Write the whole section into the merchant's settings, the rest left as it is."""
-        m = t.merchants.c
-        doc = self.conn.execute(
-            select(m.settings).where(m.id == merchant_id).with_for_update()
-        ).scalar_one_or_none()
-        if doc is None:
-            return
-        kept = dict(doc) if isinstance(doc, dict) else {}
-        kept[SECTION] = rule_to_dict(rule)
-        self.conn.execute(update(t.merchants).where(m.id == merchant_id).values(settings=kept))
+        write_section(self.conn, merchant_id, SECTION, rule_to_dict(rule))
 
     def get(self, merchant_id: str, order_id: str) -> LedgerEntry | None:
         row = self.conn.execute(
