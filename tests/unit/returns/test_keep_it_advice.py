@@ -65,3 +65,44 @@ def test_the_measured_rate_is_a_share_and_keep_it_follows_the_cost(grades: list[
     (a,) = advise([graded("X", "20.00", *grades)], COSTS, min_graded=1)
     assert Decimal(0) <= a.costs.resale_rate <= Decimal(1)
     assert a.keep_it == (a.cost_to_serve.amount > 0)
+
+
+def labelled(sku: str, price: str, cost: Money | None, *grades: Grade, rid: str) -> Return:
+    r = graded(sku, price, *grades)
+    r.id, r.label_cost = rid, cost
+    return r
+
+
+def test_the_label_cost_is_measured_from_bought_labels_shared_per_unit() -> None:
+    # Three parcels of one unit at 7.20, 7.80 and 8.10, one of two units at 9.00 (4.50 each):
+    # (7.20 + 7.80 + 8.10 + 4.50 + 4.50) / 5 units = 6.42.
+    usd = [Money(Decimal(x), "USD") for x in ("7.20", "7.80", "8.10")]
+    rets = [labelled("MUG", "10.00", m, Grade.DAMAGED, rid=f"r{i}") for i, m in enumerate(usd)]
+    rets.append(labelled("MUG", "10.00", Money(Decimal("9.00"), "USD"), Grade.DAMAGED,
+                         Grade.REFURBISH, rid="r9"))  # fmt: skip
+    (a,) = advise(rets, COSTS)
+    assert a.label_measured and a.label_units == 5
+    assert a.costs.label == Decimal("6.42") and a.costs.handling == Decimal("3.00")
+    # 6.42 + 3 − 10 × 0.10 = 8.42
+    assert a.cost_to_serve == Money(Decimal("8.42"), "USD")
+
+
+def test_unpriced_foreign_or_too_few_labels_keep_the_policys_label_figure() -> None:
+    eur = labelled("MUG", "10.00", Money(Decimal("5.00"), "EUR"), Grade.DAMAGED, rid="a")
+    none = labelled("MUG", "10.00", None, Grade.DAMAGED, rid="b")
+    one = labelled("MUG", "10.00", Money(Decimal("1.00"), "USD"), Grade.DAMAGED, rid="c")
+    (a,) = advise([eur, none, one], COSTS)
+    assert not a.label_measured and a.label_units == 1
+    assert a.costs.label == Decimal("6.00")  # the policy's, too few priced units
+    (b,) = advise([eur, none, one], COSTS, min_graded=1)
+    assert b.label_measured and b.costs.label == Decimal("1.00")  # the EUR label is left out
+
+
+@given(st.lists(st.decimals(min_value=0, max_value=500, places=2), min_size=1, max_size=20))
+def test_the_measured_label_lies_between_the_cheapest_and_dearest(costs: list[Decimal]) -> None:
+    rets = [
+        labelled("X", "20.00", Money(c, "USD"), Grade.RESELLABLE, rid=f"r{i}")
+        for i, c in enumerate(costs)
+    ]
+    (a,) = advise(rets, COSTS, min_graded=1)
+    assert min(costs) - Decimal("0.01") <= a.costs.label <= max(costs) + Decimal("0.01")

@@ -149,6 +149,7 @@ class Return:
     exchange: Exchange | None = None  # what the shopper gets instead, for an exchange
     label_media_id: str | None = None  # the bought label's document (media store)
     qr_media_id: str | None = None  # its QR code for a box-free drop-off (PNG)
+    label_cost: Money | None = None  # what the carrier charged for the label, in its currency
     updated_at: datetime | None = None
     history: list[tuple[ReturnStatus, datetime]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list, repr=False, compare=False)

@@ -112,6 +112,7 @@ def return_out(
         rejection_reason=r.rejection_reason,
         carrier=r.carrier,
         tracking_number=r.tracking_number,
+        label_cost=money(r.label_cost) if r.label_cost is not None else None,
         resolution_reference=r.resolution_reference,
         method=r.method.value if r.method else None,
         co2e_kg=f"{r.co2e_kg:.2f}" if r.co2e_kg is not None else None,

@@ -213,6 +213,9 @@ class ReturnOut(BaseModel):
     rejection_reason: str | None
     carrier: str | None
     tracking_number: str | None
+    label_cost: MoneyOut | None = Field(
+        default=None, description="What the carrier charged for the return label we bought."
+    )
     resolution_reference: str | None
     method: MethodName | None = None
     co2e_kg: str | None = Field(default=None, description="The chosen method's estimate.")

@@ -82,6 +82,7 @@ class ReturnLabelDesk:
             before = snapshot(ret)
             ret.issue_label(now, label.carrier, label.tracking_number)
             ret.label_media_id, ret.qr_media_id = doc.id, qr.id
+            ret.label_cost = label.price  # measured label costs feed the keep-it advice
             uow.returns.record_decisions(ret, None, now, actor="merchant", note="label bought")
             record_step(uow, ret, actor=actor, action="returns.label", before=before)
             uow.commit()

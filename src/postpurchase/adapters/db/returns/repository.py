@@ -45,7 +45,7 @@ def _snapshot(r: Return) -> tuple[Any, ...]:
     return (
         r.status, r.rejection_reason, r.carrier, r.tracking_number, r.resolution_reference,
         r.review_reason, len(r.history), r.exchange.order_id if r.exchange else None,
-        r.label_media_id,
+        r.label_media_id, r.label_cost,
         tuple((x.grade, x.disposition, x.note, tuple(x.photos), x.location) for x in r.lines),
     )  # fmt: skip
 
@@ -216,6 +216,8 @@ def _row(r: Return) -> dict[str, Any]:
         "method": r.method.value if r.method else None, "co2e_kg": r.co2e_kg,
         "exchange": _exchange_doc(r.exchange),
         "label_media_id": r.label_media_id, "qr_media_id": r.qr_media_id,
+        "label_cost": r.label_cost.amount if r.label_cost else None,
+        "label_currency": r.label_cost.currency if r.label_cost else None,
     }  # fmt: skip
 
 
@@ -319,6 +321,11 @@ def _return(row: Any, lines: list[Any]) -> Return:
         exchange=_exchange(row["exchange"], cur),
         label_media_id=row["label_media_id"],
         qr_media_id=row["qr_media_id"],
+        label_cost=(
+            _money(row["label_cost"], row["label_currency"])
+            if row["label_cost"] is not None and row["label_currency"]
+            else None
+        ),
     )
 
 

@@ -56,6 +56,8 @@ returns = Table(
     Column("exchange", Json),  # {lines: [...], charge, order_id} for an exchange
     Column("label_media_id", Id),  # the bought label (media_files)
     Column("qr_media_id", Id),  # its QR code
+    Column("label_cost", ExactDecimal),  # what the label cost (migration 0038)
+    Column("label_currency", String(3)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("merchant_id", "idempotency_key", name="uq_returns_merchant_key"),

@@ -97,6 +97,12 @@ class KeepItAdviceOut(BaseModel):
         description="The resale rate is measured from the grades (false: too few graded, "
         "the policy's own rate)."
     )
+    label_measured: bool = Field(
+        description="The label cost is measured from what the carrier charged for the labels "
+        "bought for the SKU's returns, shared per unit (false: too few units on priced labels, "
+        "the policy's own figure)."
+    )
+    label_units: int = Field(description="Units of the SKU that came back on priced labels.")
     costs: dict[str, str] = Field(
         description="The suggested `keep_it.per_sku` entry: label, handling, resale_rate."
     )
@@ -115,8 +121,9 @@ def keep_it_advice(
 ) -> list[KeepItAdviceOut]:
     """Keep-it suggested per SKU: the resale rate measured from how inspections graded its
     returned units (resellable: the full price, refurbish: half, damaged or wrong item:
-    nothing), with the policy's label and handling costs, and whether returning one unit then
-    costs more than it recovers. Paste `costs` into the policy's `keep_it.per_sku`."""
+    nothing), the label cost measured from the return labels bought for it (else the
+    policy's), the policy's handling cost, and whether returning one unit then costs more
+    than it recovers. Paste `costs` into the policy's `keep_it.per_sku`."""
     until = platform.clock.now() + timedelta(seconds=1)
     found = returns_service(platform).keep_it_advice(
         merchant.id, until - timedelta(days=days), until, min_graded=min_graded
@@ -125,6 +132,7 @@ def keep_it_advice(
         KeepItAdviceOut(
             sku=a.sku, currency=a.currency, graded_units=a.graded_units,
             unit_price=str(a.unit_price.amount), measured=a.measured,
+            label_measured=a.label_measured, label_units=a.label_units,
             costs={"label": str(a.costs.label), "handling": str(a.costs.handling),
                    "resale_rate": str(a.costs.resale_rate)},
             cost_to_serve=str(a.cost_to_serve.amount), keep_it=a.keep_it,
