@@ -250,8 +250,34 @@ def test_analytics_page_draws_the_charts_with_their_tables(console: Console) -> 
     assert page.text.count("<svg") == 4
     assert 'id="sku-title"' in page.text and 'id="reason-title"' in page.text
     assert "MUG-1" in page.text and "too_small" in page.text
+    assert "No graded returns in this period yet." in page.text  # nothing inspected yet
     bad = console.a.viewer.get("/console/returns/analytics", params={"from": "yesterday"})
     assert bad.status_code == 400 and 'data-field="from"' in bad.text
+
+
+def test_analytics_page_lists_keep_it_advice_per_sku(console: Console) -> None:
+    """Graded returns give the SKU a measured resale rate; the label and handling are the
+    policy's (no label bought here), marked with *; another merchant sees none of it."""
+    shop = shop_of(console, console.a)
+    keep = {"keep_it": {"default": {"label": "6", "handling": "3", "resale_rate": "0.9"}}}
+    assert shop.client.put("/api/v1/returns/policy", json=keep).status_code == 200
+    svc = returns_service(console.platform)
+    for _ in range(3):
+        ret = a_return(shop)
+        svc.receive(shop.merchant_id, ret.id, actor="cli")
+        inspect = {"lines": [{"order_line_id": ret.lines[0].order_line_id, "grade": "damaged"}]}
+        got = shop.client.post(f"/api/v1/returns/{ret.id}/inspect", json=inspect)
+        assert got.status_code == 200, got.text
+    page = console.a.viewer.get("/console/returns/analytics")
+    assert page.status_code == 200, page.text
+    assert "Keep-it advice per SKU" in page.text
+    row = re.search(r'<th scope="row">MUG-1</th>(.*?)</tr>', page.text)
+    assert row is not None, page.text
+    # 3 graded, all damaged: resale 0 %; 6 + 3 − 0 = $9.00 to bring one back → offer keep-it.
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+    assert cells == ["3", "0%", "$6.00<sup>*</sup>", "$3.00<sup>*</sup>", "$9.00", "yes"]
+    other = console.b.viewer.get("/console/returns/analytics")
+    assert "MUG-1</th>" not in other.text
 
 
 def _policy_form(person: Person, **fields: str) -> dict[str, str]:

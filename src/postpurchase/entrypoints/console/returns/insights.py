@@ -2,7 +2,9 @@
 
 Analytics: the returns API's figures for a period, drawn with the console's server-side SVG
 charts (return rate by SKU, units by reason, refund cycle time, methods) beside tiles for
-keep-it savings, the exchange share and the revenue kept, each chart with its table.
+keep-it savings, the exchange share and the revenue kept, each chart with its table, and the
+keep-it advice per SKU (``GET /api/v1/returns/keep-it/advice`` for the same period): what a
+merchant needs in front of them when deciding which SKUs to stop bringing back.
 
 Policy: the active policy and its versions for everyone; for owners, a draft (the form
 fields most merchants change, and the whole document as JSON for the rest) checked by the
@@ -49,6 +51,7 @@ from postpurchase.entrypoints.web.svg_charts import bar_chart
 router = APIRouter(prefix="/console/returns", include_in_schema=False, tags=["console"])
 
 MAX_MONTHS = 24
+ADVICE_ROWS = 20  # the SKUs where returning loses most; the API lists up to 1,000
 RESOLUTIONS = ("refund", "store_credit", "exchange")
 
 
@@ -116,8 +119,10 @@ async def analytics(request: Request, me: Viewer) -> Response:
     since = datetime.combine(start, time(0), UTC)
     until = datetime.combine(end, time(0), UTC) + timedelta(days=1)
     a = await run_in_threadpool(service(request).analytics, me.merchant_id, since, until)
+    advice = await run_in_threadpool(service(request).keep_it_advice, me.merchant_id, since, until)
     return render(
         request, me, "console/returns/analytics.html", a=a, charts=charts(a, context["t"]),
+        advice=advice[:ADVICE_ROWS],
         titles=titles(context["t"]),
         start=start, end=end, money=_money(context["t"]), **{**context, "params": {
             "from": start.isoformat(), "to": end.isoformat()}},
