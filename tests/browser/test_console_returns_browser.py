@@ -230,6 +230,7 @@ SHOTS = [
     ("queue", "/console/returns"),
     ("detail", "detail"),
     ("analytics", "/console/returns/analytics?from=2026-10-01&to=2026-12-31"),
+    ("counter", "/console/returns/counter?number=R-0-0"),  # with its error under the field
     ("policy", "/console/returns/policy"),
 ]
 

@@ -52,7 +52,7 @@ from postpurchase.entrypoints.api.routes import survey as survey_answers
 from postpurchase.entrypoints.api.routes import (
     templates as templates_routes,
 )
-from postpurchase.entrypoints.web import returns_parcel, returns_views, survey, views
+from postpurchase.entrypoints.web import returns_counter, returns_parcel, returns_views, survey, views
 from postpurchase.entrypoints.web.loader import TrackingPageFastPath
 
 _frozen = False
@@ -163,6 +163,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(support.router)  # support contacts and the helpdesk webhook
     app.include_router(survey_answers.router)  # post-delivery survey answers
     app.include_router(returns_views.router)  # /returns: the shopper's returns portal
+    app.include_router(returns_counter.router)  # in-store: the code a counter scans (first:
+    # returns_parcel's /r/{id}/{what} would take /counter-code)
     app.include_router(returns_parcel.router)  # the portal's label and tracking-number forms
     console.install(app)  # /console: the merchant console (issue 14)
     app.include_router(kpis_console.router)  # /console/kpis: the KPI pages and their charts

@@ -34,6 +34,7 @@ from postpurchase.entrypoints.api.routes.returns_labels import _gateway, label_d
 from postpurchase.entrypoints.web import rendering
 from postpurchase.entrypoints.web.loader import WebPlatform, in_thread
 from postpurchase.entrypoints.web.page_state import state_of
+from postpurchase.entrypoints.web.returns_counter import for_the_counter
 from postpurchase.entrypoints.web.returns_forms import TooLarge, read_form
 from postpurchase.entrypoints.web.returns_views import (
     _context,
@@ -80,7 +81,7 @@ def done_page(
         request, "returns_done.html", status_code, t=t, branding=branding,
         csrf=_csrf_token(request), order=opened.overview.facts.order, ret=ret, names=names,
         credit=credit, amount=ret.credit if credit else ret.refund, token=token,
-        to_send=to_send,
+        to_send=to_send, counter=for_the_counter(ret),
         label_offered=to_send and policy.portal_label is not None and policy.return_to is not None,
         **context,
     )  # fmt: skip
