@@ -19,7 +19,8 @@ def _return(console: Console, method: str) -> tuple[str, str, str]:
             "method": method}  # fmt: skip
     r = shop.client.post(f"/api/v1/orders/{order.id}/returns", json=body)
     assert r.status_code == 201 and r.json()["status"] == "approved", r.text
-    return r.json()["id"], r.json()["number"], f"/returns/o/{order.tracking_token}/r/{r.json()['id']}"
+    rid = r.json()["id"]
+    return rid, r.json()["number"], f"/returns/o/{order.tracking_token}/r/{rid}"
 
 
 def test_the_portal_shows_an_in_store_return_its_counter_code(console: Console) -> None:

@@ -52,7 +52,13 @@ from postpurchase.entrypoints.api.routes import survey as survey_answers
 from postpurchase.entrypoints.api.routes import (
     templates as templates_routes,
 )
-from postpurchase.entrypoints.web import returns_counter, returns_parcel, returns_views, survey, views
+from postpurchase.entrypoints.web import (
+    returns_counter,
+    returns_parcel,
+    returns_views,
+    survey,
+    views,
+)
 from postpurchase.entrypoints.web.loader import TrackingPageFastPath
 
 _frozen = False
