@@ -57,6 +57,8 @@ class Store:
         lines = tuple(RefundedLine(x.store_line_id, x.quantity, each * x.quantity)
                       for x in request.lines)  # fmt: skip
         amount = each * sum(x.quantity for x in request.lines)
+        if request.fee is not None:  # as the store adapters do: the fee stays with the merchant
+            amount = Money(max(amount.amount - request.fee.amount, 0), amount.currency)
         return RefundResult(
             f"rf-{request.idempotency_key}", amount, Money.zero("USD"), T0, lines,
             store_credit=request.to_store_credit,
@@ -150,6 +152,23 @@ def test_a_return_refunds_through_the_store_once_and_restocks_there(
         assert [r.external_id for r in uow.refunds.for_order(shop.merchant_id, order.id)] == [
             f"rf-return-{rid}"
         ]
+
+
+def test_the_returns_fees_are_kept_out_of_the_stores_refund(shop: Shop, store: Store) -> None:
+    """A restocking fee and a return fee: the store is asked to pay back the lines less the
+    fees the policy quoted, so its refund and our ledger say the same amount."""
+    connect(shop)
+    put_policy(shop, {"restocking_fee_rate": "0.10", "return_fee": {"USD": "2.00"}})
+    order = shop_order(shop)
+    rid = returned_and_put_away(shop, order, mug_ask(order))
+    quoted = shop.client.get(f"/api/v1/returns/{rid}").json()
+    assert Decimal(quoted["fees"]["amount"]) > Decimal("2.00")  # restocking + return fee
+    out = shop.client.post(f"/api/v1/returns/{rid}/resolve").json()
+    assert out["status"] == "refunded", out
+    (asked,) = store.paid
+    assert asked.fee == Money.of(quoted["fees"]["amount"], "USD")
+    kinds = {e["kind"]: e["amount"]["amount"] for e in out["ledger"]}
+    assert kinds == {"fee": quoted["fees"]["amount"], "refund": quoted["refund"]["amount"]}
 
 
 def test_a_lost_store_answer_is_looked_up_not_paid_again(shop: Shop, store: Store) -> None:

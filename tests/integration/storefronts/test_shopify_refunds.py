@@ -180,3 +180,38 @@ def test_the_idempotent_directive_follows_the_api_version() -> None:
     assert "$key: String!" in create_document("2026-04")
     old = create_document("2025-07")
     assert "@idempotent" not in old and "$key" not in old and "{" in old
+
+
+def test_a_fee_is_kept_out_of_the_refund_and_of_the_store_credit(world: World) -> None:
+    """A return's fees ride on the request: Shopify is asked to pay back its suggestion less
+    the fee (the transaction shrinks), and store credit is credited less the fee too."""
+    from postpurchase.adapters.storefronts.refund_ports import REFUND_PORTS
+    from postpurchase.domain.money import Money
+    from postpurchase.domain.storefronts import RefundRequest, RefundRequestLine, StorePlatform
+
+    slug, shop, _ = installed(world)
+    rest = fixture("shopify_order.json")
+    world.shopify.orders = [graphql_order(rest)]
+    deliver(world.client, f"/webhooks/shopify/{slug}", "orders/create", rest)
+    with world.platform.uow() as uow:
+        connection = uow.connections.get_by_shop(StorePlatform.SHOPIFY, shop)
+    assert connection is not None
+    asked = RefundRequest(
+        str(rest["id"]), "USD", (RefundRequestLine(JACKET, 1),), note="Return R-1001-1",
+        idempotency_key="return-fee-1", fee=Money.of("9.90", "USD"),
+    )  # fmt: skip
+    with REFUND_PORTS[StorePlatform.SHOPIFY](world.platform.settings) as shopify:
+        paid = shopify.refund(connection, asked)
+        credited = shopify.refund(
+            connection, RefundRequest(
+                str(rest["id"]), "USD", (RefundRequestLine(JACKET, 1, restock=False),),
+                to_store_credit=True, idempotency_key="return-fee-2",
+                fee=Money.of("9.90", "USD"),
+            ),
+        )  # fmt: skip
+    [card, _] = world.shopify.ops("Refund")
+    assert [t["amount"] for t in card["input"]["transactions"]] == ["39.10"]  # 49.00 − 9.90
+    assert paid.amount == Money.of("39.10", "USD")
+    [credit] = world.shopify.ops("Credit")
+    assert credit["credit"]["creditAmount"] == {"amount": "39.10", "currencyCode": "USD"}
+    assert credited.amount == Money.of("39.10", "USD") and credited.store_credit

@@ -137,6 +137,31 @@ def test_the_refund_asked_of_the_store_follows_its_line_taxes() -> None:
     assert body["meta_data"] == [{"key": KEY_META, "value": "k-1"}]
 
 
+def test_a_fee_kept_shrinks_every_line_and_tax_so_they_add_up_to_the_refund() -> None:
+    """A return's restocking and return fees (3.01) are kept: 25.01 → 22.00, each line's
+    total and tax in proportion, the rounding cent on the first, the records adding up."""
+    order = load("order_created.json")
+    request = RefundRequest(
+        order_store_id="5271", currency="USD",
+        lines=(RefundRequestLine("315", 1, restock=True),),
+        shipping=Money(Decimal("6.95"), "USD"), note="return R-1", idempotency_key="k-2",
+        fee=Money(Decimal("3.01"), "USD"),
+    )  # fmt: skip
+    body = refund_body(order, request)
+    assert body["amount"] == "22.00"
+    cells = [body["line_items"][0], *body["line_items"][0]["refund_tax"],
+             body["line_items"][1], *body["line_items"][1]["refund_tax"]]  # fmt: skip
+    assert sum(Decimal(c["refund_total"]) for c in cells) == Decimal("22.00")
+    assert all(Decimal(c["refund_total"]) >= 0 for c in cells)
+    everything = RefundRequest(
+        order_store_id="5271", currency="USD", lines=(RefundRequestLine("315", 1),),
+        idempotency_key="k-3", fee=Money(Decimal("100"), "USD"),
+    )  # fmt: skip
+    nothing = refund_body(order, everything)  # a fee above the refund leaves nothing to pay
+    assert nothing["amount"] == "0.00"
+    assert nothing["line_items"][0]["refund_total"] == "0.00"
+
+
 def test_products_simple_and_variable() -> None:
     simple = parse_product(load("product_simple.json"))
     assert [(v.external_id, v.sku, v.price_amount) for v in simple.variants] == [

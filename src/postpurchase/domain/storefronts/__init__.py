@@ -19,6 +19,7 @@ from postpurchase.domain.storefronts.refunds import (
     RefundRequestLine,
     RefundResult,
     check_refund,
+    less_fee,
     refundable,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "StoreConnection",
     "StorePlatform",
     "check_refund",
+    "less_fee",
     "normalise_shop",
     "refundable",
 ]

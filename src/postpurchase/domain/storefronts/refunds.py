@@ -48,6 +48,9 @@ class RefundRequest:
     note: str | None = None
     to_store_credit: bool = False  # pay back as store credit instead of to the card
     idempotency_key: str = ""
+    # Kept by the merchant (a return's restocking and return fees): the store pays back what
+    # it computes for the lines and shipping, less this, and never less than nothing.
+    fee: Money | None = None
 
     def __post_init__(self) -> None:
         key = self.idempotency_key
@@ -74,6 +77,11 @@ class RefundRequest:
                 raise InvalidInput("must not be negative", field="shipping")
         if self.note is not None and len(self.note) > MAX_NOTE:
             raise InvalidInput(f"at most {MAX_NOTE} characters", field="note")
+        if self.fee is not None:
+            if self.fee.currency != self.currency:
+                raise InvalidInput(f"the fee must be in {self.currency}", field="fee")
+            if self.fee.is_negative():
+                raise InvalidInput("must not be negative", field="fee")
 
     def fingerprint(self) -> str:
         """The same request gives the same fingerprint: a retry under a key must ask for
@@ -86,6 +94,8 @@ class RefundRequest:
             "note": self.note,
             "credit": self.to_store_credit,
         }
+        if self.fee is not None and self.fee.amount > 0:  # absent before fees were kept
+            doc["fee"] = str(self.fee.amount)
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -221,4 +231,22 @@ def check_refund(order: Order, refunds: list[Refund], request: RefundRequest) ->
             f"refund of about {estimate} is more than the {left.total} still refundable",
             field="amount",
         )
+    if request.fee is not None and request.fee.amount > 0:
+        kept = min(request.fee.amount, estimate.amount)
+        estimate = Money(estimate.amount - kept, estimate.currency)
     return estimate
+
+
+def less_fee(amounts: list[Decimal], fee: Decimal) -> list[Decimal]:
+    """``amounts`` (what a store would pay back, per transaction or per line) with ``fee``
+    taken off, from the last one backwards, none below zero: the merchant keeps the fee out
+    of the refund rather than the store paying it back and the ledger saying otherwise."""
+    left = max(fee, Decimal(0))
+    out = list(amounts)
+    for i in range(len(out) - 1, -1, -1):
+        if left <= 0:
+            break
+        taken = min(out[i], left)
+        out[i] -= taken
+        left -= taken
+    return out

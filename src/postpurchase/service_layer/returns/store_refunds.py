@@ -6,7 +6,9 @@ the attempt under its idempotency key before calling the store, replays a settle
 without calling again, and looks an unknown outcome up at the store before paying twice.
 The key is ``return-<return id>``: resolving a return again after a crash, a timeout or a
 double click reaches the store at most once. The store computes each line's amount with its
-tax and restocks what we put back into stock (``restock`` per line).
+tax and restocks what we put back into stock (``restock`` per line); the return's fees
+(restocking and return fee) go with the request, so the store pays back that amount less
+the fees, as the policy quoted, not the lines' full price.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def refund_request(ret: Return, facts: OrderFacts, *, credit: bool) -> RefundReq
     return RefundRequest(
         order.external_id, order.currency, tuple(lines),
         note=f"Return {ret.number}", to_store_credit=credit, idempotency_key=f"return-{ret.id}",
+        fee=ret.fees if ret.fees.amount > 0 and ret.fees.currency == order.currency else None,
     )  # fmt: skip
 
 

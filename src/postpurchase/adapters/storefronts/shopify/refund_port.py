@@ -3,7 +3,9 @@
 A refund is asked in two calls: ``order.suggestedRefund`` (what Shopify computes for these
 lines and this shipping amount: the money, the transactions to refund against with their
 gateway and parent, and where returned items restock), then ``refundCreate`` with those
-transactions. With ``to_store_credit`` the refund records the lines (restock, no money)
+transactions, less the request's ``fee`` (a return's restocking and return fees, taken off
+the last transactions first): the store pays back what our ledger says, not the lines' full
+price. With ``to_store_credit`` the refund records the lines (restock, no money)
 and ``storeCreditAccountCredit`` credits the suggested amount to the order's customer.
 
 Every refund we create carries ``[postpurchase:<idempotency key>]`` at the end of its note,
@@ -33,6 +35,7 @@ from postpurchase.domain.storefronts import (
     RefundRequest,
     RefundResult,
     StoreConnection,
+    less_fee,
 )
 from postpurchase.domain.timestamps import parse_instant
 from postpurchase.service_layer.storefronts.ports import StoreRefused
@@ -127,6 +130,12 @@ def _shop(money_set: object, currency: str) -> Money:
     return Money(Decimal(str(shop.get("amount") or "0")), str(shop.get("currencyCode") or currency))
 
 
+def _presentment(money_set: object) -> Decimal:
+    """A MoneyBag's presentment amount (what the shopper paid in), zero when absent."""
+    shown = (money_set or {}).get("presentmentMoney") if isinstance(money_set, Mapping) else None
+    return Decimal(str(shown.get("amount") or "0")) if isinstance(shown, Mapping) else Decimal(0)
+
+
 def _result(refund: Mapping[str, Any], currency: str, shipping: Money) -> RefundResult:
     lines = []
     nodes = (refund.get("refundLineItems") or {}).get("nodes") or []
@@ -203,18 +212,20 @@ class ShopifyRefunds:
         shown = order.get("presentmentCurrencyCode")
         if shown and shown != order.get("currencyCode"):
             refund_input["currency"] = shown
+        fee = self._fee(request, order)
         if not request.to_store_credit:
+            suggested_tx = list(suggested.get("suggestedTransactions") or ())
+            paid = less_fee([_presentment(t.get("amountSet")) for t in suggested_tx], fee)
             refund_input["transactions"] = [
                 {
                     "orderId": order_id,
                     "parentId": (t.get("parentTransaction") or {}).get("id"),
-                    "amount": ((t.get("amountSet") or {}).get("presentmentMoney") or {}).get(
-                        "amount"
-                    ),
+                    "amount": str(amount),
                     "gateway": t.get("gateway"),
                     "kind": "REFUND",
                 }
-                for t in suggested.get("suggestedTransactions") or ()
+                for t, amount in zip(suggested_tx, paid, strict=True)
+                if amount > 0
             ]
         # in flight: if this fails the outcome is unknown (the ledger keeps it pending and
         # ``find`` settles it); never sent twice
@@ -234,7 +245,18 @@ class ShopifyRefunds:
         result = _result(refund, currency, shipping_money)
         if not request.to_store_credit:
             return result
-        return self._credit(api, order, suggested, result, currency)
+        return self._credit(api, order, suggested, result, currency, fee)
+
+    @staticmethod
+    def _fee(request: RefundRequest, order: Mapping[str, Any]) -> Decimal:
+        """The fee kept, in the order's presentment currency (the transactions' own)."""
+        if request.fee is None or request.fee.amount <= 0:
+            return Decimal(0)
+        shown = order.get("presentmentCurrencyCode") or order.get("currencyCode")
+        if shown and request.fee.currency != shown:
+            raise StoreRefused(f"the fee is in {request.fee.currency}, the order in {shown}",
+                               field="fee")  # fmt: skip
+        return request.fee.amount
 
     def _credit(
         self,
@@ -243,15 +265,25 @@ class ShopifyRefunds:
         suggested: Mapping[str, Any],
         result: RefundResult,
         currency: str,
+        fee: Decimal = Decimal(0),
     ) -> RefundResult:
         customer = (order.get("customer") or {}).get("id")
         if not customer:
             raise StoreRefused("the order has no customer to credit", field="to_store_credit")
         amount = _shop(suggested.get("amountSet"), currency)
         shown = ((suggested.get("amountSet") or {}).get("presentmentMoney")) or {}
+        shown_amount = Decimal(str(shown.get("amount") or amount.amount))
+        (credited,) = less_fee([shown_amount], fee)
+        if shown_amount > 0 and credited != shown_amount:  # the shop's figure, in proportion
+            amount = Money(amount.amount * credited / shown_amount, amount.currency).rounded()
+        if credited <= 0:  # the fees took it all: the lines are recorded, nothing is credited
+            return RefundResult(
+                result.store_refund_id, Money.zero(amount.currency), result.shipping,
+                result.created_at, result.lines, store_credit=True,
+            )  # fmt: skip
         credit = {
             "creditAmount": {
-                "amount": shown.get("amount") or str(amount.amount),
+                "amount": str(credited),
                 "currencyCode": shown.get("currencyCode") or amount.currency,
             }
         }

@@ -6,7 +6,9 @@ before tax), ``api_refund: true`` (the payment gateway pays it back) and ``api_r
 WooCommerce does not work the amounts out itself, so they are taken from the order as the
 store holds it (read first): a line's ``total`` and each of its ``taxes`` per unit, times
 the quantity refunded; shipping split over the shipping line's total and taxes in
-proportion. The refund carries the request's idempotency key in its ``meta_data``
+proportion. A request's ``fee`` (a return's restocking and return fees) is kept: every
+line's total and tax shrink in proportion so the refund pays back what our ledger says.
+The refund carries the request's idempotency key in its ``meta_data``
 (``_postpurchase_idempotency_key``), which is how ``find`` recognises it.
 
 The ledger (``service_layer/storefronts/refunds``) has already refused a refund larger
@@ -101,6 +103,8 @@ def refund_body(order: Mapping[str, Any], request: RefundRequest) -> dict[str, A
         amount += net + sum((Decimal(t["refund_total"]) for t in taxes), Decimal(0))
         lines.append({"id": int(str(line.get("id"))), "refund_total": str(net),
                       "refund_tax": taxes})  # fmt: skip
+    if request.fee is not None and request.fee.amount > 0:
+        amount = _keep_fee(lines, _round(amount, currency), request.fee.amount, currency)
     return {
         "amount": str(_round(amount, currency)),
         "reason": request.note or "",
@@ -109,6 +113,26 @@ def refund_body(order: Mapping[str, Any], request: RefundRequest) -> dict[str, A
         "api_restock": any(x.restock for x in request.lines),
         "meta_data": [{"key": KEY_META, "value": request.idempotency_key}],
     }
+
+
+def _keep_fee(lines: list[dict[str, Any]], amount: Decimal, fee: Decimal, currency: str) -> Decimal:
+    """Take the merchant's fee off the refund: every line's total and tax shrink in the same
+    proportion (rounded to the currency), the last cent of rounding on the first amount, so
+    WooCommerce's records of each line add up to the refund it pays. Returns the new total."""
+    target = max(amount - fee, Decimal(0))
+    if amount <= 0 or target == amount:
+        return amount
+    factor = target / amount
+    cells: list[dict[str, Any]] = []
+    for line in lines:
+        cells.append(line)
+        cells.extend(line.get("refund_tax") or ())
+    for cell in cells:
+        cell["refund_total"] = str(_round(Decimal(cell["refund_total"]) * factor, currency))
+    drift = target - sum((Decimal(c["refund_total"]) for c in cells), Decimal(0))
+    if drift and cells:
+        cells[0]["refund_total"] = str(Decimal(cells[0]["refund_total"]) + drift)
+    return target
 
 
 def _result(refund: Mapping[str, Any], order: Mapping[str, Any], currency: str) -> RefundResult:
