@@ -37,6 +37,7 @@ from postpurchase.entrypoints.api.routes import (
     recommendations,
     remedies,
     returns,
+    returns_gift,
     returns_insights,
     returns_labels,
     returns_tracking,
@@ -155,6 +156,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(checkout_admin.router)
     app.include_router(returns_insights.router)  # before returns: /returns/policy/simulate
     app.include_router(returns_labels.router)
+    app.include_router(returns_gift.router)
     app.include_router(returns_tracking.router)
     app.include_router(returns.router)
     app.include_router(recommendations.router)  # rules, preview, /r/{link}, KPI

@@ -23,6 +23,14 @@ from postpurchase.service_layer.returns.exchanges_store import (
     StoreReturnLine,
     exchange_request,
 )
+from postpurchase.service_layer.returns.gift_credits import (
+    GiftCardOrder,
+    GiftCardPort,
+    GiftCardPorts,
+    GiftCreditLedger,
+    GiftCredits,
+    GiftCreditsUnitOfWork,
+)
 from postpurchase.service_layer.returns.instant import CustomerHistory, InstantExchanges
 from postpurchase.service_layer.returns.labels import ReturnLabelDesk
 from postpurchase.service_layer.returns.ledger import LedgerIssuer
@@ -62,6 +70,12 @@ __all__ = [
     "ExchangeAsk",
     "ExchangeCatalogue",
     "ExchangeOrders",
+    "GiftCardOrder",
+    "GiftCardPort",
+    "GiftCardPorts",
+    "GiftCreditLedger",
+    "GiftCredits",
+    "GiftCreditsUnitOfWork",
     "InstantExchanges",
     "IssuedMoney",
     "Label",
