@@ -40,6 +40,7 @@ from postpurchase.entrypoints.api.routes import (
     returns_gift,
     returns_insights,
     returns_labels,
+    returns_parcel_label,
     returns_tracking,
     shopify_app,
     support,
@@ -157,6 +158,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(returns_insights.router)  # before returns: /returns/policy/simulate
     app.include_router(returns_labels.router)
     app.include_router(returns_gift.router)
+    app.include_router(returns_parcel_label.router)  # before returns_tracking
     app.include_router(returns_tracking.router)
     app.include_router(returns.router)
     app.include_router(recommendations.router)  # rules, preview, /r/{link}, KPI
