@@ -1,0 +1,82 @@
+"""One return label for a consolidated parcel, over HTTP on both backends: bought once from
+the simulated carrier for several approved returns of one customer (weights summed), its one
+tracking number becoming every return's leg, one document and QR code shared; all or none,
+idempotent, bad input changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from postpurchase.adapters.carriers.simulated.api import Faults, SimulatorState
+from postpurchase.adapters.carriers.simulated.server import RunningSimulator, start_in_thread
+from tests.integration.carriers.conftest import SIM_KEY, simulated_account
+from tests.integration.returns.conftest import Shop
+from tests.integration.returns.test_consolidated_returns import _ask, _status
+
+RETURN_TO = {"return_to": {"country": "US", "postal_code": "60601", "region": "IL"}}
+
+
+@pytest.fixture
+def simulator(shop: Shop) -> Iterator[tuple[RunningSimulator, SimulatorState]]:
+    state = SimulatorState(
+        seed=11, api_keys=frozenset({SIM_KEY}),
+        faults=Faults(latency_ms=2, latency_sigma=0.1, throttle_rate=0, error_rate=0),
+        clock=shop.clock.now,
+    )  # fmt: skip
+    running = start_in_thread(state)
+    yield running, state
+    running.stop()
+
+
+def test_one_label_for_a_parcel_of_returns(
+    shop: Shop, other_shop: Shop, simulator: tuple[RunningSimulator, SimulatorState]
+) -> None:
+    sim, state = simulator
+    simulated_account(shop.platform, shop.merchant_id, "ups", sim.url)
+    c = shop.client
+    assert c.put("/api/v1/returns/policy", json=RETURN_TO).status_code == 200
+    order = shop.delivered_order(email="pat@example.com")
+    later = shop.delivered_order(email="pat@example.com")
+    mug, tee, more = (
+        _ask(shop, order, "MUG-1"),
+        _ask(shop, order, "TEE-M"),
+        _ask(shop, later, "TEE-M"),
+    )
+    stranger = _ask(shop, shop.delivered_order(email="sam@example.com"), "MUG-1")
+
+    def buy(ids: list[str], **kw: Any) -> Any:
+        return c.post(
+            "/api/v1/returns/consolidate/label", json={"ids": ids, "carrier": "ups", **kw}
+        )
+
+    refused = buy([mug, stranger])
+    assert refused.status_code == 409 and refused.json()["field"] == "ids[1]"
+    assert buy([mug]).status_code == 422 and buy([mug, mug]).status_code == 422
+    assert buy([mug, "0" * 32]).json()["field"] == "ids[1]"
+    assert buy([mug, tee], carrier="dhl").json()["field"] == "carrier"
+    foreign = other_shop.client.post(
+        "/api/v1/returns/consolidate/label", json={"ids": [mug, tee], "carrier": "ups"}
+    )
+    assert foreign.status_code == 404
+    assert {_status(shop, r) for r in (mug, tee, more, stranger)} == {"approved"}
+
+    r = buy([mug, tee, more])
+    assert r.status_code == 200, r.text
+    out = r.json()
+    numbers = {x["tracking_number"] for x in out}
+    assert len(numbers) == 1 and None not in numbers
+    assert {x["status"] for x in out} == {"label_issued"} and {x["carrier"] for x in out} == {"ups"}
+    again = buy([more, mug, tee]).json()  # the same group, in another order: the same label
+    assert {x["tracking_number"] for x in again} == numbers
+    docs = {c.get(f"/api/v1/returns/{rid}/label/document").content for rid in (mug, tee, more)}
+    qrs = {c.get(f"/api/v1/returns/{rid}/label/qr").content for rid in (mug, tee, more)}
+    assert len(docs) == 1 and docs.pop().startswith(b"%PDF") and len(qrs) == 1
+    assert len(state._labels) == 1  # one label bought, under one key
+    # A return already on its way cannot join another parcel.
+    late = _ask(shop, later, "MUG-1")
+    busy = buy([late, mug])
+    assert busy.status_code == 409 and busy.json()["field"] == "ids[1]"
+    assert _status(shop, late) == "approved"
