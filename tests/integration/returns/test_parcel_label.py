@@ -5,13 +5,16 @@ idempotent, bad input changes nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from postpurchase.adapters.carriers.simulated.api import Faults, SimulatorState
 from postpurchase.adapters.carriers.simulated.server import RunningSimulator, start_in_thread
+from postpurchase.entrypoints.cli import app as cli
 from tests.integration.carriers.conftest import SIM_KEY, simulated_account
 from tests.integration.returns.conftest import Shop
 from tests.integration.returns.test_consolidated_returns import _ask, _status
@@ -80,3 +83,34 @@ def test_one_label_for_a_parcel_of_returns(
     busy = buy([late, mug])
     assert busy.status_code == 409 and busy.json()["field"] == "ids[1]"
     assert _status(shop, late) == "approved"
+
+
+def test_the_cli_buys_one_label_for_a_parcel(
+    shop: Shop,
+    engine: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    simulator: tuple[RunningSimulator, SimulatorState],
+) -> None:
+    sim, state = simulator
+    simulated_account(shop.platform, shop.merchant_id, "ups", sim.url)
+    assert shop.client.put("/api/v1/returns/policy", json=RETURN_TO).status_code == 200
+    order = shop.delivered_order(email="kim@example.com")
+    mug, tee = _ask(shop, order, "MUG-1"), _ask(shop, order, "TEE-M")
+    with shop.platform.uow() as uow:
+        slug = uow.merchants.get(shop.merchant_id).slug
+    monkeypatch.setenv("POSTPURCHASE_DATABASE_URL", engine.url.render_as_string(False))
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli, [*args, "--data-dir", str(tmp_path)])
+
+    bad = run("returns", "parcel-label", slug, mug, "--carrier", "ups")
+    assert bad.exit_code == 2 and bad.output.count("\n") == 1 and "ids" in bad.output
+    ok = run("returns", "parcel-label", slug, mug, tee, "--carrier", "ups")
+    assert ok.exit_code == 0, ok.output
+    rows = [json.loads(line) for line in ok.output.splitlines()]
+    assert {r["status"] for r in rows} == {"label_issued"}
+    assert len({r["tracking_number"] for r in rows}) == 1
+    again = run("returns", "parcel-label", slug, tee, mug, "--carrier", "ups")
+    assert again.exit_code == 0 and len(state._labels) == 1
+    assert run("returns", "parcel-label", slug, mug, tee, "--carrier", "dhl").exit_code == 2
