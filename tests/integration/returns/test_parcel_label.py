@@ -6,6 +6,7 @@ idempotent, bad input changes nothing."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -114,3 +115,51 @@ def test_the_cli_buys_one_label_for_a_parcel(
     again = run("returns", "parcel-label", slug, tee, mug, "--carrier", "ups")
     assert again.exit_code == 0 and len(state._labels) == 1
     assert run("returns", "parcel-label", slug, mug, tee, "--carrier", "dhl").exit_code == 2
+
+
+def test_the_portal_offers_one_parcel_for_the_customers_open_returns(
+    shop: Shop, simulator: tuple[RunningSimulator, SimulatorState]
+) -> None:
+    """No JavaScript: the status page lists the other returns of the same e-mail still to
+    send, each a ticked checkbox; the form buys one label for the ticked ones."""
+    sim, state = simulator
+    simulated_account(shop.platform, shop.merchant_id, "ups", sim.url)
+    c = shop.client
+    policy = {**RETURN_TO, "portal_label": {"carrier": "ups"}}
+    assert c.put("/api/v1/returns/policy", json=policy).status_code == 200
+    order = shop.delivered_order(email="lee@example.com")
+    later = shop.delivered_order(email="LEE@example.com")
+    mug, tee, more = (
+        _ask(shop, order, "MUG-1"),
+        _ask(shop, order, "TEE-M"),
+        _ask(shop, later, "TEE-M"),
+    )
+    _ask(shop, shop.delivered_order(email="sam@example.com"), "TEE-M")  # another customer's
+    url = f"/returns/o/{order.tracking_token}/r/{mug}"
+    page = c.get(url)
+    assert page.status_code == 200 and "Send these together in one parcel" in page.text
+    offered = set(re.findall(r'name="with_([0-9a-f]{32})"', page.text))
+    assert offered == {tee, more}  # not the other customer's, not this one
+    assert "T-shirt" in page.text
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+    forged = c.post(f"{url}/together", data={"csrf": "x" * 30, f"with_{tee}": "1"})
+    assert forged.status_code == 403
+    none = c.post(f"{url}/together", data={"csrf": token})
+    assert none.status_code == 422 and "Tick at least one other return" in none.text
+    stranger = c.post(f"{url}/together", data={"csrf": token, f"with_{'0' * 32}": "1"})
+    assert stranger.status_code == 409 and "no longer be sent this way" in stranger.text
+    assert {_status(shop, r) for r in (mug, tee, more)} == {"approved"}  # nothing changed
+
+    form = {"csrf": token, f"with_{tee}": "1", f"with_{more}": "1"}
+    sent = c.post(f"{url}/together", data=form, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == url
+    got = [c.get(f"/api/v1/returns/{r}").json() for r in (mug, tee, more)]
+    assert {g["status"] for g in got} == {"label_issued"}
+    assert len({g["tracking_number"] for g in got}) == 1 and len(state._labels) == 1
+    again = c.post(f"{url}/together", data=form, follow_redirects=False)  # a double submit
+    assert again.status_code in (303, 409) and len(state._labels) == 1
+    shown = c.get(url)
+    assert f"{url}/qr" in shown.text and "Send these together" not in shown.text
+    other_page = c.get(f"/returns/o/{later.tracking_token}/r/{more}")
+    assert f"/r/{more}/qr" in other_page.text  # the same QR code on every return's page

@@ -54,7 +54,13 @@ from postpurchase.entrypoints.api.routes import survey as survey_answers
 from postpurchase.entrypoints.api.routes import (
     templates as templates_routes,
 )
-from postpurchase.entrypoints.web import returns_parcel, returns_views, survey, views
+from postpurchase.entrypoints.web import (
+    returns_parcel,
+    returns_together,
+    returns_views,
+    survey,
+    views,
+)
 from postpurchase.entrypoints.web.loader import TrackingPageFastPath
 
 _frozen = False
@@ -168,6 +174,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(survey_answers.router)  # post-delivery survey answers
     app.include_router(returns_views.router)  # /returns: the shopper's returns portal
     app.include_router(returns_parcel.router)  # the portal's label and tracking-number forms
+    app.include_router(returns_together.router)  # the portal's one label for several returns
     console.install(app)  # /console: the merchant console (issue 14)
     app.include_router(kpis_console.router)  # /console/kpis: the KPI pages and their charts
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific

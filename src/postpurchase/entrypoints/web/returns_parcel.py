@@ -59,7 +59,10 @@ async def returns_done(
         ret = next((r for r in opened.overview.returns if r.id == return_id), None)
     if opened is None or ret is None:
         return rendering.not_found(request)
-    return done_page(request, opened, ret, token)
+    from postpurchase.entrypoints.web.returns_together import parcel_mates  # (imports us)
+
+    together = await in_thread(parcel_mates, platform, opened, ret)
+    return done_page(request, opened, ret, token, together=together)
 
 
 def done_page(

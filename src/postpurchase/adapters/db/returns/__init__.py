@@ -17,6 +17,7 @@ from postpurchase.adapters.db.returns.gift_credits import (
     sealed_gift_code,
 )
 from postpurchase.adapters.db.returns.history import SqlCustomerHistory, store_variant_ids
+from postpurchase.adapters.db.returns.parcel_reads import open_return_ids
 from postpurchase.adapters.db.returns.repository import order_by_token
 from postpurchase.adapters.db.returns.unit_of_work import SqlReturnsUnitOfWork
 
@@ -28,6 +29,7 @@ __all__ = [
     "SqlGiftCreditsUnitOfWork",
     "SqlReturnsUnitOfWork",
     "line_names",
+    "open_return_ids",
     "order_by_token",
     "policy_versions",
     "return_gift_credits",
