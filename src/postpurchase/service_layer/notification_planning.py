@@ -149,7 +149,11 @@ class Planning(ServiceCore):
         shipment = s.shipment(merchant.id, sid) if isinstance(sid, str) else None
         fallback = shipment.created_at if shipment is not None else order.placed_at
         triggers = [
-            trig
+            # A return's undated event is news when the return moves, not when the order was
+            # placed (days or weeks before): no age from the order's placement for it.
+            replace(trig, happened_at=trig.event_at)
+            if trig.subject_kind is SubjectKind.RETURN
+            else trig
             for trig in triggers_for(topic, payload, prefs, fallback_time=fallback)
             if trig.subject_kind is not SubjectKind.SHIPMENT or shipment is not None
         ]
