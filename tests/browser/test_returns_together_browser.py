@@ -143,6 +143,7 @@ def test_the_shopper_sends_three_returns_in_one_parcel_without_javascript(
     qr = p.locator(".rt-qr img")
     expect(qr).to_be_visible()
     expect(p.get_by_role("link", name="Print the return label (PDF)")).to_be_visible()
+    expect(p.locator(".rt-in-parcel")).to_contain_text("Merino hiking socks")
     caption = p.locator(".rt-qr figcaption").inner_text()
     context.close()
     # The other returns' pages show the same label (one tracking number for the parcel).

@@ -161,5 +161,6 @@ def test_the_portal_offers_one_parcel_for_the_customers_open_returns(
     assert again.status_code in (303, 409) and len(state._labels) == 1
     shown = c.get(url)
     assert f"{url}/qr" in shown.text and "Send these together" not in shown.text
+    assert "Pack these returns in the same box" in shown.text and "T-shirt" in shown.text
     other_page = c.get(f"/returns/o/{later.tracking_token}/r/{more}")
     assert f"/r/{more}/qr" in other_page.text  # the same QR code on every return's page

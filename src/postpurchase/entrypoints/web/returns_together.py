@@ -40,18 +40,30 @@ def parcel_mates(platform: Any, opened: _Opened, ret: Return) -> list[dict[str, 
     with platform.engine.connect() as conn:
         ids = open_return_ids(conn, opened.merchant_id, ret.customer_email, exclude=ret.id)
     mates = parcel_desk(platform).mates(opened.merchant_id, ret, ids) if ids else []
-    out = []
+    return _described(platform, opened.merchant_id, mates) if mates else []
+
+
+def _described(platform: Any, merchant_id: str, others: list[Return]) -> list[dict[str, str]]:
     names: dict[str, dict[str, str]] = {}
+    out = []
     with platform.engine.connect() as conn:
-        for other in mates:
+        for other in others:
             if other.order_id not in names:
-                names[other.order_id] = line_names(conn, opened.merchant_id, other.order_id)
+                names[other.order_id] = line_names(conn, merchant_id, other.order_id)
             items = ", ".join(
                 f"{x.quantity} × {names[other.order_id].get(x.order_line_id, x.sku)}"
                 for x in other.lines
             )
             out.append({"id": other.id, "number": other.number, "items": items})
     return out
+
+
+def parcel_companions(platform: Any, opened: _Opened, ret: Return) -> list[dict[str, str]]:
+    """The customer's other returns already in ``ret``'s parcel (to pack in the same box)."""
+    if not ret.tracking_number:
+        return []
+    others = parcel_desk(platform).companions(opened.merchant_id, ret)
+    return _described(platform, opened.merchant_id, others) if others else []
 
 
 def _back(token: str, return_id: str) -> Response:

@@ -107,6 +107,15 @@ class ParcelLabelDesk:
                     out.append(other)
         return out
 
+    def companions(self, merchant_id: str, ret: Return) -> list[Return]:
+        """The other returns of the customer travelling in ``ret``'s parcel (same tracking
+        number), for the status page's "pack these in the same box"."""
+        if not ret.tracking_number:
+            return []
+        with self._uow() as uow:
+            found = uow.returns.by_tracking_number(merchant_id, ret.tracking_number)
+        return [r for r in found if r.id != ret.id and r.customer_email == ret.customer_email]
+
     def buy(
         self, merchant_id: str, return_ids: Sequence[str], gateway: CarrierGateway, service: str,
         *, actor: str,
