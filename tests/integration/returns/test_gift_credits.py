@@ -231,3 +231,22 @@ def test_the_api_refuses_what_is_not_a_credited_gift(gift_shop: tuple[Shop, Noti
     early = c.post(f"/api/v1/returns/{gift}/gift-credit")
     assert early.status_code == 409 and early.json()["field"] == "status"
     assert c.get(f"/api/v1/returns/{gift}/gift-credit").status_code == 404
+
+
+def test_the_api_answers_502_for_a_lost_answer_and_a_retry_settles_it(
+    gift_shop: tuple[Shop, Notify], shopify: GiftCardsReplay, smtp: DemoSmtp
+) -> None:
+    shop, notify = gift_shop
+    connect(shop, shopify)
+    order = shop_order(shop)
+    friend = FRIEND.format(ref())
+    rid = credited_gift(shop, order, friend)  # the outbox not drained yet: by hand
+    shopify.lose_next_answer = True
+    lost = shop.client.post(f"/api/v1/returns/{rid}/gift-credit")
+    assert lost.status_code == 502 and lost.json()["field"] == "return_id"
+    assert shop.client.get(f"/api/v1/returns/{rid}/gift-credit").json()["status"] == "pending"
+    settled = shop.client.post(f"/api/v1/returns/{rid}/gift-credit")
+    assert settled.status_code == 200 and settled.json()["status"] == "issued"
+    notify.drain()  # the outbox's own try finds it issued
+    assert len(shopify.cards) == 1 and len(shopify.ops("GiftCardCreate")) == 2
+    assert len(mail_to(smtp, friend.lower())) == 1

@@ -10,11 +10,13 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
 from postpurchase.bootstrap import gift_credits
 from postpurchase.domain.errors import NotFound
 from postpurchase.domain.returns import GiftCredit
 from postpurchase.entrypoints.api import returns_schemas as s
 from postpurchase.entrypoints.api.deps import MerchantDep, PlatformDep
+from postpurchase.entrypoints.api.problems import Problem
 from postpurchase.entrypoints.api.routes.returns import RETURN, ReturnId
 
 router = APIRouter(prefix="/api/v1", tags=["returns"])
@@ -61,7 +63,19 @@ def get_gift_credit(
     return _out(found)
 
 
-@router.post(RETURN + "/gift-credit", response_model=GiftCreditOut)
+@router.post(
+    RETURN + "/gift-credit",
+    response_model=GiftCreditOut,
+    responses={
+        502: {
+            "description": "The store did not answer: the card may exist. POST again (the "
+            "same code is sent; a second card is never made).",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
+    },
+)
 def issue_gift_credit(
     return_id: ReturnId, merchant: MerchantDep, platform: PlatformDep
 ) -> GiftCreditOut:
@@ -70,4 +84,13 @@ def issue_gift_credit(
     code; the recipient gets one e-mail with the code. Idempotent: an issued credit is
     answered as it is, and a retry never makes a second card. 409 when the return is not a
     gift, is not credited yet, or the store refused (`field` names the store's input)."""
-    return _out(gift_credits(platform).issue(merchant.id, return_id))
+    try:
+        return _out(gift_credits(platform).issue(merchant.id, return_id))
+    except AdminApiError as unknown:
+        raise Problem(
+            502,
+            "Bad gateway",
+            f"{unknown}; the gift card may have been made: POST again, the same code is sent "
+            "and Shopify makes at most one card with it",
+            field="return_id",
+        ) from None
