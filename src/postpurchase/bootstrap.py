@@ -21,7 +21,7 @@ from postpurchase.adapters.secrets import load_keyring
 from postpurchase.config import Settings
 from postpurchase.domain import commands
 from postpurchase.domain.returns import ReturnStatus
-from postpurchase.domain.storefronts import StorePlatform
+from postpurchase.domain.storefronts import StoreConnection, StorePlatform
 from postpurchase.service_layer import handlers
 from postpurchase.service_layer.edd_serving import Promiser
 from postpurchase.service_layer.messagebus import MessageBus
@@ -29,6 +29,8 @@ from postpurchase.service_layer.ports import Clock, SecretBox, SystemClock, Task
 from postpurchase.service_layer.returns import (
     AbstractReturnsUnitOfWork,
     EarlyRefunds,
+    GiftCardPort,
+    GiftCredits,
     InstantExchanges,
     ReturnLegs,
     StoreExchangeOrders,
@@ -128,6 +130,7 @@ def bootstrap(
     shopify_jobs(platform)  # backfills and tracking write-back, run by the worker
     _remedies(platform)
     _return_legs(platform)
+    _gift_credits(platform)
     return platform
 
 
@@ -182,6 +185,36 @@ def _return_legs(platform: Platform) -> None:
         instant_exchanges(platform).on_approved(payload)
 
     platform.subscribe("ReturnApproved", approved)
+
+
+def gift_credits(platform: Platform) -> GiftCredits:
+    """A gift return's credit given to its recipient: a Shopify gift card where the order's
+    store is Shopify, else a store-credit code of ours (ADR 0032)."""
+    from postpurchase.adapters.db.returns import SqlGiftCreditsUnitOfWork
+    from postpurchase.adapters.storefronts.gift_card_ports import GIFT_CARD_PORTS
+
+    def port(store: StorePlatform) -> AbstractContextManager[GiftCardPort] | None:
+        opener = GIFT_CARD_PORTS.get(store)  # looked up per call: tests swap a store in
+        return opener(platform.settings) if opener is not None else None
+
+    def connection(merchant_id: str, store: StorePlatform) -> StoreConnection | None:
+        with platform.uow() as uow:
+            return uow.connections.get(merchant_id, store)
+
+    return GiftCredits(
+        lambda: SqlGiftCreditsUnitOfWork(platform.engine, platform.clock.now, platform.keyring),
+        platform.clock.now, connection, port, after_commit=platform.queue.nudge_outbox,
+    )  # fmt: skip
+
+
+def _gift_credits(platform: Platform) -> None:
+    """``ReturnCredited`` of a gift (outbox, at least once; the gift credit's row makes it
+    once) gives the recipient their code."""
+
+    def credited(row_id: int, topic: str, payload: dict[str, Any]) -> None:
+        gift_credits(platform).on_credited(payload)
+
+    platform.subscribe("ReturnCredited", credited)
 
 
 def instant_exchanges(platform: Platform) -> InstantExchanges:

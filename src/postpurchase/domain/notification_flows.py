@@ -167,6 +167,32 @@ for _flow in (
     register_flow(_flow)
 
 
+# The gift code's place in a stored message: the code itself is put in only when the message
+# is sent (it is kept sealed, never in a message row). See ``return_gift_credit`` below.
+GIFT_CODE_MARK = "[[postpurchase:gift-code]]"
+
+
+def _to_the_recipient(topic: str, p: Mapping[str, Any], _prefs: Preferences) -> bool:
+    """A gift's credit is for its recipient: no address given, no message (never the giver)."""
+    recipient = p.get("recipient")
+    return isinstance(recipient, str) and bool(recipient)
+
+
+def addressed_to(trig: Trigger) -> str | None:
+    """The address a flow writes to instead of the order's contact (a gift's recipient)."""
+    if trig.flow != "return_gift_credit":
+        return None
+    recipient = trig.details.get("recipient")
+    return recipient.strip().lower() if isinstance(recipient, str) and recipient else None
+
+
+register_flow(
+    Flow("return_gift_credit", SubjectKind.RETURN, frozenset({"ReturnGiftCreditIssued"}),
+         _to_the_recipient, "Gift return: to the gift's recipient (never the giver), their gift "
+         "card or store-credit code, how much, and how to use it.", progress=False)
+)  # fmt: skip
+
+
 def as_date(value: Any) -> date | None:
     """A date from a date, datetime or ISO string (outbox payloads are JSON); else None."""
     if isinstance(value, datetime):

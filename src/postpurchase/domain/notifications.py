@@ -27,9 +27,11 @@ from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.money import Money
 from postpurchase.domain.notification_flows import (
     FLOWS,
+    GIFT_CODE_MARK,
     Flow,
     Matcher,
     Trigger,
+    addressed_to,
     as_date,
     dedupe_key,
     event_time,
@@ -201,6 +203,8 @@ class MessageContext:
     products: Sequence[ProductLink] = ()  # recommendations (shipped and delivered e-mails)
     return_url: str | None = None  # return flows: the return's page in the portal
     return_amount: Money | None = None  # return_refunded / return_credited
+    gift_code: str | None = None  # return_gift_credit: GIFT_CODE_MARK, filled in when sent
+    gift_kind: str | None = None  # return_gift_credit: shopify_gift_card | store_credit_code
 
 
 # --------------------------------------------------------------------------- webhooks, ops
@@ -249,6 +253,7 @@ __all__ = [
     "DEFAULT_QUIET_HOURS",
     "DELAY_SUBSTATUSES",
     "FLOWS",
+    "GIFT_CODE_MARK",
     "OPS_TOPICS",
     "SUPPORTED_LOCALES",
     "WEBHOOK_TOPICS",
@@ -268,6 +273,7 @@ __all__ = [
     "QuietHours",
     "SubjectKind",
     "Trigger",
+    "addressed_to",
     "as_date",
     "collapse",
     "dedupe_key",

@@ -122,3 +122,44 @@ def set_policy(
         typer.echo(f"error: {exc.field or 'policy'}: {exc.message}", err=True)
         raise typer.Exit(2) from None
     typer.echo(json.dumps({"version": saved.version}))
+
+
+@app.command("parcel-label")
+def parcel_label(
+    slug: Slug,
+    return_ids: Annotated[list[str], typer.Argument(help="2 to 50 approved returns' ids.")],
+    carrier: Annotated[str, typer.Option(help="A carrier account of the merchant's.")],
+    service: Annotated[str, typer.Option(help="The carrier's service code.")] = "ground",
+    data_dir: DataDir = None,
+) -> None:
+    """Buy ONE return label for several returns of one customer sent in one parcel (all or
+    none; the same returns again answer the same label). Prints one JSON line a return."""
+    from postpurchase.domain.errors import DomainError
+    from postpurchase.entrypoints.api.routes.returns_labels import _gateway
+    from postpurchase.entrypoints.api.routes.returns_parcel_label import parcel_desk
+    from postpurchase.entrypoints.cli import _platform, fail
+
+    platform = _platform(data_dir)
+    with platform.uow() as uow:
+        merchant = uow.merchants.get_by_slug(slug)
+    if merchant is None:
+        fail(f"no merchant with slug {slug!r}")
+    try:
+        gateway = _gateway(platform, merchant.id, carrier)
+        done = parcel_desk(platform).buy(merchant.id, return_ids, gateway, service, actor="cli")
+    except DomainError as exc:
+        where = f"{exc.field}: " if exc.field else ""
+        typer.echo(f"error: parcel-label: {where}{exc.message}", err=True)
+        raise typer.Exit(2) from None
+    for ret in done:
+        typer.echo(
+            json.dumps(
+                {
+                    "id": ret.id,
+                    "number": ret.number,
+                    "status": ret.status.value,
+                    "carrier": ret.carrier,
+                    "tracking_number": ret.tracking_number,
+                }
+            )
+        )

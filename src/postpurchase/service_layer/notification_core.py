@@ -212,6 +212,8 @@ class ServiceCore:
         self._down_until: dict[str, datetime] = {}  # circuit breaker per channel
         self.models: EngineSource | None = None  # delivery-date models (set by the wiring)
         self.personaliser: Personaliser | None = None  # recommendations, remedy (the wiring)
+        # A gift return's code, opened only to be sent (merchant id, return id; the wiring).
+        self.gift_codes: Callable[[str, str], str | None] | None = None
         self._merchants: dict[str, tuple[float, Merchant | None]] = {}
         self._prefs: dict[str, tuple[bytes, Preferences]] = {}
 

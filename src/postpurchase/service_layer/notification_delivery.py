@@ -7,15 +7,18 @@ Split out of ``notifications`` so sending can be read apart from planning and we
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import (
+    GIFT_CODE_MARK,
     Channel,
     Message,
     MessageStatus,
     next_retry,
 )
+from postpurchase.domain.returns import shown_code
 from postpurchase.service_layer.notification_core import (
     _SENDING,
     InFlight,
@@ -37,6 +40,15 @@ from postpurchase.service_layer.notification_ports import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _with_code(outgoing: OutgoingEmail | OutgoingSms, code: str) -> OutgoingEmail | OutgoingSms:
+    """The message as sent, with the gift code in place of its mark: the code is in the
+    e-mail only, never in the stored message (it stays sealed with the gift credit)."""
+    if isinstance(outgoing, OutgoingSms):
+        return replace(outgoing, body=outgoing.body.replace(GIFT_CODE_MARK, code))
+    html = outgoing.html.replace(GIFT_CODE_MARK, code) if outgoing.html else outgoing.html
+    return replace(outgoing, text=outgoing.text.replace(GIFT_CODE_MARK, code), html=html)
 
 
 class MessageDelivery(ServiceCore):
@@ -124,6 +136,12 @@ class MessageDelivery(ServiceCore):
             if channel is Channel.EMAIL
             else OutgoingSms(msg.id, msg.recipient, msg.body_text or "")
         )
+        if GIFT_CODE_MARK in (msg.body_text or ""):
+            code = self.gift_codes(msg.merchant_id, msg.subject_id) if self.gift_codes else None
+            if code is None:
+                msg.fail("the gift code cannot be read (not issued, or its key is gone)", now)
+                return None
+            outgoing = _with_code(outgoing, shown_code(code))
         msg.next_attempt_at, msg.updated_at = now + self.config.send_lease, now
         msg.reason = f"{_SENDING} via {provider.name} ({_attempt(msg.attempts, resend)})"
         return outgoing

@@ -20,6 +20,7 @@ from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.money import Money, total
 from postpurchase.domain.notifications import (
     FLOWS,
+    GIFT_CODE_MARK,
     Candidate,
     Channel,
     LineItem,
@@ -30,6 +31,7 @@ from postpurchase.domain.notifications import (
     Preferences,
     SubjectKind,
     Trigger,
+    addressed_to,
     as_date,
     collapse,
     dedupe_key,
@@ -104,6 +106,15 @@ def _amount(details: Mapping[str, Any]) -> Money | None:
         return None
 
 
+def _other(address: str, channel: Channel) -> tuple[str | None, str]:
+    """Someone other than the order's contact (a gift's recipient): e-mail only."""
+    if channel is not Channel.EMAIL:
+        return None, "only an e-mail address is known for the gift's recipient"
+    if not valid_email(address):
+        return None, f"invalid email address {address!r}"
+    return address, ""
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -138,7 +149,11 @@ class Planning(ServiceCore):
         shipment = s.shipment(merchant.id, sid) if isinstance(sid, str) else None
         fallback = shipment.created_at if shipment is not None else order.placed_at
         triggers = [
-            trig
+            # A return's undated event is news when the return moves, not when the order was
+            # placed (days or weeks before): no age from the order's placement for it.
+            replace(trig, happened_at=trig.event_at)
+            if trig.subject_kind is SubjectKind.RETURN
+            else trig
             for trig in triggers_for(topic, payload, prefs, fallback_time=fallback)
             if trig.subject_kind is not SubjectKind.SHIPMENT or shipment is not None
         ]
@@ -155,11 +170,15 @@ class Planning(ServiceCore):
                 if trig.subject_kind is SubjectKind.SHIPMENT:
                     s.lock_subject(merchant.id, trig.subject_id)
                 plan.known[trig.subject_id] = s.messages_about(merchant.id, trig.subject_id)
+            to = addressed_to(trig)  # a gift's recipient, never the order's contact
             for channel in channels:
-                recipient, problem = recipients[channel]
+                recipient, problem = recipients[channel] if to is None else _other(to, channel)
+                out = (channel, recipient or "") in opted
+                if to is not None and recipient is not None:
+                    out = s.opted_out(merchant.id, channel, recipient)
                 self._plan_one(
                     plan, merchant, prefs, order, shipment, trig, channel, event_id, topic, now,
-                    recipient, problem, (channel, recipient or "") in opted,
+                    recipient, problem, out,
                 )  # fmt: skip
         s.add_messages(plan.messages)
         for ids, reason in plan.supersede:
@@ -376,7 +395,8 @@ class Planning(ServiceCore):
             timezone=tz_name,
             merchant_name=merchant.name,
             branding=prefs.branding,
-            customer_name=order.shipping_address.name,
+            # The recipient of a gift is not the order's contact: no name we could trust.
+            customer_name=None if addressed_to(trig) else order.shipping_address.name,
             order_number=order.number,
             order_total=paid.total,
             shipping_fee=paid.shipping,
@@ -423,6 +443,8 @@ class Planning(ServiceCore):
                 else None
             ),
             return_amount=_amount(trig.details),
+            gift_code=GIFT_CODE_MARK if msg.flow == "return_gift_credit" else None,
+            gift_kind=_text(trig.details.get("kind")) if msg.flow == "return_gift_credit" else None,
         )
 
     def _personal(self, merchant: Merchant, order: Order, msg: Message, now: datetime) -> Personal:

@@ -80,6 +80,8 @@ def sample_context(
         if flow.startswith("return_")
         else None,
         return_amount=Money(Decimal("24.30"), currency)
-        if flow in ("return_refunded", "return_credited")
+        if flow in ("return_refunded", "return_credited", "return_gift_credit")
         else None,
+        gift_code="abcd-efgh-jkmn-pqrs" if flow == "return_gift_credit" else None,
+        gift_kind="shopify_gift_card" if flow == "return_gift_credit" else None,
     )

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from postpurchase.adapters.model_serving import models_for
 from postpurchase.adapters.notifications.email import SmtpEmailChannel
+from postpurchase.adapters.notifications.gift_codes import SealedGiftCodes
 from postpurchase.adapters.notifications.ops import AppriseOpsNotifier
 from postpurchase.adapters.notifications.personalise import EnginePersonaliser
 from postpurchase.adapters.notifications.rendering import JinjaRenderer
@@ -149,6 +150,8 @@ def build_service(
     service.personaliser = EnginePersonaliser(
         platform.engine, platform.settings.base_url, platform.keyring.derive(LINK_PURPOSE)
     )
+    # A gift return's code goes into its message only when it is sent (kept sealed).
+    service.gift_codes = SealedGiftCodes(platform.engine, box)
     return service
 
 

@@ -23,6 +23,14 @@ from postpurchase.domain.returns.exchanges import (
     plan_exchange,
 )
 from postpurchase.domain.returns.geo import Place, distance
+from postpurchase.domain.returns.gift_credit import (
+    GiftCredit,
+    GiftCreditKind,
+    GiftCreditStatus,
+    ReturnGiftCreditIssued,
+    new_gift_code,
+    shown_code,
+)
 from postpurchase.domain.returns.instant import instant_exchange
 from postpurchase.domain.returns.lifecycle import (
     TRANSITIONS,
@@ -85,6 +93,9 @@ __all__ = [
     "ExchangeLine",
     "ExchangePlan",
     "Footprint",
+    "GiftCredit",
+    "GiftCreditKind",
+    "GiftCreditStatus",
     "Grade",
     "InstantExchange",
     "KeepIt",
@@ -102,6 +113,7 @@ __all__ = [
     "RefundTiming",
     "Resolution",
     "Return",
+    "ReturnGiftCreditIssued",
     "ReturnLine",
     "ReturnMethod",
     "ReturnPolicy",
@@ -122,6 +134,7 @@ __all__ = [
     "held_quantities",
     "instant_exchange",
     "line_refund_cap",
+    "new_gift_code",
     "options",
     "pays_early",
     "plan_exchange",
@@ -130,5 +143,6 @@ __all__ = [
     "record_paid_early",
     "refund_for_quantity",
     "returnable_quantities",
+    "shown_code",
     "statutory_refund_deadline",
 ]

@@ -37,8 +37,10 @@ from postpurchase.entrypoints.api.routes import (
     recommendations,
     remedies,
     returns,
+    returns_gift,
     returns_insights,
     returns_labels,
+    returns_parcel_label,
     returns_tracking,
     shopify_app,
     support,
@@ -55,6 +57,7 @@ from postpurchase.entrypoints.api.routes import (
 from postpurchase.entrypoints.web import (
     returns_counter,
     returns_parcel,
+    returns_together,
     returns_views,
     survey,
     views,
@@ -161,6 +164,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(checkout_admin.router)
     app.include_router(returns_insights.router)  # before returns: /returns/policy/simulate
     app.include_router(returns_labels.router)
+    app.include_router(returns_gift.router)
+    app.include_router(returns_parcel_label.router)  # before returns_tracking
     app.include_router(returns_tracking.router)
     app.include_router(returns.router)
     app.include_router(recommendations.router)  # rules, preview, /r/{link}, KPI
@@ -172,6 +177,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(returns_counter.router)  # in-store: the code a counter scans (first:
     # returns_parcel's /r/{id}/{what} would take /counter-code)
     app.include_router(returns_parcel.router)  # the portal's label and tracking-number forms
+    app.include_router(returns_together.router)  # the portal's one label for several returns
     console.install(app)  # /console: the merchant console (issue 14)
     app.include_router(kpis_console.router)  # /console/kpis: the KPI pages and their charts
     app.include_router(survey.router)  # before views: /t/{token}/survey is more specific

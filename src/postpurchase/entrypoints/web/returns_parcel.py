@@ -60,7 +60,11 @@ async def returns_done(
         ret = next((r for r in opened.overview.returns if r.id == return_id), None)
     if opened is None or ret is None:
         return rendering.not_found(request)
-    return done_page(request, opened, ret, token)
+    from postpurchase.entrypoints.web import returns_together as rt  # (it imports us)
+
+    together = await in_thread(rt.parcel_mates, platform, opened, ret)
+    in_parcel = await in_thread(rt.parcel_companions, platform, opened, ret)
+    return done_page(request, opened, ret, token, together=together, in_parcel=in_parcel)
 
 
 def done_page(

@@ -23,9 +23,18 @@ from postpurchase.service_layer.returns.exchanges_store import (
     StoreReturnLine,
     exchange_request,
 )
+from postpurchase.service_layer.returns.gift_credits import (
+    GiftCardOrder,
+    GiftCardPort,
+    GiftCardPorts,
+    GiftCreditLedger,
+    GiftCredits,
+    GiftCreditsUnitOfWork,
+)
 from postpurchase.service_layer.returns.instant import CustomerHistory, InstantExchanges
 from postpurchase.service_layer.returns.labels import ReturnLabelDesk
 from postpurchase.service_layer.returns.ledger import LedgerIssuer
+from postpurchase.service_layer.returns.parcel_label import ParcelLabelDesk, can_join, parcel_key
 from postpurchase.service_layer.returns.photos import MAX_PHOTO_BYTES
 from postpurchase.service_layer.returns.ports import (
     AbstractReturnsUnitOfWork,
@@ -62,6 +71,12 @@ __all__ = [
     "ExchangeAsk",
     "ExchangeCatalogue",
     "ExchangeOrders",
+    "GiftCardOrder",
+    "GiftCardPort",
+    "GiftCardPorts",
+    "GiftCreditLedger",
+    "GiftCredits",
+    "GiftCreditsUnitOfWork",
     "InstantExchanges",
     "IssuedMoney",
     "Label",
@@ -70,6 +85,7 @@ __all__ = [
     "LineAsk",
     "OrderFacts",
     "Overview",
+    "ParcelLabelDesk",
     "PastRequest",
     "PlacedExchangeOrders",
     "Preview",
@@ -89,9 +105,11 @@ __all__ = [
     "StoreReturnLine",
     "StorefrontReturnRefunds",
     "ask_of",
+    "can_join",
     "exchange_command",
     "exchange_request",
     "paid_before",
+    "parcel_key",
     "past_requests",
     "record_step",
     "refund_request",

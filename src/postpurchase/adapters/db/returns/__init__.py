@@ -11,7 +11,13 @@ from postpurchase.adapters.db.returns.console_reads import (
     policy_versions,
     returns_queue,
 )
+from postpurchase.adapters.db.returns.gift_credits import (
+    SqlGiftCreditsUnitOfWork,
+    return_gift_credits,
+    sealed_gift_code,
+)
 from postpurchase.adapters.db.returns.history import SqlCustomerHistory, store_variant_ids
+from postpurchase.adapters.db.returns.parcel_reads import open_return_ids
 from postpurchase.adapters.db.returns.repository import order_by_token
 from postpurchase.adapters.db.returns.unit_of_work import SqlReturnsUnitOfWork
 
@@ -20,10 +26,14 @@ __all__ = [
     "QueueFilter",
     "QueueRow",
     "SqlCustomerHistory",
+    "SqlGiftCreditsUnitOfWork",
     "SqlReturnsUnitOfWork",
     "line_names",
+    "open_return_ids",
     "order_by_token",
     "policy_versions",
+    "return_gift_credits",
     "returns_queue",
+    "sealed_gift_code",
     "store_variant_ids",
 ]

@@ -47,6 +47,7 @@ SCOPES: tuple[str, ...] = (
     "write_returns",
     "read_shipping",
     "write_store_credit_account_transactions",  # storeCreditAccountCredit
+    "write_gift_cards",  # giftCardCreate: a gift return's credit for its recipient
 )
 
 STATE_COOKIE = "pp_shopify_state"

@@ -20,7 +20,7 @@ from alembic import op
 import postpurchase.adapters.db.types
 
 revision: str = "0038"
-down_revision: str | None = "0033"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
