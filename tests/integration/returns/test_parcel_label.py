@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -73,6 +74,11 @@ def test_one_label_for_a_parcel_of_returns(
     numbers = {x["tracking_number"] for x in out}
     assert len(numbers) == 1 and None not in numbers
     assert {x["status"] for x in out} == {"label_issued"} and {x["carrier"] for x in out} == {"ups"}
+    # The label's price is shared among the returns by the units each put in the box.
+    costs = [x["label_cost"] for x in out]
+    assert {c["currency"] for c in costs} == {"USD"}
+    (bought,) = state._labels.values()
+    assert sum(Decimal(c["amount"]) for c in costs) == Decimal(str(bought["totalCharge"]))
     again = buy([more, mug, tee]).json()  # the same group, in another order: the same label
     assert {x["tracking_number"] for x in again} == numbers
     docs = {c.get(f"/api/v1/returns/{rid}/label/document").content for rid in (mug, tee, more)}

@@ -23,11 +23,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.carriers import CarrierGateway, LabelFormat, LabelRequest, Parcel
 from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.media import MediaKind
+from postpurchase.domain.money import Money
 from postpurchase.domain.returns import Return, ReturnMethod, ReturnStatus
 from postpurchase.service_layer.returns.audit import record_step, snapshot
 from postpurchase.service_layer.returns.choices import weight_of
@@ -167,10 +169,12 @@ class ParcelLabelDesk:
             qr = uow.media.put(merchant_id, MediaKind.LABEL, "image/png", code, "qr")
             now = self._now()
             together = sorted(r.id for r in found)
-            for ret in found:
+            shares = label_shares(label.price, [sum(x.quantity for x in r.lines) for r in found])
+            for ret, share in zip(found, shares, strict=True):
                 before = snapshot(ret)
                 ret.issue_label(now, label.carrier, label.tracking_number)
                 ret.label_media_id, ret.qr_media_id = doc.id, qr.id
+                ret.label_cost = share  # each return's part, by units (keep-it advice reads it)
                 uow.returns.record_decisions(
                     ret, None, now, actor="merchant",
                     note=f"label bought for {len(found)} returns in one parcel",
@@ -184,3 +188,16 @@ class ParcelLabelDesk:
             if uow.collect_new_events() and self._after_commit is not None:
                 self._after_commit()
             return found
+
+
+def label_shares(price: Money | None, units: list[int]) -> list[Money | None]:
+    """The parcel's label price shared among its returns by the units each put in the box,
+    rounded to the currency, the rounding left on the last, so the shares add up to the
+    price. No price (the carrier quoted none): no share either."""
+    if price is None or not units:
+        return [None] * len(units)
+    total = sum(units) or len(units)
+    weights = units if sum(units) else [1] * len(units)
+    shares = [Money(price.amount * w / total, price.currency).rounded() for w in weights[:-1]]
+    spent = sum((s.amount for s in shares), Decimal(0))
+    return [*shares, Money(price.amount - spent, price.currency)]
