@@ -27,3 +27,8 @@ __all__ = [
     "returns_queue",
     "store_variant_ids",
 ]
+
+# Store-side inventory ledger and mappings (issue 15, ADR 0031).
+from postpurchase.adapters.db.returns.store_stock import SqlStockUnitOfWork
+
+__all__ += ["SqlStockUnitOfWork"]
