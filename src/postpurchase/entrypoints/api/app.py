@@ -39,6 +39,7 @@ from postpurchase.entrypoints.api.routes import (
     returns,
     returns_insights,
     returns_labels,
+    returns_store,
     returns_tracking,
     shopify_app,
     support,
@@ -155,6 +156,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(checkout_admin.router)
     app.include_router(returns_insights.router)  # before returns: /returns/policy/simulate
     app.include_router(returns_labels.router)
+    app.include_router(returns_store.router)
     app.include_router(returns_tracking.router)
     app.include_router(returns.router)
     app.include_router(recommendations.router)  # rules, preview, /r/{link}, KPI

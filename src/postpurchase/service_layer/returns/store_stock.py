@@ -263,6 +263,26 @@ class StoreStock:
         with self._uow() as uow:
             return uow.stock.for_return(merchant_id, return_id)
 
+    def locations(self, merchant_id: str, platform: StorePlatform) -> dict[str, str]:
+        """Our stock location codes -> the store's location ids (``*``: the default)."""
+        with self._uow() as uow:
+            return uow.mappings.get(merchant_id, platform.value, LOCATION)
+
+    def set_locations(
+        self, merchant_id: str, platform: StorePlatform, mapping: Mapping[str, str], actor: str
+    ) -> dict[str, str]:
+        """Replace the location mapping (validated by the caller), audited."""
+        with self._uow() as uow:
+            before = uow.mappings.get(merchant_id, platform.value, LOCATION)
+            uow.mappings.put(merchant_id, platform.value, LOCATION, mapping, self._now())
+            record_change(
+                uow, merchant_id, actor=actor, action="returns.store_locations",
+                subject="returns.store_locations", before={"locations": before},
+                after={"locations": dict(mapping)},
+            )  # fmt: skip
+            uow.commit()
+        return dict(mapping)
+
 
 def _plan(
     order: Any,
