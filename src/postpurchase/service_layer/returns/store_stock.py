@@ -187,16 +187,8 @@ class StoreStock:
             )  # fmt: skip
             connection = uow.connections.get(merchant_id, platform) if platform else None
             locations = uow.mappings.get(merchant_id, platform.value, LOCATION) if platform else {}
-        plan = _plan(order, platform, connection, adj, locations)
-        opener = (
-            self._ports(platform)
-            if platform is not None and isinstance(plan, StockRequest)
-            else None
-        )
-        if isinstance(plan, StockRequest) and opener is None:
-            plan = why.NO_RELATIVE_UPDATE if platform is StorePlatform.WOOCOMMERCE else (
-                f"no inventory adjustment for {platform.value if platform else 'this store'}"
-            )  # fmt: skip
+        opener = self._ports(platform) if platform is not None else None
+        plan = _plan(order, platform, connection, opener is not None, adj, locations)
         if not isinstance(plan, StockRequest) or opener is None:
             return self._settle_new(adj, found, StockStatus.SKIPPED, str(plan))
         assert connection is not None
@@ -288,6 +280,7 @@ def _plan(
     order: Any,
     platform: StorePlatform | None,
     connection: StoreConnection | None,
+    has_port: bool,
     adj: StockAdjustment,
     locations: Mapping[str, str],
 ) -> StockRequest | str:
@@ -296,6 +289,10 @@ def _plan(
         return why.NOT_FROM_A_STORE
     if connection is None or not connection.active:
         return why.NOT_CONNECTED
+    if not has_port:
+        if platform is StorePlatform.WOOCOMMERCE:
+            return why.NO_RELATIVE_UPDATE
+        return f"no inventory adjustment for {platform.value} stores"
     line = next((x for x in order.lines if x.id == adj.line_id), None)
     variant = line.facts.variant_id if line is not None else None
     if not variant:
