@@ -248,7 +248,7 @@ def _remedies(platform: Platform) -> None:
 
 def stock_uow(platform: Platform) -> Callable[[], StockUnitOfWork]:
     """The platform's unit of work with the store-side inventory ledger and mappings."""
-    from postpurchase.adapters.db.returns import SqlStockUnitOfWork
+    from postpurchase.adapters.db.stock_uow import SqlStockUnitOfWork
 
     st = platform.settings
     return lambda: SqlStockUnitOfWork(

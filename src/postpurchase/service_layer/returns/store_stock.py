@@ -190,6 +190,10 @@ class StoreStock:
         opener = self._ports(platform) if platform is not None else None
         plan = _plan(order, platform, connection, opener is not None, adj, locations)
         if not isinstance(plan, StockRequest) or opener is None:
+            if found is not None and found.attempts > 0:  # an earlier call may have landed
+                reason = f"{why.UNKNOWN_PREFIX}: an earlier attempt may have adjusted the store, "
+                reason += f"which can no longer be asked ({plan})"
+                return self._settle_new(adj, found, StockStatus.FAILED, reason)
             return self._settle_new(adj, found, StockStatus.SKIPPED, str(plan))
         assert connection is not None
         with opener as port:

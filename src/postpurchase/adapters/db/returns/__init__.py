@@ -29,6 +29,6 @@ __all__ = [
 ]
 
 # Store-side inventory ledger and mappings (issue 15, ADR 0031).
-from postpurchase.adapters.db.returns.store_stock import SqlStockUnitOfWork
+from postpurchase.adapters.db.returns.store_stock import SqlStockLedger, SqlStoreMappings
 
-__all__ += ["SqlStockUnitOfWork"]
+__all__ += ["SqlStockLedger", "SqlStoreMappings"]

@@ -1,20 +1,19 @@
-"""SQL for the store-side inventory ledger and the store mappings (ADR 0031), and the unit of
-work that carries them on the platform's connection (orders, store connections, audit)."""
+"""SQL for the store-side inventory ledger and the store mappings (ADR 0031); the unit of work
+that carries them on the platform's connection is ``adapters.db.stock_uow``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import delete, select, update
 
 from postpurchase.adapters.db.returns.stock_tables import store_mappings as M
 from postpurchase.adapters.db.returns.stock_tables import store_stock_adjustments as A
 from postpurchase.adapters.db.sql import upsert_insert
-from postpurchase.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from postpurchase.domain.returns import StockAdjustment, StockOwner, StockStatus
-from postpurchase.service_layer.returns import Labelled, StockUnitOfWork
+from postpurchase.service_layer.returns import Labelled
 
 
 def _values(a: StockAdjustment) -> dict[str, Any]:
@@ -140,14 +139,3 @@ class SqlStoreMappings:
             (code, value, None, False) for code, value in sorted(values.items())
         ]
         self.put_labelled(merchant_id, platform, kind, rows, at)
-
-
-class SqlStockUnitOfWork(SqlAlchemyUnitOfWork, StockUnitOfWork):
-    stock: SqlStockLedger
-    mappings: SqlStoreMappings
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.stock = SqlStockLedger(self.conn)
-        self.mappings = SqlStoreMappings(self.conn)
-        return self

@@ -83,10 +83,13 @@ class ShopifyStock:
 
     def restock(self, connection: StoreConnection, request: StockRequest) -> StockResult:
         try:
-            api = self.api_for(connection)
-            found = api.query(VARIANT, {"id": variant_gid(request.store_variant_id)})
-        except AccessRevoked as exc:
+            return self._restock(connection, request)
+        except AccessRevoked as exc:  # 401/403: Shopify ran nothing; retrying does not help
             return StockResult(StockStatus.FAILED, str(exc))
+
+    def _restock(self, connection: StoreConnection, request: StockRequest) -> StockResult:
+        api = self.api_for(connection)
+        found = api.query(VARIANT, {"id": variant_gid(request.store_variant_id)})
         variant = found.get("productVariant")
         item = variant.get("inventoryItem") if isinstance(variant, Mapping) else None
         if not isinstance(item, Mapping) or not item.get("id"):

@@ -27,6 +27,8 @@ Store = Literal["shopify"]
 LOCATION_CODE = re.compile(r"^([A-Za-z0-9._-]{1,64}|\*)$")
 SHOPIFY_LOCATION = re.compile(r"^([0-9]{1,20}|gid://shopify/Location/[0-9]{1,20})$")
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+LocationCode = Annotated[str, StringConstraints(pattern=LOCATION_CODE.pattern)]
+StoreLocation = Annotated[str, StringConstraints(pattern=SHOPIFY_LOCATION.pattern)]
 
 
 class StockAdjustmentOut(BaseModel):
@@ -77,7 +79,7 @@ def return_store_stock(
 
 class StoreLocationsIn(BaseModel):
     platform: Store = "shopify"
-    locations: dict[str, str] = Field(
+    locations: dict[LocationCode, StoreLocation] = Field(
         max_length=200,
         description="Our stock location code (as given to `inspect`'s `location`) -> the "
         "store's location id (`905684977` or `gid://shopify/Location/905684977`); `*` is "
