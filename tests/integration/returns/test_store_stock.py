@@ -311,3 +311,24 @@ def test_bad_location_mappings_answer_422_naming_the_code(store_shop: Shop) -> N
     r = c.put("/api/v1/returns/store-locations", json={"locations": {"a b": "1"}})
     assert r.status_code == 422
     assert c.get("/api/v1/returns/store-locations").json()["locations"] == {"WH-1": "905684977"}
+
+
+def test_a_pending_attempt_whose_store_is_gone_is_an_unknown_outcome_not_a_skip(
+    store_shop: Shop, shopify: StockReplay, clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    shop = store_shop
+    rid = put_away(shop, mug_order(shop))
+    _crash_once(monkeypatch)
+    run_outbox(shop)  # Shopify adjusted; the row is left pending
+    with shop.platform.uow() as uow:
+        connection = uow.connections.get(shop.merchant_id, StorePlatform.SHOPIFY)
+        assert connection is not None and connection.uninstall(clock.now())
+        uow.connections.save(connection)
+        uow.commit()
+    clock.advance(minutes=2)
+    run_outbox(shop)
+    [adj] = adjustments(shop, rid)
+    assert adj["status"] == "failed" and adj["reason"].startswith("outcome unknown")
+    assert StockReason.NOT_CONNECTED in adj["reason"]
+    assert len(shopify.ops("RestockAdjust")) == 1 and shopify.stock == {(ITEM, LOCATION): 1}
