@@ -84,6 +84,7 @@ class StoreLocationsIn(BaseModel):
         description="Our stock location code (as given to `inspect`'s `location`) -> the "
         "store's location id (`905684977` or `gid://shopify/Location/905684977`); `*` is "
         "the location for a line restocked without a mapped code. Replaces the mapping.",
+        json_schema_extra={"additionalProperties": False},  # only codes matching the pattern
     )
 
 
@@ -150,6 +151,7 @@ class StoreReasonsIn(BaseModel):
         max_length=500,
         description="Our reason code -> a definition's id or handle (null: the default). "
         "Replaces the merchant's choices.",
+        json_schema_extra={"additionalProperties": False},  # only reason-code-shaped keys
     )
 
 
