@@ -20,7 +20,7 @@ from postpurchase.adapters.queue import NullTaskQueue
 from postpurchase.adapters.secrets import load_keyring
 from postpurchase.config import Settings
 from postpurchase.domain import commands
-from postpurchase.domain.returns import ReturnStatus
+from postpurchase.domain.returns import ReturnPolicy, ReturnStatus
 from postpurchase.domain.storefronts import StoreConnection, StorePlatform
 from postpurchase.service_layer import handlers
 from postpurchase.service_layer.edd_serving import Promiser
@@ -33,8 +33,13 @@ from postpurchase.service_layer.returns import (
     GiftCredits,
     InstantExchanges,
     ReturnLegs,
+    StockUnitOfWork,
     StoreExchangeOrders,
     StoreExchangePort,
+    StoreReasons,
+    StoreReasonsPort,
+    StoreStock,
+    StoreStockPort,
     register_leg,
 )
 from postpurchase.service_layer.storefronts import StorefrontRefunds
@@ -131,6 +136,7 @@ def bootstrap(
     _remedies(platform)
     _return_legs(platform)
     _gift_credits(platform)
+    _store_stock(platform)
     return platform
 
 
@@ -152,9 +158,11 @@ def early_refunds(platform: Platform) -> EarlyRefunds:
         opener = REFUND_PORTS.get(store)  # looked up per call: tests swap a store in
         return opener(platform.settings) if opener is not None else None
 
+    refunds = StorefrontReturnRefunds(
+        platform.uow, platform.clock, port, restock_claim=restock_claim(platform)
+    )
     return EarlyRefunds(
-        return_uow(platform), platform.clock.now, LedgerIssuer(),
-        StorefrontReturnRefunds(platform.uow, platform.clock, port),
+        return_uow(platform), platform.clock.now, LedgerIssuer(), refunds,
         after_commit=platform.queue.nudge_outbox,
     )  # fmt: skip
 
@@ -241,9 +249,11 @@ def store_exchange_orders(platform: Platform) -> StoreExchangeOrders:
         opener = EXCHANGE_PORTS.get(store)  # looked up per call: tests swap a store in
         return opener(platform.settings) if opener is not None else None
 
+    reasons = store_reasons(platform)
     return StoreExchangeOrders(
         platform.uow, port, lambda m, ids: store_variant_ids(platform.engine, m, ids),
         PlacedExchangeOrders(place, platform.clock.now),
+        restock_claim=restock_claim(platform), reasons=reasons.definition_ids,
     )  # fmt: skip
 
 
@@ -267,3 +277,57 @@ def _remedies(platform: Platform) -> None:
             return on_delivered_many(platform.uow, platform.clock, ports, batch)
 
     platform.subscribe("ShipmentDelivered", Remedies())
+
+
+def stock_uow(platform: Platform) -> Callable[[], StockUnitOfWork]:
+    """The platform's unit of work with the store-side inventory ledger and mappings."""
+    from postpurchase.adapters.db.stock_uow import SqlStockUnitOfWork
+
+    st = platform.settings
+    return lambda: SqlStockUnitOfWork(
+        platform.engine, platform.clock.now, box=platform.keyring, media_dir=st.media_dir
+    )
+
+
+def restock_claim(platform: Platform) -> Callable[[Any, str], frozenset[str]]:
+    """For the store's refund / return processing: the lines it may restock (ADR 0031)."""
+    from postpurchase.service_layer.returns import claim_store_restock
+
+    return claim_store_restock(stock_uow(platform), platform.clock.now)
+
+
+def store_stock(platform: Platform) -> StoreStock:
+    """A restocked return line adjusts the connected store's inventory, exactly once."""
+    from postpurchase.adapters.storefronts.stock_ports import STOCK_PORTS
+
+    def port(store: StorePlatform) -> AbstractContextManager[StoreStockPort] | None:
+        opener = STOCK_PORTS.get(store)  # looked up per call: tests swap a store in
+        return opener(platform.settings) if opener is not None else None
+
+    return StoreStock(stock_uow(platform), platform.clock.now, port)
+
+
+def store_reasons(platform: Platform) -> StoreReasons:
+    """Our reason codes as the store's return reason definitions (Shopify 2026-01+)."""
+    from postpurchase.adapters.storefronts.stock_ports import REASON_PORTS
+
+    def port(store: StorePlatform) -> AbstractContextManager[StoreReasonsPort] | None:
+        opener = REASON_PORTS.get(store)
+        return opener(platform.settings) if opener is not None else None
+
+    def policy(merchant_id: str) -> ReturnPolicy:
+        with return_uow(platform)() as uow:
+            return uow.policies.active(merchant_id)
+
+    return StoreReasons(stock_uow(platform), platform.clock.now, port, policy)
+
+
+def _store_stock(platform: Platform) -> None:
+    """``ReturnItemRestocked`` -> the store's inventory, from the outbox (at least once: the
+    ledger makes it once per line; a failure of unknown outcome raises, and the outbox
+    retries it with backoff under the same idempotency key)."""
+
+    def restocked(row_id: int, topic: str, payload: dict[str, Any]) -> None:
+        store_stock(platform).on_restocked(payload)
+
+    platform.subscribe("ReturnItemRestocked", restocked)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from postpurchase.adapters.outbox import drain
 from postpurchase.domain.console import Role
 from postpurchase.entrypoints.api.routes.returns import returns_service
 from postpurchase.service_layer.returns import LineAsk, ReturnAsk
@@ -217,6 +218,10 @@ def test_inspect_with_photos_restock_into_a_location_then_refund(console: Consol
     page = agent.get(f"/console/returns/{ret.id}")
     assert "Refund $12.15" in page.text
     assert 'Restocked into <strong class="restock-location">WH-1</strong>' in page.text
+    # the restock event reaches the store's inventory (or says why not): shown on the line
+    drain(shop.platform.engine, shop.platform.subscribers, now=shop.clock.now)
+    page = agent.get(f"/console/returns/{ret.id}")
+    assert 'In the store&#39;s inventory: <strong class="store-stock-status">skipped' in page.text
     assert agent.post(f"/console/returns/{ret.id}/resolve").status_code == 303
     assert svc.get(shop.merchant_id, ret.id).status.value == "refunded"
     again = agent.post(f"/console/returns/{ret.id}/resolve")
@@ -225,7 +230,8 @@ def test_inspect_with_photos_restock_into_a_location_then_refund(console: Consol
     me = f"user:{agent.email}"
     assert actions_of(shop, ret.id) == [
         ("returns.approve", "system:policy"), ("returns.receive", me),
-        ("returns.inspect", me), ("returns.put_away", me), ("returns.refund", me),
+        ("returns.inspect", me), ("returns.put_away", me),
+        ("returns.store_stock", "system:store-stock"), ("returns.refund", me),
     ]  # fmt: skip
     timeline = agent.get(f"/console/returns/{ret.id}").text
     assert me in timeline and "WH-1" in timeline and "system:policy" in timeline

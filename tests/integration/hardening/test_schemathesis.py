@@ -131,6 +131,10 @@ KNOWN: dict[tuple[str, str, str | None], str] = {
         "each line of the return once, by order_line_id; uniqueItems compares whole items, "
         "not one key (routes/returns.py)"
     ),
+    ("PUT /api/v1/returns/store-reasons", "positive_data_acceptance", "mapping"): (
+        "each code one of the active policy's reasons and each definition one the store "
+        "listed: data of the merchant and the store, not schema (routes/returns_store.py)"
+    ),
     ("POST /api/v1/labels", "positive_data_acceptance", "*"): (
         "checked before a carrier is asked: the order's address and the origin by our address "
         "rules, the carrier's parcel limits, customs data across a customs border, carriers "

@@ -93,7 +93,7 @@ def test_an_exchange_is_created_and_processed_in_shopify(
     assert made["orderId"] == f"gid://shopify/Order/{order.external_id}"
     assert made["notifyCustomer"] is False and made["requestedAt"].endswith("Z")
     assert made["returnLineItems"] == [{
-        "fulfillmentLineItemId": FLI, "quantity": 1, "returnReason": "OTHER",
+        "fulfillmentLineItemId": FLI, "quantity": 1, "returnReason": "SIZE_TOO_SMALL",
         "returnReasonNote": f"too_small [postpurchase:return-{rid}]"}]  # fmt: skip
     assert made["exchangeLineItems"] == [
         {"variantId": "gid://shopify/ProductVariant/502", "quantity": 1}

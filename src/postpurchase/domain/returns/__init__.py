@@ -146,3 +146,36 @@ __all__ = [
     "shown_code",
     "statutory_refund_deadline",
 ]
+
+# Store-side inventory and reasons (issue 15): a block of its own to ease merging.
+from postpurchase.domain.returns.store_reasons import (
+    MappedReason,
+    ReasonDefinition,
+    legacy_reason,
+    map_reason,
+    uses_definitions,
+)
+from postpurchase.domain.returns.store_stock import (
+    RESTOCK,
+    StockAdjustment,
+    StockOwner,
+    StockReason,
+    StockStatus,
+    idempotency_key,
+    reference_uri,
+)
+
+__all__ += [
+    "RESTOCK",
+    "MappedReason",
+    "ReasonDefinition",
+    "StockAdjustment",
+    "StockOwner",
+    "StockReason",
+    "StockStatus",
+    "idempotency_key",
+    "legacy_reason",
+    "map_reason",
+    "reference_uri",
+    "uses_definitions",
+]

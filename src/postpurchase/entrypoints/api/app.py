@@ -41,6 +41,7 @@ from postpurchase.entrypoints.api.routes import (
     returns_insights,
     returns_labels,
     returns_parcel_label,
+    returns_store,
     returns_tracking,
     shopify_app,
     support,
@@ -166,6 +167,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(returns_labels.router)
     app.include_router(returns_gift.router)
     app.include_router(returns_parcel_label.router)  # before returns_tracking
+    app.include_router(returns_store.router)
     app.include_router(returns_tracking.router)
     app.include_router(returns.router)
     app.include_router(recommendations.router)  # rules, preview, /r/{link}, KPI

@@ -119,3 +119,38 @@ __all__ = [
     "subject_of",
     "to_exchange",
 ]
+
+# The store's inventory on restock, and the store's reason definitions (issue 15, ADR 0031).
+from postpurchase.service_layer.returns.store_stock import (
+    Labelled,
+    StockLedger,
+    StockPorts,
+    StockRequest,
+    StockResult,
+    StockUnitOfWork,
+    StoreMappings,
+    StoreStock,
+    StoreStockPort,
+    claim_store_restock,
+)
+
+__all__ += [
+    "Labelled",
+    "StockLedger",
+    "StockPorts",
+    "StockRequest",
+    "StockResult",
+    "StockUnitOfWork",
+    "StoreMappings",
+    "StoreStock",
+    "StoreStockPort",
+    "claim_store_restock",
+]
+from postpurchase.service_layer.returns.store_reasons import (  # noqa: E402
+    ReasonPorts,
+    ReasonsView,
+    StoreReasons,
+    StoreReasonsPort,
+)
+
+__all__ += ["ReasonPorts", "ReasonsView", "StoreReasons", "StoreReasonsPort"]

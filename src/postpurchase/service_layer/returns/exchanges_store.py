@@ -35,6 +35,7 @@ class StoreReturnLine:
     quantity: int
     reason: str  # our reason code, kept in the store's note
     restock: bool | None  # None: not put away yet
+    reason_definition_id: str | None = None  # the store's reason definition for ``reason``
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +70,24 @@ class StoreExchangePort(Protocol):
 
 ExchangePorts = Callable[[StorePlatform], AbstractContextManager[StoreExchangePort] | None]
 VariantRefs = Callable[[str, list[str]], Mapping[str, str]]  # merchant, our ids -> store ids
+RestockClaim = Callable[[Return, str], frozenset[str]]
+ReasonRefs = Callable[[str, StorePlatform], Mapping[str, str]]  # merchant -> code -> definition
 
 _PUT_AWAY = frozenset({ReturnStatus.RESTOCKED, ReturnStatus.DISPOSED})
 
 
 def exchange_request(
-    ret: Return, facts: OrderFacts, store_variants: Mapping[str, str]
+    ret: Return,
+    facts: OrderFacts,
+    store_variants: Mapping[str, str],
+    *,
+    restock: frozenset[str] | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> StoreExchangeRequest | None:
     """The store's terms for an exchange return; None when a line or a variant is unknown
-    to the store (an order typed in by hand, a variant not synced from it)."""
+    to the store (an order typed in by hand, a variant not synced from it). ``restock``:
+    the lines the store may restock (None: every line put back into stock; ADR 0031);
+    ``reasons``: our reason code -> the store's reason definition id."""
     order = facts.order
     if ret.exchange is None or not order.external_id:
         return None
@@ -87,8 +97,13 @@ def exchange_request(
         line = by_id.get(x.order_line_id)
         if line is None or not line.facts.external_id:
             return None
-        restock = None if x.disposition is None else x.disposition is Disposition.RESTOCK
-        lines.append(StoreReturnLine(line.facts.external_id, x.quantity, x.reason_code, restock))
+        back = None if x.disposition is None else x.disposition is Disposition.RESTOCK
+        if back and restock is not None and x.order_line_id not in restock:
+            back = False  # our inventory adjustment restocked it: NOT_RESTOCKED here
+        definition = (reasons or {}).get(x.reason_code)
+        lines.append(StoreReturnLine(
+            line.facts.external_id, x.quantity, x.reason_code, back, definition
+        ))  # fmt: skip
     swaps = []
     for e in ret.exchange.lines:
         store_variant = store_variants.get(e.variant_id or "")
@@ -111,11 +126,16 @@ class StoreExchangeOrders:
         ports: ExchangePorts,
         variants: VariantRefs,
         inner: ExchangeOrders,
+        *,
+        restock_claim: RestockClaim | None = None,
+        reasons: ReasonRefs | None = None,
     ) -> None:
         self._uow = uow
         self._ports = ports
         self._variants = variants
         self._inner = inner
+        self._claim = restock_claim
+        self._reasons = reasons
         self.last: StoreExchangeResult | None = None  # the store's answer, for the caller
 
     def create(self, ret: Return, facts: OrderFacts) -> str:
@@ -132,10 +152,16 @@ class StoreExchangeOrders:
         if connection is None or not connection.active or ret.exchange is None:
             return None
         wanted = [e.variant_id for e in ret.exchange.lines if e.variant_id]
-        request = exchange_request(ret, facts, self._variants(ret.merchant_id, wanted))
+        variants = self._variants(ret.merchant_id, wanted)
+        reasons = self._reasons(ret.merchant_id, platform) if self._reasons else None
+        request = exchange_request(ret, facts, variants, reasons=reasons)
         port = self._ports(platform) if request is not None else None
         if request is None or port is None:
             return None
+        if request.process and self._claim is not None:  # never restock a line twice
+            owned = self._claim(ret, platform.value)
+            request = exchange_request(ret, facts, variants, restock=owned, reasons=reasons)
+            assert request is not None
         try:
             with port as store:
                 return store.exchange(connection, request)

@@ -25,11 +25,16 @@ from postpurchase.service_layer.storefronts.refunds import refund_order
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
 RefundPorts = Callable[[StorePlatform], AbstractContextManager[StorefrontRefunds] | None]
+RestockClaim = Callable[[Return, str], frozenset[str]]  # the lines the store may restock
 
 
-def refund_request(ret: Return, facts: OrderFacts, *, credit: bool) -> RefundRequest | None:
+def refund_request(
+    ret: Return, facts: OrderFacts, *, credit: bool, restock: frozenset[str] | None = None
+) -> RefundRequest | None:
     """The store's terms for a return: its lines by the store's line ids. None when a line
-    is unknown to the store (an order typed in by hand) or nothing is to be paid."""
+    is unknown to the store (an order typed in by hand) or nothing is to be paid.
+    ``restock``: the lines the refund may restock in the store (None: every line put back
+    into stock); the others our inventory adjustment restocks (ADR 0031)."""
     order = facts.order
     if not order.external_id or ret.refund.amount <= 0:
         return None
@@ -39,8 +44,9 @@ def refund_request(ret: Return, facts: OrderFacts, *, credit: bool) -> RefundReq
         line = by_id.get(x.order_line_id)
         if line is None or not line.facts.external_id:
             return None
-        restock = x.disposition is Disposition.RESTOCK
-        lines.append(RefundRequestLine(line.facts.external_id, x.quantity, restock))
+        back = x.disposition is Disposition.RESTOCK
+        back = back and (restock is None or x.order_line_id in restock)
+        lines.append(RefundRequestLine(line.facts.external_id, x.quantity, back))
     return RefundRequest(
         order.external_id, order.currency, tuple(lines),
         note=f"Return {ret.number}", to_store_credit=credit, idempotency_key=f"return-{ret.id}",
@@ -52,11 +58,17 @@ class StorefrontReturnRefunds:
     """``StoreRefunds`` through ``refund_order`` with the platform's refund port."""
 
     def __init__(
-        self, uow: Callable[[], AbstractUnitOfWork], clock: Clock, ports: RefundPorts
+        self,
+        uow: Callable[[], AbstractUnitOfWork],
+        clock: Clock,
+        ports: RefundPorts,
+        *,
+        restock_claim: RestockClaim | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ports = ports
+        self._claim = restock_claim
 
     def refund(self, ret: Return, facts: OrderFacts, *, credit: bool) -> IssuedMoney | None:
         if ret.gift:
@@ -75,6 +87,9 @@ class StorefrontReturnRefunds:
         port = self._ports(platform) if request is not None else None
         if request is None or port is None:
             return None
+        if self._claim is not None:  # never restock a line our adjustment restocked
+            owned = self._claim(ret, platform.value)
+            request = refund_request(ret, facts, credit=credit, restock=owned) or request
         with port as stores:
             outcome = refund_order(
                 self._uow(), self._clock, stores, ret.merchant_id, ret.order_id, request

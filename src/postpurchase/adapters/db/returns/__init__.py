@@ -37,3 +37,8 @@ __all__ = [
     "sealed_gift_code",
     "store_variant_ids",
 ]
+
+# Store-side inventory ledger and mappings (issue 15, ADR 0031).
+from postpurchase.adapters.db.returns.store_stock import SqlStockLedger, SqlStoreMappings
+
+__all__ += ["SqlStockLedger", "SqlStoreMappings"]

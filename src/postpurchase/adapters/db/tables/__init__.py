@@ -71,6 +71,7 @@ from postpurchase.adapters.db.kpis import tables as kpi_tables  # noqa: F401
 from postpurchase.adapters.db.labels import tables as labels_tables  # noqa: F401
 from postpurchase.adapters.db.recommendations import tables as recommendations_tables  # noqa: F401
 from postpurchase.adapters.db.remedies import tables as remedies_tables  # noqa: F401
+from postpurchase.adapters.db.returns import stock_tables as returns_stock_tables  # noqa: F401
 from postpurchase.adapters.db.returns import tables as returns_tables  # noqa: F401
 from postpurchase.adapters.db.templates import tables as templates_tables  # noqa: F401
 

@@ -19,10 +19,12 @@ from typing import Any
 
 from postpurchase.adapters.storefronts.shopify.admin_api import AdminApi, user_errors
 from postpurchase.adapters.storefronts.shopify.refund_port import line_gid, marker, order_gid
+from postpurchase.domain.returns import legacy_reason, uses_definitions
 from postpurchase.domain.storefronts import StoreConnection
 from postpurchase.service_layer.returns import (
     StoreExchangeRequest,
     StoreExchangeResult,
+    StoreReturnLine,
 )
 from postpurchase.service_layer.storefronts.ports import StoreRefused
 
@@ -95,6 +97,14 @@ def _ours(ret: Mapping[str, Any], key: str) -> bool:
     return False
 
 
+def _reason(api: AdminApi, line: StoreReturnLine) -> dict[str, str]:
+    """The store's reason for a line: the mapped return reason definition where the API
+    version has them (2026-01+), else the legacy ``ReturnReason`` enum."""
+    if line.reason_definition_id and uses_definitions(api.version):
+        return {"returnReasonDefinitionId": line.reason_definition_id}
+    return {"returnReason": legacy_reason(line.reason)}
+
+
 class ShopifyReturns:
     """``StoreExchangePort`` for Shopify; ``api_for`` gives a connection's Admin API."""
 
@@ -140,7 +150,7 @@ class ShopifyReturns:
                 raise StoreRefused("the store has no returnable fulfilment of this line",
                                    field=f"lines[{i}]")  # fmt: skip
             lines.append({
-                "fulfillmentLineItemId": fli, "quantity": x.quantity, "returnReason": "OTHER",
+                "fulfillmentLineItemId": fli, "quantity": x.quantity, **_reason(api, x),
                 "returnReasonNote": f"{x.reason} {marker(request.key)}",
             })  # fmt: skip
         return_input = {

@@ -19,7 +19,7 @@ from postpurchase.adapters.db.returns import SqlReturnsUnitOfWork
 from postpurchase.adapters.storefronts.refund_ports import REFUND_PORTS
 from postpurchase.adapters.storefronts.shopify.admin_api import AdminApiError
 from postpurchase.adapters.storefronts.woocommerce.client import WooError
-from postpurchase.bootstrap import Platform, early_refunds, store_exchange_orders
+from postpurchase.bootstrap import Platform, early_refunds, restock_claim, store_exchange_orders
 from postpurchase.domain.commands import PlaceOrder
 from postpurchase.domain.errors import InvalidInput, NotFound
 from postpurchase.domain.money import Money
@@ -122,7 +122,10 @@ def returns_service(platform: Platform) -> Returns:
         LedgerIssuer(),
         after_commit=platform.queue.nudge_outbox,
         store=StorefrontReturnRefunds(
-            platform.uow, platform.clock, lambda store: _refund_port(platform, store)
+            platform.uow,
+            platform.clock,
+            lambda store: _refund_port(platform, store),
+            restock_claim=restock_claim(platform),
         ),
         exchanges=store_exchange_orders(platform),  # also in the store where it can
     )

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from postpurchase.adapters.db.returns import line_names
+from postpurchase.bootstrap import store_stock
 from postpurchase.domain.audit import StoredAudit
 from postpurchase.domain.console import Principal
 from postpurchase.domain.errors import DomainError, NotFound
@@ -83,8 +84,10 @@ def _load(request: Request, me: Principal, return_id: str) -> dict[str, Any]:
     platform = platform_of(request)
     entries = audit.history(platform.uow(), me.merchant_id, limit=200, subject=subject_of(ret.id))
     policy = svc.policy(me.merchant_id)
+    stock = store_stock(platform).for_return(me.merchant_id, ret.id)
     return {
         "ret": ret,
+        "store_stock": {a.line_id: a for a in stock},  # the store's inventory (ADR 0031)
         "ledger": svc.ledger(me.merchant_id, return_id),
         "moments": timeline(ret, entries),
         "reason_labels": {r.code: r.label for r in policy.leaf_reasons()},

@@ -19,7 +19,7 @@ from alembic import op
 from postpurchase.adapters.db.types import ExactDecimal, UTCDateTime
 
 revision: str = "0035"
-down_revision: str | None = "0033"
+down_revision: str | None = "0034"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
