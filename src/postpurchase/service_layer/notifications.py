@@ -94,6 +94,13 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         i = 0
         while i < len(rows):
             row_id, topic, payload = rows[i]
+            if topic == MESSAGE_DUE:  # a run of due messages: sent as one batch
+                j = i
+                while j < len(rows) and rows[j][1] == MESSAGE_DUE:
+                    j += 1
+                failures.update(self._deliver_due(rows[i:j]))
+                i = j
+                continue
             if not batchable(topic, payload):
                 try:
                     self.handle(row_id, topic, payload)
@@ -109,6 +116,22 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
             failures.update(failed)
             i += done
         return failures
+
+    def _deliver_due(self, rows: Sequence[Row]) -> dict[int, Exception]:
+        """Due rows of messages, delivered together; the rows to retry (a message another
+        worker is sending, or every row of the batch when it failed as a whole)."""
+        by_message: dict[str, list[int]] = {}
+        for row_id, _, payload in rows:
+            by_message.setdefault(str(payload["message_id"]), []).append(row_id)
+        try:
+            in_flight = self.deliver_messages(list(by_message))
+        except Exception as exc:
+            return {row_id: exc for row_id, _, _ in rows}
+        return {
+            row_id: exc
+            for message_id, exc in in_flight.items()
+            for row_id in by_message.get(message_id, [])
+        }
 
     def _plan_run(self, rows: Sequence[Row]) -> tuple[int, dict[int, Exception]]:
         """Plan a run of events in one transaction; returns how many of them it planned
@@ -208,14 +231,13 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         return due_now, hooks_due
 
     def _after_planning(self, due_now: Sequence[str], hooks_due: bool) -> None:
-        """After the commit: send what is due right now, wake the webhook deliveries."""
-        for message_id in due_now:
-            try:
-                self.deliver_message(message_id)
-            except InFlight:
-                pass  # its due row was faster
-            except Exception:  # its due row retries it; the event itself is done
-                logger.exception("sending message %s right after planning failed", message_id)
+        """After the commit: send what is due right now (as one batch: one claim
+        transaction, one SMTP connection), wake the webhook deliveries. A message another
+        worker is sending already (its due row was faster) is left to it."""
+        try:
+            self.deliver_messages(due_now)
+        except Exception:  # their due rows retry them; the events themselves are done
+            logger.exception("sending %d messages right after planning failed", len(due_now))
         if hooks_due:
             self.nudge()
 
