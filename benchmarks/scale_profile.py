@@ -9,6 +9,7 @@ ones due at once sent to an SMTP sink). Per phase: wall and CPU seconds, SQL sta
 functions with the most own time under cProfile.
 
 Run:  nice -n 10 .venv/bin/python benchmarks/scale_profile.py [--events 4000] [--top 25]
+      [--recent]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,11 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--recent", action="store_true",
+        help="date the scans in the last hours, so the messages they raise are sent (as "
+        "scale.py --recent); by default they are days old and planned as suppressed",
+    )  # fmt: skip
     args = parser.parse_args()
     pg = os.environ.get(
         "POSTPURCHASE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -164,8 +170,9 @@ def main() -> None:
         numbers = ingest.make_shipments(platform, merchant.id, max(1, args.events // 4), rng,
                                         contact=True)  # fmt: skip
         drain_outbox(platform)  # the set-up's own events (order placed, shipment created)
-        bodies = ingest.batches(ingest.feed(numbers, 4, rng))
         now = datetime.now(UTC)
+        t0 = now - timedelta(hours=3) if args.recent else None
+        bodies = ingest.batches(ingest.feed(numbers, 4, rng, t0))
         cmds = [
             commands.RecordTracking(merchant.id, parse_batch(b, now=now).updates) for b in bodies
         ]

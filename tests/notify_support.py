@@ -193,6 +193,13 @@ class InMemoryStore:
     def save_message(self, message: Message) -> None:
         self.s.messages[message.id] = copy.copy(message)
 
+    def get_messages(self, message_ids: Sequence[str]) -> dict[str, Message]:
+        return {i: m for i in message_ids if (m := self.get_message(i)) is not None}
+
+    def save_messages(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            self.save_message(message)
+
     def message_by_token(self, token: str) -> Message | None:
         return next((m for m in self.s.messages.values() if m.unsubscribe_token == token), None)
 

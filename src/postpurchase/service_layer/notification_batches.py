@@ -16,8 +16,8 @@ Behaviour stays that of one event at a time:
   batch planned (and superseded) exactly as it would have read them from the database;
 - a message due at once is sent right after the commit that stored it. Had the events been
   planned one by one, it would have been sent before the next event about the same order was
-  planned (which might otherwise supersede it), so a run stops before such an event and the
-  rest goes in the next run;
+  planned (which might otherwise supersede it), so a run holds back the events about such an
+  order (events about other orders go on) and plans them in a next run, after the send;
 - an ``OrderCancelled`` or a due delivery is handled on its own, as before;
 - should the batch fail (a database error, a bug), it is rolled back and every event of it
   is planned on its own, so a failure is retried for the one event that causes it.

@@ -99,6 +99,10 @@ class ServiceConfig:
     # Events planned in one transaction (notification_batches). On SQLite that transaction
     # holds the one write lock while it renders, so the wiring asks for shorter runs there.
     plan_run: int = 200
+    # Messages claimed per transaction when a batch is sent (notification_delivery): the
+    # most claims one crash can leave with an unknown outcome, each then re-sent (same
+    # Message-ID) and counted. The chunks share one SMTP connection.
+    send_chunk: int = 20
 
 
 @dataclass(frozen=True, slots=True)

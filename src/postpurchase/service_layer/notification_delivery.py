@@ -1,5 +1,6 @@
-"""Message delivery: claim, commit, send, record -- one e-mail or SMS at a time, with no
-network I/O inside a transaction, retries with backoff, and the circuit breaker per channel.
+"""Message delivery: claim, commit, send, record -- one e-mail or SMS at a time, or a batch
+of them with one claim transaction and one SMTP connection (ADR 0033) -- with no network I/O
+inside a transaction, retries with backoff, and the circuit breaker per channel.
 
 Split out of ``notifications`` so sending can be read apart from planning and webhooks.
 """
@@ -7,8 +8,12 @@ Split out of ``notifications`` so sending can be read apart from planning and we
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import cast
 
 from postpurchase.domain.merchants import Merchant
 from postpurchase.domain.notifications import (
@@ -19,6 +24,8 @@ from postpurchase.domain.notifications import (
     next_retry,
 )
 from postpurchase.domain.returns import shown_code
+from postpurchase.service_layer.group_recorder import GroupRecorder
+from postpurchase.service_layer.heartbeats import beating
 from postpurchase.service_layer.notification_core import (
     _SENDING,
     InFlight,
@@ -36,6 +43,7 @@ from postpurchase.service_layer.notification_ports import (
     NotificationStore,
     OutgoingEmail,
     OutgoingSms,
+    SendOutcome,
     SmsChannel,
 )
 
@@ -49,6 +57,16 @@ def _with_code(outgoing: OutgoingEmail | OutgoingSms, code: str) -> OutgoingEmai
         return replace(outgoing, body=outgoing.body.replace(GIFT_CODE_MARK, code))
     html = outgoing.html.replace(GIFT_CODE_MARK, code) if outgoing.html else outgoing.html
     return replace(outgoing, text=outgoing.text.replace(GIFT_CODE_MARK, code), html=html)
+
+
+_Outcome = tuple[Message, _Claim, str | None, DeliveryError | None]
+_Claimed = tuple[Message, OutgoingEmail | OutgoingSms, _Claim]
+
+
+def _not_tried() -> DeliveryError:
+    return DeliveryError(
+        "not handed over: the batch's connection failed", permanent=False, attempted=False
+    )
 
 
 class MessageDelivery(ServiceCore):
@@ -103,22 +121,227 @@ class MessageDelivery(ServiceCore):
             s.save_message(current)
             uow.commit()
 
+    def deliver_messages(self, message_ids: Sequence[str]) -> dict[str, Exception]:
+        """:meth:`deliver_message` for many at once: claimed ``send_chunk`` at a time (one
+        transaction each), the e-mails of every chunk over one SMTP connection
+        (``BatchEmailChannel.send_many``), the outcomes recorded as they come in
+        (:class:`GroupRecorder`). The rule is the single message's: every claim is
+        committed (reason "sending ...") before its message goes out, and a claim whose
+        outcome never got recorded is re-sent, with the same Message-ID, and counted; the
+        chunks bound how many claims one crash leaves in that state. Returns the messages
+        another worker is sending right now (:class:`InFlight`), for the outbox to retry
+        their due rows."""
+        ids = list(dict.fromkeys(message_ids))
+        in_flight: dict[str, Exception] = {}
+        if len(ids) < 2:
+            for message_id in ids:
+                try:
+                    self.deliver_message(message_id)
+                except InFlight as exc:
+                    in_flight[message_id] = exc
+            return in_flight
+        size = max(1, self.config.send_chunk)
+        chunks = iter([ids[i : i + size] for i in range(0, len(ids), size)])
+        lock = threading.Lock()  # renewals and records take turns over the claims
+        pending: dict[str, _Claim] = {}
+
+        def claim(chunk: Sequence[str]) -> list[_Claimed]:
+            claimed, busy = self._claim_many(chunk)
+            in_flight.update(busy)
+            with lock:
+                pending.update((msg.id, c) for msg, _, c in claimed)
+            return claimed
+
+        def renew() -> bool:
+            until = self.clock.now() + self.config.send_lease
+            with lock, self.uow() as uow:
+                mine = []
+                for current in uow.store.get_messages(list(pending)).values():
+                    if pending[current.id].holds(current):
+                        current.next_attempt_at = until
+                        mine.append(current)
+                uow.store.save_messages(mine)
+                uow.commit()
+                for current in mine:
+                    pending[current.id].until = until
+            return True
+
+        def record(outcomes: list[_Outcome]) -> None:
+            with lock:
+                self._record_many(outcomes)
+                for msg, _, _, _ in outcomes:
+                    pending.pop(msg.id, None)
+
+        with beating(self.config.send_beat, renew, name="send-batch"):
+            recorder = GroupRecorder(record)
+            try:
+                for outcome in self._outcomes(chunks, claim):
+                    error = outcome[3]
+                    if error is not None and error.connection:  # before the next claim
+                        self._open_breaker(outcome[0].channel)
+                    recorder.put(outcome)
+            except Exception:
+                recorder.close()  # what is known is recorded; the rest lapse and retry
+                raise
+            except BaseException:
+                recorder.abandon()  # the process is going down: as kill -9 would
+                raise
+            recorder.close()
+        return in_flight
+
+    def _open_breaker(self, channel: Channel) -> None:
+        self._down_until[channel.value] = self.clock.now() + timedelta(
+            seconds=self.config.breaker_seconds
+        )
+
+    def _claim_many(self, ids: Sequence[str]) -> tuple[list[_Claimed], dict[str, Exception]]:
+        now = self.clock.now()
+        claimed: list[_Claimed] = []
+        in_flight: dict[str, Exception] = {}
+        with self.uow() as uow:
+            s = uow.store
+            found = s.get_messages(ids)
+            due: list[Message] = []
+            for message_id in ids:
+                msg = found.get(message_id)
+                if msg is None or msg.status is not MessageStatus.QUEUED:
+                    continue  # sent, superseded or failed meanwhile: a stale due row
+                if msg.next_attempt_at is not None and msg.next_attempt_at > now:
+                    if msg.reason.startswith(_SENDING):
+                        in_flight[message_id] = InFlight(f"message {message_id} is being sent")
+                    continue  # rescheduled; its own due row will come
+                due.append(msg)
+            opted = self._opted_out(s, due)
+            for msg in due:
+                resend = _outcome_unknown(msg, f"message {msg.id} ({msg.channel})")
+                wanted = (msg.merchant_id, msg.channel, msg.recipient)
+                outgoing = self._claim(s, msg, now, resend=resend, opted_out=wanted in opted)
+                if outgoing is not None:
+                    claimed.append((msg, outgoing, _Claim(msg.next_attempt_at, msg.reason)))
+            s.save_messages(due)
+            uow.commit()
+        return claimed, in_flight
+
+    @staticmethod
+    def _opted_out(
+        s: NotificationStore, messages: Sequence[Message]
+    ) -> set[tuple[str, Channel, str | None]]:
+        """Which of the messages' recipients opted out: one query per merchant."""
+        wanted: dict[str, set[tuple[Channel, str]]] = {}
+        for m in messages:
+            if m.recipient is not None:
+                wanted.setdefault(m.merchant_id, set()).add((m.channel, m.recipient))
+        out: set[tuple[str, Channel, str | None]] = set()
+        for merchant_id, pairs in wanted.items():
+            for channel, address in s.opted_out_any(merchant_id, sorted(pairs)):
+                out.add((merchant_id, channel, address))
+        return out
+
+    def _outcomes(
+        self, chunks: Iterator[Sequence[str]], claim: Callable[[Sequence[str]], list[_Claimed]]
+    ) -> Iterator[_Outcome]:
+        """Each claimed message's outcome as soon as it is known. E-mails go through the
+        channel's ``send_many`` when it has one, which pulls them one at a time: a chunk is
+        claimed when the previous one has gone out, so the connection stays open across
+        chunks; SMS (and e-mail without ``send_many``) one call each."""
+        batch_email = getattr(self.channels.email, "send_many", None)
+        singles: list[_Claimed] = []
+        if batch_email is None:
+            for chunk in chunks:
+                for msg, outgoing, c in claim(chunk):
+                    yield msg, c, *self._send(msg, outgoing)
+            return
+        handed: deque[tuple[Message, _Claim]] = deque()  # pulled, outcome not yet known
+        unsent: deque[_Claimed] = deque()  # claimed, not yet pulled
+
+        def emails() -> Iterator[OutgoingEmail]:
+            for chunk in chunks:
+                for item in claim(chunk):
+                    (unsent if isinstance(item[1], OutgoingEmail) else singles).append(item)
+                while unsent:
+                    msg, outgoing, c = unsent.popleft()
+                    handed.append((msg, c))
+                    yield cast("OutgoingEmail", outgoing)
+
+        try:
+            for provider_id, error in cast("Iterator[SendOutcome]", batch_email(emails())):
+                msg, c = handed.popleft()
+                yield msg, c, provider_id, error
+        except Exception as exc:  # an adapter bug must not wedge the queue: retry them
+            logger.exception("sending a batch of e-mails failed unexpectedly")
+            error = DeliveryError(f"{type(exc).__name__}: {_short(exc)}", permanent=False)
+            for msg, c in handed:
+                yield msg, c, None, error
+            handed.clear()
+        # the channel stopped early (its connection failed): what was claimed and not
+        # handed over is retried without counting an attempt; the breaker, now open,
+        # reschedules the rest as their claims find it
+        for msg, c in handed:
+            yield msg, c, None, _not_tried()
+        for msg, _, c in unsent:
+            yield msg, c, None, _not_tried()
+        for chunk in chunks:
+            for item in claim(chunk):
+                if isinstance(item[1], OutgoingEmail):
+                    yield item[0], item[2], None, _not_tried()
+                else:
+                    singles.append(item)
+        for msg, outgoing, c in singles:
+            yield msg, c, *self._send(msg, outgoing)
+
+    def _record_many(self, outcomes: Sequence[_Outcome]) -> None:
+        """The outcomes of a batch's sends, in one transaction (see :meth:`deliver_message`
+        for what each means)."""
+        with self.uow() as uow:
+            s = uow.store
+            current = s.get_messages([msg.id for msg, _, _, _ in outcomes])
+            changed: list[Message] = []
+            for msg, claim, provider_id, error in outcomes:
+                row = current.get(msg.id)
+                if row is None:
+                    continue
+                now = self.clock.now()
+                if error is None:
+                    self._down_until.pop(msg.channel.value, None)
+                    row.attempts = max(row.attempts, msg.attempts)
+                    row.mark_sent(now, provider_id, self._provider_name(msg))
+                    row.reason += _possible_duplicate(
+                        row.unknown_outcomes,
+                        "same Message-ID" if msg.channel is Channel.EMAIL else "same text",
+                    )
+                elif claim.holds(row):
+                    self._failed_send(s, row, error, now)
+                else:
+                    continue  # decided elsewhere while we were sending
+                changed.append(row)
+            s.save_messages(changed)
+            uow.commit()
+
     def _provider_name(self, msg: Message) -> str:
         provider = self.channels.email if msg.channel is Channel.EMAIL else self.channels.sms
         return provider.name if provider is not None else str(msg.channel)
 
     def _claim(
-        self, s: NotificationStore, msg: Message, now: datetime, *, resend: bool = False
+        self,
+        s: NotificationStore,
+        msg: Message,
+        now: datetime,
+        *,
+        resend: bool = False,
+        opted_out: bool | None = None,
     ) -> OutgoingEmail | OutgoingSms | None:
         """What to send, with the message claimed for sending; or None with the message
         decided (failed, suppressed, or rescheduled while its channel is down). ``resend``:
-        the previous attempt's outcome is unknown (see :func:`_outcome_unknown`)."""
+        the previous attempt's outcome is unknown (see :func:`_outcome_unknown`);
+        ``opted_out``: already asked for a batch (None: ask now)."""
         channel = msg.channel
         merchant = self._merchant(s, msg.merchant_id)
         if merchant is None or msg.recipient is None:
             msg.fail("merchant or recipient no longer exists", now)
             return None
-        if s.opted_out(msg.merchant_id, channel, msg.recipient):
+        if opted_out is None:
+            opted_out = s.opted_out(msg.merchant_id, channel, msg.recipient)
+        if opted_out:
             msg.suppress(f"recipient opted out of {channel} before it was sent", now)
             return None
         provider: EmailChannel | SmsChannel | None = (
@@ -166,6 +389,10 @@ class MessageDelivery(ServiceCore):
         self, s: NotificationStore, msg: Message, exc: DeliveryError, now: datetime
     ) -> None:
         channel, name = msg.channel, self._provider_name(msg)
+        if not exc.attempted:  # a batch stopped before it: as the open breaker would
+            down = self._down_until.get(channel.value)
+            self._retry(s, msg, f"{name} unavailable, waiting", now, not_before=down)
+            return
         msg.attempts += 1
         if exc.permanent:
             msg.last_error = _short(exc)

@@ -7,7 +7,7 @@ place (the service) instead of in every provider adapter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -53,10 +53,12 @@ class DeliveryError(Exception):
         connection: bool = False,
         opt_out: bool = False,
         status_code: int | None = None,
+        attempted: bool = True,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.connection = connection
+        self.attempted = attempted  # False: never handed over (a batch stopped before it)
         self.opt_out = opt_out
         self.status_code = status_code
 
@@ -123,6 +125,22 @@ class EmailChannel(Protocol):
 
     def send(self, email: OutgoingEmail) -> str | None:
         """Hand the message to the mail server; returns its id (Message-ID) when known."""
+        ...
+
+
+SendOutcome = tuple[str | None, DeliveryError | None]
+
+
+class BatchEmailChannel(EmailChannel, Protocol):
+    """An e-mail channel that can hand over many messages at once (one SMTP connection for
+    all): the sender uses it when present (``notification_delivery``)."""
+
+    def send_many(self, emails: Iterable[OutgoingEmail]) -> Iterator[SendOutcome]:
+        """One outcome per e-mail pulled from ``emails``, in order, each yielded as soon as
+        it is known (so the caller can record it, and claim more, while the connection
+        waits): the provider's id, or why not. One recipient's refusal fails that e-mail
+        alone. A connection-level failure (``DeliveryError.connection``) is the last
+        outcome: the e-mails after it are not pulled."""
         ...
 
 
@@ -259,6 +277,14 @@ class NotificationStore(Protocol):
         ...
 
     def save_message(self, message: Message) -> None: ...
+    def get_messages(self, message_ids: Sequence[str]) -> dict[str, Message]:
+        """Load and lock many rows (in id order) in one statement; missing ones left out."""
+        ...
+
+    def save_messages(self, messages: Sequence[Message]) -> None:
+        """:meth:`save_message` for many in one round trip."""
+        ...
+
     def message_by_token(self, token: str) -> Message | None: ...
 
     # opt-outs

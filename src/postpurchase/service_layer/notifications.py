@@ -94,6 +94,13 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         i = 0
         while i < len(rows):
             row_id, topic, payload = rows[i]
+            if topic == MESSAGE_DUE:  # a run of due messages: sent as one batch
+                j = i
+                while j < len(rows) and rows[j][1] == MESSAGE_DUE:
+                    j += 1
+                failures.update(self._deliver_due(rows[i:j]))
+                i = j
+                continue
             if not batchable(topic, payload):
                 try:
                     self.handle(row_id, topic, payload)
@@ -105,17 +112,41 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
             run = max(1, self.config.plan_run)
             while j < len(rows) and j - i < run and batchable(rows[j][1], rows[j][2]):
                 j += 1
-            done, failed = self._plan_run(rows[i:j])
-            failures.update(failed)
-            i += done
+            later: Sequence[Row] = rows[i:j]
+            while later:  # each round plans what no send of the round before holds back
+                later, failed = self._plan_run(later)
+                failures.update(failed)
+            i = j
         return failures
 
-    def _plan_run(self, rows: Sequence[Row]) -> tuple[int, dict[int, Exception]]:
-        """Plan a run of events in one transaction; returns how many of them it planned
-        (it stops before an event about an order whose message is to be sent at once)."""
+    def _deliver_due(self, rows: Sequence[Row]) -> dict[int, Exception]:
+        """Due rows of messages, delivered together; the rows to retry (a message another
+        worker is sending, or every row of the batch when it failed as a whole)."""
+        by_message: dict[str, list[int]] = {}
+        for row_id, _, payload in rows:
+            by_message.setdefault(str(payload["message_id"]), []).append(row_id)
+        try:
+            in_flight = self.deliver_messages(list(by_message))
+        except Exception as exc:
+            return {row_id: exc for row_id, _, _ in rows}
+        return {
+            row_id: exc
+            for message_id, exc in in_flight.items()
+            for row_id in by_message.get(message_id, [])
+        }
+
+    def _plan_run(self, rows: Sequence[Row]) -> tuple[list[Row], dict[int, Exception]]:
+        """Plan a run of events in one transaction, then send what it made due at once;
+        returns the events it held back, in order: those about an order one of whose
+        messages is to be sent at once (planned alone, each would come after that send, and
+        see the message sent, not queued). Events about other orders go on: what one order's
+        events decide never depends on another order's messages. (It used to stop at the
+        first such event, and the next run read orders and shipments for the whole rest of
+        the batch again: when most events send at once, runs of ~3 events each re-read up to
+        500 orders.)"""
         due_now: list[str] = []
         hooks_due = False
-        done = 0
+        held: list[Row] = []
         try:
             with self.uow() as uow, self._personal_run():
                 store = BatchedStore(uow.store)
@@ -130,15 +161,16 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
                     )  # fmt: skip
                 view = cast("NotificationStore", store)  # the rest goes to uow.store
                 sending: set[str] = set()
-                for row_id, topic, payload in rows:
+                for row in rows:
+                    row_id, topic, payload = row
                     if payload.get("order_id") in sending:
-                        break  # planned alone, it would come after that send
+                        held.append(row)  # planned alone, it would come after that send
+                        continue
                     due, hooks = self._plan_in(view, row_id, topic, payload)
                     if due:
                         due_now.extend(due)
                         sending.add(str(payload.get("order_id")))
                     hooks_due = hooks_due or hooks
-                    done += 1
                 store.flush()
                 uow.commit()
         except Exception:
@@ -150,9 +182,9 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
                     self.handle(row_id, topic, payload)
                 except Exception as exc:
                     failures[row_id] = exc
-            return len(rows), failures
+            return [], failures
         self._after_planning(due_now, hooks_due)
-        return done, {}
+        return held, {}
 
     def _personal_run(self) -> AbstractContextManager[None]:
         """A personaliser that can (``batch()``) reads each merchant's rules once per run."""
@@ -208,14 +240,13 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
         return due_now, hooks_due
 
     def _after_planning(self, due_now: Sequence[str], hooks_due: bool) -> None:
-        """After the commit: send what is due right now, wake the webhook deliveries."""
-        for message_id in due_now:
-            try:
-                self.deliver_message(message_id)
-            except InFlight:
-                pass  # its due row was faster
-            except Exception:  # its due row retries it; the event itself is done
-                logger.exception("sending message %s right after planning failed", message_id)
+        """After the commit: send what is due right now (as one batch: one claim
+        transaction, one SMTP connection), wake the webhook deliveries. A message another
+        worker is sending already (its due row was faster) is left to it."""
+        try:
+            self.deliver_messages(due_now)
+        except Exception:  # their due rows retry them; the events themselves are done
+            logger.exception("sending %d messages right after planning failed", len(due_now))
         if hooks_due:
             self.nudge()
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -37,7 +38,11 @@ from email.utils import formataddr, formatdate
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from postpurchase.service_layer.notification_ports import DeliveryError, OutgoingEmail
+from postpurchase.service_layer.notification_ports import (
+    DeliveryError,
+    OutgoingEmail,
+    SendOutcome,
+)
 
 # RFC 2369 / RFC 8058 headers that receivers parse as URLs: never encoded-words.
 _VERBATIM = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
@@ -156,49 +161,71 @@ class SmtpEmailChannel:
         return msg
 
     def send(self, email: OutgoingEmail) -> str | None:
-        try:
-            Address(addr_spec=email.to)
-        except (ValueError, IndexError) as exc:
-            raise DeliveryError(f"invalid recipient {email.to!r}: {exc}", permanent=True) from exc
+        _check_recipient(email.to)
         msg = self.build(email)
         try:
             refused = self._hand_over(msg, email.to)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()), (550, b""))
-            raise _reply_error("recipient refused", code, reply) from exc
-        except smtplib.SMTPSenderRefused as exc:
-            # our sender or session is refused (e.g. 530 STARTTLS/AUTH required): our
-            # configuration, not this message -- retry, and hold the rest of the channel
-            raise DeliveryError(
-                f"sender refused: {exc.smtp_code} {exc.smtp_error!r}",
-                permanent=False,
-                connection=True,
-                status_code=exc.smtp_code,
-            ) from exc
-        except smtplib.SMTPDataError as exc:
-            raise _reply_error("message refused", exc.smtp_code, exc.smtp_error) from exc
-        except smtplib.SMTPAuthenticationError as exc:
-            # our configuration is wrong, not the message: retry (and let ops see it)
-            raise DeliveryError(
-                f"SMTP authentication failed ({exc.smtp_code})", permanent=False, connection=True
-            ) from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            raise DeliveryError(f"SMTP server lacks a feature: {exc}", permanent=False) from exc
-        except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:  # incl. timeouts
-            raise DeliveryError(
-                f"SMTP unavailable: {type(exc).__name__}: {exc}", permanent=False, connection=True
-            ) from exc
+        except Exception as exc:
+            raise _classify(exc) from exc
         if refused:
             code, reply = next(iter(refused.values()))
             raise _reply_error("recipient refused", code, reply)
         return str(msg["Message-ID"])
 
-    def _hand_over(self, msg: EmailMessage, to: str) -> dict[str, tuple[int, bytes]]:
-        """Connect, transfer, and return as soon as the server has answered the end of the
-        data: from that reply on the outcome is known, and every millisecond until the
-        caller records it is a window in which a crash re-sends an accepted message. So
-        the QUIT exchange happens afterwards, off this thread, and whatever it says (a
-        timeout, a 421, a dropped connection) changes nothing: the message was accepted."""
+    def send_many(self, emails: Iterable[OutgoingEmail]) -> Iterator[SendOutcome]:
+        """Many messages over one connection (a new one every ``PER_CONNECTION`` messages,
+        or after the server dropped one that had already carried a message): connecting,
+        TLS and AUTH once instead of per message. ``emails`` is pulled one at a time, and
+        each outcome yielded as soon as the server has answered that message's data, so
+        the caller can record it (and claim more) while the connection waits; a refused
+        recipient or message fails that message alone (smtplib resets the session and the
+        next one goes on). When the server cannot be reached, or refuses our sender or
+        session, that message's error is the last outcome: the rest are not pulled."""
+        client: smtplib.SMTP | None = None
+        carried = 0  # messages the open connection has carried
+        try:
+            for email in emails:
+                try:
+                    _check_recipient(email.to)
+                except DeliveryError as exc:
+                    yield None, exc
+                    continue
+                msg = self.build(email)
+                for fresh in (client is None or carried >= PER_CONNECTION, True):
+                    if fresh:
+                        if client is not None:
+                            _FAREWELLS.say_goodbye(client)
+                        client, carried = None, 0
+                    try:
+                        if client is None:
+                            client = self._open()
+                        refused = client.send_message(
+                            msg, from_addr=self.sender, to_addrs=[email.to]
+                        )
+                    except Exception as exc:
+                        error = _classify(exc)
+                        if not error.connection:
+                            yield None, error
+                            break
+                        if client is not None:
+                            client.close()
+                            client = None
+                        if carried and not fresh:
+                            continue  # a reused connection dropped: try once on a new one
+                        yield None, error
+                        return
+                    carried += 1
+                    if refused:
+                        code, reply = next(iter(refused.values()))
+                        yield None, _reply_error("recipient refused", code, reply)
+                    else:
+                        yield str(msg["Message-ID"]), None
+                    break
+        finally:
+            if client is not None:
+                _FAREWELLS.say_goodbye(client)
+
+    def _open(self) -> smtplib.SMTP:
         c = self.config
         client: smtplib.SMTP
         if c.mode == "tls":
@@ -212,12 +239,63 @@ class SmtpEmailChannel:
                 client.ehlo()
             if c.username:
                 client.login(c.username, c.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def _hand_over(self, msg: EmailMessage, to: str) -> dict[str, tuple[int, bytes]]:
+        """Connect, transfer, and return as soon as the server has answered the end of the
+        data: from that reply on the outcome is known, and every millisecond until the
+        caller records it is a window in which a crash re-sends an accepted message. So
+        the QUIT exchange happens afterwards, off this thread, and whatever it says (a
+        timeout, a 421, a dropped connection) changes nothing: the message was accepted."""
+        client = self._open()
+        try:
             refused = client.send_message(msg, from_addr=self.sender, to_addrs=[to])
         except BaseException:
             client.close()
             raise
         _FAREWELLS.say_goodbye(client)
         return refused
+
+
+PER_CONNECTION = 100  # messages per SMTP connection (servers cap it, e.g. Exim at 1,000)
+
+
+def _check_recipient(to: str) -> None:
+    try:
+        Address(addr_spec=to)
+    except (ValueError, IndexError) as exc:
+        raise DeliveryError(f"invalid recipient {to!r}: {exc}", permanent=True) from exc
+
+
+def _classify(exc: BaseException) -> DeliveryError:
+    """A failed hand-over as the retry policy sees it; anything else is raised as it is."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(exc.recipients.values()), (550, b""))
+        return _reply_error("recipient refused", code, reply)
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        # our sender or session is refused (e.g. 530 STARTTLS/AUTH required): our
+        # configuration, not this message -- retry, and hold the rest of the channel
+        return DeliveryError(
+            f"sender refused: {exc.smtp_code} {exc.smtp_error!r}",
+            permanent=False, connection=True, status_code=exc.smtp_code,
+        )  # fmt: skip
+    if isinstance(exc, smtplib.SMTPDataError):
+        return _reply_error("message refused", exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        # our configuration is wrong, not the message: retry (and let ops see it)
+        return DeliveryError(
+            f"SMTP authentication failed ({exc.smtp_code})", permanent=False, connection=True
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return DeliveryError(f"SMTP server lacks a feature: {exc}", permanent=False)
+    if isinstance(exc, (smtplib.SMTPException, OSError, ssl.SSLError)):  # incl. timeouts
+        return DeliveryError(
+            f"SMTP unavailable: {type(exc).__name__}: {exc}", permanent=False, connection=True
+        )
+    raise exc
 
 
 def _quit(client: smtplib.SMTP) -> None:

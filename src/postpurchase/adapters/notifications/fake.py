@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from postpurchase.service_layer.notification_ports import (
     DeliveryError,
     OutgoingEmail,
     OutgoingSms,
+    SendOutcome,
     WebhookRequest,
 )
 
@@ -19,6 +20,7 @@ class FakeEmailChannel:
     name: str = "fake-email"
     sent: list[OutgoingEmail] = field(default_factory=list)
     failure: DeliveryError | None = None  # raise this instead of sending, while set
+    batches: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def send(self, email: OutgoingEmail) -> str | None:
@@ -27,6 +29,19 @@ class FakeEmailChannel:
         with self._lock:
             self.sent.append(email)
         return f"<{email.message_id}@fake>"
+
+    def send_many(self, emails: Iterable[OutgoingEmail]) -> Iterator[SendOutcome]:
+        """As the SMTP channel's: one outcome per e-mail, in order, stopping after a
+        connection-level failure (``batches`` counts the calls, as the SMTP channel's
+        connections would be)."""
+        self.batches += 1
+        for email in emails:
+            try:
+                yield self.send(email), None
+            except DeliveryError as exc:
+                yield None, exc
+                if exc.connection:
+                    return
 
 
 @dataclass

@@ -227,6 +227,22 @@ class SqlNotificationStore:
         row = _message_row(message)
         self.conn.execute(_SAVE, {**{k: row[k] for k in _SAVED}, "_id": message.id})
 
+    def get_messages(self, message_ids: Sequence[str]) -> dict[str, Message]:
+        # One statement; on PostgreSQL the rows are locked in id order, so two senders
+        # claiming overlapping batches queue up instead of deadlocking.
+        if not message_ids:
+            return {}
+        q = select(M).where(one_of(self.conn, M.c.id, sorted(set(message_ids)))).order_by(M.c.id)
+        if self._pg:
+            q = q.with_for_update()
+        return {r["id"]: _message(r) for r in self.conn.execute(q).mappings()}
+
+    def save_messages(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        rows = [_message_row(m) for m in messages]
+        self.conn.execute(_SAVE, [{**{k: r[k] for k in _SAVED}, "_id": r["id"]} for r in rows])
+
     def message_by_token(self, token: str) -> Message | None:
         if not token or len(token) > 64:
             return None

@@ -1,0 +1,70 @@
+"""Recording the outcomes of a batch of sends while the batch goes on (ADR 0033).
+
+Split out of ``notification_delivery``: the thread and its hand-over are the same whatever is
+recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class GroupRecorder(Generic[T]):
+    """Records a batch's send outcomes from a thread of its own, as a group commit: each
+    transaction takes every outcome that arrived while the previous one ran. So the window
+    between the server's acceptance and our record stays about one transaction long (as
+    when each message was recorded alone), while a fast sender shares transactions, and
+    the sending thread never waits for the database between messages."""
+
+    def __init__(self, record: Callable[[list[T]], None]) -> None:
+        self._record = record
+        self._queue: queue.SimpleQueue[T | None] = queue.SimpleQueue()
+        self._abandoned = False
+        self.failure: Exception | None = None
+        self._thread = threading.Thread(target=self._run, name="send-record", daemon=True)
+        self._thread.start()
+
+    def put(self, outcome: T) -> None:
+        self._queue.put(outcome)
+
+    def close(self) -> None:
+        """Record what is left, wait for it; raise if a record failed (the claims it did
+        not record lapse, and their messages are re-sent as unknown outcomes)."""
+        self._queue.put(None)
+        self._thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def abandon(self) -> None:
+        self._abandoned = True
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        done = False
+        while not done:
+            group: list[T] = []
+            item = self._queue.get()
+            while True:
+                if item is None:
+                    done = True
+                    break
+                group.append(item)
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if not group or self._abandoned or self.failure is not None:
+                continue
+            try:
+                self._record(group)
+            except Exception as exc:
+                logger.warning("recording %d send outcomes failed", len(group), exc_info=True)
+                self.failure = exc
