@@ -110,6 +110,14 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "the store's promise as a feature, hidden from 30% of training rows",
         {"store_promise_feature": True, "store_promise_mask": 0.3},
     ),
+    "quote+mask10": (
+        "the store's promise as a feature, hidden from 10% of training rows",
+        {"store_promise_feature": True, "store_promise_mask": 0.1},
+    ),
+    "quote+mask10:checkout": (
+        "quote+mask10, each scored order estimated without its store promise",
+        {"store_promise_feature": True, "store_promise_mask": 0.1},
+    ),
     "quote+mask:noquote": (
         "quote+mask, every order from the cut-off on without a store promise (checkout-like)",
         {"store_promise_feature": True, "store_promise_mask": 0.3},
@@ -121,6 +129,15 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
     "leaves31": (
         "bigger trees: 31 leaves, 40 rows a leaf (15 and 25 by default)",
         {"gbm": GbmParams(num_leaves=31, min_child_samples=40)},
+    ),
+    "quote+mask:checkout": (
+        "quote+mask, each scored order estimated without its store promise (a checkout), the "
+        "engine still learning and calibrating with it",
+        {"store_promise_feature": True, "store_promise_mask": 0.3},
+    ),
+    "quote:checkout": (
+        "quote (no mask), each scored order estimated without its store promise",
+        {"store_promise_feature": True},
     ),
     "mature30": (
         "train on orders at least 30 days old (45 before; now the default)",
@@ -142,7 +159,9 @@ def one(data: OlistData, idea: str, split: str, confidence: float) -> dict[str, 
             dataclasses.replace(r, quoted_promise=None) if r.ordered_at >= cut else r
             for r in records
         ]
-    scored = run_backtest(records, cut, config=config, centroids=data.centroids)
+    scored = run_backtest(
+        records, cut, config=config, centroids=data.centroids, checkout=idea.endswith(":checkout")
+    )
     if idea.endswith(":noquote"):
         originals = {r.record_id: r for r in data.records}
         scored = [dataclasses.replace(s, record=originals[s.record.record_id]) for s in scored]
