@@ -39,7 +39,11 @@ SPLITS = {"rolling": "2017-06-01", "holdout": "2017-09-01"}
 
 # name -> (what it tries, EngineConfig overrides)
 IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
-    "default": ("the engine as shipped (mature_days 30 since issue 16's second pass)", {}),
+    "default": ("the engine as shipped (since the fourth pass: store promise, mask 0.1)", {}),
+    "noquotefeature": (
+        "the engine before the fourth pass: the store's promise is not a feature",
+        {"store_promise_feature": False},
+    ),
     "mature45": ("the engine before the second pass: mature_days 45", {"mature_days": 45.0}),
     "recent30": (
         "conformal scores weighted to recent orders (exp(-age/30 d))",
@@ -129,6 +133,10 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
     "leaves31": (
         "bigger trees: 31 leaves, 40 rows a leaf (15 and 25 by default)",
         {"gbm": GbmParams(num_leaves=31, min_child_samples=40)},
+    ),
+    "default:checkout": (
+        "the engine as shipped, each scored order estimated without its store promise",
+        {},
     ),
     "quote+mask:checkout": (
         "quote+mask, each scored order estimated without its store promise (a checkout), the "
