@@ -147,6 +147,10 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "quote (no mask), each scored order estimated without its store promise",
         {"store_promise_feature": True},
     ),
+    "median": (
+        "the P50 read off the calibration too (level-tracked median score), not the model's",
+        {"calibrate_median": True},
+    ),
     "mature30": (
         "train on orders at least 30 days old (45 before; now the default)",
         {"mature_days": 30.0},
