@@ -321,6 +321,7 @@ def main() -> None:
         day_count="calendar",
         seller_features=False,
         store_promise_feature=False,
+        calibrate_median=False,
     )
     plan = {
         "rolling": ("engine", args.rolling_since, engine),

@@ -148,8 +148,12 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         {"store_promise_feature": True},
     ),
     "median": (
-        "the P50 read off the calibration too (level-tracked median score), not the model's",
+        "the P50 read off the calibration too (level-tracked median score; now the default)",
         {"calibrate_median": True},
+    ),
+    "modelmedian": (
+        "the P50 as the model predicts it (the default before the fourth pass)",
+        {"calibrate_median": False},
     ),
     "mature30": (
         "train on orders at least 30 days old (45 before; now the default)",
