@@ -320,6 +320,8 @@ def main() -> None:
         live_closed_day_promise=False,
         day_count="calendar",
         seller_features=False,
+        store_promise_feature=False,
+        calibrate_median=False,
     )
     plan = {
         "rolling": ("engine", args.rolling_since, engine),

@@ -30,6 +30,7 @@ from typing import Any
 
 from postpurchase.adapters.edd.backtest import frontier, monthly_table, run_backtest
 from postpurchase.adapters.edd.engine import EngineConfig
+from postpurchase.adapters.edd.learned import GbmParams
 from postpurchase.adapters.edd.olist import OlistData, load_olist
 from postpurchase.adapters.edd.records import SAO_PAULO
 
@@ -38,7 +39,11 @@ SPLITS = {"rolling": "2017-06-01", "holdout": "2017-09-01"}
 
 # name -> (what it tries, EngineConfig overrides)
 IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
-    "default": ("the engine as shipped (mature_days 30 since issue 16's second pass)", {}),
+    "default": ("the engine as shipped (since the fourth pass: store promise, mask 0.1)", {}),
+    "noquotefeature": (
+        "the engine before the fourth pass: the store's promise is not a feature",
+        {"store_promise_feature": False},
+    ),
     "mature45": ("the engine before the second pass: mature_days 45", {"mature_days": 45.0}),
     "recent30": (
         "conformal scores weighted to recent orders (exp(-age/30 d))",
@@ -101,6 +106,55 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "business-day promises and the seller's recent hand-off/transit features",
         {"day_count": "business", "seller_features": True},
     ),
+    "quote": (
+        "the store's own promise at purchase (days to it, its weekday) as a feature",
+        {"store_promise_feature": True},
+    ),
+    "quote+mask": (
+        "the store's promise as a feature, hidden from 30% of training rows",
+        {"store_promise_feature": True, "store_promise_mask": 0.3},
+    ),
+    "quote+mask10": (
+        "the store's promise as a feature, hidden from 10% of training rows",
+        {"store_promise_feature": True, "store_promise_mask": 0.1},
+    ),
+    "quote+mask10:checkout": (
+        "quote+mask10, each scored order estimated without its store promise",
+        {"store_promise_feature": True, "store_promise_mask": 0.1},
+    ),
+    "quote+mask:noquote": (
+        "quote+mask, every order from the cut-off on without a store promise (checkout-like)",
+        {"store_promise_feature": True, "store_promise_mask": 0.3},
+    ),
+    "trees300": (
+        "twice the boosting: 300 trees at learning rate 0.05 (150 at 0.07 by default)",
+        {"gbm": GbmParams(n_estimators=300, learning_rate=0.05)},
+    ),
+    "leaves31": (
+        "bigger trees: 31 leaves, 40 rows a leaf (15 and 25 by default)",
+        {"gbm": GbmParams(num_leaves=31, min_child_samples=40)},
+    ),
+    "default:checkout": (
+        "the engine as shipped, each scored order estimated without its store promise",
+        {},
+    ),
+    "quote+mask:checkout": (
+        "quote+mask, each scored order estimated without its store promise (a checkout), the "
+        "engine still learning and calibrating with it",
+        {"store_promise_feature": True, "store_promise_mask": 0.3},
+    ),
+    "quote:checkout": (
+        "quote (no mask), each scored order estimated without its store promise",
+        {"store_promise_feature": True},
+    ),
+    "median": (
+        "the P50 read off the calibration too (level-tracked median score; now the default)",
+        {"calibrate_median": True},
+    ),
+    "modelmedian": (
+        "the P50 as the model predicts it (the default before the fourth pass)",
+        {"calibrate_median": False},
+    ),
     "mature30": (
         "train on orders at least 30 days old (45 before; now the default)",
         {"mature_days": 30.0},
@@ -113,7 +167,20 @@ def one(data: OlistData, idea: str, split: str, confidence: float) -> dict[str, 
     config = dataclasses.replace(EngineConfig(confidence=confidence), **overrides)
     started = time.perf_counter()
     cut = datetime.fromisoformat(SPLITS[split]).replace(tzinfo=SAO_PAULO)
-    scored = run_backtest(data.records, cut, config=config, centroids=data.centroids)
+    records = data.records
+    if idea.endswith(":noquote"):
+        # The engine never sees a store promise on the scored orders (nor learns from one
+        # there); the marketplace is still scored on its own dates (records swapped back).
+        records = [
+            dataclasses.replace(r, quoted_promise=None) if r.ordered_at >= cut else r
+            for r in records
+        ]
+    scored = run_backtest(
+        records, cut, config=config, centroids=data.centroids, checkout=idea.endswith(":checkout")
+    )
+    if idea.endswith(":noquote"):
+        originals = {r.record_id: r for r in data.records}
+        scored = [dataclasses.replace(s, record=originals[s.record.record_id]) for s in scored]
     rows = monthly_table(scored)
     front = frontier(scored)
     total = rows[-1]

@@ -28,6 +28,8 @@ def _row(cmd: PlaceOrder) -> dict[str, Any]:
         "placed_at": cmd.placed_at,
         "details": {"service_level": level.value} if level is not None else {},
         "lines": [{"weight_grams": li.weight_grams, "quantity": li.quantity} for li in cmd.lines],
+        # The store's own promise, known at intake: a feature for models trained with it.
+        "promise_latest": cmd.promise.latest if cmd.promise else None,
     }
 
 

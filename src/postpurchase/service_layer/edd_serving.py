@@ -232,9 +232,11 @@ def request_from(
 ) -> EstimateRequest:
     """The engine's question for a stored order (and its parcel, once there is one).
 
-    ``order`` is a read-model row (``shipping_address``, ``placed_at``, ``details``, and
-    ``lines`` with ``weight_grams`` when known); raises ``DomainError``/``KeyError`` on rows
-    the engine cannot use, which callers turn into the rules layer.
+    ``order`` is a read-model row (``shipping_address``, ``placed_at``, ``details``,
+    ``lines`` with ``weight_grams`` when known, and the store's own promise
+    ``promise_latest``, which a model trained with it reads as a feature); raises
+    ``DomainError``/``KeyError`` on rows the engine cannot use, which callers turn into
+    the rules layer.
     """
     destination = Address.from_dict(order["shipping_address"])
     origin_raw = shipment.get("origin") if shipment else None
@@ -256,8 +258,20 @@ def request_from(
             shipment.get("service") if shipment else None, _service_level(order.get("details"))
         ),
         weight_grams=float(weight) if weight else None,
+        store_promise=_as_date(order.get("promise_latest")),
         **extra,
     )
+
+
+def _as_date(value: Any) -> date | None:
+    """The store's promise from a row: a date (rows), an ISO string (JSON), or nothing."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _domain_request(
@@ -274,6 +288,7 @@ def _domain_request(
         ),
         weight_grams=float(weight) if weight else None,
         confidence=confidence,
+        store_promise=order.promise.latest if order.promise else None,
     )
 
 

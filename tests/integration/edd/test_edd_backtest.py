@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,23 @@ def test_censored_calibration_keeps_a_slowdown_closer_to_the_stated_level(
     front = frontier(censored)
     assert [p.stated for p in front.purchase][-1] == 0.99
     assert front.market.market_on_time_rate is not None
+
+
+def test_checkout_backtest_scores_estimates_made_without_the_store_promise(
+    market: list[DeliveredShipmentRecord], fast_config: EngineConfig
+) -> None:
+    """The engine learns and calibrates with each order's quote; the scored estimate is the
+    one a checkout (no quote) would get. Without the feature the option changes nothing."""
+    # A store whose promise knows its parcels, so the quoted and bare estimates differ.
+    records = [
+        dataclasses.replace(r, quoted_promise=(r.delivered_at + timedelta(days=1)).date())
+        for r in market
+    ]
+    on = dataclasses.replace(fast_config, store_promise_feature=True, store_promise_mask=0.3)
+    quoted = run_backtest(records, CUT, config=on)
+    bare = run_backtest(records, CUT, config=on, checkout=True)
+    assert [s.record.record_id for s in quoted] == [s.record.record_id for s in bare]
+    assert sum(a.purchase.p50 != b.purchase.p50 for a, b in zip(quoted, bare, strict=True)) > 20
+    off = dataclasses.replace(fast_config, store_promise_feature=False)
+    plain = [s.purchase for s in run_backtest(records, CUT, config=off)]
+    assert plain == [s.purchase for s in run_backtest(records, CUT, config=off, checkout=True)]

@@ -66,12 +66,13 @@ def _facts_from_dict(d: dict[str, Any]) -> OrderFacts:
         "same_region",
         "weight_grams",
         "volume_cm3",
+        "quote_days",
     }
     kw: dict[str, Any] = dict(d)
     kw["ordered_at"] = datetime.fromisoformat(d["ordered_at"])
     kw["order_day"] = date.fromisoformat(d["order_day"])
     for k in floats:
-        kw[k] = math.nan if d[k] is None else float(d[k])
+        kw[k] = math.nan if d.get(k) is None else float(d[k])  # quote_days: newer artefacts
     kw["extras"] = tuple(_nan(d["extras"]) or ())
     kw["reasons"] = tuple(d.get("reasons", ()))
     return OrderFacts(**kw)

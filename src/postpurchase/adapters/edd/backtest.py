@@ -107,13 +107,17 @@ def run_backtest(
     config: EngineConfig | None = None,
     centroids: PostalCentroids | None = None,
     progress: ProgressFn | None = None,
+    checkout: bool = False,
 ) -> list[Scored]:
-    """Train on orders placed before ``since``, then replay and score ``[since, until)``."""
+    """Train on orders placed before ``since``, then replay and score ``[since, until)``
+    (``checkout``: scored without the store's promise, see ``replay``)."""
     recs = list(records)
     engine = train_from_records(
         [r for r in recs if r.ordered_at < since], config, until=since, centroids=centroids
     )
-    return replay(engine, recs, score_from=since, score_until=until, progress=progress)
+    return replay(
+        engine, recs, score_from=since, score_until=until, progress=progress, checkout=checkout
+    )
 
 
 def band_misses(rows: Sequence[MonthRow], low: float, high: float) -> list[str]:

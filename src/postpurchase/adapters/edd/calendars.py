@@ -7,7 +7,7 @@ come from the region (``subdiv``) when the package knows it.
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 import holidays
@@ -79,3 +79,25 @@ def business_days_to(
     start = ordered_at.astimezone(tz).date()
     end = delivered_at.astimezone(tz).date()
     return business_days_between(country, region, start, end)
+
+
+def closed_days(country: str, region: str | None, start: date, horizon: int) -> int:
+    """Non-business days in ``[start, start + horizon)`` at the destination."""
+    return _closed_days(country, region, start, horizon)
+
+
+_CLOSED_CACHE: dict[tuple[str, str | None, date, int], int] = {}
+
+
+def _closed_days(country: str, region: str | None, start: date, horizon: int) -> int:
+    key = (country, region, start, horizon)
+    found = _CLOSED_CACHE.get(key)
+    if found is None:
+        cal = business_calendar(country, region)
+        found = sum(
+            0 if cal.is_business_day(start + timedelta(days=k)) else 1 for k in range(horizon)
+        )
+        if len(_CLOSED_CACHE) > 200_000:
+            _CLOSED_CACHE.clear()
+        _CLOSED_CACHE[key] = found
+    return found

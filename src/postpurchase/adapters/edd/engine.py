@@ -32,6 +32,11 @@ from postpurchase.adapters.edd.engine_parts import (
     OrderState,
     Scored,
     day_start,
+    elapsed_business,
+    hide_columns,
+    local_date_of,
+    masked,
+    transit_of,
 )
 from postpurchase.adapters.edd.features import (
     FeatureSpace,
@@ -51,22 +56,6 @@ from postpurchase.domain.edd.types import Estimate, EstimateRequest, Layer
 from postpurchase.domain.tracking import TrackingState
 
 
-def local_date_of(day_number: float) -> date:
-    """The local date of a local day number (inverse of ``day_start``, to the day)."""
-    # Local midnights fall up to an hour before the whole number in summer time.
-    return date(1970, 1, 1) + timedelta(days=math.floor(day_number + 0.05))
-
-
-def _transit(state: OrderState) -> float:
-    return state.outcome.transit_days if state.outcome is not None else math.nan
-
-
-def _elapsed_business(facts: OrderFacts, today: date) -> float:
-    return float(
-        business_days_between(facts.dest_country, facts.dest_region, facts.order_day, today)
-    )
-
-
 class EddEngine:
     """Three layers with fall-backs; state that grows as deliveries are observed."""
 
@@ -82,7 +71,9 @@ class EddEngine:
         # The seller columns are part of the layout, so they follow the config (a model
         # loaded from its artefact gets the layout it was trained with).
         self.space = dataclasses.replace(
-            space or FeatureSpace(), seller_recent=self.config.seller_features
+            space or FeatureSpace(),
+            seller_recent=self.config.seller_features,
+            store_promise=self.config.store_promise_feature,
         )
         self.table = table
         self.centroids = centroids
@@ -188,7 +179,7 @@ class EddEngine:
             if known and s.outcome is not None:
                 actual = s.outcome.transit_days if live else self.total_units(s)
             elif business:
-                elapsed = _elapsed_business(s.facts, today)
+                elapsed = elapsed_business(s.facts, today)
             rows.append((start, raw[0], raw[1], actual, s.facts.dest_region or "", elapsed))
         if not rows:
             return CensoredSample.empty(clock)
@@ -323,7 +314,11 @@ class EddEngine:
         hl = self.config.train_half_life_days
         ages = np.array([now - local_day_number(s.delivered_at) for s in done if s.delivered_at])
         weights = 0.5 ** (ages / hl) if hl > 0 else None
-        x = as_matrix([s.purchase_row or [] for s in done], len(self.purchase.names))
+        share, cols = self.config.store_promise_mask, self.space.quote_indices
+        hide = [masked(s.order_id, share) for s in done]
+        x = hide_columns(
+            as_matrix([s.purchase_row or [] for s in done], len(self.purchase.names)), cols, hide
+        )
         y = np.array([self.total_units(s) for s in done], dtype=np.float64)
         self.purchase.fit(x, y, weights, [s.fold(k) for s in done])
         live = [
@@ -333,7 +328,8 @@ class EddEngine:
         ]
         if len(live) >= self.config.min_history:
             lx = as_matrix([done[i].live_row or [] for i in live], len(self.transit.names))
-            ly = np.array([_transit(done[i]) for i in live])
+            lx = hide_columns(lx, cols, [hide[i] for i in live])
+            ly = np.array([transit_of(done[i]) for i in live])
             lw = weights[live] if weights is not None else None
             self.transit.fit(lx, ly, lw, [done[i].fold(k) for i in live])
         self.last_fit = now

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from postpurchase.adapters.edd.calendars import business_calendar
+from postpurchase.adapters.edd.calendars import closed_days
 from postpurchase.adapters.edd.records import SAO_PAULO, DeliveredShipmentRecord
 from postpurchase.domain.edd.geo import (
     BR_STATE_CAPITALS,
@@ -77,6 +77,8 @@ class OrderFacts:
     volume_cm3: float
     extras: tuple[float, ...]
     reasons: tuple[str, ...] = ()
+    # The store's own promise at purchase, as days from the order's local date (NaN: none).
+    quote_days: float = NAN
 
     @property
     def lane(self) -> str:
@@ -118,6 +120,10 @@ def facts_of(request: EstimateRequest, centroids: PostalCentroids | None = None)
         flag = br_is_capital(code)
         return NAN if flag is None else float(flag)
 
+    quote_days = NAN
+    if request.store_promise is not None:
+        days = (request.store_promise - local_date(ordered)).days
+        quote_days = float(days) if days >= 0 else NAN  # a quote before the order is noise
     return OrderFacts(
         ordered_at=ordered,
         order_day=local_date(ordered),
@@ -136,6 +142,7 @@ def facts_of(request: EstimateRequest, centroids: PostalCentroids | None = None)
         volume_cm3=NAN if request.volume_cm3 is None else request.volume_cm3,
         extras=tuple(float(request.extras.get(k, NAN)) for k in EXTRA_KEYS),
         reasons=tuple(reasons),
+        quote_days=quote_days,
     )
 
 
@@ -360,6 +367,10 @@ SELLER_NAMES: tuple[str, ...] = (
     "origin_days_recent",
 )
 
+# The store's own promise at purchase (``EngineConfig.store_promise_feature``): days from the
+# order to the quoted date, and the quoted date's weekday.
+QUOTE_NAMES: tuple[str, ...] = ("store_promise_days", "store_promise_weekday")
+
 ORDER_NAMES: tuple[str, ...] = (
     "distance_km",
     "same_region",
@@ -387,28 +398,6 @@ LIVE_NAMES: tuple[str, ...] = (
 )
 
 
-def closed_days(country: str, region: str | None, start: date, horizon: int) -> int:
-    """Non-business days in ``[start, start + horizon)`` at the destination."""
-    return _closed_days(country, region, start, horizon)
-
-
-_CLOSED_CACHE: dict[tuple[str, str | None, date, int], int] = {}
-
-
-def _closed_days(country: str, region: str | None, start: date, horizon: int) -> int:
-    key = (country, region, start, horizon)
-    found = _CLOSED_CACHE.get(key)
-    if found is None:
-        cal = business_calendar(country, region)
-        found = sum(
-            0 if cal.is_business_day(start + timedelta(days=k)) else 1 for k in range(horizon)
-        )
-        if len(_CLOSED_CACHE) > 200_000:
-            _CLOSED_CACHE.clear()
-        _CLOSED_CACHE[key] = found
-    return found
-
-
 @dataclass(frozen=True, slots=True)
 class FeatureSpace:
     """Column layout and category codes, frozen at training time and saved with the model."""
@@ -416,10 +405,23 @@ class FeatureSpace:
     regions: tuple[str, ...] = DEFAULT_REGIONS
     # The seller's own recent hand-off and transit columns (``EngineConfig.seller_features``).
     seller_recent: bool = False
+    # The store's own promise columns (``EngineConfig.store_promise_feature``).
+    store_promise: bool = False
 
     @property
     def purchase_names(self) -> tuple[str, ...]:
-        return ORDER_NAMES + HISTORY_NAMES + (SELLER_NAMES if self.seller_recent else ())
+        return (
+            ORDER_NAMES
+            + HISTORY_NAMES
+            + (SELLER_NAMES if self.seller_recent else ())
+            + (QUOTE_NAMES if self.store_promise else ())
+        )
+
+    @property
+    def quote_indices(self) -> list[int]:
+        """Columns of the store's promise (empty when the layout has none)."""
+        names = self.purchase_names
+        return [names.index(n) for n in QUOTE_NAMES] if self.store_promise else []
 
     @property
     def live_names(self) -> tuple[str, ...]:
@@ -461,6 +463,8 @@ class FeatureSpace:
         row = self.order_row(f) + history.features(f, now)
         if self.seller_recent:
             row += history.seller_features(f, now)
+        if self.store_promise:
+            row += quote_row(f)
         return row
 
     def live_extra(self, f: OrderFacts, handed_over_at: datetime) -> list[float]:
@@ -473,6 +477,14 @@ class FeatureSpace:
             float(closed_days(f.dest_country, f.dest_region, day, 7)),
             float(closed_days(f.dest_country, f.dest_region, day, 14)),
         ]
+
+
+def quote_row(f: OrderFacts) -> list[float]:
+    """The store's promise as features: NaN when the order carries none (a checkout)."""
+    if math.isnan(f.quote_days):
+        return [NAN, NAN]
+    quoted = f.order_day + timedelta(days=int(f.quote_days))
+    return [f.quote_days, float(quoted.weekday())]
 
 
 def as_matrix(rows: Sequence[Sequence[float]], width: int) -> NDArray[np.float64]:

@@ -25,8 +25,9 @@ class DeliveredShipmentRecord:
     Times must be time-zone aware. ``handed_over_at`` is the carrier's first scan (None when
     the source never recorded it). ``extras`` are numeric order-time facts a model may use
     (``order_value``, ``freight_value``, ``items``, ``handling_deadline_days``...);
-    ``quoted_promise`` is the date the shopper was promised at the time, kept only to score
-    it, never as a feature.
+    ``quoted_promise`` is the date the store promised the shopper at the time: it scores the
+    store's own promise, and a model trained with ``EngineConfig.store_promise_feature``
+    also reads it as an order-time feature (it is known at purchase).
     """
 
     record_id: str
@@ -73,4 +74,5 @@ class DeliveredShipmentRecord:
             volume_cm3=self.volume_cm3,
             confidence=confidence,
             extras=self.extras,
+            store_promise=self.quoted_promise,
         )

@@ -25,8 +25,10 @@ from postpurchase.adapters.edd.engine_parts import (
     OrderState,
     Scored,
     day_start,
+    hide_columns,
 )
 from postpurchase.adapters.edd.features import (
+    as_matrix,
     facts_of,
     local_date,
     local_day_number,
@@ -90,6 +92,7 @@ def replay(
     score_until: datetime | None = None,
     refit_every: int | None = None,
     progress: ProgressFn | None = None,
+    checkout: bool = False,
 ) -> list[Scored]:
     """Walk forward through ``records`` day by day, as production would have lived them.
 
@@ -97,7 +100,9 @@ def replay(
     when due (from ``fit_from`` on, and not after ``score_until``); (3) orders placed on D
     are predicted with the history and models of (1)-(2); (4) hand-overs on D get a live
     estimate likewise. Nothing at or after ``until`` is seen. Orders placed in
-    ``[score_from, score_until)`` are returned with their estimates.
+    ``[score_from, score_until)`` are returned with their estimates. ``checkout``: the
+    scored estimates are made without the store's promise (as a checkout must), while the
+    engine keeps each order's own prediction with it for its calibration and training.
     """
     cfg = engine.config
     recs = list(records)
@@ -128,7 +133,13 @@ def replay(
         if (fit_from is None or day >= fit_from) and now < stop_fitting and due:
             engine.refit(now)
         _purchases(
-            engine, line.purchases.get(day, []), now, requests, scored, score_from, score_until
+            engine,
+            line.purchases.get(day, []),
+            now,
+            requests,
+            scored,
+            (score_from, score_until),
+            checkout,
         )
         _handovers(engine, line.handovers.get(day, []), now, requests, scored)
         if progress is not None:
@@ -147,8 +158,8 @@ def _purchases(
     now: float,
     requests: dict[str, EstimateRequest],
     scored: dict[str, Scored],
-    score_from: datetime | None,
-    score_until: datetime | None,
+    window: tuple[datetime | None, datetime | None],
+    checkout: bool = False,
 ) -> None:
     if not todays:
         return
@@ -164,19 +175,29 @@ def _purchases(
         state.purchase_row = engine.space.purchase_row(state.facts, engine.history, now)
         states.append(state)
     raw = engine.predict_purchase([s.purchase_row or [] for s in states])
+    asked = raw
+    if checkout and raw is not None and engine.space.quote_indices:
+        bare = hide_columns(
+            as_matrix([s.purchase_row or [] for s in states], len(engine.purchase.names)),
+            engine.space.quote_indices,
+            [True] * len(states),
+        )
+        asked = engine.purchase.predict(bare)
     for i, (r, state) in enumerate(zip(todays, states, strict=True)):
         req = requests[r.record_id]
-        if raw is not None:
+        shown: tuple[float, float] | None = None
+        if raw is not None and asked is not None:
             state.raw = (float(raw[i][0]), float(raw[i][1]))
-            est = engine.purchase_estimate(state.facts, state.raw, now, req.confidence)
+            shown = (float(asked[i][0]), float(asked[i][1]))
+            est = engine.purchase_estimate(state.facts, shown, now, req.confidence)
             state.promise_days = (est.promise - state.facts.order_day).days
         else:
             est = engine._rules(req, "learned layer not trained yet")
-        if _in_window(r.ordered_at, score_from, score_until):
+        if _in_window(r.ordered_at, *window):
             curve = None
-            if state.raw is not None:
+            if shown is not None:
                 curve = engine.promise_curve(
-                    state.raw,
+                    shown,
                     engine.purchase,
                     now,
                     CURVE_LEVELS,

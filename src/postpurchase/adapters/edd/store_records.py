@@ -4,7 +4,9 @@ Whatever brought the orders in (the demo's simulated history, a store backfill, 
 import, live webhooks), a shipment with status ``delivered`` and a delivery time is one
 ``DeliveredShipmentRecord``: destination from the order, origin from the shipment, carrier
 and service, the parcel's weight from its order lines, the carrier hand-over (first scan)
-and the store's own promise kept only to score it.
+and the store's own promise (``promise_latest``): it scores the store, and models trained
+with ``EngineConfig.store_promise_feature`` (the default since issue 16's fourth pass)
+read it as an order-time feature.
 """
 
 from __future__ import annotations

@@ -42,6 +42,8 @@ class EstimateRequest:
     ambiguous: the engine assumes the order missed the cut-off and says so.
     ``extras`` carries numeric facts an adapter knows and a model may use (order value,
     freight charged, number of items, the seller's shipping deadline in days...).
+    ``store_promise`` is the delivery date the store itself quoted when the order was
+    placed (known at purchase, so a model may learn from it); a checkout estimate has none.
     """
 
     destination: Address
@@ -57,6 +59,7 @@ class EstimateRequest:
     origin_timezone: str | None = None
     confidence: float = DEFAULT_CONFIDENCE
     extras: Mapping[str, float] = field(default_factory=dict)
+    store_promise: date | None = None
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.confidence < 1.0:
