@@ -4,10 +4,12 @@ language switch, the rating tap, accessibility (axe-core) and screenshots at bot
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests import tracking_scenarios as sc
 from tests.browser.conftest import SCREENSHOTS, TrackingSite
@@ -187,6 +189,19 @@ def test_unknown_token_gets_the_friendly_404(
     expect(page.locator("h1")).to_have_text("Track your order")
 
 
+def _screenshot(p: Page, target: Path, tries: int = 3) -> None:
+    """A full-page screenshot; chromium's capture sometimes fails outright on a loaded
+    machine ("Unable to capture screenshot", the page itself fine), so it is asked again."""
+    for attempt in range(tries):
+        try:
+            p.screenshot(path=str(target), full_page=True)
+            return
+        except PlaywrightError as exc:
+            if "Unable to capture screenshot" not in str(exc) or attempt == tries - 1:
+                raise
+            p.wait_for_timeout(500)
+
+
 @pytest.mark.parametrize("size", ["390x844", "1280x800"])
 def test_screenshots(browser: Browser, tracking_site: TrackingSite, size: str) -> None:
     """Current screenshots for docs/ (and a check that nothing overflows at either size)."""
@@ -205,6 +220,6 @@ def test_screenshots(browser: Browser, tracking_site: TrackingSite, size: str) -
         p.goto(tracking_site.url + path)
         assert p.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         target = SCREENSHOTS / f"{name}-{size}.png"
-        p.screenshot(path=str(target), full_page=True)
+        _screenshot(p, target)
         assert target.stat().st_size > 5_000
     context.close()
