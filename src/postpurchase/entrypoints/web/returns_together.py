@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from postpurchase.adapters.db.returns import line_names, open_return_ids
 from postpurchase.domain.errors import DomainError
@@ -26,7 +26,7 @@ from postpurchase.domain.returns import Return
 from postpurchase.entrypoints.api.routes.returns_labels import _gateway
 from postpurchase.entrypoints.api.routes.returns_parcel_label import parcel_desk
 from postpurchase.entrypoints.web.loader import WebPlatform, in_thread
-from postpurchase.entrypoints.web.returns_parcel import ACTOR, _posted, done_page
+from postpurchase.entrypoints.web.returns_parcel import ACTOR, _back, _posted, done_page
 from postpurchase.entrypoints.web.returns_views import _open, _Opened
 
 router = APIRouter(include_in_schema=False, tags=["returns portal"])
@@ -64,10 +64,6 @@ def parcel_companions(platform: Any, opened: _Opened, ret: Return) -> list[dict[
         return []
     others = parcel_desk(platform).companions(opened.merchant_id, ret)
     return _described(platform, opened.merchant_id, others) if others else []
-
-
-def _back(token: str, return_id: str) -> Response:
-    return RedirectResponse(f"/returns/o/{token}/r/{return_id}", status_code=303)
 
 
 @router.post("/returns/o/{token}/r/{return_id}/together")

@@ -25,8 +25,10 @@ from postpurchase.service_layer.returns.simulate import ask_of
 CONTENT_TYPES = {LabelFormat.PDF: "application/pdf", LabelFormat.ZPL: "application/zpl"}
 
 
-class ReturnLabelDesk:
-    """Buys return labels; ``qr`` renders a text as a PNG QR code (segno, in an adapter)."""
+class LabelDeskBase:
+    """What a desk that buys return labels needs: the returns unit of work, the clock,
+    ``qr`` rendering a text as a PNG QR code (segno, in an adapter), and the hook run after
+    a commit that raised events (the outbox nudge)."""
 
     def __init__(
         self,
@@ -39,6 +41,10 @@ class ReturnLabelDesk:
         self._now = now
         self._qr = qr
         self._after_commit = after_commit
+
+
+class ReturnLabelDesk(LabelDeskBase):
+    """Buys one return's label, with its QR code for a box-free drop-off."""
 
     def buy(
         self, merchant_id: str, return_id: str, gateway: CarrierGateway, service: str,

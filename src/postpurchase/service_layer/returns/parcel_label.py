@@ -21,22 +21,21 @@ The parcel leaves from the shipping address of the most recent order in the grou
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 
 from postpurchase.domain.addresses import Address
-from postpurchase.domain.carriers import CarrierGateway, LabelFormat, LabelRequest, Parcel
+from postpurchase.domain.carriers import CarrierGateway, LabelRequest, Parcel
 from postpurchase.domain.errors import Conflict, InvalidInput, NotFound
 from postpurchase.domain.media import MediaKind
 from postpurchase.domain.money import Money
 from postpurchase.domain.returns import Return, ReturnMethod, ReturnStatus
 from postpurchase.service_layer.returns.audit import record_step, snapshot
 from postpurchase.service_layer.returns.choices import weight_of
+from postpurchase.service_layer.returns.labels import CONTENT_TYPES, LabelDeskBase
 from postpurchase.service_layer.returns.ports import AbstractReturnsUnitOfWork, OrderFacts
 from postpurchase.service_layer.returns.simulate import ask_of
 
-CONTENT_TYPES = {LabelFormat.PDF: "application/pdf", LabelFormat.ZPL: "application/zpl"}
 MAX_GROUP = 50
 DEFAULT_GRAMS = 1000  # a return whose lines do not say what they weigh
 
@@ -61,20 +60,8 @@ def _labelled_together(found: Sequence[Return]) -> bool:
     return len(numbers) == 1 and None not in numbers and len(media) == 1 and None not in media
 
 
-class ParcelLabelDesk:
+class ParcelLabelDesk(LabelDeskBase):
     """Buys one label for a group of returns (see the module text)."""
-
-    def __init__(
-        self,
-        uow: Callable[[], AbstractReturnsUnitOfWork],
-        now: Callable[[], datetime],
-        qr: Callable[[str], bytes],
-        after_commit: Callable[[], None] | None = None,
-    ) -> None:
-        self._uow = uow
-        self._now = now
-        self._qr = qr
-        self._after_commit = after_commit
 
     def _check(
         self, uow: AbstractReturnsUnitOfWork, merchant_id: str, return_ids: Sequence[str],
