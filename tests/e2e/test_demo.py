@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 
 import httpx
 
@@ -20,7 +21,7 @@ def test_demo_serves_its_orders_and_stops_on_ctrl_c(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPURCHASE_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "postpurchase.entrypoints.cli", "demo", "--port", str(port),
-         "--data-dir", str(tmp_path / "demo"), "--orders", "40"],
+         "--data-dir", str(tmp_path / "demo"), "--orders", "40", "--history", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     key = None
@@ -75,6 +76,73 @@ def test_demo_serves_its_orders_and_stops_on_ctrl_c(tmp_path) -> None:
                 break
             time.sleep(0.2)
         assert "delivered" in statuses
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert code == 0
+
+
+def test_demo_trains_its_delivery_model_on_its_history_and_serves_it(tmp_path) -> None:
+    """Issue 16: a newcomer's demo learns delivery dates from the store's own (simulated)
+    deliveries, and the running server promises new orders with that model, no restart."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPURCHASE_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "postpurchase.entrypoints.cli", "demo", "--port", str(port),
+         "--data-dir", str(tmp_path / "demo"), "--orders", "10"],  # the default history
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    lines: list[str] = []
+    trained = None
+    deadline = time.monotonic() + 300
+    try:
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.strip().startswith("Delivery model: v"):
+                trained = line
+                break
+        assert trained, "".join(lines)
+        assert "active" in trained and "back-test on" in trained, trained
+        key = next(ln for ln in lines if ln.startswith("API key: ")).split(": ", 1)[1].strip()
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}
+        ) as api:
+            models = api.get("/api/v1/edd/models").json()
+            assert models["active_version"] == 1
+            first = models["data"][0]
+            assert first["source"] == "demo history" and first["shipments"] >= 300
+            order = api.post(
+                "/api/v1/orders",
+                json={
+                    "external_id": "DEMO-NEW-1",
+                    "placed_at": datetime.now(UTC).isoformat(),
+                    "currency": "USD",
+                    "email": "new.shopper@example.com",
+                    "lines": [
+                        {"sku": "MUG-BLU", "name": "Mug", "quantity": 1, "unit_price": "18.00"}
+                    ],
+                    "shipping_address": {
+                        "country": "US",
+                        "postal_code": "60601",
+                        "region": "IL",
+                        "city": "Chicago",
+                    },
+                },
+            )
+            assert order.status_code == 201, order.text
+            promise = order.json()["our_promise"]
+            assert promise["layer"] == "learned", promise
+            assert promise["model_version"] == first["version"] == 1
+            listed = api.get("/api/v1/orders", params={"limit": 1}).json()["data"][0]
+            assert listed["external_id"] == "DEMO-NEW-1" and listed["our_promise"] == promise
     finally:
         proc.send_signal(signal.SIGINT)
         try:

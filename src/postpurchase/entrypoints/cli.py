@@ -457,11 +457,23 @@ def demo(
     orders: Annotated[int, typer.Option(min=1, max=20000)] = 500,
     speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 120.0,
     seed: int = 7,
+    history: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=20000,
+            help="Delivered orders of the store's past months (31-240 days ago), to train "
+            "its delivery-date model on at start; 0: none, the rules layer answers.",
+        ),
+    ] = 900,
 ) -> None:
     """Run the whole product on SQLite with simulated carriers, and print where to look."""
     from postpurchase.entrypoints.demo import run_demo
 
-    run_demo(host=host, port=port, data_dir=data_dir, orders=orders, speed=speed, seed=seed)
+    run_demo(
+        host=host, port=port, data_dir=data_dir, orders=orders, speed=speed, seed=seed,
+        history=history,
+    )  # fmt: skip
 
 
 app.add_typer(cli_edd.app, name="edd", help="Delivery-date estimates: train and evaluate.")

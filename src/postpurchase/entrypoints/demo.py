@@ -33,6 +33,11 @@ from postpurchase.domain.orders import OrderLineInput, Promise
 from postpurchase.entrypoints.api.app import EVENT_LOOP, create_app
 from postpurchase.entrypoints.carrier_tasks import make_poller, poll_until_done
 from postpurchase.entrypoints.demo_carriers import buy_demo_labels, sim_clock, start_simulator
+from postpurchase.entrypoints.demo_history import (
+    HISTORY_DAYS,
+    record_history,
+    train_in_background,
+)
 from postpurchase.entrypoints.worker import build
 from postpurchase.service_layer.handlers import create_merchant
 
@@ -40,6 +45,7 @@ console = Console(stderr=True)
 log = logging.getLogger(__name__)
 
 LABEL_ORDERS = 3  # the newest orders, left for the demo to buy labels for
+DEFAULT_HISTORY = 900  # delivered orders of the past months (demo_history): enough to train
 WAREHOUSE = Address("US", "43215", "OH", "Columbus", "500 Commerce Way", name="Demo Store DC")
 
 # (postal code, region, city): real US places across the simulated network's regions.
@@ -94,16 +100,26 @@ def _typo(number: str, rng: random.Random) -> str:
 
 
 def seed_orders(
-    platform: Any, merchant_id: str, n: int, now: datetime, seed: int
+    platform: Any,
+    merchant_id: str,
+    n: int,
+    now: datetime,
+    seed: int,
+    *,
+    days: tuple[float, float] = (0.0, 30.0),
+    label_orders: int = LABEL_ORDERS,
+    first_number: int = 1000,
+    title: str = "Creating demo orders",
 ) -> list[dict[str, Any]]:
-    """Create ``n`` orders over the last 30 days with shipments; return their scan plans."""
-    rng = random.Random(seed)
+    """Create ``n`` orders placed ``days`` (from, to) days ago with shipments; return their
+    scan plans. The ``label_orders`` first ones are placed today and left unshipped."""
+    rng = random.Random(f"{seed}|{days}")
     scans: list[dict[str, Any]] = []
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Creating demo orders", total=n)
+        task = progress.add_task(title, total=n)
         for i in range(n):
-            placed = now - timedelta(seconds=rng.uniform(0, 30 * 86400))
-            if i < LABEL_ORDERS:  # placed today, not shipped yet: the demo buys their labels
+            placed = now - timedelta(days=rng.uniform(*days))
+            if i < label_orders:  # placed today, not shipped yet: the demo buys their labels
                 placed = now - timedelta(hours=rng.uniform(1, 6))
             postal, region, city = rng.choice(DESTINATIONS)
             first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -123,8 +139,8 @@ def seed_orders(
             order = platform.bus().handle(
                 commands.PlaceOrder(
                     merchant_id=merchant_id,
-                    external_id=f"DEMO-{1000 + i}",
-                    number=f"#{1000 + i}",
+                    external_id=f"DEMO-{first_number + i}",
+                    number=f"#{first_number + i}",
                     email=f"{first}.{last}{i}@example.com".lower(),
                     phone=None,
                     customer_name=f"{first} {last}",
@@ -140,7 +156,7 @@ def seed_orders(
             )
             progress.advance(task)
             shipped_at = placed + handling
-            if i < LABEL_ORDERS:
+            if i < label_orders:
                 continue
             if shipped_at > now or rng.random() < 0.02:
                 if rng.random() < 0.5 and shipped_at <= now:
@@ -189,7 +205,16 @@ def catch_up_clock(start: datetime, speed: float) -> Any:
     return clock
 
 
-def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float, seed: int) -> None:
+def run_demo(
+    *,
+    host: str,
+    port: int,
+    data_dir: Path,
+    orders: int,
+    speed: float,
+    seed: int,
+    history: int = DEFAULT_HISTORY,
+) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _fresh(data_dir)
     base = f"http://{host}:{port}"
@@ -205,7 +230,9 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
     merchant, key, _ = create_merchant(platform.uow(), platform.clock, "Demo Store", slug="demo")
     console_login = demo_console_user(platform)
     now = datetime.now(UTC)
-    scans = seed_orders(platform, merchant.id, orders, now, seed)
+    if history:
+        _seed_history(platform, merchant.id, history, now, seed)
+    scans = seed_orders(platform, merchant.id, orders, now, seed, first_number=1000 + history)
 
     start = now - timedelta(days=2)
     carrier_api = start_simulator(platform, merchant.id, scans, seed, sim_clock(start, speed))
@@ -225,7 +252,10 @@ def run_demo(*, host: str, port: int, data_dir: Path, orders: int, speed: float,
 
     threading.Thread(target=first_poll, name="first-poll", daemon=True).start()
     threading.Thread(
-        target=_announce, args=(server, base, key, platform, console_login, labels), daemon=True
+        target=_announce,
+        args=(server, base, key, platform, console_login, labels),
+        kwargs={"train_for": merchant.id if history else None},
+        daemon=True,
     ).start()
     try:
         server.run()
@@ -264,6 +294,7 @@ def _announce(
     platform: Any,
     console_login: tuple[str, str],
     labels: list[Any],
+    train_for: str | None = None,
 ) -> None:
     while not server.started:
         time.sleep(0.05)
@@ -285,10 +316,13 @@ def _announce(
         f"  Order lookup:   {base}/track",
         f"  Emails sent:    {base}/notifications/sent",
         f"  Health:         {base}/healthz",
-        # 30 days of history is too young to learn from (orders must be 45+ days old), so
-        # the demo serves the rules layer; a store with months of deliveries trains with:
-        f"  Delivery model: postpurchase edd train demo --data-dir {platform.settings.data_dir}"
-        " (needs 300 deliveries of orders 45+ days old; the demo's 30 days stay on rules)",
+        (
+            "  Delivery model: training on the store's history in the background (rules answer "
+            f"until then); re-train: postpurchase edd train demo "
+            f"--data-dir {platform.settings.data_dir}"
+            if train_for
+            else "  Delivery model: the rules layer answers (no history: --history 0)"
+        ),
         *(
             f"  Label ({r.carrier} {r.label_format.value}, {r.tracking_number}): curl -H "
             f"'Authorization: Bearer {key}' {base}/api/v1/labels/{r.id}/document -o "
@@ -301,3 +335,16 @@ def _announce(
         "",
     ]
     print("\n".join(lines), flush=True)
+    if train_for:
+        train_in_background(platform, train_for, lambda line: print(line, flush=True))
+
+
+def _seed_history(platform: Any, merchant_id: str, n: int, now: datetime, seed: int) -> None:
+    """The store's past months: delivered orders to learn delivery dates from."""
+    scans = seed_orders(
+        platform, merchant_id, n, now, seed, days=HISTORY_DAYS, label_orders=0,
+        title="Creating the store's history",
+    )  # fmt: skip
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Recording its scans", total=len(scans))
+        record_history(platform, merchant_id, scans, now, lambda k: progress.advance(task, k))

@@ -3,6 +3,7 @@ demo merchant's carrier accounts pointed at it (so the demo polls the way produc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,8 @@ from postpurchase.adapters.carriers.simulated.api import (
 )
 from postpurchase.adapters.carriers.simulated.server import RunningSimulator, start_in_thread
 from postpurchase.domain.carriers import AccountMode, Connector
+
+ATTEMPTS = 3  # a label purchase is retried, as a merchant would, after a transient failure
 
 
 def sim_clock(start: datetime, speed: float) -> Callable[[], datetime]:
@@ -73,12 +76,17 @@ def buy_demo_labels(platform: Any, merchant_id: str, origin: Any, n: int = 3) ->
             parcels=(Parcel(1200),), idempotency_key=f"demo-label-{order_id}",
             label_format=fmt, drop_off=drop_off,
         )  # fmt: skip
-        try:
-            outcome = labels_service.buy_label(
-                platform.uow(), platform.clock, gateways, qr_png, merchant_id, purchase
-            )
-        except DomainError as exc:  # the simulated carrier's occasional 429/503
-            logging.getLogger(__name__).warning("demo label not bought: %s", exc.message)
-            continue
-        bought.append(outcome.record)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                outcome = labels_service.buy_label(
+                    platform.uow(), platform.clock, gateways, qr_png, merchant_id, purchase
+                )
+            except DomainError as exc:  # the simulated carrier's occasional 429/503
+                if attempt < ATTEMPTS:  # the same idempotency key: never two labels
+                    time.sleep(0.2 * attempt)
+                    continue
+                logging.getLogger(__name__).warning("demo label not bought: %s", exc.message)
+            else:
+                bought.append(outcome.record)
+            break
     return bought

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from postpurchase.bootstrap import Platform
-from postpurchase.entrypoints.api.edd_schemas import EstimateOut, OurPromiseOut
+from postpurchase.entrypoints.api.edd_schemas import EstimateOut
 from postpurchase.entrypoints.api.response_schemas import OrderOut
 from postpurchase.entrypoints.web.estimates import Estimator, choose
 from postpurchase.entrypoints.web.i18n import shopper_zone, translator
@@ -67,18 +67,9 @@ def estimate_of(
     return _out(view)
 
 
-def our_promise(order: Mapping[str, Any]) -> OurPromiseOut | None:
-    stored = order.get("our_estimate")
-    if not isinstance(stored, dict):
-        return None
-    try:
-        return OurPromiseOut.model_validate(stored)
-    except ValueError:
-        return None
-
-
 def with_estimates(out: OrderOut, order: Mapping[str, Any], platform: Platform) -> OrderOut:
-    """``out`` with each shipment's estimate, the order's and our promise at purchase."""
+    """``out`` with each shipment's estimate and the order's (our promise at purchase is
+    stored, so the presenter already set it)."""
     estimator = served(platform)
     now = platform.clock.now()
     by_id = {s["id"]: s for s in order.get("shipments") or []}
@@ -95,5 +86,4 @@ def with_estimates(out: OrderOut, order: Mapping[str, Any], platform: Platform) 
         out.estimate = max(pending, key=lambda e: (e.end is not None, e.end or now.date()))
     else:
         out.estimate = out.shipments[-1].estimate
-    out.our_promise = our_promise(order)
     return out

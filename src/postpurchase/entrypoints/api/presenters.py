@@ -9,6 +9,7 @@ from postpurchase.adapters.db import order_codec as codec
 from postpurchase.domain.money import Money
 from postpurchase.domain.order_details import OrderDetails
 from postpurchase.entrypoints.api import schemas
+from postpurchase.entrypoints.api.edd_schemas import OurPromiseOut
 
 
 def money(amount: Decimal, currency: str) -> schemas.MoneyOut:
@@ -138,6 +139,18 @@ def _refund(r: dict[str, Any]) -> schemas.RefundOut:
     )
 
 
+def our_promise(order: dict[str, Any]) -> OurPromiseOut | None:
+    """Our promise at purchase as stored on the order (``None`` for an order made before
+    promises were stored, or a value this version cannot read)."""
+    stored = order.get("our_estimate")
+    if not isinstance(stored, dict):
+        return None
+    try:
+        return OurPromiseOut.model_validate(stored)
+    except ValueError:
+        return None
+
+
 def order(row: dict[str, Any], base_url: str) -> schemas.OrderOut:
     cur = row["currency"]
     totals = codec.row_totals(row)
@@ -185,4 +198,5 @@ def order(row: dict[str, Any], base_url: str) -> schemas.OrderOut:
         shipments=[shipment(s) for s in row["shipments"]],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        our_promise=our_promise(row),
     )

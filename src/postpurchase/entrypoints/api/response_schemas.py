@@ -179,7 +179,9 @@ class OrderOut(BaseModel):
         default=None, description="The date we promised at purchase (set once at intake)."
     )
     estimate: EstimateOut | None = Field(
-        default=None, description="The order's date as the tracking page shows it."
+        default=None,
+        description="The order's date as the tracking page shows it, worked out as of the "
+        "answer: in the answers about one order, null in lists.",
     )
 
 

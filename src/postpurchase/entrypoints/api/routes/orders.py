@@ -139,7 +139,7 @@ def create_order(
     if not result.created:
         response.status_code = 200
     with read_after(platform) as conn:
-        return _order_or_404(conn, merchant.id, result.id, platform.settings.base_url)
+        return _order_or_404(conn, merchant.id, result.id, platform)
 
 
 @router.get("/orders", response_model=schemas.OrderList)
@@ -184,12 +184,7 @@ def get_order(
     order_id: str, merchant: MerchantDep, conn: ReadConn, platform: PlatformDep
 ) -> schemas.OrderOut:
     """One order, with the date the tracking page shows (layer and model behind it)."""
-    row = read_models.get_order(conn, merchant.id, order_id)
-    if row is None:
-        raise NotFound("no such order", field="order_id")
-    return estimate_views.with_estimates(
-        presenters.order(row, platform.settings.base_url), row, platform
-    )
+    return _order_or_404(conn, merchant.id, order_id, platform)
 
 
 @router.post("/orders/{order_id}/cancel", response_model=schemas.OrderOut)
@@ -203,7 +198,7 @@ def cancel_order(
     """Cancel an order not yet delivered. Cancelling twice is the same as once."""
     bus.handle(commands.CancelOrder(merchant.id, order_id, body.reason if body else None))
     with read_after(platform) as conn:
-        return _order_or_404(conn, merchant.id, order_id, platform.settings.base_url)
+        return _order_or_404(conn, merchant.id, order_id, platform)
 
 
 @router.post(
@@ -263,11 +258,16 @@ def read_after(platform: Platform) -> Connection:
     return platform.engine.connect()
 
 
-def _order_or_404(conn: ReadConn, merchant_id: str, order_id: str, base: str) -> schemas.OrderOut:
+def _order_or_404(
+    conn: ReadConn, merchant_id: str, order_id: str, platform: Platform
+) -> schemas.OrderOut:
+    """One order as every single-order answer gives it: with its dates (``estimate``)."""
     row = read_models.get_order(conn, merchant_id, order_id)
     if row is None:
         raise NotFound("no such order", field="order_id")
-    return presenters.order(row, base)
+    return estimate_views.with_estimates(
+        presenters.order(row, platform.settings.base_url), row, platform
+    )
 
 
 def _shipment_or_404(conn: ReadConn, merchant_id: str, shipment_id: str) -> schemas.ShipmentOut:
