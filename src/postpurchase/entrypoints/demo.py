@@ -39,6 +39,7 @@ from postpurchase.entrypoints.demo_history import (
     train_in_background,
 )
 from postpurchase.entrypoints.worker import build
+from postpurchase.service_layer.checkout import settings as checkout_settings
 from postpurchase.service_layer.handlers import create_merchant
 
 console = Console(stderr=True)
@@ -228,6 +229,11 @@ def run_demo(
     smtp = start_demo_smtp("127.0.0.1", 0, data_dir / "mail")
     register(platform, demo_settings(smtp.url), replace=True)
     merchant, key, _ = create_merchant(platform.uow(), platform.clock, "Demo Store", slug="demo")
+    checkout_settings.update(  # it ships from its Columbus warehouse: precise checkout dates
+        platform.uow(), merchant.id,
+        {"ship_from_country": WAREHOUSE.country, "ship_from_postal_code": WAREHOUSE.postal_code},
+        timezone="America/New_York", actor="system:demo",
+    )  # fmt: skip
     console_login = demo_console_user(platform)
     now = datetime.now(UTC)
     if history:
