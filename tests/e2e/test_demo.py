@@ -9,35 +9,60 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
 from tests.e2e.conftest import free_port
 
 
-def test_demo_serves_its_orders_and_stops_on_ctrl_c(tmp_path) -> None:
+@contextmanager
+def running_demo(tmp_path: Path, *args: str) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """``postpurchase demo`` on a free port, as a newcomer starts it (no POSTPURCHASE_*
+    settings); stopped with Ctrl-C, which must end it cleanly (exit code 0)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPURCHASE_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "postpurchase.entrypoints.cli", "demo", "--port", str(port),
-         "--data-dir", str(tmp_path / "demo"), "--orders", "40", "--history", "0"],
+         "--data-dir", str(tmp_path / "demo"), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
-    key = None
-    lines = []
-    deadline = time.monotonic() + 120
     try:
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("API key: "):
-                key = line.split(": ", 1)[1].strip()
-                break
-        assert key, "".join(lines)
+        yield port, proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert code == 0
+
+
+def read_until(
+    proc: subprocess.Popen[str], found: Callable[[str], bool], seconds: float
+) -> list[str]:
+    """The demo's printed lines up to the first that ``found`` accepts (asserted)."""
+    lines: list[str] = []
+    deadline = time.monotonic() + seconds
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if found(line):
+            return lines
+    raise AssertionError("".join(lines))
+
+
+def test_demo_serves_its_orders_and_stops_on_ctrl_c(tmp_path) -> None:
+    with running_demo(tmp_path, "--orders", "40", "--history", "0") as (port, proc):
+        lines = read_until(proc, lambda line: line.startswith("API key: "), 120)
+        key = lines[-1].split(": ", 1)[1].strip()
         text = "".join(lines)
         assert f"http://127.0.0.1:{port}/docs" in text and "/t/" in text
         login = re.search(r"/console  \(log in as (\S+) / (\S+)\)", text)
@@ -76,40 +101,14 @@ def test_demo_serves_its_orders_and_stops_on_ctrl_c(tmp_path) -> None:
                 break
             time.sleep(0.2)
         assert "delivered" in statuses
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-    assert code == 0
 
 
 def test_demo_trains_its_delivery_model_on_its_history_and_serves_it(tmp_path) -> None:
     """Issue 16: a newcomer's demo learns delivery dates from the store's own (simulated)
     deliveries, and the running server promises new orders with that model, no restart."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTPURCHASE_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "postpurchase.entrypoints.cli", "demo", "--port", str(port),
-         "--data-dir", str(tmp_path / "demo"), "--orders", "10"],  # the default history
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
-    lines: list[str] = []
-    trained = None
-    deadline = time.monotonic() + 300
-    try:
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.strip().startswith("Delivery model: v"):
-                trained = line
-                break
-        assert trained, "".join(lines)
+    with running_demo(tmp_path, "--orders", "10") as (port, proc):  # the default history
+        lines = read_until(proc, lambda line: line.strip().startswith("Delivery model: v"), 300)
+        trained = lines[-1]
         assert "active" in trained and "back-test on" in trained, trained
         key = next(ln for ln in lines if ln.startswith("API key: ")).split(": ", 1)[1].strip()
         with httpx.Client(
@@ -143,11 +142,3 @@ def test_demo_trains_its_delivery_model_on_its_history_and_serves_it(tmp_path) -
             assert promise["model_version"] == first["version"] == 1
             listed = api.get("/api/v1/orders", params={"limit": 1}).json()["data"][0]
             assert listed["external_id"] == "DEMO-NEW-1" and listed["our_promise"] == promise
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-    assert code == 0
