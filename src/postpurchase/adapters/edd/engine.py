@@ -101,7 +101,9 @@ class EddEngine:
                 cfg.calibration_tau_days,
                 cfg.min_calibration_scores,
                 cfg.group_other_weight,
-                cfg.calibration_drift_days,
+                cfg.calibration_drift_days
+                if not live or cfg.live_calibration_drift_days is None
+                else cfg.live_calibration_drift_days,
             )
             for target, live in ((self.purchase, False), (self.transit, True))
         }
