@@ -180,6 +180,10 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "no level tracking for the live calibration (its tail read off the 90-day window)",
         {"live_calibration_drift_days": 0.0},
     ),
+    "liveregion03": (
+        "per-destination-state live calibration, other states' scores at weight 0.3",
+        {"live_group_other_weight": 0.3},
+    ),
     "mature30": (
         "train on orders at least 30 days old (45 before; now the default)",
         {"mature_days": 30.0},
@@ -300,9 +304,11 @@ def show(r: dict[str, Any]) -> None:
     )
 
 
-def slack_at_rate(points: list[dict[str, Any]], rate: float) -> float | None:
-    """Slack where the frontier crosses ``rate`` on time (linear between stated levels)."""
-    pts = sorted((p["on_time"], p["slack"]) for p in points if p["slack"] is not None)
+def slack_at_rate(points: list[dict[str, Any]], rate: float, live: bool = False) -> float | None:
+    """Slack where the frontier (``live``: the live one) crosses ``rate`` on time (linear
+    between stated levels)."""
+    on, sl = ("live_on_time", "live_slack") if live else ("on_time", "slack")
+    pts = sorted((p[on], p[sl]) for p in points if p[sl] is not None and p[on] is not None)
     for (r0, s0), (r1, s1) in itertools.pairwise(pts):
         if r0 <= rate <= r1:
             return float(s0 if r1 == r0 else s0 + (s1 - s0) * (rate - r0) / (r1 - r0))
@@ -346,6 +352,26 @@ def table(paths: list[Path]) -> None:
                     parts.append(f"{r['p50_mae']:.2f}" + (f" ({live:.2f})" if live else ""))
             cells.append(" · ".join(parts))
         print(f"| {idea} | " + " | ".join(cells) + " |")
+    print()
+    print(
+        "| idea | live slack at 94% · 95% · 96% live on time: rolling | the same: hold-out "
+        "| promise slack at the default: rolling · hold-out |"
+    )
+    print("|---|---:|---:|---:|")
+    for idea, splits in runs.items():
+        cells = []
+        for split in ("rolling", "holdout"):
+            r = splits.get(split)
+            at = [
+                None if r is None else slack_at_rate(r["frontier"], x, live=True)
+                for x in (0.94, 0.95, 0.96)
+            ]
+            cells.append(" · ".join("—" if a is None else f"{a:.2f}" for a in at))
+        promise = " · ".join(
+            "—" if splits.get(x) is None else f"{splits[x]['slack']:.2f}"
+            for x in ("rolling", "holdout")
+        )
+        print(f"| {idea} | {cells[0]} | {cells[1]} | {promise} |")
 
 
 def main() -> None:

@@ -108,6 +108,9 @@ class EngineConfig:
     # purchase one's (``calibration_drift_days``). Transit medians resolve sooner than
     # order-to-door ones, so a shorter window may follow a drift sooner (docs/edd.md).
     live_calibration_drift_days: float | None = None
+    # Per-destination-state calibration of the live layer only (``group_other_weight`` for
+    # it); None: the purchase value (1.0, pooled).
+    live_group_other_weight: float | None = None
     # How the live P50 is turned into a date: "round" (to the nearest day, as the purchase
     # P50 is) or "ceil" (the day the quantile falls in or after). A rounded-up median is
     # late half a day on average: "round" cut the live P50 error by 0.04 days on both Olist
