@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from postpurchase.adapters.edd.backtest import frontier, monthly_table, run_backtest
-from postpurchase.adapters.edd.engine import EngineConfig
+from postpurchase.adapters.edd.engine import EngineConfig, Scored
+from postpurchase.adapters.edd.features import local_date
 from postpurchase.adapters.edd.learned import GbmParams
 from postpurchase.adapters.edd.olist import OlistData, load_olist
 from postpurchase.adapters.edd.records import SAO_PAULO
@@ -155,6 +156,34 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "the P50 as the model predicts it (the default before the fourth pass)",
         {"calibrate_median": False},
     ),
+    "liveround": (
+        "the live P50 rounded to the nearest day (rounded up before; now the default)",
+        {"live_p50_rounding": "round"},
+    ),
+    "liveceil": (
+        "the live P50 rounded up to the next day (the default before the fifth pass)",
+        {"live_p50_rounding": "ceil"},
+    ),
+    "livedrift14": (
+        "the live calibration's level tracked over the last 14 days (21 by default)",
+        {"live_calibration_drift_days": 14.0},
+    ),
+    "livedrift10": (
+        "the live calibration's level tracked over the last 10 days (21 by default)",
+        {"live_calibration_drift_days": 10.0},
+    ),
+    "livedrift30": (
+        "the live calibration's level tracked over the last 30 days (21 by default)",
+        {"live_calibration_drift_days": 30.0},
+    ),
+    "livenodrift": (
+        "no level tracking for the live calibration (its tail read off the 90-day window)",
+        {"live_calibration_drift_days": 0.0},
+    ),
+    "liveregion03": (
+        "per-destination-state live calibration, other states' scores at weight 0.3",
+        {"live_group_other_weight": 0.3},
+    ),
     "mature30": (
         "train on orders at least 30 days old (45 before; now the default)",
         {"mature_days": 30.0},
@@ -162,7 +191,31 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def one(data: OlistData, idea: str, split: str, confidence: float) -> dict[str, Any]:
+def dump_orders(path: Path, idea: str, split: str, scored: list[Scored]) -> None:
+    """One line per scored order (its dates), for analyses that need no new back-test."""
+    with path.open("a") as out:
+        for s in scored:
+            r = s.record
+            out.write(
+                json.dumps(
+                    {
+                        "idea": idea,
+                        "split": split,
+                        "id": r.record_id,
+                        "delivered": local_date(r.delivered_at).isoformat(),
+                        "p50": s.purchase.p50.isoformat(),
+                        "promise": s.purchase.promise.isoformat(),
+                        "live_p50": s.live.p50.isoformat() if s.live else None,
+                        "live_promise": s.live.promise.isoformat() if s.live else None,
+                    }
+                )
+                + "\n"
+            )
+
+
+def one(
+    data: OlistData, idea: str, split: str, confidence: float, dump: Path | None = None
+) -> dict[str, Any]:
     overrides = IDEAS[idea][1]
     config = dataclasses.replace(EngineConfig(confidence=confidence), **overrides)
     started = time.perf_counter()
@@ -181,6 +234,8 @@ def one(data: OlistData, idea: str, split: str, confidence: float) -> dict[str, 
     if idea.endswith(":noquote"):
         originals = {r.record_id: r for r in data.records}
         scored = [dataclasses.replace(s, record=originals[s.record.record_id]) for s in scored]
+    if dump is not None:
+        dump_orders(dump, idea, split, scored)
     rows = monthly_table(scored)
     front = frontier(scored)
     total = rows[-1]
@@ -219,6 +274,18 @@ def one(data: OlistData, idea: str, split: str, confidence: float) -> dict[str, 
         "market_slack": round(market[1], 2),
         "beats_market_at": beats,
         "frontier": points,
+        "months": [
+            {
+                "month": m.month,
+                "on_time": m.promise_on_time_rate,
+                "slack": m.promise_slack_days,
+                "live_on_time": m.live_on_time_rate,
+                "live_slack": m.live_slack_days,
+                "p50_mae": m.p50_mae_days,
+                "live_p50_mae": m.live_p50_mae_days,
+            }
+            for m in rows[:-1]
+        ],
         "seconds": round(time.perf_counter() - started),
     }
 
@@ -237,9 +304,11 @@ def show(r: dict[str, Any]) -> None:
     )
 
 
-def slack_at_rate(points: list[dict[str, Any]], rate: float) -> float | None:
-    """Slack where the frontier crosses ``rate`` on time (linear between stated levels)."""
-    pts = sorted((p["on_time"], p["slack"]) for p in points if p["slack"] is not None)
+def slack_at_rate(points: list[dict[str, Any]], rate: float, live: bool = False) -> float | None:
+    """Slack where the frontier (``live``: the live one) crosses ``rate`` on time (linear
+    between stated levels)."""
+    on, sl = ("live_on_time", "live_slack") if live else ("on_time", "slack")
+    pts = sorted((p[on], p[sl]) for p in points if p[sl] is not None and p[on] is not None)
     for (r0, s0), (r1, s1) in itertools.pairwise(pts):
         if r0 <= rate <= r1:
             return float(s0 if r1 == r0 else s0 + (s1 - s0) * (rate - r0) / (r1 - r0))
@@ -283,6 +352,26 @@ def table(paths: list[Path]) -> None:
                     parts.append(f"{r['p50_mae']:.2f}" + (f" ({live:.2f})" if live else ""))
             cells.append(" · ".join(parts))
         print(f"| {idea} | " + " | ".join(cells) + " |")
+    print()
+    print(
+        "| idea | live slack at 94% · 95% · 96% live on time: rolling | the same: hold-out "
+        "| promise slack at the default: rolling · hold-out |"
+    )
+    print("|---|---:|---:|---:|")
+    for idea, splits in runs.items():
+        cells = []
+        for split in ("rolling", "holdout"):
+            r = splits.get(split)
+            at = [
+                None if r is None else slack_at_rate(r["frontier"], x, live=True)
+                for x in (0.94, 0.95, 0.96)
+            ]
+            cells.append(" · ".join("—" if a is None else f"{a:.2f}" for a in at))
+        promise = " · ".join(
+            "—" if splits.get(x) is None else f"{splits[x]['slack']:.2f}"
+            for x in ("rolling", "holdout")
+        )
+        print(f"| {idea} | {cells[0]} | {cells[1]} | {promise} |")
 
 
 def main() -> None:
@@ -293,6 +382,7 @@ def main() -> None:
     parser.add_argument("--confidence", type=float, default=EngineConfig().confidence)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, help="append one JSON object per run here")
+    parser.add_argument("--dump", type=Path, help="append each scored order's dates here")
     parser.add_argument(
         "--table", type=Path, nargs="+", help="print a Markdown table from --json files and stop"
     )
@@ -307,7 +397,7 @@ def main() -> None:
     data = load_olist(args.olist)
     plan = [(i, s) for i in ideas for s in args.splits.split(",")]
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(one, data, i, s, args.confidence) for i, s in plan]
+        futures = [pool.submit(one, data, i, s, args.confidence, args.dump) for i, s in plan]
         for f in futures:
             r = f.result()
             show(r)

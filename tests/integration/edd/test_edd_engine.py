@@ -11,12 +11,13 @@ import pytest
 from postpurchase.adapters.edd.artefact import ArtefactError, load_engine, save_engine
 from postpurchase.adapters.edd.calendars import business_calendar
 from postpurchase.adapters.edd.engine import EddEngine, EngineConfig
+from postpurchase.adapters.edd.engine_live import live_promise_curve
 from postpurchase.adapters.edd.evaluation import (
     CONTRACT_FIELDS,
     calibration_curve,
     contract_metrics,
 )
-from postpurchase.adapters.edd.features import local_date
+from postpurchase.adapters.edd.features import facts_of, local_date, local_day_number
 from postpurchase.adapters.edd.records import SAO_PAULO, DeliveredShipmentRecord
 from postpurchase.adapters.edd.replay import replay, train_from_records
 from postpurchase.domain.addresses import Address
@@ -124,6 +125,33 @@ def test_live_layer_re_estimates_from_scans(trained: EddEngine) -> None:
         late_now,
     )
     assert ofd.p50 == local_date(late_now)
+
+
+def test_the_live_frontier_is_read_off_the_live_promises_a_shopper_is_shown(
+    trained: EddEngine,
+) -> None:
+    """``live_promise_curve`` (the back-test's live frontier) gives, at the live layer's own
+    level, the promise ``live`` shows, and never an earlier promise at a higher level."""
+    req = order()
+    handed = datetime(2017, 6, 4, 15, tzinfo=SAO_PAULO)
+    tracking = TrackingState(
+        status=ShipmentStatus.IN_TRANSIT, status_at=handed, handed_over_at=handed
+    )
+    facts = facts_of(req, trained.centroids)
+    t = local_day_number(handed)
+    row = trained.space.purchase_row(facts, trained.history, t) + trained.space.live_extra(
+        facts, handed
+    )
+    predicted = trained.predict_transit([row])
+    assert predicted is not None
+    raw = (float(predicted[0][0]), float(predicted[0][1]))
+    shown = trained.live_from_raw(req, facts, tracking, handed, raw, None)
+    level = trained.live_confidence(req.confidence)
+    curve = live_promise_curve(trained, req, facts, tracking, handed, raw, [level])
+    assert curve == [(shown.promise - local_date(handed)).days]
+    levels = (0.8, 0.9, 0.93, 0.95, 0.96, 0.97, 0.99)
+    full = live_promise_curve(trained, req, facts, tracking, handed, raw, levels)
+    assert full is not None and full == sorted(full)
 
 
 def test_replay_never_uses_a_delivery_before_it_happened(

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from postpurchase.adapters.edd.engine_parts import EngineConfig
 from postpurchase.domain.edd.calendar import BusinessCalendar
 from postpurchase.domain.edd.live import LiveInputs, TransitQuantiles, live_estimate
 from postpurchase.domain.edd.types import Estimate, Layer
@@ -106,3 +107,46 @@ def test_exceptions_carry_a_reason() -> None:
         in_transit(status=ShipmentStatus.EXCEPTION, substatus=Substatus.WEATHER), HANDED, INPUTS
     )
     assert weather.reason is not None and "weather" in weather.reason
+
+
+@given(
+    st.lists(st.floats(0, 60), min_size=5, max_size=5).map(sorted),
+    st.floats(0, 30),
+)
+def test_a_rounded_p50_is_the_nearest_day_and_moves_nothing_else(
+    days: list[float], elapsed: float
+) -> None:
+    """``round_p50`` only moves the P50, by at most a day earlier than rounding up, and
+    the dates stay ordered (p10 <= p50 <= p90 <= promise) and never before today."""
+    transit = TransitQuantiles.from_values([0.0, 0.1, 0.5, 0.9, 0.95, 1.0], [0, *days], "m")
+    up = LiveInputs(transit, 0.95, BusinessCalendar())
+    near = LiveInputs(transit, 0.95, BusinessCalendar(), round_p50=True)
+    now = HANDED + timedelta(days=elapsed)
+    a = live_estimate(in_transit(), now, up)
+    b = live_estimate(in_transit(), now, near)
+    assert (b.p90, b.promise) == (a.p90, a.promise)
+    assert a.p50 - timedelta(days=1) <= b.p50 <= a.p50
+    assert b.p10 <= b.p50 <= b.p90 <= b.promise
+    assert b.p50 >= now.date()
+
+
+def test_a_rounded_p50_at_hand_over() -> None:
+    """6.0 days is 6 days either way; 5.4 days is 6 rounded up and 5 to the nearest day."""
+    near = LiveInputs(TRANSIT, 0.95, BusinessCalendar(), round_p50=True)
+    assert live_estimate(in_transit(), HANDED, near).p50 == date(2018, 2, 11)
+    skewed = TransitQuantiles.from_values([0.0, 0.5, 1.0], [0, 5.4, 30], "m")
+    midnight = HANDED.replace(hour=0)  # nothing elapsed yet: the unconditioned median
+    state = in_transit(handed_over_at=midnight)
+    up = live_estimate(state, midnight, LiveInputs(skewed, 0.95, BusinessCalendar()))
+    down = live_estimate(
+        state, midnight, LiveInputs(skewed, 0.95, BusinessCalendar(), round_p50=True)
+    )
+    assert (up.p50, down.p50) == (date(2018, 2, 11), date(2018, 2, 10))
+
+
+def test_models_saved_before_the_rounded_live_p50_keep_rounding_it_up() -> None:
+    old = EngineConfig().to_dict()
+    del old["live_p50_rounding"]
+    assert EngineConfig.from_dict(old).live_p50_rounding == "ceil"
+    assert EngineConfig().live_p50_rounding == "round"
+    assert EngineConfig.from_dict(EngineConfig().to_dict()) == EngineConfig()

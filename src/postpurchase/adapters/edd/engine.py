@@ -100,8 +100,12 @@ class EddEngine:
                 cfg.calibration_window_days,
                 cfg.calibration_tau_days,
                 cfg.min_calibration_scores,
-                cfg.group_other_weight,
-                cfg.calibration_drift_days,
+                cfg.group_other_weight
+                if not live or cfg.live_group_other_weight is None
+                else cfg.live_group_other_weight,
+                cfg.calibration_drift_days
+                if not live or cfg.live_calibration_drift_days is None
+                else cfg.live_calibration_drift_days,
             )
             for target, live in ((self.purchase, False), (self.transit, True))
         }

@@ -33,19 +33,25 @@ def transit_quantiles(
 ) -> TransitQuantiles:
     """Transit distribution for the live layer: calibrated model, else rules (calendar days)."""
     confidence = confidence or self.config.confidence
-    probs = [0.0, 0.1, 0.5, 0.9, confidence, 1.0]
     if raw is None:
         low, typical, high = (lane_days * k for k in (0.5, 1.0, 2.0))
         conf = high * 1.3
         return TransitQuantiles.from_values(
-            probs, [0.0, low, typical, high, conf, conf * 1.5 + 3], "rules"
+            [0.0, 0.1, 0.5, 0.9, confidence, 1.0],
+            [0.0, low, typical, high, conf, conf * 1.5 + 3],
+            "rules",
         )
     days, _ = self.calibrated_days(raw, self.transit, now, group, confidence)
+    return _from_days(days, confidence, self.model_name)
+
+
+def _from_days(days: Sequence[float], confidence: float, model: str) -> TransitQuantiles:
+    """(p10, p50, p90, promise) transit days at ``confidence`` -> the live quantile function."""
     top = max(days[3] * 1.5, days[3] + 7.0)
     return TransitQuantiles.from_values(
-        probs,
+        [0.0, 0.1, 0.5, 0.9, confidence, 1.0],
         [0.0, max(0.0, days[0]), max(0.0, days[1]), days[2], days[3], top],
-        self.model_name,
+        model,
     )
 
 
@@ -77,20 +83,27 @@ def live_from_raw(
     now: datetime,
     raw: Sequence[float] | None,
     purchase: Estimate | None,
+    transit: TransitQuantiles | None = None,
+    level: float | None = None,
 ) -> Estimate:
+    """The live estimate from the transit model's raw quantiles (``transit`` and ``level``
+    given: that quantile function at that level instead, as ``live_promise_curve`` asks)."""
     t = local_day_number(now)
-    lane = lane_of(request.origin, request.destination, self.centroids)
-    typical = self.table.lookup(request.carrier, request.service, lane.zone).typical
-    level = self.live_confidence(request.confidence)
-    transit = transit_quantiles(
-        self, raw, t, typical * BUSINESS_TO_CALENDAR, facts.dest_region or "", level
-    )
+    if level is None:
+        level = self.live_confidence(request.confidence)
+    if transit is None:
+        lane = lane_of(request.origin, request.destination, self.centroids)
+        typical = self.table.lookup(request.carrier, request.service, lane.zone).typical
+        transit = transit_quantiles(
+            self, raw, t, typical * BUSINESS_TO_CALENDAR, facts.dest_region or "", level
+        )
     dest = request.destination
     inputs = LiveInputs(
         transit,
         level,
         business_calendar(dest.country, dest.region),
         destination_region=facts.dest_region,
+        round_p50=self.config.live_p50_rounding == "round",
     )
     est = live_estimate(state, now.astimezone(SAO_PAULO), inputs, purchase)
     if (
@@ -104,3 +117,37 @@ def live_from_raw(
     if raw is None and est.reason is None and state.status is not ShipmentStatus.DELIVERED:
         est = est.with_reason("no live model: transit from the rules table")
     return est
+
+
+def live_promise_curve(
+    self: EddEngine,
+    request: EstimateRequest,
+    facts: OrderFacts,
+    state: TrackingState,
+    now: datetime,
+    raw: Sequence[float],
+    levels: Sequence[float],
+) -> list[int] | None:
+    """Days from the hand-over date to the live promise at each level, made exactly as the
+    live layer makes it (conditioned on the time since hand-over, moved off a closed day).
+
+    This is the live frontier: what each live level buys in on-time rate and slack, measured
+    on the promises a shopper would have been shown, not on the raw transit quantiles.
+    """
+    if state.handed_over_at is None:
+        return None
+    t = local_day_number(now)
+    days = self.calibrator(self.transit).days(
+        (0.1, 0.5, 0.9, *levels), raw[0], raw[1], self._clock(t), facts.dest_region or ""
+    )
+    if days is None:
+        return None
+    if not self.config.calibrate_median:
+        days[1] = raw[0]
+    start = state.handed_over_at.astimezone(SAO_PAULO).date()
+    out = []
+    for i, level in enumerate(levels):
+        transit = _from_days((days[0], days[1], days[2], days[3 + i]), level, self.model_name)
+        est = live_from_raw(self, request, facts, state, now, raw, None, transit, level)
+        out.append((est.promise - start).days)
+    return out

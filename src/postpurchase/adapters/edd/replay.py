@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from postpurchase.adapters.edd import engine_live
 from postpurchase.adapters.edd.engine import EddEngine
 from postpurchase.adapters.edd.engine_parts import (
     CURVE_LEVELS,
@@ -249,8 +250,8 @@ def _handovers(
             req, state.facts, tracking, r.handed_over_at, q, None
         )
         if q is not None:
-            scored[r.record_id].live_curve = engine.promise_curve(
-                q, engine.transit, now, CURVE_LEVELS, state.facts.dest_region or ""
+            scored[r.record_id].live_curve = engine_live.live_promise_curve(
+                engine, req, state.facts, tracking, r.handed_over_at, q, CURVE_LEVELS
             )
 
 

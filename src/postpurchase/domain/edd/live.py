@@ -113,6 +113,9 @@ class LiveInputs:
     calendar: BusinessCalendar
     destination_region: str | None = None
     local_leg: TransitQuantiles | None = None  # remaining days once in the destination region
+    # The P50 to the nearest day (True) or rounded up like the other dates (False): a
+    # rounded-up median is a median of the day after, half a day late on average.
+    round_p50: bool = False
 
 
 def _days(td: timedelta) -> float:
@@ -120,7 +123,7 @@ def _days(td: timedelta) -> float:
 
 
 def _dates_from(
-    start: date, q: TransitQuantiles, confidence: float, today: date
+    start: date, q: TransitQuantiles, confidence: float, today: date, round_p50: bool = False
 ) -> tuple[date, date, date, date]:
     """p10/p50/p90/promise as dates, never before today (an undelivered parcel is not early)."""
 
@@ -128,6 +131,8 @@ def _dates_from(
         return max(today, start + timedelta(days=math.ceil(q.quantile(p) - 1e-9)))
 
     p10, p50, p90 = at(0.1), at(0.5), at(0.9)
+    if round_p50:
+        p50 = max(today, start + timedelta(days=math.floor(q.quantile(0.5) + 0.5)))
     promise = max(p50, at(confidence))
     return p10, p50, p90, promise
 
@@ -178,7 +183,7 @@ def live_estimate(
     handed = state.handed_over_at
     if handed is None:
         # Not with the carrier yet: hand-over is today at the earliest.
-        p10, p50, p90, promise = _dates_from(today, inputs.transit, conf, today)
+        p10, p50, p90, promise = _dates_from(today, inputs.transit, conf, today, inputs.round_p50)
         if purchase_estimate is not None:
             p10 = max(p10, purchase_estimate.p10)
             p50 = max(p50, purchase_estimate.p50)
@@ -192,7 +197,7 @@ def live_estimate(
     start = handed_local.date()
     elapsed = max(0.0, _days(now - handed_local.replace(hour=0, minute=0, second=0, microsecond=0)))
     conditional = inputs.transit.conditional(elapsed)
-    p10, p50, p90, promise = _dates_from(start, conditional, conf, today)
+    p10, p50, p90, promise = _dates_from(start, conditional, conf, today, inputs.round_p50)
     reason: str | None = None
 
     last = state.last_location
@@ -206,7 +211,9 @@ def live_estimate(
     ):
         # Already in the destination region: only the last leg is left, counted from the scan.
         scan_day = state.last_event_at.astimezone(now.tzinfo).date()
-        lp10, lp50, lp90, lpromise = _dates_from(scan_day, inputs.local_leg, conf, today)
+        lp10, lp50, lp90, lpromise = _dates_from(
+            scan_day, inputs.local_leg, conf, today, inputs.round_p50
+        )
         p10, p50, p90, promise = (
             min(p10, lp10),
             min(p50, lp50),
