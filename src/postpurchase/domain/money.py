@@ -43,14 +43,27 @@ def parse_amount(value: object, *, field: str = "amount") -> Decimal:
     return amount
 
 
+# Currency codes already validated, exactly as parse_currency returns them.
+_CANONICAL: set[str] = set()
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal
     currency: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amount", parse_amount(self.amount))
-        object.__setattr__(self, "currency", parse_currency(self.currency))
+        # The common case, a finite Decimal and a code already seen in its canonical form,
+        # is what parse_amount / parse_currency would return unchanged: skipped, because
+        # decoding a batch of orders builds tens of Money per order (issue 17).
+        amount = self.amount
+        if type(amount) is not Decimal or not amount.is_finite():
+            object.__setattr__(self, "amount", parse_amount(amount))
+        if type(self.currency) is not str or self.currency not in _CANONICAL:
+            code = parse_currency(self.currency)
+            object.__setattr__(self, "currency", code)
+            if len(_CANONICAL) < 1024:  # ISO 4217 has ~180; bounded whatever comes in
+                _CANONICAL.add(code)
 
     @classmethod
     def of(cls, amount: object, currency: str) -> Money:

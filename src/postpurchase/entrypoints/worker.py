@@ -18,7 +18,13 @@ from postpurchase.adapters import outbox
 from postpurchase.adapters.db.kpis import facts as kpi_facts
 from postpurchase.adapters.db.kpis import message_rollup
 from postpurchase.adapters.db.periodic import run_once
-from postpurchase.adapters.queue import EmbeddedConsumer, HueyTaskQueue, make_huey
+from postpurchase.adapters.queue import (
+    EmbeddedConsumer,
+    HueyTaskQueue,
+    WakeableConsumer,
+    Wakeup,
+    make_huey,
+)
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
@@ -38,11 +44,13 @@ class Worker:
     platform: Platform
     drain_task: Any
     periodic: dict[str, Any] = field(default_factory=dict)  # name -> Huey task (tests call them)
+    wakeup: Wakeup = field(default_factory=Wakeup)  # this process's nudges wake its threads
 
     def consumer(self, threads: int, *, embedded: bool = False) -> Any:
-        cls = EmbeddedConsumer if embedded else self.huey.create_consumer
-        # Poll an idle SQLite queue every 10-250 ms rather than Huey's 0.1-10 s: a nudge is
-        # picked up within a quarter second (Redis storage blocks on the list instead).
+        cls = EmbeddedConsumer if embedded else WakeableConsumer
+        # Poll an idle SQLite queue every 10-250 ms rather than Huey's 0.1-10 s: a nudge from
+        # another process is picked up within a quarter second, one from this process at
+        # once (Wakeup; Redis storage blocks on the list instead).
         kwargs = {
             "workers": threads,
             "worker_type": "thread",
@@ -52,8 +60,8 @@ class Worker:
             "max_delay": 0.25,
         }
         if embedded:
-            return cls(self.huey, check_worker_health=False, **kwargs)
-        return cls(**kwargs)
+            kwargs["check_worker_health"] = False
+        return cls(self.huey, wakeup=self.wakeup, **kwargs)
 
 
 def _report(job: str, items: int) -> int:
@@ -174,8 +182,9 @@ def build(settings: Settings | None = None, platform: Platform | None = None) ->
             platform, "kpi_facts", MINUTE, lambda: _report("kpi_facts", refresh_kpis(platform))
         )
 
-    platform.queue = HueyTaskQueue(drain_task, fold_task)
+    wakeup = Wakeup()
+    platform.queue = HueyTaskQueue(drain_task, fold_task, wakeup)
     periodic = {"drain_outbox_sweep": drain_sweep, "webhook_inbox_sweep": inbox_sweep}
     periodic["stale_shipments_sweep"] = stale_sweep
     periodic["kpi_facts"] = kpi_facts_task
-    return Worker(huey, platform, drain_task, periodic)
+    return Worker(huey, platform, drain_task, periodic, wakeup)

@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,8 +59,30 @@ CARRIER_NAMES: dict[str, str] = {
 SMS_MAX = 480  # three concatenated GSM segments: longer texts are cut, never split oddly
 
 
+@lru_cache(maxsize=64)
 def babel_locale(locale: str) -> Locale:
+    """Parsed once per tag: ``Locale.parse`` was a tenth of a message's rendering."""
     return Locale.parse(locale.replace("-", "_"))
+
+
+# Babel's formatting is most of what a message's dates and sums cost, and a batch of
+# messages shows the same few dates (estimates, the pickup deadline) and often the same
+# sums again and again. The results depend on nothing but the arguments (the amount's
+# text, not its value: Decimal("5.1") == Decimal("5.10")), so they are kept, bounded.
+@lru_cache(maxsize=4096)
+def _money(amount: str, currency: str, locale: str) -> str:
+    return str(format_currency(Decimal(amount), currency, locale=babel_locale(locale)))
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, locale: str) -> str:
+    return str(format_date(value, format="full", locale=babel_locale(locale)))
+
+
+@lru_cache(maxsize=4096)
+def _moment(value: datetime, zone: str, locale: str) -> str:
+    tz = ZoneInfo(zone)
+    return str(format_datetime(value, format="medium", tzinfo=tz, locale=babel_locale(locale)))
 
 
 def carrier_name(code: str | None, fallback: str) -> str:
@@ -73,12 +97,15 @@ class JinjaRenderer:
     def __init__(self, templates: Path = TEMPLATES) -> None:
         self.templates = templates
         loader = FileSystemLoader(str(templates))
+        # auto_reload off: the templates ship with the package and never change under a
+        # running process; on, every get_template stat()ed the file and its parents.
         self.html_env = Environment(
             loader=loader,
             autoescape=select_autoescape(["html"], default_for_string=False),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,
         )
         self.text_env = Environment(
             loader=loader,
@@ -87,7 +114,11 @@ class JinjaRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,
         )
+        # (flow, locale) -> the sentences a message of that flow reads: its own over the
+        # shared ones, merged once instead of looked up in two per-locale tables per call.
+        self._texts: dict[tuple[str, str], Mapping[str, str]] = {}
 
     # ---------------------------------------------------------------- strings
 
@@ -99,12 +130,20 @@ class JinjaRenderer:
         """The sentences every flow shares, per locale."""
         return {loc: catalogue_strings("messages", loc) for loc in SUPPORTED_LOCALES}
 
+    def _sentences(self, flow: str, locale: str) -> Mapping[str, str]:
+        key = (flow, locale)
+        found = self._texts.get(key)
+        if found is None:
+            shared = catalogue_strings("messages", locale) if locale in SUPPORTED_LOCALES else {}
+            own = catalogue_strings("messages", locale, flow) if locale in SUPPORTED_LOCALES else {}
+            found = self._texts[key] = {**shared, **own}
+        return found
+
     def _translator(self, flow: str, locale: str) -> Any:
-        own = self.strings(flow).get(locale, {})
-        shared = self.common().get(locale, {})
+        texts = self._sentences(flow, locale)
 
         def t(key: str, **values: Any) -> str:
-            text = own.get(key, shared.get(key))
+            text = texts.get(key)
             if text is None:
                 raise RenderError(f"no {locale!r} text for {key!r} (flow {flow})")
             try:
@@ -117,26 +156,26 @@ class JinjaRenderer:
     # ---------------------------------------------------------------- render
 
     def variables(self, ctx: MessageContext) -> dict[str, Any]:
-        loc = babel_locale(ctx.locale)
+        lang = ctx.locale
+        babel_locale(lang)  # an unknown locale fails here, as it always did
         tz = ZoneInfo(ctx.timezone)
-        t = self._translator(ctx.flow, ctx.locale)
+        t = self._translator(ctx.flow, lang)
 
         def money(value: Money) -> str:
-            return str(format_currency(value.amount, value.currency, locale=loc))
+            return _money(str(value.amount), value.currency, lang)
 
         def day(value: date | None) -> str:
-            return "" if value is None else str(format_date(value, format="full", locale=loc))
+            return "" if value is None else _day(value, lang)
 
         def local_date(value: datetime | None) -> date | None:
             return None if value is None else value.astimezone(tz).date()
 
         def moment(value: datetime | None) -> str:
-            if value is None:
-                return ""
-            return str(format_datetime(value, format="medium", tzinfo=tz, locale=loc))
+            return "" if value is None else _moment(value, ctx.timezone, lang)
 
         reason_key = f"reason_{ctx.substatus}" if ctx.substatus else "reason_other"
-        has_reason = reason_key in self.common().get(ctx.locale, {})
+        shared = catalogue_strings("messages", lang) if lang in SUPPORTED_LOCALES else {}
+        has_reason = reason_key in shared
         return {
             "ctx": ctx,
             "brand": ctx.branding,

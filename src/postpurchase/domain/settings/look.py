@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 DEFAULT_PRIMARY = "#1f4fd1"
 DEFAULT_ACCENT = "#0f766e"
@@ -109,9 +110,11 @@ def contrast(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+@lru_cache(maxsize=256)
 def on_colour(background: str) -> str:
     """Black or white, whichever reads better on ``background``: one of the two always
-    reaches WCAG AA's 4.5:1 (near-black would not, for mid tones such as #777)."""
+    reaches WCAG AA's 4.5:1 (near-black would not, for mid tones such as #777). Kept per
+    colour: an e-mail's template asks about six times, and a merchant has two colours."""
     white, black = contrast(background, "#ffffff"), contrast(background, "#000000")
     return "#ffffff" if white >= black else "#000000"
 
