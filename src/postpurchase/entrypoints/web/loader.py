@@ -238,7 +238,7 @@ def serve_page(
         estimator=state.estimator,
     )
     # The hosted page and its JSON twin (headless stores) show the same recommendations.
-    cards = cards_for(conn, order, platform.keyring.derive(LINK_PURPOSE), t, now)
+    cards = cards_for(conn, merchant.settings, order, platform.keyring.derive(LINK_PURPOSE), t, now)
     rendered = render(Loaded(page, t, merchant, order, cards))
     # What this render promises, noted when it differs from the last noted (a dictionary
     # look-up); written later by a background thread, never by the view (shown_promises).
