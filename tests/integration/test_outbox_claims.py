@@ -93,3 +93,30 @@ def test_a_row_settled_by_another_drainer_is_not_claimed_again(engine) -> None: 
     with outbox._claimed(engine, t0, 1_000_000) as (rows, _):
         claimed = {r.id for r in rows}
     assert ids[1] in claimed and ids[0] not in claimed
+
+
+def test_a_claim_that_fails_midway_leaves_its_rows_to_the_next_drainer(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: the locks were taken, the re-read failed; the session is ended, so no
+    pooled connection keeps them. SQLite: the lease's transaction rolls back."""
+    topic = "Fail" + ref()
+    t0 = datetime(2026, 12, 7, 15, tzinfo=UTC)
+    ids = _rows(engine, topic, 2, t0)
+    real = outbox.one_of
+
+    def broken(*_args, **_kw):  # type: ignore[no-untyped-def]
+        raise ConnectionError("lost the server")
+
+    monkeypatch.setattr(outbox, "one_of", broken)
+    try:
+        with outbox._claimed(engine, t0, 1_000_000):
+            raise AssertionError("the claim should have failed")
+    except ConnectionError:
+        pass
+    monkeypatch.setattr(outbox, "one_of", real)
+    delivered: list[int] = []
+    subscribers = {topic: [lambda row_id, _t, _p: delivered.append(row_id)]}
+    give_up = time.monotonic() + 10  # the server ends the dropped session a moment after
+    while not delivered and time.monotonic() < give_up:
+        outbox.drain(engine, subscribers, now=lambda: t0 + timedelta(seconds=1))
+        time.sleep(0.05)
+    assert delivered == ids

@@ -168,9 +168,13 @@ def _claimed(
         yield _claim(engine, now, batch), None
         return
     conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    rows: list[Any] = []
     try:
         rows = _lock_rows(conn, now, batch)
+    except BaseException:  # locks it took may be unknown to us: end the session
+        conn.invalidate()
+        conn.close()
+        raise
+    try:
         yield rows, conn
     finally:
         try:
