@@ -120,3 +120,17 @@ def test_a_claim_that_fails_midway_leaves_its_rows_to_the_next_drainer(engine, m
         outbox.drain(engine, subscribers, now=lambda: t0 + timedelta(seconds=1))
         time.sleep(0.05)
     assert delivered == ids
+
+
+def test_a_batch_is_filled_past_rows_another_drainer_holds(engine) -> None:  # type: ignore[no-untyped-def]
+    """A batch cut short by another drainer's rows would end the drain with a backlog left
+    (``drain`` stops at a short batch) until the next nudge."""
+    topic = "Fill" + ref()
+    t0 = datetime(2026, 12, 7, 16, tzinfo=UTC)
+    _rows(engine, topic, 7, t0)
+    with (
+        outbox._claimed(engine, t0, 3) as (first, _),
+        outbox._claimed(engine, t0, 4) as (second, _),
+    ):
+        assert len(first) == 3 and len(second) == 4
+        assert not {r.id for r in first} & {r.id for r in second}

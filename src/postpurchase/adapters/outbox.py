@@ -121,35 +121,38 @@ _UNLOCK = text(
 def _lock_rows(conn: Connection, now: datetime, batch: int) -> list[Any]:
     """Due rows, locked for this session (PostgreSQL): up to ``batch``, in id order.
 
-    The connection is in autocommit: no transaction stays open while the rows are
-    delivered. The rows are read again *after* their locks are taken, in a new statement: a
-    row another drainer settled and unlocked between our candidate read and our lock is
-    then seen as processed, and let go, not delivered twice.
+    Pages are read until ``batch`` rows are locked or no due row is left: a batch cut short
+    by another drainer's locks would tell ``drain`` the backlog is done, and the rest would
+    wait for the next nudge. The connection is in autocommit: no transaction stays open
+    while the rows are delivered. The rows are read again *after* their locks are taken, in
+    a new statement: a row another drainer settled and unlocked between our candidate read
+    and our lock is then seen as processed, and let go, not delivered twice.
     """
     o = t.outbox.c
     after = 0
+    locked: list[int] = []
     for _ in range(_PAGES):
         page = sorted(conn.execute(_LOCK, {"now": now, "after": after, "n": batch}).all())
         conn.commit()
-        locked = [row_id for row_id, got in page if got]
-        if locked:
-            rows = conn.execute(
-                select(o.id, o.topic, o.payload, o.attempts)
-                .where(
-                    one_of(conn, o.id, locked), o.processed_at.is_(None), o.next_attempt_at <= now
-                )
-                .order_by(o.id)
-            ).all()
-            conn.commit()
-            gone = sorted(set(locked) - {r.id for r in rows})
-            if gone:
-                _unlock(conn, gone)
-            if rows:
-                return list(rows)
-        if len(page) < batch:
-            return []
+        locked.extend(row_id for row_id, got in page if got)
+        if len(locked) >= batch or len(page) < batch:
+            break
         after = page[-1][0]
-    return []
+    if len(locked) > batch:
+        _unlock(conn, locked[batch:])
+        locked = locked[:batch]
+    if not locked:
+        return []
+    rows = conn.execute(
+        select(o.id, o.topic, o.payload, o.attempts)
+        .where(one_of(conn, o.id, locked), o.processed_at.is_(None), o.next_attempt_at <= now)
+        .order_by(o.id)
+    ).all()
+    conn.commit()
+    gone = sorted(set(locked) - {r.id for r in rows})
+    if gone:
+        _unlock(conn, gone)
+    return list(rows)
 
 
 def _unlock(conn: Connection, ids: list[int]) -> None:
