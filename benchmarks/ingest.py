@@ -48,7 +48,7 @@ from postpurchase.adapters.db import tables
 from postpurchase.adapters.db.bulk import insert_rows
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import upgrade
-from postpurchase.adapters.db.repositories import event_row
+from postpurchase.adapters.db.repositories import event_row, unfolded
 from postpurchase.adapters.queue import make_huey
 from postpurchase.adapters.tracking_sources.normalised import parse_batch
 from postpurchase.bootstrap import bootstrap
@@ -169,7 +169,7 @@ def phase_service(platform: Any, merchant_id: str, bodies: list[bytes]) -> tuple
 
 def queued(engine: Any) -> int:
     with engine.connect() as c:
-        return int(c.execute(text("SELECT count(*) FROM tracking_pending")).scalar_one())
+        return unfolded(c)[0]
 
 
 def phase_http(

@@ -3,9 +3,9 @@
 What counts is the sustained rate, not acceptance alone: a scan is done when it is stored,
 its parcel's status folded, the events that raised written to the outbox and the outbox
 drained (notifications planned: message rows rendered and queued). The clock starts with
-the first webhook and stops when ``tracking_pending`` is empty and every outbox row written
-since the start is processed; the time when the scans alone were folded (outbox written,
-nothing planned yet) is shown too ("folded/s").
+the first webhook and stops when every scan is folded (none past the fold mark, ADR 0036)
+and every outbox row written since the start is processed; the time when the scans alone
+were folded (outbox written, nothing planned yet) is shown too ("folded/s").
 
 Per configuration (fresh parcels each, the same feed shape as benchmarks/ingest.py: 4
 scans a parcel, interleaved, ~3 % re-sent, ~3 % late; orders carry an e-mail so every
@@ -57,6 +57,7 @@ import ingest
 from postpurchase.adapters.db import tables
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.migrate import upgrade
+from postpurchase.adapters.db.repositories import unfolded
 from postpurchase.adapters.notifications.demo_smtp import start_demo_smtp
 from postpurchase.adapters.queue import make_huey
 from postpurchase.bootstrap import bootstrap
@@ -100,7 +101,7 @@ def backlog(engine: Any, since: datetime) -> tuple[int, int]:
     """Scans not yet folded; outbox rows written since ``since`` not yet processed."""
     o = tables.outbox
     with engine.connect() as c:
-        pending = c.execute(text("SELECT count(*) FROM tracking_pending")).scalar_one()
+        pending = unfolded(c)[0]
         waiting = c.execute(
             select(func.count()).where(o.c.processed_at.is_(None), o.c.created_at >= since)
         ).scalar_one()

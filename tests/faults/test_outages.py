@@ -47,6 +47,7 @@ from sqlalchemy import func, select
 
 from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.db.migrate import upgrade
+from postpurchase.adapters.db.repositories import unfolded
 from postpurchase.bootstrap import bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
@@ -274,7 +275,7 @@ def test_outages_lose_nothing_and_send_nothing_twice_outside_the_window(
         rows: list[Any] = []
         while time.monotonic() < deadline:
             with platform.engine.connect() as conn:
-                pending = conn.scalar(select(func.count()).select_from(t.tracking_pending))
+                pending = unfolded(conn)[0]
                 rows = list(conn.execute(
                     select(m.id, m.status, m.reason, m.unknown_outcomes).where(
                         m.merchant_id == merchant.id

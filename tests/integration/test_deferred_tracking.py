@@ -10,9 +10,10 @@ from datetime import timedelta
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.repositories import unfolded
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
 from postpurchase.domain import commands
@@ -56,8 +57,7 @@ def _send(platform: Platform, merchant_id: str, number: str, events: list[Tracki
 
 def _queued(engine, merchant_id: str) -> int:
     with engine.connect() as c:
-        q = select(func.count()).select_from(t.tracking_pending)
-        return c.execute(q.where(t.tracking_pending.c.merchant_id == merchant_id)).scalar_one()
+        return unfolded(c, merchant_id)[0]
 
 
 def _topics(engine, merchant_id: str) -> list[str]:

@@ -141,3 +141,32 @@ def test_a_fold_goes_before_queued_deliveries(worker) -> None:
     first = worker.huey.dequeue()
     assert first is not None and first.name == "fold_tracking"
     worker.huey.flush()
+
+
+def test_the_sweep_drains_even_when_its_fold_fails(worker, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A fold can fail on its own (ADR 0036: an accept stuck open outlasts its wait); the
+    minute sweep's drain must not be skipped with it."""
+    from postpurchase.entrypoints import worker as worker_module
+    from tests.fakes import FakeClock
+
+    platform = worker.platform
+    merchant, _, *_ = create_merchant(platform.uow(), platform.clock, "F " + uuid.uuid4().hex[:8])
+    got: list[int] = []
+    platform.subscribe(
+        "OrderPlaced",
+        lambda row_id, topic, payload: (
+            got.append(row_id) if payload["merchant_id"] == merchant.id else None
+        ),
+    )
+    platform.bus().handle(place_order(merchant.id))  # its nudge goes to a queue nobody runs
+
+    def stuck(_platform, limit: int = 0) -> int:  # type: ignore[no-untyped-def]
+        raise RuntimeError("lock timeout")
+
+    monkeypatch.setattr(worker_module, "fold_tracking", stuck)
+    # A tick of its own, later than any earlier sweep of this session took (ticks only grow).
+    platform.clock = FakeClock(
+        datetime(2031, 1, 1, tzinfo=UTC) + timedelta(minutes=time.monotonic_ns() // 10**8)
+    )
+    worker.periodic["drain_outbox_sweep"].call_local()
+    assert len(got) == 1

@@ -8,16 +8,23 @@ processed, or reschedule with exponential backoff. The lease is short and renewe
 heartbeat while the drainer works (``adapters/db/leases.py``): a drainer that dies mid-batch
 leaves its rows due again within seconds. Subscribers therefore must be idempotent (they
 dedupe on the outbox id or on their own keys).
+
+On PostgreSQL the claim writes nothing (ADR 0036): a drainer takes a session-level advisory
+lock per row (``pg_try_advisory_lock(id)``) on a connection it keeps, idle, for the batch,
+and releases the locks after the settle commits. A killed drainer's connection closes and
+PostgreSQL drops its locks at once; no lease to renew, one row write per event (the settle)
+instead of two. Other advisory locks in this database must use the two-key form.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
 
 from postpurchase.adapters.db import leases
 from postpurchase.adapters.db import tables as t
@@ -96,23 +103,127 @@ def _claim(engine: Engine, now: datetime, batch: int) -> list[Any]:
     return list(rows)
 
 
-def _settle(engine: Engine, done: list[int], failed: list[dict[str, Any]], at: datetime) -> None:
+# Candidates are read a page at a time; a page whose rows another drainer holds is passed
+# over, so two drainers split a backlog instead of the second finding "nothing to do". The
+# CTE is materialised, so each candidate's lock is tried exactly once (a lock taken on a
+# row the query then dropped would never be released).
+_PAGES = 8
+_LOCK = text(
+    "WITH c AS MATERIALIZED (SELECT id FROM outbox WHERE processed_at IS NULL"
+    " AND next_attempt_at <= :now AND id > :after ORDER BY id LIMIT :n)"
+    " SELECT c.id, pg_try_advisory_lock(c.id) FROM c"
+)
+_UNLOCK = text(
+    "SELECT count(pg_advisory_unlock(u.id)) FROM unnest(CAST(:ids AS bigint[])) AS u(id)"
+)
+
+
+def _lock_rows(conn: Connection, now: datetime, batch: int) -> list[Any]:
+    """Due rows, locked for this session (PostgreSQL): up to ``batch``, in id order.
+
+    Pages are read until ``batch`` rows are locked or no due row is left: a batch cut short
+    by another drainer's locks would tell ``drain`` the backlog is done, and the rest would
+    wait for the next nudge. The connection is in autocommit: no transaction stays open
+    while the rows are delivered. The rows are read again *after* their locks are taken, in
+    a new statement: a row another drainer settled and unlocked between our candidate read
+    and our lock is then seen as processed, and let go, not delivered twice.
+    """
     o = t.outbox.c
-    with engine.connect().execution_options(write=True) as conn:
-        if done:
-            conn.execute(update(t.outbox).where(one_of(conn, o.id, done)).values(processed_at=at))
-        if failed:
-            conn.execute(
-                update(t.outbox)
-                .where(o.id == bindparam("_id"))
-                .values(
-                    attempts=bindparam("attempts"),
-                    next_attempt_at=bindparam("next_attempt_at"),
-                    last_error=bindparam("last_error"),
-                ),
-                failed,
-            )
+    after = 0
+    locked: list[int] = []
+    for _ in range(_PAGES):
+        page = sorted(conn.execute(_LOCK, {"now": now, "after": after, "n": batch}).all())
         conn.commit()
+        locked.extend(row_id for row_id, got in page if got)
+        if len(locked) >= batch or len(page) < batch:
+            break
+        after = page[-1][0]
+    if len(locked) > batch:
+        _unlock(conn, locked[batch:])
+        locked = locked[:batch]
+    if not locked:
+        return []
+    rows = conn.execute(
+        select(o.id, o.topic, o.payload, o.attempts)
+        .where(one_of(conn, o.id, locked), o.processed_at.is_(None), o.next_attempt_at <= now)
+        .order_by(o.id)
+    ).all()
+    conn.commit()
+    gone = sorted(set(locked) - {r.id for r in rows})
+    if gone:
+        _unlock(conn, gone)
+    return list(rows)
+
+
+def _unlock(conn: Connection, ids: list[int]) -> None:
+    conn.execute(_UNLOCK, {"ids": ids})
+    conn.commit()
+
+
+@contextmanager
+def _claimed(
+    engine: Engine, now: datetime, batch: int
+) -> Iterator[tuple[list[Any], Connection | None]]:
+    """A claimed batch, and on PostgreSQL the connection that holds its locks (the settle
+    goes through it, then the locks are released). A failure to release closes the
+    connection for good, which releases them too."""
+    if engine.dialect.name != "postgresql":
+        yield _claim(engine, now, batch), None
+        return
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        rows = _lock_rows(conn, now, batch)
+    except BaseException:  # locks it took may be unknown to us: end the session
+        conn.invalidate()
+        conn.close()
+        raise
+    try:
+        yield rows, conn
+    finally:
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+            if rows:
+                _unlock(conn, [r.id for r in rows])
+        except Exception:
+            conn.invalidate()  # the session ends, and its locks with it
+            raise
+        finally:
+            conn.close()
+
+
+def _settle(
+    engine: Engine,
+    done: list[int],
+    failed: list[dict[str, Any]],
+    at: datetime,
+    held: Connection | None = None,
+) -> None:
+    if held is not None:
+        _settle_on(held, done, failed, at)
+        return
+    with engine.connect().execution_options(write=True) as conn:
+        _settle_on(conn, done, failed, at)
+
+
+def _settle_on(
+    conn: Connection, done: list[int], failed: list[dict[str, Any]], at: datetime
+) -> None:
+    o = t.outbox.c
+    if done:
+        conn.execute(update(t.outbox).where(one_of(conn, o.id, done)).values(processed_at=at))
+    if failed:
+        conn.execute(
+            update(t.outbox)
+            .where(o.id == bindparam("_id"))
+            .values(
+                attempts=bindparam("attempts"),
+                next_attempt_at=bindparam("next_attempt_at"),
+                last_error=bindparam("last_error"),
+            ),
+            failed,
+        )
+    conn.commit()
 
 
 def drain(
@@ -127,36 +238,46 @@ def drain(
     about that many, so a long backlog does not hold a worker thread for minutes."""
     done_total = 0
     while limit is None or done_total < limit:
-        rows = _claim(engine, now(), batch)
-        if not rows:
-            return done_total
-        done: list[int] = []
-        failed: list[dict[str, Any]] = []
-        with heartbeat(engine, t.outbox, [r.id for r in rows], now):
-            batch_failed = _batched(rows, subscribers)
-            for row_id, topic, payload, attempts in rows:
-                try:
-                    if row_id in batch_failed:
-                        raise batch_failed[row_id]
-                    for sub in subscribers.get(topic, []):
-                        if getattr(sub, "many", None) is None:
-                            sub(row_id, topic, payload)
-                    done.append(row_id)
-                except Exception as exc:
-                    logger.warning("outbox %s (%s) failed: %s", row_id, topic, exc)
-                    failed.append(
-                        {
-                            "_id": row_id,
-                            "attempts": attempts + 1,
-                            "next_attempt_at": now() + backoff(attempts + 1),
-                            "last_error": f"{type(exc).__name__}: {exc}"[:2000],
-                        }
-                    )
-        _settle(engine, done, failed, now())
+        with _claimed(engine, now(), batch) as (rows, held):
+            if not rows:
+                return done_total
+            # Only a lease needs renewing; locks held by a live session need nothing.
+            beat = heartbeat(engine, t.outbox, [r.id for r in rows], now) if held is None else None
+            with beat or nullcontext():
+                done, failed = _deliver(rows, subscribers, now)
+            _settle(engine, done, failed, now(), held)
         done_total += len(done)
         if len(rows) < batch:
             return done_total
     return done_total
+
+
+def _deliver(
+    rows: list[Any], subscribers: dict[str, list[Subscriber]], now: Callable[[], datetime]
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """Hand a claimed batch to its subscribers: the ids done, and the failed rows' retries."""
+    done: list[int] = []
+    failed: list[dict[str, Any]] = []
+    batch_failed = _batched(rows, subscribers)
+    for row_id, topic, payload, attempts in rows:
+        try:
+            if row_id in batch_failed:
+                raise batch_failed[row_id]
+            for sub in subscribers.get(topic, []):
+                if getattr(sub, "many", None) is None:
+                    sub(row_id, topic, payload)
+            done.append(row_id)
+        except Exception as exc:
+            logger.warning("outbox %s (%s) failed: %s", row_id, topic, exc)
+            failed.append(
+                {
+                    "_id": row_id,
+                    "attempts": attempts + 1,
+                    "next_attempt_at": now() + backoff(attempts + 1),
+                    "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                }
+            )
+    return done, failed
 
 
 def pending_count(engine: Engine) -> int:

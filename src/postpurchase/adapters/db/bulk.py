@@ -25,7 +25,7 @@ _PG_TYPES: dict[str, dict[str, str]] = {
         "carrier_code": "text", "description": "text", "city": "text", "region": "text",
         "postal_code": "text", "country": "text", "source": "text", "source_event_id": "text",
         "recognised": "boolean", "correction": "boolean", "estimated_delivery": "date",
-        "received_at": "timestamptz", "signed_by": "text",
+        "received_at": "timestamptz", "signed_by": "text", "fold_seq": "bigint",
     },
     "shipments": {
         "id": "text", "carrier": "text", "service": "text", "tracking_valid": "boolean",
@@ -68,19 +68,12 @@ def insert_rows(
     *,
     on_conflict: Sequence[str] | None = None,
     returning: Sequence[str] | None = None,
-    queue_into: Table | None = None,
 ) -> list[tuple[Any, ...]]:
     """Insert ``rows``; with ``on_conflict`` skip duplicates of that unique key; with
-    ``returning`` give back those columns of the rows actually inserted.
-
-    ``queue_into`` (PostgreSQL only) also records each inserted row's ``id`` (as
-    ``event_id``), ``merchant_id`` and ``shipment_id`` in that queue table, in the same
-    statement."""
+    ``returning`` give back those columns of the rows actually inserted."""
     if not rows:
         return []
     if conn.dialect.name != "postgresql":
-        if queue_into is not None:
-            raise NotImplementedError("queue_into needs PostgreSQL's data-modifying CTEs")
         stmt: Any = upsert_insert(conn, table) if on_conflict else insert(table)
         if on_conflict:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(on_conflict))
@@ -97,15 +90,6 @@ def insert_rows(
     )
     if on_conflict:
         sql += f" ON CONFLICT ({', '.join(on_conflict)}) DO NOTHING"
-    if queue_into is not None:
-        wanted = ", ".join(returning or ("id",))
-        kept = ", ".join(dict.fromkeys(["id", "merchant_id", "shipment_id", *(returning or ())]))
-        sql = (
-            f"WITH ins AS ({sql} RETURNING {kept}), "
-            f"queued AS (INSERT INTO {queue_into.name} (event_id, merchant_id, shipment_id) "
-            f"SELECT id, merchant_id, shipment_id FROM ins) SELECT {wanted} FROM ins"
-        )
-        return [tuple(r) for r in conn.exec_driver_sql(sql, params)]
     if returning:
         sql += f" RETURNING {', '.join(returning)}"
         return [tuple(r) for r in conn.exec_driver_sql(sql, params)]

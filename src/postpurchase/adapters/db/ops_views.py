@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, func, select
 
 from postpurchase.adapters.db import tables as t
+from postpurchase.adapters.db.repositories.tracking_events import unfolded
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +39,8 @@ def _age(now: datetime, at: datetime | None) -> float | None:
 
 
 def backlog(conn: Connection, now: datetime) -> Backlog:
-    pending, events = t.tracking_pending.c, t.tracking_events.c
-    scans, oldest_id = conn.execute(select(func.count(), func.min(pending.event_id))).one()
+    events = t.tracking_events.c
+    scans, oldest_id = unfolded(conn)
     oldest_scan = (
         conn.execute(select(events.received_at).where(events.id == oldest_id)).scalar_one_or_none()
         if oldest_id is not None

@@ -24,6 +24,7 @@ from postpurchase.adapters.db.repositories.tracking_events import (
     SqlTrackingEventStore,
     event_row,
     tracking_event,
+    unfolded,
 )
 from postpurchase.adapters.db.sql import CHUNK, _chunks, one_of, upsert_insert
 
@@ -41,5 +42,6 @@ __all__ = [
     "one_of",
     "outbox_rows",
     "tracking_event",
+    "unfolded",
     "upsert_insert",
 ]

@@ -58,7 +58,7 @@ from postpurchase.adapters.db.tables.tenants import (
 from postpurchase.adapters.db.tables.tracking import (
     shipments,
     tracking_events,
-    tracking_pending,
+    tracking_fold_mark,
     tracking_ratings,
     unrecognised_codes,
 )
@@ -106,7 +106,7 @@ __all__ = [
     "store_connections",
     "storefront_refunds",
     "tracking_events",
-    "tracking_pending",
+    "tracking_fold_mark",
     "tracking_ratings",
     "unrecognised_codes",
     "webhook_deliveries",

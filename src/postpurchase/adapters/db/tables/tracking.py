@@ -4,6 +4,7 @@ map, and the shopper's rating given on the tracking page."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -88,17 +89,27 @@ tracking_events = Table(
     Column("estimated_delivery", Date),
     Column("received_at", UTCDateTime, nullable=False),
     Column("signed_by", String(200)),  # who signed for the parcel, when the carrier says
+    # Deferred scans (ADR 0005) only: the folder takes them in (fold_seq, id) order past
+    # tracking_fold_mark (ADR 0036). 0 for now; null for scans folded inline.
+    Column("fold_seq", BigInteger),
     UniqueConstraint("shipment_id", "fingerprint", name="uq_tracking_events_shipment_fp"),
+    Index(
+        "ix_tracking_events_fold",
+        "fold_seq",
+        "id",
+        postgresql_where=text("fold_seq IS NOT NULL"),
+        sqlite_where=text("fold_seq IS NOT NULL"),
+    ),
 )
 
-# Scans accepted in deferred mode (ADR 0005), not yet folded into their shipments. A queue:
-# the folder deletes what it folds. No foreign keys, so an insert costs one index entry.
-tracking_pending = Table(
-    "tracking_pending",
+# How far the folder has come (ADR 0036): every deferred scan at or before (seq, event_id),
+# in (fold_seq, id) order, is folded. One row; moved in the transaction that folds.
+tracking_fold_mark = Table(
+    "tracking_fold_mark",
     metadata,
-    Column("event_id", BigIntPK, primary_key=True, autoincrement=False),
-    Column("merchant_id", Id, nullable=False),
-    Column("shipment_id", Id, nullable=False),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("event_id", BigInteger, nullable=False),
 )
 
 unrecognised_codes = Table(
