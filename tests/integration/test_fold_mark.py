@@ -21,6 +21,7 @@ from postpurchase.domain import commands
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.entrypoints.worker import fold_tracking
 from postpurchase.service_layer import handlers
+from tests.conftest import PG_URL
 from tests.factories import T0, place_order, ref, scan, ups_number
 from tests.fakes import FakeClock
 
@@ -121,14 +122,15 @@ def test_the_mark_moves_with_the_fold_and_not_without_it(deferred, engine) -> No
     assert _status(deferred, merchant.id, sid) is ShipmentStatus.IN_TRANSIT
 
 
+# PostgreSQL only (CI always has it): SQLite serialises writers, so there is no horizon to
+# wait for; a fold there waits for the accept's commit like any writer.
+@pytest.mark.parametrize("backend_url", ["postgresql"] if PG_URL else [], indirect=True)
 def test_an_accept_stuck_open_fails_the_fold_instead_of_stalling_ingestion(
     deferred, engine, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     """PostgreSQL: the folder waits for open accepts a bounded time, then gives up (it is
-    retried), so new accepts queued behind its lock request go on. SQLite: one writer, the
-    fold waits for the accept's commit like any writer."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers; there is no horizon to wait for")
+    retried), so new accepts queued behind its lock request go on."""
+    assert engine.dialect.name == "postgresql"
     from postpurchase.adapters.db.repositories import tracking_events
 
     monkeypatch.setattr(tracking_events, "HORIZON_WAIT", timedelta(seconds=0.3))
