@@ -134,3 +134,26 @@ def test_a_batch_is_filled_past_rows_another_drainer_holds(engine) -> None:  # t
     ):
         assert len(first) == 3 and len(second) == 4
         assert not {r.id for r in first} & {r.id for r in second}
+
+
+def test_an_expected_not_yet_is_retried_without_a_warning(engine, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A subscriber's "another worker is sending it" (``InFlight``) is retried like any
+    failure, logged at info; any other failure is a warning."""
+    import logging
+
+    from postpurchase.service_layer.notification_core import InFlight
+
+    topic = "NotYet" + ref()
+    t0 = datetime(2026, 12, 7, 14, tzinfo=UTC)
+    ids = _rows(engine, topic, 2, t0)
+
+    def subscriber(row_id: int, _t: str, _p: object) -> None:
+        raise InFlight("being sent") if row_id == ids[0] else RuntimeError("broken")
+
+    with caplog.at_level(logging.INFO, logger="postpurchase.adapters.outbox"):
+        outbox.drain(engine, {topic: [subscriber]}, now=lambda: t0)
+    levels = {
+        r.getMessage().split()[1]: r.levelno for r in caplog.records if topic in r.getMessage()
+    }
+    assert levels == {str(ids[0]): logging.INFO, str(ids[1]): logging.WARNING}
+    assert all(processed is None for _, processed in _state(engine, ids))  # both retried

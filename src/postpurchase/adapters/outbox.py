@@ -268,7 +268,10 @@ def _deliver(
                     sub(row_id, topic, payload)
             done.append(row_id)
         except Exception as exc:
-            logger.warning("outbox %s (%s) failed: %s", row_id, topic, exc)
+            # A subscriber may say its refusal is the expected "not yet" (another worker
+            # is sending that very message): retried like any failure, but no warning.
+            level = logging.INFO if getattr(exc, "retry_expected", False) else logging.WARNING
+            logger.log(level, "outbox %s (%s) failed: %s", row_id, topic, exc)
             failed.append(
                 {
                     "_id": row_id,

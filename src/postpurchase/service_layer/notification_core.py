@@ -76,6 +76,8 @@ class InFlight(Exception):
     outbox retries the due row a little later instead of settling it: should that worker
     die mid-send, its lease runs out and the retry sends."""
 
+    retry_expected = True  # the outbox logs it at info, not as a warning
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
