@@ -60,6 +60,18 @@ def backend_url(
         yield url
 
 
+@pytest.fixture(params=BACKENDS)
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, unmigrated database of this test's own on each backend (for tests that
+    upgrade or downgrade the schema, which the shared session database must not see)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
+        return
+    assert PG_URL
+    with scratch_pg_database(PG_URL, prefix="pp_own") as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def engine(backend_url: str) -> Iterator[Engine]:
     eng = make_engine(backend_url, pool_size=4)

@@ -4,11 +4,8 @@ the scans past the mark (both backends)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import text
 
@@ -21,20 +18,8 @@ from postpurchase.domain import commands
 from postpurchase.domain.status import ShipmentStatus
 from postpurchase.entrypoints.worker import fold_tracking
 from postpurchase.service_layer import handlers
-from postpurchase.testing import scratch_pg_database
-from tests.conftest import BACKENDS, PG_URL
 from tests.factories import T0, place_order, scan, ups_number
 from tests.fakes import FakeClock
-
-
-@pytest.fixture(params=BACKENDS)
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
-        return
-    assert PG_URL
-    with scratch_pg_database(PG_URL, prefix="pp_fold") as url:
-        yield url
 
 
 def _downgrade(engine, revision: str) -> None:  # type: ignore[no-untyped-def]

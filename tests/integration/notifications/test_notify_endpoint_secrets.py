@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,6 @@ from postpurchase.adapters.notifications.unit_of_work import SqlNotificationUnit
 from postpurchase.adapters.secrets import Keyring, SecretsUnavailable, new_key
 from postpurchase.adapters.signatures import POSTPURCHASE_HEADER, verify_postpurchase
 from postpurchase.entrypoints.cli import app as cli
-from postpurchase.testing import scratch_pg_database
-from tests.conftest import BACKENDS, PG_URL
 from tests.factories import place_order
 from tests.integration.notifications.conftest import Notify, make_notify, quiet_settings
 from tests.notify_support import HttpRecorder, Recorded
@@ -82,16 +79,8 @@ def test_the_database_never_holds_an_endpoint_secret_in_the_clear(engine: Engine
         assert receiver.verified == [True, True]
 
 
-@pytest.fixture(params=BACKENDS)
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of this test's own (key rotation re-seals every row of a table, and the
-    session's database holds other tests' rows)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
-        return
-    assert PG_URL
-    with scratch_pg_database(PG_URL, prefix="pp_whsec") as url:
-        yield url
+# own_database (tests/conftest.py): key rotation re-seals every row of a table, and the
+# session's database holds other tests' rows.
 
 
 def test_key_rotation_and_reencrypt_reseal_endpoint_secrets(

@@ -5,11 +5,8 @@ back on downgrade (both backends)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from sqlalchemy import text
 
@@ -19,8 +16,6 @@ from postpurchase.adapters.db.recommendations import SqlRecommendationStore
 from postpurchase.adapters.db.remedies import SqlRemedyStore
 from postpurchase.domain.recommendations import Strategy
 from postpurchase.domain.remedies import RemedyKind
-from postpurchase.testing import scratch_pg_database
-from tests.conftest import BACKENDS, PG_URL
 
 RULES = {"enabled": True, "strategies": ["manual"], "manual_picks": ["p-9"], "max_items": 2,
          "min_bought_together": 2, "placements": ["page"], "attribution_days": 7,
@@ -28,16 +23,6 @@ RULES = {"enabled": True, "strategies": ["manual"], "manual_picks": ["p-9"], "ma
 
 
 REMEDY = {"enabled": True, "kind": "store_credit", "grace_days": 1, "apologise": True}
-
-
-@pytest.fixture(params=BACKENDS)
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
-        return
-    assert PG_URL
-    with scratch_pg_database(PG_URL, prefix="pp_recs") as url:
-        yield url
 
 
 def _settings(conn: Any, merchant_id: str) -> dict[str, Any]:
