@@ -143,6 +143,15 @@ def test_a_fold_goes_before_queued_deliveries(worker) -> None:
     worker.huey.flush()
 
 
+_LAST_TICK = [0]
+
+
+def _new_tick() -> int:
+    """A minute number never handed out before in this process, and growing with time."""
+    _LAST_TICK[0] = max(_LAST_TICK[0] + 1, time.monotonic_ns() // 10**8)
+    return _LAST_TICK[0]
+
+
 def test_the_sweep_drains_even_when_its_fold_fails(worker, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A fold can fail on its own (ADR 0036: an accept stuck open outlasts its wait); the
     minute sweep's drain must not be skipped with it."""
@@ -164,9 +173,8 @@ def test_the_sweep_drains_even_when_its_fold_fails(worker, monkeypatch) -> None:
         raise RuntimeError("lock timeout")
 
     monkeypatch.setattr(worker_module, "fold_tracking", stuck)
-    # A tick of its own, later than any earlier sweep of this session took (ticks only grow).
-    platform.clock = FakeClock(
-        datetime(2031, 1, 1, tzinfo=UTC) + timedelta(minutes=time.monotonic_ns() // 10**8)
-    )
+    # A tick of its own, later than any earlier sweep of this session took (ticks only grow;
+    # the same session database serves this test once per queue, maybe within 0.1 s).
+    platform.clock = FakeClock(datetime(2031, 1, 1, tzinfo=UTC) + timedelta(minutes=_new_tick()))
     worker.periodic["drain_outbox_sweep"].call_local()
     assert len(got) == 1
