@@ -74,16 +74,22 @@ def test_nudged_worker_delivers_each_event_once(worker) -> None:
     assert len(received) == 5
 
 
-def test_lost_nudge_is_caught_by_the_sweep(worker) -> None:
-    platform = worker.platform
-    merchant, _, *_ = create_merchant(platform.uow(), platform.clock, "Q " + uuid.uuid4().hex[:8])
+def _orders_placed(platform, merchant_id: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """The outbox ids of this shop's OrderPlaced events, as a subscriber receives them."""
     got: list[int] = []
     platform.subscribe(
         "OrderPlaced",
         lambda row_id, topic, payload: (
-            got.append(row_id) if payload["merchant_id"] == merchant.id else None
+            got.append(row_id) if payload["merchant_id"] == merchant_id else None
         ),
     )
+    return got
+
+
+def test_lost_nudge_is_caught_by_the_sweep(worker) -> None:
+    platform = worker.platform
+    merchant, _, *_ = create_merchant(platform.uow(), platform.clock, "Q " + uuid.uuid4().hex[:8])
+    got = _orders_placed(platform, merchant.id)
 
     class Broken:
         def nudge_outbox(self) -> None:
@@ -160,13 +166,7 @@ def test_the_sweep_drains_even_when_its_fold_fails(worker, monkeypatch) -> None:
 
     platform = worker.platform
     merchant, _, *_ = create_merchant(platform.uow(), platform.clock, "F " + uuid.uuid4().hex[:8])
-    got: list[int] = []
-    platform.subscribe(
-        "OrderPlaced",
-        lambda row_id, topic, payload: (
-            got.append(row_id) if payload["merchant_id"] == merchant.id else None
-        ),
-    )
+    got = _orders_placed(platform, merchant.id)
     platform.bus().handle(place_order(merchant.id))  # its nudge goes to a queue nobody runs
 
     def stuck(_platform, limit: int = 0) -> int:  # type: ignore[no-untyped-def]
