@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -143,6 +144,38 @@ def test_the_background_writer_records_within_its_delay(shop: Shop) -> None:
     while not page_rows(shop, order_id) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [r.latest for r in page_rows(shop, order_id)] == [NOV5]
+
+
+def test_the_writer_backs_off_while_writes_fail_and_close_writes_and_stops(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database refusing the writes (dropped, down) is retried with a doubling delay, not
+    every ``delay``; closing (the app's shutdown) writes what is queued and starts no timer."""
+    from postpurchase.entrypoints.web import shown_promises
+
+    state = page_state(shop, background=True, delay=0.02)
+    tries: list[float] = []
+
+    def refused(conn: Any, rows: Any) -> int:
+        tries.append(time.monotonic())
+        raise RuntimeError("the database refused the write")
+
+    monkeypatch.setattr(shown_promises, "record_page_promises", refused)
+    order_id, _ = shop.parcel(estimate=NOV5)
+    view(shop, state, f"/t/{token_of(shop, order_id)}")
+    time.sleep(1.0)
+    # 0.02 s, then 0.04, 0.08, 0.16, 0.32, 0.64 apart: at most 6 tries in a second, not 50
+    assert 2 <= len(tries) <= 6, tries
+    assert all(b - a >= 0.03 for a, b in pairwise(tries[1:]))
+    assert page_rows(shop, order_id) == []
+
+    monkeypatch.undo()
+    assert state.shown.close(shop.platform.engine) == 1
+    assert [r.latest for r in page_rows(shop, order_id)] == [NOV5]
+    other_id, _ = shop.parcel(estimate=NOV6)
+    view(shop, state, f"/t/{token_of(shop, other_id)}")  # noted, but no writer any more
+    time.sleep(0.3)
+    assert page_rows(shop, other_id) == []
 
 
 def test_an_order_not_shipped_yet_records_its_own_promise(shop: Shop) -> None:

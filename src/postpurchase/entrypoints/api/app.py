@@ -99,6 +99,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
         gc.callbacks.append(_freeze_survivors)
     yield
+    page = getattr(app.state, "tracking_page", None)  # made on a page's first view
+    platform = getattr(app.state, "platform", None)
+    if page is not None and platform is not None:
+        page.shown.close(platform.engine)
     reads = getattr(app.state, "page_reads", None)  # made on a page's first read
     if reads is not None:
         reads.close()

@@ -15,6 +15,10 @@ row (ADR 0018), so the page's must be too. A page view must stay a cache hit or 
 
 A crash loses what was noted in the last :data:`FLUSH_DELAY` seconds; the page's next render
 after the restart notes it again (the process forgets what it noted), with a later time.
+While the database refuses the writes the writer backs off (doubling up to
+:data:`MAX_BACKOFF`) and logs the outage once, then at every doubling, not every second. When
+the app shuts down, :meth:`ShownPromises.close` writes what is queued one last time and
+stops the writer.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ log = logging.getLogger(__name__)
 FLUSH_DELAY = 1.0  # seconds between a note and its write: the batch a busy page collects
 MAX_KEYS = 200_000  # parcels remembered per process (~40 MB at most) before starting over
 MAX_PENDING = 50_000  # rows waiting for the writer; beyond (a database down) the oldest go
+MAX_BACKOFF = 60.0  # seconds between tries at most while the database refuses the writes
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,8 @@ class ShownPromises:
     _pending: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _writing: bool = False
+    _closed: bool = False
+    _failures: int = 0  # consecutive failed writes: the back-off and what is logged
     written: int = 0  # rows the writer inserted (for tests and the benchmark)
 
     def note(
@@ -116,7 +123,7 @@ class ShownPromises:
                 queued += 1
             if len(self._pending) > MAX_PENDING:
                 del self._pending[: len(self._pending) - MAX_PENDING]
-            if queued and self.background and not self._writing:
+            if queued and self.background and not self._writing and not self._closed:
                 self._writing = start = True
         if start:
             timer = threading.Timer(self.delay, self._drain, args=(engine,))
@@ -142,17 +149,37 @@ class ShownPromises:
         return new
 
     def _drain(self, engine: Engine) -> None:
+        if self._closed:  # a timer set before close(): close() wrote the queue
+            return
         try:
             self.flush(engine)
+            self._failures = 0
         except Exception:  # the rows wait for the next round
-            log.exception("recording the tracking page's promises failed")
+            self._failures += 1
+            if self._failures & (self._failures - 1) == 0:  # 1st, 2nd, 4th, 8th... failure
+                log.exception(
+                    "recording the tracking page's promises failed (%d times in a row)",
+                    self._failures,
+                )
         with self._lock:
-            more = bool(self._pending)
+            more = bool(self._pending) and not self._closed
             self._writing = more
         if more:
-            timer = threading.Timer(self.delay, self._drain, args=(engine,))
+            wait = min(self.delay * 2 ** min(self._failures, 16), MAX_BACKOFF)
+            timer = threading.Timer(wait, self._drain, args=(engine,))
             timer.daemon = True
             timer.start()
+
+    def close(self, engine: Engine) -> int:
+        """Stop the writer (no timer starts after this) and write what is queued, once;
+        returns the rows inserted. A failure is logged: shutting down must not raise."""
+        with self._lock:
+            self._closed = True
+        try:
+            return self.flush(engine)
+        except Exception:
+            log.exception("recording the tracking page's promises at shutdown failed")
+            return 0
 
     def forget(self) -> None:
         with self._lock:
