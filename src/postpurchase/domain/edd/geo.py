@@ -7,6 +7,8 @@ state and the coordinates of each state capital, plus the ranges of each capital
 CEPs (a parcel to a capital usually beats one to the interior of the same state). Adapters
 may supply finer centroids (e.g. Olist's geolocation file) through ``PostalCentroids``.
 
+The United States' counterparts (ZIP prefix to state, state capitals) live in :mod:`.geo_us`.
+
 Everything here is approximate on purpose and says so: ``Point.precision`` tells the caller
 whether a distance came from a postal-code centroid or only from a state capital.
 """
@@ -18,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
+
+from postpurchase.domain.edd.geo_us import US_STATE_CAPITALS, us_state_of
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -149,10 +153,12 @@ BR_STATE_CAPITALS: Mapping[str, tuple[float, float]] = {
 
 
 def normalise_postal_code(country: str, postal_code: str | None) -> str | None:
-    """Digits only; Brazilian CEPs (or their 5-digit prefixes) left-padded to 5+ digits.
+    """Digits only; Brazilian CEPs (or their 5-digit prefixes) left-padded to 5+ digits, US
+    ZIP codes to 5 (ZIP+4: 9).
 
-    Spreadsheets drop the leading zero of São Paulo CEPs ("1310" for "01310"); padding
-    restores it. Anything that is not digits after cleaning is unknown, not guessed.
+    Spreadsheets drop the leading zero of São Paulo CEPs ("1310" for "01310") and of New
+    England ZIPs ("2134" for "02134"); padding restores it. Anything that is not digits after
+    cleaning is unknown, not guessed.
     """
     if postal_code is None:
         return None
@@ -165,6 +171,10 @@ def normalise_postal_code(country: str, postal_code: str | None) -> str | None:
         if len(digits) <= 8:
             return digits.zfill(8)
         return None
+    if country.upper() == "US":
+        if 4 <= len(digits) <= 5:
+            return digits.zfill(5)
+        return digits if len(digits) == 9 else None
     return digits
 
 
@@ -194,10 +204,13 @@ def br_is_capital(postal_code: str | None) -> bool | None:
 
 def region_of(country: str, postal_code: str | None, region: str | None) -> str | None:
     """The region (state) to use: the postal code decides when it can, else the given one."""
+    derived = None
     if country.upper() == "BR":
         derived = br_state_of(postal_code)
-        if derived is not None:
-            return derived
+    elif country.upper() == "US":
+        derived = us_state_of(normalise_postal_code("US", postal_code))
+    if derived is not None:
+        return derived
     return region.strip().upper() if region and region.strip() else None
 
 
@@ -213,9 +226,10 @@ def locate(
         found = centroids.locate(country.upper(), code)
         if found is not None:
             return found
-    if country.upper() == "BR":
+    capitals = {"BR": BR_STATE_CAPITALS, "US": US_STATE_CAPITALS}.get(country.upper())
+    if capitals is not None:
         state = region_of(country, postal_code, region)
-        if state is not None and state in BR_STATE_CAPITALS:
-            lat, lon = BR_STATE_CAPITALS[state]
+        if state is not None and state in capitals:
+            lat, lon = capitals[state]
             return Point(lat, lon, Precision.REGION)
     return None
