@@ -86,7 +86,7 @@ test: install system-deps lint typecheck
 # kill -9 of a real worker while it sends, at full size: 1,000 messages, 20 kills, on SQLite
 # and on PostgreSQL + Redis servers of its own (`make test` runs 300 messages and 5 kills);
 # SMTP down 10 minutes, Redis down 60 s, PostgreSQL restarted and the API killed under
-# 100,000 events (`make test`: 400 events, 2 s outages). About an hour on 2 cores.
+# 100,000 events (`make test`: 10,000 events, 2 s outages). About an hour on 2 cores.
 faults: install
 	POSTPURCHASE_FAULTS_MESSAGES=1000 POSTPURCHASE_FAULTS_KILLS=20 \
 	POSTPURCHASE_OUTAGE_EVENTS=100000 POSTPURCHASE_OUTAGE_SECONDS=10 \
