@@ -9,12 +9,19 @@ which no prediction made at purchase can. A level correction (a network index, a
 can at best reach the cell oracles; the rest of the error is the spread of delivery
 times inside one week and one state.
 
+With ``--dump`` (``edd_ideas.py --dump FILE``), the engine's own P50 is also shifted by the
+median of its errors in the order's cell (leave-one-out again): the best a level correction
+of *this* engine could do, knowing each month's, week's or week-and-state's bias after the
+fact.
+
 Run:  .venv/bin/python benchmarks/edd_p50_floor.py [--since 2017-06-01 --until 2018-03-01]
+      [--dump orders.jsonl --idea default]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import statistics
 from collections import defaultdict
@@ -63,12 +70,11 @@ def main() -> None:
     parser.add_argument("--olist", type=Path, default=DEFAULT_OLIST)
     parser.add_argument("--since", type=date.fromisoformat, default=date(2017, 6, 1))
     parser.add_argument("--until", type=date.fromisoformat, default=date(2018, 3, 1))
+    parser.add_argument("--dump", type=Path, help="edd_ideas.py --dump output")
+    parser.add_argument("--idea", default="default")
     args = parser.parse_args()
-    records = [
-        r
-        for r in load_olist(args.olist).records
-        if args.since <= local_date(r.ordered_at) < args.until
-    ]
+    everything = load_olist(args.olist).records
+    records = [r for r in everything if args.since <= local_date(r.ordered_at) < args.until]
 
     keys: dict[str, Key] = {
         "month": lambda r: (local_date(r.ordered_at).strftime("%Y-%m"),),
@@ -93,6 +99,31 @@ def main() -> None:
         cells = [f"{oracle_mae(total, k):.2f}" for k in keys.values()]
         live = oracle_mae(transit, keys["week x state"]) if transit else math.nan
         print(f"| {month} | {len(group):,} | " + " | ".join(cells) + f" | {live:.2f} |")
+    if args.dump is not None:
+        shifted(args.dump, args.idea, {r.record_id: r for r in everything}, keys)
+
+
+def shifted(
+    dump: Path, idea: str, by_id: dict[str, DeliveredShipmentRecord], keys: dict[str, Key]
+) -> None:
+    """The engine's P50 error, then shifted by its cell's median error (leave-one-out)."""
+    splits: dict[str, list[tuple[DeliveredShipmentRecord, float]]] = defaultdict(list)
+    for line in dump.open():
+        row = json.loads(line)
+        if row["idea"] != idea:
+            continue
+        error = (date.fromisoformat(row["delivered"]) - date.fromisoformat(row["p50"])).days
+        splits[row["split"]].append((by_id[row["id"]], float(error)))
+    print()
+    names = [k for k in keys if k != "week x lane"]
+    print(
+        "| split | orders | engine P50 MAE | " + " | ".join(f"shifted by {k}" for k in names) + " |"
+    )
+    print("|---|---:|---:|" + "---:|" * len(names))
+    for split, rows in splits.items():
+        base = sum(abs(e) for _, e in rows) / len(rows)
+        cells = [f"{oracle_mae(rows, keys[k]):.3f}" for k in names]
+        print(f"| {split} | {len(rows):,} | {base:.3f} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
