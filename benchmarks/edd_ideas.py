@@ -103,6 +103,15 @@ IDEAS: dict[str, tuple[str, dict[str, Any]]] = {
         "the seller's own recent hand-off, transit and order-to-door days as features",
         {"seller_features": True},
     ),
+    "network": (
+        "the network's backlog (open share of recent orders), order volume and last week's"
+        " deliveries as features (sixth pass)",
+        {"network_features": True},
+    ),
+    "network+seller": (
+        "the network features and the seller's recent hand-off/transit features",
+        {"network_features": True, "seller_features": True},
+    ),
     "business+seller": (
         "business-day promises and the seller's recent hand-off/transit features",
         {"day_count": "business", "seller_features": True},
@@ -207,6 +216,8 @@ def dump_orders(path: Path, idea: str, split: str, scored: list[Scored]) -> None
                         "promise": s.purchase.promise.isoformat(),
                         "live_p50": s.live.p50.isoformat() if s.live else None,
                         "live_promise": s.live.promise.isoformat() if s.live else None,
+                        # promise days from the order date at each of CURVE_LEVELS
+                        "curve": s.curve,
                     }
                 )
                 + "\n"

@@ -218,6 +218,21 @@ def test_artefact_round_trip_gives_identical_estimates(trained: EddEngine, tmp_p
     assert save_engine(loaded, tmp_path / "again.json.gz") == version  # content-addressed
 
 
+def test_network_features_survive_the_artefact_and_see_the_open_orders(
+    market: list[DeliveredShipmentRecord], fast_config: EngineConfig, tmp_path: Path
+) -> None:
+    engine = train_from_records(market, replace(fast_config, network_features=True), until=CUT)
+    now = local_day_number(CUT)
+    backlog = engine.history.network_features(now)
+    assert 0.0 < backlog[0] < 1.0  # some orders placed 5-14 days before the cut-off are open
+    save_engine(engine, tmp_path / "net.json.gz")
+    loaded, _ = load_engine(tmp_path / "net.json.gz")
+    assert loaded.config.network_features and loaded.space.network
+    assert loaded.history.network_features(now) == backlog
+    requests = [order(), order(destination=Address("BR", "69005", "AM"))]
+    assert loaded.estimate_many(requests) == engine.estimate_many(requests)
+
+
 def test_broken_artefacts_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ArtefactError, match="not found"):
         load_engine(tmp_path / "missing")

@@ -130,3 +130,30 @@ def test_transit_means_ignore_deliveries_without_hand_over() -> None:
     ]
     transit_recent = feats[names.index("all_transit_recent")]
     assert 8.0 <= transit_recent <= 9.0  # pulled towards 8 (the one known), not towards 0
+
+
+def test_network_backlog_counts_open_orders_and_stops_when_nobody_feeds_it() -> None:
+    h = History()
+    # 40 orders a day for 40 days; those placed in the last 20 days are delivered on day 8
+    # only for half of them: a slowdown the delivered-only means cannot see yet.
+    start = T0 - timedelta(days=40)
+    for day in range(40):
+        placed = start + timedelta(days=day)
+        for i in range(40):
+            f = facts_of(request(ordered_at=placed))
+            h.note_order(f)
+            delivered = placed + timedelta(days=8)
+            if delivered < T0 and (day < 20 or i % 2 == 0):
+                h.observe(f, Outcome(8.0, 1.0, 7.0), delivered)
+    now = local_day_number(T0)
+    open_5_14, open_15_30, volume, days_week, transit_week = h.network_features(now)
+    assert 0.55 < open_5_14 <= 1.0  # half never delivered, the youngest not due yet
+    assert 0.0 < open_15_30 < 0.5
+    assert abs(volume - 1.0) < 1e-9  # as many orders last week as the four before
+    assert days_week == 8.0 and transit_week == 7.0
+    # a month later with nothing observed since: as of the day after the last delivery
+    assert h.network_features(now + 30) == h.network_features(now)
+    empty = History().network_features(now)
+    assert all(math.isnan(v) for v in empty)  # too few orders: no number invented
+    space = FeatureSpace(network=True)
+    assert len(space.purchase_row(facts_of(request()), h, now)) == len(space.purchase_names)

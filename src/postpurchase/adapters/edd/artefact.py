@@ -145,6 +145,8 @@ def engine_from_dict(body: dict[str, Any]) -> EddEngine:
         engine.known_until = local_day_number(engine.trained_until)
     orders = [_order_from_dict(d) for d in body["orders"]]
     engine.orders = {s.order_id: s for s in orders}
+    for s in orders:  # every order it knew, open or not (the network backlog features)
+        engine.history.note_order(s.facts)
     delivered = sorted(
         (s for s in orders if s.outcome is not None and s.delivered_at is not None),
         key=lambda s: s.delivered_at or datetime.min,

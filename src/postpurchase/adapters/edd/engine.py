@@ -73,6 +73,7 @@ class EddEngine:
         self.space = dataclasses.replace(
             space or FeatureSpace(),
             seller_recent=self.config.seller_features,
+            network=self.config.network_features,
             store_promise=self.config.store_promise_feature,
         )
         self.table = table

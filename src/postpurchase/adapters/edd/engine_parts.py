@@ -93,6 +93,11 @@ class EngineConfig:
     # The seller's own recent hand-off, transit and order-to-door times as features
     # (features.SELLER_NAMES), on top of its long-memory handling time and volume.
     seller_features: bool = False
+    # The whole network's backlog as of the prediction (share of the orders placed 5-14
+    # and 15-30 days ago still open, last week's order volume against the month before,
+    # last week's deliveries' days) as features (features.NETWORK_NAMES), for shocks the
+    # delivered-only statistics see a delivery cycle late (docs/edd.md, sixth pass).
+    network_features: bool = False
     # The store's own promise at purchase (``EstimateRequest.store_promise``: days to it and
     # its weekday) as features; NaN when an order has none. ``store_promise_mask`` hides it
     # from this share of training rows (chosen by order id) so the trees also learn to

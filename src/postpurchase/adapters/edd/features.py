@@ -216,6 +216,17 @@ class History:
         self.short: dict[tuple[str, ...], _Decayed] = {}
         self.count = 0
         self.last_delivery: float = -math.inf
+        # Network state by local day (``network_features``): orders placed per order day,
+        # how many of them were delivered, and per delivery day the number of deliveries
+        # with their order-to-door and transit days. Counts, so order of arrival is free.
+        self.placed: dict[int, int] = {}
+        self.delivered_of: dict[int, int] = {}
+        self.by_delivery: dict[int, list[float]] = {}
+
+    def note_order(self, facts: OrderFacts) -> None:
+        """An order exists (placed, delivered or not): the backlog features count it."""
+        day = facts.order_day.toordinal()
+        self.placed[day] = self.placed.get(day, 0) + 1
 
     def observe(self, facts: OrderFacts, outcome: Outcome, delivered_at: datetime) -> None:
         now = local_day_number(delivered_at)
@@ -241,6 +252,50 @@ class History:
                 stat.add(now, tau, sample)
         self.count += 1
         self.last_delivery = max(self.last_delivery, now)
+        ordered = facts.order_day.toordinal()
+        self.delivered_of[ordered] = self.delivered_of.get(ordered, 0) + 1
+        slot = self.by_delivery.setdefault(local_date(delivered_at).toordinal(), [0.0] * 4)
+        slot[0] += 1.0
+        slot[1] += outcome.total_days
+        if known:
+            slot[2] += 1.0
+            slot[3] += trans
+
+    def network_features(self, now: float) -> list[float]:
+        """The whole network as of ``now``: the share of orders placed 5-14 and 15-30 days
+        ago still open, orders placed in the last week against the four before, and the
+        order-to-door and transit days of the last week's deliveries.
+
+        The open shares are what a shock looks like before its slow parcels arrive (the
+        decayed means only learn from deliveries); only deliveries already observed count
+        as delivered, and with no delivery for more than three days the clock stops the day
+        after the last one, so a model nobody feeds does not read silence as a backlog.
+        """
+        today = (date(1970, 1, 1) + timedelta(days=math.floor(now + 0.05))).toordinal()
+        if self.last_delivery > -math.inf:
+            last = date(1970, 1, 1) + timedelta(days=math.floor(self.last_delivery + 0.05))
+            if today > last.toordinal() + 3:  # nobody fed it for days: as of the last one
+                today = last.toordinal() + 1
+
+        def open_share(first: int, last: int) -> float:
+            placed = sum(self.placed.get(d, 0) for d in range(today - last, today - first + 1))
+            done = sum(self.delivered_of.get(d, 0) for d in range(today - last, today - first + 1))
+            return max(0.0, placed - done) / placed if placed >= 20 else NAN
+
+        week = sum(self.placed.get(d, 0) for d in range(today - 7, today))
+        before = sum(self.placed.get(d, 0) for d in range(today - 35, today - 7)) / 4.0
+        sums = [0.0] * 4
+        for d in range(today - 7, today):
+            slot = self.by_delivery.get(d)
+            if slot is not None:
+                sums = [a + b for a, b in zip(sums, slot, strict=True)]
+        return [
+            open_share(5, 14),
+            open_share(15, 30),
+            week / before if before >= 5 else NAN,
+            sums[1] / sums[0] if sums[0] >= 10 else NAN,
+            sums[3] / sums[2] if sums[2] >= 10 else NAN,
+        ]
 
     def _mean(
         self,
@@ -367,6 +422,15 @@ SELLER_NAMES: tuple[str, ...] = (
     "origin_days_recent",
 )
 
+# The whole network as of the prediction (``EngineConfig.network_features``).
+NETWORK_NAMES: tuple[str, ...] = (
+    "net_open_5_14",
+    "net_open_15_30",
+    "net_volume_week",
+    "net_days_week",
+    "net_transit_week",
+)
+
 # The store's own promise at purchase (``EngineConfig.store_promise_feature``): days from the
 # order to the quoted date, and the quoted date's weekday.
 QUOTE_NAMES: tuple[str, ...] = ("store_promise_days", "store_promise_weekday")
@@ -407,6 +471,8 @@ class FeatureSpace:
     seller_recent: bool = False
     # The store's own promise columns (``EngineConfig.store_promise_feature``).
     store_promise: bool = False
+    # The network backlog and last week's deliveries (``EngineConfig.network_features``).
+    network: bool = False
 
     @property
     def purchase_names(self) -> tuple[str, ...]:
@@ -414,6 +480,7 @@ class FeatureSpace:
             ORDER_NAMES
             + HISTORY_NAMES
             + (SELLER_NAMES if self.seller_recent else ())
+            + (NETWORK_NAMES if self.network else ())
             + (QUOTE_NAMES if self.store_promise else ())
         )
 
@@ -463,6 +530,8 @@ class FeatureSpace:
         row = self.order_row(f) + history.features(f, now)
         if self.seller_recent:
             row += history.seller_features(f, now)
+        if self.network:
+            row += history.network_features(now)
         if self.store_promise:
             row += quote_row(f)
         return row

@@ -126,6 +126,7 @@ def replay(
                 state = engine.orders[rid] = OrderState(
                     rid, facts_of(rec.request(cfg.confidence), engine.centroids)
                 )
+                engine.history.note_order(state.facts)
                 state.purchase_row = engine.space.purchase_row(state.facts, engine.history, now)
             state.handed_over_at = rec.handed_over_at
             engine.observe(state, when, outcome_of(rec))
@@ -173,6 +174,7 @@ def _purchases(
             state = engine.orders[r.record_id] = OrderState(
                 r.record_id, facts_of(req, engine.centroids)
             )
+            engine.history.note_order(state.facts)
         state.purchase_row = engine.space.purchase_row(state.facts, engine.history, now)
         states.append(state)
     raw = engine.predict_purchase([s.purchase_row or [] for s in states])
