@@ -15,11 +15,11 @@ the same event ids), and a real ``postpurchase worker`` folds and sends. While i
    connection is cut, in-flight transactions roll back);
 4. the API process gets SIGKILL in the middle of requests, and is started again.
 
-The CI version feeds 10,000 events with 2-second outages (the issue's short run); ``make faults`` the issue's full
-run: 100,000 events, Redis down 60 s, SMTP down 10 minutes, the restart and the kill 10 s
-apart (``POSTPURCHASE_OUTAGE_EVENTS``, ``POSTPURCHASE_OUTAGE_SECONDS``, and
-``POSTPURCHASE_OUTAGE_REDIS_SECONDS`` / ``POSTPURCHASE_OUTAGE_SMTP_SECONDS`` when those
-two differ).
+The CI version feeds 10,000 events with 2-second outages (the issue's short run);
+``make faults`` the issue's full run: 100,000 events, Redis down 60 s, SMTP down 10
+minutes, the restart and the kill 10 s apart (``POSTPURCHASE_OUTAGE_EVENTS``,
+``POSTPURCHASE_OUTAGE_SECONDS``, and ``POSTPURCHASE_OUTAGE_REDIS_SECONDS`` /
+``POSTPURCHASE_OUTAGE_SMTP_SECONDS`` when those two differ).
 """
 
 from __future__ import annotations
