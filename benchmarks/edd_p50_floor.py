@@ -29,7 +29,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from postpurchase.adapters.edd.features import local_date, outcome_of
+from postpurchase.adapters.edd.features import local_date
+from postpurchase.adapters.edd.history import outcome_of
 from postpurchase.adapters.edd.olist import load_olist
 from postpurchase.adapters.edd.records import DeliveredShipmentRecord
 

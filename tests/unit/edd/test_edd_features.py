@@ -5,15 +5,8 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from postpurchase.adapters.edd.features import (
-    EXTRA_KEYS,
-    FeatureSpace,
-    History,
-    Outcome,
-    facts_of,
-    local_day_number,
-    outcome_of,
-)
+from postpurchase.adapters.edd.features import EXTRA_KEYS, FeatureSpace, facts_of, local_day_number
+from postpurchase.adapters.edd.history import History, Outcome, outcome_of
 from postpurchase.adapters.edd.records import SAO_PAULO, DeliveredShipmentRecord
 from postpurchase.domain.addresses import Address
 from postpurchase.domain.edd.types import EstimateRequest

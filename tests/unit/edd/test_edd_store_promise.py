@@ -12,7 +12,8 @@ from decimal import Decimal
 import numpy as np
 
 from postpurchase.adapters.edd.engine_parts import EngineConfig, hide_columns, masked
-from postpurchase.adapters.edd.features import QUOTE_NAMES, FeatureSpace, History, facts_of
+from postpurchase.adapters.edd.features import QUOTE_NAMES, FeatureSpace, facts_of
+from postpurchase.adapters.edd.history import History
 from postpurchase.adapters.edd.records import SAO_PAULO, DeliveredShipmentRecord
 from postpurchase.adapters.promising import _row
 from postpurchase.domain import commands

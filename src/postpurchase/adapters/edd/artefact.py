@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from postpurchase.adapters.edd.engine import ENGINE_VERSION, EddEngine, EngineConfig, OrderState
-from postpurchase.adapters.edd.features import FeatureSpace, OrderFacts, Outcome, local_day_number
+from postpurchase.adapters.edd.features import FeatureSpace, OrderFacts, local_day_number
+from postpurchase.adapters.edd.history import Outcome
 
 FORMAT = "postpurchase-edd-model"
 FORMAT_VERSION = 1

@@ -40,14 +40,13 @@ from postpurchase.adapters.edd.engine_parts import (
 )
 from postpurchase.adapters.edd.features import (
     FeatureSpace,
-    History,
     OrderFacts,
-    Outcome,
     as_matrix,
     facts_of,
     local_date,
     local_day_number,
 )
+from postpurchase.adapters.edd.history import History, Outcome
 from postpurchase.adapters.edd.learned import Array, Calibrator
 from postpurchase.domain.edd.geo import PostalCentroids
 from postpurchase.domain.edd.live import TransitQuantiles

@@ -18,11 +18,8 @@ from typing import Any
 import numpy as np
 
 from postpurchase.adapters.edd.calendars import business_days_between
-from postpurchase.adapters.edd.features import (
-    OrderFacts,
-    Outcome,
-    local_day_number,
-)
+from postpurchase.adapters.edd.features import OrderFacts, local_day_number
+from postpurchase.adapters.edd.history import Outcome
 from postpurchase.adapters.edd.learned import Array, Calibrator, GbmParams, QuantileGBM, to_days
 from postpurchase.adapters.edd.records import SAO_PAULO, DeliveredShipmentRecord
 from postpurchase.domain.edd.types import DEFAULT_CONFIDENCE, Estimate

@@ -28,13 +28,8 @@ from postpurchase.adapters.edd.engine_parts import (
     day_start,
     hide_columns,
 )
-from postpurchase.adapters.edd.features import (
-    as_matrix,
-    facts_of,
-    local_date,
-    local_day_number,
-    outcome_of,
-)
+from postpurchase.adapters.edd.features import as_matrix, facts_of, local_date, local_day_number
+from postpurchase.adapters.edd.history import outcome_of
 from postpurchase.adapters.edd.records import DeliveredShipmentRecord
 from postpurchase.domain.edd.geo import PostalCentroids
 from postpurchase.domain.edd.types import EstimateRequest
