@@ -189,6 +189,15 @@ def main() -> None:
         figures = {
             "accept": phase("accept (deferred)", counts, accept, scans, args.top),
             "fold": phase("fold", counts, lambda: fold_tracking(platform), scans, args.top),
+        }
+        with engine.connect() as c:
+            mix = c.execute(text(
+                "SELECT topic, count(*) FROM outbox WHERE processed_at IS NULL GROUP BY 1"
+                " ORDER BY 2 DESC"
+            )).all()  # fmt: skip
+        print("\noutbox rows the fold wrote, by topic:",
+              ", ".join(f"{topic} {n / scans:.2f} per scan" for topic, n in mix))  # fmt: skip
+        figures |= {
             "drain": phase("drain", counts, lambda: drain_outbox(platform), scans, args.top),
         }
         with engine.connect() as c:

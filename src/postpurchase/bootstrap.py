@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from postpurchase.adapters.db.engine import make_engine
 from postpurchase.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from postpurchase.adapters.outbox import Subscriber
+from postpurchase.adapters.outbox import Subscriber, acted_on
 from postpurchase.adapters.promising import EnginePromiser
 from postpurchase.adapters.queue import NullTaskQueue
 from postpurchase.adapters.secrets import load_keyring
@@ -60,8 +60,9 @@ class Platform:
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(
-            self.engine, self.clock.now, box=self.keyring, media_dir=self.settings.media_dir
-        )
+            self.engine, self.clock.now, box=self.keyring, media_dir=self.settings.media_dir,
+            outbox_filter=partial(acted_on, self.subscribers),  # ADR 0041
+        )  # fmt: skip
 
     def bus(self) -> MessageBus:
         """A fresh bus per request or job: a unit of work is never shared between threads."""
@@ -260,6 +261,7 @@ def store_exchange_orders(platform: Platform) -> StoreExchangeOrders:
 def _remedies(platform: Platform) -> None:
     """The automatic remedy runs on ``ShipmentDelivered`` (outbox, at least once: the
     remedy ledger makes it once per order), paying through the store's refund port."""
+    from postpurchase.adapters.db.remedies import SqlRemedyStore
     from postpurchase.adapters.storefronts.refund_ports import refund_port
     from postpurchase.service_layer.remedies import on_delivered, on_delivered_many
 
@@ -275,6 +277,10 @@ def _remedies(platform: Platform) -> None:
         def many(self, rows: list[tuple[int, str, dict[str, Any]]]) -> dict[int, Exception]:
             batch = [(row_id, payload) for row_id, _, payload in rows]
             return on_delivered_many(platform.uow, platform.clock, ports, batch)
+
+        def acting(self, conn: Connection, topic: str, merchant_ids: set[str]) -> set[str]:
+            """Merchants whose rule is on or who have a remedy pending (ADR 0041)."""
+            return SqlRemedyStore(conn).acting(merchant_ids)
 
     platform.subscribe("ShipmentDelivered", Remedies())
 

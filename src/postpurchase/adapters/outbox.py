@@ -65,6 +65,46 @@ def _batched(rows: list[Any], subscribers: dict[str, list[Subscriber]]) -> Failu
     return failed
 
 
+class Declaring(Protocol):
+    """A subscriber that can say, before an event is written, for which merchants it may act
+    on a topic (``acting``: a subset of ``merchant_ids``; an answer read in the writer's
+    transaction). For the others the event is not written to the outbox at all, when every
+    subscriber of its topic declares so (ADR 0041). A subscriber without ``acting`` acts on
+    everything it is subscribed to. Answering "may act" when unsure is always safe."""
+
+    def __call__(self, row_id: int, topic: str, payload: dict[str, Any]) -> None: ...
+    def acting(self, conn: Connection, topic: str, merchant_ids: set[str]) -> set[str]: ...
+
+
+def acted_on(
+    subscribers: dict[str, list[Subscriber]], conn: Connection, pairs: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Of the (merchant id, topic) pairs of a transaction's events, those some subscriber
+    may act on: the outbox rows worth writing (ADR 0041).
+
+    Derived from the subscriber registry, never from a list of topics: a pair is dropped
+    only when its topic has subscribers and *every* one of them declares (``acting``) that
+    it does nothing for that merchant. A topic nobody subscribes to in this process is
+    kept: a subscriber may be plugged in later, and the row waits for it.
+    """
+    by_topic: dict[str, set[str]] = {}
+    for merchant_id, topic in pairs:
+        by_topic.setdefault(topic, set()).add(merchant_id)
+    kept: set[tuple[str, str]] = set()
+    for topic, merchants in by_topic.items():
+        subs = subscribers.get(topic) or []
+        if not subs or any(getattr(s, "acting", None) is None for s in subs):
+            kept.update((m, topic) for m in merchants)
+            continue
+        left = set(merchants)
+        for sub in subs:
+            if not left:
+                break
+            left -= sub.acting(conn, topic, set(left))  # type: ignore[attr-defined]
+        kept.update((m, topic) for m in merchants - left)
+    return kept
+
+
 MAX_BACKOFF = timedelta(hours=1)
 
 

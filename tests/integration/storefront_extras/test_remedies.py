@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlalchemy import event, select
 
 from postpurchase.adapters.db import tables as t
-from postpurchase.adapters.db.remedies import remedies_for_customer
+from postpurchase.adapters.db.remedies import SqlRemedyStore, remedies_for_customer
 from postpurchase.adapters.outbox import BatchSubscriber
 from postpurchase.domain.ids import new_id
 from postpurchase.domain.money import Money
@@ -219,7 +219,7 @@ def test_a_store_refusal_is_recorded_as_failed(shop: Shop) -> None:
 
 
 def batch_subscriber(shop: Shop) -> BatchSubscriber:
-    [sub] = shop.platform.subscribers["ShipmentDelivered"]
+    [sub] = [s for s in shop.platform.subscribers["ShipmentDelivered"] if hasattr(s, "acting")]
     assert hasattr(sub, "many")  # the drain hands it whole batches
     return cast("BatchSubscriber", sub)
 
@@ -284,6 +284,9 @@ def test_a_batch_of_delivered_events_does_what_they_do_one_at_a_time(
 def test_a_batch_with_the_rule_off_costs_a_few_statements(shop: Shop) -> None:
     """Most delivered events owe nothing: a batch of them is read in one transaction (the
     rule and the ledger rows of the merchant), not a transaction per event."""
+    # With the rule off, remedies acts on no delivery, so no other subscriber than this one
+    # gets the events an outbox row written (ADR 0041): the batch is read from those rows.
+    shop.platform.subscribe("ShipmentDelivered", lambda row_id, topic, payload: None)
     orders = [shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=LATE).id
               for _ in range(12)]  # fmt: skip
     rows = delivered_rows(shop, orders)
@@ -301,3 +304,18 @@ def test_a_batch_with_the_rule_off_costs_a_few_statements(shop: Shop) -> None:
         event.remove(engine, "before_cursor_execute", count)
     assert len(rows) == 12 and len(statements) <= 4, statements
     assert ledger(shop) == []
+
+
+def test_a_delivery_gets_an_outbox_row_for_remedies_only_while_the_rule_is_on(shop: Shop) -> None:
+    """ADR 0041: remedies declares that with the rule off (and nothing pending) it does
+    nothing with a delivery, so the event gets no outbox row; with it on, it does."""
+    off = shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=LATE)
+    assert delivered_rows(shop, [off.id]) == []
+    with shop.platform.engine.connect() as conn:
+        assert SqlRemedyStore(conn).acting({shop.merchant_id}) == set()
+    shop.client.put("/api/v1/remedies/settings", json={"enabled": True})
+    on = shop.late_order("BOOT-42", promised=PROMISED, delivered_hours=LATE)
+    assert len(delivered_rows(shop, [on.id])) == 1
+    deliver_events(shop, on.id)
+    [entry] = ledger(shop)
+    assert entry["order_id"] == on.id

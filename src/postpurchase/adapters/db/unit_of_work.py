@@ -31,6 +31,13 @@ from postpurchase.domain.shipments import Shipment
 from postpurchase.service_layer.ports import SecretBox
 from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 
+# (connection, {(merchant id, topic)}) -> the pairs worth an outbox row (adapters.outbox)
+OutboxFilter = Callable[[Connection, set[tuple[str, str]]], set[tuple[str, str]]]
+
+
+def _topic(e: Event) -> str:
+    return type(e).__name__  # as ``repositories.outbox_rows`` names it
+
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     orders: r.SqlOrderRepository
@@ -43,8 +50,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         *,
         box: SecretBox,
         media_dir: Path | None = None,
+        outbox_filter: OutboxFilter | None = None,
     ) -> None:
         super().__init__()
+        self.outbox_filter = outbox_filter
         self.media_dir = media_dir
         self.engine = engine
         self.box = box
@@ -99,6 +108,11 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         assert self.conn is not None
         self.orders.flush()
         self.shipments.flush()
+        if events and self.outbox_filter is not None:
+            # Only the events some subscriber may act on (ADR 0041): asked in this
+            # transaction, so the answer and the rows are one snapshot.
+            wanted = self.outbox_filter(self.conn, {(e.merchant_id, _topic(e)) for e in events})
+            events = [e for e in events if (e.merchant_id, _topic(e)) in wanted]
         if events:
             bulk.insert_rows(self.conn, t.outbox, r.outbox_rows(events, self.now()))
 

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 
+from postpurchase.adapters.db import tables as t
 from postpurchase.adapters.model_serving import models_for
 from postpurchase.adapters.notifications.email import SmtpEmailChannel
 from postpurchase.adapters.notifications.gift_codes import SealedGiftCodes
@@ -30,6 +31,8 @@ from postpurchase.adapters.notifications.unit_of_work import (
     SqlNotificationUnitOfWork,
 )
 from postpurchase.adapters.notifications.webhooks import HttpWebhookPoster
+from postpurchase.domain.notification_flows import flow_topics
+from postpurchase.domain.notifications import OPS_TOPICS, WEBHOOK_TOPICS
 from postpurchase.service_layer.notifications import Channels, NotificationService, ServiceConfig
 from postpurchase.service_layer.ports import Clock, SecretBox
 from postpurchase.service_layer.recommendations import LINK_PURPOSE
@@ -79,6 +82,39 @@ class _Subscriber:
     def many(self, rows: list[tuple[int, str, dict[str, Any]]]) -> dict[int, Exception]:
         with self.ambient.lending():
             return self.service.handle_many(rows)
+
+    def acting(self, conn: Connection, topic: str, merchant_ids: set[str]) -> set[str]:
+        """The merchants for which an event of ``topic`` may cause anything here, asked
+        in the writer's transaction before its outbox row is written (ADR 0041,
+        ``adapters.outbox.Declaring``). A topic whose only use here is the merchant's
+        webhooks (``OrderStatusChanged``, ``ShipmentDelivered``, ...) does something only
+        where webhooks are on and an active endpoint listens to it; every other topic may
+        plan a message, an alert or a cancellation, so it is always "may act"."""
+        if topic not in HOOKS_ONLY:
+            return set(merchant_ids)
+        if self.service.channels.webhooks is None:
+            return set()
+        return listening(conn, topic, merchant_ids)
+
+
+# Topics the engine plans nothing for but webhook deliveries (``NotificationService._plan_in``:
+# flows, ops alerts and cancellations are the other uses); the test that holds this to the
+# engine's behaviour plans every subscribed topic with no endpoint and finds nothing written.
+HOOKS_ONLY: frozenset[str] = WEBHOOK_TOPICS - flow_topics() - OPS_TOPICS - {"OrderCancelled"}
+
+
+def listening(conn: Connection, topic: str, merchant_ids: set[str]) -> set[str]:
+    """Of ``merchant_ids``, those with an active endpoint that takes ``topic`` (as
+    ``NotificationStore.endpoints_for`` picks them at planning time)."""
+    if not merchant_ids:
+        return set()
+    e = t.webhook_endpoints.c
+    rows = conn.execute(
+        select(e.merchant_id, e.topics).where(
+            e.merchant_id.in_(sorted(merchant_ids)), e.active.is_(True), e.deleted_at.is_(None)
+        )
+    ).all()
+    return {m for m, topics in rows if "*" in (topics or ()) or topic in (topics or ())}
 
 
 def channels_from(settings: NotifySettings) -> Channels:

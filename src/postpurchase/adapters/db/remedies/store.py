@@ -55,6 +55,18 @@ class SqlRemedyStore:
         the rule there from its own table; ADR 0025)."""
         return rule_from_stored(read_section(self.conn, merchant_id, SECTION))
 
+    def acting(self, merchant_ids: set[str]) -> set[str]:
+        """Of ``merchant_ids``, those for which a ``ShipmentDelivered`` may do anything here:
+        the rule is on, or a pending remedy waits to be finished (``on_delivered_many``
+        passes over every other one). Read before the event's outbox row is written
+        (ADR 0041)."""
+        on = {m for m in merchant_ids if self.rule(m).enabled}
+        rest = sorted(merchant_ids - on)
+        if rest:
+            pending = select(L.merchant_id).where(L.merchant_id.in_(rest), L.status == "pending")
+            on.update(self.conn.execute(pending.distinct()).scalars())
+        return on
+
     def save_rule(self, merchant_id: str, rule: RemedyRule, at: datetime) -> None:
         """Write the whole section into the merchant's settings, the rest left as it is."""
         write_section(self.conn, merchant_id, SECTION, rule_to_dict(rule))
