@@ -25,6 +25,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from postpurchase.adapters.db import hot_reads
 from postpurchase.adapters.db import tables as t
 from postpurchase.domain.errors import InvalidInput
 
@@ -182,7 +183,7 @@ def get_order_by_token(conn: Connection, token: str) -> dict[str, Any] | None:
     One statement (see ``_ORDER_FOR_PAGE``), the same shape as :func:`get_order` plus
     ``events`` on each shipment (newest first).
     """
-    rows = conn.execute(_ORDER_FOR_PAGE, {"token": token}).all()
+    rows = hot_reads.rows(conn, _ORDER_FOR_PAGE, {"token": token})
     if not rows or rows[0][0] != 0:
         return None
     o0, l0 = 1, 1 + _N_ORDER

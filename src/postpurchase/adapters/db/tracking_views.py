@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from postpurchase.adapters.db import hot_reads
 from postpurchase.adapters.db import tables as t
 
 MAX_LOOKUP_CANDIDATES = 20
@@ -186,8 +187,8 @@ def _version(row: Any) -> PageVersion:
 
 
 def page_version(conn: Connection, token: str) -> PageVersion | None:
-    row = conn.execute(_PAGE_VERSION, {"token": token}).first()
-    return _version(row) if row is not None else None
+    found = hot_reads.rows(conn, _PAGE_VERSION, {"token": token})
+    return _version(found[0]) if found else None
 
 
 def page_versions(conn: Connection, tokens: list[str]) -> dict[str, PageVersion]:
