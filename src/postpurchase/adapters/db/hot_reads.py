@@ -68,20 +68,46 @@ def rows(conn: Connection, stmt: Select[Any], params: Mapping[str, Any]) -> list
     """``conn.execute(stmt, params).all()`` as tuples, on PostgreSQL without SQLAlchemy's
     per-execution overhead (see the module docstring). ``stmt`` must be a module-level
     constant: its compiled form is kept for the life of the process."""
+    return in_one_round_trip(conn, [(stmt, params)])[0]
+
+
+def in_one_round_trip(
+    conn: Connection, statements: Sequence[tuple[Select[Any], Mapping[str, Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """:func:`rows` of several statements, run one after the other; on PostgreSQL sent
+    together in psycopg's pipeline mode, so the caller waits for one round trip instead of
+    one per statement (each round trip of a page read holds the event loop)."""
     dialect = conn.dialect
     if dialect.name != "postgresql" or dialect.driver != "psycopg":
-        return [tuple(row) for row in conn.execute(stmt, params).all()]
-    key = (id(stmt), dialect.name)
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        compiled = _COMPILED[key] = _Compiled(stmt, conn, params)
+        return [[tuple(row) for row in conn.execute(s, p).all()] for s, p in statements]
+    compiled = []
+    for stmt, params in statements:
+        key = (id(stmt), dialect.name)
+        found = _COMPILED.get(key)
+        if found is None:
+            found = _COMPILED[key] = _Compiled(stmt, conn, params)
+        compiled.append(found)
     driver = conn.connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cur:
-        cur.execute(compiled.sql, {**compiled.defaults, **params})
-        got: list[tuple[Any, ...]] = cur.fetchall()
-        if compiled.processors is None:
-            compiled.resolve(conn, cur.description or ())
+    if len(statements) == 1:
+        with driver.cursor() as cur:
+            cur.execute(compiled[0].sql, {**compiled[0].defaults, **statements[0][1]})
+            return [_processed(conn, compiled[0], cur)]
+    with driver.pipeline():
+        cursors = [
+            driver.execute(c.sql, {**c.defaults, **params})
+            for c, (_, params) in zip(compiled, statements, strict=True)
+        ]
+        out = [_processed(conn, c, cur) for c, cur in zip(compiled, cursors, strict=True)]
+    for cur in cursors:
+        cur.close()
+    return out
+
+
+def _processed(conn: Connection, compiled: _Compiled, cur: Any) -> list[tuple[Any, ...]]:
+    got: list[tuple[Any, ...]] = cur.fetchall()
+    if compiled.processors is None:
+        compiled.resolve(conn, cur.description or ())
     procs = compiled.processors
     if not procs:
         return got
