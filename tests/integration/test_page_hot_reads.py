@@ -29,7 +29,9 @@ def _types(rows: list[tuple[Any, ...]]) -> list[list[type]]:
 
 def test_hot_reads_match_sqlalchemy_for_every_kind_of_order(platform: Platform) -> None:
     shop = sc.merchant(platform, timezone="America/New_York")
-    tokens = [seeded.token for seeded in sc.all_kinds(platform, shop.id).values()] + ["no-such-token"]
+    tokens = [seeded.token for seeded in sc.all_kinds(platform, shop.id).values()] + [
+        "no-such-token"
+    ]
     page_engine = platform.engine
     if page_engine.dialect.name == "postgresql":  # as the page reads it (page_reads)
         page_engine = page_engine.execution_options(isolation_level="AUTOCOMMIT")
