@@ -180,8 +180,7 @@ class Translator:
         return self.day(value)
 
     def country_name(self, code: str) -> str:
-        name = _locale(self.babel_locale).territories.get(code.upper())
-        return str(name) if name else code.upper()
+        return _country_name(self.babel_locale, code.upper())
 
 
 @lru_cache(maxsize=8)
@@ -193,6 +192,13 @@ def _locale(babel_id: str) -> Locale:
 def _currency_pattern(babel_id: str) -> NumberPattern:
     pattern: NumberPattern = _locale(babel_id).currency_formats["standard"]
     return pattern
+
+
+@lru_cache(maxsize=2048)
+def _country_name(babel_id: str, code: str) -> str:
+    """Each scan's place names its country: a lookup through Babel's locale data each time."""
+    name = _locale(babel_id).territories.get(code)
+    return str(name) if name else code
 
 
 @lru_cache(maxsize=4096)
