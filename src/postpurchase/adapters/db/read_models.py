@@ -25,6 +25,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from postpurchase.adapters.db import hot_reads
 from postpurchase.adapters.db import tables as t
 from postpurchase.domain.errors import InvalidInput
 
@@ -165,7 +166,7 @@ _SHIPMENT_BRANCH = (
     .where(t.orders.c.tracking_token == bindparam("token"))
 )
 _PAGE_ORDER = union_all(_ORDER_BRANCH, _SHIPMENT_BRANCH).subquery("page")
-_ORDER_FOR_PAGE = select(_PAGE_ORDER).order_by(
+ORDER_FOR_PAGE = select(_PAGE_ORDER).order_by(
     _PAGE_ORDER.c.kind,
     _PAGE_ORDER.c.l_position,
     _PAGE_ORDER.c.s_created_at,
@@ -179,10 +180,14 @@ _N_ORDER, _N_LINE, _N_SHIPMENT = len(_ORDER_COLUMNS), len(_LINE_COLUMNS), len(_S
 def get_order_by_token(conn: Connection, token: str) -> dict[str, Any] | None:
     """For the shopper's tracking page: the token is the only credential.
 
-    One statement (see ``_ORDER_FOR_PAGE``), the same shape as :func:`get_order` plus
+    One statement (see ``ORDER_FOR_PAGE``), the same shape as :func:`get_order` plus
     ``events`` on each shipment (newest first).
     """
-    rows = conn.execute(_ORDER_FOR_PAGE, {"token": token}).all()
+    return order_from_page_rows(hot_reads.rows(conn, ORDER_FOR_PAGE, {"token": token}))
+
+
+def order_from_page_rows(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
+    """The order :func:`get_order_by_token` makes of :data:`ORDER_FOR_PAGE`'s rows."""
     if not rows or rows[0][0] != 0:
         return None
     o0, l0 = 1, 1 + _N_ORDER

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from postpurchase.adapters.db import hot_reads, read_models
 from postpurchase.adapters.db import tables as t
 
 MAX_LOOKUP_CANDIDATES = 20
@@ -186,8 +187,23 @@ def _version(row: Any) -> PageVersion:
 
 
 def page_version(conn: Connection, token: str) -> PageVersion | None:
-    row = conn.execute(_PAGE_VERSION, {"token": token}).first()
-    return _version(row) if row is not None else None
+    found = hot_reads.rows(conn, _PAGE_VERSION, {"token": token})
+    return _version(found[0]) if found else None
+
+
+def page_version_and_order(
+    conn: Connection, token: str
+) -> tuple[PageVersion | None, dict[str, Any] | None]:
+    """:func:`page_version` and then ``read_models.get_order_by_token`` in one round trip
+    (PostgreSQL), for a view that will render the page anyway (a first view in a process).
+    The order is read after the version, as when the two are asked for one by one."""
+    found, rows = hot_reads.in_one_round_trip(
+        conn,
+        [(_PAGE_VERSION, {"token": token}), (read_models.ORDER_FOR_PAGE, {"token": token})],
+    )
+    if not found:
+        return None, None
+    return _version(found[0]), read_models.order_from_page_rows(rows)
 
 
 def page_versions(conn: Connection, tokens: list[str]) -> dict[str, PageVersion]:

@@ -30,7 +30,7 @@ from babel.dates import (
     format_time,
     get_timezone_name,
 )
-from babel.numbers import format_currency
+from babel.numbers import NumberPattern
 
 from postpurchase.entrypoints.web.catalogues import CATALOGUE, EN
 
@@ -151,14 +151,16 @@ class Translator:
         """A window such as "Tue, Nov 24 – Thu, Nov 26", merged the way each locale does."""
         if start == end:
             return self.day(start)
-        return str(format_interval(start, end, "MMMEd", locale=self.babel_locale))
+        return _day_range(self.babel_locale, start, end)
 
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount as the shopper's locale writes it ("$181.09", "181,09 €")."""
-        return str(format_currency(amount, currency, locale=self.babel_locale))
+        # What format_currency does, minus parsing the locale and finding its pattern again.
+        loc = _locale(self.babel_locale)
+        return str(_currency_pattern(self.babel_locale).apply(amount, loc, currency=currency))
 
     def date_with_year(self, value: date) -> str:
-        return str(format_skeleton("yMMMd", value, locale=self.babel_locale))
+        return _date_with_year(self.babel_locale, value)
 
     def time(self, value: datetime, tz: ZoneInfo) -> str:
         """Clock time on the shopper's clock ("1:18 PM", "13:18")."""
@@ -166,7 +168,7 @@ class Translator:
         return _clock(self.babel_locale, local.hour, local.minute)
 
     def zone_name(self, tz: ZoneInfo) -> str:
-        return str(get_timezone_name(tz, "long", locale=self.babel_locale))
+        return _zone_name(self.babel_locale, tz.key)
 
     def relative_day(self, value: date, today: date) -> str:
         """Today / Tomorrow when that is what the date is, otherwise the full day."""
@@ -178,13 +180,44 @@ class Translator:
         return self.day(value)
 
     def country_name(self, code: str) -> str:
-        name = _locale(self.babel_locale).territories.get(code.upper())
-        return str(name) if name else code.upper()
+        return _country_name(self.babel_locale, code.upper())
 
 
 @lru_cache(maxsize=8)
 def _locale(babel_id: str) -> Locale:
     return Locale.parse(babel_id)
+
+
+@lru_cache(maxsize=8)
+def _currency_pattern(babel_id: str) -> NumberPattern:
+    pattern: NumberPattern = _locale(babel_id).currency_formats["standard"]
+    return pattern
+
+
+@lru_cache(maxsize=2048)
+def _country_name(babel_id: str, code: str) -> str:
+    """Each scan's place names its country: a lookup through Babel's locale data each time."""
+    name = _locale(babel_id).territories.get(code)
+    return str(name) if name else code
+
+
+@lru_cache(maxsize=4096)
+def _date_with_year(babel_id: str, value: date) -> str:
+    """Cached like :func:`_day`: the placed date of every first view."""
+    return str(format_skeleton("yMMMd", value, locale=babel_id))
+
+
+@lru_cache(maxsize=1024)
+def _zone_name(babel_id: str, zone_key: str) -> str:
+    """A zone's generic long name ("Central European Time"): given a zone and no moment,
+    Babel's answer depends only on the locale and the zone."""
+    return str(get_timezone_name(ZoneInfo(zone_key), "long", locale=babel_id))
+
+
+@lru_cache(maxsize=4096)
+def _day_range(babel_id: str, start: date, end: date) -> str:
+    """Cached like :func:`_day`: pages of the same days show the same few windows."""
+    return str(format_interval(start, end, "MMMEd", locale=babel_id))
 
 
 @lru_cache(maxsize=4096)

@@ -59,9 +59,15 @@ class PageCache:
         self.entries = entries
         self.clock = clock
         self._items: OrderedDict[tuple[str, ...], CachedPage] = OrderedDict()
+        self._tokens: dict[str, int] = {}  # token -> how many of the keys are its pages
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+
+    def holds(self, token: str) -> bool:
+        """Whether any page of ``token`` (any language or format) is kept: if none is, a view
+        of it will render, so its order can be read with its version (one round trip)."""
+        return token in self._tokens
 
     def get(
         self, key: tuple[str, ...], version: PageVersion, settings: dict[str, Any]
@@ -91,12 +97,18 @@ class PageCache:
         if self.entries <= 0:
             return page
         with self._lock:
+            if key not in self._items:
+                self._tokens[key[0]] = self._tokens.get(key[0], 0) + 1
             self._items[key] = page
             self._items.move_to_end(key)
             while len(self._items) > self.entries:
-                self._items.popitem(last=False)
+                old, _ = self._items.popitem(last=False)
+                left = self._tokens.pop(old[0]) - 1
+                if left:
+                    self._tokens[old[0]] = left
         return page
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._tokens.clear()

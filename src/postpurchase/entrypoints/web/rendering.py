@@ -134,7 +134,12 @@ def lang_links_for(request: Request, **keep: str | None) -> dict[str, str]:
     """Links for the language switch: the same page with ``?lang=`` (works without JS)."""
     base = request.url.path
     extra = {k: v for k, v in keep.items() if v}
+    if not extra:  # the tracking page's case: the query strings are the same on every view
+        return {lang: f"{base}?{query}" for lang, query in _LANG_QUERIES.items()}
     return {lang: f"{base}?{urlencode({**extra, 'lang': lang})}" for lang in LANGUAGES}
+
+
+_LANG_QUERIES = {lang: urlencode({"lang": lang}) for lang in LANGUAGES}
 
 
 def remember_language(request: Request, response: Response) -> None:

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from postpurchase.adapters.db import read_models, tracking_views
 from postpurchase.adapters.db.tracking_views import MerchantProfile
+from postpurchase.bootstrap import Platform
 from postpurchase.domain.status import OrderStatus, ShipmentStatus
 from postpurchase.entrypoints.web import lookup
 from postpurchase.entrypoints.web.branding import branding_from
@@ -63,8 +64,11 @@ router = APIRouter(include_in_schema=False, tags=["tracking page"])
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
-async def tracking_page(token: str, request: Request, platform: WebPlatform) -> Response:
-    """The page; its database reads and rendering run on the event loop (see page_reads)."""
+async def tracking_page(token: str, request: Request) -> Response:
+    """The page; its database reads and rendering run on the event loop (see page_reads).
+    The platform is taken from the app, not through ``WebPlatform``: a dependency costs
+    FastAPI a second resolution pass on every first view."""
+    platform: Platform = request.app.state.platform
     thanks = request.query_params.get("rated") == "1"
     # ?rate=N: the score a shopper clicked in the delivered email (via /t/{token}/survey);
     # shown as picked, recorded only by the form's POST (a GET never rates).
