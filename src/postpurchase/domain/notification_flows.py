@@ -78,8 +78,19 @@ def register_flow(flow: Flow) -> Flow:
     return flow
 
 
+_TOPICS: dict[tuple[int, ...], frozenset[str]] = {}
+
+
 def flow_topics() -> frozenset[str]:
-    return frozenset(t for f in FLOWS.values() for t in f.topics)
+    """Every topic some flow listens to. Asked for every event planned: kept per set of
+    registered flows (by identity, so a flow registered or removed later is seen)."""
+    key = tuple(map(id, FLOWS.values()))
+    found = _TOPICS.get(key)
+    if found is None:
+        if len(_TOPICS) > 16:
+            _TOPICS.clear()
+        found = _TOPICS[key] = frozenset(t for f in FLOWS.values() for t in f.topics)
+    return found
 
 
 def _changed_to(status: ShipmentStatus) -> Matcher:

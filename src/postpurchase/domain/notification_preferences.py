@@ -11,12 +11,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from functools import lru_cache
 from typing import Any
 
 from postpurchase.domain.errors import InvalidInput
 from postpurchase.domain.notification_flows import FLOWS, Flow
 from postpurchase.domain.notification_vocabulary import _CHANNEL_NAMES, Channel, valid_email
 from postpurchase.domain.settings import normalise_colour, on_colour
+
+
+@lru_cache(maxsize=1024)
+def _on(colour: str, fallback: str) -> str:
+    """Black or white text on ``colour``: a template asks up to seven times per e-mail, and
+    a merchant has two colours."""
+    return on_colour(normalise_colour(colour) or fallback)
+
 
 # --------------------------------------------------------------------------- preferences
 
@@ -113,11 +122,11 @@ class Branding:
     @property
     def on_primary(self) -> str:
         """Text on the primary colour: black or white, whichever reads (WCAG AA)."""
-        return on_colour(normalise_colour(self.primary_color) or "#1f2937")
+        return _on(self.primary_color, "#1f2937")
 
     @property
     def on_accent(self) -> str:
-        return on_colour(normalise_colour(self.accent_color) or "#2563eb")
+        return _on(self.accent_color, "#2563eb")
 
     def as_dict(self) -> dict[str, str | None]:
         return {

@@ -151,7 +151,9 @@ class NotificationService(Planning, MessageDelivery, Webhooks):
             with self.uow() as uow, self._personal_run():
                 store = BatchedStore(uow.store)
                 channels = self.channels.for_messages()
-                for merchant_id, (orders, shipments) in prefetch_keys(rows).items():
+                for merchant_id, (orders, shipments) in prefetch_keys(
+                    rows, flow_topics() | OPS_TOPICS
+                ).items():
                     store.prefetch(
                         merchant_id, orders, shipments,
                         lambda o: [

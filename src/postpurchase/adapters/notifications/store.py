@@ -23,6 +23,7 @@ from postpurchase.adapters.db.repositories import (
 )
 from postpurchase.adapters.db.sql import _chunks, one_of
 from postpurchase.adapters.db.templates import SqlTemplateRepository
+from postpurchase.adapters.notifications import bulk_pg
 from postpurchase.adapters.notifications.rows import (
     _delivery,
     _delivery_row,
@@ -193,7 +194,9 @@ class SqlNotificationStore:
         return int(res.rowcount or 0)
 
     def supersede_many(self, merchant_id: str, rows: Sequence[tuple[str, str, datetime]]) -> None:
-        if rows:
+        if rows and self._pg:  # one statement, the rows as arrays (bulk_pg)
+            bulk_pg.supersede(self.conn, merchant_id, rows)
+        elif rows:
             self.conn.execute(
                 _SUPERSEDE_ONE,
                 [{"m": merchant_id, "_id": i, "why": why, "at": at} for i, why, at in rows],
