@@ -189,17 +189,26 @@ class History:
             return (v[index] / w if w > 0 else NAN), w
         return (v[index] + PRIOR_WEIGHT * prior) / (w + PRIOR_WEIGHT), w
 
+    def _marketplace(self, now: float) -> tuple[float, float, float]:
+        """The whole marketplace's long-memory order-to-door, hand-off and transit days, with
+        typical values (12, 2.5 and 9 days) before any delivery was seen: the priors every
+        group's mean shrinks toward."""
+        L = self.long
+        g_y, _ = self._mean(L, ("all",), now, LONG_TAU, _Y, NAN)
+        g_h, _ = self._mean(L, ("all",), now, LONG_TAU, _H, NAN)
+        g_t, _ = self._mean(L, ("all",), now, LONG_TAU, _T, NAN)
+        return (
+            12.0 if math.isnan(g_y) else g_y,
+            2.5 if math.isnan(g_h) else g_h,
+            9.0 if math.isnan(g_t) else g_t,
+        )
+
     def seller_features(self, facts: OrderFacts, now: float) -> list[float]:
         """The seller's own recent record as of ``now``: hand-off time over the last three
         weeks, and its parcels' transit and order-to-door days (long and recent memories),
         each shrunk toward the longer memory (or the whole marketplace) when thin."""
         L, S = self.long, self.short
-        g_h, _ = self._mean(L, ("all",), now, LONG_TAU, _H, NAN)
-        g_h = 2.5 if math.isnan(g_h) else g_h
-        g_t, _ = self._mean(L, ("all",), now, LONG_TAU, _T, NAN)
-        g_t = 9.0 if math.isnan(g_t) else g_t
-        g_y, _ = self._mean(L, ("all",), now, LONG_TAU, _Y, NAN)
-        g_y = 12.0 if math.isnan(g_y) else g_y
+        g_y, g_h, g_t = self._marketplace(now)
         origin = ("or", facts.origin_id or "?")
         or_h, _ = self._mean(L, origin, now, LONG_TAU, _H, g_h)
         ors_h, _ = self._mean(S, origin, now, SHORT_TAU, _H, or_h)
@@ -212,13 +221,7 @@ class History:
     def features(self, facts: OrderFacts, now: float) -> list[float]:
         """History features for an order predicted at ``now`` (local day number)."""
         L, S = self.long, self.short
-        g_y, _ = self._mean(L, ("all",), now, LONG_TAU, _Y, NAN)
-        if math.isnan(g_y):
-            g_y = 12.0
-        g_h, _ = self._mean(L, ("all",), now, LONG_TAU, _H, NAN)
-        g_h = 2.5 if math.isnan(g_h) else g_h
-        g_t, _ = self._mean(L, ("all",), now, LONG_TAU, _T, NAN)
-        g_t = 9.0 if math.isnan(g_t) else g_t
+        g_y, g_h, g_t = self._marketplace(now)
         g_s, _ = self._mean(L, ("all",), now, LONG_TAU, _S, NAN)
         g_s = 0.1 if math.isnan(g_s) else g_s
         gs_y, gs_w = self._mean(S, ("all",), now, SHORT_TAU, _Y, g_y)
