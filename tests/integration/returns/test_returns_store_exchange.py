@@ -323,7 +323,7 @@ def test_methods_are_priced_with_their_co2e_and_the_choice_is_kept(
     assert [m["method"] for m in listed] == ["drop_off", "mail", "pickup"]
     assert listed[0]["cost"]["amount"] == "0.00" and listed[2]["cost"]["amount"] == "6.00"
     assert all(Decimal(m["footprint"]["kg_co2e"]) > 0 for m in listed)
-    assert listed[0]["footprint"]["precision"] == "country"
+    assert listed[0]["footprint"]["precision"] == "region"  # US ZIPs: their states' capitals
 
     ids = {line.sku: line.id for line in order.lines}
     body = {
