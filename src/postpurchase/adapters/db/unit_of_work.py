@@ -35,10 +35,6 @@ from postpurchase.service_layer.unit_of_work import AbstractUnitOfWork
 OutboxFilter = Callable[[Connection, set[tuple[str, str]]], set[tuple[str, str]]]
 
 
-def _topic(e: Event) -> str:
-    return type(e).__name__  # as ``repositories.outbox_rows`` names it
-
-
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     orders: r.SqlOrderRepository
     shipments: r.SqlShipmentRepository
@@ -111,8 +107,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         if events and self.outbox_filter is not None:
             # Only the events some subscriber may act on (ADR 0041): asked in this
             # transaction, so the answer and the rows are one snapshot.
-            wanted = self.outbox_filter(self.conn, {(e.merchant_id, _topic(e)) for e in events})
-            events = [e for e in events if (e.merchant_id, _topic(e)) in wanted]
+            wanted = self.outbox_filter(self.conn, {(e.merchant_id, r.topic_of(e)) for e in events})
+            events = [e for e in events if (e.merchant_id, r.topic_of(e)) in wanted]
         if events:
             bulk.insert_rows(self.conn, t.outbox, r.outbox_rows(events, self.now()))
 

@@ -196,13 +196,12 @@ def serve_page(
     if not valid_token(token):
         return None
     state = state_of(request)
+    held = state.pages.holds(token)
     order: dict[str, Any] | None = None
-    if state.pages.holds(token):
+    if held:
         version = tracking_views.page_version(conn, token)
-        order_read = False
     else:  # nothing of this order rendered here yet: it will be, so read both at once
         version, order = tracking_views.page_version_and_order(conn, token)
-        order_read = True
     if version is None:
         return None
     if check_host:
@@ -222,7 +221,7 @@ def serve_page(
     cached = state.pages.get(key, version, merchant.settings)
     if cached is not None:
         return Served(cached.rendered, version, merchant.settings, cached.at + PAGE_TTL)
-    if not order_read:
+    if held:  # the order was not read with the version
         order = read_models.get_order_by_token(conn, token)
     if order is None:  # deleted between the two reads
         return None

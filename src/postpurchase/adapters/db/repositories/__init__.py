@@ -18,6 +18,7 @@ from postpurchase.adapters.db.repositories.receipts import (
     SqlCounters,
     SqlWebhookReceipts,
     outbox_rows,
+    topic_of,
 )
 from postpurchase.adapters.db.repositories.shipments import SqlShipmentRepository
 from postpurchase.adapters.db.repositories.tracking_events import (
@@ -41,6 +42,7 @@ __all__ = [
     "event_row",
     "one_of",
     "outbox_rows",
+    "topic_of",
     "tracking_event",
     "unfolded",
     "upsert_insert",

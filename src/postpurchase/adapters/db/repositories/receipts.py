@@ -59,13 +59,18 @@ class SqlCounters:
 # --------------------------------------------------------------------------- outbox
 
 
+def topic_of(e: Event) -> str:
+    """The outbox topic of an event: its class's name (what subscribers subscribe to)."""
+    return type(e).__name__
+
+
 def outbox_rows(events: Sequence[Event], at: datetime) -> list[dict[str, Any]]:
     """The payload is the event itself: the JSON serialiser (orjson) writes dataclasses,
     enums and datetimes natively, in C."""
     return [
         {
             "merchant_id": e.merchant_id,
-            "topic": type(e).__name__,
+            "topic": topic_of(e),
             "payload": e,
             "created_at": at,
             "attempts": 0,
