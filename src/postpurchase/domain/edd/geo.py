@@ -152,6 +152,13 @@ BR_STATE_CAPITALS: Mapping[str, tuple[float, float]] = {
 }
 
 
+# The countries whose regions this module can place, at their capitals.
+_CAPITALS: Mapping[str, Mapping[str, tuple[float, float]]] = {
+    "BR": BR_STATE_CAPITALS,
+    "US": US_STATE_CAPITALS,
+}
+
+
 def normalise_postal_code(country: str, postal_code: str | None) -> str | None:
     """Digits only; Brazilian CEPs (or their 5-digit prefixes) left-padded to 5+ digits, US
     ZIP codes to 5 (ZIP+4: 9).
@@ -226,7 +233,7 @@ def locate(
         found = centroids.locate(country.upper(), code)
         if found is not None:
             return found
-    capitals = {"BR": BR_STATE_CAPITALS, "US": US_STATE_CAPITALS}.get(country.upper())
+    capitals = _CAPITALS.get(country.upper())
     if capitals is not None:
         state = region_of(country, postal_code, region)
         if state is not None and state in capitals:
