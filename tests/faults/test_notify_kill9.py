@@ -11,8 +11,10 @@ At each kill, once the process is dead, the messages the SMTP server has accepte
 database does not record as sent are the ones caught in the window: each of them will be
 re-sent (same Message-ID) once its claim runs out. So the rule checked is: every message
 accepted at least once (0 lost), every database row sent, and duplicates -- the same
-Message-ID accepted again -- no more than the messages caught in the window at a kill
-(with two sender threads one kill can catch two), each counted in ``unknown_outcomes``.
+Message-ID accepted again -- no more than the messages caught in the window at a kill,
+each counted in ``unknown_outcomes``; and since a process lets one message at a time
+between acceptance and record (ADR 0044), whatever its threads and batches, a kill catches
+at most one: no more duplicates than kills that landed in the window (issue 17's rule).
 
 Each kill comes a random 0-30 ms after a random number of acceptances since the worker
 (re)started, so it lands anywhere in claim, send and record of the messages in flight --
@@ -290,4 +292,7 @@ def test_kill_9_while_sending_loses_nothing_and_duplicates_only_inside_the_windo
     assert figures.lost == 0 and not unsent, (figures.line(), unsent)
     assert not strays, strays  # every Message-ID is <message id@sender domain>
     assert figures.duplicates <= figures.caught_in_window, figures.line()
+    # one message per process in the window (ADR 0044): a kill catches at most one
+    assert figures.caught_in_window <= figures.kills_in_window, figures.line()
+    assert figures.duplicates <= figures.kills_in_window, figures.line()
     assert figures.duplicates <= figures.unknown_outcomes, figures.line()

@@ -23,8 +23,16 @@ class GroupRecorder(Generic[T]):
     when each message was recorded alone), while a fast sender shares transactions, and
     the sending thread never waits for the database between messages."""
 
-    def __init__(self, record: Callable[[list[T]], None]) -> None:
+    def __init__(
+        self,
+        record: Callable[[list[T]], None],
+        settled: Callable[[list[T]], None] | None = None,
+    ) -> None:
+        """``settled`` is called after every group, recorded or not (a failed record, an
+        abandoned or failed recorder skipping the rest): what waits on a record must not
+        wait forever."""
         self._record = record
+        self._settled = settled
         self._queue: queue.SimpleQueue[T | None] = queue.SimpleQueue()
         self._abandoned = False
         self.failure: Exception | None = None
@@ -61,10 +69,14 @@ class GroupRecorder(Generic[T]):
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            if not group or self._abandoned or self.failure is not None:
+            if not group:
                 continue
             try:
-                self._record(group)
+                if not self._abandoned and self.failure is None:
+                    self._record(group)
             except Exception as exc:
                 logger.warning("recording %d send outcomes failed", len(group), exc_info=True)
                 self.failure = exc
+            finally:
+                if self._settled is not None:
+                    self._settled(group)

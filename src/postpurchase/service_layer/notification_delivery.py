@@ -24,6 +24,7 @@ from postpurchase.domain.notifications import (
     next_retry,
 )
 from postpurchase.domain.returns import shown_code
+from postpurchase.service_layer.acceptance_window import OneInWindow
 from postpurchase.service_layer.group_recorder import GroupRecorder
 from postpurchase.service_layer.heartbeats import beating
 from postpurchase.service_layer.notification_core import (
@@ -98,28 +99,32 @@ class MessageDelivery(ServiceCore):
         kept = self._kept(
             claim, lambda s: s.get_message(message_id), lambda s, m: s.save_message(m)
         )
-        with kept:
-            provider_id, error = self._send(msg, outgoing)
-        with self.uow() as uow:
-            s = uow.store
-            current = s.get_message(message_id)
-            if current is None:
-                return
-            if error is None:
-                # it went out: say so, even if the row was superseded while on the wire
-                self._down_until.pop(msg.channel.value, None)
-                current.attempts = max(current.attempts, msg.attempts)
-                current.mark_sent(self.clock.now(), provider_id, self._provider_name(msg))
-                current.reason += _possible_duplicate(
-                    current.unknown_outcomes,
-                    "same Message-ID" if msg.channel is Channel.EMAIL else "same text",
-                )
-            elif claim.holds(current):
-                self._failed_send(s, current, error, self.clock.now())
-            else:
-                return  # decided elsewhere while we were sending (superseded, cancelled)
-            s.save_message(current)
-            uow.commit()
+        window = OneInWindow()
+        try:
+            with kept:
+                provider_id, error = self._send(msg, outgoing, window)
+            with self.uow() as uow:
+                s = uow.store
+                current = s.get_message(message_id)
+                if current is None:
+                    return
+                if error is None:
+                    # it went out: say so, even if the row was superseded while on the wire
+                    self._down_until.pop(msg.channel.value, None)
+                    current.attempts = max(current.attempts, msg.attempts)
+                    current.mark_sent(self.clock.now(), provider_id, self._provider_name(msg))
+                    current.reason += _possible_duplicate(
+                        current.unknown_outcomes,
+                        "same Message-ID" if msg.channel is Channel.EMAIL else "same text",
+                    )
+                elif claim.holds(current):
+                    self._failed_send(s, current, error, self.clock.now())
+                else:
+                    return  # decided elsewhere while we were sending (superseded, cancelled)
+                s.save_message(current)
+                uow.commit()
+        finally:
+            window.leave()  # recorded (or not sent): let the next message in
 
     def deliver_messages(self, message_ids: Sequence[str]) -> dict[str, Exception]:
         """:meth:`deliver_message` for many at once: claimed ``send_chunk`` at a time (one
@@ -166,27 +171,35 @@ class MessageDelivery(ServiceCore):
                     pending[current.id].until = until
             return True
 
-        def record(outcomes: list[_Outcome]) -> None:
+        def record(outcomes: list[tuple[_Outcome, bool]]) -> None:
             with lock:
-                self._record_many(outcomes)
-                for msg, _, _, _ in outcomes:
+                self._record_many([outcome for outcome, _ in outcomes])
+                for (msg, _, _, _), _ in outcomes:
                     pending.pop(msg.id, None)
 
+        def settled(outcomes: list[tuple[_Outcome, bool]]) -> None:
+            if any(entered for _, entered in outcomes):
+                window.leave()  # the accepted message is recorded: let the next one in
+
+        window = OneInWindow()
         with beating(self.config.send_beat, renew, name="send-batch"):
-            recorder = GroupRecorder(record)
+            recorder = GroupRecorder(record, settled)
             try:
-                for outcome in self._outcomes(chunks, claim):
+                for outcome in self._outcomes(chunks, claim, window):
                     error = outcome[3]
                     if error is not None and error.connection:  # before the next claim
                         self._open_breaker(outcome[0].channel)
-                    recorder.put(outcome)
+                    recorder.put((outcome, window.take()))
             except Exception:
                 recorder.close()  # what is known is recorded; the rest lapse and retry
                 raise
             except BaseException:
                 recorder.abandon()  # the process is going down: as kill -9 would
                 raise
-            recorder.close()
+            else:
+                recorder.close()
+            finally:
+                window.leave()  # the recorder has stopped: nothing of this batch is in
         return in_flight
 
     def _open_breaker(self, channel: Channel) -> None:
@@ -238,7 +251,10 @@ class MessageDelivery(ServiceCore):
         return out
 
     def _outcomes(
-        self, chunks: Iterator[Sequence[str]], claim: Callable[[Sequence[str]], list[_Claimed]]
+        self,
+        chunks: Iterator[Sequence[str]],
+        claim: Callable[[Sequence[str]], list[_Claimed]],
+        window: OneInWindow,
     ) -> Iterator[_Outcome]:
         """Each claimed message's outcome as soon as it is known. E-mails go through the
         channel's ``send_many`` when it has one, which pulls them one at a time: a chunk is
@@ -264,7 +280,8 @@ class MessageDelivery(ServiceCore):
                     yield cast("OutgoingEmail", outgoing)
 
         try:
-            for provider_id, error in cast("Iterator[SendOutcome]", batch_email(emails())):
+            sent = cast("Iterator[SendOutcome]", batch_email(emails(), window))
+            for provider_id, error in sent:
                 msg, c = handed.popleft()
                 yield msg, c, provider_id, error
         except Exception as exc:  # an adapter bug must not wedge the queue: retry them
@@ -370,12 +387,22 @@ class MessageDelivery(ServiceCore):
         return outgoing
 
     def _send(
-        self, msg: Message, outgoing: OutgoingEmail | OutgoingSms
+        self,
+        msg: Message,
+        outgoing: OutgoingEmail | OutgoingSms,
+        window: OneInWindow | None = None,
     ) -> tuple[str | None, DeliveryError | None]:
-        """The provider's id, or the error (no transaction is open here)."""
+        """The provider's id, or the error (no transaction is open here). With a
+        ``window``, an e-mail goes through the channel's ``send_many`` when it has one, so
+        its acceptance waits for the previous accepted message's record
+        (``acceptance_window``)."""
         try:
             if isinstance(outgoing, OutgoingEmail):
                 assert self.channels.email is not None
+                batch = getattr(self.channels.email, "send_many", None)
+                if window is not None and batch is not None:
+                    [outcome] = cast("list[SendOutcome]", list(batch([outgoing], window)))
+                    return outcome
                 return self.channels.email.send(outgoing), None
             assert self.channels.sms is not None
             return self.channels.sms.send(outgoing), None

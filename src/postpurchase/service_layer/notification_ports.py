@@ -131,16 +131,31 @@ class EmailChannel(Protocol):
 SendOutcome = tuple[str | None, DeliveryError | None]
 
 
+class AcceptanceWindow(Protocol):
+    """The stretch between a provider accepting a message and our record of it: a crash
+    there re-sends a message that was received (the only duplicate SMTP allows). The
+    service keeps at most one message of a process in it (``acceptance_window``)."""
+
+    def enter(self) -> None:
+        """Called by the channel right before the act that makes the provider accept a
+        message (SMTP: the end of the data, after the envelope and the content went over);
+        returns when no other message of this process is between acceptance and record."""
+        ...
+
+
 class BatchEmailChannel(EmailChannel, Protocol):
     """An e-mail channel that can hand over many messages at once (one SMTP connection for
     all): the sender uses it when present (``notification_delivery``)."""
 
-    def send_many(self, emails: Iterable[OutgoingEmail]) -> Iterator[SendOutcome]:
+    def send_many(
+        self, emails: Iterable[OutgoingEmail], window: AcceptanceWindow | None = None
+    ) -> Iterator[SendOutcome]:
         """One outcome per e-mail pulled from ``emails``, in order, each yielded as soon as
         it is known (so the caller can record it, and claim more, while the connection
         waits): the provider's id, or why not. One recipient's refusal fails that e-mail
         alone. A connection-level failure (``DeliveryError.connection``) is the last
-        outcome: the e-mails after it are not pulled."""
+        outcome: the e-mails after it are not pulled. ``window.enter()`` is called before
+        each e-mail's acceptance is asked for (none when the e-mail was refused earlier)."""
         ...
 
 

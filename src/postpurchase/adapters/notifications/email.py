@@ -13,7 +13,9 @@ one-click), and a ``Message-ID`` derived from our message id and the domain of
 the same on every attempt, so a re-send after a crash or a lost reply is recognisable as the
 same message by the receiving side. SMTP has no idempotency key; ``send`` returns as soon
 as the server has accepted the data (QUIT follows off the sending thread), so the caller
-can record the outcome at once. Both ``List-Unsubscribe`` headers
+can record the outcome at once; ``send_many`` asks the caller's acceptance window
+before each message's end of data, the envelope and content having gone over already, so
+one process has at most one accepted, unrecorded message. Both ``List-Unsubscribe`` headers
 go out as plain ASCII, folded only at whitespace if at all: the stdlib's default policy
 turns a line over 78 characters into RFC 2047 encoded-words, which mailbox providers do not
 decode in these headers, so their one-click unsubscribe silently stopped working.
@@ -25,10 +27,12 @@ ones open the channel's circuit breaker.
 
 from __future__ import annotations
 
+import re
 import smtplib
+import socket
 import ssl
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -39,6 +43,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from postpurchase.service_layer.notification_ports import (
+    AcceptanceWindow,
     DeliveryError,
     OutgoingEmail,
     SendOutcome,
@@ -172,7 +177,9 @@ class SmtpEmailChannel:
             raise _reply_error("recipient refused", code, reply)
         return str(msg["Message-ID"])
 
-    def send_many(self, emails: Iterable[OutgoingEmail]) -> Iterator[SendOutcome]:
+    def send_many(
+        self, emails: Iterable[OutgoingEmail], window: AcceptanceWindow | None = None
+    ) -> Iterator[SendOutcome]:
         """Many messages over one connection (a new one every ``PER_CONNECTION`` messages,
         or after the server dropped one that had already carried a message): connecting,
         TLS and AUTH once instead of per message. ``emails`` is pulled one at a time, and
@@ -180,7 +187,8 @@ class SmtpEmailChannel:
         the caller can record it (and claim more) while the connection waits; a refused
         recipient or message fails that message alone (smtplib resets the session and the
         next one goes on). When the server cannot be reached, or refuses our sender or
-        session, that message's error is the last outcome: the rest are not pulled."""
+        session, that message's error is the last outcome: the rest are not pulled.
+        ``window.enter()`` runs before each message's end of data (``_EndOfData``)."""
         client: smtplib.SMTP | None = None
         carried = 0  # messages the open connection has carried
         try:
@@ -199,6 +207,7 @@ class SmtpEmailChannel:
                     try:
                         if client is None:
                             client = self._open()
+                            client.before_end_of_data = window.enter if window else None
                         refused = client.send_message(
                             msg, from_addr=self.sender, to_addrs=[email.to]
                         )
@@ -225,14 +234,18 @@ class SmtpEmailChannel:
             if client is not None:
                 _FAREWELLS.say_goodbye(client)
 
-    def _open(self) -> smtplib.SMTP:
+    def _open(self) -> _Smtp | _SmtpSsl:
         c = self.config
-        client: smtplib.SMTP
+        client: _Smtp | _SmtpSsl
         if c.mode == "tls":
-            client = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._tls())
+            client = _SmtpSsl(c.host, c.port, timeout=c.timeout, context=self._tls())
         else:
-            client = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+            client = _Smtp(c.host, c.port, timeout=c.timeout)
         try:
+            # The end of data is a write of its own after the content (``_data_then_end``):
+            # with Nagle's algorithm it would wait for the server's delayed ACK (~40 ms).
+            if client.sock is not None:
+                client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             client.ehlo()
             if c.mode == "starttls":
                 client.starttls(context=self._tls())
@@ -261,6 +274,52 @@ class SmtpEmailChannel:
 
 
 PER_CONNECTION = 100  # messages per SMTP connection (servers cap it, e.g. Exim at 1,000)
+
+
+_LEADING_PERIOD = re.compile(rb"(?m)^\.")
+
+
+def _data_then_end(
+    client: smtplib.SMTP, msg: bytes | str, before_end: Callable[[], None]
+) -> tuple[int, bytes]:
+    """``SMTP.data`` in two steps: ``DATA`` and the content (dot-stuffed, RFC 5321
+    4.5.2), then ``before_end``, then the final ``.`` and the server's verdict. Until the
+    ``.`` the server has accepted nothing, so waiting there keeps the envelope and the
+    content off the wait."""
+    client.putcmd("data")
+    code, reply = client.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    data = msg.encode("ascii") if isinstance(msg, str) else msg
+    data = _LEADING_PERIOD.sub(b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    client.send(data)
+    before_end()
+    client.send(b".\r\n")
+    return client.getreply()
+
+
+class _Smtp(smtplib.SMTP):
+    """``smtplib.SMTP`` whose end of data can wait for the caller (``_data_then_end``)."""
+
+    before_end_of_data: Callable[[], None] | None = None
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        if self.before_end_of_data is None:
+            return super().data(msg)
+        return _data_then_end(self, msg, self.before_end_of_data)
+
+
+class _SmtpSsl(smtplib.SMTP_SSL):
+    """:class:`_Smtp` over implicit TLS."""
+
+    before_end_of_data: Callable[[], None] | None = None
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        if self.before_end_of_data is None:
+            return super().data(msg)
+        return _data_then_end(self, msg, self.before_end_of_data)
 
 
 def _check_recipient(to: str) -> None:

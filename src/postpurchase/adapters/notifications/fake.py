@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from postpurchase.service_layer.notification_ports import (
+    AcceptanceWindow,
     DeliveryError,
     OutgoingEmail,
     OutgoingSms,
@@ -30,13 +31,17 @@ class FakeEmailChannel:
             self.sent.append(email)
         return f"<{email.message_id}@fake>"
 
-    def send_many(self, emails: Iterable[OutgoingEmail]) -> Iterator[SendOutcome]:
-        """As the SMTP channel's: one outcome per e-mail, in order, stopping after a
-        connection-level failure (``batches`` counts the calls, as the SMTP channel's
-        connections would be)."""
+    def send_many(
+        self, emails: Iterable[OutgoingEmail], window: AcceptanceWindow | None = None
+    ) -> Iterator[SendOutcome]:
+        """As the SMTP channel's: one outcome per e-mail, in order, entering the window
+        before each acceptance, stopping after a connection-level failure (``batches``
+        counts the calls, as the SMTP channel's connections would be)."""
         self.batches += 1
         for email in emails:
             try:
+                if window is not None and self.failure is None:
+                    window.enter()
                 yield self.send(email), None
             except DeliveryError as exc:
                 yield None, exc
