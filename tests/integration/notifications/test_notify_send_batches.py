@@ -96,6 +96,38 @@ def test_many_messages_go_over_one_connection_and_a_refused_recipient_fails_alon
     assert recorder.connections() == 1 and len(recorder.accepted) == 5
 
 
+def test_the_next_batch_goes_over_the_connection_the_last_one_left_open(
+    server: tuple[_Recorder, str],
+) -> None:
+    recorder, url = server
+    channel = SmtpEmailChannel(url, "shop@acme.example")
+    for batch in range(3):
+        outcomes = list(channel.send_many([_email(batch, f"a{batch}@example.com")]))
+        assert outcomes == [(f"<m{batch}@acme.example>", None)]
+    assert recorder.connections() == 1 and len(recorder.accepted) == 3
+    once = SmtpEmailChannel(url + "&keep=0", "shop@acme.example")  # keep nothing
+    for batch in range(2):
+        list(once.send_many([_email(10 + batch, "b@example.com")]))
+    assert recorder.connections() == 3
+
+
+def test_a_kept_connection_the_server_dropped_is_replaced_and_nothing_goes_twice() -> None:
+    recorder, port = _Recorder(), free_port()
+    url = f"smtp://127.0.0.1:{port}?timeout=5&keep=60"
+    channel = SmtpEmailChannel(url, "shop@acme.example")
+    for batch in range(2):
+        # a server restart drops every connection, the kept one included
+        controller = Controller(recorder, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            outcomes = list(channel.send_many([_email(batch, "a@example.com")]))
+        finally:
+            controller.stop()
+        assert outcomes == [(f"<m{batch}@acme.example>", None)]
+    assert recorder.counts() == {"<m0@acme.example>": 1, "<m1@acme.example>": 1}
+    assert recorder.connections() == 2
+
+
 def test_an_unreachable_server_fails_the_first_and_the_rest_are_not_pulled() -> None:
     channel = SmtpEmailChannel(f"smtp://127.0.0.1:{free_port()}?timeout=2", "shop@acme.example")
     pulled: list[int] = []

@@ -6,6 +6,7 @@
     smtp+starttls://user:pass@mail.example:587 upgrade with STARTTLS, then AUTH
     smtps://user:pass@mail.example:465         implicit TLS
     ...?verify=false&timeout=10                skip certificate checks (tests only), timeout
+    ...?keep=5                                 keep a batch's connection 5 s for the next (0: never)
 
 Every message carries ``List-Unsubscribe`` (+ ``List-Unsubscribe-Post`` for RFC 8058
 one-click), and a ``Message-ID`` derived from our message id and the domain of
@@ -32,6 +33,7 @@ import smtplib
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -100,6 +102,7 @@ class SmtpConfig:
     password: str | None
     verify: bool
     timeout: float
+    keep: float = 5.0  # seconds an idle connection is kept for the next batch (0: never)
 
     @classmethod
     def from_url(cls, url: str) -> SmtpConfig:
@@ -119,12 +122,14 @@ class SmtpConfig:
             password=unquote(parts.password) if parts.password else None,
             verify=query.get("verify", "true").lower() not in ("0", "false", "no"),
             timeout=float(query.get("timeout", "10")),
+            keep=max(0.0, float(query.get("keep", "5"))),
         )
 
 
 class SmtpEmailChannel:
-    """Sends one message per connection: simple, and a broken connection never poisons the
-    next message. (Local relays accept thousands of connections a second.)"""
+    """``send``: one message over a connection of its own. ``send_many``: a batch over one
+    connection, left open a few seconds for the next batch (``_IdleConnections``); a
+    connection that broke is never reused."""
 
     name = "smtp"
 
@@ -133,6 +138,7 @@ class SmtpEmailChannel:
         self.sender = sender
         self.domain = sender.rpartition("@")[2] or "localhost"
         self.ca_file = ca_file
+        self._idle = _IdleConnections(self.config.keep)
 
     def _tls(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=self.ca_file)
@@ -189,8 +195,10 @@ class SmtpEmailChannel:
         next one goes on). When the server cannot be reached, or refuses our sender or
         session, that message's error is the last outcome: the rest are not pulled.
         ``window.enter()`` runs before each message's end of data (``_EndOfData``)."""
-        client: smtplib.SMTP | None = None
-        carried = 0  # messages the open connection has carried
+        client, carried = self._idle.take()  # carried: messages the connection has carried
+        if client is not None:
+            client.before_end_of_data = window.enter if window else None
+        finished = False
         try:
             for email in emails:
                 try:
@@ -230,9 +238,12 @@ class SmtpEmailChannel:
                     else:
                         yield str(msg["Message-ID"]), None
                     break
+            finished = True
         finally:
             if client is not None:
-                _FAREWELLS.say_goodbye(client)
+                client.before_end_of_data = None
+                if not (finished and carried < PER_CONNECTION and self._idle.keep(client, carried)):
+                    _FAREWELLS.say_goodbye(client)
 
     def _open(self) -> _Smtp | _SmtpSsl:
         c = self.config
@@ -274,6 +285,42 @@ class SmtpEmailChannel:
 
 
 PER_CONNECTION = 100  # messages per SMTP connection (servers cap it, e.g. Exim at 1,000)
+
+
+class _IdleConnections:
+    """Connections a finished batch left open, for the next one (``?keep=`` seconds, 5 by
+    default): a message due a second after the last one skips the TCP, TLS and AUTH
+    hand-shakes, which cost a remote provider's round trips on every urgent e-mail. At most
+    ``limit`` are kept (one per sending thread); one idle longer than ``seconds`` is closed
+    when found. A connection the server has dropped meanwhile fails at ``MAIL``, before any
+    content went over, and ``send_many`` goes on over a new one (its ``carried`` is not
+    zero), so keeping one never re-sends a message."""
+
+    def __init__(self, seconds: float, limit: int = 2) -> None:
+        self.seconds, self.limit = seconds, limit
+        self._lock = threading.Lock()
+        self._kept: list[tuple[float, _Smtp | _SmtpSsl, int]] = []
+
+    def take(self) -> tuple[_Smtp | _SmtpSsl | None, int]:
+        now, found = time.monotonic(), None
+        with self._lock:
+            stale = [c for since, c, _ in self._kept if now - since > self.seconds]
+            fresh = [k for k in self._kept if now - k[0] <= self.seconds]
+            if fresh:
+                found = fresh.pop()
+            self._kept = fresh
+        for client in stale:
+            _FAREWELLS.say_goodbye(client)
+        return (found[1], found[2]) if found else (None, 0)
+
+    def keep(self, client: _Smtp | _SmtpSsl, carried: int) -> bool:
+        if self.seconds <= 0:
+            return False
+        with self._lock:
+            if len(self._kept) >= self.limit:
+                return False
+            self._kept.append((time.monotonic(), client, carried))
+        return True
 
 
 _LEADING_PERIOD = re.compile(rb"(?m)^\.")
