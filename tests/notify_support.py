@@ -362,6 +362,22 @@ def run_due(service: Any, state: State, now: datetime, *, rounds: int = 10) -> i
     return done
 
 
+# --------------------------------------------------------------------------- SMTP handlers
+
+
+class RefusesNobody:
+    """aiosmtpd handler part: a recipient at ``nobody@`` is refused (550, as an unknown
+    mailbox), every other one accepted."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address.startswith("nobody@"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 # --------------------------------------------------------------------------- TLS material
 
 

@@ -25,9 +25,10 @@ from postpurchase.service_layer.acceptance_window import OneInWindow
 from postpurchase.service_layer.notification_ports import OutgoingEmail
 from tests.factories import place_order
 from tests.integration.notifications.conftest import make_notify, quiet_settings
+from tests.notify_support import RefusesNobody
 
 
-class _Checker:
+class _Checker(RefusesNobody):
     """Accepts every message but ``nobody@``; at each end of data, notes which messages it
     accepted before are not recorded as sent yet (``engine`` set: the database is asked)."""
 
@@ -36,14 +37,6 @@ class _Checker:
         self.unrecorded_at_acceptance: list[int] = []
         self.engine: Engine | None = None
         self.lock = threading.Lock()
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address.startswith("nobody@"):
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.content.decode()

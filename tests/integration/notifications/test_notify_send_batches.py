@@ -33,22 +33,15 @@ from postpurchase.service_layer.notification_ports import (
 from postpurchase.service_layer.notifications import Channels
 from tests.factories import place_order
 from tests.integration.notifications.conftest import Notify, make_notify, quiet_settings
+from tests.notify_support import RefusesNobody
 
 
-class _Recorder:
+class _Recorder(RefusesNobody):
     """Accepts every message except for ``nobody@``; notes (connection, Message-ID)."""
 
     def __init__(self) -> None:
         self.accepted: list[tuple[Any, str]] = []
         self.lock = threading.Lock()
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address.startswith("nobody@"):
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.content.decode() if isinstance(envelope.content, bytes) else ""

@@ -17,7 +17,7 @@ from postpurchase.domain import commands
 from postpurchase.service_layer.notification_ports import DeliveryError, OutgoingEmail
 from tests.factories import place_order, ups_number
 from tests.integration.notifications.conftest import BASE_URL, Notify
-from tests.notify_support import self_signed_cert, server_tls_context
+from tests.notify_support import RefusesNobody, self_signed_cert, server_tls_context
 
 
 def received_for(smtp: DemoSmtp, address: str) -> list[Any]:
@@ -78,17 +78,9 @@ class _Auth:
         return AuthResult(success=ok, handled=False)
 
 
-class _Keep:
+class _Keep(RefusesNobody):
     def __init__(self) -> None:
         self.got: list[tuple[bool, bytes]] = []
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address.startswith("nobody@"):
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.got.append((session.ssl is not None and bool(session.authenticated), envelope.content))

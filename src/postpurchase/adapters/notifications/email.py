@@ -41,7 +41,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import formataddr, formatdate
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from postpurchase.service_layer.notification_ports import (
@@ -347,26 +347,24 @@ def _data_then_end(
     return client.getreply()
 
 
-class _Smtp(smtplib.SMTP):
-    """``smtplib.SMTP`` whose end of data can wait for the caller (``_data_then_end``)."""
+class _EndOfDataHook:
+    """Mixed into smtplib's clients: ``data`` whose end can wait for the caller
+    (``_data_then_end``) while ``before_end_of_data`` is set."""
 
     before_end_of_data: Callable[[], None] | None = None
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         if self.before_end_of_data is None:
-            return super().data(msg)
-        return _data_then_end(self, msg, self.before_end_of_data)
+            return super().data(msg)  # type: ignore[misc, no-any-return]
+        return _data_then_end(cast("smtplib.SMTP", self), msg, self.before_end_of_data)
 
 
-class _SmtpSsl(smtplib.SMTP_SSL):
-    """:class:`_Smtp` over implicit TLS."""
+class _Smtp(_EndOfDataHook, smtplib.SMTP):
+    pass
 
-    before_end_of_data: Callable[[], None] | None = None
 
-    def data(self, msg: Any) -> tuple[int, bytes]:
-        if self.before_end_of_data is None:
-            return super().data(msg)
-        return _data_then_end(self, msg, self.before_end_of_data)
+class _SmtpSsl(_EndOfDataHook, smtplib.SMTP_SSL):
+    pass
 
 
 def _check_recipient(to: str) -> None:
