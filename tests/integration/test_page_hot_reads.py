@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from postpurchase.adapters.db import hot_reads, read_models, tracking_views
 from postpurchase.bootstrap import Platform, bootstrap
 from postpurchase.config import Settings
+from postpurchase.entrypoints.web.page_reads import PageReads
 from tests import tracking_scenarios as sc
 from tests.fakes import FakeClock
 
@@ -86,3 +87,39 @@ def test_the_order_read_looks_at_the_orders_own_shipments_only(platform: Platfor
 
 def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
+
+
+def test_only_the_hot_statements_are_prepared_on_the_pages_engine(platform: Platform) -> None:
+    """On PostgreSQL the page's connections prepare the two hot statements (and PostgreSQL may
+    keep generic plans for them), never another statement, however often it runs: those are
+    planned on each run, as on every other engine (ADR 0043)."""
+    shop = sc.merchant(platform, timezone="America/New_York")
+    token = sc.order(platform, shop.id, "in_transit").token
+    reads = PageReads(platform.engine)
+
+    def views(conn: Connection) -> tuple[list[str], str] | None:
+        for _ in range(7):  # psycopg's own threshold is 5 runs
+            version, order = tracking_views.page_version_and_order(conn, token)
+            assert version is not None and order is not None
+            assert tracking_views.merchant_profile(conn, shop.id) is not None
+        if conn.dialect.name != "postgresql":
+            return None
+        prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
+        mode = conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+        return list(prepared.scalars()), mode
+
+    try:
+        found = reads.run(views)
+    finally:
+        reads.close()
+    if platform.engine.dialect.name == "postgresql":
+        assert found is not None
+        statements, mode = found
+        assert mode == "auto"
+        assert len(statements) == 2
+        assert any("tracking_ratings" in s for s in statements)  # the version
+        assert any("page.kind" in s for s in statements)  # the order
+        with platform.engine.connect() as conn:  # every other engine plans each run
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+    else:
+        assert found is None

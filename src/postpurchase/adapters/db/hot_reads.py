@@ -8,10 +8,12 @@ order statement's ~50 columns on every run) and wrapping rows. On a saturated pa
 that CPU is the throughput (issue 17).
 
 :func:`rows` keeps SQLAlchemy's meaning and drops its per-run bookkeeping: the statement is
-compiled once per dialect (the same SQL text SQLAlchemy sends, so psycopg still prepares it
-on its fifth run), and each column's result processor (``UTCDateTime``, ``ExactDecimal``,
-...) is resolved once from the first run's description and applied to every row, exactly
-as SQLAlchemy applies it. The rows are plain tuples, indexed like SQLAlchemy's.
+compiled once per dialect (the same SQL text SQLAlchemy sends) and prepared on its first run
+(``prepare=True``; on the page's engine these are the only statements prepared, and
+PostgreSQL keeps a generic plan for them: ``engine.pg_connect_args``, ADR 0043). Each
+column's result processor (``UTCDateTime``, ``ExactDecimal``, ...) is resolved once from
+the first run's description and applied to every row, exactly as SQLAlchemy applies it.
+The rows are plain tuples, indexed like SQLAlchemy's.
 
 On any other dialect (SQLite) it is plain ``conn.execute(...).all()``: there the statements
 are cheap and the driver differs.
@@ -91,11 +93,11 @@ def in_one_round_trip(
     assert driver is not None
     if len(statements) == 1:
         with driver.cursor() as cur:
-            cur.execute(compiled[0].sql, {**compiled[0].defaults, **statements[0][1]})
+            cur.execute(compiled[0].sql, {**compiled[0].defaults, **statements[0][1]}, prepare=True)
             return [_processed(conn, compiled[0], cur)]
     with driver.pipeline():
         cursors = [
-            driver.execute(c.sql, {**c.defaults, **params})
+            driver.execute(c.sql, {**c.defaults, **params}, prepare=True)
             for c, (_, params) in zip(compiled, statements, strict=True)
         ]
         out = [_processed(conn, c, cur) for c, cur in zip(compiled, cursors, strict=True)]
