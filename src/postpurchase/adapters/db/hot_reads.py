@@ -50,16 +50,18 @@ class _Compiled:
             if name not in params
         }
         self.types = [col.type for col in stmt.selected_columns]
-        self.processors: Sequence[tuple[int, Callable[[Any], Any]]] | None = None
+        self.processors: Sequence[tuple[int, Callable[[Any], Any], bool]] | None = None
 
     def resolve(self, conn: Connection, description: Sequence[Any]) -> None:
         """The result processors, from the first run's column type codes (as SQLAlchemy
-        resolves them for each result); only the columns that have one are kept."""
+        resolves them for each result); only the columns that have one are kept, each with
+        whether it maps NULL to None (then a NULL is left as it is: most of the order
+        statement's values are the NULLs padding the other branch of its UNION)."""
         out = []
         for i, (type_, col) in enumerate(zip(self.types, description, strict=True)):
             proc = type_._cached_result_processor(conn.dialect, col[1])
             if proc is not None:
-                out.append((i, proc))
+                out.append((i, proc, proc(None) is None))
         self.processors = tuple(out)
 
 
@@ -116,7 +118,9 @@ def _processed(conn: Connection, compiled: _Compiled, cur: Any) -> list[tuple[An
     out = []
     for row in got:
         values = list(row)
-        for i, proc in procs:
-            values[i] = proc(values[i])
+        for i, proc, keeps_null in procs:
+            value = values[i]
+            if value is not None or not keeps_null:
+                values[i] = proc(value)
         out.append(tuple(values))
     return out
