@@ -25,8 +25,9 @@ after each answer (mean 100 connections / N), for the mixed traffic at shares of
 saturation throughput. The target is p99 <= 50 ms. The server's CPU time per request is
 reported too (unlike latency, it barely moves when other work shares the machine), and so is
 the CPU that other processes used meanwhile ("others' CPU", in cores: PostgreSQL's server
-processes among them) and the load generator's own ("load gen CPU", in cores: wrk or the
-Python client run on the same machine as the server).
+processes among them), PostgreSQL's CPU per request for the benchmark's own database ("DB
+CPU ms/req", from its server processes' titles) and the load generator's own ("load gen
+CPU", in cores: wrk or the Python client, run on the same machine as the server).
 
 ``--workers N`` starts the server as ``postpurchase serve --workers N`` does (N uvicorn
 worker processes sharing the port, each with its own page caches); CPU per request is then
@@ -465,6 +466,7 @@ class Result:
     cpu_ms: float  # server CPU time per request: robust to other load on a shared machine
     others: float  # CPU used by other processes meanwhile, in cores (0 = a quiet machine)
     generator: float = 0.0  # CPU of the load generator (wrk, the Python client), in cores
+    database_ms: float | None = None  # PostgreSQL's CPU per request (its bench database)
 
 
 def busy_seconds() -> float:
@@ -528,6 +530,21 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_seconds(db_url: str) -> float | None:
+    """CPU time so far of the PostgreSQL server processes connected to the benchmark's own
+    database (their process titles name it; PostgreSQL on this machine only), or None."""
+    if not db_url.startswith("postgresql"):
+        return None
+    name = ("postgres: ", db_url.rsplit("/", 1)[1].split("?", 1)[0] + " ")
+    total = 0.0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with suppress(OSError):
+            title = cmdline.read_bytes().decode(errors="replace")
+            if title.startswith(name[0]) and name[1] in title:
+                total += _cpu_of(int(cmdline.parent.name))
+    return total
+
+
 def _tree(pid: int) -> list[int]:
     """``pid`` and its descendants (uvicorn's supervisor, its workers and their children),
     from every process's parent in /proc (kernels without /proc/PID/task/TID/children)."""
@@ -572,6 +589,7 @@ class Run:
             time.perf_counter(),
         )
         mine = time.process_time()
+        database = database_seconds(self.db_url)
         if isinstance(paths, Path):
             load = wrk(server.port, paths, self.seconds, mode, rate)
             shape = f"paced {rate:,.0f}/s" if rate else "closed"
@@ -581,6 +599,12 @@ class Run:
             shape = f"open {rate:,.0f}/s"
         served = server.cpu_seconds() - cpu
         cpu_ms = served * 1000 / max(1, load.requests)
+        database_now = database_seconds(self.db_url)
+        database_ms = (
+            (database_now - database) * 1000 / max(1, load.requests)
+            if database is not None and database_now is not None
+            else None
+        )
         elapsed = time.perf_counter() - began
         generator = (children_seconds() - kids) / elapsed
         ours = served + children_seconds() - kids + time.process_time() - mine
@@ -591,8 +615,9 @@ class Run:
             f"[{self.name}] {target} {shape}: {load.rps:,.0f} req/s p50 {load.p50:.1f} "
             f"p99 {load.p99:.1f} errors {load.errors} cpu {cpu_ms:.2f} ms/req, "
             f"others {others:.2f} cores, load generator {generator:.2f} cores"
+            + (f", database {database_ms:.2f} ms/req" if database_ms is not None else "")
         )
-        result = Result(target, shape, load, cpu_ms, others, generator)
+        result = Result(target, shape, load, cpu_ms, others, generator, database_ms)
         self.results.append(result)
         return result
 
@@ -714,7 +739,8 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     table = Table()
     for col in ("backend", "target", "load", "req/s", "p50 ms", "p99 ms", "p99 <= 50",
-                "errors", "CPU ms/req", "others' CPU", "load gen CPU", "req/s vs static",
+                "errors", "CPU ms/req", "DB CPU ms/req", "others' CPU", "load gen CPU",
+                "req/s vs static",
                 "p99 vs static"):  # fmt: skip
         table.add_column(col, justify="left" if col in ("backend", "target", "load") else "right")
     rows: list[list[str]] = []
@@ -735,6 +761,7 @@ def main() -> None:
             row = [
                 backend, r.target, r.shape, f"{x.rps:,.0f}", f"{x.p50:.1f}", f"{x.p99:.1f}",
                 "yes" if x.p99 <= TARGET_P99_MS else "no", str(x.errors), f"{r.cpu_ms:.2f}",
+                f"{r.database_ms:.2f}" if r.database_ms is not None else "-",
                 f"{r.others:.2f}", f"{r.generator:.2f}", f"{x.rps / base.rps:.2f}x",
                 f"{x.p99 / base.p99:.2f}x",
             ]  # fmt: skip
