@@ -24,13 +24,20 @@ measuring latency from the scheduled send time. "paced N/s" is wrk with a random
 after each answer (mean 100 connections / N), for the mixed traffic at shares of its
 saturation throughput. The target is p99 <= 50 ms. The server's CPU time per request is
 reported too (unlike latency, it barely moves when other work shares the machine), and so is
-the CPU that other processes used meanwhile ("others' CPU", in cores).
+the CPU that other processes used meanwhile ("others' CPU", in cores: PostgreSQL's server
+processes among them), PostgreSQL's CPU per request for the benchmark's own database ("DB
+CPU ms/req", from its server processes' titles) and the load generator's own ("load gen
+CPU", in cores: wrk or the Python client, run on the same machine as the server).
+
+``--workers N`` starts the server as ``postpurchase serve --workers N`` does (N uvicorn
+worker processes sharing the port, each with its own page caches); CPU per request is then
+the sum over the supervisor and its workers.
 
 Needs wrk (`make system-deps`).
 
 Run:  .venv/bin/python benchmarks/tracking_page.py [--orders 6000] [--seconds 10]
       [--backends sqlite,postgresql] [--open-rates 0.5,0.8] [--views-per-order 5]
-      [--loop serve|asyncio|uvloop]
+      [--loop serve|asyncio|uvloop] [--workers 1]
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ import tempfile
 import time
 import uuid
 from collections import deque
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -84,6 +91,7 @@ CONCURRENCY = 100
 HOT_ORDERS = 2000  # under the page caches' 2,048 entries
 WARM_ORDERS = 100  # viewed to warm a server up, kept out of the mixed traffic
 LOOP = "serve"  # the server's event loop: "serve" (as `postpurchase serve`), asyncio or uvloop
+WORKERS = 1  # server processes (uvicorn --workers), as `postpurchase serve --workers N`
 TARGET_P99_MS = 50.0
 
 CITIES = [
@@ -457,6 +465,8 @@ class Result:
     load: Load
     cpu_ms: float  # server CPU time per request: robust to other load on a shared machine
     others: float  # CPU used by other processes meanwhile, in cores (0 = a quiet machine)
+    generator: float = 0.0  # CPU of the load generator (wrk, the Python client), in cores
+    database_ms: float | None = None  # PostgreSQL's CPU per request (its bench database)
 
 
 def busy_seconds() -> float:
@@ -488,10 +498,14 @@ class Server:
         }
         env.pop("POSTPURCHASE_REDIS_URL", None)
         loop = EVENT_LOOP if LOOP == "serve" else LOOP
+        workers: list[str] = []
+        if WORKERS > 1:  # as `postpurchase serve --workers N` runs them
+            workers = ["--workers", str(WORKERS)]
+            env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pp_bench_metrics_")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "benchmarks.tracking_page:server_app",
              "--factory", "--host", "127.0.0.1", "--port", str(self.port), "--loop", loop,
-             "--log-level", "warning", "--no-access-log"],
+             "--log-level", "warning", "--no-access-log", *workers],
             env=env, cwd=ROOT,
         )  # fmt: skip
         wait_until_healthy(  # start-up takes tens of seconds on a loaded machine
@@ -499,13 +513,52 @@ class Server:
         )
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time of the server process so far, and of its worker processes
+        with ``--workers`` (Linux /proc)."""
+        return sum(_cpu_of(pid) for pid in _tree(self.proc.pid))
 
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # exited meanwhile
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_seconds(db_url: str) -> float | None:
+    """CPU time so far of the PostgreSQL server processes connected to the benchmark's own
+    database (their process titles name it; PostgreSQL on this machine only), or None."""
+    if not db_url.startswith("postgresql"):
+        return None
+    name = ("postgres: ", db_url.rsplit("/", 1)[1].split("?", 1)[0] + " ")
+    total = 0.0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with suppress(OSError):
+            title = cmdline.read_bytes().decode(errors="replace")
+            if title.startswith(name[0]) and name[1] in title:
+                total += _cpu_of(int(cmdline.parent.name))
+    return total
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (uvicorn's supervisor, its workers and their children),
+    from every process's parent in /proc (kernels without /proc/PID/task/TID/children)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError, ValueError, IndexError):
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        here = todo.pop()
+        out.append(here)
+        todo.extend(children.get(here, ()))
+    return out
 
 
 @dataclass
@@ -536,6 +589,7 @@ class Run:
             time.perf_counter(),
         )
         mine = time.process_time()
+        database = database_seconds(self.db_url)
         if isinstance(paths, Path):
             load = wrk(server.port, paths, self.seconds, mode, rate)
             shape = f"paced {rate:,.0f}/s" if rate else "closed"
@@ -545,16 +599,25 @@ class Run:
             shape = f"open {rate:,.0f}/s"
         served = server.cpu_seconds() - cpu
         cpu_ms = served * 1000 / max(1, load.requests)
+        database_now = database_seconds(self.db_url)
+        database_ms = (
+            (database_now - database) * 1000 / max(1, load.requests)
+            if database is not None and database_now is not None
+            else None
+        )
+        elapsed = time.perf_counter() - began
+        generator = (children_seconds() - kids) / elapsed
         ours = served + children_seconds() - kids + time.process_time() - mine
-        others = max(0.0, busy_seconds() - busy - ours) / (time.perf_counter() - began)
+        others = max(0.0, busy_seconds() - busy - ours) / elapsed
         if load.firsts is not None:
             target += f" ({load.firsts / max(1, load.requests):.0%} first)"
         console.print(
             f"[{self.name}] {target} {shape}: {load.rps:,.0f} req/s p50 {load.p50:.1f} "
             f"p99 {load.p99:.1f} errors {load.errors} cpu {cpu_ms:.2f} ms/req, "
-            f"others {others:.2f} cores"
+            f"others {others:.2f} cores, load generator {generator:.2f} cores"
+            + (f", database {database_ms:.2f} ms/req" if database_ms is not None else "")
         )
-        result = Result(target, shape, load, cpu_ms, others)
+        result = Result(target, shape, load, cpu_ms, others, generator, database_ms)
         self.results.append(result)
         return result
 
@@ -660,16 +723,24 @@ def main() -> None:
         choices=["serve", "asyncio", "uvloop"],
         help="the server's event loop (serve: the one `postpurchase serve` uses)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes, as `postpurchase serve --workers N` (each has its own caches)",
+    )
     args = parser.parse_args()
-    global LOOP
+    global LOOP, WORKERS
     LOOP = args.loop
+    WORKERS = args.workers
     pg = os.environ.get(
         "POSTPURCHASE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
     load_before = os.getloadavg()[0]
     table = Table()
     for col in ("backend", "target", "load", "req/s", "p50 ms", "p99 ms", "p99 <= 50",
-                "errors", "CPU ms/req", "others' CPU", "req/s vs static",
+                "errors", "CPU ms/req", "DB CPU ms/req", "others' CPU", "load gen CPU",
+                "req/s vs static",
                 "p99 vs static"):  # fmt: skip
         table.add_column(col, justify="left" if col in ("backend", "target", "load") else "right")
     rows: list[list[str]] = []
@@ -690,12 +761,15 @@ def main() -> None:
             row = [
                 backend, r.target, r.shape, f"{x.rps:,.0f}", f"{x.p50:.1f}", f"{x.p99:.1f}",
                 "yes" if x.p99 <= TARGET_P99_MS else "no", str(x.errors), f"{r.cpu_ms:.2f}",
-                f"{r.others:.2f}", f"{x.rps / base.rps:.2f}x", f"{x.p99 / base.p99:.2f}x",
+                f"{r.database_ms:.2f}" if r.database_ms is not None else "-",
+                f"{r.others:.2f}", f"{r.generator:.2f}", f"{x.rps / base.rps:.2f}x",
+                f"{x.p99 / base.p99:.2f}x",
             ]  # fmt: skip
             rows.append(row)
             table.add_row(*row)
     table.title = (
-        f"Tracking page, {CONCURRENCY} concurrent clients, one uvicorn process, "
+        f"Tracking page, {CONCURRENCY} concurrent clients, "
+        f"{'one uvicorn process' if WORKERS == 1 else f'uvicorn --workers {WORKERS}'}, "
         f"{args.orders} orders, wrk -t{WRK_THREADS} -c{CONCURRENCY} for closed loops, "
         f"--loop {args.loop}, "
         f"{os.cpu_count()} CPUs (load average {load_before:.1f} before, "

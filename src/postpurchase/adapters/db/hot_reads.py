@@ -8,10 +8,12 @@ order statement's ~50 columns on every run) and wrapping rows. On a saturated pa
 that CPU is the throughput (issue 17).
 
 :func:`rows` keeps SQLAlchemy's meaning and drops its per-run bookkeeping: the statement is
-compiled once per dialect (the same SQL text SQLAlchemy sends, so psycopg still prepares it
-on its fifth run), and each column's result processor (``UTCDateTime``, ``ExactDecimal``,
-...) is resolved once from the first run's description and applied to every row, exactly
-as SQLAlchemy applies it. The rows are plain tuples, indexed like SQLAlchemy's.
+compiled once per dialect (the same SQL text SQLAlchemy sends) and prepared on its first run
+(``prepare=True``; on the page's engine these are the only statements prepared, and
+PostgreSQL keeps a generic plan for them: ``engine.pg_connect_args``, ADR 0043). Each
+column's result processor (``UTCDateTime``, ``ExactDecimal``, ...) is resolved once from
+the first run's description and applied to every row, exactly as SQLAlchemy applies it.
+The rows are plain tuples, indexed like SQLAlchemy's.
 
 On any other dialect (SQLite) it is plain ``conn.execute(...).all()``: there the statements
 are cheap and the driver differs.
@@ -48,16 +50,18 @@ class _Compiled:
             if name not in params
         }
         self.types = [col.type for col in stmt.selected_columns]
-        self.processors: Sequence[tuple[int, Callable[[Any], Any]]] | None = None
+        self.processors: Sequence[tuple[int, Callable[[Any], Any], bool]] | None = None
 
     def resolve(self, conn: Connection, description: Sequence[Any]) -> None:
         """The result processors, from the first run's column type codes (as SQLAlchemy
-        resolves them for each result); only the columns that have one are kept."""
+        resolves them for each result); only the columns that have one are kept, each with
+        whether it maps NULL to None (then a NULL is left as it is: most of the order
+        statement's values are the NULLs padding the other branch of its UNION)."""
         out = []
         for i, (type_, col) in enumerate(zip(self.types, description, strict=True)):
             proc = type_._cached_result_processor(conn.dialect, col[1])
             if proc is not None:
-                out.append((i, proc))
+                out.append((i, proc, proc(None) is None))
         self.processors = tuple(out)
 
 
@@ -91,11 +95,11 @@ def in_one_round_trip(
     assert driver is not None
     if len(statements) == 1:
         with driver.cursor() as cur:
-            cur.execute(compiled[0].sql, {**compiled[0].defaults, **statements[0][1]})
+            cur.execute(compiled[0].sql, {**compiled[0].defaults, **statements[0][1]}, prepare=True)
             return [_processed(conn, compiled[0], cur)]
     with driver.pipeline():
         cursors = [
-            driver.execute(c.sql, {**c.defaults, **params})
+            driver.execute(c.sql, {**c.defaults, **params}, prepare=True)
             for c, (_, params) in zip(compiled, statements, strict=True)
         ]
         out = [_processed(conn, c, cur) for c, cur in zip(compiled, cursors, strict=True)]
@@ -114,7 +118,9 @@ def _processed(conn: Connection, compiled: _Compiled, cur: Any) -> list[tuple[An
     out = []
     for row in got:
         values = list(row)
-        for i, proc in procs:
-            values[i] = proc(values[i])
+        for i, proc, keeps_null in procs:
+            value = values[i]
+            if value is not None or not keeps_null:
+                values[i] = proc(value)
         out.append(tuple(values))
     return out

@@ -50,6 +50,10 @@ class PageReads:
             # A ping is one more round trip holding the loop on every read (a re-check is one
             # query); after a database restart one view per pooled connection fails instead.
             pre_ping=False,
+            # The two hot statements (a token's page version and order) are prepared and
+            # keep a generic plan: PostgreSQL does not plan the 7.5 KB order statement on
+            # every first view (0.7 of its 0.9 CPU ms per read). Nothing else is prepared.
+            hot_plans=True,
         )
         self.on_sqlite = self.engine.dialect.name == "sqlite"
         if not self.on_sqlite:

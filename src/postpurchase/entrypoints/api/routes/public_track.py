@@ -23,7 +23,6 @@ from postpurchase.entrypoints.web.loader import (
     Loaded,
     Rendered,
     Served,
-    WebPlatform,
     not_modified,
     not_modified_response,
     page_reads,
@@ -57,12 +56,14 @@ def _not_found() -> JSONResponse:
 async def public_track(
     token: str,
     request: Request,
-    platform: WebPlatform,
     lang: str | None = Query(
         default=None, max_length=35, description="en, es, pt-BR, fr or de (else negotiated)"
     ),
 ) -> Response:
-    """Status, dates, shipments and scans of one order, in the shopper's language and zone."""
+    """Status, dates, shipments and scans of one order, in the shopper's language and zone.
+    The platform is taken from the app, as the HTML page does: a dependency costs FastAPI a
+    second resolution pass on every view that reaches the route."""
+    platform: Platform = request.app.state.platform
     state = state_of(request)
     read_at = state.clock()
     served = page_reads(request.app).run(_serve, request, platform, token, lang)
@@ -106,8 +107,9 @@ def _serve(
 
 
 @router.options("/track/{token}", include_in_schema=False)
-async def public_track_preflight(token: str, request: Request, platform: WebPlatform) -> Response:
+async def public_track_preflight(token: str, request: Request) -> Response:
     """CORS preflight: allowed only for origins the token's merchant listed."""
+    platform: Platform = request.app.state.platform
     origin = request.headers.get("origin")
     served = None
     if origin and valid_token(token):
