@@ -12,7 +12,12 @@ from tests.notify_support.http_server import (
     http_recorder,
     twilio_responder,
 )
-from tests.notify_support.smtp_server import RefusesNobody, self_signed_cert, server_tls_context
+from tests.notify_support.smtp_server import (
+    RefusesNobody,
+    message_id_in,
+    self_signed_cert,
+    server_tls_context,
+)
 from tests.notify_support.store import InMemoryStore, InMemoryUoW, State, run_due
 
 __all__ = [
@@ -25,6 +30,7 @@ __all__ = [
     "State",
     "http_recorder",
     "merchant",
+    "message_id_in",
     "order",
     "run_due",
     "self_signed_cert",

@@ -9,6 +9,16 @@ from pathlib import Path
 from typing import Any
 
 
+def message_id_in(content: bytes | str | None) -> str:
+    """The Message-ID header of a message as the server received it ("" when it has none)."""
+    text = content.decode() if isinstance(content, bytes) else content or ""
+    return next(
+        (ln.split(":", 1)[1].strip() for ln in text.splitlines()
+         if ln.lower().startswith("message-id:")),
+        "",
+    )  # fmt: skip
+
+
 class RefusesNobody:
     """aiosmtpd handler part: a recipient at ``nobody@`` is refused (550, as an unknown
     mailbox), every other one accepted."""

@@ -21,7 +21,8 @@ class GroupRecorder(Generic[T]):
     transaction takes every outcome that arrived while the previous one ran. So the window
     between the server's acceptance and our record stays about one transaction long (as
     when each message was recorded alone), while a fast sender shares transactions, and
-    the sending thread never waits for the database between messages."""
+    the sending thread goes on with the next message while a record commits (since ADR 0044
+    it waits for that record only before asking the server to accept the next one)."""
 
     def __init__(
         self,

@@ -11,7 +11,6 @@ database; on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from postpurchase.service_layer.acceptance_window import OneInWindow
 from postpurchase.service_layer.notification_ports import OutgoingEmail
 from tests.factories import place_order
 from tests.integration.notifications.conftest import make_notify, quiet_settings
-from tests.notify_support import RefusesNobody
+from tests.notify_support import RefusesNobody, message_id_in
 
 
 class _Checker(RefusesNobody):
@@ -39,12 +38,7 @@ class _Checker(RefusesNobody):
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        content = envelope.content.decode()
-        mid = next(
-            ln.split(":", 1)[1].strip()
-            for ln in content.splitlines()
-            if ln.lower().startswith("message-id:")
-        )
+        mid = message_id_in(envelope.content)
         with self.lock:
             earlier = [m.strip("<>").split("@")[0] for m in self.accepted]
             if self.engine is not None:
@@ -59,9 +53,8 @@ class _Checker(RefusesNobody):
 
 
 @pytest.fixture
-def checker() -> Iterator[tuple[_Checker, int]]:
-    handler, port = _Checker(), free_port()
-    yield handler, port
+def checker() -> tuple[_Checker, int]:
+    return _Checker(), free_port()
 
 
 def _serve(handler: _Checker, port: int) -> Controller:
@@ -74,7 +67,8 @@ class _Entries:
     """A window that notes, at each entry, how many messages the server had accepted."""
 
     def __init__(self, handler: _Checker) -> None:
-        self.handler, self.seen = handler, []  # type: ignore[var-annotated]
+        self.handler = handler
+        self.seen: list[int] = []
 
     def enter(self) -> None:
         self.seen.append(len(self.handler.accepted))

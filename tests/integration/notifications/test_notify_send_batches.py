@@ -33,7 +33,7 @@ from postpurchase.service_layer.notification_ports import (
 from postpurchase.service_layer.notifications import Channels
 from tests.factories import place_order
 from tests.integration.notifications.conftest import Notify, make_notify, quiet_settings
-from tests.notify_support import RefusesNobody
+from tests.notify_support import RefusesNobody, message_id_in
 
 
 class _Recorder(RefusesNobody):
@@ -44,12 +44,7 @@ class _Recorder(RefusesNobody):
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        content = envelope.content.decode() if isinstance(envelope.content, bytes) else ""
-        mid = next(
-            (ln.split(":", 1)[1].strip() for ln in content.splitlines()
-             if ln.lower().startswith("message-id:")),
-            "",
-        )  # fmt: skip
+        mid = message_id_in(envelope.content)
         with self.lock:
             self.accepted.append((session.peer, mid))
         return "250 OK"

@@ -194,10 +194,9 @@ class SmtpEmailChannel:
         recipient or message fails that message alone (smtplib resets the session and the
         next one goes on). When the server cannot be reached, or refuses our sender or
         session, that message's error is the last outcome: the rest are not pulled.
-        ``window.enter()`` runs before each message's end of data (``_EndOfData``)."""
+        ``window.enter()`` runs before each message's end of data (``_EndOfDataHook``)."""
         client, carried = self._idle.take()  # carried: messages the connection has carried
-        if client is not None:
-            client.before_end_of_data = window.enter if window else None
+        hook = window.enter if window else None
         finished = False
         try:
             for email in emails:
@@ -215,7 +214,7 @@ class SmtpEmailChannel:
                     try:
                         if client is None:
                             client = self._open()
-                            client.before_end_of_data = window.enter if window else None
+                        client.before_end_of_data = hook
                         refused = client.send_message(
                             msg, from_addr=self.sender, to_addrs=[email.to]
                         )
